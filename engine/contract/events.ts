@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { collectionFeed, type CollectionFeed } from './collection';
+import { Job } from './jobs';
+import { Settings } from './settings';
+
+/** Every topic a client can subscribe to, with its payload and accepted filter keys. */
+export const topics = {
+  /** All jobs: snapshot then deltas. */
+  jobs: { payload: collectionFeed(Job), filter: z.object({}).strict() },
+  /** One event per change of a job; filter by `jobId` to follow one. */
+  'job.updated': { payload: Job, filter: z.object({ jobId: z.string().optional() }).strict() },
+  'settings.changed': { payload: Settings, filter: z.object({}).strict() },
+} as const;
+
+export type Topics = typeof topics;
+export type TopicName = keyof Topics;
+export type TopicPayload<T extends TopicName> = z.output<Topics[T]['payload']>;
+export type TopicFilter<T extends TopicName> = z.input<Topics[T]['filter']>;
+export type { CollectionFeed };
+
+export function isTopicName(name: string): name is TopicName {
+  return Object.prototype.hasOwnProperty.call(topics, name);
+}

@@ -1,0 +1,15 @@
+/**
+ * THE API of Hangar. The renderer imports nothing from the engine but this folder.
+ * Bump CONTRACT_VERSION on any incompatible change of a method, topic or envelope.
+ */
+export const CONTRACT_VERSION = 1;
+
+export * from './errors';
+export * from './message';
+export * from './jobs';
+export * from './envelope';
+export * from './collection';
+export * from './settings';
+export * from './engine-info';
+export * from './methods';
+export * from './events';

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { EngineInfo } from './engine-info';
+import { Job, JobId, JobRef, JobState } from './jobs';
+import { Settings } from './settings';
+
+/**
+ * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
+ * and reports through `job.updated`.
+ */
+export const methods = {
+  'engine.info': { params: z.object({}).strict(), result: EngineInfo, job: false },
+  'engine.selfTest': {
+    params: z
+      .object({
+        steps: z.number().int().min(1).max(100).default(5),
+        stepMs: z.number().int().min(0).max(60_000).default(400),
+        /** Makes the job fail at this step: exercises the failure path end to end. */
+        failAtStep: z.number().int().min(1).max(100).optional(),
+      })
+      .strict(),
+    result: JobRef,
+    job: true,
+  },
+  'jobs.list': {
+    params: z
+      .object({
+        limit: z.number().int().min(1).max(1000).default(200),
+        states: z.array(JobState).optional(),
+      })
+      .strict(),
+    result: z.object({ jobs: z.array(Job) }),
+    job: false,
+  },
+  'jobs.get': { params: z.object({ jobId: JobId }).strict(), result: Job, job: false },
+  'jobs.cancel': { params: z.object({ jobId: JobId }).strict(), result: Job, job: false },
+  'settings.get': { params: z.object({}).strict(), result: Settings, job: false },
+  'settings.update': { params: Settings.partial().strict(), result: Settings, job: false },
+} as const;
+
+export type Methods = typeof methods;
+export type MethodName = keyof Methods;
+export type MethodParams<M extends MethodName> = z.input<Methods[M]['params']>;
+export type MethodParamsParsed<M extends MethodName> = z.output<Methods[M]['params']>;
+export type MethodResult<M extends MethodName> = z.output<Methods[M]['result']>;
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.prototype.hasOwnProperty.call(methods, name);
+}

@@ -1,0 +1,90 @@
+import type { ErrorData } from '../contract/errors';
+import type { Job, JobState } from '../contract/jobs';
+import type { Message } from '../contract/message';
+import type { Db } from '../store/db';
+
+interface JobRow {
+  id: string;
+  kind: string;
+  title: string;
+  target: string | null;
+  state: JobState;
+  progress: number | null;
+  step: string | null;
+  cancellable: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  result: string | null;
+}
+
+const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
+
+function fromRow(r: JobRow): Job {
+  const job: Job = {
+    id: r.id,
+    kind: r.kind,
+    title: JSON.parse(r.title) as Message,
+    state: r.state,
+    progress: r.progress,
+    step: json<Message>(r.step),
+    cancellable: r.cancellable === 1,
+    createdAt: r.created_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    error: json<ErrorData>(r.error),
+  };
+  const target = json<Record<string, string>>(r.target);
+  if (target) job.target = target;
+  if (r.result !== null) job.result = JSON.parse(r.result);
+  return job;
+}
+
+const UPSERT = `INSERT INTO jobs(id, kind, title, target, state, progress, step, cancellable, created_at, started_at, finished_at, error, result)
+  VALUES (@id, @kind, @title, @target, @state, @progress, @step, @cancellable, @created_at, @started_at, @finished_at, @error, @result)
+  ON CONFLICT(id) DO UPDATE SET state = excluded.state, progress = excluded.progress, step = excluded.step,
+    cancellable = excluded.cancellable, started_at = excluded.started_at, finished_at = excluded.finished_at,
+    error = excluded.error, result = excluded.result`;
+
+const str = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/** The job journal in SQLite. */
+export class JobRepo {
+  constructor(private readonly db: Db) {}
+
+  async save(jobs: Job[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.db.batch(
+      jobs.map((j) => ({
+        sql: UPSERT,
+        params: {
+          id: j.id,
+          kind: j.kind,
+          title: JSON.stringify(j.title),
+          target: str(j.target),
+          state: j.state,
+          progress: j.progress,
+          step: str(j.step),
+          cancellable: j.cancellable ? 1 : 0,
+          created_at: j.createdAt,
+          started_at: j.startedAt,
+          finished_at: j.finishedAt,
+          error: str(j.error),
+          result: str(j.result),
+        },
+      })),
+    );
+  }
+
+  async recent(limit: number): Promise<Job[]> {
+    const rows = await this.db.all<JobRow>('SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT ?', [limit]);
+    return rows.map(fromRow);
+  }
+
+  /** Jobs the previous engine run left unfinished: they cannot be resumed, so they are closed. */
+  async unfinished(): Promise<Job[]> {
+    const rows = await this.db.all<JobRow>("SELECT * FROM jobs WHERE state IN ('queued', 'running')");
+    return rows.map(fromRow);
+  }
+}

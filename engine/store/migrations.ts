@@ -1,0 +1,49 @@
+/**
+ * Numbered schema migrations, applied in order inside one transaction each; `user_version`
+ * records the last one applied. Never edit a migration that has shipped: add the next number.
+ * (This file is loaded by the DB worker as-is, so it uses only erasable TypeScript syntax.)
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: 'jobs, settings, secrets',
+    sql: `
+      CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,          -- JSON Message
+        target TEXT,                  -- JSON object or NULL
+        state TEXT NOT NULL,
+        progress REAL,
+        step TEXT,                    -- JSON Message or NULL
+        cancellable INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        error TEXT,                   -- JSON ErrorData or NULL
+        result TEXT                   -- JSON or NULL
+      );
+      CREATE INDEX jobs_created_at ON jobs(created_at DESC);
+      CREATE INDEX jobs_state ON jobs(state);
+
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL           -- JSON
+      );
+
+      -- Secrets are stored only as ciphertext produced by the SecretStore's cipher.
+      CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        backend TEXT NOT NULL,
+        ciphertext BLOB NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
+];
