@@ -1,0 +1,31 @@
+import { HangarError } from '../contract/errors';
+import { SERVE_USAGE, serveCommand } from './serve-command';
+
+const USAGE = `Usage: hangar <command> [options]
+
+Commands:
+  serve     serve the Hangar UI to a browser (hangar serve --help)
+`;
+
+/** `hangar` command line: the headless entry point of the engine. */
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return serveCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+      console.log(USAGE + '\n' + SERVE_USAGE);
+      return;
+    default:
+      console.error(`hangar: unknown command '${command}'\n\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const e = HangarError.from(err);
+  console.error(`hangar: ${e.message}`);
+  process.exit(e.code === 'FORBIDDEN' || e.code === 'INVALID_PARAMS' ? 2 : 1);
+});

@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultDataDir } from '../data-dir';
+import { createEngine } from '../engine';
+import { createLogger } from '../logger';
+import { headlessCipher } from '../secrets/key-cipher';
+import { checkBind } from '../server/bind-policy';
+import { startServer } from '../server/serve';
+import { loadOrCreateTls } from '../server/tls';
+import { newToken } from '../server/ws-auth';
+
+export const SERVE_USAGE = `Usage: hangar serve [--host 127.0.0.1] [--port 0] [--data-dir DIR]
+                    [--allow-remote] [--secret-key-file FILE] [--static-dir DIR]
+
+Serves the Hangar UI to a browser. Listens on loopback unless --allow-remote (then with TLS).
+The URL printed carries a one-time random access token.`;
+
+/** The built renderer: beside the CLI bundle in a build (out/cli → out/renderer). */
+function defaultStaticDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
+}
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string', default: '0' },
+      'data-dir': { type: 'string' },
+      'allow-remote': { type: 'boolean', default: false },
+      'secret-key-file': { type: 'string' },
+      'static-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(SERVE_USAGE);
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const { tls: needsTls } = checkBind(values.host, values['allow-remote']);
+  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const logFile = fs.createWriteStream(path.join(dataDir, 'engine.log'), { flags: 'a', mode: 0o600 });
+  const logger = createLogger((line) => logFile.write(line + '\n'));
+
+  const engine = await createEngine({
+    dataDir,
+    logger,
+    runtime: 'serve',
+    secrets: await headlessCipher({ keyFile: values['secret-key-file'] ?? path.join(dataDir, 'secret.key') }),
+  });
+  const tls = needsTls ? await loadOrCreateTls(path.join(dataDir, 'tls'), [values.host, 'localhost', '127.0.0.1']) : undefined;
+  const server = await startServer({
+    engine,
+    logger,
+    host: values.host,
+    port,
+    token: newToken(),
+    staticDir: values['static-dir'] ? path.resolve(values['static-dir']) : defaultStaticDir(),
+    ...(tls ? { tls } : {}),
+  });
+  if (tls) console.log(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
+  console.log(`Hangar UI: ${server.url}`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await server.close();
+    await engine.close();
+    logFile.end();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}

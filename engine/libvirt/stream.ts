@@ -1,0 +1,149 @@
+/**
+ * A libvirt stream (serial console, volume upload/download) as a Node Duplex.
+ *
+ * Wire protocol, per stream (identified by the serial of the call that opened it):
+ *  - data travels as STREAM messages with status CONTINUE, at most 256 KiB each;
+ *  - the daemon signals end of data with an empty STREAM OK;
+ *  - either side finishes with an empty STREAM OK, which the other confirms with an empty STREAM
+ *    OK (or an error reply); the client aborts with an empty STREAM ERROR;
+ *  - failures arrive as STREAM ERROR (or REPLY ERROR) carrying a remote_error.
+ *
+ * Flow control: libvirt has no per-stream window. The daemon sends one data packet at a time and
+ * waits until the socket took it, so the only brake is the socket itself. When our reader does not
+ * keep up, the stream asks the client to pause the transport (stalling other calls on this
+ * connection too, exactly as libvirt's own client would through TCP), and resumes on _read.
+ */
+import { Duplex } from 'node:stream';
+import { HangarError } from '../contract/errors';
+import { MessageStatus, STREAM_CHUNK_MAX } from './protocol/constants';
+
+/** What a stream needs from the RPC client that owns the connection. */
+export interface StreamSink {
+  /** Sends one STREAM message; returns false when the transport asks to wait for 'drain'. */
+  sendStream(serial: number, proc: number, status: MessageStatus, payload?: Uint8Array): boolean;
+  /** Calls back once the transport drained (or with an error if the connection died). */
+  onDrain(cb: (err?: Error) => void): void;
+  pause(stream: LibvirtStream): void;
+  resume(stream: LibvirtStream): void;
+  /** Forgets the stream; late messages for its serial are dropped. */
+  release(serial: number): void;
+}
+
+export interface LibvirtStreamOptions {
+  /** Daemon → client data expected (console, download). */
+  readable: boolean;
+  /** Client → daemon data expected (console, upload). */
+  writable: boolean;
+}
+
+export class LibvirtStream extends Duplex {
+  private remoteEnded = false;
+  private finishSent = false;
+  private released = false;
+  private confirm: ((err?: Error) => void) | undefined;
+  private readonly readsData: boolean;
+
+  constructor(
+    private readonly sink: StreamSink,
+    readonly serial: number,
+    readonly proc: number,
+    opts: LibvirtStreamOptions,
+  ) {
+    super({ readable: opts.readable, writable: opts.writable, allowHalfOpen: true });
+    this.readsData = opts.readable;
+  }
+
+  // --- from the daemon (called by the RPC client) -------------------------------------------
+
+  /** @internal */
+  handleData(payload: Uint8Array): void {
+    if (this.destroyed || this.remoteEnded) return;
+    if (!this.push(Buffer.from(payload))) this.sink.pause(this);
+  }
+
+  /** @internal An empty STREAM OK: end of data, or the confirmation of our finish. */
+  handleOk(): void {
+    const confirm = this.confirm;
+    this.confirm = undefined;
+    this.endReadable();
+    if (confirm) {
+      confirm();
+      return;
+    }
+    // End of data from the daemon: finish our side so it releases the stream.
+    if (!this.finishSent) {
+      this.finishSent = true;
+      this.sink.sendStream(this.serial, this.proc, MessageStatus.OK);
+      this.confirm = () => this.releaseOnce();
+    }
+  }
+
+  /** @internal */
+  handleError(err: HangarError): void {
+    const confirm = this.confirm;
+    this.confirm = undefined;
+    this.releaseOnce();
+    if (confirm) confirm(err);
+    this.destroy(err);
+  }
+
+  // --- Duplex implementation -----------------------------------------------------------------
+
+  override _read(): void {
+    this.sink.resume(this);
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.finishSent || this.released) {
+      cb(new HangarError('CONFLICT', 'libvirt stream is already finished'));
+      return;
+    }
+    let ok = true;
+    for (let off = 0; off < chunk.length; off += STREAM_CHUNK_MAX) {
+      ok = this.sink.sendStream(this.serial, this.proc, MessageStatus.CONTINUE, chunk.subarray(off, off + STREAM_CHUNK_MAX));
+    }
+    if (ok) cb();
+    else this.sink.onDrain((err) => cb(err ?? null));
+  }
+
+  /** end(): finish the stream and wait for the daemon to confirm (e.g. an upload was stored). */
+  override _final(cb: (err?: Error | null) => void): void {
+    if (this.released || this.finishSent) {
+      cb();
+      return;
+    }
+    this.finishSent = true;
+    this.confirm = (err) => {
+      this.releaseOnce();
+      this.endReadable();
+      cb(err ?? null);
+    };
+    this.sink.sendStream(this.serial, this.proc, MessageStatus.OK);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.released && !this.finishSent) {
+      // Abort: tell the daemon to drop its end; its confirmation is not waited for.
+      this.sink.sendStream(this.serial, this.proc, MessageStatus.ERROR);
+    }
+    this.releaseOnce();
+    const confirm = this.confirm;
+    this.confirm = undefined;
+    confirm?.(err ?? new HangarError('CANCELLED', 'libvirt stream destroyed'));
+    cb(err);
+  }
+
+  private endReadable(): void {
+    if (this.remoteEnded) return;
+    this.remoteEnded = true;
+    // A write-only stream (upload) was created non-readable; pushing EOF there would be an error.
+    if (this.readsData) this.push(null);
+  }
+
+  private releaseOnce(): void {
+    if (this.released) return;
+    this.released = true;
+    this.sink.resume(this);
+    this.sink.release(this.serial);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The Content-Security-Policy of the UI, the same in the app (custom protocol) and in the browser
+ * (`hangar serve`). All host traffic is the engine's; the page talks only to its own origin.
+ */
+export function contentSecurityPolicy(connectSrc: string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src 'self' ${connectSrc.join(' ')}`.trim(),
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}

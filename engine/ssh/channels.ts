@@ -1,0 +1,157 @@
+import type { Client, ClientChannel } from 'ssh2';
+import type { Duplex } from 'node:stream';
+import { HangarError } from '../contract/errors';
+import type { OpScope } from './abort';
+
+export interface ExecOptions {
+  signal?: AbortSignal;
+  /** Whole run, from asking for the connection to the exit status. Default 60 s; Infinity for none. */
+  timeoutMs?: number;
+  /** Written to the command's stdin, which is then closed (it is closed at once without it). */
+  stdin?: string | Buffer;
+  onStdout?(chunk: Buffer): void;
+  onStderr?(chunk: Buffer): void;
+  /** Bytes of stdout and of stderr kept in the result (default 16 MiB each); streaming callbacks see all. */
+  maxBuffer?: number;
+}
+
+export interface ExecResult {
+  /** null when the command was ended by a signal. */
+  exitCode: number | null;
+  /** e.g. 'KILL', 'TERM' (without 'SIG'), when the command died of a signal. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** True when output went beyond maxBuffer and the kept copy was cut. */
+  truncated: boolean;
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal;
+  /** For opening the channel only; the stream then lives until closed. Default 15 s. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
+
+/** Opens a channel, honouring the scope; a channel that arrives after the scope ended is closed. */
+export function openChannel(what: string, scope: OpScope, open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => {
+    if (scope.signal.aborted) return reject(scope.error(what));
+    let done = false;
+    const onAbort = (): void => {
+      done = true;
+      reject(scope.error(what));
+    };
+    scope.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      open((err, ch) => {
+        scope.signal.removeEventListener('abort', onAbort);
+        if (done) {
+          ch?.close();
+          return;
+        }
+        done = true;
+        if (err) reject(channelOpenError(what, err));
+        else resolve(ch);
+      });
+    } catch (err) {
+      // ssh2 throws synchronously when the connection is already gone.
+      scope.signal.removeEventListener('abort', onAbort);
+      done = true;
+      reject(new HangarError('UNREACHABLE', `${what}: ${(err as Error).message}`));
+    }
+  });
+}
+
+function channelOpenError(what: string, err: Error & { reason?: number }): HangarError {
+  // RFC 4254 §5.1 reason 1 = administratively prohibited (e.g. AllowStreamLocalForwarding no).
+  if (err.reason === 1) return new HangarError('FORBIDDEN', `${what} was refused by the server: ${err.message}`);
+  return new HangarError('UNREACHABLE', `${what} failed: ${err.message}`);
+}
+
+/** Runs one command to completion, streaming its output; on timeout or abort the remote process is killed. */
+export async function runExec(client: Client, command: string, opts: ExecOptions, scope: OpScope): Promise<ExecResult> {
+  const what = `Command "${abbreviate(command)}"`;
+  const channel = await openChannel(what, scope, (cb) => client.exec(command, cb));
+  const max = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
+  const out = collector(max);
+  const err = collector(max);
+  return new Promise<ExecResult>((resolve, reject) => {
+    let exitCode: number | null = null;
+    let exitSignal: string | null = null;
+    let exited = false;
+    const onAbort = (): void => {
+      // The SSH "signal" request kills the process on OpenSSH ≥ 7.9; closing the channel covers
+      // older servers (the process then gets EOF/SIGPIPE) and frees the session slot either way.
+      channel.signal('KILL');
+      channel.close();
+      reject(scope.error(what));
+    };
+    scope.signal.addEventListener('abort', onAbort, { once: true });
+    channel.on('data', (chunk: Buffer) => {
+      out.add(chunk);
+      opts.onStdout?.(chunk);
+    });
+    channel.stderr.on('data', (chunk: Buffer) => {
+      err.add(chunk);
+      opts.onStderr?.(chunk);
+    });
+    channel.on('exit', (code: number | null, signal?: string) => {
+      exited = true;
+      exitCode = typeof code === 'number' ? code : null;
+      exitSignal = typeof signal === 'string' ? signal.replace(/^SIG/, '') : null;
+    });
+    channel.on('close', () => {
+      scope.signal.removeEventListener('abort', onAbort);
+      if (scope.signal.aborted) return; // already rejected
+      if (!exited) return reject(new HangarError('UNREACHABLE', `${what}: the connection closed before the command finished`));
+      resolve({ exitCode, signal: exitSignal, stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated });
+    });
+    channel.end(opts.stdin);
+  });
+}
+
+/**
+ * Runs a command whose stdin/stdout are the stream (e.g. `virt-ssh-helper qemu:///system` or
+ * `nc -U /run/libvirt/libvirt-sock`), for hosts that forbid stream-local forwarding. If the command
+ * fails, the stream is destroyed with an error that carries its stderr.
+ */
+export async function openExecDuplex(client: Client, command: string, scope: OpScope): Promise<Duplex> {
+  const what = `Stream command "${abbreviate(command)}"`;
+  const channel = await openChannel(what, scope, (cb) => client.exec(command, cb));
+  const err = collector(4096);
+  channel.stderr.on('data', (chunk: Buffer) => err.add(chunk)); // must be read, or the window fills and stalls
+  channel.on('exit', (code: number | null, signal?: string) => {
+    if (code === 0) return;
+    const why = code === 127 ? 'UNSUPPORTED' : 'UNREACHABLE';
+    const status = code === null ? `signal ${signal ?? '?'}` : `exit code ${code}`;
+    const msg = err.text().trim();
+    channel.destroy(new HangarError(why, `${what} ended with ${status}${msg ? `: ${msg}` : ''}`));
+  });
+  return channel;
+}
+
+function collector(max: number): { add(b: Buffer): void; text(): string; truncated: boolean } {
+  const parts: Buffer[] = [];
+  let size = 0;
+  const c = {
+    truncated: false,
+    add(b: Buffer) {
+      if (size >= max) {
+        c.truncated = true;
+        return;
+      }
+      const take = b.subarray(0, max - size);
+      if (take.length < b.length) c.truncated = true;
+      parts.push(take);
+      size += take.length;
+    },
+    text: () => Buffer.concat(parts).toString('utf8'),
+  };
+  return c;
+}
+
+function abbreviate(command: string): string {
+  return command.length > 80 ? `${command.slice(0, 77)}...` : command;
+}

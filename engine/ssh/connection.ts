@@ -1,0 +1,302 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import type { Client } from 'ssh2';
+import { HangarError, type ErrorData } from '../contract/errors';
+import { opScope, raceAbort, type OpScope } from './abort';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { openChannel, openExecDuplex, runExec, type ExecOptions, type ExecResult, type StreamOptions } from './channels';
+import { resolveTarget, type ConfigSource, type SshTarget } from './config';
+import type { CredentialsProvider } from './credentials';
+import { dial, type Dialed } from './dial';
+import type { HostKeyStore } from './host-keys';
+import { loadKnownHosts } from './known-hosts';
+import { shellQuote } from './shell-quote';
+import { Slots } from './slots';
+
+/** What every connection shares: stores, providers, files and tunables. */
+export interface SshEnvironment {
+  hostKeys: HostKeyStore;
+  credentials?: CredentialsProvider;
+  /** ~/.ssh/config location (or text), home dir and local user name. */
+  sshConfig?: ConfigSource;
+  /** Default: ~/.ssh/known_hosts, ~/.ssh/known_hosts2, /etc/ssh/ssh_known_hosts. */
+  knownHostsFiles?: string[];
+  /** Agent override: a socket path or 'pageant'; null disables; undefined follows IdentityAgent / SSH_AUTH_SOCK. */
+  agent?: string | null;
+  /** SSH-level keepalive; a host that misses keepaliveCountMax in a row is declared lost. */
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /** Per hop: TCP connect, handshake and auth, not counting time the user takes to answer a prompt. */
+  connectTimeoutMs?: number;
+  backoff?: BackoffPolicy;
+  /** Reconnect by itself after a drop or a network failure (default true). */
+  autoReconnect?: boolean;
+  /** Concurrent exec channels per connection; keep below sshd's MaxSessions (10). */
+  maxSessions?: number;
+  /** Asks per secret before giving up (OpenSSH NumberOfPasswordPrompts). */
+  maxPrompts?: number;
+}
+
+export type SshState = 'disconnected' | 'connecting' | 'connected' | 'unreachable';
+
+export interface SshStateEvent {
+  hostId: string;
+  state: SshState;
+  /** ms since epoch of this change. */
+  at: number;
+  /** Consecutive failed attempts so far (0 once connected). */
+  failures: number;
+  /** Why the host is unreachable (or why the last connection ended). */
+  lastError?: ErrorData;
+  /** When the next automatic attempt starts (ms since epoch); absent when none is planned. */
+  nextRetryAt?: number;
+}
+
+export interface ConnectOptions {
+  signal?: AbortSignal;
+  /** Caps this call; the per-hop connect deadline applies anyway. Default: no extra cap. */
+  timeoutMs?: number;
+  /** The fingerprint ('SHA256:…') the user confirmed after HOST_KEY_UNKNOWN: pinned if the server shows exactly it. */
+  acceptHostKey?: string;
+}
+
+const RETRYABLE = new Set(['UNREACHABLE', 'TIMEOUT']);
+
+/**
+ * One multiplexed SSH connection to one host: every exec, forward and stream is a channel on it.
+ * It connects on first use, reconnects with backoff after a drop, and reports its state.
+ */
+export class SshConnection {
+  private current: Dialed | undefined;
+  private attempt: { promise: Promise<Dialed>; ctrl: AbortController } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  /** Someone asked for this connection and did not close it: drops are repaired. */
+  private wanted = false;
+  private readonly slots: Slots;
+  private readonly listeners = new Set<(e: SshStateEvent) => void>();
+  private last: SshStateEvent;
+
+  constructor(
+    readonly hostId: string,
+    readonly target: SshTarget,
+    private readonly env: SshEnvironment,
+  ) {
+    this.slots = new Slots(env.maxSessions ?? 8);
+    this.last = { hostId, state: 'disconnected', at: Date.now(), failures: 0 };
+  }
+
+  get state(): SshStateEvent {
+    return this.last;
+  }
+
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  onState(listener: (e: SshStateEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Connects now (or joins the attempt under way). Rejects with the HangarError that stopped it. */
+  async connect(opts: ConnectOptions = {}): Promise<void> {
+    const scope = opScope(opts.timeoutMs ?? Number.POSITIVE_INFINITY, opts.signal);
+    try {
+      if (opts.acceptHostKey !== undefined && this.attempt) {
+        // The attempt under way does not carry the user's confirmation: let it end, then retry with it.
+        await this.attempt.promise.catch(() => undefined);
+      }
+      await this.client(scope, `Connecting to ${this.target.address}`, opts.acceptHostKey);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  /**
+   * Runs a command. Pass an argument array (quoted by shellQuote, THE way arguments reach a remote
+   * shell); a plain string is sent as is and must be a constant written in the code, never user input.
+   */
+  async exec(command: string | readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+    const line = typeof command === 'string' ? command : shellQuote(command);
+    const scope = opScope(opts.timeoutMs ?? 60_000, opts.signal);
+    try {
+      const client = await this.client(scope, `Command on ${this.target.address}`);
+      const release = await this.slot(scope, `Command on ${this.target.address}`);
+      try {
+        return await runExec(client, line, opts, scope);
+      } finally {
+        release();
+      }
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  /** A stream to a UNIX socket on the host (OpenSSH direct-streamlocal), e.g. libvirt's socket. */
+  openStreamLocal(socketPath: string, opts: StreamOptions = {}): Promise<Duplex> {
+    return this.open(`Forward to ${socketPath} on ${this.target.address}`, opts, (client, scope, what) =>
+      openChannel(what, scope, (cb) => client.openssh_forwardOutStreamLocal(socketPath, cb)),
+    );
+  }
+
+  /** A stream to host:port as seen from the remote host (direct-tcpip). */
+  forwardOutTcp(host: string, port: number, opts: StreamOptions = {}): Promise<Duplex> {
+    return this.open(`Forward to ${host}:${port} via ${this.target.address}`, opts, (client, scope, what) =>
+      openChannel(what, scope, (cb) => client.forwardOut('127.0.0.1', 0, host, port, cb)),
+    );
+  }
+
+  /**
+   * A stream carried by a command's stdin/stdout, for hosts that forbid stream-local forwarding:
+   * `openExecStream(['virt-ssh-helper', 'qemu:///system'])` or `['nc', '-U', '/run/libvirt/libvirt-sock']`.
+   */
+  async openExecStream(command: string | readonly string[], opts: StreamOptions = {}): Promise<Duplex> {
+    const line = typeof command === 'string' ? command : shellQuote(command);
+    return this.open(`Stream command on ${this.target.address}`, opts, async (client, scope, what) => {
+      const release = await this.slot(scope, what);
+      try {
+        const stream = await openExecDuplex(client, line, scope);
+        stream.once('close', release);
+        return stream;
+      } catch (err) {
+        release();
+        throw err;
+      }
+    });
+  }
+
+  /** Ends the connection and any attempt or retry; it reconnects only when used again. */
+  async close(): Promise<void> {
+    this.wanted = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.attempt?.ctrl.abort();
+    const dialed = this.current;
+    this.current = undefined;
+    if (dialed) {
+      const closed = new Promise<void>((resolve) => {
+        dialed.client.once('close', () => resolve());
+        setTimeout(resolve, 2_000).unref();
+      });
+      dialed.close();
+      await closed;
+    }
+    this.emit({ state: 'disconnected' });
+  }
+
+  private async open(what: string, opts: StreamOptions, fn: (client: Client, scope: OpScope, what: string) => Promise<Duplex>): Promise<Duplex> {
+    const scope = opScope(opts.timeoutMs ?? 15_000, opts.signal);
+    try {
+      const client = await this.client(scope, what);
+      return await fn(client, scope, what);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  private async slot(scope: OpScope, what: string): Promise<() => void> {
+    try {
+      return await this.slots.acquire(scope.signal);
+    } catch {
+      throw scope.error(what);
+    }
+  }
+
+  private client(scope: OpScope, what: string, acceptHostKey?: string): Promise<Client> {
+    if (this.current) return Promise.resolve(this.current.client);
+    this.wanted = true;
+    return raceAbort(this.start(acceptHostKey, false), scope.signal, () => scope.error(what)).then((d) => d.client);
+  }
+
+  private start(acceptHostKey: string | undefined, automatic: boolean): Promise<Dialed> {
+    if (this.attempt) return this.attempt.promise;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const ctrl = new AbortController();
+    this.emit({ state: 'connecting' });
+    const promise = this.dialOnce(acceptHostKey, automatic, ctrl.signal).then(
+      (dialed) => {
+        this.attempt = undefined;
+        if (!this.wanted) {
+          dialed.close();
+          throw new HangarError('CANCELLED', `Connection to ${this.target.address} was closed`);
+        }
+        this.adopt(dialed);
+        return dialed;
+      },
+      (err: unknown) => {
+        this.attempt = undefined;
+        const e = HangarError.from(err);
+        this.failed(e);
+        throw e;
+      },
+    );
+    this.attempt = { promise, ctrl };
+    return promise;
+  }
+
+  private async dialOnce(acceptHostKey: string | undefined, automatic: boolean, signal: AbortSignal): Promise<Dialed> {
+    const target = await resolveTarget(this.target, this.env.sshConfig);
+    const home = this.env.sshConfig?.homeDir ?? homedir();
+    const files = this.env.knownHostsFiles ?? [join(home, '.ssh', 'known_hosts'), join(home, '.ssh', 'known_hosts2'), '/etc/ssh/ssh_known_hosts'];
+    return dial(target, {
+      hostId: this.hostId,
+      credentials: this.env.credentials,
+      hostKeys: { store: this.env.hostKeys, knownHosts: await loadKnownHosts(files), acceptFingerprint: acceptHostKey },
+      agent: this.env.agent,
+      keepaliveIntervalMs: this.env.keepaliveIntervalMs ?? 15_000,
+      keepaliveCountMax: this.env.keepaliveCountMax ?? 3,
+      timeoutMs: this.env.connectTimeoutMs ?? 20_000,
+      maxPrompts: this.env.maxPrompts ?? 3,
+      automatic,
+      signal,
+    });
+  }
+
+  private adopt(dialed: Dialed): void {
+    this.current = dialed;
+    this.failures = 0;
+    let lastError: Error | undefined;
+    dialed.client.on('error', (err: Error) => {
+      lastError = err; // e.g. "Keepalive timeout", ECONNRESET: kept to say why the connection dropped
+    });
+    dialed.client.once('close', () => {
+      if (this.current !== dialed) return; // closed on purpose
+      this.current = undefined;
+      const why = lastError ? `: ${lastError.message}` : '';
+      this.failed(new HangarError('UNREACHABLE', `Connection to ${this.target.address} was lost${why}`));
+    });
+    this.emit({ state: 'connected' });
+  }
+
+  private failed(err: HangarError): void {
+    if (!this.wanted || err.code === 'CANCELLED') {
+      this.emit({ state: 'disconnected', lastError: err.toData() });
+      return;
+    }
+    this.failures++;
+    // Auth and host-key refusals need the user; retrying would only repeat them (or lock the account).
+    if (this.env.autoReconnect === false || !RETRYABLE.has(err.code)) {
+      this.emit({ state: 'unreachable', lastError: err.toData() });
+      return;
+    }
+    const delay = backoffDelay(this.failures - 1, this.env.backoff ?? DEFAULT_BACKOFF);
+    const nextRetryAt = Date.now() + delay;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (this.wanted && !this.current) this.start(undefined, true).catch(() => undefined); // outcome is reported as state
+    }, delay);
+    this.retryTimer.unref?.();
+    this.emit({ state: 'unreachable', lastError: err.toData(), nextRetryAt });
+  }
+
+  private emit(e: Omit<SshStateEvent, 'hostId' | 'at' | 'failures'>): void {
+    this.last = { hostId: this.hostId, at: Date.now(), failures: this.failures, ...e };
+    for (const l of this.listeners) {
+      try {
+        l(this.last);
+      } catch {
+        // A listener's bug must not break the connection.
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * The Electron shell: lifecycle, the one window, security hooks, app:// and the IPC adapter.
+ * Everything else is the engine, created here in-process (its SQLite runs in a worker thread).
+ */
+import { app, BrowserWindow, ipcMain, protocol, safeStorage, session } from 'electron';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultDataDir } from '../engine/data-dir';
+import { createEngine, type Engine } from '../engine/engine';
+import { createLogger } from '../engine/logger';
+import { registerAppScheme, serveRenderer } from './app-protocol';
+import { bindIpc } from './ipc-transport';
+import { safeStorageCipher } from './secrets-electron';
+import { installSecurityHooks, lockDownSession } from './security';
+import { APP_URL, mainWindowOptions } from './window-options';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const dataDir = defaultDataDir();
+let engine: Engine | null = null;
+
+registerAppScheme(protocol);
+installSecurityHooks(app);
+if (!app.requestSingleInstanceLock()) app.quit();
+
+async function createWindow(): Promise<void> {
+  const win = new BrowserWindow(mainWindowOptions(path.join(here, '..', 'preload', 'index.cjs'), !app.isPackaged));
+  win.once('ready-to-show', () => win.show());
+  await win.loadURL(APP_URL);
+}
+
+app.on('second-instance', () => {
+  const [win] = BrowserWindow.getAllWindows();
+  if (win) {
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  }
+});
+
+app.whenReady().then(async () => {
+  lockDownSession(session.defaultSession);
+  serveRenderer(protocol, path.join(here, '..', 'renderer'));
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const logFile = fs.createWriteStream(path.join(dataDir, 'engine.log'), { flags: 'a', mode: 0o600 });
+  engine = await createEngine({
+    dataDir,
+    runtime: 'electron',
+    logger: createLogger((line) => logFile.write(line + '\n')),
+    secrets: safeStorageCipher(safeStorage, process.platform),
+  });
+  bindIpc(ipcMain, engine);
+  await createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) void createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+
+let quitting = false;
+app.on('will-quit', (event) => {
+  if (quitting || !engine) return;
+  quitting = true;
+  event.preventDefault();
+  void engine.close().finally(() => app.quit());
+});

@@ -1,0 +1,114 @@
+import { HangarError, type ServerMsg } from '../../../engine/contract';
+import type { ConnectionStatus, HangarClient } from './client';
+
+const PROTOCOL = 'hangar.v1';
+const TOKEN_PREFIX = 'hangar.token.';
+const CLOSE_UNAUTHORIZED = 4401;
+const CLOSE_FORBIDDEN = 4403;
+const CALL_TIMEOUT_MS = 60_000;
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+interface Sub {
+  topic: string;
+  filter: Record<string, string>;
+  onEvent: (payload: never) => void;
+}
+
+/**
+ * The browser transport: one WebSocket to `hangar serve`, token in the subprotocol list (never in
+ * the URL), reconnect with backoff, subscriptions restored after every reconnect.
+ */
+export function createWsClient(url: string, token: string): HangarClient {
+  let ws: WebSocket | null = null;
+  let status: ConnectionStatus = 'connecting';
+  let nextId = 1;
+  let attempt = 0;
+  const pending = new Map<number, Pending>();
+  const subs = new Map<number, Sub>();
+  const statusListeners = new Set<(s: ConnectionStatus) => void>();
+
+  const setStatus = (s: ConnectionStatus) => {
+    status = s;
+    for (const l of statusListeners) l(s);
+  };
+  const send = (msg: object) => {
+    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  };
+  const sendSubscribe = (id: number, sub: Sub) => send({ type: 'subscribe', id, topic: sub.topic, filter: sub.filter });
+
+  function connect(): void {
+    const socket = new WebSocket(url, [PROTOCOL, TOKEN_PREFIX + token]);
+    ws = socket;
+    socket.onopen = () => {
+      attempt = 0;
+      setStatus('connected');
+      for (const [id, sub] of subs) sendSubscribe(id, sub);
+    };
+    socket.onmessage = (ev) => {
+      const msg = JSON.parse(String(ev.data)) as ServerMsg;
+      if (msg.type === 'event') {
+        subs.get(Number(msg.sub))?.onEvent(msg.payload as never);
+        return;
+      }
+      if (msg.id === null) return; // a refusal: the close code that follows says which
+      const p = pending.get(Number(msg.id));
+      if (!p) return;
+      pending.delete(Number(msg.id));
+      clearTimeout(p.timer);
+      if (msg.ok) p.resolve(msg.result);
+      else p.reject(HangarError.fromData(msg.error));
+    };
+    socket.onclose = (ev) => {
+      for (const [id, p] of pending) {
+        clearTimeout(p.timer);
+        p.reject(new HangarError('UNREACHABLE', 'Lost the connection to the Hangar engine'));
+        pending.delete(id);
+      }
+      if (ev.code === CLOSE_UNAUTHORIZED) return setStatus('unauthorized');
+      if (ev.code === CLOSE_FORBIDDEN) return setStatus('forbidden');
+      setStatus('reconnecting');
+      const delay = Math.min(10_000, 250 * 2 ** attempt++) * (0.8 + Math.random() * 0.4);
+      setTimeout(connect, delay);
+    };
+  }
+  connect();
+
+  return {
+    transport: 'ws',
+    call(method, params) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        if (ws?.readyState !== WebSocket.OPEN) {
+          reject(new HangarError('UNREACHABLE', 'Not connected to the Hangar engine'));
+          return;
+        }
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          send({ type: 'cancel', id });
+          reject(new HangarError('TIMEOUT', `${method} did not answer in time`));
+        }, CALL_TIMEOUT_MS);
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+        send({ type: 'request', id, method, params });
+      });
+    },
+    subscribe(topic, filter, onEvent) {
+      const id = nextId++;
+      const sub: Sub = { topic, filter: filter as Record<string, string>, onEvent: onEvent as (p: never) => void };
+      subs.set(id, sub);
+      sendSubscribe(id, sub);
+      return () => {
+        subs.delete(id);
+        send({ type: 'unsubscribe', id });
+      };
+    },
+    onStatus(listener) {
+      statusListeners.add(listener);
+      listener(status);
+      return () => statusListeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { useEffect } from 'react';
+import { DashboardPage } from '../features/dashboard/DashboardPage';
+import { DiagnosticsPage } from '../features/diagnostics/DiagnosticsPage';
+import { HostsPage } from '../features/hosts/HostsPage';
+import { SettingsPage } from '../features/settings/SettingsPage';
+import { TasksPage } from '../features/tasks/TasksPage';
+import { TemplatesPage } from '../features/templates/TemplatesPage';
+import { VmsPage } from '../features/vms/VmsPage';
+import { useT } from '../i18n/use-t';
+import { useEngine } from '../stores/engine-store';
+import { useRoute, type Route } from '../stores/route-store';
+import { ConnectionIndicator } from './ConnectionIndicator';
+import { Nav } from './Nav';
+
+const PAGES: Record<Route, () => React.JSX.Element> = {
+  dashboard: DashboardPage,
+  hosts: HostsPage,
+  vms: VmsPage,
+  templates: TemplatesPage,
+  diagnostics: DiagnosticsPage,
+  tasks: TasksPage,
+  settings: SettingsPage,
+};
+
+/** Applies theme and language to the document: the one place that touches <html>. */
+function useDocumentSettings() {
+  const { theme, language } = useEngine((s) => s.settings);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    document.documentElement.lang = language;
+  }, [theme, language]);
+}
+
+export function App() {
+  useDocumentSettings();
+  const t = useT();
+  const route = useRoute((s) => s.route);
+  const status = useEngine((s) => s.status);
+  const Page = PAGES[route];
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <span className="brand">{t('app.name')}</span>
+        <ConnectionIndicator />
+      </header>
+      <Nav />
+      <main className="content">
+        {status === 'no-token' || status === 'unauthorized' ? (
+          <p className="banner error" role="alert">
+            {status === 'no-token' ? t('connection.noToken') : t('connection.unauthorizedHelp')}
+          </p>
+        ) : (
+          <Page />
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+import { useJobs } from '../../stores/jobs-store';
+
+export function DashboardPage() {
+  const t = useT();
+  const info = useEngine((s) => s.info);
+  const running = useJobs((s) => Object.values(s.byId).filter((j) => j.state === 'running' || j.state === 'queued').length);
+  return (
+    <section>
+      <h1>{t('dashboard.title')}</h1>
+      <div className="tiles">
+        <div className="tile">
+          <h2>{t('dashboard.welcome')}</h2>
+          <p className="muted">{t('dashboard.intro')}</p>
+        </div>
+        <div className="tile" data-testid="engine-tile">
+          <h2>{t('dashboard.engine')}</h2>
+          {info && (
+            <>
+              <p>{t('dashboard.version', { version: info.appVersion })}</p>
+              <p className="muted">{t(`dashboard.runtime.${info.runtime}`)}</p>
+            </>
+          )}
+          <p className="muted">{t('dashboard.jobsRunning', { count: running })}</p>
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,91 @@
+import { useState } from 'react';
+import type { Job } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
+import { EmptyState } from '../../components/EmptyState';
+import { ProgressBar } from '../../components/ProgressBar';
+import { translateMessage } from '../../i18n/translate';
+import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+import { sortedJobs, useJobs } from '../../stores/jobs-store';
+
+function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void }) {
+  const t = useT();
+  const client = useEngine((s) => s.client);
+  const title = translateMessage(t, job.title);
+  const live = job.state === 'running' || job.state === 'queued';
+  return (
+    <tr data-testid="job-row" data-job-id={job.id} data-state={job.state}>
+      <td>
+        <div>{title}</div>
+        {job.step && live && <div className="muted small">{translateMessage(t, job.step)}</div>}
+        {job.error && <div className="error small">{job.error.message}</div>}
+      </td>
+      <td>
+        <span className={`badge state-${job.state}`} data-testid="job-state">
+          {t(`tasks.state.${job.state}`)}
+        </span>
+      </td>
+      <td>
+        <ProgressBar value={job.progress} label={title} />
+      </td>
+      <td className="muted small">{job.startedAt ? new Date(job.startedAt).toLocaleTimeString() : ''}</td>
+      <td>
+        {live && job.cancellable && (
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => client?.call('jobs.cancel', { jobId: job.id }).catch((e: unknown) => onError(HangarError.from(e)))}
+          >
+            {t('tasks.cancel')}
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export function TasksPage() {
+  const t = useT();
+  const client = useEngine((s) => s.client);
+  const jobs = sortedJobs(useJobs((s) => s.byId));
+  const [error, setError] = useState<HangarError | null>(null);
+  const runSelfTest = () => {
+    setError(null);
+    client?.call('engine.selfTest', { steps: 10, stepMs: 500 }).catch((e: unknown) => setError(HangarError.from(e)));
+  };
+  return (
+    <section>
+      <div className="page-head">
+        <h1>{t('tasks.title')}</h1>
+        <button type="button" className="btn btn-primary" onClick={runSelfTest} data-testid="run-self-test">
+          {t('tasks.runSelfTest')}
+        </button>
+      </div>
+      {error && (
+        <p className="banner error" role="alert">
+          {t(`error.${error.code}`)} {error.message}
+        </p>
+      )}
+      {jobs.length === 0 ? (
+        <EmptyState title={t('tasks.empty')} />
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t('tasks.col.task')}</th>
+              <th>{t('tasks.col.state')}</th>
+              <th>{t('tasks.col.progress')}</th>
+              <th>{t('tasks.col.started')}</th>
+              <th>{t('tasks.col.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {jobs.map((j) => (
+              <JobRow key={j.id} job={j} onError={setError} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,21 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { connect } from './api/connect';
+import { App } from './app/App';
+import { bindEngine, useEngine } from './stores/engine-store';
+import { bindJobs } from './stores/jobs-store';
+import './styles/app.css';
+
+const client = connect();
+if ('error' in client) {
+  useEngine.setState({ status: 'no-token' });
+} else {
+  bindEngine(client);
+  bindJobs(client);
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
