@@ -46,4 +46,19 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'pinned SSH host keys',
+    sql: `
+      -- Host keys the user confirmed in Hangar, one per endpoint ('host' or '[host]:port').
+      CREATE TABLE host_keys (
+        endpoint TEXT PRIMARY KEY,
+        host_id TEXT,
+        key_type TEXT NOT NULL,
+        public_key TEXT NOT NULL,     -- base64 of the SSH wire-format key blob
+        fingerprint TEXT NOT NULL,    -- SHA256:... as OpenSSH prints it
+        pinned_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

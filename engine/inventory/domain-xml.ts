@@ -1,0 +1,201 @@
+import { XMLParser } from 'fast-xml-parser';
+import { HangarError } from '../contract/errors';
+
+/** The namespace of Hangar's own `<metadata>` element inside a domain's XML (DESIGN §4). */
+export const HANGAR_METADATA_NS = 'https://hangar.dev/xmlns/domain/1';
+
+export interface DomainDisk {
+  device: 'disk' | 'cdrom' | 'floppy' | 'lun';
+  target: string;
+  bus: string | null;
+  format: string | null;
+  /** A file path, a block device, or `pool/volume` for volume disks; null for an empty CD-ROM. */
+  source: string | null;
+  readonly: boolean;
+}
+
+export interface DomainNic {
+  mac: string | null;
+  type: string;
+  /** The network or bridge name. */
+  source: string | null;
+  model: string | null;
+  linkUp: boolean;
+}
+
+export interface DomainGraphics {
+  type: string;
+  port: number | null;
+  listen: string | null;
+  socket: string | null;
+  /** True when the XML carries a password (never the password itself). */
+  hasPassword: boolean;
+}
+
+export interface HangarMetadata {
+  labels: Record<string, string>;
+  group: string | null;
+  description: string | null;
+  origin: string | null;
+  createdBy: string | null;
+  createdAt: string | null;
+}
+
+export interface DomainSummary {
+  uuid: string;
+  name: string;
+  title: string | null;
+  description: string | null;
+  type: string;
+  memoryKiB: number;
+  currentMemoryKiB: number;
+  maxMemoryKiB: number | null;
+  vcpus: number;
+  maxVcpus: number;
+  arch: string | null;
+  machine: string | null;
+  osType: string | null;
+  firmware: 'bios' | 'efi';
+  bootOrder: string[];
+  disks: DomainDisk[];
+  nics: DomainNic[];
+  graphics: DomainGraphics[];
+  serials: number;
+  hangar: HangarMetadata | null;
+}
+
+/** Elements that may repeat: always arrays, so one device and two devices parse alike. */
+const ARRAY_TAGS = new Set(['disk', 'interface', 'graphics', 'serial', 'console', 'boot', 'label']);
+
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  textNodeName: '#text',
+  parseAttributeValue: false,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => ARRAY_TAGS.has(name.replace(/^.*:/, '')),
+});
+
+type Node = Record<string, unknown>;
+const node = (v: unknown): Node => (v && typeof v === 'object' ? (v as Node) : {});
+const list = (v: unknown): Node[] => (Array.isArray(v) ? v.map(node) : v === undefined ? [] : [node(v)]);
+const attr = (n: Node, name: string): string | null => {
+  const v = n[`@${name}`];
+  return typeof v === 'string' ? v : null;
+};
+const text = (v: unknown): string | null => {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  const t = node(v)['#text'];
+  return typeof t === 'string' ? t : typeof t === 'number' ? String(t) : null;
+};
+const toKiB = (v: unknown): number => {
+  const n = Number(text(v) ?? 0);
+  const unit = (attr(node(v), 'unit') ?? 'KiB').toLowerCase();
+  const factor: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, kb: 1000 / 1024, m: 1024, mib: 1024, mb: 1e6 / 1024, g: 1048576, gib: 1048576, gb: 1e9 / 1024, t: 1073741824, tib: 1073741824 };
+  return Math.round(n * (factor[unit] ?? 1));
+};
+
+function diskSource(src: Node): string | null {
+  const file = attr(src, 'file') ?? attr(src, 'dev') ?? attr(src, 'name');
+  if (file) return file;
+  const pool = attr(src, 'pool');
+  const vol = attr(src, 'volume');
+  return pool && vol ? `${pool}/${vol}` : null;
+}
+
+function hangarMetadata(metadata: Node): HangarMetadata | null {
+  for (const [key, value] of Object.entries(metadata)) {
+    const n = node(value);
+    const ns = Object.entries(n).find(([k, v]) => k.startsWith('@xmlns') && v === HANGAR_METADATA_NS);
+    if (!ns) continue;
+    const prefix = key.includes(':') ? key.split(':')[0] + ':' : '';
+    const child = (name: string) => n[prefix + name];
+    const labels: Record<string, string> = {};
+    for (const l of list(node(child('labels'))[prefix + 'label'])) {
+      const k = attr(l, 'key');
+      if (k) labels[k] = text(l) ?? '';
+    }
+    return {
+      labels,
+      group: text(child('group')),
+      description: text(child('description')),
+      origin: text(child('origin')),
+      createdBy: text(child('created-by')),
+      createdAt: text(child('created-at')),
+    };
+  }
+  return null;
+}
+
+/** Parses the parts of a libvirt domain XML that Hangar shows and reasons about. */
+export function parseDomainXml(xml: string): DomainSummary {
+  let doc: Node;
+  try {
+    doc = node(parser.parse(xml, true));
+  } catch (err) {
+    throw new HangarError('LIBVIRT_ERROR', `Malformed domain XML: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const d = node(doc.domain);
+  const name = text(d.name);
+  const uuid = text(d.uuid);
+  if (!name || !uuid) throw new HangarError('LIBVIRT_ERROR', 'Domain XML has no name or uuid');
+  const os = node(d.os);
+  const osTypeNode = node(os.type);
+  const devices = node(d.devices);
+  const vcpuNode = d.vcpu;
+  const maxVcpus = Number(text(vcpuNode) ?? 1);
+  const current = attr(node(vcpuNode), 'current');
+  const loader = node(os.loader);
+  const firmware = attr(os, 'firmware') === 'efi' || /OVMF|edk2|efi/i.test(text(os.loader) ?? '') || attr(loader, 'type') === 'pflash' ? 'efi' : 'bios';
+  const maxMemory = d.maxMemory === undefined ? null : toKiB(d.maxMemory);
+  return {
+    uuid,
+    name,
+    title: text(d.title),
+    description: text(d.description),
+    type: attr(d, 'type') ?? 'kvm',
+    memoryKiB: toKiB(d.memory),
+    currentMemoryKiB: d.currentMemory === undefined ? toKiB(d.memory) : toKiB(d.currentMemory),
+    maxMemoryKiB: maxMemory,
+    vcpus: current ? Number(current) : maxVcpus,
+    maxVcpus,
+    arch: attr(osTypeNode, 'arch'),
+    machine: attr(osTypeNode, 'machine'),
+    osType: text(osTypeNode),
+    firmware,
+    bootOrder: list(os.boot).map((b) => attr(b, 'dev') ?? '').filter(Boolean),
+    disks: list(devices.disk).map((disk) => ({
+      device: (attr(disk, 'device') ?? 'disk') as DomainDisk['device'],
+      target: attr(node(disk.target), 'dev') ?? '',
+      bus: attr(node(disk.target), 'bus'),
+      format: attr(node(disk.driver), 'type'),
+      source: diskSource(node(disk.source)),
+      readonly: disk.readonly !== undefined,
+    })),
+    nics: list(devices.interface).map((nic) => {
+      const src = node(nic.source);
+      return {
+        mac: attr(node(nic.mac), 'address'),
+        type: attr(nic, 'type') ?? 'network',
+        source: attr(src, 'network') ?? attr(src, 'bridge') ?? attr(src, 'dev'),
+        model: attr(node(nic.model), 'type'),
+        linkUp: attr(node(nic.link), 'state') !== 'down',
+      };
+    }),
+    graphics: list(devices.graphics).map((g) => {
+      const portAttr = attr(g, 'port');
+      const port = portAttr && portAttr !== '-1' ? Number(portAttr) : null;
+      return {
+        type: attr(g, 'type') ?? 'vnc',
+        port,
+        listen: attr(g, 'listen') ?? attr(node(g.listen), 'address'),
+        socket: attr(g, 'socket') ?? attr(node(g.listen), 'socket'),
+        hasPassword: attr(g, 'passwd') !== null,
+      };
+    }),
+    serials: list(devices.serial).length,
+    hangar: hangarMetadata(node(d.metadata)),
+  };
+}
