@@ -1,0 +1,47 @@
+import type { Duplex } from 'node:stream';
+import { HangarError } from '../contract/errors';
+import { LibvirtConnection, type OpenOptions } from '../libvirt';
+import type { SshConnection } from '../ssh';
+
+/** Where a host's libvirt daemon listens: the modular virtqemud first, as libvirt's own client does. */
+export const REMOTE_SOCKETS = ['/run/libvirt/virtqemud-sock', '/run/libvirt/libvirt-sock', '/var/run/libvirt/libvirt-sock'] as const;
+
+export interface HostLibvirt {
+  conn: LibvirtConnection;
+  socket: string;
+  /** How the bytes travel: an SSH stream-local forward, or a helper process over exec when sshd forbids forwarding. */
+  via: 'stream-local' | 'exec';
+}
+
+/** One shell-free probe: which of the known sockets exist (fixed paths only, nothing from a user). */
+async function findSocket(ssh: SshConnection, signal?: AbortSignal): Promise<string> {
+  const probe = `for s in ${REMOTE_SOCKETS.join(' ')}; do [ -S "$s" ] && echo "$s"; done; true`;
+  const r = await ssh.exec(probe, { timeoutMs: 15_000, ...(signal ? { signal } : {}) });
+  const found = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const socket = REMOTE_SOCKETS.find((s) => found.includes(s));
+  if (!socket) {
+    throw new HangarError('UNREACHABLE', 'libvirt is not running on this host (no virtqemud or libvirtd socket in /run/libvirt). Install libvirt-daemon-system and start it.');
+  }
+  return socket;
+}
+
+/**
+ * Opens libvirt's remote protocol on a host through its existing SSH connection: no libvirt on
+ * the laptop, no port opened on the host.
+ */
+export async function openHostLibvirt(ssh: SshConnection, opts: OpenOptions = {}): Promise<HostLibvirt> {
+  const socket = await findSocket(ssh, opts.signal);
+  const streamOpts = { timeoutMs: 15_000, ...(opts.signal ? { signal: opts.signal } : {}) };
+  let transport: Duplex;
+  let via: HostLibvirt['via'] = 'stream-local';
+  try {
+    transport = await ssh.openStreamLocal(socket, streamOpts);
+  } catch (err) {
+    const e = HangarError.from(err);
+    if (e.code === 'UNREACHABLE' || e.code === 'CANCELLED' || e.code === 'AUTH_FAILED') throw e;
+    // sshd refuses stream-local forwarding (AllowStreamLocalForwarding no): relay over exec.
+    via = 'exec';
+    transport = await ssh.openExecStream(['virt-ssh-helper', 'qemu:///system'], streamOpts).catch(() => ssh.openExecStream(['nc', '-U', socket], streamOpts));
+  }
+  return { conn: await LibvirtConnection.open(transport, opts), socket, via };
+}
