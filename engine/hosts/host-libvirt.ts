@@ -37,9 +37,9 @@ export async function openHostLibvirt(ssh: SshConnection, opts: OpenOptions = {}
   try {
     transport = await ssh.openStreamLocal(socket, streamOpts);
   } catch (err) {
-    const e = HangarError.from(err);
-    if (e.code === 'UNREACHABLE' || e.code === 'CANCELLED' || e.code === 'AUTH_FAILED') throw e;
-    // sshd refuses stream-local forwarding (AllowStreamLocalForwarding no): relay over exec.
+    // OpenSSH answers a forbidden forward (AllowStreamLocalForwarding no) like a missing socket,
+    // so any failure but a cancel tries the relay over exec; a dead connection fails there too.
+    if (HangarError.from(err).code === 'CANCELLED') throw err;
     via = 'exec';
     transport = await ssh.openExecStream(['virt-ssh-helper', 'qemu:///system'], streamOpts).catch(() => ssh.openExecStream(['nc', '-U', socket], streamOpts));
   }

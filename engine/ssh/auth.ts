@@ -25,7 +25,6 @@ export interface AuthSession {
   failure(): HangarError;
 }
 
-type Step = AnyAuthMethod | false;
 /** ssh2 takes `false` as "no more methods" although its typings omit it. */
 const NO_MORE = false as unknown as AuthenticationType;
 
@@ -59,7 +58,7 @@ export function createAuthSession(input: AuthInput): AuthSession {
   };
   const allows = (m: AuthenticationType): boolean => serverMethods === undefined || serverMethods.includes(m);
 
-  async function* plan(): AsyncGenerator<Step, void, void> {
+  async function* plan(): AsyncGenerator<AnyAuthMethod, void, void> {
     yield { type: 'none', username };
     if (allows('publickey')) {
       if (input.agent !== undefined && !hop.identitiesOnly) {
@@ -156,7 +155,7 @@ export function createAuthSession(input: AuthInput): AuthSession {
     }
     if (context.signal.aborted) return next(NO_MORE);
     steps.next().then(
-      (r) => next(r.done || r.value === false ? NO_MORE : r.value),
+      (r) => next(r.done ? NO_MORE : r.value),
       () => next(NO_MORE),
     );
   };

@@ -70,28 +70,49 @@ function channelOpenError(what: string, err: Error & { reason?: number }): Hanga
   return new HangarError('UNREACHABLE', `${what} failed: ${err.message}`);
 }
 
-/** Runs one command to completion, streaming its output; on timeout or abort the remote process is killed. */
+/**
+ * Runs one command to completion, streaming its output; on timeout or abort the remote command and
+ * everything it started are killed.
+ *
+ * Killing needs care: the SSH "signal" request is ignored by sshd for root logins (they run without
+ * privilege separation, where sshd refuses to signal) and closing the channel does not stop a
+ * process that neither reads nor writes. But sshd starts each exec in a new session (setsid), so
+ * the login shell's PID is the process group of the whole command. The command line is prefixed
+ * with `echo $$;` to learn it (the first stdout line, stripped before the caller sees output), and
+ * an abort sends `kill -s KILL -- -<pgid>` over a second channel.
+ */
 export async function runExec(client: Client, command: string, opts: ExecOptions, scope: OpScope): Promise<ExecResult> {
   const what = `Command "${abbreviate(command)}"`;
-  const channel = await openChannel(what, scope, (cb) => client.exec(command, cb));
+  const channel = await openChannel(what, scope, (cb) => client.exec(`echo $$; ${command}`, cb));
   const max = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
   const out = collector(max);
   const err = collector(max);
+  let pgid: number | undefined;
+  let head: Buffer | undefined = Buffer.alloc(0); // stdout until the PID line is complete
+  const onStdout = (chunk: Buffer): void => {
+    out.add(chunk);
+    opts.onStdout?.(chunk);
+  };
   return new Promise<ExecResult>((resolve, reject) => {
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
     let exited = false;
     const onAbort = (): void => {
-      // The SSH "signal" request kills the process on OpenSSH ≥ 7.9; closing the channel covers
-      // older servers (the process then gets EOF/SIGPIPE) and frees the session slot either way.
-      channel.signal('KILL');
+      if (pgid !== undefined) killGroup(client, pgid);
       channel.close();
       reject(scope.error(what));
     };
     scope.signal.addEventListener('abort', onAbort, { once: true });
     channel.on('data', (chunk: Buffer) => {
-      out.add(chunk);
-      opts.onStdout?.(chunk);
+      if (head === undefined) return onStdout(chunk);
+      head = Buffer.concat([head, chunk]);
+      const nl = head.indexOf(0x0a);
+      if (nl < 0 && head.length < 32) return;
+      const first = head.subarray(0, Math.max(nl, 0)).toString('latin1');
+      const rest = /^\d+$/.test(first) ? head.subarray(nl + 1) : head; // not a PID: a noisy shell rc; pass it on
+      if (rest !== head) pgid = Number(first);
+      head = undefined;
+      if (rest.length > 0) onStdout(rest);
     });
     channel.stderr.on('data', (chunk: Buffer) => {
       err.add(chunk);
@@ -105,11 +126,26 @@ export async function runExec(client: Client, command: string, opts: ExecOptions
     channel.on('close', () => {
       scope.signal.removeEventListener('abort', onAbort);
       if (scope.signal.aborted) return; // already rejected
+      if (head !== undefined && head.length > 0) onStdout(head);
       if (!exited) return reject(new HangarError('UNREACHABLE', `${what}: the connection closed before the command finished`));
       resolve({ exitCode, signal: exitSignal, stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated });
     });
     channel.end(opts.stdin);
   });
+}
+
+/** Fire-and-forget: the aborted caller does not wait for the kill to land. */
+function killGroup(client: Client, pgid: number): void {
+  try {
+    client.exec(`kill -s KILL -- -${pgid}`, (err, ch) => {
+      if (err) return;
+      ch.on('data', () => undefined);
+      ch.stderr.on('data', () => undefined);
+      ch.end();
+    });
+  } catch {
+    // connection gone: so is the command
+  }
 }
 
 /**
@@ -127,7 +163,11 @@ export async function openExecDuplex(client: Client, command: string, scope: OpS
     const why = code === 127 ? 'UNSUPPORTED' : 'UNREACHABLE';
     const status = code === null ? `signal ${signal ?? '?'}` : `exit code ${code}`;
     const msg = err.text().trim();
-    channel.destroy(new HangarError(why, `${what} ended with ${status}${msg ? `: ${msg}` : ''}`));
+    const error = new HangarError(why, `${what} ended with ${status}${msg ? `: ${msg}` : ''}`);
+    // ssh2's channel.destroy() drops its argument, so the error is emitted by hand, and only to a
+    // listener: an unheard 'error' event would bring the whole engine down.
+    if (channel.listenerCount('error') > 0) channel.emit('error', error);
+    channel.close();
   });
   return channel;
 }

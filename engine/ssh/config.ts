@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
-import { join } from 'node:path';
-import SSHConfig from 'ssh-config';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import SSHConfig, { type Line } from 'ssh-config';
 import { HangarError } from '../contract/errors';
 
 /** What the user typed for a host: an address or a ~/.ssh/config alias, optionally user and port. */
@@ -47,15 +47,63 @@ const DEFAULT_IDENTITY_FILES = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519
 const MAX_JUMPS = 8;
 
 export async function loadSshConfig(source: ConfigSource): Promise<SSHConfig> {
-  if (source.configText !== undefined) return SSHConfig.parse(source.configText);
-  if (source.configPath === null) return new SSHConfig();
-  const path = source.configPath ?? join(source.homeDir ?? homedir(), '.ssh', 'config');
-  try {
-    return SSHConfig.parse(await readFile(path, 'utf8'));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new SSHConfig();
-    throw new HangarError('INVALID_PARAMS', `Cannot read ssh config ${path}: ${(err as Error).message}`);
+  const home = source.homeDir ?? homedir();
+  let config: SSHConfig;
+  if (source.configText !== undefined) config = SSHConfig.parse(source.configText);
+  else if (source.configPath === null) return new SSHConfig();
+  else {
+    const path = source.configPath ?? join(home, '.ssh', 'config');
+    try {
+      config = SSHConfig.parse(await readFile(path, 'utf8'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new SSHConfig();
+      throw new HangarError('INVALID_PARAMS', `Cannot read ssh config ${path}: ${(err as Error).message}`);
+    }
   }
+  await expandIncludes(config, home, 0);
+  return config;
+}
+
+/**
+ * ssh-config parses `Include` but does not follow it; field engineers' configs often live in
+ * `~/.ssh/config.d/*`. Included files are spliced in place (relative paths are under ~/.ssh, globs
+ * in the file name are expanded and sorted, as ssh_config(5) says); inside a Host block they are
+ * spliced into that block. Missing files are ignored, like OpenSSH does.
+ */
+async function expandIncludes(lines: Line[], home: string, depth: number): Promise<void> {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (!line || line.type !== SSHConfig.DIRECTIVE) continue;
+    if ('config' in line) {
+      await expandIncludes(line.config, home, depth);
+      continue;
+    }
+    if (line.param.toLowerCase() !== 'include') continue;
+    if (depth >= 16) throw new HangarError('INVALID_PARAMS', 'ssh config: Include nested too deeply');
+    const patterns = typeof line.value === 'string' ? line.value.split(/\s+/) : line.value.map((v) => v.val);
+    const included: Line[] = [];
+    for (const pattern of patterns.filter((p) => p !== '')) {
+      for (const file of await globFiles(pattern, home)) {
+        const text = await readFile(file, 'utf8').catch(() => undefined);
+        if (text === undefined) continue;
+        const sub = SSHConfig.parse(text);
+        await expandIncludes(sub, home, depth + 1);
+        included.push(...sub);
+      }
+    }
+    lines.splice(i, 1, ...included);
+    i += included.length - 1;
+  }
+}
+
+async function globFiles(pattern: string, home: string): Promise<string[]> {
+  let p = pattern.startsWith('~/') ? join(home, pattern.slice(2)) : pattern;
+  if (!isAbsolute(p)) p = join(home, '.ssh', p);
+  const name = basename(p);
+  if (!/[*?]/.test(name)) return [p];
+  const re = new RegExp(`^${name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const entries = await readdir(dirname(p)).catch(() => [] as string[]);
+  return entries.filter((e) => re.test(e)).sort().map((e) => join(dirname(p), e));
 }
 
 /** Resolves the target and its ProxyJump chain. Explicit user/port win over the config, like `ssh -l -p`. */

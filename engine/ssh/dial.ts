@@ -38,7 +38,7 @@ const HOST_KEY_ALGOS = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp3
 export async function dial(target: ResolvedTarget, opts: DialOptions): Promise<Dialed> {
   const bastions: Client[] = [];
   const closeAll = (): void => {
-    for (const c of bastions.reverse()) c.end();
+    for (const c of [...bastions].reverse()) c.end();
   };
   try {
     let sock: Readable | undefined;
