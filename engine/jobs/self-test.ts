@@ -1,6 +1,6 @@
 import { HangarError } from '../contract/errors';
 import type { MethodParamsParsed } from '../contract/methods';
-import { sleep } from './abortable-sleep';
+import { sleep } from '../common/abort';
 import type { JobHandler } from './job-runner';
 
 /**

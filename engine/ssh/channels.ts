@@ -1,7 +1,7 @@
 import type { Client, ClientChannel } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { HangarError } from '../contract/errors';
-import type { OpScope } from './abort';
+import type { OpScope } from '../common/abort';
 
 export interface ExecOptions {
   signal?: AbortSignal;

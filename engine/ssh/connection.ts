@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import { HangarError, type ErrorData } from '../contract/errors';
-import { opScope, raceAbort, type OpScope } from './abort';
+import { opScope, raceAbort, type OpScope } from '../common/abort';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
 import { openChannel, openExecDuplex, runExec, type ExecOptions, type ExecResult, type StreamOptions } from './channels';
 import { resolveTarget, type ConfigSource, type SshTarget } from './config';
