@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
 import { HangarError, type ErrorData } from '../contract/errors';
 import { opScope, raceAbort, type OpScope } from '../common/abort';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../common/backoff';
 import { openChannel, openExecDuplex, runExec, type ExecOptions, type ExecResult, type StreamOptions } from './channels';
 import { resolveTarget, type ConfigSource, type SshTarget } from './config';
 import type { CredentialsProvider } from './credentials';

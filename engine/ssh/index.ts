@@ -20,5 +20,5 @@ export type { HostKeyStore, HostKeyRef, PinnedKey } from './host-keys';
 export type { HostPublicKey } from './fingerprint';
 export { sha256Fingerprint } from './fingerprint';
 export { shellQuote, shellQuoteArg } from './shell-quote';
-export type { BackoffPolicy } from './backoff';
-export { DEFAULT_BACKOFF } from './backoff';
+export type { BackoffPolicy } from '../common/backoff';
+export { DEFAULT_BACKOFF } from '../common/backoff';

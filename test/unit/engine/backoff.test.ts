@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../../engine/ssh/backoff';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../../engine/common/backoff';
 
 describe('backoffDelay', () => {
   const policy = { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 0.5 };
