@@ -58,11 +58,6 @@ export class Keepalive {
     this.unanswered = 0;
   }
 
-  /** Handles a keepalive-program message; answers PING with PONG. */
-  handle(proc: number): void {
-    if (proc === KeepaliveProc.PING) this.send(keepaliveMessage(KeepaliveProc.PONG));
-  }
-
   private tick(): void {
     const idle = Date.now() - this.lastRx;
     if (idle < this.opts.intervalMs) return;

@@ -3,7 +3,7 @@
  *
  * Wire protocol, per stream (identified by the serial of the call that opened it):
  *  - data travels as STREAM messages with status CONTINUE, at most 256 KiB each;
- *  - the daemon signals end of data with an empty STREAM OK;
+ *  - the daemon signals end of data with an empty CONTINUE packet;
  *  - either side finishes with an empty STREAM OK, which the other confirms with an empty STREAM
  *    OK (or an error reply); the client aborts with an empty STREAM ERROR;
  *  - failures arrive as STREAM ERROR (or REPLY ERROR) carrying a remote_error.
@@ -13,7 +13,7 @@
  * keep up, the stream asks the client to pause the transport (stalling other calls on this
  * connection too, exactly as libvirt's own client would through TCP), and resumes on _read.
  */
-import { Duplex } from 'node:stream';
+import { Duplex, type DuplexOptions } from 'node:stream';
 import { HangarError } from '../contract/errors';
 import { MessageStatus, STREAM_CHUNK_MAX } from './protocol/constants';
 
@@ -49,19 +49,30 @@ export class LibvirtStream extends Duplex {
     readonly proc: number,
     opts: LibvirtStreamOptions,
   ) {
-    super({ readable: opts.readable, writable: opts.writable, allowHalfOpen: true });
+    // Node honours `readable`/`writable: false` (a one-way Duplex) though @types/node omits them.
+    const options: DuplexOptions & { readable: boolean; writable: boolean } = {
+      readable: opts.readable,
+      writable: opts.writable,
+      // A console is over when the daemon ends it: end our writing side with it.
+      allowHalfOpen: !(opts.readable && opts.writable),
+    };
+    super(options);
     this.readsData = opts.readable;
   }
 
   // --- from the daemon (called by the RPC client) -------------------------------------------
 
-  /** @internal */
+  /** @internal An empty data packet is the daemon's end of data (EOF). */
   handleData(payload: Uint8Array): void {
     if (this.destroyed || this.remoteEnded) return;
+    if (payload.length === 0) {
+      this.onRemoteEof();
+      return;
+    }
     if (!this.push(Buffer.from(payload))) this.sink.pause(this);
   }
 
-  /** @internal An empty STREAM OK: end of data, or the confirmation of our finish. */
+  /** @internal An empty STREAM OK: the daemon confirms our finish. */
   handleOk(): void {
     const confirm = this.confirm;
     this.confirm = undefined;
@@ -70,12 +81,23 @@ export class LibvirtStream extends Duplex {
       confirm();
       return;
     }
-    // End of data from the daemon: finish our side so it releases the stream.
-    if (!this.finishSent) {
-      this.finishSent = true;
-      this.sink.sendStream(this.serial, this.proc, MessageStatus.OK);
-      this.confirm = () => this.releaseOnce();
-    }
+    // Not expected by current daemons; older ones ended data this way. Finish and let go.
+    this.finishRemote();
+    this.releaseOnce();
+  }
+
+  private onRemoteEof(): void {
+    this.endReadable();
+    // Finish our side too so the daemon releases the stream; its confirmation releases ours.
+    if (this.finishRemote()) this.confirm = () => this.releaseOnce();
+  }
+
+  /** Sends the finish handshake once; false when it was already sent. */
+  private finishRemote(): boolean {
+    if (this.finishSent || this.released) return false;
+    this.finishSent = true;
+    this.sink.sendStream(this.serial, this.proc, MessageStatus.OK);
+    return true;
   }
 
   /** @internal */
@@ -112,13 +134,12 @@ export class LibvirtStream extends Duplex {
       cb();
       return;
     }
-    this.finishSent = true;
     this.confirm = (err) => {
       this.releaseOnce();
       this.endReadable();
       cb(err ?? null);
     };
-    this.sink.sendStream(this.serial, this.proc, MessageStatus.OK);
+    this.finishRemote();
   }
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {

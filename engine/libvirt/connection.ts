@@ -1,0 +1,366 @@
+/**
+ * LibvirtConnection: an open libvirt connection with typed methods for what Hangar needs.
+ *
+ * It owns one RpcClient; opening authenticates as the daemon demands (AUTH_LIST: none, or polkit
+ * for a user in the libvirt group; SASL is refused) and then opens the hypervisor URI. Bulk
+ * helpers pipeline their calls: they never wait for one domain before asking about the next.
+ * Reconnecting is the caller's business (it owns the transport, e.g. an SSH forward): watch
+ * 'close', open a new connection, re-register events.
+ */
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import { HangarError } from '../contract/errors';
+import { RpcClient, type CallOptions, type RpcClientOptions } from './rpc-client';
+import type { LibvirtStream } from './stream';
+import { AuthType, DrvFeature } from './protocol/constants';
+import * as C from './protocol/connect';
+import * as D from './protocol/domain';
+import * as E from './protocol/events';
+import * as J from './protocol/jobs';
+import * as M from './protocol/migrate';
+import * as N from './protocol/network';
+import * as S from './protocol/snapshot';
+import * as V from './protocol/storage';
+import { VirErrorCode } from './protocol/error';
+import type { ProcedureDef, RetOf } from './protocol/procedure';
+import type {
+  DomainRef,
+  NetworkRef,
+  SnapshotRef,
+  StoragePoolRef,
+  StorageVolRef,
+  TypedParam,
+} from './protocol/types';
+
+export interface OpenOptions extends RpcClientOptions {
+  /** Hypervisor URI on the daemon; default qemu:///system. */
+  uri?: string;
+  readOnly?: boolean;
+  /** Keepalive: ping after intervalMs idle, dead after count unanswered; intervalMs 0 disables. */
+  keepalive?: { intervalMs: number; count: number };
+  signal?: AbortSignal;
+}
+
+export interface LibvirtConnectionEvents {
+  event: [E.LibvirtEvent];
+  close: [HangarError];
+}
+
+export type DomainXmlResult = { dom: DomainRef; xml: string } | { dom: DomainRef; error: HangarError };
+
+const DEFAULT_KEEPALIVE = { intervalMs: 5000, count: 5 };
+
+export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
+  private constructor(readonly rpc: RpcClient) {
+    super();
+    rpc.on('event', (ev) => this.emit('event', ev));
+    rpc.on('close', (err) => this.emit('close', err));
+  }
+
+  /** Authenticates and opens `uri` over an already connected transport. */
+  static async open(transport: Duplex, opts: OpenOptions = {}): Promise<LibvirtConnection> {
+    const rpc = new RpcClient(transport, opts);
+    const conn = new LibvirtConnection(rpc);
+    const call: CallOptions = opts.signal ? { signal: opts.signal } : {};
+    try {
+      await conn.authenticate(call);
+      await rpc.call(C.connectOpen, { name: opts.uri ?? 'qemu:///system', flags: opts.readOnly ? 1 : 0 }, call);
+      const ka = opts.keepalive ?? DEFAULT_KEEPALIVE;
+      // Asking about the keepalive feature is also what makes the daemon start pinging us.
+      if (ka.intervalMs > 0 && (await conn.supportsFeature(DrvFeature.PROGRAM_KEEPALIVE))) rpc.startKeepalive(ka);
+      return conn;
+    } catch (err) {
+      rpc.close();
+      throw HangarError.from(err);
+    }
+  }
+
+  private async authenticate(call: CallOptions): Promise<void> {
+    const types = await this.rpc.call(C.authList, undefined, call);
+    if (types.length === 0 || types.includes(AuthType.NONE)) return;
+    if (types.includes(AuthType.POLKIT)) {
+      try {
+        const complete = await this.rpc.call(C.authPolkit, undefined, call);
+        if (complete === 1) return;
+      } catch (err) {
+        throw new HangarError('AUTH_FAILED', `libvirt polkit authentication refused: ${HangarError.from(err).message}`);
+      }
+      throw new HangarError('AUTH_FAILED', 'libvirt polkit authentication did not complete');
+    }
+    throw new HangarError('AUTH_FAILED', `libvirt daemon demands unsupported authentication (types ${types.join(',')})`, {
+      authTypes: types,
+    });
+  }
+
+  get closed(): boolean {
+    return this.rpc.closed;
+  }
+
+  /** Any procedure, typed by its definition (for what has no method below). */
+  call<A, R>(proc: ProcedureDef<A, R>, args: A, opts?: CallOptions): Promise<R> {
+    return this.rpc.call(proc, args, opts);
+  }
+
+  /** Says goodbye to the daemon (best effort) and closes the transport. */
+  async close(): Promise<void> {
+    if (this.rpc.closed) return;
+    try {
+      await this.rpc.call(C.connectClose, undefined, { timeoutMs: 2000 });
+    } catch {
+      // The transport is closed below either way.
+    }
+    this.rpc.close();
+  }
+
+  // --- host ----------------------------------------------------------------------------------
+
+  async supportsFeature(feature: number): Promise<boolean> {
+    return (await this.rpc.call(C.connectSupportsFeature, feature)) === 1;
+  }
+  getHostname = (): Promise<string> => this.rpc.call(C.connectGetHostname, undefined);
+  getType = (): Promise<string> => this.rpc.call(C.connectGetType, undefined);
+  getUri = (): Promise<string> => this.rpc.call(C.connectGetUri, undefined);
+  getVersion = (): Promise<number> => this.rpc.call(C.connectGetVersion, undefined);
+  getLibVersion = (): Promise<number> => this.rpc.call(C.connectGetLibVersion, undefined);
+  getCapabilities = (): Promise<string> => this.rpc.call(C.connectGetCapabilities, undefined);
+  getSysinfo = (flags = 0): Promise<string> => this.rpc.call(C.connectGetSysinfo, flags);
+  nodeGetInfo = (): Promise<C.NodeInfo> => this.rpc.call(C.nodeGetInfo, undefined);
+  nodeGetFreeMemory = (): Promise<number> => this.rpc.call(C.nodeGetFreeMemory, undefined);
+
+  /** Host CPU times in ns (user, kernel, idle, iowait…); cpuNum -1 = all CPUs. */
+  async nodeGetCpuStats(cpuNum = C.NODE_ALL): Promise<Record<string, number>> {
+    return this.twoStepStats(C.nodeGetCpuStats, (nparams) => ({ cpuNum, nparams, flags: 0 }));
+  }
+
+  /** Host memory in KiB (total, free, buffers, cached); cellNum -1 = whole host. */
+  async nodeGetMemoryStats(cellNum = C.NODE_ALL): Promise<Record<string, number>> {
+    return this.twoStepStats(C.nodeGetMemoryStats, (nparams) => ({ nparams, cellNum, flags: 0 }));
+  }
+
+  /** libvirt's node stats getters are asked the count first, then the values. */
+  private async twoStepStats<A>(
+    proc: ProcedureDef<A, { params: C.NodeStat[]; nparams: number }>,
+    args: (nparams: number) => A,
+  ): Promise<Record<string, number>> {
+    const { nparams } = await this.rpc.call(proc, args(0));
+    const { params } = await this.rpc.call(proc, args(nparams));
+    return Object.fromEntries(params.map((p) => [p.field, p.value]));
+  }
+
+  // --- domains: inventory --------------------------------------------------------------------
+
+  /** One call for the whole inventory (flags: ListDomainsFlag, 0 = all). */
+  async listAllDomains(flags = 0): Promise<DomainRef[]> {
+    return (await this.rpc.call(D.connectListAllDomains, { needResults: 1, flags })).domains;
+  }
+  domainLookupByUuid = (uuid: string): Promise<DomainRef> => this.rpc.call(D.domainLookupByUuid, uuid);
+  domainLookupByName = (name: string): Promise<DomainRef> => this.rpc.call(D.domainLookupByName, name);
+  domainGetXmlDesc = (dom: DomainRef, flags = 0): Promise<string> => this.rpc.call(D.domainGetXmlDesc, { dom, flags });
+
+  /**
+   * Every domain's XML, all calls in flight at once. A domain that vanished meanwhile (or any
+   * other per-domain failure) is reported in its slot instead of failing the batch; losing the
+   * connection still rejects.
+   */
+  async getAllXml(domains: readonly DomainRef[], flags = 0): Promise<DomainXmlResult[]> {
+    return Promise.all(
+      domains.map(async (dom): Promise<DomainXmlResult> => {
+        try {
+          return { dom, xml: await this.rpc.call(D.domainGetXmlDesc, { dom, flags }) };
+        } catch (err) {
+          const e = HangarError.from(err);
+          if (e.code === 'UNREACHABLE') throw e;
+          return { dom, error: e };
+        }
+      }),
+    );
+  }
+
+  /**
+   * Bulk statistics in one call (stats: DomainStatsType bits, 0 = all groups). An empty `domains`
+   * means every domain matching `flags`.
+   */
+  async getAllDomainStats(domains: readonly DomainRef[] = [], stats = 0, flags = 0): Promise<D.DomainStatsRecord[]> {
+    return this.rpc.call(D.connectGetAllDomainStats, { doms: [...domains], stats, flags });
+  }
+
+  // --- domains: lifecycle --------------------------------------------------------------------
+
+  domainDefineXml = (xml: string, flags = 0): Promise<DomainRef> => this.rpc.call(D.domainDefineXmlFlags, { xml, flags });
+  domainUndefine = (dom: DomainRef, flags = 0): Promise<void> => this.rpc.call(D.domainUndefineFlags, { dom, flags });
+  /** Starts a defined domain; resolves with the handle carrying its new id. */
+  domainCreate = (dom: DomainRef, flags = 0): Promise<DomainRef> => this.rpc.call(D.domainCreateWithFlags, { dom, flags });
+  domainCreateXml = (xmlDesc: string, flags = 0): Promise<DomainRef> => this.rpc.call(D.domainCreateXml, { xmlDesc, flags });
+  domainShutdown = (dom: DomainRef, flags = 0): Promise<void> => this.rpc.call(D.domainShutdownFlags, { dom, flags });
+  /** Force off (libvirt "destroy"). */
+  domainDestroy = (dom: DomainRef, flags = 0): Promise<void> => this.rpc.call(D.domainDestroyFlags, { dom, flags });
+  domainReboot = (dom: DomainRef, flags = 0): Promise<void> => this.rpc.call(D.domainReboot, { dom, flags });
+  domainReset = (dom: DomainRef): Promise<void> => this.rpc.call(D.domainReset, { dom, flags: 0 });
+  domainSuspend = (dom: DomainRef): Promise<void> => this.rpc.call(D.domainSuspend, { dom });
+  domainResume = (dom: DomainRef): Promise<void> => this.rpc.call(D.domainResume, { dom });
+  domainManagedSave = (dom: DomainRef, flags = 0): Promise<void> => this.rpc.call(D.domainManagedSave, { dom, flags });
+  domainManagedSaveRemove = (dom: DomainRef): Promise<void> => this.rpc.call(D.domainManagedSaveRemove, { dom, flags: 0 });
+  async domainHasManagedSaveImage(dom: DomainRef): Promise<boolean> {
+    return (await this.rpc.call(D.domainHasManagedSaveImage, { dom, flags: 0 })) === 1;
+  }
+
+  // --- domains: state ------------------------------------------------------------------------
+
+  domainGetState = (dom: DomainRef): Promise<{ state: number; reason: number }> =>
+    this.rpc.call(D.domainGetState, { dom, flags: 0 });
+  domainGetInfo = (dom: DomainRef): Promise<D.DomainInfo> => this.rpc.call(D.domainGetInfo, { dom });
+  domainSetAutostart = (dom: DomainRef, autostart: boolean): Promise<void> =>
+    this.rpc.call(D.domainSetAutostart, { dom, autostart: autostart ? 1 : 0 });
+  async domainGetAutostart(dom: DomainRef): Promise<boolean> {
+    return (await this.rpc.call(D.domainGetAutostart, { dom })) === 1;
+  }
+  domainInterfaceAddresses = (dom: DomainRef, source = 0): Promise<D.DomainInterface[]> =>
+    this.rpc.call(D.domainInterfaceAddresses, { dom, source, flags: 0 });
+  domainGetGuestInfo = (dom: DomainRef, types = 0): Promise<TypedParam[]> =>
+    this.rpc.call(D.domainGetGuestInfo, { dom, types, flags: 0 });
+  domainSendKey = (dom: DomainRef, keycodes: number[], codeset = 0, holdtime = 0): Promise<void> =>
+    this.rpc.call(D.domainSendKey, { dom, codeset, holdtime, keycodes, flags: 0 });
+  domainAttachDevice = (dom: DomainRef, xml: string, flags = 0): Promise<void> =>
+    this.rpc.call(D.domainAttachDeviceFlags, { dom, xml, flags });
+  domainDetachDevice = (dom: DomainRef, xml: string, flags = 0): Promise<void> =>
+    this.rpc.call(D.domainDetachDeviceFlags, { dom, xml, flags });
+
+  /** The domain's serial console (devName null = the first console) as a Duplex. */
+  domainOpenConsole(dom: DomainRef, devName: string | null = null, flags = 0): Promise<LibvirtStream> {
+    return this.rpc.openStream(D.domainOpenConsole, { dom, devName, flags }, { readable: true, writable: true });
+  }
+
+  // --- jobs ----------------------------------------------------------------------------------
+
+  domainGetJobInfo = (dom: DomainRef): Promise<J.JobInfo> => this.rpc.call(J.domainGetJobInfo, { dom });
+  domainGetJobStats = (dom: DomainRef, flags = 0): Promise<{ type: number; params: TypedParam[] }> =>
+    this.rpc.call(J.domainGetJobStats, { dom, flags });
+  domainAbortJob = (dom: DomainRef): Promise<void> => this.rpc.call(J.domainAbortJob, { dom });
+  domainBlockJobAbort = (dom: DomainRef, path: string, flags = 0): Promise<void> =>
+    this.rpc.call(J.domainBlockJobAbort, { dom, path, flags });
+  domainGetBlockJobInfo = (dom: DomainRef, path: string): Promise<RetOf<typeof J.domainGetBlockJobInfo>> =>
+    this.rpc.call(J.domainGetBlockJobInfo, { dom, path, flags: 0 });
+  domainBlockJobSetSpeed = (dom: DomainRef, path: string, bandwidth: number): Promise<void> =>
+    this.rpc.call(J.domainBlockJobSetSpeed, { dom, path, bandwidth, flags: 0 });
+
+  // --- snapshots -----------------------------------------------------------------------------
+
+  snapshotCreateXml = (dom: DomainRef, xmlDesc: string, flags = 0): Promise<SnapshotRef> =>
+    this.rpc.call(S.domainSnapshotCreateXml, { dom, xmlDesc, flags });
+  async snapshotListAll(dom: DomainRef, flags = 0): Promise<SnapshotRef[]> {
+    return (await this.rpc.call(S.domainListAllSnapshots, { dom, needResults: 1, flags })).snapshots;
+  }
+  snapshotLookupByName = (dom: DomainRef, name: string): Promise<SnapshotRef> =>
+    this.rpc.call(S.domainSnapshotLookupByName, { dom, name, flags: 0 });
+  snapshotGetXmlDesc = (snap: SnapshotRef, flags = 0): Promise<string> =>
+    this.rpc.call(S.domainSnapshotGetXmlDesc, { snap, flags });
+  snapshotRevert = (snap: SnapshotRef, flags = 0): Promise<void> => this.rpc.call(S.domainRevertToSnapshot, { snap, flags });
+  snapshotDelete = (snap: SnapshotRef, flags = 0): Promise<void> => this.rpc.call(S.domainSnapshotDelete, { snap, flags });
+
+  // --- migration (see protocol/migrate.ts for the flow) --------------------------------------
+
+  migrateBegin3 = (dom: DomainRef, params: TypedParam[], flags: number) =>
+    this.rpc.call(M.domainMigrateBegin3Params, { dom, params, flags });
+  migratePrepare3 = (params: TypedParam[], cookieIn: Uint8Array, flags: number) =>
+    this.rpc.call(M.domainMigratePrepare3Params, { params, cookieIn, flags });
+  /** dconnuri non-null (with MigrateFlag.PEER2PEER) = the source daemon drives the migration. */
+  migratePerform3 = (dom: DomainRef, dconnuri: string | null, params: TypedParam[], cookieIn: Uint8Array, flags: number) =>
+    this.rpc.call(M.domainMigratePerform3Params, { dom, dconnuri, params, cookieIn, flags });
+  migrateFinish3 = (params: TypedParam[], cookieIn: Uint8Array, flags: number, cancelled: boolean) =>
+    this.rpc.call(M.domainMigrateFinish3Params, { params, cookieIn, flags, cancelled: cancelled ? 1 : 0 });
+  migrateConfirm3 = (dom: DomainRef, params: TypedParam[], cookieIn: Uint8Array, flags: number, cancelled: boolean) =>
+    this.rpc.call(M.domainMigrateConfirm3Params, { dom, params, cookieIn, flags, cancelled: cancelled ? 1 : 0 });
+
+  // --- storage -------------------------------------------------------------------------------
+
+  async listAllStoragePools(flags = 0): Promise<StoragePoolRef[]> {
+    return (await this.rpc.call(V.connectListAllStoragePools, { needResults: 1, flags })).pools;
+  }
+  storagePoolLookupByName = (name: string): Promise<StoragePoolRef> => this.rpc.call(V.storagePoolLookupByName, name);
+  storagePoolGetXmlDesc = (pool: StoragePoolRef, flags = 0): Promise<string> =>
+    this.rpc.call(V.storagePoolGetXmlDesc, { pool, flags });
+  storagePoolGetInfo = (pool: StoragePoolRef): Promise<V.StoragePoolInfo> => this.rpc.call(V.storagePoolGetInfo, { pool });
+  storagePoolRefresh = (pool: StoragePoolRef): Promise<void> => this.rpc.call(V.storagePoolRefresh, { pool, flags: 0 });
+  storagePoolDefineXml = (xml: string, flags = 0): Promise<StoragePoolRef> =>
+    this.rpc.call(V.storagePoolDefineXml, { xml, flags });
+  storagePoolCreate = (pool: StoragePoolRef, flags = 0): Promise<void> => this.rpc.call(V.storagePoolCreate, { pool, flags });
+  storagePoolDestroy = (pool: StoragePoolRef): Promise<void> => this.rpc.call(V.storagePoolDestroy, { pool });
+  storagePoolUndefine = (pool: StoragePoolRef): Promise<void> => this.rpc.call(V.storagePoolUndefine, { pool });
+  async listAllVolumes(pool: StoragePoolRef, flags = 0): Promise<StorageVolRef[]> {
+    return (await this.rpc.call(V.storagePoolListAllVolumes, { pool, needResults: 1, flags })).vols;
+  }
+  storageVolLookupByName = (pool: StoragePoolRef, name: string): Promise<StorageVolRef> =>
+    this.rpc.call(V.storageVolLookupByName, { pool, name });
+  storageVolLookupByPath = (path: string): Promise<StorageVolRef> => this.rpc.call(V.storageVolLookupByPath, path);
+  storageVolGetXmlDesc = (vol: StorageVolRef, flags = 0): Promise<string> =>
+    this.rpc.call(V.storageVolGetXmlDesc, { vol, flags });
+  storageVolGetInfo = (vol: StorageVolRef): Promise<V.StorageVolInfo> => this.rpc.call(V.storageVolGetInfo, { vol });
+  storageVolGetPath = (vol: StorageVolRef): Promise<string> => this.rpc.call(V.storageVolGetPath, { vol });
+  storageVolCreateXml = (pool: StoragePoolRef, xml: string, flags = 0): Promise<StorageVolRef> =>
+    this.rpc.call(V.storageVolCreateXml, { pool, xml, flags });
+  storageVolCreateXmlFrom = (pool: StoragePoolRef, xml: string, clonevol: StorageVolRef, flags = 0): Promise<StorageVolRef> =>
+    this.rpc.call(V.storageVolCreateXmlFrom, { pool, xml, clonevol, flags });
+  storageVolDelete = (vol: StorageVolRef, flags = 0): Promise<void> => this.rpc.call(V.storageVolDelete, { vol, flags });
+
+  /** A writable stream into the volume; end() resolves once the daemon stored everything. */
+  storageVolUpload(vol: StorageVolRef, offset = 0, length = 0, flags = 0): Promise<LibvirtStream> {
+    return this.rpc.openStream(V.storageVolUpload, { vol, offset, length, flags }, { readable: false, writable: true });
+  }
+  /** A readable stream of the volume's bytes. */
+  storageVolDownload(vol: StorageVolRef, offset = 0, length = 0, flags = 0): Promise<LibvirtStream> {
+    return this.rpc.openStream(V.storageVolDownload, { vol, offset, length, flags }, { readable: true, writable: false });
+  }
+
+  // --- networks ------------------------------------------------------------------------------
+
+  async listAllNetworks(flags = 0): Promise<NetworkRef[]> {
+    return (await this.rpc.call(N.connectListAllNetworks, { needResults: 1, flags })).nets;
+  }
+  networkLookupByName = (name: string): Promise<NetworkRef> => this.rpc.call(N.networkLookupByName, name);
+  networkGetXmlDesc = (net: NetworkRef, flags = 0): Promise<string> => this.rpc.call(N.networkGetXmlDesc, { net, flags });
+  async networkGetDhcpLeases(net: NetworkRef, mac: string | null = null): Promise<N.DhcpLease[]> {
+    return (await this.rpc.call(N.networkGetDhcpLeases, { net, mac, needResults: 1, flags: 0 })).leases;
+  }
+
+  // --- events --------------------------------------------------------------------------------
+
+  /** Registers one domain event (dom null = all domains); events then arrive on 'event'. */
+  domainEventRegisterAny = (eventID: E.DomainEventId, dom: DomainRef | null = null): Promise<number> =>
+    this.rpc.call(E.connectDomainEventCallbackRegisterAny, { eventID, dom });
+  domainEventDeregisterAny = (callbackId: number): Promise<void> =>
+    this.rpc.call(E.connectDomainEventCallbackDeregisterAny, callbackId);
+  networkEventRegisterAny = (eventID: number, net: NetworkRef | null = null): Promise<number> =>
+    this.rpc.call(E.connectNetworkEventRegisterAny, { eventID, net });
+  networkEventDeregisterAny = (callbackId: number): Promise<void> =>
+    this.rpc.call(E.connectNetworkEventDeregisterAny, callbackId);
+  storagePoolEventRegisterAny = (eventID: number, pool: StoragePoolRef | null = null): Promise<number> =>
+    this.rpc.call(E.connectStoragePoolEventRegisterAny, { eventID, pool });
+  storagePoolEventDeregisterAny = (callbackId: number): Promise<void> =>
+    this.rpc.call(E.connectStoragePoolEventDeregisterAny, callbackId);
+
+  /**
+   * Registers everything the inventory listens to, pipelined: the domain events of DESIGN §3,
+   * network lifecycle, storage pool lifecycle and refresh. Returns the callback ids.
+   */
+  async registerInventoryEvents(): Promise<number[]> {
+    return Promise.all([
+      ...E.INVENTORY_DOMAIN_EVENTS.map((id) => this.domainEventRegisterAny(id)),
+      this.networkEventRegisterAny(E.NetworkEventId.LIFECYCLE),
+      this.storagePoolEventRegisterAny(E.StoragePoolEventId.LIFECYCLE),
+      this.storagePoolEventRegisterAny(E.StoragePoolEventId.REFRESH),
+    ]);
+  }
+}
+
+/** True when a libvirt error says the object does not exist (any kind). */
+export function isNotFound(err: unknown): boolean {
+  if (!(err instanceof HangarError) || err.code !== 'LIBVIRT_ERROR') return false;
+  const code = err.details?.['libvirtCode'];
+  return (
+    code === VirErrorCode.NO_DOMAIN ||
+    code === VirErrorCode.NO_NETWORK ||
+    code === VirErrorCode.NO_STORAGE_POOL ||
+    code === VirErrorCode.NO_STORAGE_VOL ||
+    code === VirErrorCode.NO_DOMAIN_SNAPSHOT
+  );
+}
