@@ -6,7 +6,13 @@ import type { ServerMsg } from './contract/envelope';
 import type { TopicFilter, TopicName, TopicPayload } from './contract/events';
 import type { EngineInfo } from './contract/engine-info';
 import type { MethodName, MethodParams, MethodResult } from './contract/methods';
+import { HangarError } from './contract/errors';
 import { EventHub } from './events/event-hub';
+import { HostCredentials } from './hosts/credentials';
+import { HostKeyRepo } from './hosts/host-key-repo';
+import { HostManager } from './hosts/host-manager';
+import { HostRepo } from './hosts/host-repo';
+import { VmInventory } from './inventory/vm-inventory';
 import { JobRepo } from './jobs/job-repo';
 import { JobRunner } from './jobs/job-runner';
 import { selfTestJob } from './jobs/self-test';
@@ -17,13 +23,17 @@ import { openSession, type Session } from './rpc/session';
 import type { SecretCipher } from './secrets/secret-cipher';
 import { SecretStore } from './secrets/secret-store';
 import { SettingsService } from './settings/settings-service';
+import type { SshEnvironment } from './ssh';
 import { Db } from './store/db';
+import { vmActionJob } from './vms/vm-actions';
 
 export interface EngineOptions {
   dataDir: string;
   secrets: SecretCipher;
   logger: Logger;
   runtime: EngineInfo['runtime'];
+  /** SSH settings (known_hosts files, ~/.ssh/config, agent); tests point them at the lab's. */
+  ssh?: Partial<Omit<SshEnvironment, 'hostKeys' | 'credentials'>>;
 }
 
 export interface Engine {
@@ -53,6 +63,25 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   jobs.jobs.onDelta((delta) => hub.publish('jobs', delta));
   hub.defineTopic('job.updated', { matches: (f, job) => !f.jobId || f.jobId === job.id });
 
+  const credentials = new HostCredentials(secrets);
+  const hosts = new HostManager(new HostRepo(db), credentials, jobs, opts.logger, {
+    ...opts.ssh,
+    hostKeys: new HostKeyRepo(db),
+    credentials,
+  });
+  const inventory = new VmInventory(opts.logger, (hostId) => hosts.libvirt(hostId));
+  hosts.on('connected', (hostId, conn) => {
+    inventory.hostConnected(hostId, conn).catch((err: unknown) => opts.logger.warn('inventory fetch failed', { hostId, error: String(err) }));
+  });
+  hosts.on('event', (hostId, ev) => inventory.onEvent(hostId, ev));
+  hosts.on('lost', (hostId) => inventory.hostLost(hostId));
+  hosts.on('removed', (hostId) => inventory.hostRemoved(hostId));
+  hub.defineTopic('hosts', { initial: () => hosts.hosts.snapshot() });
+  hosts.hosts.onDelta((d) => hub.publish('hosts', d));
+  hub.defineTopic('vms', { initial: () => inventory.vms.snapshot() });
+  inventory.vms.onDelta((d) => hub.publish('vms', d));
+  await hosts.init();
+
   const handlers: Handlers = {
     'engine.info': async () => ({
       appVersion: APP_VERSION,
@@ -75,6 +104,35 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'jobs.cancel': (p) => jobs.cancel(p.jobId),
     'settings.get': async () => settings.get(),
     'settings.update': (p) => settings.update(p),
+
+    'hosts.list': async () => ({ hosts: hosts.hosts.values() }),
+    'hosts.test': (p, ctx) => hosts.test(p, ctx.signal),
+    'hosts.add': (p, ctx) => hosts.add(p, ctx.signal),
+    'hosts.update': (p) => hosts.update(p.hostId, p),
+    'hosts.connect': (p) => hosts.connect(p.hostId),
+    'hosts.disconnect': (p) => hosts.disconnect(p.hostId),
+    'hosts.remove': async (p) => {
+      await hosts.remove(p.hostId);
+      return { removed: true as const };
+    },
+
+    'vms.list': async (p) => ({ vms: inventory.vms.values().filter((v) => !p.hostId || v.hostId === p.hostId) }),
+    'vms.action': async (p) => {
+      const vms = p.vmIds.map((id) => {
+        const vm = inventory.get(id);
+        if (!vm) throw new HangarError('NOT_FOUND', `No VM ${id}`);
+        return vm;
+      });
+      const deps = { libvirt: (hostId: string) => hosts.libvirt(hostId), setTransition: (id: string, t: 'starting' | 'stopping' | null) => inventory.setTransition(id, t) };
+      return {
+        jobs: await Promise.all(
+          vms.map((vm) => {
+            const { spec, handler } = vmActionJob(vm, p.action, deps);
+            return jobs.start(spec, handler);
+          }),
+        ),
+      };
+    },
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });
@@ -87,6 +145,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     openSession: (send) => openSession({ handlers, hub, logger: opts.logger }, send),
     async close() {
       await jobs.close();
+      await hosts.close();
       await db.close();
       opts.logger.info('engine stopped');
     },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { collectionFeed, type CollectionFeed } from './collection';
+import { Host } from './hosts';
 import { Job } from './jobs';
+import { Vm } from './vms';
 import { Settings } from './settings';
 
 /** Every topic a client can subscribe to, with its payload and accepted filter keys. */
@@ -10,6 +12,10 @@ export const topics = {
   /** One event per change of a job; filter by `jobId` to follow one. */
   'job.updated': { payload: Job, filter: z.object({ jobId: z.string().optional() }).strict() },
   'settings.changed': { payload: Settings, filter: z.object({}).strict() },
+  /** The fleet: snapshot then deltas, with live connection state. */
+  hosts: { payload: collectionFeed(Host), filter: z.object({}).strict() },
+  /** Every domain of every connected host, with its display state. */
+  vms: { payload: collectionFeed(Vm), filter: z.object({}).strict() },
 } as const;
 
 export type Topics = typeof topics;

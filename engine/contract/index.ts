@@ -11,5 +11,7 @@ export * from './envelope';
 export * from './collection';
 export * from './settings';
 export * from './engine-info';
+export * from './hosts';
+export * from './vms';
 export * from './methods';
 export * from './events';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { EngineInfo } from './engine-info';
+import { AddHostParams, Host, HostFacts, HostId, HostTarget, UpdateHostParams } from './hosts';
+import { Vm, VmAction, VmId } from './vms';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
 
@@ -35,6 +37,25 @@ export const methods = {
   'jobs.cancel': { params: z.object({ jobId: JobId }).strict(), result: Job, job: false },
   'settings.get': { params: z.object({}).strict(), result: Settings, job: false },
   'settings.update': { params: Settings.partial().strict(), result: Settings, job: false },
+
+  'hosts.list': { params: z.object({}).strict(), result: z.object({ hosts: z.array(Host) }), job: false },
+  /** The connection test: reaches the host and reports what it found; changes nothing. */
+  'hosts.test': { params: HostTarget, result: HostFacts, job: false },
+  /** Tests, then adds and connects. HOST_KEY_UNKNOWN carries the fingerprint to confirm. */
+  'hosts.add': { params: AddHostParams, result: Host, job: false },
+  'hosts.update': { params: UpdateHostParams, result: Host, job: false },
+  'hosts.connect': { params: z.object({ hostId: HostId }).strict(), result: Host, job: false },
+  'hosts.disconnect': { params: z.object({ hostId: HostId }).strict(), result: Host, job: false },
+  /** Refused while tasks run on the host. */
+  'hosts.remove': { params: z.object({ hostId: HostId }).strict(), result: z.object({ removed: z.literal(true) }), job: false },
+
+  'vms.list': { params: z.object({ hostId: HostId.optional() }).strict(), result: z.object({ vms: z.array(Vm) }), job: false },
+  /** One job per VM, so each shows its own progress and outcome. */
+  'vms.action': {
+    params: z.object({ vmIds: z.array(VmId).min(1).max(1000), action: VmAction }).strict(),
+    result: z.object({ jobs: z.array(JobRef) }),
+    job: true,
+  },
 } as const;
 
 export type Methods = typeof methods;

@@ -9,6 +9,8 @@ export interface SshTarget {
   address: string;
   user?: string;
   port?: number;
+  /** A key file the user chose for this host: tried first, like `ssh -i`. */
+  identityFile?: string;
 }
 
 /** One machine to open an SSH session with, after ~/.ssh/config was applied. */
@@ -136,9 +138,8 @@ function resolveHop(config: SSHConfig, target: SshTarget, env: Env): { hop: Reso
   const rawFiles = c['identityfile'];
   const files = rawFiles === undefined ? [] : Array.isArray(rawFiles) ? rawFiles : [rawFiles];
   const tokens: Record<string, string> = { d: env.home, u: env.localUser, r: user, h: host, n: alias, p: String(port) };
-  const identityFiles = (files.length > 0 ? files : DEFAULT_IDENTITY_FILES.map((f) => `~/.ssh/${f}`)).map((f) =>
-    expandPath(f, env.home, tokens),
-  );
+  const fromConfig = files.length > 0 ? files : DEFAULT_IDENTITY_FILES.map((f) => `~/.ssh/${f}`);
+  const identityFiles = [...(target.identityFile ? [target.identityFile] : []), ...fromConfig].map((f) => expandPath(f, env.home, tokens));
   const agent = str('identityagent');
   const hop: ResolvedHop = {
     alias,

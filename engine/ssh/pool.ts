@@ -45,5 +45,5 @@ export class SshPool {
 }
 
 function sameTarget(a: SshTarget, b: SshTarget): boolean {
-  return a.address === b.address && a.user === b.user && a.port === b.port;
+  return a.address === b.address && a.user === b.user && a.port === b.port && a.identityFile === b.identityFile;
 }

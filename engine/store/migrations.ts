@@ -61,4 +61,24 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'hosts',
+    sql: `
+      CREATE TABLE hosts (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        address TEXT NOT NULL,
+        port INTEGER,
+        user TEXT,
+        auth TEXT NOT NULL,
+        key_path TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',    -- JSON array
+        disconnected INTEGER NOT NULL DEFAULT 0,  -- the user disconnected it: do not connect at start
+        facts TEXT,                          -- JSON HostFacts from the last successful connect
+        created_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX hosts_name ON hosts(name);
+    `,
+  },
 ];

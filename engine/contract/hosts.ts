@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { ErrorData } from './errors';
+
+export const HostId = z.string().min(1).max(64);
+
+/** How Hangar authenticates: the agent and ~/.ssh/config keys, one key file, or a password. */
+export const HostAuth = z.enum(['auto', 'key', 'password']);
+export type HostAuth = z.infer<typeof HostAuth>;
+
+export const HOST_STATES = ['connecting', 'connected', 'unreachable', 'disconnected'] as const;
+export const HostState = z.enum(HOST_STATES);
+export type HostState = z.infer<typeof HostState>;
+
+const Tag = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}._:/-]+$/u, 'letters, digits and . _ : / - only');
+
+/** What a connection test found on a host. */
+export const HostFacts = z.object({
+  hostname: z.string(),
+  libvirtVersion: z.string(),
+  hypervisorVersion: z.string(),
+  kvm: z.boolean(),
+  cpuModel: z.string(),
+  cpus: z.number().int(),
+  memoryKiB: z.number(),
+  pools: z.array(z.object({ name: z.string(), active: z.boolean(), capacity: z.number(), allocation: z.number(), available: z.number() })),
+  networks: z.array(z.object({ name: z.string() })),
+  /** The libvirt socket reached and how (stream-local forward, or an exec relay). */
+  socket: z.string(),
+  via: z.enum(['stream-local', 'exec']),
+});
+export type HostFacts = z.infer<typeof HostFacts>;
+
+export const Host = z.object({
+  id: HostId,
+  name: z.string(),
+  address: z.string(),
+  port: z.number().int().nullable(),
+  user: z.string().nullable(),
+  auth: HostAuth,
+  keyPath: z.string().nullable(),
+  tags: z.array(z.string()),
+  state: HostState,
+  lastError: ErrorData.nullable(),
+  nextRetryAt: z.number().nullable(),
+  facts: HostFacts.nullable(),
+  createdAt: z.number(),
+});
+export type Host = z.infer<typeof Host>;
+
+/** Where and how to reach a host; shared by the connection test and add. */
+export const HostTarget = z
+  .object({
+    /** An address, a DNS name or a ~/.ssh/config alias. */
+    address: z.string().trim().min(1).max(255).regex(/^[^\s'"`$;&|<>\\]+$/, 'an address, a host name or an ~/.ssh/config alias'),
+    port: z.number().int().min(1).max(65535).optional(),
+    user: z.string().trim().min(1).max(64).regex(/^[a-z_][a-z0-9_.-]*\$?$/i, 'a user name').optional(),
+    auth: HostAuth.default('auto'),
+    keyPath: z.string().max(4096).optional(),
+    /** Used for this attempt only, unless `savePassword` asks to keep it (encrypted). */
+    password: z.string().max(1024).optional(),
+    savePassword: z.boolean().default(false),
+    /** The fingerprint the user confirmed after HOST_KEY_UNKNOWN. */
+    acceptHostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/).optional(),
+  })
+  .strict();
+export type HostTarget = z.input<typeof HostTarget>;
+
+export const AddHostParams = HostTarget.extend({
+  name: z.string().trim().min(1).max(64).optional(),
+  tags: z.array(Tag).max(32).default([]),
+}).strict();
+
+export const UpdateHostParams = z
+  .object({ hostId: HostId, name: z.string().trim().min(1).max(64).optional(), tags: z.array(Tag).max(32).optional() })
+  .strict();

@@ -1,0 +1,129 @@
+import type { Vm } from '../contract/vms';
+import { Collection } from '../events/collection';
+import { isNotFound, type LibvirtConnection, type LibvirtEvent } from '../libvirt';
+import type { Logger } from '../logger';
+import { displayState } from './display-state';
+import type { DomainSummary } from './domain-xml';
+import { parseDomainXml } from './domain-xml';
+import { fetchHostInventory } from './fetch-inventory';
+
+const vmId = (hostId: string, uuid: string) => `${hostId}:${uuid}`;
+
+function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending?: 'starting' | 'stopping' | 'migrating'): Vm {
+  return {
+    id: vmId(hostId, d.uuid),
+    hostId,
+    uuid: d.uuid,
+    name: d.name,
+    title: d.title,
+    state: displayState(state, reason, pending),
+    stateReason: null,
+    vcpus: d.vcpus,
+    memoryKiB: d.currentMemoryKiB,
+    osType: d.osType,
+    arch: d.arch,
+    disks: d.disks.length,
+    nics: d.nics.length,
+    hasGraphics: d.graphics.length > 0,
+    labels: d.hangar?.labels ?? {},
+    group: d.hangar?.group ?? null,
+    origin: d.hangar?.origin ?? null,
+    managedByHangar: d.hangar !== null,
+  };
+}
+
+/** Events that can change what the VM list shows: refetch that one domain. */
+const DOMAIN_EVENTS = new Set<LibvirtEvent['kind']>([
+  'domain-lifecycle',
+  'domain-device-added',
+  'domain-device-removed',
+  'domain-metadata-change',
+  'domain-reboot',
+  'domain-job-completed',
+]);
+
+/**
+ * The `vms` collection: every domain on every connected host. A full fetch when a host (re)connects,
+ * then one domain at a time as libvirt's events say it changed (coalesced per domain).
+ */
+export class VmInventory {
+  readonly vms = new Collection<Vm>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** Transitional states from jobs in flight, by VM id. */
+  private readonly transitions = new Map<string, 'starting' | 'stopping' | 'migrating'>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly connFor: (hostId: string) => LibvirtConnection,
+  ) {}
+
+  async hostConnected(hostId: string, conn: LibvirtConnection): Promise<void> {
+    const inv = await fetchHostInventory(conn);
+    const seen = new Set<string>();
+    const vms = inv.domains.map((d) => {
+      const id = vmId(hostId, d.summary.uuid);
+      seen.add(id);
+      return toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id));
+    });
+    this.vms.upsert(vms);
+    this.vms.remove(this.vms.values().filter((v) => v.hostId === hostId && !seen.has(v.id)).map((v) => v.id));
+  }
+
+  /** The host cannot be reached: its VMs are still there, but their state is Unknown. */
+  hostLost(hostId: string): void {
+    this.vms.upsert(this.vms.values().filter((v) => v.hostId === hostId && v.state !== 'unknown').map((v) => ({ ...v, state: 'unknown' as const })));
+  }
+
+  hostRemoved(hostId: string): void {
+    const ids = this.vms.values().filter((v) => v.hostId === hostId).map((v) => v.id);
+    this.vms.remove(ids);
+  }
+
+  onEvent(hostId: string, ev: LibvirtEvent): void {
+    if (DOMAIN_EVENTS.has(ev.kind) && 'dom' in ev) this.scheduleRefresh(hostId, ev.dom.uuid);
+  }
+
+  /** Events come in bursts (define + start + resume): one refetch after the burst. */
+  private scheduleRefresh(hostId: string, uuid: string): void {
+    const id = vmId(hostId, uuid);
+    if (this.pending.has(id)) return;
+    this.pending.set(
+      id,
+      setTimeout(() => {
+        this.pending.delete(id);
+        void this.refresh(hostId, uuid).catch((err: unknown) => this.logger.warn('vm refresh failed', { id, error: String(err) }));
+      }, 30),
+    );
+  }
+
+  /** Marks a VM as starting/stopping/migrating while a job acts on it; null clears it. */
+  setTransition(id: string, t: 'starting' | 'stopping' | 'migrating' | null): void {
+    const vm = this.vms.get(id);
+    if (t) {
+      this.transitions.set(id, t);
+      if (vm) this.vms.upsert([{ ...vm, state: t }]);
+      return;
+    }
+    this.transitions.delete(id);
+    if (vm) this.scheduleRefresh(vm.hostId, vm.uuid); // the job is over: show what libvirt says now
+  }
+
+  get(id: string): Vm | undefined {
+    return this.vms.get(id);
+  }
+
+  async refresh(hostId: string, uuid: string): Promise<void> {
+    const id = vmId(hostId, uuid);
+    const c = this.connFor(hostId);
+    try {
+      const dom = await c.domainLookupByUuid(uuid);
+      const [xml, st] = await Promise.all([c.domainGetXmlDesc(dom, 0), c.domainGetState(dom)]);
+      const summary = parseDomainXml(xml);
+      this.vms.upsert([toVm(hostId, summary, st.state, st.reason, this.transitions.get(id))]);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.vms.remove([id]);
+    }
+  }
+}
+

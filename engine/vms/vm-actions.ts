@@ -1,0 +1,77 @@
+import { sleep } from '../common/abort';
+import { HangarError } from '../contract/errors';
+import type { Vm, VmAction } from '../contract/vms';
+import type { JobHandler, JobSpec } from '../jobs/job-runner';
+import { DomainState, ShutdownFlag, type LibvirtConnection } from '../libvirt';
+
+/** virDomainCreateFlags: start with the CPUs paused. */
+const START_PAUSED = 1;
+const SHUTDOWN_TIMEOUT_MS = 120_000;
+
+export interface VmActionDeps {
+  libvirt(hostId: string): LibvirtConnection;
+  setTransition(vmId: string, t: 'starting' | 'stopping' | null): void;
+}
+
+const TRANSITION: Partial<Record<VmAction, 'starting' | 'stopping'>> = { start: 'starting', startPaused: 'starting', shutdown: 'stopping', forceOff: 'stopping' };
+
+/** Waits until libvirt reports one of `states`, polling gently; the job's signal cancels the wait. */
+async function waitForState(conn: LibvirtConnection, uuid: string, states: number[], timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const st = await conn.domainGetState(await conn.domainLookupByUuid(uuid));
+    if (states.includes(st.state)) return true;
+    await sleep(500, signal);
+  }
+  return false;
+}
+
+/** One lifecycle action on one VM, as a job. */
+export function vmActionJob(vm: Vm, action: VmAction, deps: VmActionDeps): { spec: JobSpec; handler: JobHandler } {
+  const spec: JobSpec = {
+    kind: `vm.${action}`,
+    title: { key: `job.vm.${action}`, args: { name: vm.name } },
+    target: { hostId: vm.hostId, vmId: vm.id },
+    cancellable: action === 'shutdown',
+  };
+  const handler: JobHandler = async (ctx) => {
+    const conn = deps.libvirt(vm.hostId);
+    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const transition = TRANSITION[action];
+    if (transition) deps.setTransition(vm.id, transition);
+    try {
+      switch (action) {
+        case 'start':
+        case 'startPaused':
+          await conn.domainCreate(dom, action === 'startPaused' ? START_PAUSED : 0);
+          return;
+        case 'shutdown': {
+          ctx.progress(null, { key: 'job.vm.waitingForGuest' });
+          await conn.domainShutdown(dom, ShutdownFlag.ACPI_POWER_BTN);
+          if (!(await waitForState(conn, vm.uuid, [DomainState.SHUTOFF], SHUTDOWN_TIMEOUT_MS, ctx.signal))) {
+            throw new HangarError('TIMEOUT', `${vm.name} did not shut down within ${SHUTDOWN_TIMEOUT_MS / 1000} s: the guest may ignore the power button. Force off to stop it.`);
+          }
+          return;
+        }
+        case 'forceOff':
+          await conn.domainDestroy(dom, 0);
+          return;
+        case 'reboot':
+          await conn.domainReboot(dom, 0);
+          return;
+        case 'reset':
+          await conn.domainReset(dom);
+          return;
+        case 'pause':
+          await conn.domainSuspend(dom);
+          return;
+        case 'resume':
+          await conn.domainResume(dom);
+          return;
+      }
+    } finally {
+      if (transition) deps.setTransition(vm.id, null);
+    }
+  };
+  return { spec, handler };
+}
