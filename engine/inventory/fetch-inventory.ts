@@ -17,10 +17,25 @@ export interface HostInventory {
 }
 
 /**
- * A host's whole domain inventory in three round trips however many domains it has: one list,
- * one bulk state call and every XML pipelined (DESIGN §3: no per-domain sequential calls).
+ * Parsed summaries by domain UUID and the exact XML they came from. Parsing is most of the cost of
+ * a re-inventory, and a domain's XML rarely changes between two: every XML is still fetched, but
+ * only a changed one is parsed again.
  */
-export async function fetchHostInventory(conn: LibvirtConnection): Promise<HostInventory> {
+export type ParseCache = Map<string, { xml: string; summary: DomainSummary }>;
+
+function parseCached(uuid: string, xml: string, cache: ParseCache | undefined): DomainSummary {
+  const hit = cache?.get(uuid);
+  if (hit && hit.xml === xml) return hit.summary;
+  const summary = parseDomainXml(xml);
+  cache?.set(uuid, { xml, summary });
+  return summary;
+}
+
+/**
+ * A host's whole domain inventory in two round trips however many domains it has: the list and
+ * a bulk state call together, then every XML pipelined (DESIGN §3: no per-domain sequential calls).
+ */
+export async function fetchHostInventory(conn: LibvirtConnection, cache?: ParseCache): Promise<HostInventory> {
   const [refs, stats] = await Promise.all([conn.listAllDomains(0), conn.getAllDomainStats([], DomainStatsType.STATE, 0)]);
   const stateByUuid = new Map<string, { state: number; reason: number }>();
   for (const rec of stats) {
@@ -39,10 +54,14 @@ export async function fetchHostInventory(conn: LibvirtConnection): Promise<HostI
     }
     try {
       const st = stateByUuid.get(key) ?? { state: 0, reason: 0 };
-      domains.push({ summary: parseDomainXml(r.xml), state: st.state, reason: st.reason, id: dom.id });
+      domains.push({ summary: parseCached(key, r.xml, cache), state: st.state, reason: st.reason, id: dom.id });
     } catch (err) {
       errors.push({ uuid: key, name: dom.name, message: err instanceof Error ? err.message : String(err) });
     }
+  }
+  if (cache) {
+    const present = new Set(refs.map((r) => r.uuid));
+    for (const uuid of cache.keys()) if (!present.has(uuid)) cache.delete(uuid);
   }
   return { domains, errors };
 }

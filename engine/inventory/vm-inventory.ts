@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import { displayState } from './display-state';
 import type { DomainSummary } from './domain-xml';
 import { parseDomainXml } from './domain-xml';
-import { fetchHostInventory } from './fetch-inventory';
+import { fetchHostInventory, type ParseCache } from './fetch-inventory';
 
 const vmId = (hostId: string, uuid: string) => `${hostId}:${uuid}`;
 
@@ -49,6 +49,7 @@ const DOMAIN_EVENTS = new Set<LibvirtEvent['kind']>([
 export class VmInventory {
   readonly vms = new Collection<Vm>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly parseCaches = new Map<string, ParseCache>();
   /** Transitional states from jobs in flight, by VM id. */
   private readonly transitions = new Map<string, 'starting' | 'stopping' | 'migrating'>();
 
@@ -58,7 +59,9 @@ export class VmInventory {
   ) {}
 
   async hostConnected(hostId: string, conn: LibvirtConnection): Promise<void> {
-    const inv = await fetchHostInventory(conn);
+    let cache = this.parseCaches.get(hostId);
+    if (!cache) this.parseCaches.set(hostId, (cache = new Map()));
+    const inv = await fetchHostInventory(conn, cache);
     const seen = new Set<string>();
     const vms = inv.domains.map((d) => {
       const id = vmId(hostId, d.summary.uuid);
@@ -75,6 +78,7 @@ export class VmInventory {
   }
 
   hostRemoved(hostId: string): void {
+    this.parseCaches.delete(hostId);
     const ids = this.vms.values().filter((v) => v.hostId === hostId).map((v) => v.id);
     this.vms.remove(ids);
   }
