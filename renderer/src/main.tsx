@@ -3,7 +3,9 @@ import { createRoot } from 'react-dom/client';
 import { connect } from './api/connect';
 import { App } from './app/App';
 import { bindEngine, useEngine } from './stores/engine-store';
+import { bindHosts } from './stores/hosts-store';
 import { bindJobs } from './stores/jobs-store';
+import { bindVms } from './stores/vms-store';
 import './styles/app.css';
 
 const client = connect();
@@ -12,6 +14,8 @@ if ('error' in client) {
 } else {
   bindEngine(client);
   bindJobs(client);
+  bindHosts(client);
+  bindVms(client);
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -19,13 +19,13 @@ export async function tempDataDir(): Promise<string> {
 }
 
 /** Starts the built `hangar serve` as a user would, and reads the URL it prints. */
-export async function startServe(dataDir: string, extraArgs: string[] = []): Promise<Serve> {
+export async function startServe(dataDir: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<Serve> {
   await fs.access(CLI).catch(() => {
     throw new Error(`${CLI} is missing: run \`npm run build\` first`);
   });
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HANGAR_DATA_DIR: dataDir },
+    env: { ...process.env, HANGAR_DATA_DIR: dataDir, ...env },
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {

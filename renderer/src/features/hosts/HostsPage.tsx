@@ -1,12 +1,113 @@
+import { useState } from 'react';
+import type { Host } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
 import { EmptyState } from '../../components/EmptyState';
+import { formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+import { useHosts } from '../../stores/hosts-store';
+import { useVms } from '../../stores/vms-store';
+import { AddHostForm } from './AddHostForm';
+
+function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onError: (e: HangarError) => void }) {
+  const t = useT();
+  const client = useEngine((s) => s.client);
+  const lang = useEngine((s) => s.settings.language);
+  const act = (p: Promise<unknown> | undefined) => p?.catch((e: unknown) => onError(HangarError.from(e)));
+  return (
+    <tr data-testid="host-row" data-host-name={host.name} data-state={host.state}>
+      <td>
+        <div className="strong">{host.name}</div>
+        <div className="muted small">
+          {host.user ? `${host.user}@` : ''}
+          {host.address}
+          {host.port ? `:${host.port}` : ''}
+        </div>
+        {host.tags.length > 0 && <div className="tags">{host.tags.map((tag) => <span key={tag} className="tag">{tag}</span>)}</div>}
+      </td>
+      <td>
+        <span className={`badge host-${host.state}`} data-testid="host-state">
+          {t(`hosts.state.${host.state}`)}
+        </span>
+        {host.lastError && <div className="error small">{host.lastError.message}</div>}
+        {host.nextRetryAt && <div className="muted small">{t('hosts.retryAt', { time: new Date(host.nextRetryAt).toLocaleTimeString(lang) })}</div>}
+      </td>
+      <td>{host.facts ? `${host.facts.cpus}` : '—'}</td>
+      <td>{host.facts ? formatKiB(host.facts.memoryKiB, lang) : '—'}</td>
+      <td className="small">{host.facts ? `libvirt ${host.facts.libvirtVersion}` : '—'}</td>
+      <td>{host.facts ? (host.facts.kvm ? 'KVM' : 'TCG') : '—'}</td>
+      <td data-testid="host-vm-count">{vmCount}</td>
+      <td className="row-actions">
+        {host.state === 'disconnected' ? (
+          <button type="button" className="btn btn-small" onClick={() => act(client?.call('hosts.connect', { hostId: host.id }))}>
+            {t('hosts.connect')}
+          </button>
+        ) : (
+          <button type="button" className="btn btn-small" onClick={() => act(client?.call('hosts.disconnect', { hostId: host.id }))}>
+            {t('hosts.disconnect')}
+          </button>
+        )}
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => {
+            if (window.confirm(t('hosts.removeConfirm', { name: host.name }))) act(client?.call('hosts.remove', { hostId: host.id }));
+          }}
+        >
+          {t('hosts.remove')}
+        </button>
+      </td>
+    </tr>
+  );
+}
 
 export function HostsPage() {
   const t = useT();
+  const hosts = Object.values(useHosts((s) => s.byId)).sort((a, b) => a.name.localeCompare(b.name));
+  const vms = useVms((s) => s.byId);
+  const [adding, setAdding] = useState(false);
+  const [error, setError] = useState<HangarError | null>(null);
+  const counts = new Map<string, number>();
+  for (const vm of Object.values(vms)) counts.set(vm.hostId, (counts.get(vm.hostId) ?? 0) + 1);
   return (
     <section>
-      <h1>{t('hosts.title')}</h1>
-      <EmptyState title={t('hosts.empty')} help={t('hosts.emptyHelp')} />
+      <div className="page-head">
+        <h1>{t('hosts.title')}</h1>
+        {!adding && (
+          <button type="button" className="btn btn-primary" data-testid="add-host" onClick={() => setAdding(true)}>
+            {t('hosts.add.open')}
+          </button>
+        )}
+      </div>
+      {adding && <AddHostForm onDone={() => setAdding(false)} />}
+      {error && (
+        <p className="banner error" role="alert">
+          {t(`error.${error.code}`)} {error.message}
+        </p>
+      )}
+      {hosts.length === 0 ? (
+        !adding && <EmptyState title={t('hosts.empty')} help={t('hosts.emptyHelp')} />
+      ) : (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t('hosts.col.host')}</th>
+              <th>{t('hosts.col.state')}</th>
+              <th>{t('hosts.col.cpus')}</th>
+              <th>{t('hosts.col.memory')}</th>
+              <th>{t('hosts.col.software')}</th>
+              <th>{t('hosts.col.accel')}</th>
+              <th>{t('hosts.col.vms')}</th>
+              <th>{t('tasks.col.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {hosts.map((h) => (
+              <HostRow key={h.id} host={h} vmCount={counts.get(h.id) ?? 0} onError={setError} />
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

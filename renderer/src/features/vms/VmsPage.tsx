@@ -1,12 +1,145 @@
+import { useMemo, useState } from 'react';
+import { DISPLAY_STATES, type Vm, type VmAction } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
 import { EmptyState } from '../../components/EmptyState';
+import { formatKiB } from '../../components/format';
+import { VirtualRows } from '../../components/VirtualRows';
 import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+import { useHosts } from '../../stores/hosts-store';
+import { useVms } from '../../stores/vms-store';
+import { filterVms, sortVms, type VmFilter, type VmSortKey } from './vm-filter';
+
+const BULK: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
+const ROW_HEIGHT = 40;
 
 export function VmsPage() {
   const t = useT();
+  const client = useEngine((s) => s.client);
+  const lang = useEngine((s) => s.settings.language);
+  const byId = useVms((s) => s.byId);
+  const hosts = useHosts((s) => s.byId);
+  const [filter, setFilter] = useState<VmFilter>({ text: '', state: '', hostId: '' });
+  const [sort, setSort] = useState<{ key: VmSortKey; dir: 1 | -1 }>({ key: 'name', dir: 1 });
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<HangarError | null>(null);
+
+  const hostName = (id: string) => hosts[id]?.name ?? id;
+  const all = useMemo(() => Object.values(byId), [byId]);
+  const shown = useMemo(() => sortVms(filterVms(all, filter, hostName), sort.key, sort.dir, hostName), [all, filter, sort, hosts]);
+  const chosen = shown.filter((v) => selected.has(v.id));
+
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+  const allShownSelected = shown.length > 0 && chosen.length === shown.length;
+  const bulk = (action: VmAction) => {
+    if (chosen.length === 0 || !client) return;
+    setError(null);
+    client.call('vms.action', { vmIds: chosen.map((v) => v.id), action }).catch((e: unknown) => setError(HangarError.from(e)));
+  };
+  const sortBy = (key: VmSortKey) => setSort((s) => ({ key, dir: s.key === key ? ((-s.dir) as 1 | -1) : 1 }));
+  const header = (key: VmSortKey, label: string) => (
+    <button type="button" className="th-sort" onClick={() => sortBy(key)} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+      {label}
+      {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+    </button>
+  );
+
   return (
-    <section>
-      <h1>{t('vms.title')}</h1>
-      <EmptyState title={t('vms.empty')} help={t('vms.emptyHelp')} />
+    <section className="vms-page">
+      <div className="page-head">
+        <h1>{t('vms.title')}</h1>
+        <span className="muted" data-testid="vm-count">
+          {t('vms.count', { shown: shown.length, total: all.length })}
+        </span>
+      </div>
+      <div className="toolbar">
+        <input
+          type="search"
+          data-testid="vm-search"
+          placeholder={t('vms.search')}
+          aria-label={t('vms.search')}
+          value={filter.text}
+          onChange={(e) => setFilter((f) => ({ ...f, text: e.target.value }))}
+        />
+        <select aria-label={t('vms.filter.state')} data-testid="vm-filter-state" value={filter.state} onChange={(e) => setFilter((f) => ({ ...f, state: e.target.value as VmFilter['state'] }))}>
+          <option value="">{t('vms.filter.anyState')}</option>
+          {DISPLAY_STATES.map((s) => (
+            <option key={s} value={s}>
+              {t(`vm.state.${s}`)}
+            </option>
+          ))}
+        </select>
+        <select aria-label={t('vms.filter.host')} data-testid="vm-filter-host" value={filter.hostId} onChange={(e) => setFilter((f) => ({ ...f, hostId: e.target.value }))}>
+          <option value="">{t('vms.filter.anyHost')}</option>
+          {Object.values(hosts).map((h) => (
+            <option key={h.id} value={h.id}>
+              {h.name}
+            </option>
+          ))}
+        </select>
+        <div className="bulk" data-testid="vm-bulk">
+          {BULK.map((a) => (
+            <button key={a} type="button" className="btn btn-small" disabled={chosen.length === 0} onClick={() => bulk(a)} data-testid={`vm-bulk-${a}`}>
+              {t(`vm.action.${a}`)}
+            </button>
+          ))}
+        </div>
+      </div>
+      {error && (
+        <p className="banner error" role="alert">
+          {t(`error.${error.code}`)} {error.message}
+        </p>
+      )}
+      {all.length === 0 ? (
+        <EmptyState title={t('vms.empty')} help={t('vms.emptyHelp')} />
+      ) : (
+        <div className="vgrid" role="table" aria-label={t('vms.title')}>
+          <div className="vrow vhead" role="row">
+            <span role="columnheader">
+              <input
+                type="checkbox"
+                aria-label={t('vms.selectAll')}
+                checked={allShownSelected}
+                onChange={() => setSelected(allShownSelected ? new Set() : new Set(shown.map((v) => v.id)))}
+              />
+            </span>
+            <span role="columnheader">{header('name', t('vms.col.name'))}</span>
+            <span role="columnheader">{header('state', t('vms.col.state'))}</span>
+            <span role="columnheader">{header('host', t('vms.col.host'))}</span>
+            <span role="columnheader">{header('vcpus', t('vms.col.vcpus'))}</span>
+            <span role="columnheader">{header('memory', t('vms.col.memory'))}</span>
+          </div>
+          <VirtualRows
+            items={shown}
+            rowHeight={ROW_HEIGHT}
+            testId="vm-rows"
+            render={(vm: Vm) => (
+              <div key={vm.id} className="vrow" role="row" data-testid="vm-row" data-vm-name={vm.name} data-state={vm.state}>
+                <span role="cell">
+                  <input type="checkbox" aria-label={vm.name} checked={selected.has(vm.id)} onChange={() => toggle(vm.id)} />
+                </span>
+                <span role="cell" className="strong ellipsis" title={vm.title ?? vm.name}>
+                  {vm.name}
+                </span>
+                <span role="cell">
+                  <span className={`badge vm-${vm.state}`} data-testid="vm-state">
+                    {t(`vm.state.${vm.state}`)}
+                  </span>
+                </span>
+                <span role="cell" className="ellipsis">{hostName(vm.hostId)}</span>
+                <span role="cell">{vm.vcpus}</span>
+                <span role="cell">{formatKiB(vm.memoryKiB, lang)}</span>
+              </div>
+            )}
+          />
+        </div>
+      )}
     </section>
   );
 }

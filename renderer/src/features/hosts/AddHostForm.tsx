@@ -1,0 +1,186 @@
+import { useState } from 'react';
+import type { HostAuth, HostFacts } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
+import { formatKiB } from '../../components/format';
+import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+
+interface Form {
+  address: string;
+  user: string;
+  port: string;
+  auth: HostAuth;
+  keyPath: string;
+  password: string;
+  savePassword: boolean;
+  name: string;
+  tags: string;
+}
+
+const EMPTY: Form = { address: '', user: '', port: '', auth: 'auto', keyPath: '', password: '', savePassword: false, name: '', tags: '' };
+
+/** The host's key awaiting the user's decision (HOST_KEY_UNKNOWN). */
+interface KeyQuestion {
+  fingerprint: string;
+  keyType: string;
+  then: 'test' | 'add';
+}
+
+export function AddHostForm({ onDone }: { onDone: () => void }) {
+  const t = useT();
+  const client = useEngine((s) => s.client);
+  const lang = useEngine((s) => s.settings.language);
+  const [form, setForm] = useState<Form>(EMPTY);
+  const [accepted, setAccepted] = useState<string | undefined>();
+  const [busy, setBusy] = useState<'test' | 'add' | null>(null);
+  const [facts, setFacts] = useState<HostFacts | null>(null);
+  const [error, setError] = useState<HangarError | null>(null);
+  const [question, setQuestion] = useState<KeyQuestion | null>(null);
+  const set = <K extends keyof Form>(k: K, v: Form[K]) => setForm((f) => ({ ...f, [k]: v }));
+
+  const target = (acceptHostKey = accepted) => ({
+    address: form.address.trim(),
+    ...(form.user.trim() ? { user: form.user.trim() } : {}),
+    ...(form.port.trim() ? { port: Number(form.port) } : {}),
+    auth: form.auth,
+    ...(form.auth === 'key' && form.keyPath.trim() ? { keyPath: form.keyPath.trim() } : {}),
+    ...(form.auth === 'password' && form.password ? { password: form.password, savePassword: form.savePassword } : {}),
+    ...(acceptHostKey ? { acceptHostKey } : {}),
+  });
+
+  async function run(what: 'test' | 'add', acceptHostKey?: string) {
+    if (!client) return;
+    setBusy(what);
+    setError(null);
+    setQuestion(null);
+    try {
+      if (what === 'test') {
+        setFacts(await client.call('hosts.test', target(acceptHostKey)));
+      } else {
+        const tags = form.tags.split(',').map((s) => s.trim()).filter(Boolean);
+        await client.call('hosts.add', { ...target(acceptHostKey), ...(form.name.trim() ? { name: form.name.trim() } : {}), tags });
+        setForm(EMPTY);
+        onDone();
+      }
+    } catch (err) {
+      const e = HangarError.from(err);
+      if (e.code === 'HOST_KEY_UNKNOWN' && typeof e.details?.fingerprint === 'string') {
+        setQuestion({ fingerprint: e.details.fingerprint, keyType: String(e.details.keyType ?? ''), then: what });
+      } else setError(e);
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  function trust() {
+    if (!question) return;
+    setAccepted(question.fingerprint);
+    void run(question.then, question.fingerprint);
+  }
+
+  return (
+    <form
+      className="panel form-grid"
+      data-testid="add-host-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void run('add');
+      }}
+    >
+      <h2>{t('hosts.add.title')}</h2>
+      <label className="field">
+        <span>{t('hosts.add.address')}</span>
+        <input data-testid="host-address" required value={form.address} onChange={(e) => set('address', e.target.value)} placeholder="10.0.0.5 / kvm01.example.com" />
+      </label>
+      <label className="field">
+        <span>{t('hosts.add.user')}</span>
+        <input data-testid="host-user" value={form.user} onChange={(e) => set('user', e.target.value)} placeholder="root" />
+      </label>
+      <label className="field">
+        <span>{t('hosts.add.port')}</span>
+        <input data-testid="host-port" inputMode="numeric" value={form.port} onChange={(e) => set('port', e.target.value.replace(/\D/g, ''))} placeholder="22" />
+      </label>
+      <label className="field">
+        <span>{t('hosts.add.auth')}</span>
+        <select data-testid="host-auth" value={form.auth} onChange={(e) => set('auth', e.target.value as HostAuth)}>
+          <option value="auto">{t('hosts.auth.auto')}</option>
+          <option value="key">{t('hosts.auth.key')}</option>
+          <option value="password">{t('hosts.auth.password')}</option>
+        </select>
+      </label>
+      {form.auth === 'key' && (
+        <label className="field">
+          <span>{t('hosts.add.keyPath')}</span>
+          <input data-testid="host-key-path" value={form.keyPath} onChange={(e) => set('keyPath', e.target.value)} placeholder="~/.ssh/id_ed25519" />
+        </label>
+      )}
+      {form.auth === 'password' && (
+        <>
+          <label className="field">
+            <span>{t('hosts.add.password')}</span>
+            <input data-testid="host-password" type="password" autoComplete="off" value={form.password} onChange={(e) => set('password', e.target.value)} />
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={form.savePassword} onChange={(e) => set('savePassword', e.target.checked)} />
+            {t('hosts.add.savePassword')}
+          </label>
+        </>
+      )}
+      <label className="field">
+        <span>{t('hosts.add.name')}</span>
+        <input data-testid="host-name" value={form.name} onChange={(e) => set('name', e.target.value)} placeholder={form.address || 'kvm01'} />
+      </label>
+      <label className="field">
+        <span>{t('hosts.add.tags')}</span>
+        <input data-testid="host-tags" value={form.tags} onChange={(e) => set('tags', e.target.value)} placeholder="rack-a, gpu" />
+      </label>
+
+      {question && (
+        <div className="banner warn span-all" role="alert" data-testid="host-key-question">
+          <p>{t('hosts.key.unknown', { keyType: question.keyType })}</p>
+          <p className="mono" data-testid="host-key-fingerprint">{question.fingerprint}</p>
+          <p className="muted small">{t('hosts.key.compare')}</p>
+          <button type="button" className="btn btn-primary" data-testid="trust-host-key" onClick={trust}>
+            {t('hosts.key.trust')}
+          </button>
+        </div>
+      )}
+      {error && (
+        <div className="banner error span-all" role="alert" data-testid="add-host-error">
+          <strong>{t(`error.${error.code}`)}</strong> {error.message}
+        </div>
+      )}
+      {facts && (
+        <dl className="about span-all" data-testid="host-facts">
+          <dt>{t('hosts.facts.hostname')}</dt>
+          <dd>{facts.hostname}</dd>
+          <dt>{t('hosts.facts.versions')}</dt>
+          <dd>libvirt {facts.libvirtVersion} · QEMU {facts.hypervisorVersion}</dd>
+          <dt>{t('hosts.facts.kvm')}</dt>
+          <dd>{facts.kvm ? t('common.yes') : t('hosts.facts.noKvm')}</dd>
+          <dt>{t('hosts.facts.cpu')}</dt>
+          <dd>
+            {facts.cpus} × {facts.cpuModel}
+          </dd>
+          <dt>{t('hosts.facts.memory')}</dt>
+          <dd>{formatKiB(facts.memoryKiB, lang)}</dd>
+          <dt>{t('hosts.facts.pools')}</dt>
+          <dd>{facts.pools.map((p) => p.name).join(', ') || '—'}</dd>
+          <dt>{t('hosts.facts.networks')}</dt>
+          <dd>{facts.networks.map((n) => n.name).join(', ') || '—'}</dd>
+        </dl>
+      )}
+      <div className="actions span-all">
+        <button type="button" className="btn" disabled={!form.address || busy !== null} onClick={() => void run('test')} data-testid="test-host">
+          {busy === 'test' ? t('hosts.add.testing') : t('hosts.add.test')}
+        </button>
+        <button type="submit" className="btn btn-primary" disabled={!form.address || busy !== null} data-testid="submit-host">
+          {busy === 'add' ? t('hosts.add.adding') : t('hosts.add.submit')}
+        </button>
+        <button type="button" className="btn" onClick={onDone}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,33 @@
+import type { DisplayState, Vm } from '../../../../engine/contract';
+
+export interface VmFilter {
+  text: string;
+  state: DisplayState | '';
+  hostId: string;
+}
+
+export type VmSortKey = 'name' | 'host' | 'state' | 'vcpus' | 'memory';
+
+/** Search matches the name, title or any label (`key=value` or either part). */
+export function filterVms(vms: Vm[], f: VmFilter, hostName: (id: string) => string): Vm[] {
+  const q = f.text.trim().toLowerCase();
+  return vms.filter((vm) => {
+    if (f.state && vm.state !== f.state) return false;
+    if (f.hostId && vm.hostId !== f.hostId) return false;
+    if (!q) return true;
+    if (vm.name.toLowerCase().includes(q) || (vm.title ?? '').toLowerCase().includes(q)) return true;
+    if (hostName(vm.hostId).toLowerCase().includes(q)) return true;
+    return Object.entries(vm.labels).some(([k, v]) => `${k}=${v}`.toLowerCase().includes(q));
+  });
+}
+
+export function sortVms(vms: Vm[], key: VmSortKey, dir: 1 | -1, hostName: (id: string) => string): Vm[] {
+  const by: Record<VmSortKey, (a: Vm, b: Vm) => number> = {
+    name: (a, b) => a.name.localeCompare(b.name),
+    host: (a, b) => hostName(a.hostId).localeCompare(hostName(b.hostId)),
+    state: (a, b) => a.state.localeCompare(b.state),
+    vcpus: (a, b) => a.vcpus - b.vcpus,
+    memory: (a, b) => a.memoryKiB - b.memoryKiB,
+  };
+  return [...vms].sort((a, b) => dir * (by[key](a, b) || a.name.localeCompare(b.name)));
+}
