@@ -26,6 +26,8 @@ import { SettingsService } from './settings/settings-service';
 import type { SshEnvironment } from './ssh';
 import { Db } from './store/db';
 import { vmActionJob } from './vms/vm-actions';
+import { VmService } from './vms/vm-service';
+import { listVolumes } from './storage/list-volumes';
 
 export interface EngineOptions {
   dataDir: string;
@@ -81,6 +83,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hub.defineTopic('vms', { initial: () => inventory.vms.snapshot() });
   inventory.vms.onDelta((d) => hub.publish('vms', d));
   await hosts.init();
+  const vmService = new VmService(hosts, inventory, jobs);
 
   const handlers: Handlers = {
     'engine.info': async () => ({
@@ -133,6 +136,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         ),
       };
     },
+    'storage.volumes': (p) => listVolumes(hosts.libvirt(p.hostId), p.pool),
+    'vms.get': (p) => vmService.get(p.vmId),
+    'vms.create': (p) => vmService.create(p),
+    'vms.delete': (p) => vmService.delete(p),
+    'vms.update': (p) => vmService.update(p),
+    'vms.addNic': (p) => vmService.addNic(p),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EngineInfo } from './engine-info';
 import { AddHostParams, Host, HostFacts, HostId, HostTarget, UpdateHostParams } from './hosts';
-import { Vm, VmAction, VmId } from './vms';
+import { AddNicParams, CreateVmParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
 
@@ -56,6 +56,18 @@ export const methods = {
     result: z.object({ jobs: z.array(JobRef) }),
     job: true,
   },
+  'storage.volumes': {
+    params: z.object({ hostId: HostId, pool: z.string().min(1).max(255) }).strict(),
+    result: z.object({ volumes: z.array(z.object({ name: z.string(), path: z.string(), capacity: z.number(), allocation: z.number() })) }),
+    job: false,
+  },
+  'vms.get': { params: z.object({ vmId: VmId }).strict(), result: VmDetails, job: false },
+  /** Checked before the job starts: a bad name, a taken name or too much memory is refused at once. */
+  'vms.create': { params: CreateVmParams, result: JobRef, job: true },
+  'vms.delete': { params: DeleteVmParams, result: JobRef, job: true },
+  /** Persistent configuration; memory and vCPUs only while stopped. */
+  'vms.update': { params: UpdateVmParams, result: VmDetails, job: false },
+  'vms.addNic': { params: AddNicParams, result: VmDetails, job: false },
 } as const;
 
 export type Methods = typeof methods;

@@ -46,3 +46,104 @@ export type Vm = z.infer<typeof Vm>;
 export const VM_ACTIONS = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume'] as const;
 export const VmAction = z.enum(VM_ACTIONS);
 export type VmAction = z.infer<typeof VmAction>;
+
+/** A name libvirt, a file system and DNS all accept: it becomes the guest's host name too. */
+export const VmName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/, 'use letters, digits and "-" (up to 63, starting with a letter or digit)');
+
+/** Device defaults: virtio for modern guests, SATA and e1000 for old ones. */
+export const OS_PROFILES = ['linux', 'windows', 'legacy'] as const;
+export const OsProfile = z.enum(OS_PROFILES);
+export type OsProfile = z.infer<typeof OsProfile>;
+
+const VolumeRef = z.object({ pool: z.string().min(1).max(255), volume: z.string().min(1).max(255) }).strict();
+
+export const VmSource = z.discriminatedUnion('kind', [
+  /** Boot an installer ISO from a pool (CD-ROM first in boot order) onto a new blank disk. */
+  z.object({ kind: z.literal('iso'), iso: VolumeRef }).strict(),
+  /** Use an existing disk image as the VM's disk. */
+  z.object({ kind: z.literal('import'), disk: VolumeRef }).strict(),
+  /** A new disk from a base image: a qcow2 overlay on it (fast) or a full copy. */
+  z.object({ kind: z.literal('clone'), base: VolumeRef, mode: z.enum(['overlay', 'copy']) }).strict(),
+  z.object({ kind: z.literal('blank') }).strict(),
+]);
+export type VmSource = z.infer<typeof VmSource>;
+
+export const CreateVmParams = z
+  .object({
+    name: VmName,
+    /** A host, or none for the connected host with the most free memory (among those with all `hostTags`). */
+    hostId: z.string().optional(),
+    hostTags: z.array(z.string()).max(16).default([]),
+    osProfile: OsProfile.default('linux'),
+    vcpus: z.number().int().min(1).max(256).default(1),
+    memoryMiB: z.number().int().min(32).max(4 * 1024 * 1024).default(512),
+    firmware: z.enum(['bios', 'uefi']).default('bios'),
+    /** KVM when the host offers it; TCG (software emulation) when asked, e.g. where KVM is broken. */
+    accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+    source: VmSource,
+    /** Where a new disk goes and its size (ignored by import). */
+    diskPool: z.string().min(1).max(255).default('default'),
+    diskSizeGiB: z.number().min(0.01).max(65536).default(10),
+    network: z.string().min(1).max(255).nullable().default('default'),
+    description: z.string().max(4096).optional(),
+    labels: z.record(z.string().max(64), z.string().max(256)).default({}),
+    group: z.string().max(128).optional(),
+    start: z.boolean().default(false),
+  })
+  .strict();
+export type CreateVmParams = z.input<typeof CreateVmParams>;
+
+export const DeleteVmParams = z
+  .object({
+    vmId: VmId,
+    /** Disk targets (vda, sdb…) whose volumes are deleted; the others are kept. */
+    deleteDisks: z.array(z.string().max(32)).default([]),
+    /** Needed to delete a running VM: it is forced off first. */
+    force: z.boolean().default(false),
+  })
+  .strict();
+
+export const UpdateVmParams = z
+  .object({
+    vmId: VmId,
+    memoryMiB: z.number().int().min(32).max(4 * 1024 * 1024).optional(),
+    vcpus: z.number().int().min(1).max(256).optional(),
+    description: z.string().max(4096).optional(),
+  })
+  .strict();
+
+export const AddNicParams = z
+  .object({
+    vmId: VmId,
+    network: z.string().min(1).max(255),
+    model: z.enum(['virtio', 'e1000', 'rtl8139']).default('virtio'),
+    mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i).optional(),
+    /** Also plug it into the running VM; otherwise it comes with the next power cycle. */
+    live: z.boolean().default(false),
+  })
+  .strict();
+
+export const VmDisk = z.object({
+  device: z.string(),
+  target: z.string(),
+  bus: z.string().nullable(),
+  format: z.string().nullable(),
+  source: z.string().nullable(),
+});
+
+export const VmDetails = z.object({
+  vm: Vm,
+  disks: z.array(VmDisk),
+  nics: z.array(z.object({ mac: z.string().nullable(), type: z.string(), source: z.string().nullable(), model: z.string().nullable() })),
+  firmware: z.enum(['bios', 'efi']),
+  bootOrder: z.array(z.string()),
+  description: z.string().nullable(),
+  /** What the persistent configuration changes at the next power cycle, in words. */
+  pendingChanges: z.array(z.string()),
+  liveXml: z.string(),
+  persistentXml: z.string(),
+});
+export type VmDetails = z.infer<typeof VmDetails>;

@@ -59,9 +59,7 @@ export class VmInventory {
   ) {}
 
   async hostConnected(hostId: string, conn: LibvirtConnection): Promise<void> {
-    let cache = this.parseCaches.get(hostId);
-    if (!cache) this.parseCaches.set(hostId, (cache = new Map()));
-    const inv = await fetchHostInventory(conn, cache);
+    const inv = await fetchHostInventory(conn, this.cacheFor(hostId));
     const seen = new Set<string>();
     const vms = inv.domains.map((d) => {
       const id = vmId(hostId, d.summary.uuid);
@@ -116,6 +114,17 @@ export class VmInventory {
     return this.vms.get(id);
   }
 
+  /** The last parsed XML of every domain on a host (e.g. to see who else uses a disk). */
+  summariesOn(hostId: string): DomainSummary[] {
+    return [...this.cacheFor(hostId).values()].map((e) => e.summary);
+  }
+
+  private cacheFor(hostId: string): ParseCache {
+    let cache = this.parseCaches.get(hostId);
+    if (!cache) this.parseCaches.set(hostId, (cache = new Map()));
+    return cache;
+  }
+
   async refresh(hostId: string, uuid: string): Promise<void> {
     const id = vmId(hostId, uuid);
     const c = this.connFor(hostId);
@@ -123,9 +132,11 @@ export class VmInventory {
       const dom = await c.domainLookupByUuid(uuid);
       const [xml, st] = await Promise.all([c.domainGetXmlDesc(dom, 0), c.domainGetState(dom)]);
       const summary = parseDomainXml(xml);
+      this.cacheFor(hostId).set(uuid, { xml, summary });
       this.vms.upsert([toVm(hostId, summary, st.state, st.reason, this.transitions.get(id))]);
     } catch (err) {
       if (!isNotFound(err)) throw err;
+      this.cacheFor(hostId).delete(uuid);
       this.vms.remove([id]);
     }
   }

@@ -11,9 +11,9 @@ export async function dispatch(handlers: Handlers, method: string, params: unkno
   const schema = methods[method].params;
   const parsed = schema.safeParse(params ?? {});
   if (!parsed.success) {
-    throw new HangarError('INVALID_PARAMS', `Invalid params for ${method}`, {
-      issues: parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
-    });
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+    const said = issues.slice(0, 3).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+    throw new HangarError('INVALID_PARAMS', `Invalid params for ${method}: ${said}`, { issues });
   }
   const handler = handlers[method] as (p: unknown, c: CallContext) => Promise<unknown>;
   return handler(parsed.data, ctx);

@@ -15,12 +15,24 @@ export interface VmActionDeps {
 
 const TRANSITION: Partial<Record<VmAction, 'starting' | 'stopping'>> = { start: 'starting', startPaused: 'starting', shutdown: 'stopping', forceOff: 'stopping' };
 
-/** Waits until libvirt reports one of `states`, polling gently; the job's signal cancels the wait. */
-async function waitForState(conn: LibvirtConnection, uuid: string, states: number[], timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+/** A guest still booting misses a power-button press: press again this often while waiting. */
+const ACPI_REPEAT_MS = 10_000;
+
+/**
+ * Presses the ACPI power button and waits for the guest to power off, polling gently and pressing
+ * again now and then; the job's signal cancels the wait.
+ */
+async function shutdownAndWait(conn: LibvirtConnection, uuid: string, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  let pressedAt = 0;
   while (Date.now() < deadline) {
-    const st = await conn.domainGetState(await conn.domainLookupByUuid(uuid));
-    if (states.includes(st.state)) return true;
+    const dom = await conn.domainLookupByUuid(uuid);
+    const st = await conn.domainGetState(dom);
+    if (st.state === DomainState.SHUTOFF) return true;
+    if (Date.now() - pressedAt >= ACPI_REPEAT_MS) {
+      await conn.domainShutdown(dom, ShutdownFlag.ACPI_POWER_BTN);
+      pressedAt = Date.now();
+    }
     await sleep(500, signal);
   }
   return false;
@@ -47,8 +59,7 @@ export function vmActionJob(vm: Vm, action: VmAction, deps: VmActionDeps): { spe
           return;
         case 'shutdown': {
           ctx.progress(null, { key: 'job.vm.waitingForGuest' });
-          await conn.domainShutdown(dom, ShutdownFlag.ACPI_POWER_BTN);
-          if (!(await waitForState(conn, vm.uuid, [DomainState.SHUTOFF], SHUTDOWN_TIMEOUT_MS, ctx.signal))) {
+          if (!(await shutdownAndWait(conn, vm.uuid, SHUTDOWN_TIMEOUT_MS, ctx.signal))) {
             throw new HangarError('TIMEOUT', `${vm.name} did not shut down within ${SHUTDOWN_TIMEOUT_MS / 1000} s: the guest may ignore the power button. Force off to stop it.`);
           }
           return;

@@ -1,7 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import { defineDomain, sshRun, testGuestXml, virsh, type LabHost, type LabInfo } from '../lab/lab-info';
+import { addLabHost } from './fleet-helpers';
 import { labOrReason } from './lab-fixture';
 import { startServe, tempDataDir, type Serve } from './serve-fixture';
 
@@ -22,29 +23,12 @@ test.afterAll(async () => {
   for (const [h, name] of defined) await sshRun(h, `virsh destroy ${name} >/dev/null 2>&1; virsh undefine ${name} >/dev/null 2>&1; true`).catch(() => undefined);
 });
 
-async function addHost(page: Page, h: LabHost) {
-  await page.getByTestId('nav-hosts').click();
-  await page.getByTestId('add-host').click();
-  await page.getByTestId('host-address').fill(h.address);
-  await page.getByTestId('host-user').fill('root');
-  await page.getByTestId('host-auth').selectOption('key');
-  await page.getByTestId('host-key-path').fill(lab.keyPath);
-  await page.getByTestId('host-name').fill(h.name);
-  await page.getByTestId('submit-host').click();
-  // The engine does not know this host: the user compares the fingerprint and trusts it.
-  await expect(page.getByTestId('host-key-fingerprint')).toHaveText(h.hostKeyFingerprint);
-  await page.getByTestId('trust-host-key').click();
-  const row = page.locator(`[data-testid="host-row"][data-host-name="${h.name}"]`);
-  await expect(row).toHaveAttribute('data-state', 'connected', { timeout: 30_000 });
-  return row;
-}
-
 test('adds two lab hosts through the UI, confirming their fingerprints, and sees their VMs live', async ({ page }) => {
   const [h1, h2] = lab.hosts as [LabHost, LabHost];
   await page.goto(serve.url);
-  const row1 = await addHost(page, h1);
+  const row1 = await addLabHost(page, lab, h1);
   await expect(row1).toContainText('libvirt');
-  await addHost(page, h2);
+  await addLabHost(page, lab, h2);
 
   // A domain defined and started with virsh behind Hangar's back shows up, then shows Running.
   const name = `e2e-${crypto.randomBytes(3).toString('hex')}`;

@@ -9,13 +9,6 @@ import fs from 'node:fs';
 import { LAB_JSON_PATH, LAB_SCRIPT, readLabInfo, sshExec, waitFor } from './lab-info';
 import { labLeftovers } from './leftovers';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** true when this run's global setup brought the lab up (and will take it down) */
-    hangarLabBroughtUp: boolean;
-  }
-}
-
 interface ProvideTarget {
   provide?: (key: 'hangarLabBroughtUp', value: boolean) => void;
 }

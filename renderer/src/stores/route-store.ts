@@ -3,17 +3,21 @@ import { create } from 'zustand';
 export const ROUTES = ['dashboard', 'hosts', 'vms', 'templates', 'diagnostics', 'tasks', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
 
-const fromHash = (): Route => {
-  const name = window.location.hash.replace(/^#\/?/, '').split('/')[0];
-  return (ROUTES as readonly string[]).includes(name ?? '') ? (name as Route) : 'dashboard';
+/** `#/vms/<id>`: the page and, for detail pages, the id after it. */
+const fromHash = (): { route: Route; param: string | null } => {
+  const [name, ...rest] = window.location.hash.replace(/^#\/?/, '').split('/');
+  const route = (ROUTES as readonly string[]).includes(name ?? '') ? (name as Route) : 'dashboard';
+  const param = rest.length ? decodeURIComponent(rest.join('/')) : null;
+  return { route, param };
 };
 
 /** The current page, kept in the URL fragment so reload and back/forward work. */
-export const useRoute = create<{ route: Route }>(() => ({ route: fromHash() }));
+export const useRoute = create<{ route: Route; param: string | null }>(() => fromHash());
 
-export function navigate(route: Route): void {
-  if (fromHash() !== route) window.location.hash = `#/${route}`;
-  useRoute.setState({ route });
+export function navigate(route: Route, param: string | null = null): void {
+  const hash = `#/${route}${param ? `/${encodeURIComponent(param)}` : ''}`;
+  if (window.location.hash !== hash) window.location.hash = hash;
+  useRoute.setState({ route, param });
 }
 
-window.addEventListener('hashchange', () => useRoute.setState({ route: fromHash() }));
+window.addEventListener('hashchange', () => useRoute.setState(fromHash()));

@@ -34,6 +34,15 @@ function env(lab: LabInfo, extra: Partial<SshEnvironment> = {}, config = ''): Ss
 
 const uniq = (p: string) => `${p}-${crypto.randomBytes(3).toString('hex')}`;
 
+/** sshd re-executes itself on SIGHUP: wait until it really serves the key we expect. */
+async function waitForHostKey(h: LabHost, fingerprint: string): Promise<void> {
+  await waitFor(`${h.name} to serve ${fingerprint}`, async () => {
+    const scan = spawnSync('ssh-keyscan', ['-t', 'ed25519', h.address], { encoding: 'utf8', timeout: 5000 });
+    const fp = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', '-'], { input: scan.stdout, encoding: 'utf8' }).stdout.split(/\s+/)[1];
+    return fp === fingerprint;
+  }, 15_000, 100);
+}
+
 describe('SSH and libvirt against the lab', () => {
   let lab: LabInfo;
   let h1: LabHost;
@@ -88,10 +97,11 @@ describe('SSH and libvirt against the lab', () => {
     const keyFile = h2.hostKeyPath.replace(/\.pub$/, '');
     const saved = [fs.readFileSync(keyFile), fs.readFileSync(h2.hostKeyPath)] as const;
     const sshdPid = () => Number(fs.readFileSync(path.join(h2.stateDir, 'run', 'sshd.pid'), 'utf8'));
-    const restore = () => {
+    const restore = async () => {
       fs.writeFileSync(keyFile, saved[0], { mode: 0o600 });
       fs.writeFileSync(h2.hostKeyPath, saved[1]);
       process.kill(sshdPid(), 'SIGHUP');
+      await waitForHostKey(h2, h2.hostKeyFingerprint);
     };
     cleanup.push(restore);
     fs.rmSync(keyFile);
@@ -99,7 +109,7 @@ describe('SSH and libvirt against the lab', () => {
     expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]).status).toBe(0);
     const newFp = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', h2.hostKeyPath], { encoding: 'utf8' }).stdout.split(/\s+/)[1]!;
     process.kill(sshdPid(), 'SIGHUP');
-    await new Promise((r) => setTimeout(r, 500));
+    await waitForHostKey(h2, newFp);
 
     const after = new SshConnection('h2', { address: h2.address }, e);
     const err = (await after.connect().catch((x: unknown) => x)) as { code: string; message: string };
@@ -109,9 +119,8 @@ describe('SSH and libvirt against the lab', () => {
     // Even a confirmation of the new fingerprint does not override a pin silently.
     await expect(after.connect({ acceptHostKey: newFp })).rejects.toMatchObject({ code: 'HOST_KEY_CHANGED' });
     await after.close();
-    restore();
+    await restore();
     cleanup.pop();
-    await new Promise((r) => setTimeout(r, 500));
   });
 
   it('reaches a host through another lab host as a ProxyJump bastion', async () => {

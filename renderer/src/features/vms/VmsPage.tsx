@@ -7,14 +7,23 @@ import { VirtualRows } from '../../components/VirtualRows';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
+import { navigate, useRoute } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
+import { CreateVmForm } from './CreateVmForm';
+import { VmDetailPage } from './VmDetailPage';
 import { filterVms, sortVms, type VmFilter, type VmSortKey } from './vm-filter';
 
 const BULK: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
 const ROW_HEIGHT = 40;
 
 export function VmsPage() {
+  const param = useRoute((s) => s.param);
+  return param ? <VmDetailPage vmId={param} /> : <VmList />;
+}
+
+function VmList() {
   const t = useT();
+  const [creating, setCreating] = useState(false);
   const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
   const byId = useVms((s) => s.byId);
@@ -57,7 +66,13 @@ export function VmsPage() {
         <span className="muted" data-testid="vm-count">
           {t('vms.count', { shown: shown.length, total: all.length })}
         </span>
+        {!creating && (
+          <button type="button" className="btn btn-primary" data-testid="create-vm" onClick={() => setCreating(true)}>
+            {t('vm.create.open')}
+          </button>
+        )}
       </div>
+      {creating && <CreateVmForm onDone={() => setCreating(false)} />}
       <div className="toolbar">
         <input
           type="search"
@@ -96,7 +111,7 @@ export function VmsPage() {
           {t(`error.${error.code}`)} {error.message}
         </p>
       )}
-      {all.length === 0 ? (
+      {all.length === 0 && !creating ? (
         <EmptyState title={t('vms.empty')} help={t('vms.emptyHelp')} />
       ) : (
         <div className="vgrid" role="table" aria-label={t('vms.title')}>
@@ -125,7 +140,9 @@ export function VmsPage() {
                   <input type="checkbox" aria-label={vm.name} checked={selected.has(vm.id)} onChange={() => toggle(vm.id)} />
                 </span>
                 <span role="cell" className="strong ellipsis" title={vm.title ?? vm.name}>
-                  {vm.name}
+                  <a href={`#/vms/${encodeURIComponent(vm.id)}`} onClick={(e) => { e.preventDefault(); navigate('vms', vm.id); }}>
+                    {vm.name}
+                  </a>
                 </span>
                 <span role="cell">
                   <span className={`badge vm-${vm.state}`} data-testid="vm-state">

@@ -1,0 +1,210 @@
+import { useEffect, useState } from 'react';
+import { OS_PROFILES, type CreateVmParams, type OsProfile } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
+import { formatBytes } from '../../components/format';
+import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+import { useHosts } from '../../stores/hosts-store';
+
+type SourceKind = 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
+const SOURCES: SourceKind[] = ['iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
+
+interface Volume {
+  name: string;
+  path: string;
+  capacity: number;
+}
+
+export function CreateVmForm({ onDone }: { onDone: () => void }) {
+  const t = useT();
+  const client = useEngine((s) => s.client);
+  const lang = useEngine((s) => s.settings.language);
+  const hosts = Object.values(useHosts((s) => s.byId)).filter((h) => h.state === 'connected');
+  const [f, setF] = useState({
+    name: '',
+    hostId: '',
+    osProfile: 'linux' as OsProfile,
+    vcpus: '1',
+    memoryMiB: '512',
+    accel: 'auto' as 'auto' | 'kvm' | 'tcg',
+    source: 'iso' as SourceKind,
+    sourcePool: '',
+    sourceVolume: '',
+    diskPool: 'default',
+    diskSizeGiB: '10',
+    network: 'default',
+    start: false,
+  });
+  const [volumes, setVolumes] = useState<Volume[]>([]);
+  const [error, setError] = useState<HangarError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF((x) => ({ ...x, [k]: v }));
+  const host = hosts.find((h) => h.id === f.hostId) ?? hosts[0];
+  const pools = host?.facts?.pools.map((p) => p.name) ?? [];
+
+  useEffect(() => {
+    if (!client || !host || !f.sourcePool) return setVolumes([]);
+    client.call('storage.volumes', { hostId: host.id, pool: f.sourcePool }).then((r) => setVolumes(r.volumes), () => setVolumes([]));
+  }, [client, host?.id, f.sourcePool]);
+
+  function params(): CreateVmParams {
+    const ref = { pool: f.sourcePool, volume: f.sourceVolume };
+    const source: CreateVmParams['source'] =
+      f.source === 'iso' ? { kind: 'iso', iso: ref } : f.source === 'import' ? { kind: 'import', disk: ref } : f.source === 'blank' ? { kind: 'blank' } : { kind: 'clone', base: ref, mode: f.source === 'clone-copy' ? 'copy' : 'overlay' };
+    return {
+      name: f.name.trim(),
+      ...(f.hostId ? { hostId: f.hostId } : {}),
+      osProfile: f.osProfile,
+      vcpus: Number(f.vcpus),
+      memoryMiB: Number(f.memoryMiB),
+      accel: f.accel,
+      source,
+      diskPool: f.diskPool,
+      diskSizeGiB: Number(f.diskSizeGiB),
+      network: f.network || null,
+      start: f.start,
+    };
+  }
+
+  return (
+    <form
+      className="panel form-grid"
+      data-testid="create-vm-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!client) return;
+        setBusy(true);
+        setError(null);
+        client
+          .call('vms.create', params())
+          .then(onDone, (err: unknown) => setError(HangarError.from(err)))
+          .finally(() => setBusy(false));
+      }}
+    >
+      <h2>{t('vm.create.title')}</h2>
+      <label className="field">
+        <span>{t('vm.create.name')}</span>
+        <input data-testid="vm-create-name" required value={f.name} onChange={(e) => set('name', e.target.value)} />
+      </label>
+      <label className="field">
+        <span>{t('vms.col.host')}</span>
+        <select data-testid="vm-create-host" value={f.hostId} onChange={(e) => set('hostId', e.target.value)}>
+          <option value="">{t('vm.create.autoHost')}</option>
+          {hosts.map((h) => (
+            <option key={h.id} value={h.id}>
+              {h.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t('vm.create.os')}</span>
+        <select data-testid="vm-create-os" value={f.osProfile} onChange={(e) => set('osProfile', e.target.value as OsProfile)}>
+          {OS_PROFILES.map((o) => (
+            <option key={o} value={o}>
+              {t(`vm.os.${o}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t('vms.col.vcpus')}</span>
+        <input data-testid="vm-create-vcpus" inputMode="numeric" value={f.vcpus} onChange={(e) => set('vcpus', e.target.value.replace(/\D/g, ''))} />
+      </label>
+      <label className="field">
+        <span>{t('vm.edit.memory')}</span>
+        <input data-testid="vm-create-memory" inputMode="numeric" value={f.memoryMiB} onChange={(e) => set('memoryMiB', e.target.value.replace(/\D/g, ''))} />
+      </label>
+      <label className="field">
+        <span>{t('vm.create.accel')}</span>
+        <select data-testid="vm-create-accel" value={f.accel} onChange={(e) => set('accel', e.target.value as 'auto' | 'kvm' | 'tcg')}>
+          <option value="auto">{t('vm.accel.auto')}</option>
+          <option value="kvm">KVM</option>
+          <option value="tcg">{t('vm.accel.tcg')}</option>
+        </select>
+      </label>
+      <label className="field">
+        <span>{t('vm.create.source')}</span>
+        <select data-testid="vm-create-source" value={f.source} onChange={(e) => set('source', e.target.value as SourceKind)}>
+          {SOURCES.map((s) => (
+            <option key={s} value={s}>
+              {t(`vm.source.${s}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {f.source !== 'blank' && (
+        <>
+          <label className="field">
+            <span>{t('vm.create.sourcePool')}</span>
+            <select data-testid="vm-create-source-pool" value={f.sourcePool} onChange={(e) => set('sourcePool', e.target.value)}>
+              <option value="" />
+              {pools.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>{t('vm.create.sourceVolume')}</span>
+            <select data-testid="vm-create-source-volume" value={f.sourceVolume} onChange={(e) => set('sourceVolume', e.target.value)}>
+              <option value="" />
+              {volumes.map((v) => (
+                <option key={v.name} value={v.name}>
+                  {v.name} ({formatBytes(v.capacity, lang)})
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      )}
+      {f.source !== 'import' && (
+        <>
+          <label className="field">
+            <span>{t('vm.create.diskPool')}</span>
+            <select data-testid="vm-create-disk-pool" value={f.diskPool} onChange={(e) => set('diskPool', e.target.value)}>
+              {pools.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>{t('vm.create.diskSize')}</span>
+            <input data-testid="vm-create-disk-size" inputMode="decimal" value={f.diskSizeGiB} onChange={(e) => set('diskSizeGiB', e.target.value.replace(/[^\d.]/g, ''))} />
+          </label>
+        </>
+      )}
+      <label className="field">
+        <span>{t('vm.nic.network')}</span>
+        <select data-testid="vm-create-network" value={f.network} onChange={(e) => set('network', e.target.value)}>
+          <option value="">{t('vm.create.noNetwork')}</option>
+          {host?.facts?.networks.map((n) => (
+            <option key={n.name} value={n.name}>
+              {n.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="check">
+        <input type="checkbox" data-testid="vm-create-start" checked={f.start} onChange={(e) => set('start', e.target.checked)} />
+        {t('vm.create.start')}
+      </label>
+      {error && (
+        <p className="banner error span-all" role="alert" data-testid="vm-create-error">
+          {t(`error.${error.code}`)} {error.message}
+        </p>
+      )}
+      <div className="actions span-all">
+        <button type="submit" className="btn btn-primary" disabled={busy || !f.name} data-testid="vm-create-submit">
+          {t('vm.create.submit')}
+        </button>
+        <button type="button" className="btn" onClick={onDone}>
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,227 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { VmAction, VmDetails } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
+import { formatKiB } from '../../components/format';
+import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+import { useHosts } from '../../stores/hosts-store';
+import { navigate } from '../../stores/route-store';
+import { useVms } from '../../stores/vms-store';
+import { DeleteVmForm } from './DeleteVmForm';
+
+const ACTIONS: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
+const TABS = ['overview', 'details', 'nics', 'xml'] as const;
+type Tab = (typeof TABS)[number];
+
+export function VmDetailPage({ vmId }: { vmId: string }) {
+  const t = useT();
+  const client = useEngine((s) => s.client);
+  const lang = useEngine((s) => s.settings.language);
+  const vm = useVms((s) => s.byId[vmId]);
+  const host = useHosts((s) => (vm ? s.byId[vm.hostId] : undefined));
+  const [details, setDetails] = useState<VmDetails | null>(null);
+  const [tab, setTab] = useState<Tab>('overview');
+  const [error, setError] = useState<HangarError | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [form, setForm] = useState({ memoryMiB: '', vcpus: '', network: '', model: 'virtio', live: false });
+
+  const load = useCallback(() => {
+    if (!client) return;
+    client.call('vms.get', { vmId }).then(setDetails, (e: unknown) => setError(HangarError.from(e)));
+  }, [client, vmId]);
+  // The live list says when the VM changed; details (XML, pending changes) follow it.
+  useEffect(load, [load, vm?.state, vm?.memoryKiB, vm?.vcpus, vm?.nics, vm?.disks]);
+
+  if (!vm) {
+    return (
+      <section>
+        <p className="banner">{t('vm.gone')}</p>
+        <button type="button" className="btn" onClick={() => navigate('vms')}>
+          {t('vm.back')}
+        </button>
+      </section>
+    );
+  }
+  const run = (p: Promise<unknown> | undefined) => {
+    setError(null);
+    p?.then(load, (e: unknown) => setError(HangarError.from(e)));
+  };
+  const stopped = vm.state === 'stopped';
+
+  return (
+    <section data-testid="vm-detail" data-vm-name={vm.name} data-state={vm.state}>
+      <div className="page-head">
+        <div>
+          <button type="button" className="btn btn-small" onClick={() => navigate('vms')}>
+            ← {t('vm.back')}
+          </button>
+          <h1>
+            {vm.name}{' '}
+            <span className={`badge vm-${vm.state}`} data-testid="vm-detail-state">
+              {t(`vm.state.${vm.state}`)}
+            </span>
+          </h1>
+          <div className="muted small">{host?.name}</div>
+        </div>
+        <div className="row-actions">
+          {ACTIONS.map((a) => (
+            <button key={a} type="button" className="btn btn-small" data-testid={`vm-action-${a}`} onClick={() => run(client?.call('vms.action', { vmIds: [vm.id], action: a }))}>
+              {t(`vm.action.${a}`)}
+            </button>
+          ))}
+          <button type="button" className="btn btn-small btn-danger" data-testid="vm-action-delete" onClick={() => setDeleting(true)}>
+            {t('vm.action.delete')}
+          </button>
+        </div>
+      </div>
+      {deleting && details && <DeleteVmForm details={details} onDone={(deleted) => (deleted ? navigate('vms') : setDeleting(false))} />}
+      {details && details.pendingChanges.length > 0 && (
+        <div className="banner warn" role="status" data-testid="pending-changes">
+          <strong>{t('vm.pending.title')}</strong>
+          <ul>
+            {details.pendingChanges.map((c) => (
+              <li key={c}>{c}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {error && (
+        <p className="banner error" role="alert" data-testid="vm-error">
+          {t(`error.${error.code}`)} {error.message}
+        </p>
+      )}
+      <div className="tabs" role="tablist">
+        {TABS.map((x) => (
+          <button key={x} type="button" role="tab" aria-selected={tab === x} className={tab === x ? 'tab active' : 'tab'} data-testid={`vm-tab-${x}`} onClick={() => setTab(x)}>
+            {t(`vm.tab.${x}`)}
+          </button>
+        ))}
+      </div>
+      {tab === 'overview' && details && (
+        <dl className="about">
+          <dt>{t('vms.col.vcpus')}</dt>
+          <dd data-testid="vm-vcpus">{vm.vcpus}</dd>
+          <dt>{t('vms.col.memory')}</dt>
+          <dd data-testid="vm-memory">{formatKiB(vm.memoryKiB, lang)}</dd>
+          <dt>{t('vm.firmware')}</dt>
+          <dd>{details.firmware === 'efi' ? 'UEFI' : 'BIOS'}</dd>
+          <dt>{t('vm.disks')}</dt>
+          <dd>
+            {details.disks.map((d) => (
+              <div key={d.target}>
+                {d.target} ({d.device}, {d.bus}) {d.source ?? '—'}
+              </div>
+            ))}
+          </dd>
+          <dt>{t('vm.origin')}</dt>
+          <dd>{vm.origin ?? (vm.managedByHangar ? '—' : t('vm.notByHangar'))}</dd>
+          <dt>{t('vm.description')}</dt>
+          <dd>{details.description ?? '—'}</dd>
+        </dl>
+      )}
+      {tab === 'details' && (
+        <form
+          className="panel form-grid"
+          onSubmit={(e) => {
+            e.preventDefault();
+            run(
+              client?.call('vms.update', {
+                vmId: vm.id,
+                ...(form.memoryMiB ? { memoryMiB: Number(form.memoryMiB) } : {}),
+                ...(form.vcpus ? { vcpus: Number(form.vcpus) } : {}),
+              }),
+            );
+          }}
+        >
+          {!stopped && <p className="muted span-all">{t('vm.edit.stopFirst')}</p>}
+          <label className="field">
+            <span>{t('vm.edit.memory')}</span>
+            <input data-testid="vm-edit-memory" inputMode="numeric" disabled={!stopped} placeholder={String(Math.round(vm.memoryKiB / 1024))} value={form.memoryMiB} onChange={(e) => setForm({ ...form, memoryMiB: e.target.value.replace(/\D/g, '') })} />
+          </label>
+          <label className="field">
+            <span>{t('vm.edit.vcpus')}</span>
+            <input data-testid="vm-edit-vcpus" inputMode="numeric" disabled={!stopped} placeholder={String(vm.vcpus)} value={form.vcpus} onChange={(e) => setForm({ ...form, vcpus: e.target.value.replace(/\D/g, '') })} />
+          </label>
+          <div className="actions span-all">
+            <button type="submit" className="btn btn-primary" disabled={!stopped} data-testid="vm-edit-save">
+              {t('common.save')}
+            </button>
+          </div>
+        </form>
+      )}
+      {tab === 'nics' && details && (
+        <>
+          <table className="table">
+            <thead>
+              <tr>
+                <th>MAC</th>
+                <th>{t('vm.nic.network')}</th>
+                <th>{t('vm.nic.model')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {details.nics.map((n, i) => (
+                <tr key={`${n.mac}-${i}`} data-testid="vm-nic-row">
+                  <td className="mono">{n.mac}</td>
+                  <td>{n.source}</td>
+                  <td>{n.model}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <form
+            className="panel form-grid"
+            onSubmit={(e) => {
+              e.preventDefault();
+              run(client?.call('vms.addNic', { vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }));
+            }}
+          >
+            <h2>{t('vm.nic.add')}</h2>
+            <label className="field">
+              <span>{t('vm.nic.network')}</span>
+              <select data-testid="vm-nic-network" required value={form.network} onChange={(e) => setForm({ ...form, network: e.target.value })}>
+                <option value="" />
+                {host?.facts?.networks.map((n) => (
+                  <option key={n.name} value={n.name}>
+                    {n.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span>{t('vm.nic.model')}</span>
+              <select value={form.model} onChange={(e) => setForm({ ...form, model: e.target.value })}>
+                <option value="virtio">virtio</option>
+                <option value="e1000">e1000</option>
+                <option value="rtl8139">rtl8139</option>
+              </select>
+            </label>
+            {!stopped && (
+              <label className="check">
+                <input type="checkbox" checked={form.live} onChange={(e) => setForm({ ...form, live: e.target.checked })} />
+                {t('vm.nic.live')}
+              </label>
+            )}
+            <div className="actions span-all">
+              <button type="submit" className="btn btn-primary" data-testid="vm-nic-submit">
+                {t('vm.nic.add')}
+              </button>
+            </div>
+          </form>
+        </>
+      )}
+      {tab === 'xml' && details && (
+        <div className="xml-view">
+          <h2>{t('vm.xml.persistent')}</h2>
+          <pre data-testid="vm-xml-persistent">{details.persistentXml}</pre>
+          {details.liveXml !== details.persistentXml && !stopped && (
+            <>
+              <h2>{t('vm.xml.live')}</h2>
+              <pre>{details.liveXml}</pre>
+            </>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,143 @@
+import { expect, test, type Page } from '@playwright/test';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sshRun, virsh, type LabHost, type LabInfo } from '../lab/lab-info';
+import { addLabHost, findVm } from './fleet-helpers';
+import { labOrReason } from './lab-fixture';
+import { startServe, tempDataDir, type Serve } from './serve-fixture';
+
+const found = labOrReason();
+test.skip('reason' in found, 'reason' in found ? `Skipped: ${found.reason}` : '');
+test.describe.configure({ mode: 'serial' });
+
+let serve: Serve;
+let lab: LabInfo;
+let h1: LabHost;
+let page: Page;
+const tag = crypto.randomBytes(2).toString('hex');
+const isoVm = `iso-${tag}`;
+const baseVm = `base-${tag}`;
+
+test.beforeAll(async ({ browser }) => {
+  lab = (found as { lab: LabInfo }).lab;
+  h1 = lab.hosts[0]!;
+  // The lab's test ISO and base image, put where a user keeps them: in a storage pool.
+  fs.copyFileSync(lab.guest.iso, path.join(lab.sharedPoolPath, `test-${tag}.iso`));
+  fs.copyFileSync(lab.guest.baseImage, path.join(lab.sharedPoolPath, `base-${tag}.qcow2`));
+  await virsh(h1, ['pool-refresh', 'shared']);
+  serve = await startServe(await tempDataDir(), [], { HOME: await tempDataDir() });
+  page = await browser.newPage();
+  await page.goto(serve.url);
+  await addLabHost(page, lab, h1);
+});
+test.afterAll(async () => {
+  await serve?.stop();
+  for (const n of [isoVm, baseVm]) {
+    await sshRun(h1, `virsh destroy ${n} >/dev/null 2>&1; virsh undefine ${n} >/dev/null 2>&1; virsh vol-delete --pool default ${n}-disk0.qcow2 >/dev/null 2>&1; true`).catch(() => undefined);
+  }
+  fs.rmSync(path.join(lab.sharedPoolPath, `test-${tag}.iso`), { force: true });
+  fs.rmSync(path.join(lab.sharedPoolPath, `base-${tag}.qcow2`), { force: true });
+});
+
+async function createVm(name: string, source: 'iso' | 'clone-overlay', volume: string, extra?: (p: Page) => Promise<void>) {
+  await page.getByTestId('nav-vms').click();
+  await page.getByTestId('create-vm').click();
+  await page.getByTestId('vm-create-name').fill(name);
+  await page.getByTestId('vm-create-host').selectOption({ label: h1.name });
+  await page.getByTestId('vm-create-memory').fill('256');
+  // On a lab whose /dev/kvm cannot run guests (it says so), the user picks software emulation.
+  if (lab.accel === 'tcg') await page.getByTestId('vm-create-accel').selectOption('tcg');
+  await page.getByTestId('vm-create-source').selectOption(source);
+  await page.getByTestId('vm-create-source-pool').selectOption('shared');
+  await page.getByTestId('vm-create-source-volume').selectOption(volume);
+  await page.getByTestId('vm-create-disk-size').fill('1');
+  await page.getByTestId('vm-create-network').selectOption('');
+  await extra?.(page);
+  await page.getByTestId('vm-create-submit').click();
+}
+
+test('refuses bad input with a message and changes nothing', async () => {
+  const before = (await virsh(h1, ['list', '--all', '--name'])).trim();
+  for (const bad of ['a/b', 'x;rm -rf /', '$(touch /tmp/pwned)', '-lead']) {
+    await createVm(bad, 'iso', `test-${tag}.iso`);
+    await expect(page.getByTestId('vm-create-error')).toContainText('name: use letters, digits');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+  }
+  expect(fs.existsSync('/tmp/pwned')).toBe(false);
+  expect((await sshRun(h1, 'test -e /tmp/pwned && echo yes || echo no')).trim()).toBe('no');
+  await createVm(`big-${tag}`, 'iso', `test-${tag}.iso`, async (p) => p.getByTestId('vm-create-memory').fill(String(1024 * 1024)));
+  await expect(page.getByTestId('vm-create-error')).toContainText(/more memory than/);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  expect((await virsh(h1, ['list', '--all', '--name'])).trim()).toBe(before);
+});
+
+test('creates a VM from the ISO and one from the base image, starts both and sees Running', async () => {
+  await createVm(isoVm, 'iso', `test-${tag}.iso`);
+  await createVm(baseVm, 'clone-overlay', `base-${tag}.qcow2`, async (p) => p.getByTestId('vm-create-start').check());
+  // A second VM with a name that is taken is refused.
+  await createVm(isoVm, 'iso', `test-${tag}.iso`);
+  await expect(page.getByTestId('vm-create-error')).toContainText(/already has a VM named/);
+  await page.getByRole('button', { name: 'Cancel' }).click();
+
+  const base = await findVm(page, baseVm);
+  await expect(base).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
+  // The overlay really is a qcow2 on top of the base image.
+  const volXml = await virsh(h1, ['vol-dumpxml', '--pool', 'default', `${baseVm}-disk0.qcow2`]);
+  expect(volXml).toContain(`base-${tag}.qcow2`);
+
+  const iso = await findVm(page, isoVm);
+  await expect(iso).toHaveAttribute('data-state', 'stopped', { timeout: 30_000 });
+  expect(await virsh(h1, ['dumpxml', isoVm])).toMatch(/<boot dev='cdrom'\/>\s*<boot dev='hd'\/>/);
+  await iso.getByRole('checkbox').check();
+  await page.getByTestId('vm-bulk-start').click();
+  await expect(iso).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
+  expect((await virsh(h1, ['domstate', isoVm])).trim()).toBe('running');
+});
+
+test('edits the memory of a stopped VM, and flags a NIC added to a running one as pending', async () => {
+  // The ISO VM: force it off, then change its memory.
+  let row = await findVm(page, isoVm);
+  await row.getByRole('link').click();
+  await page.getByTestId('vm-action-forceOff').click();
+  await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-state', 'stopped', { timeout: 20_000 });
+  await page.getByTestId('vm-tab-details').click();
+  await page.getByTestId('vm-edit-memory').fill('384');
+  await page.getByTestId('vm-edit-save').click();
+  await expect.poll(async () => virsh(h1, ['dumpxml', isoVm]), { timeout: 10_000 }).toContain("<memory unit='KiB'>393216</memory>");
+  await page.getByTestId('vm-tab-overview').click();
+  await expect(page.getByTestId('vm-memory')).toHaveText('384 MiB');
+
+  // The base VM runs: a NIC added to its configuration waits for the next power cycle.
+  row = await findVm(page, baseVm);
+  await row.getByRole('link').click();
+  await page.getByTestId('vm-tab-nics').click();
+  await page.getByTestId('vm-nic-network').selectOption('default');
+  await page.getByTestId('vm-nic-submit').click();
+  await expect(page.getByTestId('pending-changes')).toContainText('Add network interface');
+  expect(await virsh(h1, ['dumpxml', '--inactive', baseVm])).toContain("<source network='default'/>");
+});
+
+test('shuts one down gracefully, then deletes one keeping its disk and one deleting it', async () => {
+  await page.getByTestId('vm-action-shutdown').click();
+  await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
+  expect((await virsh(h1, ['domstate', baseVm])).trim()).toBe('shut off');
+
+  // base VM: delete it and its disk.
+  await page.getByTestId('vm-action-delete').click();
+  await page.getByTestId('delete-disk-vda').check();
+  await page.getByTestId('delete-confirm').click();
+  await expect.poll(async () => (await virsh(h1, ['list', '--all', '--name'])).includes(baseVm), { timeout: 20_000 }).toBe(false);
+  await expect.poll(async () => (await virsh(h1, ['vol-list', 'default'])).includes(`${baseVm}-disk0.qcow2`), { timeout: 10_000 }).toBe(false);
+  // The base image it was made from is untouched.
+  expect(await virsh(h1, ['vol-list', 'shared'])).toContain(`base-${tag}.qcow2`);
+
+  // ISO VM: delete it, keep its disk.
+  const row = await findVm(page, isoVm);
+  await row.getByRole('link').click();
+  await page.getByTestId('vm-action-delete').click();
+  await page.getByTestId('delete-confirm').click();
+  await expect.poll(async () => (await virsh(h1, ['list', '--all', '--name'])).includes(isoVm), { timeout: 20_000 }).toBe(false);
+  expect(await virsh(h1, ['vol-list', 'default'])).toContain(`${isoVm}-disk0.qcow2`);
+  await expect(await findVm(page, isoVm)).toHaveCount(0);
+});
