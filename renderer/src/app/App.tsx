@@ -22,12 +22,21 @@ const PAGES: Record<Route, () => React.JSX.Element> = {
   settings: SettingsPage,
 };
 
-/** Applies theme and language to the document: the one place that touches <html>. */
+/**
+ * Applies theme and language to the document: the one place that touches <html>. "System"
+ * follows the OS setting live, so the stylesheet only knows light and dark.
+ */
 function useDocumentSettings() {
   const { theme, language } = useEngine((s) => s.settings);
   useEffect(() => {
-    document.documentElement.dataset.theme = theme;
+    const media = window.matchMedia('(prefers-color-scheme: dark)');
+    const apply = () => {
+      document.documentElement.dataset.theme = theme === 'system' ? (media.matches ? 'dark' : 'light') : theme;
+    };
+    apply();
     document.documentElement.lang = language;
+    media.addEventListener('change', apply);
+    return () => media.removeEventListener('change', apply);
   }, [theme, language]);
 }
 

@@ -7,16 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HangarError } from '../../../engine/contract/errors';
 import { SshConnection, type SshEnvironment } from '../../../engine/ssh/index';
 import { endpoint, makeKey, MemoryHostKeyStore, pinnedFrom, skipReason, TestSshd } from './sshd-fixture';
+import { refusal } from '../../helpers/refusal';
 
-async function refusal(p: Promise<unknown>): Promise<HangarError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof HangarError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 /** Writes `text`, then reads until as many bytes came back. */
 function roundTrip(stream: Duplex, text: string): Promise<string> {

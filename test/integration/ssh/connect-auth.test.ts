@@ -3,8 +3,8 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HangarError } from '../../../engine/contract/errors';
 import { SshConnection, type SshEnvironment, type SshStateEvent } from '../../../engine/ssh/index';
+import { refusal } from '../../helpers/refusal';
 import {
   endpoint,
   keygenFingerprint,
@@ -17,15 +17,6 @@ import {
   TestUser,
 } from './sshd-fixture';
 
-async function refusal(p: Promise<unknown>): Promise<HangarError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof HangarError) return err;
-    throw err;
-  }
-  throw new Error('expected the connection to be refused');
-}
 
 describe.skipIf(skipReason !== undefined)(`SSH connect, auth and host keys against a real sshd${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let dir: string;

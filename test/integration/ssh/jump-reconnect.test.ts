@@ -3,19 +3,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HangarError } from '../../../engine/contract/errors';
 import { SshConnection, SshPool, type SshEnvironment, type SshStateEvent } from '../../../engine/ssh/index';
 import { endpoint, freePort, makeKey, MemoryHostKeyStore, pinnedFrom, skipReason, TestSshd } from './sshd-fixture';
+import { refusal } from '../../helpers/refusal';
 
-async function refusal(p: Promise<unknown>): Promise<HangarError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof HangarError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe.skipIf(skipReason !== undefined)(`SSH bastions, reconnect and timeouts against real sshd${skipReason ? ` (skipped: ${skipReason})` : ''}`, () => {
   let dir: string;

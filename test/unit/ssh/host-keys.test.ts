@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HangarError } from '../../../engine/contract/errors';
 import { hostKeyRef, verifyHostKey, type HostKeyRef, type HostKeyStore, type PinnedKey } from '../../../engine/ssh/host-keys';
 import { parseKnownHosts } from '../../../engine/ssh/known-hosts';
 import { hasSshKeygen, makeKeys } from './keygen';
+import { refusal } from '../../helpers/refusal';
 
 class MemoryStore implements HostKeyStore {
   readonly keys = new Map<string, PinnedKey>();
@@ -14,15 +14,6 @@ class MemoryStore implements HostKeyStore {
   }
 }
 
-async function refusal(p: Promise<unknown>): Promise<HangarError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof HangarError) return err;
-    throw err;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe.skipIf(!hasSshKeygen())('verifyHostKey (skipped without ssh-keygen)', () => {
   const [a, b] = makeKeys(2);

@@ -4,6 +4,7 @@ import { HangarError } from '../../../../engine/contract/errors';
 import { formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
+import { ErrorBanner } from '../../components/ErrorBanner';
 
 interface Form {
   address: string;
@@ -145,11 +146,7 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
           </button>
         </div>
       )}
-      {error && (
-        <div className="banner error span-all" role="alert" data-testid="add-host-error">
-          <strong>{t(`error.${error.code}`)}</strong> {error.message}
-        </div>
-      )}
+      <ErrorBanner error={error} testId="add-host-error" className="span-all" />
       {facts && (
         <dl className="about span-all" data-testid="host-facts">
           <dt>{t('hosts.facts.hostname')}</dt>

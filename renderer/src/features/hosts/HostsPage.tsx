@@ -8,6 +8,7 @@ import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { useVms } from '../../stores/vms-store';
 import { AddHostForm } from './AddHostForm';
+import { ErrorBanner } from '../../components/ErrorBanner';
 
 function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -80,11 +81,7 @@ export function HostsPage() {
         )}
       </div>
       {adding && <AddHostForm onDone={() => setAdding(false)} />}
-      {error && (
-        <p className="banner error" role="alert">
-          {t(`error.${error.code}`)} {error.message}
-        </p>
-      )}
+      <ErrorBanner error={error} />
       {hosts.length === 0 ? (
         !adding && <EmptyState title={t('hosts.empty')} help={t('hosts.emptyHelp')} />
       ) : (

@@ -7,6 +7,7 @@ import { translateMessage } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { sortedJobs, useJobs } from '../../stores/jobs-store';
+import { ErrorBanner } from '../../components/ErrorBanner';
 
 function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -61,11 +62,7 @@ export function TasksPage() {
           {t('tasks.runSelfTest')}
         </button>
       </div>
-      {error && (
-        <p className="banner error" role="alert">
-          {t(`error.${error.code}`)} {error.message}
-        </p>
-      )}
+      <ErrorBanner error={error} />
       {jobs.length === 0 ? (
         <EmptyState title={t('tasks.empty')} />
       ) : (

@@ -5,6 +5,7 @@ import { formatBytes } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
+import { ErrorBanner } from '../../components/ErrorBanner';
 
 type SourceKind = 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
 const SOURCES: SourceKind[] = ['iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
@@ -192,11 +193,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
         <input type="checkbox" data-testid="vm-create-start" checked={f.start} onChange={(e) => set('start', e.target.checked)} />
         {t('vm.create.start')}
       </label>
-      {error && (
-        <p className="banner error span-all" role="alert" data-testid="vm-create-error">
-          {t(`error.${error.code}`)} {error.message}
-        </p>
-      )}
+      <ErrorBanner error={error} testId="vm-create-error" className="span-all" />
       <div className="actions span-all">
         <button type="submit" className="btn btn-primary" disabled={busy || !f.name} data-testid="vm-create-submit">
           {t('vm.create.submit')}

@@ -3,6 +3,7 @@ import type { VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
+import { ErrorBanner } from '../../components/ErrorBanner';
 
 /** Delete asks, per disk, whether its volume goes too; a running VM is forced off only if confirmed. */
 export function DeleteVmForm({ details, onDone }: { details: VmDetails; onDone: (deleted: boolean) => void }) {
@@ -48,11 +49,7 @@ export function DeleteVmForm({ details, onDone }: { details: VmDetails; onDone: 
           {t('vm.delete.force')}
         </label>
       )}
-      {error && (
-        <p className="banner error" role="alert" data-testid="delete-error">
-          {t(`error.${error.code}`)} {error.message}
-        </p>
-      )}
+      <ErrorBanner error={error} testId="delete-error" />
       <div className="actions">
         <button type="submit" className="btn btn-danger" data-testid="delete-confirm" disabled={running && !force}>
           {t('vm.action.delete')}

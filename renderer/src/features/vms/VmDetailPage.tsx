@@ -8,6 +8,7 @@ import { useHosts } from '../../stores/hosts-store';
 import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
 import { DeleteVmForm } from './DeleteVmForm';
+import { ErrorBanner } from '../../components/ErrorBanner';
 
 const ACTIONS: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
 const TABS = ['overview', 'details', 'nics', 'xml'] as const;
@@ -85,11 +86,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </ul>
         </div>
       )}
-      {error && (
-        <p className="banner error" role="alert" data-testid="vm-error">
-          {t(`error.${error.code}`)} {error.message}
-        </p>
-      )}
+      <ErrorBanner error={error} testId="vm-error" />
       <div className="tabs" role="tablist">
         {TABS.map((x) => (
           <button key={x} type="button" role="tab" aria-selected={tab === x} className={tab === x ? 'tab active' : 'tab'} data-testid={`vm-tab-${x}`} onClick={() => setTab(x)}>

@@ -12,6 +12,7 @@ import { useVms } from '../../stores/vms-store';
 import { CreateVmForm } from './CreateVmForm';
 import { VmDetailPage } from './VmDetailPage';
 import { filterVms, sortVms, type VmFilter, type VmSortKey } from './vm-filter';
+import { ErrorBanner } from '../../components/ErrorBanner';
 
 const BULK: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
 const ROW_HEIGHT = 40;
@@ -106,11 +107,7 @@ function VmList() {
           ))}
         </div>
       </div>
-      {error && (
-        <p className="banner error" role="alert">
-          {t(`error.${error.code}`)} {error.message}
-        </p>
-      )}
+      <ErrorBanner error={error} />
       {all.length === 0 && !creating ? (
         <EmptyState title={t('vms.empty')} help={t('vms.emptyHelp')} />
       ) : (
