@@ -43,7 +43,8 @@ export const Vm = z.object({
 });
 export type Vm = z.infer<typeof Vm>;
 
-export const VM_ACTIONS = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume'] as const;
+/** `save` writes the memory to disk and stops (managed save); `start` restores it. */
+export const VM_ACTIONS = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save', 'autostartOn', 'autostartOff'] as const;
 export const VmAction = z.enum(VM_ACTIONS);
 export type VmAction = z.infer<typeof VmAction>;
 

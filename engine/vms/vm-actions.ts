@@ -2,7 +2,9 @@ import { sleep } from '../common/abort';
 import { HangarError } from '../contract/errors';
 import type { Vm, VmAction } from '../contract/vms';
 import type { JobHandler, JobSpec } from '../jobs/job-runner';
-import { DomainState, ShutdownFlag, type LibvirtConnection } from '../libvirt';
+import { parseDomainXml } from '../inventory/domain-xml';
+import { DomainState, DomainXmlFlag, ShutdownFlag, type DomainRef, type LibvirtConnection } from '../libvirt';
+import { pendingChanges } from './vm-details';
 
 /** virDomainCreateFlags: start with the CPUs paused. */
 const START_PAUSED = 1;
@@ -13,7 +15,13 @@ export interface VmActionDeps {
   setTransition(vmId: string, t: 'starting' | 'stopping' | null): void;
 }
 
-const TRANSITION: Partial<Record<VmAction, 'starting' | 'stopping'>> = { start: 'starting', startPaused: 'starting', shutdown: 'stopping', forceOff: 'stopping' };
+const TRANSITION: Partial<Record<VmAction, 'starting' | 'stopping'>> = { start: 'starting', startPaused: 'starting', shutdown: 'stopping', forceOff: 'stopping', save: 'stopping' };
+
+/** Whether the saved definition differs from what runs: then only a power cycle applies it. */
+async function hasPendingChanges(conn: LibvirtConnection, dom: DomainRef): Promise<boolean> {
+  const [live, saved] = await Promise.all([conn.domainGetXmlDesc(dom, 0), conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE)]);
+  return pendingChanges(parseDomainXml(live), parseDomainXml(saved)).length > 0;
+}
 
 /** A guest still booting misses a power-button press: press again this often while waiting. */
 const ACPI_REPEAT_MS = 10_000;
@@ -44,7 +52,7 @@ export function vmActionJob(vm: Vm, action: VmAction, deps: VmActionDeps): { spe
     kind: `vm.${action}`,
     title: { key: `job.vm.${action}`, args: { name: vm.name } },
     target: { hostId: vm.hostId, vmId: vm.id },
-    cancellable: action === 'shutdown',
+    cancellable: action === 'shutdown' || action === 'reboot',
   };
   const handler: JobHandler = async (ctx) => {
     const conn = deps.libvirt(vm.hostId);
@@ -68,7 +76,23 @@ export function vmActionJob(vm: Vm, action: VmAction, deps: VmActionDeps): { spe
           await conn.domainDestroy(dom, 0);
           return;
         case 'reboot':
+          // A guest reboot keeps the running configuration: with changes pending, power-cycle instead.
+          if (await hasPendingChanges(conn, dom)) {
+            ctx.progress(null, { key: 'job.vm.powerCycle' });
+            if (!(await shutdownAndWait(conn, vm.uuid, SHUTDOWN_TIMEOUT_MS, ctx.signal))) {
+              throw new HangarError('TIMEOUT', `${vm.name} did not shut down within ${SHUTDOWN_TIMEOUT_MS / 1000} s for its power cycle. Force it off, then start it.`);
+            }
+            await conn.domainCreate(await conn.domainLookupByUuid(vm.uuid), 0);
+            return { powerCycled: true };
+          }
           await conn.domainReboot(dom, 0);
+          return;
+        case 'save':
+          await conn.domainManagedSave(dom, 0);
+          return;
+        case 'autostartOn':
+        case 'autostartOff':
+          await conn.domainSetAutostart(dom, action === 'autostartOn');
           return;
         case 'reset':
           await conn.domainReset(dom);

@@ -116,6 +116,12 @@ test('edits the memory of a stopped VM, and flags a NIC added to a running one a
   await page.getByTestId('vm-nic-submit').click();
   await expect(page.getByTestId('pending-changes')).toContainText('Add network interface');
   expect(await virsh(h1, ['dumpxml', '--inactive', baseVm])).toContain("<source network='default'/>");
+
+  // Reboot with changes pending is a full power cycle: afterwards the NIC is live, nothing pending.
+  await page.getByTestId('vm-action-reboot').click();
+  await expect(page.getByTestId('pending-changes')).toHaveCount(0, { timeout: 90_000 });
+  await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
+  expect(await virsh(h1, ['domiflist', baseVm])).toContain('default');
 });
 
 test('shuts one down gracefully, then deletes one keeping its disk and one deleting it', async () => {

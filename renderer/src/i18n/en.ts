@@ -235,6 +235,13 @@ export const en = {
   'vm.create.accel': 'Acceleration',
   'vm.accel.auto': 'KVM if the host offers it',
   'vm.accel.tcg': 'Software emulation (TCG, slow)',
+  'vm.action.save': 'Save state',
+  'vm.action.autostartOn': 'Autostart on',
+  'vm.action.autostartOff': 'Autostart off',
+  'job.vm.save': 'Save the state of {name}',
+  'job.vm.autostartOn': 'Turn autostart on for {name}',
+  'job.vm.autostartOff': 'Turn autostart off for {name}',
+  'job.vm.powerCycle': 'Configuration changes are pending: powering it off and on',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -237,4 +237,11 @@ export const ko: Record<MessageKey, string> = {
   'vm.create.accel': '가속',
   'vm.accel.auto': '호스트가 지원하면 KVM',
   'vm.accel.tcg': '소프트웨어 에뮬레이션(TCG, 느림)',
+  'vm.action.save': '상태 저장',
+  'vm.action.autostartOn': '자동 시작 켜기',
+  'vm.action.autostartOff': '자동 시작 끄기',
+  'job.vm.save': '{name} 상태 저장',
+  'job.vm.autostartOn': '{name} 자동 시작 켜기',
+  'job.vm.autostartOff': '{name} 자동 시작 끄기',
+  'job.vm.powerCycle': '적용할 구성 변경이 있어 전원을 껐다가 켭니다',
 };

@@ -10,7 +10,7 @@ import { useVms } from '../../stores/vms-store';
 import { DeleteVmForm } from './DeleteVmForm';
 import { ErrorBanner } from '../../components/ErrorBanner';
 
-const ACTIONS: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
+const ACTIONS: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
 const TABS = ['overview', 'details', 'nics', 'xml'] as const;
 type Tab = (typeof TABS)[number];
 
