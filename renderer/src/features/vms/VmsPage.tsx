@@ -36,7 +36,9 @@ function VmList() {
 
   const hostName = (id: string) => hosts[id]?.name ?? id;
   const all = useMemo(() => Object.values(byId), [byId]);
-  const shown = useMemo(() => sortVms(filterVms(all, filter, hostName), sort.key, sort.dir, hostName), [all, filter, sort, hosts]);
+  // Sorted once per change of data or order; a keystroke only filters the sorted list.
+  const sorted = useMemo(() => sortVms(all, sort.key, sort.dir, hostName), [all, sort, hosts]);
+  const shown = useMemo(() => filterVms(sorted, filter, hostName), [sorted, filter, hosts]);
   const chosen = shown.filter((v) => selected.has(v.id));
 
   const toggle = (id: string) =>
@@ -111,7 +113,7 @@ function VmList() {
       {all.length === 0 && !creating ? (
         <EmptyState title={t('vms.empty')} help={t('vms.emptyHelp')} />
       ) : (
-        <div className="vgrid" role="table" aria-label={t('vms.title')}>
+        <div className="vgrid" role="table" aria-label={t('vms.title')} data-testid="vm-grid" data-query={filter.text}>
           <div className="vrow vhead" role="row">
             <span role="columnheader">
               <input

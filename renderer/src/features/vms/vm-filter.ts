@@ -8,7 +8,7 @@ export interface VmFilter {
 
 export type VmSortKey = 'name' | 'host' | 'state' | 'vcpus' | 'memory';
 
-/** Search matches the name, title or any label (`key=value` or either part). */
+/** Search matches the name, title, host or any label (`key=value` or either part); order is kept. */
 export function filterVms(vms: Vm[], f: VmFilter, hostName: (id: string) => string): Vm[] {
   const q = f.text.trim().toLowerCase();
   return vms.filter((vm) => {
@@ -21,13 +21,16 @@ export function filterVms(vms: Vm[], f: VmFilter, hostName: (id: string) => stri
   });
 }
 
+/** One collator for every comparison: `localeCompare` builds a new one on each call. */
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
 export function sortVms(vms: Vm[], key: VmSortKey, dir: 1 | -1, hostName: (id: string) => string): Vm[] {
   const by: Record<VmSortKey, (a: Vm, b: Vm) => number> = {
-    name: (a, b) => a.name.localeCompare(b.name),
-    host: (a, b) => hostName(a.hostId).localeCompare(hostName(b.hostId)),
-    state: (a, b) => a.state.localeCompare(b.state),
+    name: (a, b) => collator.compare(a.name, b.name),
+    host: (a, b) => collator.compare(hostName(a.hostId), hostName(b.hostId)),
+    state: (a, b) => collator.compare(a.state, b.state),
     vcpus: (a, b) => a.vcpus - b.vcpus,
     memory: (a, b) => a.memoryKiB - b.memoryKiB,
   };
-  return [...vms].sort((a, b) => dir * (by[key](a, b) || a.name.localeCompare(b.name)));
+  return [...vms].sort((a, b) => dir * (by[key](a, b) || collator.compare(a.name, b.name)));
 }
