@@ -30,6 +30,12 @@ test('adds two lab hosts through the UI, confirming their fingerprints, and sees
   await expect(row1).toContainText('libvirt');
   await addLabHost(page, lab, h2);
 
+  // Host detail: capacity, what running VMs take of it, pools and networks.
+  await page.getByRole('link', { name: h1.name, exact: true }).click();
+  await expect(page.getByTestId('host-cpu')).toContainText('vCPUs allocated');
+  await expect(page.getByTestId('host-pools')).toContainText('shared');
+  await expect(page.getByTestId('host-pools')).toContainText('default');
+
   // A domain defined and started with virsh behind Hangar's back shows up, then shows Running.
   const name = `e2e-${crypto.randomBytes(3).toString('hex')}`;
   defined.push([h1, name]);

@@ -242,6 +242,13 @@ export const en = {
   'job.vm.autostartOn': 'Turn autostart on for {name}',
   'job.vm.autostartOff': 'Turn autostart off for {name}',
   'job.vm.powerCycle': 'Configuration changes are pending: powering it off and on',
+  'host.gone': 'This host is no longer in Hangar.',
+  'host.allocatedVcpus': '{count} vCPUs allocated to running VMs (ratio {ratio})',
+  'host.allocatedMemory': '{amount} allocated to running VMs (ratio {ratio})',
+  'host.pool': 'Pool',
+  'host.used': 'Used',
+  'host.capacity': 'Capacity',
+  'host.vms': 'VMs: {running} running of {total}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -244,4 +244,11 @@ export const ko: Record<MessageKey, string> = {
   'job.vm.autostartOn': '{name} 자동 시작 켜기',
   'job.vm.autostartOff': '{name} 자동 시작 끄기',
   'job.vm.powerCycle': '적용할 구성 변경이 있어 전원을 껐다가 켭니다',
+  'host.gone': '이 호스트는 더 이상 Hangar에 없습니다.',
+  'host.allocatedVcpus': '실행 중인 VM에 할당된 vCPU {count}개(비율 {ratio})',
+  'host.allocatedMemory': '실행 중인 VM에 할당된 메모리 {amount}(비율 {ratio})',
+  'host.pool': '풀',
+  'host.used': '사용량',
+  'host.capacity': '용량',
+  'host.vms': 'VM: 전체 {total}개 중 {running}개 실행 중',
 };

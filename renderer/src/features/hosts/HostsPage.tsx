@@ -7,7 +7,9 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { useVms } from '../../stores/vms-store';
+import { navigate, useRoute } from '../../stores/route-store';
 import { AddHostForm } from './AddHostForm';
+import { HostDetailPage } from './HostDetailPage';
 import { ErrorBanner } from '../../components/ErrorBanner';
 
 function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onError: (e: HangarError) => void }) {
@@ -18,7 +20,16 @@ function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onEr
   return (
     <tr data-testid="host-row" data-host-name={host.name} data-state={host.state}>
       <td>
-        <div className="strong">{host.name}</div>
+        <a
+          className="strong"
+          href={`#/hosts/${host.id}`}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate('hosts', host.id);
+          }}
+        >
+          {host.name}
+        </a>
         <div className="muted small">
           {host.user ? `${host.user}@` : ''}
           {host.address}
@@ -63,6 +74,11 @@ function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onEr
 }
 
 export function HostsPage() {
+  const param = useRoute((s) => s.param);
+  return param ? <HostDetailPage hostId={param} /> : <HostList />;
+}
+
+function HostList() {
   const t = useT();
   const hosts = Object.values(useHosts((s) => s.byId)).sort((a, b) => a.name.localeCompare(b.name));
   const vms = useVms((s) => s.byId);

@@ -1,0 +1,101 @@
+import { formatBytes, formatKiB } from '../../components/format';
+import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+import { useHosts } from '../../stores/hosts-store';
+import { navigate } from '../../stores/route-store';
+import { useVms } from '../../stores/vms-store';
+
+const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
+
+/** A host's capacity and what is allocated on it; running VMs count, stopped ones are listed apart. */
+export function HostDetailPage({ hostId }: { hostId: string }) {
+  const t = useT();
+  const lang = useEngine((s) => s.settings.language);
+  const host = useHosts((s) => s.byId[hostId]);
+  const vms = Object.values(useVms((s) => s.byId)).filter((v) => v.hostId === hostId);
+  if (!host) {
+    return (
+      <section>
+        <p className="banner">{t('host.gone')}</p>
+        <button type="button" className="btn" onClick={() => navigate('hosts')}>
+          {t('nav.hosts')}
+        </button>
+      </section>
+    );
+  }
+  const active = vms.filter((v) => v.state === 'running' || v.state === 'paused' || v.state === 'starting' || v.state === 'migrating');
+  const vcpus = active.reduce((a, v) => a + v.vcpus, 0);
+  const memKiB = active.reduce((a, v) => a + v.memoryKiB, 0);
+  const f = host.facts;
+  return (
+    <section data-testid="host-detail" data-host-name={host.name}>
+      <button type="button" className="btn btn-small" onClick={() => navigate('hosts')}>
+        ← {t('nav.hosts')}
+      </button>
+      <h1>
+        {host.name} <span className={`badge host-${host.state}`}>{t(`hosts.state.${host.state}`)}</span>
+      </h1>
+      {host.lastError && <p className="banner error">{host.lastError.message}</p>}
+      {f && (
+        <div className="tiles">
+          <div className="tile" data-testid="host-cpu">
+            <h2>{t('hosts.facts.cpu')}</h2>
+            <p>
+              {f.cpus} × {f.cpuModel}
+            </p>
+            <p className="muted">{t('host.allocatedVcpus', { count: vcpus, ratio: ratio(vcpus, f.cpus) })}</p>
+          </div>
+          <div className="tile" data-testid="host-memory">
+            <h2>{t('hosts.facts.memory')}</h2>
+            <p>{formatKiB(f.memoryKiB, lang)}</p>
+            <p className="muted">{t('host.allocatedMemory', { amount: formatKiB(memKiB, lang), ratio: ratio(memKiB, f.memoryKiB) })}</p>
+          </div>
+          <div className="tile">
+            <h2>{t('hosts.facts.versions')}</h2>
+            <p>libvirt {f.libvirtVersion}</p>
+            <p>QEMU {f.hypervisorVersion}</p>
+            <p className="muted">{f.kvm ? 'KVM' : t('hosts.facts.noKvm')}</p>
+          </div>
+        </div>
+      )}
+      {f && (
+        <>
+          <h2>{t('hosts.facts.pools')}</h2>
+          <table className="table" data-testid="host-pools">
+            <thead>
+              <tr>
+                <th>{t('host.pool')}</th>
+                <th>{t('host.used')}</th>
+                <th>{t('host.capacity')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {f.pools.map((p) => (
+                <tr key={p.name}>
+                  <td>{p.name}</td>
+                  <td>
+                    {formatBytes(p.allocation, lang)} ({p.capacity ? Math.round((100 * p.allocation) / p.capacity) : 0}%)
+                  </td>
+                  <td>{formatBytes(p.capacity, lang)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h2>{t('hosts.facts.networks')}</h2>
+          <p>{f.networks.map((n) => n.name).join(', ') || '—'}</p>
+        </>
+      )}
+      <h2>{t('host.vms', { running: active.length, total: vms.length })}</h2>
+      <ul className="plain-list">
+        {vms
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .slice(0, 200)
+          .map((v) => (
+            <li key={v.id}>
+              <a href={`#/vms/${encodeURIComponent(v.id)}`}>{v.name}</a> <span className={`badge vm-${v.state}`}>{t(`vm.state.${v.state}`)}</span>
+            </li>
+          ))}
+      </ul>
+    </section>
+  );
+}
