@@ -142,6 +142,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'vms.delete': (p) => vmService.delete(p),
     'vms.update': (p) => vmService.update(p),
     'vms.addNic': (p) => vmService.addNic(p),
+    'vms.defineXml': (p) => vmService.defineXml(p),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });

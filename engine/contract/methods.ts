@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EngineInfo } from './engine-info';
 import { AddHostParams, Host, HostFacts, HostId, HostTarget, UpdateHostParams } from './hosts';
-import { AddNicParams, CreateVmParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
+import { AddNicParams, CreateVmParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
 
@@ -68,6 +68,8 @@ export const methods = {
   /** Persistent configuration; memory and vCPUs only while stopped. */
   'vms.update': { params: UpdateVmParams, result: VmDetails, job: false },
   'vms.addNic': { params: AddNicParams, result: VmDetails, job: false },
+  /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
+  'vms.defineXml': { params: DefineXmlParams, result: VmDetails, job: false },
 } as const;
 
 export type Methods = typeof methods;

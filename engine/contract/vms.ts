@@ -148,3 +148,5 @@ export const VmDetails = z.object({
   persistentXml: z.string(),
 });
 export type VmDetails = z.infer<typeof VmDetails>;
+
+export const DefineXmlParams = z.object({ vmId: VmId, xml: z.string().min(1).max(1024 * 1024) }).strict();

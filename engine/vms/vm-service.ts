@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
-import type { AddNicParams, CreateVmParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
+import type { AddNicParams, CreateVmParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
 import type { JobRef } from '../contract/jobs';
 import type { HostManager } from '../hosts/host-manager';
 import type { VmInventory } from '../inventory/vm-inventory';
@@ -12,6 +12,8 @@ import { deleteVmJob, planDelete } from './delete-vm';
 import { applyEdits } from './domain-xml-edit';
 import { vmDetails } from './vm-details';
 
+/** virDomainDefineFlags: validate the XML against libvirt's schema. */
+const DEFINE_VALIDATE = 1;
 /** virDomainDeviceModifyFlags */
 const MODIFY_LIVE = 1;
 const MODIFY_CONFIG = 2;
@@ -67,6 +69,16 @@ export class VmService {
     const dom = await conn.domainLookupByUuid(vm.uuid);
     const xml = await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE | DomainXmlFlag.SECURE);
     await conn.domainDefineXml(applyEdits(xml, p), 0);
+    return vmDetails(vm, conn);
+  }
+
+  /** The XML must stay this VM's: same UUID (a changed name is libvirt's rename rules to judge). */
+  async defineXml(p: z.output<typeof DefineXmlParams>): Promise<VmDetails> {
+    const vm = this.vm(p.vmId);
+    const uuid = /<uuid>\s*([0-9a-f-]{36})\s*<\/uuid>/i.exec(p.xml)?.[1];
+    if (uuid?.toLowerCase() !== vm.uuid.toLowerCase()) throw new HangarError('INVALID_PARAMS', `The XML must keep this VM's <uuid>${vm.uuid}</uuid>`);
+    const conn = this.hosts.libvirt(vm.hostId);
+    await conn.domainDefineXml(p.xml, DEFINE_VALIDATE);
     return vmDetails(vm, conn);
   }
 

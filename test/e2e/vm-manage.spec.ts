@@ -108,6 +108,23 @@ test('edits the memory of a stopped VM, and flags a NIC added to a running one a
   await page.getByTestId('vm-tab-overview').click();
   await expect(page.getByTestId('vm-memory')).toHaveText('384 MiB');
 
+  // XML tab: a broken edit is refused with libvirt's own words and changes nothing; a good one saves.
+  await page.getByTestId('vm-tab-xml').click();
+  const download = page.waitForEvent('download');
+  await page.getByTestId('vm-xml-download').click();
+  expect((await download).suggestedFilename()).toBe(`${isoVm}.xml`);
+  await page.getByTestId('vm-xml-edit').click();
+  const editor = page.getByTestId('vm-xml-editor');
+  const original = await editor.inputValue();
+  await editor.fill(original.replace('<memory', '<memoryx').replace('</memory>', '</memoryx>'));
+  await page.getByTestId('vm-xml-save').click();
+  await expect(page.getByTestId('vm-error')).toBeVisible();
+  expect(await virsh(h1, ['dumpxml', '--inactive', isoVm])).toContain("<memory unit='KiB'>393216</memory>");
+  await editor.fill(original.replace(/(<name>[^<]*<\/name>)/, '$1\n  <title>edited through XML</title>'));
+  await page.getByTestId('vm-xml-save').click();
+  await expect(page.getByTestId('vm-xml-persistent')).toContainText('edited through XML');
+  expect(await virsh(h1, ['dumpxml', '--inactive', isoVm])).toContain('<title>edited through XML</title>');
+
   // The base VM runs: a NIC added to its configuration waits for the next power cycle.
   row = await findVm(page, baseVm);
   await row.getByRole('link').click();

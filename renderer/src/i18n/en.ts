@@ -249,6 +249,8 @@ export const en = {
   'host.used': 'Used',
   'host.capacity': 'Capacity',
   'host.vms': 'VMs: {running} running of {total}',
+  'vm.xml.edit': 'Edit',
+  'vm.xml.download': 'Download',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -251,4 +251,6 @@ export const ko: Record<MessageKey, string> = {
   'host.used': '사용량',
   'host.capacity': '용량',
   'host.vms': 'VM: 전체 {total}개 중 {running}개 실행 중',
+  'vm.xml.edit': '편집',
+  'vm.xml.download': '다운로드',
 };

@@ -10,6 +10,16 @@ import { useVms } from '../../stores/vms-store';
 import { DeleteVmForm } from './DeleteVmForm';
 import { ErrorBanner } from '../../components/ErrorBanner';
 
+/** Saves text as a file through the browser (works the same in the app and in a browser). */
+function downloadText(name: string, text: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/xml' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 const ACTIONS: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
 const TABS = ['overview', 'details', 'nics', 'xml'] as const;
 type Tab = (typeof TABS)[number];
@@ -25,6 +35,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const [error, setError] = useState<HangarError | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [form, setForm] = useState({ memoryMiB: '', vcpus: '', network: '', model: 'virtio', live: false });
+  const [xmlDraft, setXmlDraft] = useState<string | null>(null);
 
   const load = useCallback(() => {
     if (!client) return;
@@ -209,8 +220,47 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
       )}
       {tab === 'xml' && details && (
         <div className="xml-view">
-          <h2>{t('vm.xml.persistent')}</h2>
-          <pre data-testid="vm-xml-persistent">{details.persistentXml}</pre>
+          <div className="page-head">
+            <h2>{t('vm.xml.persistent')}</h2>
+            <div className="row-actions">
+              {xmlDraft === null ? (
+                <button type="button" className="btn btn-small" data-testid="vm-xml-edit" onClick={() => setXmlDraft(details.persistentXml)}>
+                  {t('vm.xml.edit')}
+                </button>
+              ) : (
+                <>
+                  <button
+                    type="button"
+                    className="btn btn-small btn-primary"
+                    data-testid="vm-xml-save"
+                    onClick={() => {
+                      setError(null);
+                      client?.call('vms.defineXml', { vmId: vm.id, xml: xmlDraft }).then(
+                        (d) => {
+                          setDetails(d);
+                          setXmlDraft(null);
+                        },
+                        (e: unknown) => setError(HangarError.from(e)),
+                      );
+                    }}
+                  >
+                    {t('common.save')}
+                  </button>
+                  <button type="button" className="btn btn-small" onClick={() => setXmlDraft(null)}>
+                    {t('common.cancel')}
+                  </button>
+                </>
+              )}
+              <button type="button" className="btn btn-small" data-testid="vm-xml-download" onClick={() => downloadText(`${vm.name}.xml`, details.persistentXml)}>
+                {t('vm.xml.download')}
+              </button>
+            </div>
+          </div>
+          {xmlDraft === null ? (
+            <pre data-testid="vm-xml-persistent">{details.persistentXml}</pre>
+          ) : (
+            <textarea className="xml-edit" data-testid="vm-xml-editor" spellCheck={false} value={xmlDraft} onChange={(e) => setXmlDraft(e.target.value)} />
+          )}
           {details.liveXml !== details.persistentXml && !stopped && (
             <>
               <h2>{t('vm.xml.live')}</h2>
