@@ -13,6 +13,7 @@ import { HostKeyRepo } from './hosts/host-key-repo';
 import { HostManager } from './hosts/host-manager';
 import { HostRepo } from './hosts/host-repo';
 import { VmInventory } from './inventory/vm-inventory';
+import { detectLocalSocket } from './libvirt';
 import { JobRepo } from './jobs/job-repo';
 import { JobRunner } from './jobs/job-runner';
 import { selfTestJob } from './jobs/self-test';
@@ -36,6 +37,11 @@ export interface EngineOptions {
   runtime: EngineInfo['runtime'];
   /** SSH settings (known_hosts files, ~/.ssh/config, agent); tests point them at the lab's. */
   ssh?: Partial<Omit<SshEnvironment, 'hostKeys' | 'credentials'>>;
+  /**
+   * The machine's own libvirt socket for the embedded local host: a path, 'none' to leave it out,
+   * or undefined to look in the usual places (HANGAR_LOCAL_LIBVIRT_SOCKET sets it from outside).
+   */
+  localLibvirt?: string;
 }
 
 export interface Engine {
@@ -66,11 +72,15 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hub.defineTopic('job.updated', { matches: (f, job) => !f.jobId || f.jobId === job.id });
 
   const credentials = new HostCredentials(secrets);
-  const hosts = new HostManager(new HostRepo(db), credentials, jobs, opts.logger, {
-    ...opts.ssh,
-    hostKeys: new HostKeyRepo(db),
+  const localSocket = opts.localLibvirt === 'none' ? null : (opts.localLibvirt ?? (await detectLocalSocket()));
+  const hosts = new HostManager(
+    new HostRepo(db),
     credentials,
-  });
+    jobs,
+    opts.logger,
+    { ...opts.ssh, hostKeys: new HostKeyRepo(db), credentials },
+    localSocket,
+  );
   const inventory = new VmInventory(opts.logger, (hostId) => hosts.libvirt(hostId));
   hosts.on('connected', (hostId, conn) => {
     inventory.hostConnected(hostId, conn).catch((err: unknown) => opts.logger.warn('inventory fetch failed', { hostId, error: String(err) }));

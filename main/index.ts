@@ -45,6 +45,7 @@ app.whenReady().then(async () => {
   engine = await createEngine({
     dataDir,
     runtime: 'electron',
+    ...(process.env.HANGAR_LOCAL_LIBVIRT_SOCKET ? { localLibvirt: process.env.HANGAR_LOCAL_LIBVIRT_SOCKET } : {}),
     logger: createLogger((line) => logFile.write(line + '\n')),
     secrets: safeStorageCipher(safeStorage, process.platform),
   });

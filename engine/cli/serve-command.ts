@@ -52,6 +52,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     dataDir,
     logger,
     runtime: 'serve',
+    ...(process.env.HANGAR_LOCAL_LIBVIRT_SOCKET ? { localLibvirt: process.env.HANGAR_LOCAL_LIBVIRT_SOCKET } : {}),
     secrets: await headlessCipher({ keyFile: values['secret-key-file'] ?? path.join(dataDir, 'secret.key') }),
   });
   const tls = needsTls ? await loadOrCreateTls(path.join(dataDir, 'tls'), [values.host, 'localhost', '127.0.0.1']) : undefined;

@@ -26,12 +26,14 @@ export const HostFacts = z.object({
   networks: z.array(z.object({ name: z.string() })),
   /** The libvirt socket reached and how (stream-local forward, or an exec relay). */
   socket: z.string(),
-  via: z.enum(['stream-local', 'exec']),
+  via: z.enum(['stream-local', 'exec', 'local']),
 });
 export type HostFacts = z.infer<typeof HostFacts>;
 
 export const Host = z.object({
   id: HostId,
+  /** `local`: the libvirt of the machine Hangar runs on, found by its socket (the embedded default). */
+  kind: z.enum(['ssh', 'local']),
   name: z.string(),
   address: z.string(),
   port: z.number().int().nullable(),

@@ -1,5 +1,5 @@
 import type { HostFacts } from '../contract/hosts';
-import type { HostLibvirt } from './host-libvirt';
+import type { LibvirtConnection } from '../libvirt';
 
 /** libvirt packs versions as major * 1e6 + minor * 1e3 + release. */
 export function versionString(v: number): string {
@@ -7,7 +7,7 @@ export function versionString(v: number): string {
 }
 
 /** What the connection test reports, gathered with one pipelined batch of calls. */
-export async function gatherFacts({ conn, socket, via }: HostLibvirt): Promise<HostFacts> {
+export async function gatherFacts({ conn, socket, via }: { conn: LibvirtConnection; socket: string; via: HostFacts['via'] }): Promise<HostFacts> {
   const [hostname, lib, hv, caps, node, poolRefs, netRefs] = await Promise.all([
     conn.getHostname(),
     conn.getLibVersion(),

@@ -3,8 +3,6 @@ import { sleep } from '../common/abort';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from '../common/backoff';
 import { HangarError, type ErrorData } from '../contract/errors';
 import type { LibvirtConnection, LibvirtEvent } from '../libvirt';
-import type { SshConnection } from '../ssh';
-import { openHostLibvirt } from './host-libvirt';
 
 export type LinkState = 'connecting' | 'connected' | 'unreachable' | 'closed';
 
@@ -22,10 +20,13 @@ interface HostLinkEvents {
   status: [LinkStatus];
 }
 
+/** Opens a fresh libvirt connection to the host: over its SSH connection, or the local socket. */
+export type OpenLibvirt = (signal: AbortSignal) => Promise<LibvirtConnection>;
+
 /**
- * A host's libvirt session over its SSH connection, kept open: when the daemon restarts or the
- * link drops, it reconnects with backoff and registers the events again, then says `connected`
- * so the inventory reconciles what it missed.
+ * A host's libvirt session, kept open: when the daemon restarts or the link drops, it reconnects
+ * with backoff and registers the events again, then says `connected` so the inventory reconciles
+ * what it missed.
  */
 export class HostLink extends EventEmitter<HostLinkEvents> {
   private conn: LibvirtConnection | null = null;
@@ -34,7 +35,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   private loop: Promise<void> | null = null;
 
   constructor(
-    private readonly ssh: SshConnection,
+    private readonly openLibvirt: OpenLibvirt,
     private readonly backoff: BackoffPolicy = { ...DEFAULT_BACKOFF, initialMs: 500, maxMs: 30_000 },
   ) {
     super();
@@ -66,7 +67,7 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
 
   private async open(): Promise<LibvirtConnection> {
     this.setStatus({ state: 'connecting' });
-    const { conn } = await openHostLibvirt(this.ssh, { signal: this.stop.signal });
+    const conn = await this.openLibvirt(this.stop.signal);
     conn.on('event', (ev) => this.emit('event', ev));
     await conn.registerInventoryEvents();
     this.conn = conn;

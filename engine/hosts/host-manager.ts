@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import os from 'node:os';
 import { EventEmitter } from 'node:events';
 import { HangarError, type ErrorData } from '../contract/errors';
 import type { Host, HostFacts, HostState } from '../contract/hosts';
@@ -7,7 +8,7 @@ import type { AddHostParams, HostTarget } from '../contract/hosts';
 import { Collection } from '../events/collection';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
-import type { LibvirtConnection, LibvirtEvent } from '../libvirt';
+import { connectUnixSocket, LibvirtConnection, type LibvirtEvent } from '../libvirt';
 import { SshConnection, SshPool, type SshEnvironment, type SshStateEvent, type SshTarget } from '../ssh';
 import type { HostCredentials } from './credentials';
 import { gatherFacts } from './host-facts';
@@ -41,14 +42,20 @@ const sshTarget = (t: { address: string; port?: number | null | undefined; user?
   ...(t.keyPath ? { identityFile: t.keyPath } : {}),
 });
 
+/** The id of the embedded local host: not stored, it appears whenever the local socket is there. */
+export const LOCAL_HOST_ID = 'local';
+
 /**
  * The fleet: hosts the user added, their SSH connections and libvirt links, and the `hosts`
- * collection the UI shows. A host connects at start unless the user disconnected it.
+ * collection the UI shows. A host connects at start unless the user disconnected it. The machine's
+ * own libvirt, when its socket is there, is the embedded default host.
  */
 export class HostManager extends EventEmitter<HostManagerEvents> {
   readonly hosts = new Collection<Host>();
   private readonly live = new Map<string, Live>();
   private readonly pool: SshPool;
+  /** Which socket each SSH host's libvirt was reached at, and how: reported in its facts. */
+  private readonly via = new Map<string, { socket: string; via: HostFacts['via'] }>();
 
   constructor(
     private readonly repo: HostRepo,
@@ -56,6 +63,8 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     private readonly jobs: JobRunner,
     private readonly logger: Logger,
     private readonly sshEnv: SshEnvironment,
+    /** The local libvirt socket, found at start (null: none here or disabled). */
+    private readonly localSocket: string | null = null,
   ) {
     super();
     this.pool = new SshPool(sshEnv);
@@ -68,6 +77,25 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   }
 
   async init(): Promise<void> {
+    if (this.localSocket) {
+      const record: HostRecord = {
+        id: LOCAL_HOST_ID,
+        name: os.hostname(),
+        address: this.localSocket,
+        port: null,
+        user: null,
+        auth: 'auto',
+        keyPath: null,
+        tags: [],
+        disconnected: false,
+        facts: null,
+        createdAt: Date.now(),
+      };
+      const l: Live = { record, link: null, ssh: null, link_: null };
+      this.live.set(record.id, l);
+      this.publish(l);
+      this.startLink(l);
+    }
     for (const record of await this.repo.all()) {
       const l: Live = { record, link: null, ssh: null, link_: null };
       this.live.set(record.id, l);
@@ -129,20 +157,25 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     return this.publish(l);
   }
 
+  /** The local host lives in memory only: it is found again at every start. */
+  private async save(record: HostRecord): Promise<void> {
+    if (record.id !== LOCAL_HOST_ID) await this.repo.save(record);
+  }
+
   async update(hostId: string, patch: { name?: string | undefined; tags?: string[] | undefined }): Promise<Host> {
     const l = this.get(hostId);
     if (patch.name && patch.name !== l.record.name && [...this.live.values()].some((x) => x.record.name === patch.name)) {
       throw new HangarError('CONFLICT', `A host named ${patch.name} exists already`);
     }
     l.record = { ...l.record, ...(patch.name ? { name: patch.name } : {}), ...(patch.tags ? { tags: patch.tags } : {}) };
-    await this.repo.save(l.record);
+    await this.save(l.record);
     return this.publish(l);
   }
 
   async connect(hostId: string): Promise<Host> {
     const l = this.get(hostId);
     l.record = { ...l.record, disconnected: false };
-    await this.repo.save(l.record);
+    await this.save(l.record);
     if (!l.link) this.startLink(l);
     return this.publish(l);
   }
@@ -150,7 +183,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   async disconnect(hostId: string): Promise<Host> {
     const l = this.get(hostId);
     l.record = { ...l.record, disconnected: true };
-    await this.repo.save(l.record);
+    await this.save(l.record);
     await this.stopLink(l);
     return this.publish(l);
   }
@@ -161,7 +194,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     if (busy) throw new HangarError('CONFLICT', 'Tasks are running on this host: wait for them or cancel them first');
     await this.stopLink(l);
     await this.credentials.forget(hostId);
-    await this.repo.remove(hostId);
+    if (hostId !== LOCAL_HOST_ID) await this.repo.remove(hostId);
     this.live.delete(hostId);
     this.hosts.remove([hostId]);
     this.emit('removed', hostId);
@@ -186,7 +219,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   }
 
   private startLink(l: Live): void {
-    const link = new HostLink(this.pool.connection(l.record.id, sshTarget(l.record)));
+    const link = new HostLink(this.opener(l.record));
     l.link = link;
     link.on('status', (s) => {
       l.link_ = s;
@@ -213,6 +246,16 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     first();
   }
 
+  /** How this host's libvirt is reached: its local socket, or through its SSH connection. */
+  private opener(record: HostRecord): (signal: AbortSignal) => Promise<LibvirtConnection> {
+    if (record.id === LOCAL_HOST_ID) return async (signal) => LibvirtConnection.open(await connectUnixSocket(record.address), { signal });
+    return async (signal) => {
+      const lv = await openHostLibvirt(this.pool.connection(record.id, sshTarget(record)), { signal });
+      this.via.set(record.id, { socket: lv.socket, via: lv.via });
+      return lv.conn;
+    };
+  }
+
   private async stopLink(l: Live): Promise<void> {
     const link = l.link;
     l.link = null;
@@ -225,12 +268,12 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
 
   private async refreshFacts(l: Live): Promise<void> {
     try {
-      const ssh = this.pool.get(l.record.id);
       const conn = l.link?.connection();
-      if (!ssh || !conn) return;
-      const facts = await gatherFacts({ conn, socket: l.record.facts?.socket ?? '', via: l.record.facts?.via ?? 'stream-local' });
+      if (!conn) return;
+      const how = l.record.id === LOCAL_HOST_ID ? { socket: l.record.address, via: 'local' as const } : (this.via.get(l.record.id) ?? { socket: '', via: 'stream-local' as const });
+      const facts = await gatherFacts({ conn, ...how });
       l.record = { ...l.record, facts };
-      await this.repo.save(l.record);
+      await this.save(l.record);
       this.publish(l);
     } catch (err) {
       this.logger.warn('host facts refresh failed', { hostId: l.record.id, error: String(err) });
@@ -242,6 +285,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     const r = l.record;
     const host: Host = {
       id: r.id,
+      kind: r.id === LOCAL_HOST_ID ? 'local' : 'ssh',
       name: r.name,
       address: r.address,
       port: r.port,

@@ -25,7 +25,8 @@ export async function startServe(dataDir: string, extraArgs: string[] = [], env:
   });
   const child: ChildProcess = spawn(process.execPath, [CLI, 'serve', '--data-dir', dataDir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HANGAR_DATA_DIR: dataDir, ...env },
+    // The machine's own libvirt is left out unless a spec asks for it (it would be a host in every list).
+    env: { ...process.env, HANGAR_DATA_DIR: dataDir, HANGAR_LOCAL_LIBVIRT_SOCKET: 'none', ...env },
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {

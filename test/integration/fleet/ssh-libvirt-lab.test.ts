@@ -204,7 +204,8 @@ describe('SSH and libvirt against the lab', () => {
   it('survives a libvirtd restart: reconnects by itself and events resume', async () => {
     const pool = new SshPool(env(lab));
     cleanup.push(() => pool.closeAll());
-    const link = new HostLink(pool.connection(h2.name, { address: h2.address }), { initialMs: 200, maxMs: 2000, factor: 2, jitter: 0 });
+    const ssh = pool.connection(h2.name, { address: h2.address });
+    const link = new HostLink(async (signal) => (await openHostLibvirt(ssh, { signal })).conn, { initialMs: 200, maxMs: 2000, factor: 2, jitter: 0 });
     cleanup.push(() => link.close());
     await link.start();
     let reconnected = 0;

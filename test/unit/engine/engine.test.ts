@@ -24,7 +24,7 @@ describe('engine (in-process, real SQLite in a worker)', () => {
   let engine: Engine;
   beforeEach(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hangar-engine-'));
-    engine = await createEngine({ dataDir: dir, secrets: cipher, logger: silentLogger, runtime: 'in-process' });
+    engine = await createEngine({ dataDir: dir, secrets: cipher, logger: silentLogger, runtime: 'in-process', localLibvirt: 'none' });
   });
   afterEach(async () => {
     await engine.close();
@@ -74,7 +74,7 @@ describe('engine (in-process, real SQLite in a worker)', () => {
     await waitFor(async () => ((await engine.call('jobs.get', a)).state === 'succeeded' ? true : undefined));
     const b = await engine.call('engine.selfTest', { steps: 100, stepMs: 1000 });
     await engine.close();
-    engine = await createEngine({ dataDir: dir, secrets: cipher, logger: silentLogger, runtime: 'in-process' });
+    engine = await createEngine({ dataDir: dir, secrets: cipher, logger: silentLogger, runtime: 'in-process', localLibvirt: 'none' });
     const { jobs } = await engine.call('jobs.list', {});
     const byId = new Map(jobs.map((j) => [j.id, j]));
     expect(byId.get(a.jobId)?.state).toBe('succeeded');
@@ -102,7 +102,7 @@ describe('engine (in-process, real SQLite in a worker)', () => {
   it('persists settings', async () => {
     await engine.call('settings.update', { language: 'ko', theme: 'dark' });
     await engine.close();
-    engine = await createEngine({ dataDir: dir, secrets: cipher, logger: silentLogger, runtime: 'in-process' });
+    engine = await createEngine({ dataDir: dir, secrets: cipher, logger: silentLogger, runtime: 'in-process', localLibvirt: 'none' });
     expect(await engine.call('settings.get', {})).toEqual({ language: 'ko', theme: 'dark' });
   });
 });

@@ -45,7 +45,7 @@ describe('hangar serve (real HTTP + WebSocket, real engine)', () => {
     const staticDir = path.join(dir, 'static');
     await fs.mkdir(staticDir);
     await fs.writeFile(path.join(staticDir, 'index.html'), '<!doctype html><title>Hangar</title>');
-    engine = await createEngine({ dataDir: dir, secrets: aesGcmCipher(Buffer.alloc(32, 1), 'test'), logger: silentLogger, runtime: 'serve' });
+    engine = await createEngine({ dataDir: dir, secrets: aesGcmCipher(Buffer.alloc(32, 1), 'test'), logger: silentLogger, runtime: 'serve', localLibvirt: 'none' });
     server = await startServer({ engine, logger: silentLogger, host: '127.0.0.1', port: 0, token: TOKEN, staticDir });
     origin = server.origin;
     wsUrl = `ws://127.0.0.1:${server.port}/ws`;
@@ -142,7 +142,7 @@ describe('serving beyond loopback', () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hangar-tls-'));
     const tls = await loadOrCreateTls(dir, ['127.0.0.1']);
     expect((await loadOrCreateTls(dir, ['127.0.0.1'])).fingerprint).toBe(tls.fingerprint);
-    const engine = await createEngine({ dataDir: dir, secrets: aesGcmCipher(Buffer.alloc(32, 1), 't'), logger: silentLogger, runtime: 'serve' });
+    const engine = await createEngine({ dataDir: dir, secrets: aesGcmCipher(Buffer.alloc(32, 1), 't'), logger: silentLogger, runtime: 'serve', localLibvirt: 'none' });
     await fs.writeFile(path.join(dir, 'index.html'), 'ok');
     const server = await startServer({ engine, logger: silentLogger, host: '0.0.0.0', port: 0, token: TOKEN, staticDir: dir, tls });
     try {
