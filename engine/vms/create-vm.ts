@@ -59,11 +59,11 @@ function volumeXml(name: string, capacityBytes: number, backing?: { path: string
 export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection): { spec: JobSpec; handler: JobHandler } {
   const spec: JobSpec = { kind: 'vm.create', title: { key: 'job.vm.create', args: { name: p.name, host: host.name } }, target: { hostId: host.id }, cancellable: true };
   const handler: JobHandler = async (ctx) => {
-    const made: { vol?: StorageVolRef; volName?: string; domain?: string } = {};
+    const made: Made = {};
     const c = conn();
     const steps = p.start ? 4 : 3;
     try {
-      ctx.progress(0, { key: 'job.vm.create.disk' });
+      ctx.progress(0, { key: 'job.vm.create.prepare' });
       let disk: { path: string; format: string } | null = null;
       let cdrom: string | null = null;
       const src = p.source;
@@ -75,18 +75,17 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
           throw isNotFound(err) ? new HangarError('NOT_FOUND', `No storage pool ${p.diskPool} on ${host.name}`) : err;
         });
         const volName = `${p.name}-disk0.qcow2`;
-        if (src.kind === 'clone' && src.mode === 'copy') {
-          const base = await volumeByRef(c, src.base);
-          const info = await c.storageVolGetInfo(base);
-          made.vol = await c.storageVolCreateXmlFrom(pool, volumeXml(volName, Math.max(info.capacity, p.diskSizeGiB * GiB)), base, 0);
-        } else if (src.kind === 'clone') {
-          const base = await volumeByRef(c, src.base);
-          const info = await c.storageVolGetInfo(base);
-          const basePath = await c.storageVolGetPath(base);
-          made.vol = await c.storageVolCreateXml(pool, volumeXml(volName, Math.max(info.capacity, p.diskSizeGiB * GiB), { path: basePath, format: src.base.volume.endsWith('.qcow2') ? 'qcow2' : 'raw' }), 0);
-        } else {
-          made.vol = await c.storageVolCreateXml(pool, volumeXml(volName, p.diskSizeGiB * GiB), 0);
-        }
+        const base = src.kind === 'clone' ? await volumeByRef(c, src.base) : null;
+        const baseInfo = base ? await c.storageVolGetInfo(base) : null;
+        const capacity = Math.max(baseInfo?.capacity ?? 0, p.diskSizeGiB * GiB);
+        const backing = base && src.kind === 'clone' && src.mode === 'overlay' ? { path: await c.storageVolGetPath(base), format: src.base.volume.endsWith('.qcow2') ? 'qcow2' : 'raw' } : undefined;
+        // Asked for before the call: if the host goes away meanwhile, the volume's fate is unknown.
+        made.askedVol = { name: volName, pool: p.diskPool };
+        ctx.progress(0.05, { key: 'job.vm.create.disk' });
+        made.vol =
+          base && !backing
+            ? await c.storageVolCreateXmlFrom(pool, volumeXml(volName, capacity), base, 0)
+            : await c.storageVolCreateXml(pool, volumeXml(volName, capacity, backing), 0);
         made.volName = volName;
         disk = { path: await c.storageVolGetPath(made.vol), format: 'qcow2' };
         if (src.kind === 'iso') cdrom = await c.storageVolGetPath(await volumeByRef(c, src.iso));
@@ -129,9 +128,19 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
   return { spec, handler };
 }
 
-async function rollback(err: unknown, made: { vol?: StorageVolRef; volName?: string; domain?: string }, conn: () => LibvirtConnection): Promise<HangarError> {
+interface Made {
+  askedVol?: { name: string; pool: string };
+  vol?: StorageVolRef;
+  volName?: string;
+  domain?: string;
+}
+
+async function rollback(err: unknown, made: Made, conn: () => LibvirtConnection): Promise<HangarError> {
   const e = HangarError.from(err);
   const left: string[] = [];
+  if (made.askedVol && !made.vol && e.code === 'UNREACHABLE') {
+    left.push(`the volume ${made.askedVol.name} in pool ${made.askedVol.pool} may have been created before the host went away`);
+  }
   try {
     const c = conn();
     if (made.domain) await c.domainUndefine(await c.domainLookupByName(made.domain), 0).catch(() => left.push(`the definition of ${made.domain}`));

@@ -251,6 +251,7 @@ export const en = {
   'host.vms': 'VMs: {running} running of {total}',
   'vm.xml.edit': 'Edit',
   'vm.xml.download': 'Download',
+  'job.vm.create.prepare': 'Checking the sources',
 } as const;
 
 export type MessageKey = keyof typeof en;

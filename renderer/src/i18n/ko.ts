@@ -253,4 +253,5 @@ export const ko: Record<MessageKey, string> = {
   'host.vms': 'VM: 전체 {total}개 중 {running}개 실행 중',
   'vm.xml.edit': '편집',
   'vm.xml.download': '다운로드',
+  'job.vm.create.prepare': '원본 확인 중',
 };
