@@ -28,6 +28,9 @@ import type { SshEnvironment } from './ssh';
 import { Db } from './store/db';
 import { vmActionJob } from './vms/vm-actions';
 import { VmService } from './vms/vm-service';
+import { describeLibvirtEvent } from './history/describe-event';
+import { EventLog } from './history/event-log';
+import { FINAL_JOB_STATES, type Job } from './contract/jobs';
 import { listVolumes } from './storage/list-volumes';
 
 export interface EngineOptions {
@@ -82,6 +85,29 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     localSocket,
   );
   const inventory = new VmInventory(opts.logger, (hostId) => hosts.libvirt(hostId));
+  const history = new EventLog(db, opts.logger);
+  await history.init();
+  hosts.on('event', (hostId, ev) => {
+    const d = describeLibvirtEvent(ev);
+    if (d && 'dom' in ev) history.record({ hostId, vmUuid: ev.dom.uuid, ...d });
+  });
+  const hostStates = new Map<string, string>();
+  hosts.hosts.onDelta((d) => {
+    if (d.kind !== 'delta') return;
+    for (const h of d.upsert) {
+      if (hostStates.get(h.id) === h.state) continue;
+      hostStates.set(h.id, h.state);
+      if (h.state === 'connected' || h.state === 'unreachable' || h.state === 'disconnected') {
+        history.record({ hostId: h.id, severity: h.state === 'unreachable' ? 'warning' : 'info', message: { key: `event.host.${h.state}`, args: { name: h.name, ...(h.lastError ? { error: h.lastError.message } : {}) } } });
+      }
+    }
+  });
+  // A finished task is part of the history of what it acted on.
+  hub.subscribe('job.updated', {}, (job: Job) => {
+    if (!FINAL_JOB_STATES.includes(job.state) || !job.target?.hostId) return;
+    const vmUuid = job.target.vmId?.slice(job.target.hostId.length + 1) ?? null;
+    history.record({ hostId: job.target.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state } } });
+  });
   hosts.on('connected', (hostId, conn) => {
     inventory.hostConnected(hostId, conn).catch((err: unknown) => opts.logger.warn('inventory fetch failed', { hostId, error: String(err) }));
   });
@@ -147,6 +173,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       };
     },
     'storage.volumes': (p) => listVolumes(hosts.libvirt(p.hostId), p.pool),
+    'events.list': (p) => {
+      const vm = p.vmId ? inventory.get(p.vmId) : undefined;
+      if (p.vmId && !vm) throw new HangarError('NOT_FOUND', `No VM ${p.vmId}`);
+      return history.list({ hostId: vm?.hostId ?? p.hostId, vmUuid: vm?.uuid, limit: p.limit }).then((events) => ({ events }));
+    },
     'vms.get': (p) => vmService.get(p.vmId),
     'vms.create': (p) => vmService.create(p),
     'vms.delete': (p) => vmService.delete(p),
@@ -166,6 +197,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     async close() {
       await jobs.close();
       await hosts.close();
+      await history.flush();
       await db.close();
       opts.logger.info('engine stopped');
     },

@@ -13,5 +13,6 @@ export * from './settings';
 export * from './engine-info';
 export * from './hosts';
 export * from './vms';
+export * from './events-history';
 export * from './methods';
 export * from './events';

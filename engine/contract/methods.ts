@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EngineInfo } from './engine-info';
 import { AddHostParams, Host, HostFacts, HostId, HostTarget, UpdateHostParams } from './hosts';
 import { AddNicParams, CreateVmParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
+import { HistoryEvent } from './events-history';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
 
@@ -59,6 +60,12 @@ export const methods = {
   'storage.volumes': {
     params: z.object({ hostId: HostId, pool: z.string().min(1).max(255) }).strict(),
     result: z.object({ volumes: z.array(z.object({ name: z.string(), path: z.string(), capacity: z.number(), allocation: z.number() })) }),
+    job: false,
+  },
+  /** The persisted history of one host or one VM (newest first). */
+  'events.list': {
+    params: z.object({ hostId: HostId.optional(), vmId: VmId.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
+    result: z.object({ events: z.array(HistoryEvent) }),
     job: false,
   },
   'vms.get': { params: z.object({ vmId: VmId }).strict(), result: VmDetails, job: false },

@@ -81,4 +81,20 @@ export const migrations: Migration[] = [
       CREATE UNIQUE INDEX hosts_name ON hosts(name);
     `,
   },
+  {
+    version: 4,
+    name: 'event history',
+    sql: `
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        host_id TEXT,
+        vm_uuid TEXT,
+        severity TEXT NOT NULL,       -- info | warning | error
+        message TEXT NOT NULL         -- JSON Message (i18n key + args)
+      );
+      CREATE INDEX events_host ON events(host_id, at DESC);
+      CREATE INDEX events_vm ON events(vm_uuid, at DESC);
+    `,
+  },
 ];

@@ -146,6 +146,12 @@ test('shuts one down gracefully, then deletes one keeping its disk and one delet
   await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-state', 'stopped', { timeout: 60_000 });
   expect((await virsh(h1, ['domstate', baseVm])).trim()).toBe('shut off');
 
+  // Its history: libvirt's events and Hangar's tasks, persisted.
+  await page.getByTestId('vm-tab-events').click();
+  await expect(page.getByTestId('event-history')).toContainText(`${baseVm} shut down`);
+  await expect(page.getByTestId('event-history')).toContainText(`Shut down ${baseVm}`);
+  await expect(page.getByTestId('event-history')).toContainText(`${baseVm} started`);
+
   // base VM: delete it and its disk.
   await page.getByTestId('vm-action-delete').click();
   await page.getByTestId('delete-disk-vda').check();

@@ -1,3 +1,4 @@
+import { EventHistory } from '../../components/EventHistory';
 import { formatBytes, formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
@@ -85,6 +86,8 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
           <p>{f.networks.map((n) => n.name).join(', ') || '—'}</p>
         </>
       )}
+      <h2>{t('host.events')}</h2>
+      <EventHistory hostId={host.id} refreshKey={host.state} />
       <h2>{t('host.vms', { running: active.length, total: vms.length })}</h2>
       <ul className="plain-list">
         {vms

@@ -7,6 +7,7 @@ import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
+import { EventHistory } from '../../components/EventHistory';
 import { DeleteVmForm } from './DeleteVmForm';
 import { ErrorBanner } from '../../components/ErrorBanner';
 
@@ -21,7 +22,7 @@ function downloadText(name: string, text: string): void {
 }
 
 const ACTIONS: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
-const TABS = ['overview', 'details', 'nics', 'xml'] as const;
+const TABS = ['overview', 'details', 'nics', 'events', 'xml'] as const;
 type Tab = (typeof TABS)[number];
 
 export function VmDetailPage({ vmId }: { vmId: string }) {
@@ -218,6 +219,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </form>
         </>
       )}
+      {tab === 'events' && <EventHistory vmId={vm.id} refreshKey={vm.state} />}
       {tab === 'xml' && details && (
         <div className="xml-view">
           <div className="page-head">

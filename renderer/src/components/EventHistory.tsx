@@ -1,0 +1,41 @@
+import { useEffect, useState } from 'react';
+import type { HistoryEvent } from '../../../engine/contract';
+import { HangarError } from '../../../engine/contract/errors';
+import { translateMessage } from '../i18n/translate';
+import { useT } from '../i18n/use-t';
+import { useEngine } from '../stores/engine-store';
+import { ErrorBanner } from './ErrorBanner';
+
+/** The persisted history of a host or a VM, newest first; refreshed when `refreshKey` changes. */
+export function EventHistory({ hostId, vmId, refreshKey }: { hostId?: string; vmId?: string; refreshKey?: unknown }) {
+  const t = useT();
+  const client = useEngine((s) => s.client);
+  const lang = useEngine((s) => s.settings.language);
+  const [events, setEvents] = useState<HistoryEvent[]>([]);
+  const [error, setError] = useState<HangarError | null>(null);
+  useEffect(() => {
+    if (!client) return;
+    const q = vmId ? { vmId } : hostId ? { hostId } : {};
+    client.call('events.list', { ...q, limit: 200 }).then((r) => setEvents(r.events), (e: unknown) => setError(HangarError.from(e)));
+  }, [client, hostId, vmId, refreshKey]);
+  if (error) return <ErrorBanner error={error} />;
+  if (events.length === 0) return <p className="muted">{t('events.empty')}</p>;
+  return (
+    <table className="table" data-testid="event-history">
+      <tbody>
+        {events.map((e) => {
+          const outcome = e.message.args?.outcome;
+          return (
+            <tr key={e.id} data-testid="event-row" data-severity={e.severity}>
+              <td className="muted small nowrap">{new Date(e.at).toLocaleString(lang)}</td>
+              <td>
+                {translateMessage(t, e.message)}
+                {typeof outcome === 'string' && <span className={`badge state-${outcome}`}> {t(`tasks.state.${outcome as 'succeeded'}`)}</span>}
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
