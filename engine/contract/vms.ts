@@ -72,6 +72,18 @@ export const VmSource = z.discriminatedUnion('kind', [
 ]);
 export type VmSource = z.infer<typeof VmSource>;
 
+/** cloud-init NoCloud: a seed ISO Hangar builds and attaches as a CD-ROM. */
+export const CloudInitParams = z
+  .object({
+    hostname: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/).optional(),
+    user: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Linux user name').optional(),
+    password: z.string().max(256).optional(),
+    sshAuthorizedKeys: z.array(z.string().max(16_384)).max(32).optional(),
+    /** A whole user-data document instead of the fields above. */
+    userData: z.string().max(64 * 1024).optional(),
+  })
+  .strict();
+
 export const CreateVmParams = z
   .object({
     name: VmName,
@@ -89,6 +101,7 @@ export const CreateVmParams = z
     diskPool: z.string().min(1).max(255).default('default'),
     diskSizeGiB: z.number().min(0.01).max(65536).default(10),
     network: z.string().min(1).max(255).nullable().default('default'),
+    cloudInit: CloudInitParams.optional(),
     description: z.string().max(4096).optional(),
     labels: z.record(z.string().max(64), z.string().max(256)).default({}),
     group: z.string().max(128).optional(),

@@ -13,6 +13,8 @@ export interface NewDomain {
   disk: { path: string; format: string } | null;
   /** Path of an ISO to boot from first. */
   cdrom: string | null;
+  /** Path of a cloud-init seed ISO (a second CD-ROM, not booted). */
+  seedIso?: string | null;
   network: string | null;
   description?: string | undefined;
   labels: Record<string, string>;
@@ -36,6 +38,7 @@ const DEVICES: Record<OsProfile, { diskBus: string; nicModel: string; cdBus: str
 export function buildDomainXml(d: NewDomain): string {
   const dev = DEVICES[d.osProfile];
   const cdTarget = dev.cdBus === 'ide' ? 'hdc' : 'sdb';
+  const seedTarget = dev.cdBus === 'ide' ? 'hdd' : 'sdc';
   const diskTarget = dev.diskBus === 'virtio' ? 'vda' : dev.diskBus === 'ide' ? 'hda' : 'sda';
   const labels = Object.entries(d.labels)
     .map(([k, v]) => `<h:label key="${xmlEscape(k)}">${xmlEscape(v)}</h:label>`)
@@ -69,6 +72,12 @@ ${d.disk ? `    <disk type='file' device='disk'>
       <driver name='qemu' type='raw'/>
       <source file='${xmlEscape(d.cdrom)}'/>
       <target dev='${cdTarget}' bus='${dev.cdBus}'/>
+      <readonly/>
+    </disk>
+` : ''}${d.seedIso ? `    <disk type='file' device='cdrom'>
+      <driver name='qemu' type='raw'/>
+      <source file='${xmlEscape(d.seedIso)}'/>
+      <target dev='${seedTarget}' bus='${dev.cdBus}'/>
       <readonly/>
     </disk>
 ` : ''}${d.network ? `    <interface type='network'>

@@ -7,6 +7,7 @@ import type { CreateVmParams } from '../contract/vms';
 import type { JobHandler, JobSpec } from '../jobs/job-runner';
 import { isNotFound, type LibvirtConnection, type StorageVolRef } from '../libvirt';
 import { buildDomainXml, xmlEscape } from './build-domain-xml';
+import { nocloudSeed } from './cloud-init/nocloud';
 
 type Params = z.output<typeof CreateVmParams>;
 
@@ -92,6 +93,22 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
       }
       if (ctx.signal.aborted) throw new HangarError('CANCELLED', 'Cancelled');
 
+      let seedIso: string | null = null;
+      if (p.cloudInit) {
+        ctx.progress(0.5 / steps, { key: 'job.vm.create.cloudInit' });
+        const seed = nocloudSeed(p.cloudInit, crypto.randomUUID(), p.name);
+        const seedName = `${p.name}-seed.iso`;
+        const pool = await c.storagePoolLookupByName(p.diskPool);
+        made.askedSeed = { name: seedName, pool: p.diskPool };
+        made.seed = await c.storageVolCreateXml(pool, `<volume><name>${xmlEscape(seedName)}</name><capacity unit='bytes'>${seed.length}</capacity><target><format type='raw'/></target></volume>`, 0);
+        const up = await c.storageVolUpload(made.seed, 0, seed.length);
+        await new Promise<void>((resolve, reject) => {
+          up.once('error', reject);
+          up.end(seed, () => resolve());
+        });
+        seedIso = await c.storageVolGetPath(made.seed);
+      }
+
       ctx.progress(1 / steps, { key: 'job.vm.create.define' });
       const origin = src.kind === 'clone' ? `base:${src.base.pool}/${src.base.volume}` : src.kind === 'iso' ? `iso:${src.iso.pool}/${src.iso.volume}` : src.kind === 'import' ? `import:${src.disk.pool}/${src.disk.volume}` : 'blank';
       const xml = buildDomainXml({
@@ -104,6 +121,7 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         firmware: p.firmware,
         disk,
         cdrom,
+        seedIso,
         network: p.network,
         description: p.description,
         labels: p.labels,
@@ -131,6 +149,8 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
 interface Made {
   askedVol?: { name: string; pool: string };
   vol?: StorageVolRef;
+  askedSeed?: { name: string; pool: string };
+  seed?: StorageVolRef;
   volName?: string;
   domain?: string;
 }
@@ -145,9 +165,11 @@ async function rollback(err: unknown, made: Made, conn: () => LibvirtConnection)
     const c = conn();
     if (made.domain) await c.domainUndefine(await c.domainLookupByName(made.domain), 0).catch(() => left.push(`the definition of ${made.domain}`));
     if (made.vol) await c.storageVolDelete(made.vol, 0).catch(() => left.push(`the volume ${made.volName} in pool ${made.vol?.pool}`));
+    if (made.seed) await c.storageVolDelete(made.seed, 0).catch(() => left.push(`the cloud-init seed ${made.askedSeed?.name} in pool ${made.seed?.pool}`));
   } catch {
     if (made.domain) left.push(`the definition of ${made.domain}`);
     if (made.vol) left.push(`the volume ${made.volName} in pool ${made.vol.pool}`);
+    if (made.seed) left.push(`the cloud-init seed ${made.askedSeed?.name} in pool ${made.seed.pool}`);
   }
   if (left.length === 0) return e;
   return new HangarError(e.code, `${e.message}. Could not clean up (remove by hand): ${left.join('; ')}`, { ...e.details, leftBehind: left });

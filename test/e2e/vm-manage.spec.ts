@@ -1,6 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { sshRun, virsh, type LabHost, type LabInfo } from '../lab/lab-info';
 import { addLabHost, findVm } from './fleet-helpers';
@@ -34,7 +36,7 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(async () => {
   await serve?.stop();
   for (const n of [isoVm, baseVm]) {
-    await sshRun(h1, `virsh destroy ${n} >/dev/null 2>&1; virsh undefine ${n} >/dev/null 2>&1; virsh vol-delete --pool default ${n}-disk0.qcow2 >/dev/null 2>&1; true`).catch(() => undefined);
+    await sshRun(h1, `virsh destroy ${n} >/dev/null 2>&1; virsh undefine ${n} >/dev/null 2>&1; virsh vol-delete --pool default ${n}-disk0.qcow2 >/dev/null 2>&1; virsh vol-delete --pool default ${n}-seed.iso >/dev/null 2>&1; true`).catch(() => undefined);
   }
   fs.rmSync(path.join(lab.sharedPoolPath, `test-${tag}.iso`), { force: true });
   fs.rmSync(path.join(lab.sharedPoolPath, `base-${tag}.qcow2`), { force: true });
@@ -74,7 +76,12 @@ test('refuses bad input with a message and changes nothing', async () => {
 
 test('creates a VM from the ISO and one from the base image, starts both and sees Running', async () => {
   await createVm(isoVm, 'iso', `test-${tag}.iso`);
-  await createVm(baseVm, 'clone-overlay', `base-${tag}.qcow2`, async (p) => p.getByTestId('vm-create-start').check());
+  await createVm(baseVm, 'clone-overlay', `base-${tag}.qcow2`, async (p) => {
+    await p.getByTestId('vm-create-start').check();
+    await p.getByTestId('vm-create-cloudinit').check();
+    await p.getByTestId('vm-create-ci-user').fill('ops');
+    await p.getByTestId('vm-create-ci-keys').fill('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHangarTestKey ops@laptop');
+  });
   // A second VM with a name that is taken is refused.
   await createVm(isoVm, 'iso', `test-${tag}.iso`);
   await expect(page.getByTestId('vm-create-error')).toContainText(/already has a VM named/);
@@ -82,6 +89,15 @@ test('creates a VM from the ISO and one from the base image, starts both and see
 
   const base = await findVm(page, baseVm);
   await expect(base).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
+  // cloud-init: a NoCloud seed ISO (label cidata) is attached, with the user and key in its user-data.
+  const seed = path.join(h1.stateDir, 'var-lib-libvirt', 'images', `${baseVm}-seed.iso`);
+  expect(await virsh(h1, ['dumpxml', baseVm])).toContain(`${baseVm}-seed.iso`);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'seed-'));
+  expect(spawnSync('xorriso', ['-osirrox', 'on', '-indev', seed, '-extract', '/', out]).status).toBe(0);
+  const userData = fs.readFileSync(path.join(out, 'user-data'), 'utf8');
+  expect(userData).toContain('"name": "ops"');
+  expect(userData).toContain('HangarTestKey');
+  expect(fs.readFileSync(path.join(out, 'meta-data'), 'utf8')).toContain(`"local-hostname":"${baseVm}"`);
   // The overlay really is a qcow2 on top of the base image.
   const volXml = await virsh(h1, ['vol-dumpxml', '--pool', 'default', `${baseVm}-disk0.qcow2`]);
   expect(volXml).toContain(`base-${tag}.qcow2`);
@@ -152,12 +168,14 @@ test('shuts one down gracefully, then deletes one keeping its disk and one delet
   await expect(page.getByTestId('event-history')).toContainText(`Shut down ${baseVm}`);
   await expect(page.getByTestId('event-history')).toContainText(`${baseVm} started`);
 
-  // base VM: delete it and its disk.
+  // base VM: delete it, its disk and its cloud-init seed.
   await page.getByTestId('vm-action-delete').click();
   await page.getByTestId('delete-disk-vda').check();
+  await page.getByTestId('delete-disk-sdc').check();
   await page.getByTestId('delete-confirm').click();
   await expect.poll(async () => (await virsh(h1, ['list', '--all', '--name'])).includes(baseVm), { timeout: 20_000 }).toBe(false);
   await expect.poll(async () => (await virsh(h1, ['vol-list', 'default'])).includes(`${baseVm}-disk0.qcow2`), { timeout: 10_000 }).toBe(false);
+  expect(await virsh(h1, ['vol-list', 'default'])).not.toContain(`${baseVm}-seed.iso`);
   // The base image it was made from is untouched.
   expect(await virsh(h1, ['vol-list', 'shared'])).toContain(`base-${tag}.qcow2`);
 

@@ -276,6 +276,10 @@ export const en = {
   'event.host.connected': '{name} connected',
   'event.host.unreachable': '{name} became unreachable',
   'event.host.disconnected': '{name} was disconnected',
+  'vm.create.cloudInit': 'Configure the guest with cloud-init (host name, user, SSH keys)',
+  'vm.create.ciUser': 'User',
+  'vm.create.ciKeys': 'SSH public keys (one per line)',
+  'job.vm.create.cloudInit': 'Writing the cloud-init seed',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -278,4 +278,8 @@ export const ko: Record<MessageKey, string> = {
   'event.host.connected': '{name} 연결됨',
   'event.host.unreachable': '{name}에 연결할 수 없게 됨',
   'event.host.disconnected': '{name} 연결 해제됨',
+  'vm.create.cloudInit': 'cloud-init으로 게스트 구성(호스트 이름, 사용자, SSH 키)',
+  'vm.create.ciUser': '사용자',
+  'vm.create.ciKeys': 'SSH 공개 키(한 줄에 하나)',
+  'job.vm.create.cloudInit': 'cloud-init 시드 작성 중',
 };

@@ -35,6 +35,10 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
     diskSizeGiB: '10',
     network: 'default',
     start: false,
+    cloudInit: false,
+    ciUser: '',
+    ciPassword: '',
+    ciKeys: '',
   });
   const [volumes, setVolumes] = useState<Volume[]>([]);
   const [error, setError] = useState<HangarError | null>(null);
@@ -64,6 +68,16 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       diskSizeGiB: Number(f.diskSizeGiB),
       network: f.network || null,
       start: f.start,
+      ...(f.cloudInit
+        ? {
+            cloudInit: {
+              hostname: f.name.trim(),
+              ...(f.ciUser.trim() ? { user: f.ciUser.trim() } : {}),
+              ...(f.ciPassword ? { password: f.ciPassword } : {}),
+              sshAuthorizedKeys: f.ciKeys.split('\n').map((k) => k.trim()).filter(Boolean),
+            },
+          }
+        : {}),
     };
   }
 
@@ -193,6 +207,26 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
         <input type="checkbox" data-testid="vm-create-start" checked={f.start} onChange={(e) => set('start', e.target.checked)} />
         {t('vm.create.start')}
       </label>
+      <label className="check span-all">
+        <input type="checkbox" data-testid="vm-create-cloudinit" checked={f.cloudInit} onChange={(e) => set('cloudInit', e.target.checked)} />
+        {t('vm.create.cloudInit')}
+      </label>
+      {f.cloudInit && (
+        <>
+          <label className="field">
+            <span>{t('vm.create.ciUser')}</span>
+            <input data-testid="vm-create-ci-user" value={f.ciUser} placeholder="hangar" onChange={(e) => set('ciUser', e.target.value)} />
+          </label>
+          <label className="field">
+            <span>{t('hosts.add.password')}</span>
+            <input type="password" autoComplete="new-password" data-testid="vm-create-ci-password" value={f.ciPassword} onChange={(e) => set('ciPassword', e.target.value)} />
+          </label>
+          <label className="field span-all">
+            <span>{t('vm.create.ciKeys')}</span>
+            <textarea data-testid="vm-create-ci-keys" rows={3} value={f.ciKeys} placeholder="ssh-ed25519 AAAA… user@laptop" onChange={(e) => set('ciKeys', e.target.value)} />
+          </label>
+        </>
+      )}
       <ErrorBanner error={error} testId="vm-create-error" className="span-all" />
       <div className="actions span-all">
         <button type="submit" className="btn btn-primary" disabled={busy || !f.name} data-testid="vm-create-submit">

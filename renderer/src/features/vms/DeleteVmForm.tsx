@@ -9,7 +9,8 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 export function DeleteVmForm({ details, onDone }: { details: VmDetails; onDone: (deleted: boolean) => void }) {
   const t = useT();
   const client = useEngine((s) => s.client);
-  const disks = details.disks.filter((d) => d.device === 'disk' && d.source);
+  // Disks, and the cloud-init seed Hangar made for this VM (never an installer ISO others may share).
+  const disks = details.disks.filter((d) => d.source && (d.device === 'disk' || d.source.endsWith(`/${details.vm.name}-seed.iso`)));
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [force, setForce] = useState(false);
   const [error, setError] = useState<HangarError | null>(null);
