@@ -184,6 +184,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'vms.update': (p) => vmService.update(p),
     'vms.addNic': (p) => vmService.addNic(p),
     'vms.defineXml': (p) => vmService.defineXml(p),
+    'vms.addDisk': (p) => vmService.addDisk(p),
+    'vms.detach': (p) => vmService.detach(p),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EngineInfo } from './engine-info';
 import { AddHostParams, Host, HostFacts, HostId, HostTarget, UpdateHostParams } from './hosts';
-import { AddNicParams, CreateVmParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
+import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
 import { HistoryEvent } from './events-history';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
@@ -75,6 +75,9 @@ export const methods = {
   /** Persistent configuration; memory and vCPUs only while stopped. */
   'vms.update': { params: UpdateVmParams, result: VmDetails, job: false },
   'vms.addNic': { params: AddNicParams, result: VmDetails, job: false },
+  'vms.addDisk': { params: AddDiskParams, result: VmDetails, job: false },
+  /** Removes a disk (by target) or a NIC (by MAC) from the configuration (and live, if asked). */
+  'vms.detach': { params: DetachParams, result: VmDetails, job: false },
   /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
   'vms.defineXml': { params: DefineXmlParams, result: VmDetails, job: false },
 } as const;

@@ -126,6 +126,34 @@ export const UpdateVmParams = z
     memoryMiB: z.number().int().min(32).max(4 * 1024 * 1024).optional(),
     vcpus: z.number().int().min(1).max(256).optional(),
     description: z.string().max(4096).optional(),
+    labels: z.record(z.string().min(1).max(64), z.string().max(256)).optional(),
+    group: z.string().max(128).nullable().optional(),
+    bootOrder: z.array(z.enum(['hd', 'cdrom', 'network'])).min(1).max(3).optional(),
+    firmware: z.enum(['bios', 'efi']).optional(),
+    autostart: z.boolean().optional(),
+  })
+  .strict();
+
+export const AddDiskParams = z
+  .object({
+    vmId: VmId,
+    pool: z.string().min(1).max(255),
+    /** A new blank qcow2 volume of this size, or… */
+    sizeGiB: z.number().min(0.01).max(65536).optional(),
+    /** …an existing volume of the pool. */
+    volume: z.string().min(1).max(255).optional(),
+    bus: z.enum(['virtio', 'sata', 'scsi', 'ide']).default('virtio'),
+    live: z.boolean().default(false),
+  })
+  .strict()
+  .refine((p) => (p.sizeGiB === undefined) !== (p.volume === undefined), 'give either sizeGiB (a new disk) or volume (an existing one)');
+
+export const DetachParams = z
+  .object({
+    vmId: VmId,
+    /** A disk's target (vdb…) or a NIC's MAC address. */
+    device: z.string().min(1).max(64),
+    live: z.boolean().default(false),
   })
   .strict();
 
@@ -155,6 +183,9 @@ export const VmDetails = z.object({
   firmware: z.enum(['bios', 'efi']),
   bootOrder: z.array(z.string()),
   description: z.string().nullable(),
+  autostart: z.boolean(),
+  labels: z.record(z.string(), z.string()),
+  group: z.string().nullable(),
   /** What the persistent configuration changes at the next power cycle, in words. */
   pendingChanges: z.array(z.string()),
   liveXml: z.string(),

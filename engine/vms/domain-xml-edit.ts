@@ -51,9 +51,33 @@ export function editDomainXml(xml: string, edit: (domain: XNode) => void): strin
 }
 
 export interface DomainEdits {
-  memoryMiB?: number;
-  vcpus?: number;
-  description?: string;
+  memoryMiB?: number | undefined;
+  vcpus?: number | undefined;
+  description?: string | undefined;
+  /** Hangar's metadata: replaced whole when given (labels, group; origin and creation kept). */
+  labels?: Record<string, string> | undefined;
+  group?: string | null | undefined;
+  /** Boot devices in order, e.g. ['cdrom', 'hd']. */
+  bootOrder?: string[] | undefined;
+  firmware?: 'bios' | 'efi' | undefined;
+}
+
+const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Finds Hangar's element in <metadata> (whatever prefix it was written with). */
+function hangarNode(d: XNode): { list: XNode[]; index: number } | null {
+  const meta = child(d, 'metadata');
+  if (!meta) return null;
+  const list = children(meta);
+  const index = list.findIndex((n) => Object.entries(n[':@'] ?? {}).some(([k, v]) => k.startsWith('@_xmlns') && v === HANGAR_METADATA_NS));
+  return index < 0 ? null : { list, index };
+}
+
+/** Reads a text child of Hangar's element (origin, created-at…) so a rewrite keeps it. */
+function hangarText(n: XNode, name: string): string | null {
+  const el = children(n).find((c) => tagOf(c).replace(/^.*:/, '') === name);
+  const t = el ? (children(el)[0]?.['#text'] as string | undefined) : undefined;
+  return t ?? null;
 }
 
 /** Memory and vCPUs as a stopped VM's new configuration; current memory follows the maximum. */
@@ -70,6 +94,40 @@ export function applyEdits(xml: string, e: DomainEdits): string {
       setText(d, 'vcpu', String(e.vcpus), { placement }, 'currentMemory');
     }
     if (e.description !== undefined) setText(d, 'description', e.description, undefined, 'uuid');
+    if (e.labels !== undefined || e.group !== undefined) {
+      const found = hangarNode(d);
+      const old = found ? found.list[found.index]! : null;
+      const keep = (name: string) => (old ? hangarText(old, name) : null);
+      const labels = e.labels ?? {};
+      const group = e.group === undefined ? keep('group') : e.group;
+      const xml =
+        `<h:vm xmlns:h="${HANGAR_METADATA_NS}"><h:labels>${Object.entries(labels).map(([k, v]) => `<h:label key="${esc(k)}">${esc(v)}</h:label>`).join('')}</h:labels>` +
+        (group ? `<h:group>${esc(group)}</h:group>` : '') +
+        ['origin', 'created-by', 'created-at'].map((n) => (keep(n) ? `<h:${n}>${esc(keep(n)!)}</h:${n}>` : '')).join('') +
+        `</h:vm>`;
+      const node = (parser.parse(xml) as XNode[])[0]!;
+      if (found) found.list.splice(found.index, 1, node);
+      else {
+        if (!child(d, 'metadata')) children(d).splice(Math.max(0, children(d).findIndex((n) => tagOf(n) === 'uuid') + 1), 0, { metadata: [] });
+        children(child(d, 'metadata')!).push(node);
+      }
+    }
+    const os = child(d, 'os');
+    if (os && e.bootOrder !== undefined) {
+      const list = children(os);
+      const first = list.findIndex((n) => tagOf(n) === 'boot');
+      const rest = list.filter((n) => tagOf(n) !== 'boot');
+      const boots = e.bootOrder.map((dev) => ({ boot: [], ':@': { '@_dev': dev } }) as XNode);
+      const at = first < 0 ? rest.findIndex((n) => tagOf(n) === 'type') + 1 : first;
+      rest.splice(at, 0, ...boots);
+      os.os = rest;
+    }
+    if (os && e.firmware !== undefined) {
+      const attrs = { ...(os[':@'] ?? {}) };
+      if (e.firmware === 'efi') attrs['@_firmware'] = 'efi';
+      else delete attrs['@_firmware'];
+      os[':@'] = attrs;
+    }
   });
 }
 

@@ -25,7 +25,7 @@ export function pendingChanges(live: DomainSummary, saved: DomainSummary): strin
 /** Live and persistent XML in one pipelined pair of calls, and what the page shows of them. */
 export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDetails> {
   const dom = await conn.domainLookupByUuid(vm.uuid);
-  const [liveXml, persistentXml] = await Promise.all([conn.domainGetXmlDesc(dom, 0), conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE)]);
+  const [liveXml, persistentXml, autostart] = await Promise.all([conn.domainGetXmlDesc(dom, 0), conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE), conn.domainGetAutostart(dom)]);
   const live = parseDomainXml(liveXml);
   const saved = parseDomainXml(persistentXml);
   const running = vm.state !== 'stopped' && vm.state !== 'crashed' && vm.state !== 'suspended' && vm.state !== 'unknown';
@@ -36,6 +36,9 @@ export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDeta
     firmware: saved.firmware,
     bootOrder: saved.bootOrder,
     description: saved.description,
+    autostart,
+    labels: saved.hangar?.labels ?? {},
+    group: saved.hangar?.group ?? null,
     pendingChanges: running ? pendingChanges(live, saved) : [],
     liveXml,
     persistentXml,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
-import type { AddNicParams, CreateVmParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
+import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
 import type { JobRef } from '../contract/jobs';
 import type { HostManager } from '../hosts/host-manager';
 import type { VmInventory } from '../inventory/vm-inventory';
@@ -59,16 +59,73 @@ export class VmService {
 
   async update(p: z.output<typeof UpdateVmParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
-    if ((p.memoryMiB !== undefined || p.vcpus !== undefined) && vm.state !== 'stopped') {
-      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its memory or vCPUs`);
+    if ((p.memoryMiB !== undefined || p.vcpus !== undefined || p.firmware !== undefined) && vm.state !== 'stopped') {
+      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its memory, vCPUs or firmware`);
     }
     const host = this.hosts.hosts.get(vm.hostId);
     const hostMiB = Math.floor((host?.facts?.memoryKiB ?? Infinity) / 1024);
     if (p.memoryMiB !== undefined && p.memoryMiB > hostMiB) throw new HangarError('INVALID_PARAMS', `${p.memoryMiB} MiB is more memory than ${host?.name} has (${hostMiB} MiB)`);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
-    const xml = await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE | DomainXmlFlag.SECURE);
-    await conn.domainDefineXml(applyEdits(xml, p), 0);
+    const { autostart, vmId: _vmId, ...edits } = p;
+    if (Object.values(edits).some((v) => v !== undefined)) {
+      const xml = await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE | DomainXmlFlag.SECURE);
+      await conn.domainDefineXml(applyEdits(xml, edits), 0);
+    }
+    if (autostart !== undefined) await conn.domainSetAutostart(dom, autostart);
+    return vmDetails(vm, conn);
+  }
+
+  /** The next free target name for a bus (vdb, sdc…), from the persistent configuration. */
+  private static nextTarget(used: string[], bus: string): string {
+    const prefix = bus === 'virtio' ? 'vd' : bus === 'ide' ? 'hd' : 'sd';
+    for (let i = 0; i < 26; i++) {
+      const t = prefix + String.fromCharCode(97 + i);
+      if (!used.includes(t)) return t;
+    }
+    throw new HangarError('CONFLICT', `No free ${bus} disk slot`);
+  }
+
+  async addDisk(p: z.output<typeof AddDiskParams>): Promise<VmDetails> {
+    const vm = this.vm(p.vmId);
+    const conn = this.hosts.libvirt(vm.hostId);
+    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const saved = await vmDetails(vm, conn);
+    const target = VmService.nextTarget(saved.disks.map((d) => d.target), p.bus);
+    const pool = await conn.storagePoolLookupByName(p.pool);
+    let vol;
+    if (p.volume) vol = await conn.storageVolLookupByName(pool, p.volume);
+    else {
+      const name = `${vm.name}-${target}.qcow2`;
+      vol = await conn.storageVolCreateXml(pool, `<volume><name>${xmlEscape(name)}</name><capacity unit='bytes'>${Math.ceil(p.sizeGiB! * 1024 ** 3)}</capacity><target><format type='qcow2'/></target></volume>`, 0);
+    }
+    const path = await conn.storageVolGetPath(vol);
+    const format = path.endsWith('.qcow2') ? 'qcow2' : 'raw';
+    const xml = `<disk type='file' device='disk'><driver name='qemu' type='${format}'/><source file='${xmlEscape(path)}'/><target dev='${target}' bus='${p.bus}'/></disk>`;
+    const running = vm.state === 'running' || vm.state === 'paused';
+    try {
+      await conn.domainAttachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
+    } catch (err) {
+      if (!p.volume) await conn.storageVolDelete(vol, 0).catch(() => undefined); // the blank disk we made
+      throw err;
+    }
+    return vmDetails(vm, conn);
+  }
+
+  /** Removes a disk or NIC from the configuration; its volume stays (Delete offers that). */
+  async detach(p: z.output<typeof DetachParams>): Promise<VmDetails> {
+    const vm = this.vm(p.vmId);
+    const conn = this.hosts.libvirt(vm.hostId);
+    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const saved = await vmDetails(vm, conn);
+    const disk = saved.disks.find((d) => d.target === p.device);
+    const nic = saved.nics.find((n) => n.mac?.toLowerCase() === p.device.toLowerCase());
+    let xml: string;
+    if (disk) xml = `<disk type='file' device='${xmlEscape(disk.device)}'>${disk.source ? `<source file='${xmlEscape(disk.source)}'/>` : ''}<target dev='${xmlEscape(disk.target)}'/></disk>`;
+    else if (nic) xml = `<interface type='${xmlEscape(nic.type)}'><mac address='${xmlEscape(nic.mac!)}'/></interface>`;
+    else throw new HangarError('NOT_FOUND', `${vm.name} has no disk or network interface ${p.device}`);
+    const running = vm.state === 'running' || vm.state === 'paused';
+    await conn.domainDetachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
     return vmDetails(vm, conn);
   }
 

@@ -36,7 +36,7 @@ test.beforeAll(async ({ browser }) => {
 test.afterAll(async () => {
   await serve?.stop();
   for (const n of [isoVm, baseVm]) {
-    await sshRun(h1, `virsh destroy ${n} >/dev/null 2>&1; virsh undefine ${n} >/dev/null 2>&1; virsh vol-delete --pool default ${n}-disk0.qcow2 >/dev/null 2>&1; virsh vol-delete --pool default ${n}-seed.iso >/dev/null 2>&1; true`).catch(() => undefined);
+    await sshRun(h1, `virsh destroy ${n} >/dev/null 2>&1; virsh undefine ${n} >/dev/null 2>&1; virsh vol-delete --pool default ${n}-disk0.qcow2 >/dev/null 2>&1; virsh vol-delete --pool default ${n}-seed.iso >/dev/null 2>&1; virsh vol-delete --pool default ${n}-vdb.qcow2 >/dev/null 2>&1; true`).catch(() => undefined);
   }
   fs.rmSync(path.join(lab.sharedPoolPath, `test-${tag}.iso`), { force: true });
   fs.rmSync(path.join(lab.sharedPoolPath, `base-${tag}.qcow2`), { force: true });
@@ -123,6 +123,28 @@ test('edits the memory of a stopped VM, and flags a NIC added to a running one a
   await expect.poll(async () => virsh(h1, ['dumpxml', isoVm]), { timeout: 10_000 }).toContain("<memory unit='KiB'>393216</memory>");
   await page.getByTestId('vm-tab-overview').click();
   await expect(page.getByTestId('vm-memory')).toHaveText('384 MiB');
+
+  // Group, labels and autostart; then a disk added and detached again.
+  await page.getByTestId('vm-tab-details').click();
+  await page.getByTestId('vm-edit-group').fill('web');
+  await page.getByTestId('vm-edit-labels').fill('env=prod\nteam=ops');
+  await page.getByTestId('vm-edit-autostart').check();
+  await page.getByTestId('vm-edit-save').click();
+  await expect.poll(async () => virsh(h1, ['dumpxml', '--inactive', isoVm]), { timeout: 10_000 }).toContain('>prod</');
+  expect(await virsh(h1, ['dominfo', isoVm])).toMatch(/Autostart:\s+enable/);
+  await page.getByTestId('vm-tab-disks').click();
+  await page.getByTestId('vm-disk-size').fill('0.5');
+  await page.getByTestId('vm-disk-submit').click();
+  await expect(page.locator('[data-testid="vm-disk-row"][data-target="vdb"]')).toBeVisible();
+  expect(await virsh(h1, ['domblklist', '--inactive', isoVm])).toContain('vdb');
+  await page.getByTestId('vm-disk-detach-vdb').click();
+  await expect(page.locator('[data-testid="vm-disk-row"][data-target="vdb"]')).toHaveCount(0);
+  expect(await virsh(h1, ['domblklist', '--inactive', isoVm])).not.toContain('vdb');
+  // Labels are searchable in the list.
+  await findVm(page, 'env=prod');
+  await expect(page.locator(`[data-testid="vm-row"][data-vm-name="${isoVm}"]`)).toBeVisible();
+  row = await findVm(page, isoVm);
+  await row.getByRole('link').click();
 
   // XML tab: a broken edit is refused with libvirt's own words and changes nothing; a good one saves.
   await page.getByTestId('vm-tab-xml').click();

@@ -280,6 +280,23 @@ export const en = {
   'vm.create.ciUser': 'User',
   'vm.create.ciKeys': 'SSH public keys (one per line)',
   'job.vm.create.cloudInit': 'Writing the cloud-init seed',
+  'vm.tab.disks': 'Disks',
+  'vm.edit.boot': 'Boot order',
+  'vm.edit.group': 'Group',
+  'vm.edit.autostart': 'Start with the host',
+  'vm.edit.labels': 'Labels (key=value, one per line)',
+  'vm.boot.hd': 'Disk',
+  'vm.boot.cdrom': 'CD-ROM',
+  'vm.boot.network': 'Network',
+  'vm.disk.target': 'Device',
+  'vm.disk.device': 'Type',
+  'vm.disk.source': 'Source',
+  'vm.disk.detach': 'Detach',
+  'vm.disk.add': 'Add a disk',
+  'vm.disk.kind': 'Disk',
+  'vm.disk.new': 'A new blank disk',
+  'vm.disk.existing': 'An existing volume',
+  'vm.disk.bus': 'Bus',
 } as const;
 
 export type MessageKey = keyof typeof en;

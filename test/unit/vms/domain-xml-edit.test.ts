@@ -23,6 +23,27 @@ describe('domain XML edits', () => {
     expect(d.bootOrder).toEqual(['hd']);
     expect(out).toContain("placement=\"static\"");
   });
+  it('rewrites labels and group, keeping origin, and reorders boot devices and firmware', () => {
+    const x = applyEdits(XML.replace('<h:group>g</h:group>', '<h:group>g</h:group><h:origin>base:shared/b.qcow2</h:origin>'), {
+      labels: { env: 'prod', 'team/x': 'a&b' },
+      group: 'web',
+      bootOrder: ['cdrom', 'hd'],
+      firmware: 'efi',
+    });
+    const d = parseDomainXml(x);
+    expect(d.hangar).toMatchObject({ labels: { env: 'prod', 'team/x': 'a&b' }, group: 'web', origin: 'base:shared/b.qcow2' });
+    expect(d.bootOrder).toEqual(['cdrom', 'hd']);
+    expect(d.firmware).toBe('efi');
+    const back = parseDomainXml(applyEdits(x, { firmware: 'bios', group: null, labels: {} }));
+    expect(back.firmware).toBe('bios');
+    expect(back.hangar).toMatchObject({ labels: {}, group: null, origin: 'base:shared/b.qcow2' });
+  });
+
+  it('adds Hangar metadata to a domain another tool made', () => {
+    const other = `<domain type='kvm'><name>o</name><uuid>u</uuid><memory>1024</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices/></domain>`;
+    expect(parseDomainXml(applyEdits(other, { labels: { a: '1' } })).hangar?.labels).toEqual({ a: '1' });
+  });
+
   it('refuses what is not a domain', () => {
     expect(() => applyEdits('<network/>', { vcpus: 1 })).toThrow(/Not a domain/);
   });

@@ -9,6 +9,8 @@ import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
 import { EventHistory } from '../../components/EventHistory';
 import { DeleteVmForm } from './DeleteVmForm';
+import { DetailsForm } from './DetailsForm';
+import { DisksTab } from './DisksTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
 
 /** Saves text as a file through the browser (works the same in the app and in a browser). */
@@ -22,7 +24,7 @@ function downloadText(name: string, text: string): void {
 }
 
 const ACTIONS: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
-const TABS = ['overview', 'details', 'nics', 'events', 'xml'] as const;
+const TABS = ['overview', 'details', 'disks', 'nics', 'events', 'xml'] as const;
 type Tab = (typeof TABS)[number];
 
 export function VmDetailPage({ vmId }: { vmId: string }) {
@@ -35,7 +37,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState<HangarError | null>(null);
   const [deleting, setDeleting] = useState(false);
-  const [form, setForm] = useState({ memoryMiB: '', vcpus: '', network: '', model: 'virtio', live: false });
+  const [form, setForm] = useState({ network: '', model: 'virtio', live: false });
   const [xmlDraft, setXmlDraft] = useState<string | null>(null);
 
   const load = useCallback(() => {
@@ -128,36 +130,8 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           <dd>{details.description ?? '—'}</dd>
         </dl>
       )}
-      {tab === 'details' && (
-        <form
-          className="panel form-grid"
-          onSubmit={(e) => {
-            e.preventDefault();
-            run(
-              client?.call('vms.update', {
-                vmId: vm.id,
-                ...(form.memoryMiB ? { memoryMiB: Number(form.memoryMiB) } : {}),
-                ...(form.vcpus ? { vcpus: Number(form.vcpus) } : {}),
-              }),
-            );
-          }}
-        >
-          {!stopped && <p className="muted span-all">{t('vm.edit.stopFirst')}</p>}
-          <label className="field">
-            <span>{t('vm.edit.memory')}</span>
-            <input data-testid="vm-edit-memory" inputMode="numeric" disabled={!stopped} placeholder={String(Math.round(vm.memoryKiB / 1024))} value={form.memoryMiB} onChange={(e) => setForm({ ...form, memoryMiB: e.target.value.replace(/\D/g, '') })} />
-          </label>
-          <label className="field">
-            <span>{t('vm.edit.vcpus')}</span>
-            <input data-testid="vm-edit-vcpus" inputMode="numeric" disabled={!stopped} placeholder={String(vm.vcpus)} value={form.vcpus} onChange={(e) => setForm({ ...form, vcpus: e.target.value.replace(/\D/g, '') })} />
-          </label>
-          <div className="actions span-all">
-            <button type="submit" className="btn btn-primary" disabled={!stopped} data-testid="vm-edit-save">
-              {t('common.save')}
-            </button>
-          </div>
-        </form>
-      )}
+      {tab === 'details' && details && <DetailsForm details={details} onSaved={setDetails} onError={setError} />}
+      {tab === 'disks' && details && <DisksTab details={details} onChanged={setDetails} onError={setError} />}
       {tab === 'nics' && details && (
         <>
           <table className="table">
@@ -166,6 +140,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
                 <th>MAC</th>
                 <th>{t('vm.nic.network')}</th>
                 <th>{t('vm.nic.model')}</th>
+                <th />
               </tr>
             </thead>
             <tbody>
@@ -174,6 +149,13 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
                   <td className="mono">{n.mac}</td>
                   <td>{n.source}</td>
                   <td>{n.model}</td>
+                  <td>
+                    {n.mac && (
+                      <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => client?.call('vms.detach', { vmId: vm.id, device: n.mac! }).then(setDetails, (e: unknown) => setError(HangarError.from(e)))}>
+                        {t('hosts.remove')}
+                      </button>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

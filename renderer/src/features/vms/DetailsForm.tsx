@@ -1,0 +1,117 @@
+import { useState } from 'react';
+import type { VmDetails } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
+import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+
+const BOOT_CHOICES = [['hd'], ['cdrom', 'hd'], ['network', 'hd']] as const;
+
+const labelsText = (l: Record<string, string>) =>
+  Object.entries(l)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n');
+const parseLabels = (text: string) =>
+  Object.fromEntries(
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .map((line) => {
+        const i = line.indexOf('=');
+        return i < 0 ? [line, ''] : [line.slice(0, i).trim(), line.slice(i + 1).trim()];
+      }),
+  );
+
+/** The Details tab: what a person may change of a VM's saved configuration. */
+export function DetailsForm({ details, onSaved, onError }: { details: VmDetails; onSaved: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
+  const t = useT();
+  const client = useEngine((s) => s.client);
+  const vm = details.vm;
+  const stopped = vm.state === 'stopped';
+  const [f, setF] = useState({
+    memoryMiB: String(Math.round(vm.memoryKiB / 1024)),
+    vcpus: String(vm.vcpus),
+    description: details.description ?? '',
+    group: details.group ?? '',
+    labels: labelsText(details.labels),
+    boot: details.bootOrder.join(','),
+    firmware: details.firmware,
+    autostart: details.autostart,
+  });
+  const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF((x) => ({ ...x, [k]: v }));
+  const submit = () => {
+    const memoryMiB = Number(f.memoryMiB);
+    const vcpus = Number(f.vcpus);
+    client
+      ?.call('vms.update', {
+        vmId: vm.id,
+        ...(stopped && memoryMiB !== Math.round(vm.memoryKiB / 1024) ? { memoryMiB } : {}),
+        ...(stopped && vcpus !== vm.vcpus ? { vcpus } : {}),
+        ...(stopped && f.firmware !== details.firmware ? { firmware: f.firmware } : {}),
+        ...(f.description !== (details.description ?? '') ? { description: f.description } : {}),
+        ...(f.group.trim() !== (details.group ?? '') ? { group: f.group.trim() || null } : {}),
+        ...(f.labels !== labelsText(details.labels) ? { labels: parseLabels(f.labels) } : {}),
+        ...(f.boot !== details.bootOrder.join(',') ? { bootOrder: f.boot.split(',') as ('hd' | 'cdrom' | 'network')[] } : {}),
+        ...(f.autostart !== details.autostart ? { autostart: f.autostart } : {}),
+      })
+      .then(onSaved, (e: unknown) => onError(HangarError.from(e)));
+  };
+  return (
+    <form
+      className="panel form-grid"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      {!stopped && <p className="muted span-all">{t('vm.edit.stopFirst')}</p>}
+      <label className="field">
+        <span>{t('vm.edit.memory')}</span>
+        <input data-testid="vm-edit-memory" inputMode="numeric" disabled={!stopped} value={f.memoryMiB} onChange={(e) => set('memoryMiB', e.target.value.replace(/\D/g, ''))} />
+      </label>
+      <label className="field">
+        <span>{t('vm.edit.vcpus')}</span>
+        <input data-testid="vm-edit-vcpus" inputMode="numeric" disabled={!stopped} value={f.vcpus} onChange={(e) => set('vcpus', e.target.value.replace(/\D/g, ''))} />
+      </label>
+      <label className="field">
+        <span>{t('vm.firmware')}</span>
+        <select data-testid="vm-edit-firmware" disabled={!stopped} value={f.firmware} onChange={(e) => set('firmware', e.target.value as 'bios' | 'efi')}>
+          <option value="bios">BIOS</option>
+          <option value="efi">UEFI</option>
+        </select>
+      </label>
+      <label className="field">
+        <span>{t('vm.edit.boot')}</span>
+        <select data-testid="vm-edit-boot" value={f.boot} onChange={(e) => set('boot', e.target.value)}>
+          {!BOOT_CHOICES.some((c) => c.join(',') === details.bootOrder.join(',')) && <option value={details.bootOrder.join(',')}>{details.bootOrder.join(' → ') || '—'}</option>}
+          {BOOT_CHOICES.map((c) => (
+            <option key={c.join(',')} value={c.join(',')}>
+              {c.map((d) => t(`vm.boot.${d}`)).join(' → ')}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span>{t('vm.edit.group')}</span>
+        <input data-testid="vm-edit-group" value={f.group} onChange={(e) => set('group', e.target.value)} />
+      </label>
+      <label className="check">
+        <input type="checkbox" data-testid="vm-edit-autostart" checked={f.autostart} onChange={(e) => set('autostart', e.target.checked)} />
+        {t('vm.edit.autostart')}
+      </label>
+      <label className="field span-all">
+        <span>{t('vm.description')}</span>
+        <input data-testid="vm-edit-description" value={f.description} onChange={(e) => set('description', e.target.value)} />
+      </label>
+      <label className="field span-all">
+        <span>{t('vm.edit.labels')}</span>
+        <textarea data-testid="vm-edit-labels" rows={3} value={f.labels} placeholder="env=prod" onChange={(e) => set('labels', e.target.value)} />
+      </label>
+      <div className="actions span-all">
+        <button type="submit" className="btn btn-primary" data-testid="vm-edit-save">
+          {t('common.save')}
+        </button>
+      </div>
+    </form>
+  );
+}
