@@ -162,7 +162,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         if (!vm) throw new HangarError('NOT_FOUND', `No VM ${id}`);
         return vm;
       });
-      const deps = { libvirt: (hostId: string) => hosts.libvirt(hostId), setTransition: (id: string, t: 'starting' | 'stopping' | null) => inventory.setTransition(id, t) };
+      const deps = {
+        libvirt: (hostId: string) => hosts.libvirt(hostId),
+        setTransition: (id: string, t: 'starting' | 'stopping' | null) => inventory.setTransition(id, t),
+        shutdownTimeoutMs: () => settings.get().shutdownTimeoutSec * 1000,
+      };
       return {
         jobs: await Promise.all(
           vms.map((vm) => {

@@ -10,7 +10,9 @@ export type Theme = z.infer<typeof Theme>;
 export const Settings = z.object({
   language: Language,
   theme: Theme,
+  /** How long Shut down waits for the guest before it fails and offers Force off. */
+  shutdownTimeoutSec: z.number().int().min(10).max(3600),
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system' };
+export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120 };

@@ -31,6 +31,8 @@ export const Vm = z.object({
   vcpus: z.number().int(),
   memoryKiB: z.number(),
   osType: z.string().nullable(),
+  /** The OS profile Hangar created it with; null for VMs other tools made. */
+  os: z.string().nullable(),
   arch: z.string().nullable(),
   disks: z.number().int(),
   nics: z.number().int(),

@@ -55,7 +55,8 @@ export class HostLink extends EventEmitter<HostLinkEvents> {
   /** The open connection, or UNREACHABLE with the last error while reconnecting. */
   connection(): LibvirtConnection {
     if (this.conn && !this.conn.closed) return this.conn;
-    throw new HangarError('UNREACHABLE', this.status.lastError?.message ?? 'The host is reconnecting', this.status.lastError ? { ...this.status.lastError } : undefined);
+    const why = this.status.lastError?.message ?? (this.status.state === 'connecting' ? 'The host is still connecting: try again in a moment' : 'The host is reconnecting');
+    throw new HangarError('UNREACHABLE', why, this.status.lastError ? { ...this.status.lastError } : undefined);
   }
 
   async close(): Promise<void> {

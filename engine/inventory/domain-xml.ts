@@ -35,6 +35,8 @@ export interface DomainGraphics {
 export interface HangarMetadata {
   labels: Record<string, string>;
   group: string | null;
+  /** The OS profile chosen at creation (linux, windows, legacy). */
+  os: string | null;
   description: string | null;
   origin: string | null;
   createdBy: string | null;
@@ -120,6 +122,7 @@ function hangarMetadata(metadata: Node): HangarMetadata | null {
     return {
       labels,
       group: text(child('group')),
+      os: text(child('os')),
       description: text(child('description')),
       origin: text(child('origin')),
       createdBy: text(child('created-by')),

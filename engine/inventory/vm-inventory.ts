@@ -21,6 +21,7 @@ function toVm(hostId: string, d: DomainSummary, state: number, reason: number, p
     vcpus: d.vcpus,
     memoryKiB: d.currentMemoryKiB,
     osType: d.osType,
+    os: d.hangar?.os ?? null,
     arch: d.arch,
     disks: d.disks.length,
     nics: d.nics.length,

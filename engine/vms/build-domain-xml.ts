@@ -47,7 +47,7 @@ export function buildDomainXml(d: NewDomain): string {
   <name>${xmlEscape(d.name)}</name>
   <uuid>${d.uuid}</uuid>
 ${d.description ? `  <description>${xmlEscape(d.description)}</description>\n` : ''}  <metadata>
-    <h:vm xmlns:h="${HANGAR_METADATA_NS}"><h:labels>${labels}</h:labels>${d.group ? `<h:group>${xmlEscape(d.group)}</h:group>` : ''}<h:origin>${xmlEscape(d.origin)}</h:origin><h:created-by>${xmlEscape(d.createdBy)}</h:created-by><h:created-at>${d.createdAt}</h:created-at></h:vm>
+    <h:vm xmlns:h="${HANGAR_METADATA_NS}"><h:labels>${labels}</h:labels>${d.group ? `<h:group>${xmlEscape(d.group)}</h:group>` : ''}<h:os>${d.osProfile}</h:os><h:origin>${xmlEscape(d.origin)}</h:origin><h:created-by>${xmlEscape(d.createdBy)}</h:created-by><h:created-at>${d.createdAt}</h:created-at></h:vm>
   </metadata>
   <memory unit='MiB'>${d.memoryMiB}</memory>
   <currentMemory unit='MiB'>${d.memoryMiB}</currentMemory>

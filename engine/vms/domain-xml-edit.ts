@@ -103,7 +103,7 @@ export function applyEdits(xml: string, e: DomainEdits): string {
       const xml =
         `<h:vm xmlns:h="${HANGAR_METADATA_NS}"><h:labels>${Object.entries(labels).map(([k, v]) => `<h:label key="${esc(k)}">${esc(v)}</h:label>`).join('')}</h:labels>` +
         (group ? `<h:group>${esc(group)}</h:group>` : '') +
-        ['origin', 'created-by', 'created-at'].map((n) => (keep(n) ? `<h:${n}>${esc(keep(n)!)}</h:${n}>` : '')).join('') +
+        ['os', 'origin', 'created-by', 'created-at'].map((n) => (keep(n) ? `<h:${n}>${esc(keep(n)!)}</h:${n}>` : '')).join('') +
         `</h:vm>`;
       const node = (parser.parse(xml) as XNode[])[0]!;
       if (found) found.list.splice(found.index, 1, node);

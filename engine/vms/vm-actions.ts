@@ -8,10 +8,11 @@ import { pendingChanges } from './vm-details';
 
 /** virDomainCreateFlags: start with the CPUs paused. */
 const START_PAUSED = 1;
-const SHUTDOWN_TIMEOUT_MS = 120_000;
 
 export interface VmActionDeps {
   libvirt(hostId: string): LibvirtConnection;
+  /** The user's setting: how long a guest gets to power off. */
+  shutdownTimeoutMs(): number;
   setTransition(vmId: string, t: 'starting' | 'stopping' | null): void;
 }
 
@@ -67,8 +68,8 @@ export function vmActionJob(vm: Vm, action: VmAction, deps: VmActionDeps): { spe
           return;
         case 'shutdown': {
           ctx.progress(null, { key: 'job.vm.waitingForGuest' });
-          if (!(await shutdownAndWait(conn, vm.uuid, SHUTDOWN_TIMEOUT_MS, ctx.signal))) {
-            throw new HangarError('TIMEOUT', `${vm.name} did not shut down within ${SHUTDOWN_TIMEOUT_MS / 1000} s: the guest may ignore the power button. Force off to stop it.`);
+          if (!(await shutdownAndWait(conn, vm.uuid, deps.shutdownTimeoutMs(), ctx.signal))) {
+            throw new HangarError('TIMEOUT', `${vm.name} did not shut down within ${deps.shutdownTimeoutMs() / 1000} s: the guest may ignore the power button. Force off to stop it.`, { offer: 'forceOff' });
           }
           return;
         }
@@ -79,8 +80,8 @@ export function vmActionJob(vm: Vm, action: VmAction, deps: VmActionDeps): { spe
           // A guest reboot keeps the running configuration: with changes pending, power-cycle instead.
           if (await hasPendingChanges(conn, dom)) {
             ctx.progress(null, { key: 'job.vm.powerCycle' });
-            if (!(await shutdownAndWait(conn, vm.uuid, SHUTDOWN_TIMEOUT_MS, ctx.signal))) {
-              throw new HangarError('TIMEOUT', `${vm.name} did not shut down within ${SHUTDOWN_TIMEOUT_MS / 1000} s for its power cycle. Force it off, then start it.`);
+            if (!(await shutdownAndWait(conn, vm.uuid, deps.shutdownTimeoutMs(), ctx.signal))) {
+              throw new HangarError('TIMEOUT', `${vm.name} did not shut down within ${deps.shutdownTimeoutMs() / 1000} s for its power cycle. Force it off, then start it.`, { offer: 'forceOff' });
             }
             await conn.domainCreate(await conn.domainLookupByUuid(vm.uuid), 0);
             return { powerCycled: true };

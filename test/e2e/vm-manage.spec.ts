@@ -89,6 +89,15 @@ test('creates a VM from the ISO and one from the base image, starts both and see
 
   const base = await findVm(page, baseVm);
   await expect(base).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
+  // Filters by what it was made from and by OS profile.
+  await page.getByTestId('vm-search').fill('');
+  await page.getByTestId('vm-filter-origin').selectOption(`base:shared/base-${tag}.qcow2`);
+  await expect(page.getByTestId('vm-row')).toHaveCount(1);
+  await expect(page.locator(`[data-testid="vm-row"][data-vm-name="${baseVm}"]`)).toBeVisible();
+  await page.getByTestId('vm-filter-origin').selectOption('');
+  await page.getByTestId('vm-filter-os').selectOption('legacy');
+  await expect(page.getByTestId('vm-row')).toHaveCount(0);
+  await page.getByTestId('vm-filter-os').selectOption('');
   // cloud-init: a NoCloud seed ISO (label cidata) is attached, with the user and key in its user-data.
   const seed = path.join(h1.stateDir, 'var-lib-libvirt', 'images', `${baseVm}-seed.iso`);
   expect(await virsh(h1, ['dumpxml', baseVm])).toContain(`${baseVm}-seed.iso`);

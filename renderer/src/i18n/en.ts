@@ -297,6 +297,11 @@ export const en = {
   'vm.disk.new': 'A new blank disk',
   'vm.disk.existing': 'An existing volume',
   'vm.disk.bus': 'Bus',
+  'vms.filter.os': 'Operating system',
+  'vms.filter.anyOs': 'Any OS',
+  'vms.filter.origin': 'Created from',
+  'vms.filter.anyOrigin': 'Any origin',
+  'settings.shutdownTimeout': 'Seconds a guest gets to shut down before Force off is offered',
 } as const;
 
 export type MessageKey = keyof typeof en;

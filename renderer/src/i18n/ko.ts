@@ -299,4 +299,9 @@ export const ko: Record<MessageKey, string> = {
   'vm.disk.new': '새 빈 디스크',
   'vm.disk.existing': '기존 볼륨',
   'vm.disk.bus': '버스',
+  'vms.filter.os': '운영 체제',
+  'vms.filter.anyOs': '모든 OS',
+  'vms.filter.origin': '생성 원본',
+  'vms.filter.anyOrigin': '모든 원본',
+  'settings.shutdownTimeout': '강제 종료를 제안하기 전에 게스트가 종료할 때까지 기다리는 시간(초)',
 };

@@ -57,6 +57,7 @@ describe('domain XML', () => {
     expect(d.hangar).toEqual({
       labels: { env: 'prod', team: 'web' },
       group: 'frontend',
+      os: null,
       description: null,
       origin: 'template:debian-12',
       createdBy: null,

@@ -36,6 +36,20 @@ export function SettingsPage() {
             ))}
           </select>
         </label>
+        <label className="field">
+          <span>{t('settings.shutdownTimeout')}</span>
+          <input
+            data-testid="settings-shutdown-timeout"
+            type="number"
+            min={10}
+            max={3600}
+            value={settings.shutdownTimeoutSec}
+            onChange={(e) => {
+              const v = Number(e.target.value);
+              if (Number.isInteger(v) && v >= 10 && v <= 3600) void updateSettings({ shutdownTimeoutSec: v });
+            }}
+          />
+        </label>
       </div>
       {info && (
         <>

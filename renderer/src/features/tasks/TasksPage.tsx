@@ -31,6 +31,16 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
       </td>
       <td className="muted small">{job.startedAt ? new Date(job.startedAt).toLocaleTimeString() : ''}</td>
       <td>
+        {job.error?.details?.offer === 'forceOff' && job.target?.vmId && (
+          <button
+            type="button"
+            className="btn btn-small btn-danger"
+            data-testid="job-force-off"
+            onClick={() => client?.call('vms.action', { vmIds: [job.target!.vmId!], action: 'forceOff' }).catch((e: unknown) => onError(HangarError.from(e)))}
+          >
+            {t('vm.action.forceOff')}
+          </button>
+        )}
         {live && job.cancellable && (
           <button
             type="button"

@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { DISPLAY_STATES, type Vm, type VmAction } from '../../../../engine/contract';
+import { DISPLAY_STATES, OS_PROFILES, type Vm, type VmAction } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { EmptyState } from '../../components/EmptyState';
 import { formatKiB } from '../../components/format';
@@ -29,7 +29,7 @@ function VmList() {
   const lang = useEngine((s) => s.settings.language);
   const byId = useVms((s) => s.byId);
   const hosts = useHosts((s) => s.byId);
-  const [filter, setFilter] = useState<VmFilter>({ text: '', state: '', hostId: '' });
+  const [filter, setFilter] = useState<VmFilter>({ text: '', state: '', hostId: '', os: '', origin: '' });
   const [sort, setSort] = useState<{ key: VmSortKey; dir: 1 | -1 }>({ key: 'name', dir: 1 });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [error, setError] = useState<HangarError | null>(null);
@@ -40,6 +40,7 @@ function VmList() {
   const sorted = useMemo(() => sortVms(all, sort.key, sort.dir, hostName), [all, sort, hosts]);
   const shown = useMemo(() => filterVms(sorted, filter, hostName), [sorted, filter, hosts]);
   const chosen = shown.filter((v) => selected.has(v.id));
+  const origins = useMemo(() => [...new Set(all.map((v) => v.origin).filter((o): o is string => !!o))].sort(), [all]);
 
   const toggle = (id: string) =>
     setSelected((s) => {
@@ -101,6 +102,24 @@ function VmList() {
             </option>
           ))}
         </select>
+        <select aria-label={t('vms.filter.os')} data-testid="vm-filter-os" value={filter.os} onChange={(e) => setFilter((f) => ({ ...f, os: e.target.value }))}>
+          <option value="">{t('vms.filter.anyOs')}</option>
+          {OS_PROFILES.map((o) => (
+            <option key={o} value={o}>
+              {t(`vm.os.${o}`)}
+            </option>
+          ))}
+        </select>
+        {origins.length > 0 && (
+          <select aria-label={t('vms.filter.origin')} data-testid="vm-filter-origin" value={filter.origin} onChange={(e) => setFilter((f) => ({ ...f, origin: e.target.value }))}>
+            <option value="">{t('vms.filter.anyOrigin')}</option>
+            {origins.map((o) => (
+              <option key={o} value={o}>
+                {o}
+              </option>
+            ))}
+          </select>
+        )}
         <div className="bulk" data-testid="vm-bulk">
           {BULK.map((a) => (
             <button key={a} type="button" className="btn btn-small" disabled={chosen.length === 0} onClick={() => bulk(a)} data-testid={`vm-bulk-${a}`}>

@@ -4,6 +4,10 @@ export interface VmFilter {
   text: string;
   state: DisplayState | '';
   hostId: string;
+  /** OS profile, or '' for any. */
+  os: string;
+  /** Origin (template, base image or ISO it was made from), or '' for any. */
+  origin: string;
 }
 
 export type VmSortKey = 'name' | 'host' | 'state' | 'vcpus' | 'memory';
@@ -14,6 +18,8 @@ export function filterVms(vms: Vm[], f: VmFilter, hostName: (id: string) => stri
   return vms.filter((vm) => {
     if (f.state && vm.state !== f.state) return false;
     if (f.hostId && vm.hostId !== f.hostId) return false;
+    if (f.os && vm.os !== f.os) return false;
+    if (f.origin && vm.origin !== f.origin) return false;
     if (!q) return true;
     if (vm.name.toLowerCase().includes(q) || (vm.title ?? '').toLowerCase().includes(q)) return true;
     if (hostName(vm.hostId).toLowerCase().includes(q)) return true;
