@@ -190,6 +190,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'vms.defineXml': (p) => vmService.defineXml(p),
     'vms.addDisk': (p) => vmService.addDisk(p),
     'vms.detach': (p) => vmService.detach(p),
+    'vms.resizeDisk': (p) => vmService.resizeDisk(p),
+    'vms.setMedia': (p) => vmService.setMedia(p),
+    'vms.setLink': (p) => vmService.setLink(p),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EngineInfo } from './engine-info';
 import { AddHostParams, Host, HostFacts, HostId, HostTarget, UpdateHostParams } from './hosts';
-import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
+import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
 import { HistoryEvent } from './events-history';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
@@ -78,6 +78,10 @@ export const methods = {
   'vms.addDisk': { params: AddDiskParams, result: VmDetails, job: false },
   /** Removes a disk (by target) or a NIC (by MAC) from the configuration (and live, if asked). */
   'vms.detach': { params: DetachParams, result: VmDetails, job: false },
+  /** Grows a disk: live on a running VM, the volume itself on a stopped one. */
+  'vms.resizeDisk': { params: ResizeDiskParams, result: VmDetails, job: false },
+  'vms.setMedia': { params: SetMediaParams, result: VmDetails, job: false },
+  'vms.setLink': { params: SetLinkParams, result: VmDetails, job: false },
   /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
   'vms.defineXml': { params: DefineXmlParams, result: VmDetails, job: false },
 } as const;

@@ -181,7 +181,9 @@ export const VmDisk = z.object({
 export const VmDetails = z.object({
   vm: Vm,
   disks: z.array(VmDisk),
-  nics: z.array(z.object({ mac: z.string().nullable(), type: z.string(), source: z.string().nullable(), model: z.string().nullable() })),
+  nics: z.array(z.object({ mac: z.string().nullable(), type: z.string(), source: z.string().nullable(), model: z.string().nullable(), linkUp: z.boolean() })),
+  /** The configured maximum memory: a running VM's memory can change live up to it. */
+  maxMemoryKiB: z.number(),
   firmware: z.enum(['bios', 'efi']),
   bootOrder: z.array(z.string()),
   description: z.string().nullable(),
@@ -196,3 +198,12 @@ export const VmDetails = z.object({
 export type VmDetails = z.infer<typeof VmDetails>;
 
 export const DefineXmlParams = z.object({ vmId: VmId, xml: z.string().min(1).max(1024 * 1024) }).strict();
+
+export const ResizeDiskParams = z.object({ vmId: VmId, target: z.string().min(1).max(32), sizeGiB: z.number().min(0.01).max(65536) }).strict();
+
+/** Insert a pool's ISO into a CD-ROM drive, or eject with `iso: null`. */
+export const SetMediaParams = z
+  .object({ vmId: VmId, target: z.string().min(1).max(32), iso: z.object({ pool: z.string().min(1), volume: z.string().min(1) }).strict().nullable() })
+  .strict();
+
+export const SetLinkParams = z.object({ vmId: VmId, mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i), up: z.boolean() }).strict();

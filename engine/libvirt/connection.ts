@@ -222,6 +222,10 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
     this.rpc.call(D.domainSendKey, { dom, codeset, holdtime, keycodes, flags: 0 });
   domainAttachDevice = (dom: DomainRef, xml: string, flags = 0): Promise<void> =>
     this.rpc.call(D.domainAttachDeviceFlags, { dom, xml, flags });
+  domainUpdateDevice = (dom: DomainRef, xml: string, flags = 0): Promise<void> => this.rpc.call(D.domainUpdateDeviceFlags, { dom, xml, flags });
+  domainSetMemoryFlags = (dom: DomainRef, memoryKiB: number, flags = 0): Promise<void> => this.rpc.call(D.domainSetMemoryFlags, { dom, memory: memoryKiB, flags });
+  domainBlockResize = (dom: DomainRef, disk: string, sizeBytes: number): Promise<void> =>
+    this.rpc.call(D.domainBlockResize, { dom, disk, size: sizeBytes, flags: 1 /* VIR_DOMAIN_BLOCK_RESIZE_BYTES */ });
   domainDetachDevice = (dom: DomainRef, xml: string, flags = 0): Promise<void> =>
     this.rpc.call(D.domainDetachDeviceFlags, { dom, xml, flags });
 
@@ -301,6 +305,7 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   storageVolCreateXmlFrom = (pool: StoragePoolRef, xml: string, clonevol: StorageVolRef, flags = 0): Promise<StorageVolRef> =>
     this.rpc.call(V.storageVolCreateXmlFrom, { pool, xml, clonevol, flags });
   storageVolDelete = (vol: StorageVolRef, flags = 0): Promise<void> => this.rpc.call(V.storageVolDelete, { vol, flags });
+  storageVolResize = (vol: StorageVolRef, capacityBytes: number, flags = 0): Promise<void> => this.rpc.call(V.storageVolResize, { vol, capacity: capacityBytes, flags });
 
   /** A writable stream into the volume; end() resolves once the daemon stored everything. */
   storageVolUpload(vol: StorageVolRef, offset = 0, length = 0, flags = 0): Promise<LibvirtStream> {

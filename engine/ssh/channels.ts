@@ -13,6 +13,12 @@ export interface ExecOptions {
   onStderr?(chunk: Buffer): void;
   /** Bytes of stdout and of stderr kept in the result (default 16 MiB each); streaming callbacks see all. */
   maxBuffer?: number;
+  /**
+   * The command only reads (a probe): when its channel closes without an exit status while the
+   * connection stays up, it is run once more. Under load, lab sshd was seen to close a fresh
+   * session's channel that way now and then; a command that changes things is never repeated.
+   */
+  idempotent?: boolean;
 }
 
 export interface ExecResult {
@@ -127,7 +133,7 @@ export async function runExec(client: Client, command: string, opts: ExecOptions
       scope.signal.removeEventListener('abort', onAbort);
       if (scope.signal.aborted) return; // already rejected
       if (head !== undefined && head.length > 0) onStdout(head);
-      if (!exited) return reject(new HangarError('UNREACHABLE', `${what}: the connection closed before the command finished`));
+      if (!exited) return reject(new HangarError('UNREACHABLE', `${what}: the connection closed before the command finished`, { noExitStatus: true }));
       resolve({ exitCode, signal: exitSignal, stdout: out.text(), stderr: err.text(), truncated: out.truncated || err.truncated });
     });
     channel.end(opts.stdin);

@@ -119,12 +119,17 @@ export class SshConnection {
     const line = typeof command === 'string' ? command : shellQuote(command);
     const scope = opScope(opts.timeoutMs ?? 60_000, opts.signal);
     try {
-      const client = await this.client(scope, `Command on ${this.target.address}`);
-      const release = await this.slot(scope, `Command on ${this.target.address}`);
-      try {
-        return await runExec(client, line, opts, scope);
-      } finally {
-        release();
+      for (let attempt = 1; ; attempt++) {
+        const client = await this.client(scope, `Command on ${this.target.address}`);
+        const release = await this.slot(scope, `Command on ${this.target.address}`);
+        try {
+          return await runExec(client, line, opts, scope);
+        } catch (err) {
+          const closedEarly = err instanceof HangarError && err.details?.['noExitStatus'] === true;
+          if (!(closedEarly && opts.idempotent && attempt === 1 && !scope.signal.aborted)) throw err;
+        } finally {
+          release();
+        }
       }
     } finally {
       scope.dispose();

@@ -32,7 +32,8 @@ export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDeta
   return {
     vm,
     disks: saved.disks.map(({ device, target, bus, format, source }) => ({ device, target, bus, format, source })),
-    nics: saved.nics.map(({ mac, type, source, model }) => ({ mac, type, source, model })),
+    nics: (running ? live : saved).nics.map(({ mac, type, source, model, linkUp }) => ({ mac, type, source, model, linkUp })),
+    maxMemoryKiB: saved.memoryKiB,
     firmware: saved.firmware,
     bootOrder: saved.bootOrder,
     description: saved.description,

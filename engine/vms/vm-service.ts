@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
-import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
+import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
 import type { JobRef } from '../contract/jobs';
 import type { HostManager } from '../hosts/host-manager';
 import type { VmInventory } from '../inventory/vm-inventory';
@@ -14,6 +14,9 @@ import { vmDetails } from './vm-details';
 
 /** virDomainDefineFlags: validate the XML against libvirt's schema. */
 const DEFINE_VALIDATE = 1;
+/** virDomainModificationImpact */
+const AFFECT_LIVE = 1;
+const AFFECT_CONFIG = 2;
 /** virDomainDeviceModifyFlags */
 const MODIFY_LIVE = 1;
 const MODIFY_CONFIG = 2;
@@ -30,6 +33,12 @@ export class VmService {
     const vm = this.inventory.get(id);
     if (!vm) throw new HangarError('NOT_FOUND', `No VM ${id}`);
     return vm;
+  }
+
+  /** After a change: the inventory learns it now (not when the event lands), and the answer uses it. */
+  private async fresh(vm: Vm): Promise<VmDetails> {
+    await this.inventory.refresh(vm.hostId, vm.uuid);
+    return vmDetails(this.vm(vm.id), this.hosts.libvirt(vm.hostId));
   }
 
   get(vmId: string): Promise<VmDetails> {
@@ -59,8 +68,9 @@ export class VmService {
 
   async update(p: z.output<typeof UpdateVmParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
-    if ((p.memoryMiB !== undefined || p.vcpus !== undefined || p.firmware !== undefined) && vm.state !== 'stopped') {
-      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its memory, vCPUs or firmware`);
+    const running = vm.state === 'running' || vm.state === 'paused';
+    if ((p.vcpus !== undefined || p.firmware !== undefined) && vm.state !== 'stopped') {
+      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its vCPUs or firmware`);
     }
     const host = this.hosts.hosts.get(vm.hostId);
     const hostMiB = Math.floor((host?.facts?.memoryKiB ?? Infinity) / 1024);
@@ -68,12 +78,21 @@ export class VmService {
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
     const { autostart, vmId: _vmId, ...edits } = p;
+    if (running && p.memoryMiB !== undefined) {
+      // Live, within the configured maximum (the balloon); the saved configuration follows.
+      const max = (await vmDetails(vm, conn)).maxMemoryKiB;
+      if (p.memoryMiB * 1024 > max) {
+        throw new HangarError('CONFLICT', `${vm.name} runs with at most ${Math.round(max / 1024)} MiB: stop it to raise memory beyond that`);
+      }
+      await conn.domainSetMemoryFlags(dom, p.memoryMiB * 1024, AFFECT_LIVE | AFFECT_CONFIG);
+      delete edits.memoryMiB;
+    }
     if (Object.values(edits).some((v) => v !== undefined)) {
       const xml = await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE | DomainXmlFlag.SECURE);
       await conn.domainDefineXml(applyEdits(xml, edits), 0);
     }
     if (autostart !== undefined) await conn.domainSetAutostart(dom, autostart);
-    return vmDetails(vm, conn);
+    return this.fresh(vm);
   }
 
   /** The next free target name for a bus (vdb, sdc…), from the persistent configuration. */
@@ -109,7 +128,48 @@ export class VmService {
       if (!p.volume) await conn.storageVolDelete(vol, 0).catch(() => undefined); // the blank disk we made
       throw err;
     }
-    return vmDetails(vm, conn);
+    return this.fresh(vm);
+  }
+
+  async resizeDisk(p: z.output<typeof ResizeDiskParams>): Promise<VmDetails> {
+    const vm = this.vm(p.vmId);
+    const conn = this.hosts.libvirt(vm.hostId);
+    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const disk = (await vmDetails(vm, conn)).disks.find((d) => d.target === p.target && d.device === 'disk');
+    if (!disk?.source) throw new HangarError('NOT_FOUND', `${vm.name} has no disk ${p.target}`);
+    const vol = await conn.storageVolLookupByPath(disk.source);
+    const bytes = Math.ceil(p.sizeGiB * 1024 ** 3);
+    const info = await conn.storageVolGetInfo(vol);
+    if (bytes < info.capacity) throw new HangarError('INVALID_PARAMS', `Disks only grow: ${p.target} is already ${(info.capacity / 1024 ** 3).toFixed(2)} GiB`);
+    if (vm.state === 'running' || vm.state === 'paused') await conn.domainBlockResize(dom, p.target, bytes);
+    else await conn.storageVolResize(vol, bytes, 0);
+    return this.fresh(vm);
+  }
+
+  async setMedia(p: z.output<typeof SetMediaParams>): Promise<VmDetails> {
+    const vm = this.vm(p.vmId);
+    const conn = this.hosts.libvirt(vm.hostId);
+    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const drive = (await vmDetails(vm, conn)).disks.find((d) => d.target === p.target && d.device === 'cdrom');
+    if (!drive) throw new HangarError('NOT_FOUND', `${vm.name} has no CD-ROM drive ${p.target}`);
+    const path = p.iso ? await conn.storageVolGetPath(await conn.storageVolLookupByName(await conn.storagePoolLookupByName(p.iso.pool), p.iso.volume)) : null;
+    const xml = `<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>${path ? `<source file='${xmlEscape(path)}'/>` : ''}<target dev='${xmlEscape(drive.target)}' bus='${xmlEscape(drive.bus ?? 'sata')}'/><readonly/></disk>`;
+    const running = vm.state === 'running' || vm.state === 'paused';
+    await conn.domainUpdateDevice(dom, xml, AFFECT_CONFIG | (running ? AFFECT_LIVE : 0));
+    return this.fresh(vm);
+  }
+
+  async setLink(p: z.output<typeof SetLinkParams>): Promise<VmDetails> {
+    const vm = this.vm(p.vmId);
+    const conn = this.hosts.libvirt(vm.hostId);
+    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const nic = (await vmDetails(vm, conn)).nics.find((n) => n.mac?.toLowerCase() === p.mac.toLowerCase());
+    if (!nic) throw new HangarError('NOT_FOUND', `${vm.name} has no network interface ${p.mac}`);
+    const source = nic.type === 'bridge' ? `<source bridge='${xmlEscape(nic.source ?? '')}'/>` : `<source network='${xmlEscape(nic.source ?? '')}'/>`;
+    const xml = `<interface type='${xmlEscape(nic.type)}'><mac address='${xmlEscape(nic.mac!)}'/>${source}${nic.model ? `<model type='${xmlEscape(nic.model)}'/>` : ''}<link state='${p.up ? 'up' : 'down'}'/></interface>`;
+    const running = vm.state === 'running' || vm.state === 'paused';
+    await conn.domainUpdateDevice(dom, xml, AFFECT_CONFIG | (running ? AFFECT_LIVE : 0));
+    return this.fresh(vm);
   }
 
   /** Removes a disk or NIC from the configuration; its volume stays (Delete offers that). */
@@ -126,7 +186,7 @@ export class VmService {
     else throw new HangarError('NOT_FOUND', `${vm.name} has no disk or network interface ${p.device}`);
     const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainDetachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
-    return vmDetails(vm, conn);
+    return this.fresh(vm);
   }
 
   /** The XML must stay this VM's: same UUID (a changed name is libvirt's rename rules to judge). */
@@ -136,7 +196,7 @@ export class VmService {
     if (uuid?.toLowerCase() !== vm.uuid.toLowerCase()) throw new HangarError('INVALID_PARAMS', `The XML must keep this VM's <uuid>${vm.uuid}</uuid>`);
     const conn = this.hosts.libvirt(vm.hostId);
     await conn.domainDefineXml(p.xml, DEFINE_VALIDATE);
-    return vmDetails(vm, conn);
+    return this.fresh(vm);
   }
 
   async addNic(p: z.output<typeof AddNicParams>): Promise<VmDetails> {
@@ -146,6 +206,6 @@ export class VmService {
     const xml = `<interface type='network'>${p.mac ? `<mac address='${xmlEscape(p.mac)}'/>` : ''}<source network='${xmlEscape(p.network)}'/><model type='${p.model}'/></interface>`;
     const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainAttachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
-    return vmDetails(vm, conn);
+    return this.fresh(vm);
   }
 }

@@ -149,6 +149,17 @@ test('edits the memory of a stopped VM, and flags a NIC added to a running one a
   await page.getByTestId('vm-disk-detach-vdb').click();
   await expect(page.locator('[data-testid="vm-disk-row"][data-target="vdb"]')).toHaveCount(0);
   expect(await virsh(h1, ['domblklist', '--inactive', isoVm])).not.toContain('vdb');
+  // Grow its disk; eject the installer CD and insert it again.
+  await page.getByTestId('vm-disk-resize-size-vda').fill('2');
+  await page.getByTestId('vm-disk-resize-vda').click();
+  await expect.poll(async () => virsh(h1, ['vol-info', '--pool', 'default', `${isoVm}-disk0.qcow2`]), { timeout: 10_000 }).toMatch(/Capacity:\s+2\.00 GiB/);
+  await page.getByTestId('vm-cd-eject-sdb').click();
+  await expect(page.getByTestId('vm-cd-insert-sdb')).toBeVisible();
+  expect(await virsh(h1, ['domblklist', '--inactive', isoVm])).toMatch(/sdb\s+-/);
+  await page.getByTestId('vm-cd-iso-sdb').selectOption(`shared/test-${tag}.iso`);
+  await page.getByTestId('vm-cd-insert-sdb').click();
+  await expect(page.getByTestId('vm-cd-eject-sdb')).toBeVisible();
+  expect(await virsh(h1, ['domblklist', '--inactive', isoVm])).toContain(`test-${tag}.iso`);
   // Labels are searchable in the list.
   await findVm(page, 'env=prod');
   await expect(page.locator(`[data-testid="vm-row"][data-vm-name="${isoVm}"]`)).toBeVisible();
@@ -186,6 +197,20 @@ test('edits the memory of a stopped VM, and flags a NIC added to a running one a
   await expect(page.getByTestId('pending-changes')).toHaveCount(0, { timeout: 90_000 });
   await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-state', 'running', { timeout: 30_000 });
   expect(await virsh(h1, ['domiflist', baseVm])).toContain('default');
+
+  // While it runs: memory lowered live (within its maximum) and the NIC's link pulled.
+  await page.getByTestId('vm-tab-details').click();
+  await page.getByTestId('vm-edit-memory').fill('200');
+  await page.getByTestId('vm-edit-save').click();
+  // (The test guest has no balloon driver, so it keeps its pages; libvirt took the live target and
+  // saved it in the configuration, which is what a person can check here.)
+  await expect.poll(async () => virsh(h1, ['dumpxml', '--inactive', baseVm]), { timeout: 10_000 }).toContain("<currentMemory unit='KiB'>204800</currentMemory>");
+  await expect(page.getByTestId('vm-error')).toHaveCount(0);
+  await page.getByTestId('vm-tab-nics').click();
+  await page.getByTestId('vm-nic-link').first().click();
+  await expect(page.getByTestId('vm-nic-link').first()).toHaveAttribute('data-link', 'down');
+  const mac = /<mac address='([^']+)'/.exec(await virsh(h1, ['dumpxml', baseVm]))![1]!;
+  expect((await virsh(h1, ['domif-getlink', baseVm, mac])).trim()).toMatch(/down$/);
 });
 
 test('shuts one down gracefully, then deletes one keeping its disk and one deleting it', async () => {

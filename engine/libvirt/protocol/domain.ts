@@ -147,6 +147,11 @@ export const domainOpenConsole = remoteProc(
 );
 
 export const domainGetHostname = remoteProc('domain get hostname', 277, domFlags, nonnullString);
+/** Balloon target (flags LIVE/CONFIG; with MAXIMUM the maximum memory), in KiB. */
+export const domainSetMemoryFlags = remoteProc('domain set memory flags', 204, struct({ dom: domainRef, memory: uhyper, flags: uint }));
+/** Grows a running domain's disk, in KiB unless flags say bytes (1). */
+export const domainBlockResize = remoteProc('domain block resize', 251, struct({ dom: domainRef, disk: nonnullString, size: uhyper, flags: uint }));
+
 export const domainAttachDeviceFlags = remoteProc(
   'domain attach device flags',
   160,

@@ -302,6 +302,12 @@ export const en = {
   'vms.filter.origin': 'Created from',
   'vms.filter.anyOrigin': 'Any origin',
   'settings.shutdownTimeout': 'Seconds a guest gets to shut down before Force off is offered',
+  'vm.edit.memoryLive': 'Memory (MiB, live up to {max})',
+  'vm.disk.resize': 'Grow',
+  'vm.cd.eject': 'Eject',
+  'vm.cd.insert': 'Insert',
+  'vm.nic.unplug': 'Link down',
+  'vm.nic.plug': 'Link up',
 } as const;
 
 export type MessageKey = keyof typeof en;

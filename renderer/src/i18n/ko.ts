@@ -304,4 +304,10 @@ export const ko: Record<MessageKey, string> = {
   'vms.filter.origin': '생성 원본',
   'vms.filter.anyOrigin': '모든 원본',
   'settings.shutdownTimeout': '강제 종료를 제안하기 전에 게스트가 종료할 때까지 기다리는 시간(초)',
+  'vm.edit.memoryLive': '메모리(MiB, 실행 중 최대 {max})',
+  'vm.disk.resize': '늘리기',
+  'vm.cd.eject': '꺼내기',
+  'vm.cd.insert': '넣기',
+  'vm.nic.unplug': '링크 끊기',
+  'vm.nic.plug': '링크 연결',
 };

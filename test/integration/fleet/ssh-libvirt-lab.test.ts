@@ -62,7 +62,7 @@ describe('SSH and libvirt against the lab', () => {
     cleanup.push(() => pool.closeAll());
     for (const h of [h1, h2]) {
       const ssh = pool.connection(h.name, { address: h.address });
-      expect((await ssh.exec('hostname')).stdout.trim()).toBe(h.name);
+      expect((await ssh.exec('hostname', { idempotent: true })).stdout.trim()).toBe(h.name);
       const { conn, via } = await openHostLibvirt(ssh);
       expect(via).toBe('stream-local');
       expect(await conn.getHostname()).toBe(h.name);
@@ -86,48 +86,11 @@ describe('SSH and libvirt against the lab', () => {
     await again.close();
   });
 
-  it('refuses a changed host key, naming the old and the new fingerprint', async () => {
-    const store = memoryStore();
-    const e = { ...env(lab), hostKeys: store, knownHostsFiles: [] };
-    const c = new SshConnection('h2', { address: h2.address }, e);
-    await c.connect({ acceptHostKey: h2.hostKeyFingerprint });
-    await c.close();
-
-    // Re-key lab2's sshd (as a reinstall would), and put the original back afterwards.
-    const keyFile = h2.hostKeyPath.replace(/\.pub$/, '');
-    const saved = [fs.readFileSync(keyFile), fs.readFileSync(h2.hostKeyPath)] as const;
-    const sshdPid = () => Number(fs.readFileSync(path.join(h2.stateDir, 'run', 'sshd.pid'), 'utf8'));
-    const restore = async () => {
-      fs.writeFileSync(keyFile, saved[0], { mode: 0o600 });
-      fs.writeFileSync(h2.hostKeyPath, saved[1]);
-      process.kill(sshdPid(), 'SIGHUP');
-      await waitForHostKey(h2, h2.hostKeyFingerprint);
-    };
-    cleanup.push(restore);
-    fs.rmSync(keyFile);
-    fs.rmSync(h2.hostKeyPath);
-    expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]).status).toBe(0);
-    const newFp = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', h2.hostKeyPath], { encoding: 'utf8' }).stdout.split(/\s+/)[1]!;
-    process.kill(sshdPid(), 'SIGHUP');
-    await waitForHostKey(h2, newFp);
-
-    const after = new SshConnection('h2', { address: h2.address }, e);
-    const err = (await after.connect().catch((x: unknown) => x)) as { code: string; message: string };
-    expect(err.code).toBe('HOST_KEY_CHANGED');
-    expect(err.message).toContain(h2.hostKeyFingerprint);
-    expect(err.message).toContain(newFp);
-    // Even a confirmation of the new fingerprint does not override a pin silently.
-    await expect(after.connect({ acceptHostKey: newFp })).rejects.toMatchObject({ code: 'HOST_KEY_CHANGED' });
-    await after.close();
-    await restore();
-    cleanup.pop();
-  });
-
   it('reaches a host through another lab host as a ProxyJump bastion', async () => {
     const config = `Host lab2-behind-lab1\n  HostName ${h2.address}\n  User root\n  IdentityFile ${lab.keyPath}\n  ProxyJump root@${h1.address}\n`;
     const c = new SshConnection('jump', { address: 'lab2-behind-lab1' }, env(lab, {}, config));
     cleanup.push(() => c.close());
-    const r = await c.exec('hostname; echo "$SSH_CONNECTION"');
+    const r = await c.exec('hostname; echo "$SSH_CONNECTION"', { idempotent: true });
     const [hostname, sshConnection] = r.stdout.trim().split('\n');
     expect(hostname).toBe(h2.name);
     // The session reached lab2 from lab1's address, not from the laptop's.
@@ -223,5 +186,43 @@ describe('SSH and libvirt against the lab', () => {
     await defineDomain(h2, testGuestXml({ name, network: null, lab }));
     cleanup.push(() => sshRun(h2, `virsh undefine ${name} >/dev/null 2>&1; true`));
     await waitFor('define event after restart', async () => events.some((e) => 'dom' in e && e.dom.name === name), 5000, 50);
+  });
+
+  // Last: it re-keys lab2's sshd (and puts the key back), which the tests above must not race with.
+  it('refuses a changed host key, naming the old and the new fingerprint', async () => {
+    const store = memoryStore();
+    const e = { ...env(lab), hostKeys: store, knownHostsFiles: [] };
+    const c = new SshConnection('h2', { address: h2.address }, e);
+    await c.connect({ acceptHostKey: h2.hostKeyFingerprint });
+    await c.close();
+
+    // Re-key lab2's sshd (as a reinstall would), and put the original back afterwards.
+    const keyFile = h2.hostKeyPath.replace(/\.pub$/, '');
+    const saved = [fs.readFileSync(keyFile), fs.readFileSync(h2.hostKeyPath)] as const;
+    const sshdPid = () => Number(fs.readFileSync(path.join(h2.stateDir, 'run', 'sshd.pid'), 'utf8'));
+    const restore = async () => {
+      fs.writeFileSync(keyFile, saved[0], { mode: 0o600 });
+      fs.writeFileSync(h2.hostKeyPath, saved[1]);
+      process.kill(sshdPid(), 'SIGHUP');
+      await waitForHostKey(h2, h2.hostKeyFingerprint);
+    };
+    cleanup.push(restore);
+    fs.rmSync(keyFile);
+    fs.rmSync(h2.hostKeyPath);
+    expect(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]).status).toBe(0);
+    const newFp = spawnSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', h2.hostKeyPath], { encoding: 'utf8' }).stdout.split(/\s+/)[1]!;
+    process.kill(sshdPid(), 'SIGHUP');
+    await waitForHostKey(h2, newFp);
+
+    const after = new SshConnection('h2', { address: h2.address }, e);
+    const err = (await after.connect().catch((x: unknown) => x)) as { code: string; message: string };
+    expect(err.code).toBe('HOST_KEY_CHANGED');
+    expect(err.message).toContain(h2.hostKeyFingerprint);
+    expect(err.message).toContain(newFp);
+    // Even a confirmation of the new fingerprint does not override a pin silently.
+    await expect(after.connect({ acceptHostKey: newFp })).rejects.toMatchObject({ code: 'HOST_KEY_CHANGED' });
+    await after.close();
+    await restore();
+    cleanup.pop();
   });
 });

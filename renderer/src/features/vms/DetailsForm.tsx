@@ -28,7 +28,9 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
   const client = useEngine((s) => s.client);
   const vm = details.vm;
   const stopped = vm.state === 'stopped';
-  const [f, setF] = useState({
+  // What the form showed when it opened: only fields the user changed from it are sent, so a
+  // refresh of the page underneath cannot turn an untouched field into a change.
+  const [initial] = useState(() => ({
     memoryMiB: String(Math.round(vm.memoryKiB / 1024)),
     vcpus: String(vm.vcpus),
     description: details.description ?? '',
@@ -37,7 +39,8 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
     boot: details.bootOrder.join(','),
     firmware: details.firmware,
     autostart: details.autostart,
-  });
+  }));
+  const [f, setF] = useState(initial);
   const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF((x) => ({ ...x, [k]: v }));
   const submit = () => {
     const memoryMiB = Number(f.memoryMiB);
@@ -45,14 +48,14 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
     client
       ?.call('vms.update', {
         vmId: vm.id,
-        ...(stopped && memoryMiB !== Math.round(vm.memoryKiB / 1024) ? { memoryMiB } : {}),
-        ...(stopped && vcpus !== vm.vcpus ? { vcpus } : {}),
-        ...(stopped && f.firmware !== details.firmware ? { firmware: f.firmware } : {}),
-        ...(f.description !== (details.description ?? '') ? { description: f.description } : {}),
-        ...(f.group.trim() !== (details.group ?? '') ? { group: f.group.trim() || null } : {}),
-        ...(f.labels !== labelsText(details.labels) ? { labels: parseLabels(f.labels) } : {}),
-        ...(f.boot !== details.bootOrder.join(',') ? { bootOrder: f.boot.split(',') as ('hd' | 'cdrom' | 'network')[] } : {}),
-        ...(f.autostart !== details.autostart ? { autostart: f.autostart } : {}),
+        ...(f.memoryMiB !== initial.memoryMiB ? { memoryMiB } : {}),
+        ...(stopped && f.vcpus !== initial.vcpus ? { vcpus } : {}),
+        ...(stopped && f.firmware !== initial.firmware ? { firmware: f.firmware } : {}),
+        ...(f.description !== initial.description ? { description: f.description } : {}),
+        ...(f.group !== initial.group ? { group: f.group.trim() || null } : {}),
+        ...(f.labels !== initial.labels ? { labels: parseLabels(f.labels) } : {}),
+        ...(f.boot !== initial.boot ? { bootOrder: f.boot.split(',') as ('hd' | 'cdrom' | 'network')[] } : {}),
+        ...(f.autostart !== initial.autostart ? { autostart: f.autostart } : {}),
       })
       .then(onSaved, (e: unknown) => onError(HangarError.from(e)));
   };
@@ -66,8 +69,8 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
     >
       {!stopped && <p className="muted span-all">{t('vm.edit.stopFirst')}</p>}
       <label className="field">
-        <span>{t('vm.edit.memory')}</span>
-        <input data-testid="vm-edit-memory" inputMode="numeric" disabled={!stopped} value={f.memoryMiB} onChange={(e) => set('memoryMiB', e.target.value.replace(/\D/g, ''))} />
+        <span>{stopped ? t('vm.edit.memory') : t('vm.edit.memoryLive', { max: Math.round(details.maxMemoryKiB / 1024) })}</span>
+        <input data-testid="vm-edit-memory" inputMode="numeric" value={f.memoryMiB} onChange={(e) => set('memoryMiB', e.target.value.replace(/\D/g, ''))} />
       </label>
       <label className="field">
         <span>{t('vm.edit.vcpus')}</span>

@@ -19,6 +19,14 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
     client.call('storage.volumes', { hostId: vm.hostId, pool: f.pool }).then((r) => setVolumes(r.volumes.map((v) => v.name)), () => setVolumes([]));
   }, [client, vm.hostId, f.pool, f.kind]);
   const call = (p: Promise<VmDetails> | undefined) => p?.then(onChanged, (e: unknown) => onError(HangarError.from(e)));
+  const [sizes, setSizes] = useState<Record<string, string>>({});
+  const [isos, setIsos] = useState<{ pool: string; volume: string }[]>([]);
+  const [chosenIso, setChosenIso] = useState('');
+  useEffect(() => {
+    if (!client) return;
+    // ISO images of every pool on the host, for the CD-ROM drives.
+    void Promise.all(pools.map((pool) => client.call('storage.volumes', { hostId: vm.hostId, pool }).then((r) => r.volumes.filter((v) => v.name.toLowerCase().endsWith('.iso')).map((v) => ({ pool, volume: v.name })), () => []))).then((all) => setIsos(all.flat()));
+  }, [client, vm.hostId, pools.join(',')]);
   return (
     <>
       <table className="table" data-testid="vm-disks">
@@ -38,7 +46,44 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
                 {d.device} ({d.bus}, {d.format ?? '—'})
               </td>
               <td className="mono small">{d.source ?? '—'}</td>
-              <td>
+              <td className="row-actions">
+                {d.device === 'disk' && (
+                  <>
+                    <input className="small-input" data-testid={`vm-disk-resize-size-${d.target}`} inputMode="decimal" placeholder="GiB" value={sizes[d.target] ?? ''} onChange={(e) => setSizes({ ...sizes, [d.target]: e.target.value.replace(/[^\d.]/g, '') })} />
+                    <button type="button" className="btn btn-small" data-testid={`vm-disk-resize-${d.target}`} disabled={!sizes[d.target]} onClick={() => call(client?.call('vms.resizeDisk', { vmId: vm.id, target: d.target, sizeGiB: Number(sizes[d.target]) }))}>
+                      {t('vm.disk.resize')}
+                    </button>
+                  </>
+                )}
+                {d.device === 'cdrom' &&
+                  (d.source ? (
+                    <button type="button" className="btn btn-small" data-testid={`vm-cd-eject-${d.target}`} onClick={() => call(client?.call('vms.setMedia', { vmId: vm.id, target: d.target, iso: null }))}>
+                      {t('vm.cd.eject')}
+                    </button>
+                  ) : (
+                    <>
+                      <select data-testid={`vm-cd-iso-${d.target}`} value={chosenIso} onChange={(e) => setChosenIso(e.target.value)}>
+                        <option value="" />
+                        {isos.map((i) => (
+                          <option key={`${i.pool}/${i.volume}`} value={`${i.pool}/${i.volume}`}>
+                            {i.pool}/{i.volume}
+                          </option>
+                        ))}
+                      </select>
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        data-testid={`vm-cd-insert-${d.target}`}
+                        disabled={!chosenIso}
+                        onClick={() => {
+                          const [pool, ...rest] = chosenIso.split('/');
+                          call(client?.call('vms.setMedia', { vmId: vm.id, target: d.target, iso: { pool: pool!, volume: rest.join('/') } }));
+                        }}
+                      >
+                        {t('vm.cd.insert')}
+                      </button>
+                    </>
+                  ))}
                 <button type="button" className="btn btn-small" data-testid={`vm-disk-detach-${d.target}`} onClick={() => call(client?.call('vms.detach', { vmId: vm.id, device: d.target }))}>
                   {t('vm.disk.detach')}
                 </button>

@@ -149,7 +149,12 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
                   <td className="mono">{n.mac}</td>
                   <td>{n.source}</td>
                   <td>{n.model}</td>
-                  <td>
+                  <td className="row-actions">
+                    {n.mac && (
+                      <button type="button" className="btn btn-small" data-testid="vm-nic-link" data-link={n.linkUp ? 'up' : 'down'} onClick={() => client?.call('vms.setLink', { vmId: vm.id, mac: n.mac!, up: !n.linkUp }).then(setDetails, (e: unknown) => setError(HangarError.from(e)))}>
+                        {n.linkUp ? t('vm.nic.unplug') : t('vm.nic.plug')}
+                      </button>
+                    )}
                     {n.mac && (
                       <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => client?.call('vms.detach', { vmId: vm.id, device: n.mac! }).then(setDetails, (e: unknown) => setError(HangarError.from(e)))}>
                         {t('hosts.remove')}
