@@ -33,6 +33,9 @@ import { EventLog } from './history/event-log';
 import { FINAL_JOB_STATES, type Job } from './contract/jobs';
 import { listVolumes } from './storage/list-volumes';
 
+/** How often every connected host's inventory is fetched whole, in case an event was missed. */
+const RECONCILE_MS = 5 * 60_000;
+
 export interface EngineOptions {
   dataDir: string;
   secrets: SecretCipher;
@@ -119,6 +122,18 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hub.defineTopic('vms', { initial: () => inventory.vms.snapshot() });
   inventory.vms.onDelta((d) => hub.publish('vms', d));
   await hosts.init();
+  // The slow reconcile behind the events: anything missed is caught within this period.
+  const reconcile = setInterval(() => {
+    for (const h of hosts.hosts.values()) {
+      if (h.state !== 'connected') continue;
+      try {
+        void inventory.hostConnected(h.id, hosts.libvirt(h.id)).catch((err: unknown) => opts.logger.warn('reconcile failed', { hostId: h.id, error: String(err) }));
+      } catch {
+        // disconnected meanwhile
+      }
+    }
+  }, RECONCILE_MS);
+  reconcile.unref();
   const vmService = new VmService(hosts, inventory, jobs);
 
   const handlers: Handlers = {
@@ -204,6 +219,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     subscribe: (topic, filter, listener) => hub.subscribe(topic, filter, listener),
     openSession: (send) => openSession({ handlers, hub, logger: opts.logger }, send),
     async close() {
+      clearInterval(reconcile);
       await jobs.close();
       await hosts.close();
       await history.flush();

@@ -125,6 +125,8 @@ export const DeleteVmParams = z
 export const UpdateVmParams = z
   .object({
     vmId: VmId,
+    /** A new name (stopped VMs only). */
+    name: VmName.optional(),
     memoryMiB: z.number().int().min(32).max(4 * 1024 * 1024).optional(),
     vcpus: z.number().int().min(1).max(256).optional(),
     description: z.string().max(4096).optional(),

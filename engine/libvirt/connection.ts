@@ -223,6 +223,9 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   domainAttachDevice = (dom: DomainRef, xml: string, flags = 0): Promise<void> =>
     this.rpc.call(D.domainAttachDeviceFlags, { dom, xml, flags });
   domainUpdateDevice = (dom: DomainRef, xml: string, flags = 0): Promise<void> => this.rpc.call(D.domainUpdateDeviceFlags, { dom, xml, flags });
+  domainRename = async (dom: DomainRef, newName: string): Promise<void> => {
+    await this.rpc.call(D.domainRename, { dom, newName, flags: 0 });
+  };
   domainSetMemoryFlags = (dom: DomainRef, memoryKiB: number, flags = 0): Promise<void> => this.rpc.call(D.domainSetMemoryFlags, { dom, memory: memoryKiB, flags });
   domainBlockResize = (dom: DomainRef, disk: string, sizeBytes: number): Promise<void> =>
     this.rpc.call(D.domainBlockResize, { dom, disk, size: sizeBytes, flags: 1 /* VIR_DOMAIN_BLOCK_RESIZE_BYTES */ });

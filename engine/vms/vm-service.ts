@@ -5,7 +5,7 @@ import type { JobRef } from '../contract/jobs';
 import type { HostManager } from '../hosts/host-manager';
 import type { VmInventory } from '../inventory/vm-inventory';
 import type { JobRunner } from '../jobs/job-runner';
-import { DomainXmlFlag } from '../libvirt';
+import { DomainXmlFlag, isNotFound } from '../libvirt';
 import { xmlEscape } from './build-domain-xml';
 import { createVmJob, pickHost, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
@@ -69,15 +69,24 @@ export class VmService {
   async update(p: z.output<typeof UpdateVmParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const running = vm.state === 'running' || vm.state === 'paused';
-    if ((p.vcpus !== undefined || p.firmware !== undefined) && vm.state !== 'stopped') {
-      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its vCPUs or firmware`);
+    if ((p.vcpus !== undefined || p.firmware !== undefined || (p.name !== undefined && p.name !== vm.name)) && vm.state !== 'stopped') {
+      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its name, vCPUs or firmware`);
     }
     const host = this.hosts.hosts.get(vm.hostId);
     const hostMiB = Math.floor((host?.facts?.memoryKiB ?? Infinity) / 1024);
     if (p.memoryMiB !== undefined && p.memoryMiB > hostMiB) throw new HangarError('INVALID_PARAMS', `${p.memoryMiB} MiB is more memory than ${host?.name} has (${hostMiB} MiB)`);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
-    const { autostart, vmId: _vmId, ...edits } = p;
+    const { autostart, name, vmId: _vmId, ...edits } = p;
+    if (name !== undefined && name !== vm.name) {
+      try {
+        await conn.domainLookupByName(name);
+        throw new HangarError('CONFLICT', `This host already has a VM named ${name}`, { field: 'name' });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      await conn.domainRename(dom, name);
+    }
     if (running && p.memoryMiB !== undefined) {
       // Live, within the configured maximum (the balloon); the saved configuration follows.
       const max = (await vmDetails(vm, conn)).maxMemoryKiB;

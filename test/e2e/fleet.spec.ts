@@ -30,6 +30,12 @@ test('adds two lab hosts through the UI, confirming their fingerprints, and sees
   await expect(row1).toContainText('libvirt');
   await addLabHost(page, lab, h2);
 
+  // Hosts can be renamed and tagged after they were added.
+  await page.locator(`[data-testid="host-row"][data-host-name="${h2.name}"]`).getByTestId('host-edit').click();
+  await page.getByTestId('host-edit-tags').fill('rack-b, gpu');
+  await page.getByTestId('host-edit-save').click();
+  await expect(page.locator(`[data-testid="host-row"][data-host-name="${h2.name}"]`)).toContainText('rack-b');
+
   // Host detail: capacity, what running VMs take of it, pools and networks.
   await page.getByRole('link', { name: h1.name, exact: true }).click();
   await expect(page.getByTestId('host-cpu')).toContainText('vCPUs allocated');
@@ -61,10 +67,20 @@ test('adds two lab hosts through the UI, confirming their fingerprints, and sees
   await expect(vm).toHaveAttribute('data-state', 'running', { timeout: 15_000 });
   expect((await virsh(h1, ['domstate', name])).trim()).toBe('running');
 
+  // Bulk delete: asks first, forces a running VM off, keeps disks.
+  await page.getByTestId('nav-vms').click();
+  await page.getByTestId('vm-search').fill(name);
+  page.once('dialog', (d) => void d.accept());
+  await vm.getByRole('checkbox').check();
+  await page.getByTestId('vm-bulk-delete').click();
+  await expect(vm).toHaveCount(0, { timeout: 20_000 });
+  expect((await virsh(h1, ['list', '--all', '--name'])).split('\n')).not.toContain(name);
+
   // The tasks the UI started are listed with their outcome.
   await page.getByTestId('nav-tasks').click();
   await expect(page.getByTestId('job-row').filter({ hasText: `Force off ${name}` })).toHaveAttribute('data-state', 'succeeded');
   await expect(page.getByTestId('job-row').filter({ hasText: `Start ${name}` })).toHaveAttribute('data-state', 'succeeded');
+  await expect(page.getByTestId('job-row').filter({ hasText: `Delete ${name}` })).toHaveAttribute('data-state', 'succeeded');
 });
 
 test('a host that cannot be reached is refused with a clear error, and nothing is added', async ({ page }) => {

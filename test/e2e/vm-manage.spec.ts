@@ -20,6 +20,7 @@ let page: Page;
 const tag = crypto.randomBytes(2).toString('hex');
 const isoVm = `iso-${tag}`;
 const baseVm = `base-${tag}`;
+const renamed = `renamed-${tag}`;
 
 test.beforeAll(async ({ browser }) => {
   lab = (found as { lab: LabInfo }).lab;
@@ -35,7 +36,7 @@ test.beforeAll(async ({ browser }) => {
 });
 test.afterAll(async () => {
   await serve?.stop();
-  for (const n of [isoVm, baseVm]) {
+  for (const n of [isoVm, baseVm, renamed]) {
     await sshRun(h1, `virsh destroy ${n} >/dev/null 2>&1; virsh undefine ${n} >/dev/null 2>&1; virsh vol-delete --pool default ${n}-disk0.qcow2 >/dev/null 2>&1; virsh vol-delete --pool default ${n}-seed.iso >/dev/null 2>&1; virsh vol-delete --pool default ${n}-vdb.qcow2 >/dev/null 2>&1; true`).catch(() => undefined);
   }
   fs.rmSync(path.join(lab.sharedPoolPath, `test-${tag}.iso`), { force: true });
@@ -235,12 +236,17 @@ test('shuts one down gracefully, then deletes one keeping its disk and one delet
   // The base image it was made from is untouched.
   expect(await virsh(h1, ['vol-list', 'shared'])).toContain(`base-${tag}.qcow2`);
 
-  // ISO VM: delete it, keep its disk.
+  // ISO VM: renamed while stopped, then deleted keeping its disk.
   const row = await findVm(page, isoVm);
   await row.getByRole('link').click();
+  await page.getByTestId('vm-tab-details').click();
+  await page.getByTestId('vm-edit-name').fill(renamed);
+  await page.getByTestId('vm-edit-save').click();
+  await expect.poll(async () => (await virsh(h1, ['list', '--all', '--name'])).split('\n'), { timeout: 10_000 }).toContain(renamed);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(renamed);
   await page.getByTestId('vm-action-delete').click();
   await page.getByTestId('delete-confirm').click();
-  await expect.poll(async () => (await virsh(h1, ['list', '--all', '--name'])).includes(isoVm), { timeout: 20_000 }).toBe(false);
+  await expect.poll(async () => (await virsh(h1, ['list', '--all', '--name'])).includes(renamed), { timeout: 20_000 }).toBe(false);
   expect(await virsh(h1, ['vol-list', 'default'])).toContain(`${isoVm}-disk0.qcow2`);
-  await expect(await findVm(page, isoVm)).toHaveCount(0);
+  await expect(await findVm(page, renamed)).toHaveCount(0);
 });

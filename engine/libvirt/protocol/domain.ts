@@ -147,6 +147,8 @@ export const domainOpenConsole = remoteProc(
 );
 
 export const domainGetHostname = remoteProc('domain get hostname', 277, domFlags, nonnullString);
+/** Renames an inactive domain (retcode 0 on success). */
+export const domainRename = remoteProc('domain rename', 358, struct({ dom: domainRef, newName: optString, flags: uint }), struct({ retcode: int }));
 /** Balloon target (flags LIVE/CONFIG; with MAXIMUM the maximum memory), in KiB. */
 export const domainSetMemoryFlags = remoteProc('domain set memory flags', 204, struct({ dom: domainRef, memory: uhyper, flags: uint }));
 /** Grows a running domain's disk, in KiB unless flags say bytes (1). */

@@ -308,6 +308,8 @@ export const en = {
   'vm.cd.insert': 'Insert',
   'vm.nic.unplug': 'Link down',
   'vm.nic.plug': 'Link up',
+  'vms.bulkDeleteConfirm': 'Delete {count} VMs? Their disks are kept. {running} of them are running and will be forced off.',
+  'hosts.edit': 'Edit',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -310,4 +310,6 @@ export const ko: Record<MessageKey, string> = {
   'vm.cd.insert': '넣기',
   'vm.nic.unplug': '링크 끊기',
   'vm.nic.plug': '링크 연결',
+  'vms.bulkDeleteConfirm': 'VM {count}개를 삭제할까요? 디스크는 남습니다. 그중 {running}개는 실행 중이며 강제 종료됩니다.',
+  'hosts.edit': '편집',
 };

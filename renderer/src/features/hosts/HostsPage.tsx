@@ -17,6 +17,32 @@ function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onEr
   const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
   const act = (p: Promise<unknown> | undefined) => p?.catch((e: unknown) => onError(HangarError.from(e)));
+  const [edit, setEdit] = useState<{ name: string; tags: string } | null>(null);
+  if (edit) {
+    return (
+      <tr data-testid="host-row-edit">
+        <td colSpan={8}>
+          <form
+            className="row-actions"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const tags = edit.tags.split(',').map((s) => s.trim()).filter(Boolean);
+              act(client?.call('hosts.update', { hostId: host.id, name: edit.name.trim(), tags }).then(() => setEdit(null)));
+            }}
+          >
+            <input data-testid="host-edit-name" aria-label={t('hosts.add.name')} value={edit.name} onChange={(e) => setEdit({ ...edit, name: e.target.value })} />
+            <input data-testid="host-edit-tags" aria-label={t('hosts.add.tags')} value={edit.tags} onChange={(e) => setEdit({ ...edit, tags: e.target.value })} />
+            <button type="submit" className="btn btn-small btn-primary" data-testid="host-edit-save">
+              {t('common.save')}
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setEdit(null)}>
+              {t('common.cancel')}
+            </button>
+          </form>
+        </td>
+      </tr>
+    );
+  }
   return (
     <tr data-testid="host-row" data-host-name={host.name} data-state={host.state}>
       <td>
@@ -50,6 +76,9 @@ function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onEr
       <td>{host.facts ? (host.facts.kvm ? 'KVM' : 'TCG') : '—'}</td>
       <td data-testid="host-vm-count">{vmCount}</td>
       <td className="row-actions">
+        <button type="button" className="btn btn-small" data-testid="host-edit" onClick={() => setEdit({ name: host.name, tags: host.tags.join(', ') })}>
+          {t('hosts.edit')}
+        </button>
         {host.state === 'disconnected' ? (
           <button type="button" className="btn btn-small" onClick={() => act(client?.call('hosts.connect', { hostId: host.id }))}>
             {t('hosts.connect')}

@@ -28,6 +28,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
     vcpus: '1',
     memoryMiB: '512',
     accel: 'auto' as 'auto' | 'kvm' | 'tcg',
+    firmware: 'bios' as 'bios' | 'uefi',
     source: 'iso' as SourceKind,
     sourcePool: '',
     sourceVolume: '',
@@ -63,6 +64,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       vcpus: Number(f.vcpus),
       memoryMiB: Number(f.memoryMiB),
       accel: f.accel,
+      firmware: f.firmware,
       source,
       diskPool: f.diskPool,
       diskSizeGiB: Number(f.diskSizeGiB),
@@ -129,6 +131,13 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       <label className="field">
         <span>{t('vm.edit.memory')}</span>
         <input data-testid="vm-create-memory" inputMode="numeric" value={f.memoryMiB} onChange={(e) => set('memoryMiB', e.target.value.replace(/\D/g, ''))} />
+      </label>
+      <label className="field">
+        <span>{t('vm.firmware')}</span>
+        <select data-testid="vm-create-firmware" value={f.firmware} onChange={(e) => set('firmware', e.target.value as 'bios' | 'uefi')}>
+          <option value="bios">BIOS</option>
+          <option value="uefi">UEFI</option>
+        </select>
       </label>
       <label className="field">
         <span>{t('vm.create.accel')}</span>

@@ -31,6 +31,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
   // What the form showed when it opened: only fields the user changed from it are sent, so a
   // refresh of the page underneath cannot turn an untouched field into a change.
   const [initial] = useState(() => ({
+    name: vm.name,
     memoryMiB: String(Math.round(vm.memoryKiB / 1024)),
     vcpus: String(vm.vcpus),
     description: details.description ?? '',
@@ -48,6 +49,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
     client
       ?.call('vms.update', {
         vmId: vm.id,
+        ...(stopped && f.name.trim() !== initial.name ? { name: f.name.trim() } : {}),
         ...(f.memoryMiB !== initial.memoryMiB ? { memoryMiB } : {}),
         ...(stopped && f.vcpus !== initial.vcpus ? { vcpus } : {}),
         ...(stopped && f.firmware !== initial.firmware ? { firmware: f.firmware } : {}),
@@ -68,6 +70,10 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
       }}
     >
       {!stopped && <p className="muted span-all">{t('vm.edit.stopFirst')}</p>}
+      <label className="field">
+        <span>{t('vm.create.name')}</span>
+        <input data-testid="vm-edit-name" disabled={!stopped} value={f.name} onChange={(e) => set('name', e.target.value)} />
+      </label>
       <label className="field">
         <span>{stopped ? t('vm.edit.memory') : t('vm.edit.memoryLive', { max: Math.round(details.maxMemoryKiB / 1024) })}</span>
         <input data-testid="vm-edit-memory" inputMode="numeric" value={f.memoryMiB} onChange={(e) => set('memoryMiB', e.target.value.replace(/\D/g, ''))} />

@@ -23,7 +23,7 @@ function downloadText(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-const ACTIONS: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
+const ACTIONS: VmAction[] = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
 const TABS = ['overview', 'details', 'disks', 'nics', 'events', 'xml'] as const;
 type Tab = (typeof TABS)[number];
 

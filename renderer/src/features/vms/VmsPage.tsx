@@ -55,6 +55,15 @@ function VmList() {
     setError(null);
     client.call('vms.action', { vmIds: chosen.map((v) => v.id), action }).catch((e: unknown) => setError(HangarError.from(e)));
   };
+  /** Deletes the chosen VMs' definitions; their disks stay (per-disk choices are on each VM's page). */
+  const bulkDelete = () => {
+    if (chosen.length === 0 || !client) return;
+    const running = chosen.filter((v) => v.state !== 'stopped' && v.state !== 'crashed').length;
+    if (!window.confirm(t('vms.bulkDeleteConfirm', { count: chosen.length, running }))) return;
+    setError(null);
+    for (const vm of chosen) client.call('vms.delete', { vmId: vm.id, deleteDisks: [], force: true }).catch((e: unknown) => setError(HangarError.from(e)));
+    setSelected(new Set());
+  };
   const sortBy = (key: VmSortKey) => setSort((s) => ({ key, dir: s.key === key ? ((-s.dir) as 1 | -1) : 1 }));
   const header = (key: VmSortKey, label: string) => (
     <button type="button" className="th-sort" onClick={() => sortBy(key)} aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
@@ -126,6 +135,9 @@ function VmList() {
               {t(`vm.action.${a}`)}
             </button>
           ))}
+          <button type="button" className="btn btn-small btn-danger" disabled={chosen.length === 0} onClick={bulkDelete} data-testid="vm-bulk-delete">
+            {t('vm.action.delete')}
+          </button>
         </div>
       </div>
       <ErrorBanner error={error} />
