@@ -310,6 +310,7 @@ export const en = {
   'vm.nic.plug': 'Link up',
   'vms.bulkDeleteConfirm': 'Delete {count} VMs? Their disks are kept. {running} of them are running and will be forced off.',
   'hosts.edit': 'Edit',
+  'vm.create.ciUserData': 'Or your own user-data (replaces the fields above)',
 } as const;
 
 export type MessageKey = keyof typeof en;

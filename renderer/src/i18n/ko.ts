@@ -312,4 +312,5 @@ export const ko: Record<MessageKey, string> = {
   'vm.nic.plug': '링크 연결',
   'vms.bulkDeleteConfirm': 'VM {count}개를 삭제할까요? 디스크는 남습니다. 그중 {running}개는 실행 중이며 강제 종료됩니다.',
   'hosts.edit': '편집',
+  'vm.create.ciUserData': '또는 직접 작성한 user-data(위 항목 대신 사용)',
 };

@@ -40,6 +40,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
     ciUser: '',
     ciPassword: '',
     ciKeys: '',
+    ciUserData: '',
   });
   const [volumes, setVolumes] = useState<Volume[]>([]);
   const [error, setError] = useState<HangarError | null>(null);
@@ -72,12 +73,14 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       start: f.start,
       ...(f.cloudInit
         ? {
-            cloudInit: {
-              hostname: f.name.trim(),
-              ...(f.ciUser.trim() ? { user: f.ciUser.trim() } : {}),
-              ...(f.ciPassword ? { password: f.ciPassword } : {}),
-              sshAuthorizedKeys: f.ciKeys.split('\n').map((k) => k.trim()).filter(Boolean),
-            },
+            cloudInit: f.ciUserData.trim()
+              ? { userData: f.ciUserData }
+              : {
+                  hostname: f.name.trim(),
+                  ...(f.ciUser.trim() ? { user: f.ciUser.trim() } : {}),
+                  ...(f.ciPassword ? { password: f.ciPassword } : {}),
+                  sshAuthorizedKeys: f.ciKeys.split('\n').map((k) => k.trim()).filter(Boolean),
+                },
           }
         : {}),
     };
@@ -233,6 +236,10 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           <label className="field span-all">
             <span>{t('vm.create.ciKeys')}</span>
             <textarea data-testid="vm-create-ci-keys" rows={3} value={f.ciKeys} placeholder="ssh-ed25519 AAAA… user@laptop" onChange={(e) => set('ciKeys', e.target.value)} />
+          </label>
+          <label className="field span-all">
+            <span>{t('vm.create.ciUserData')}</span>
+            <textarea data-testid="vm-create-ci-userdata" rows={4} value={f.ciUserData} placeholder="#cloud-config" onChange={(e) => set('ciUserData', e.target.value)} />
           </label>
         </>
       )}

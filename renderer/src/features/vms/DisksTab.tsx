@@ -12,7 +12,8 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
   const vm = details.vm;
   const host = useHosts((s) => s.byId[vm.hostId]);
   const pools = host?.facts?.pools.map((p) => p.name) ?? [];
-  const [f, setF] = useState({ pool: pools[0] ?? 'default', kind: 'new' as 'new' | 'existing', sizeGiB: '1', volume: '', bus: 'virtio' as 'virtio' | 'sata' });
+  const [f, setF] = useState({ pool: pools[0] ?? 'default', kind: 'new' as 'new' | 'existing', sizeGiB: '1', volume: '', bus: 'virtio' as 'virtio' | 'sata', live: false });
+  const running = vm.state === 'running' || vm.state === 'paused';
   const [volumes, setVolumes] = useState<string[]>([]);
   useEffect(() => {
     if (!client || f.kind !== 'existing') return;
@@ -96,7 +97,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
         className="panel form-grid"
         onSubmit={(e) => {
           e.preventDefault();
-          call(client?.call('vms.addDisk', { vmId: vm.id, pool: f.pool, bus: f.bus, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }));
+          call(client?.call('vms.addDisk', { vmId: vm.id, pool: f.pool, bus: f.bus, live: running && f.live, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }));
         }}
       >
         <h2>{t('vm.disk.add')}</h2>
@@ -142,6 +143,12 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
             <option value="sata">SATA</option>
           </select>
         </label>
+        {running && (
+          <label className="check">
+            <input type="checkbox" data-testid="vm-disk-live" checked={f.live} onChange={(e) => setF({ ...f, live: e.target.checked })} />
+            {t('vm.nic.live')}
+          </label>
+        )}
         <div className="actions span-all">
           <button type="submit" className="btn btn-primary" data-testid="vm-disk-submit">
             {t('vm.disk.add')}
