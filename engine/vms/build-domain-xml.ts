@@ -28,6 +28,18 @@ export interface NewDomain {
 export const xmlEscape = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 
+/** A CD-ROM drive, with media (an ISO path) or empty: for new VMs and for insert/eject alike. */
+export function cdromXml(path: string | null, target: string, bus: string, indent = ''): string {
+  return [
+    `${indent}<disk type='file' device='cdrom'>`,
+    `${indent}  <driver name='qemu' type='raw'/>`,
+    ...(path ? [`${indent}  <source file='${xmlEscape(path)}'/>`] : []),
+    `${indent}  <target dev='${xmlEscape(target)}' bus='${xmlEscape(bus)}'/>`,
+    `${indent}  <readonly/>`,
+    `${indent}</disk>`,
+  ].join('\n');
+}
+
 const DEVICES: Record<OsProfile, { diskBus: string; nicModel: string; cdBus: string; machine: string }> = {
   linux: { diskBus: 'virtio', nicModel: 'virtio', cdBus: 'sata', machine: 'q35' },
   windows: { diskBus: 'sata', nicModel: 'e1000e', cdBus: 'sata', machine: 'q35' },
@@ -68,19 +80,7 @@ ${d.disk ? `    <disk type='file' device='disk'>
       <source file='${xmlEscape(d.disk.path)}'/>
       <target dev='${diskTarget}' bus='${dev.diskBus}'/>
     </disk>
-` : ''}${d.cdrom ? `    <disk type='file' device='cdrom'>
-      <driver name='qemu' type='raw'/>
-      <source file='${xmlEscape(d.cdrom)}'/>
-      <target dev='${cdTarget}' bus='${dev.cdBus}'/>
-      <readonly/>
-    </disk>
-` : ''}${d.seedIso ? `    <disk type='file' device='cdrom'>
-      <driver name='qemu' type='raw'/>
-      <source file='${xmlEscape(d.seedIso)}'/>
-      <target dev='${seedTarget}' bus='${dev.cdBus}'/>
-      <readonly/>
-    </disk>
-` : ''}${d.network ? `    <interface type='network'>
+` : ''}${d.cdrom ? `${cdromXml(d.cdrom, cdTarget, dev.cdBus, '    ')}\n` : ''}${d.seedIso ? `${cdromXml(d.seedIso, seedTarget, dev.cdBus, '    ')}\n` : ''}${d.network ? `    <interface type='network'>
       <source network='${xmlEscape(d.network)}'/>
       <model type='${dev.nicModel}'/>
     </interface>

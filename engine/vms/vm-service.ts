@@ -6,7 +6,7 @@ import type { HostManager } from '../hosts/host-manager';
 import type { VmInventory } from '../inventory/vm-inventory';
 import type { JobRunner } from '../jobs/job-runner';
 import { DomainXmlFlag, isNotFound } from '../libvirt';
-import { xmlEscape } from './build-domain-xml';
+import { cdromXml, xmlEscape } from './build-domain-xml';
 import { createVmJob, pickHost, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
 import { applyEdits } from './domain-xml-edit';
@@ -162,7 +162,7 @@ export class VmService {
     const drive = (await vmDetails(vm, conn)).disks.find((d) => d.target === p.target && d.device === 'cdrom');
     if (!drive) throw new HangarError('NOT_FOUND', `${vm.name} has no CD-ROM drive ${p.target}`);
     const path = p.iso ? await conn.storageVolGetPath(await conn.storageVolLookupByName(await conn.storagePoolLookupByName(p.iso.pool), p.iso.volume)) : null;
-    const xml = `<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>${path ? `<source file='${xmlEscape(path)}'/>` : ''}<target dev='${xmlEscape(drive.target)}' bus='${xmlEscape(drive.bus ?? 'sata')}'/><readonly/></disk>`;
+    const xml = cdromXml(path, drive.target, drive.bus ?? 'sata');
     const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainUpdateDevice(dom, xml, AFFECT_CONFIG | (running ? AFFECT_LIVE : 0));
     return this.fresh(vm);
