@@ -5,13 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../engine/contract';
-import { createEngine, type Engine } from '../../../engine/engine';
-import { silentLogger } from '../../../engine/logger';
-import { aesGcmCipher } from '../../../engine/secrets/key-cipher';
+import type { Engine } from '../../../engine/engine';
+import { labEngine } from './lab-engine';
 import { LAB_DIR, readLabInfo, sshRun, virsh, waitFor, type LabHost } from '../../lab/lab-info';
 
 const lab = readLabInfo();
@@ -25,28 +23,20 @@ const startLibvirtd = () =>
 
 describe('a host that drops off mid-create', () => {
   let engine: Engine;
-  let dir: string;
+  let testEngine: { engine: Engine; dispose(): Promise<void> } | undefined;
 
   beforeAll(async () => {
     // A base image with real data, so copying it takes a moment.
     await sshRun(h1, `qemu-img convert -f raw -O qcow2 <(head -c 400M /dev/urandom) ${lab.sharedPoolPath}/${BASE} 2>/dev/null || (head -c 400M /dev/urandom > /tmp/${tag}.raw && qemu-img convert -f raw -O qcow2 /tmp/${tag}.raw ${lab.sharedPoolPath}/${BASE}; rm -f /tmp/${tag}.raw)`, { timeoutMs: 120_000 });
     await virsh(h1, ['pool-refresh', 'shared']);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-drop-'));
-    engine = await createEngine({
-      dataDir: dir,
-      secrets: aesGcmCipher(Buffer.alloc(32, 5), 't'),
-      logger: silentLogger,
-      runtime: 'in-process',
-      localLibvirt: 'none',
-      ssh: { knownHostsFiles: [lab.knownHostsPath], agent: null, sshConfig: { configText: '' } },
-    });
+    testEngine = await labEngine(lab, 'drop');
+    engine = testEngine.engine;
   }, 180_000);
 
   afterAll(async () => {
     if (!fs.existsSync(`/proc/${Number(fs.readFileSync(pidFile, 'utf8'))}`)) startLibvirtd();
-    await engine?.close();
+    await testEngine?.dispose();
     await sshRun(h1, `virsh undefine ${NAME} >/dev/null 2>&1; virsh vol-delete --pool default ${NAME}-disk0.qcow2 >/dev/null 2>&1; rm -f ${lab.sharedPoolPath}/${BASE}; virsh pool-refresh shared >/dev/null 2>&1; true`).catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('fails the job with the reason and names what it left behind', async () => {

@@ -3,14 +3,10 @@
  * boot) makes the task fail after the user's timeout, offering Force off, which then works.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../engine/contract';
-import { createEngine, type Engine } from '../../../engine/engine';
-import { silentLogger } from '../../../engine/logger';
-import { aesGcmCipher } from '../../../engine/secrets/key-cipher';
+import type { Engine } from '../../../engine/engine';
+import { labEngine } from './lab-engine';
 import { readLabInfo, sshRun, virsh, waitFor, type LabHost } from '../../lab/lab-info';
 
 const lab = readLabInfo();
@@ -19,22 +15,14 @@ const NAME = `noacpi-${crypto.randomBytes(3).toString('hex')}`;
 
 describe('shut down with a guest that ignores the power button', () => {
   let engine: Engine;
-  let dir: string;
+  let testEngine: { engine: Engine; dispose(): Promise<void> } | undefined;
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-shutdown-'));
-    engine = await createEngine({
-      dataDir: dir,
-      secrets: aesGcmCipher(Buffer.alloc(32, 6), 't'),
-      logger: silentLogger,
-      runtime: 'in-process',
-      localLibvirt: 'none',
-      ssh: { knownHostsFiles: [lab.knownHostsPath], agent: null, sshConfig: { configText: '' } },
-    });
+    testEngine = await labEngine(lab, 'shutdown');
+    engine = testEngine.engine;
   });
   afterAll(async () => {
-    await engine?.close();
+    await testEngine?.dispose();
     await sshRun(h1, `virsh destroy ${NAME} >/dev/null 2>&1; virsh undefine ${NAME} >/dev/null 2>&1; virsh vol-delete --pool default ${NAME}-disk0.qcow2 >/dev/null 2>&1; true`).catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('fails after the configured timeout, offering Force off', async () => {
