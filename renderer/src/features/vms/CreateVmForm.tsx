@@ -6,6 +6,7 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { Select } from '../../components/Select';
 
 type SourceKind = 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
 const SOURCES: SourceKind[] = ['iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
@@ -164,25 +165,17 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
         <>
           <label className="field">
             <span>{t('vm.create.sourcePool')}</span>
-            <select data-testid="vm-create-source-pool" value={f.sourcePool} onChange={(e) => set('sourcePool', e.target.value)}>
-              <option value="" />
-              {pools.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
+            <Select testId="vm-create-source-pool" value={f.sourcePool} onChange={(v) => set('sourcePool', v)} options={pools} blank="" />
           </label>
           <label className="field">
             <span>{t('vm.create.sourceVolume')}</span>
-            <select data-testid="vm-create-source-volume" value={f.sourceVolume} onChange={(e) => set('sourceVolume', e.target.value)}>
-              <option value="" />
-              {volumes.map((v) => (
-                <option key={v.name} value={v.name}>
-                  {v.name} ({formatBytes(v.capacity, lang)})
-                </option>
-              ))}
-            </select>
+            <Select
+              testId="vm-create-source-volume"
+              value={f.sourceVolume}
+              onChange={(v) => set('sourceVolume', v)}
+              options={volumes.map((v) => [v.name, `${v.name} (${formatBytes(v.capacity, lang)})`] as const)}
+              blank=""
+            />
           </label>
         </>
       )}
@@ -190,13 +183,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
         <>
           <label className="field">
             <span>{t('vm.create.diskPool')}</span>
-            <select data-testid="vm-create-disk-pool" value={f.diskPool} onChange={(e) => set('diskPool', e.target.value)}>
-              {pools.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
+            <Select testId="vm-create-disk-pool" value={f.diskPool} onChange={(v) => set('diskPool', v)} options={pools} />
           </label>
           <label className="field">
             <span>{t('vm.create.diskSize')}</span>
@@ -206,14 +193,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       )}
       <label className="field">
         <span>{t('vm.nic.network')}</span>
-        <select data-testid="vm-create-network" value={f.network} onChange={(e) => set('network', e.target.value)}>
-          <option value="">{t('vm.create.noNetwork')}</option>
-          {host?.facts?.networks.map((n) => (
-            <option key={n.name} value={n.name}>
-              {n.name}
-            </option>
-          ))}
-        </select>
+        <Select testId="vm-create-network" value={f.network} onChange={(v) => set('network', v)} options={host?.facts?.networks.map((n) => n.name) ?? []} blank={t('vm.create.noNetwork')} />
       </label>
       <label className="check">
         <input type="checkbox" data-testid="vm-create-start" checked={f.start} onChange={(e) => set('start', e.target.checked)} />

@@ -4,6 +4,7 @@ import { HangarError } from '../../../../engine/contract/errors';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
+import { Select } from '../../components/Select';
 
 /** The Disks tab: what is attached, a new blank disk or an existing volume to add, detach. */
 export function DisksTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -63,14 +64,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
                     </button>
                   ) : (
                     <>
-                      <select data-testid={`vm-cd-iso-${d.target}`} value={chosenIso} onChange={(e) => setChosenIso(e.target.value)}>
-                        <option value="" />
-                        {isos.map((i) => (
-                          <option key={`${i.pool}/${i.volume}`} value={`${i.pool}/${i.volume}`}>
-                            {i.pool}/{i.volume}
-                          </option>
-                        ))}
-                      </select>
+                      <Select testId={`vm-cd-iso-${d.target}`} value={chosenIso} onChange={setChosenIso} options={isos.map((i) => `${i.pool}/${i.volume}`)} blank="" />
                       <button
                         type="button"
                         className="btn btn-small"
@@ -103,13 +97,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
         <h2>{t('vm.disk.add')}</h2>
         <label className="field">
           <span>{t('vm.create.diskPool')}</span>
-          <select data-testid="vm-disk-pool" value={f.pool} onChange={(e) => setF({ ...f, pool: e.target.value })}>
-            {pools.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
+          <Select testId="vm-disk-pool" value={f.pool} onChange={(pool) => setF({ ...f, pool })} options={pools} />
         </label>
         <label className="field">
           <span>{t('vm.disk.kind')}</span>
@@ -126,14 +114,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
         ) : (
           <label className="field">
             <span>{t('vm.create.sourceVolume')}</span>
-            <select data-testid="vm-disk-volume" value={f.volume} onChange={(e) => setF({ ...f, volume: e.target.value })}>
-              <option value="" />
-              {volumes.map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                </option>
-              ))}
-            </select>
+            <Select testId="vm-disk-volume" value={f.volume} onChange={(volume) => setF({ ...f, volume })} options={volumes} blank="" />
           </label>
         )}
         <label className="field">

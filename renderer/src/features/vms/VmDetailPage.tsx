@@ -12,6 +12,7 @@ import { DeleteVmForm } from './DeleteVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { Select } from '../../components/Select';
 
 /** Saves text as a file through the browser (works the same in the app and in a browser). */
 function downloadText(name: string, text: string): void {
@@ -175,14 +176,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
             <h2>{t('vm.nic.add')}</h2>
             <label className="field">
               <span>{t('vm.nic.network')}</span>
-              <select data-testid="vm-nic-network" required value={form.network} onChange={(e) => setForm({ ...form, network: e.target.value })}>
-                <option value="" />
-                {host?.facts?.networks.map((n) => (
-                  <option key={n.name} value={n.name}>
-                    {n.name}
-                  </option>
-                ))}
-              </select>
+              <Select testId="vm-nic-network" value={form.network} onChange={(network) => setForm({ ...form, network })} options={host?.facts?.networks.map((n) => n.name) ?? []} blank="" />
             </label>
             <label className="field">
               <span>{t('vm.nic.model')}</span>
@@ -199,7 +193,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
               </label>
             )}
             <div className="actions span-all">
-              <button type="submit" className="btn btn-primary" data-testid="vm-nic-submit">
+              <button type="submit" className="btn btn-primary" data-testid="vm-nic-submit" disabled={!form.network}>
                 {t('vm.nic.add')}
               </button>
             </div>
