@@ -32,6 +32,8 @@ import { describeLibvirtEvent } from './history/describe-event';
 import { EventLog } from './history/event-log';
 import { FINAL_JOB_STATES, type Job } from './contract/jobs';
 import { listVolumes } from './storage/list-volumes';
+import type { WebSocket } from 'ws';
+import { ConsoleService } from './console/console-service';
 
 /** How often every connected host's inventory is fetched whole, in case an event was missed. */
 const RECONCILE_MS = 5 * 60_000;
@@ -48,6 +50,8 @@ export interface EngineOptions {
    * or undefined to look in the usual places (HANGAR_LOCAL_LIBVIRT_SOCKET sets it from outside).
    */
   localLibvirt?: string;
+  /** Where windows reach console sockets when that is not the origin that served the UI (Electron's loopback console server). */
+  consoleOrigin?: () => string | null;
 }
 
 export interface Engine {
@@ -57,6 +61,8 @@ export interface Engine {
   subscribe<T extends TopicName>(topic: T, filter: TopicFilter<T>, listener: (payload: TopicPayload<T>) => void): () => void;
   /** A client conversation for a message-based transport (IPC, WebSocket). */
   openSession(send: (msg: ServerMsg) => void): Session;
+  /** A console socket arrived with a ticket from `console.open`: bridge it, or close it refused. */
+  attachConsole(vmId: string, ticket: string, ws: WebSocket): void;
   close(): Promise<void>;
 }
 
@@ -135,6 +141,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   }, RECONCILE_MS);
   reconcile.unref();
   const vmService = new VmService(hosts, inventory, jobs);
+  const consoles = new ConsoleService(hosts, inventory, opts.logger, opts.consoleOrigin ?? (() => null));
 
   const handlers: Handlers = {
     'engine.info': async () => ({
@@ -208,6 +215,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'vms.resizeDisk': (p) => vmService.resizeDisk(p),
     'vms.setMedia': (p) => vmService.setMedia(p),
     'vms.setLink': (p) => vmService.setLink(p),
+    'vms.sshCommand': (p) => consoles.sshCommand(p.vmId),
+    'console.info': (p) => consoles.info(p.vmId),
+    'console.open': (p, ctx) => consoles.open(p, ctx.signal),
+    'console.close': async (p) => ({ closed: consoles.close(p.vmId, p.kind) }),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });
@@ -218,8 +229,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       dispatch(handlers, method, params, { signal: signal ?? new AbortController().signal }) as Promise<never>,
     subscribe: (topic, filter, listener) => hub.subscribe(topic, filter, listener),
     openSession: (send) => openSession({ handlers, hub, logger: opts.logger }, send),
+    attachConsole: (vmId, ticket, ws) => consoles.attach(vmId, ticket, ws),
     async close() {
       clearInterval(reconcile);
+      consoles.closeAll();
       await jobs.close();
       await hosts.close();
       await history.flush();

@@ -10,15 +10,15 @@ export function registerAppScheme(protocol: Pick<Protocol, 'registerSchemesAsPri
   ]);
 }
 
-/** Serves the built renderer, and only it, with the same CSP `hangar serve` sends. */
-export function serveRenderer(protocol: Pick<Protocol, 'handle'>, rendererDir: string): void {
+/** Serves the built renderer, and only it, with the same CSP `hangar serve` sends (plus the console server). */
+export function serveRenderer(protocol: Pick<Protocol, 'handle'>, rendererDir: string, connectSrc: () => string[] = () => []): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.host !== APP_HOST) return new Response('Not found', { status: 404 });
     const file = await readStatic(rendererDir, url.pathname);
     if (!file) return new Response('Not found', { status: 404 });
     return new Response(new Uint8Array(file.body), {
-      headers: { 'content-type': file.type, 'content-security-policy': contentSecurityPolicy(), 'x-content-type-options': 'nosniff' },
+      headers: { 'content-type': file.type, 'content-security-policy': contentSecurityPolicy(connectSrc()), 'x-content-type-options': 'nosniff' },
     });
   });
 }

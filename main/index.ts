@@ -9,22 +9,26 @@ import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../engine/data-dir';
 import { createEngine, type Engine } from '../engine/engine';
 import { createLogger } from '../engine/logger';
+import { startConsoleServer } from '../engine/server/console-socket';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { bindIpc } from './ipc-transport';
 import { safeStorageCipher } from './secrets-electron';
 import { installSecurityHooks, lockDownSession } from './security';
-import { APP_URL, mainWindowOptions } from './window-options';
+import { APP_ORIGIN, APP_URL, consoleWindowOptions, mainWindowOptions } from './window-options';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dataDir = defaultDataDir();
+const preloadPath = path.join(here, '..', 'preload', 'index.cjs');
 let engine: Engine | null = null;
+/** The loopback server console sockets use (the contract itself travels over IPC). */
+let consoleServer: { origin: string; close(): Promise<void> } | null = null;
 
 registerAppScheme(protocol);
-installSecurityHooks(app);
+installSecurityHooks(app, () => consoleWindowOptions(preloadPath, !app.isPackaged));
 if (!app.requestSingleInstanceLock()) app.quit();
 
 async function createWindow(): Promise<void> {
-  const win = new BrowserWindow(mainWindowOptions(path.join(here, '..', 'preload', 'index.cjs'), !app.isPackaged));
+  const win = new BrowserWindow(mainWindowOptions(preloadPath, !app.isPackaged));
   win.once('ready-to-show', () => win.show());
   await win.loadURL(APP_URL);
 }
@@ -39,16 +43,19 @@ app.on('second-instance', () => {
 
 app.whenReady().then(async () => {
   lockDownSession(session.defaultSession);
-  serveRenderer(protocol, path.join(here, '..', 'renderer'));
+  serveRenderer(protocol, path.join(here, '..', 'renderer'), () => (consoleServer ? [consoleServer.origin] : []));
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const logFile = fs.createWriteStream(path.join(dataDir, 'engine.log'), { flags: 'a', mode: 0o600 });
+  const logger = createLogger((line) => logFile.write(line + '\n'));
   engine = await createEngine({
     dataDir,
     runtime: 'electron',
     ...(process.env.HANGAR_LOCAL_LIBVIRT_SOCKET ? { localLibvirt: process.env.HANGAR_LOCAL_LIBVIRT_SOCKET } : {}),
-    logger: createLogger((line) => logFile.write(line + '\n')),
+    logger,
     secrets: safeStorageCipher(safeStorage, process.platform),
+    consoleOrigin: () => consoleServer?.origin ?? null,
   });
+  consoleServer = await startConsoleServer(engine, APP_ORIGIN, logger);
   bindIpc(ipcMain, engine);
   await createWindow();
   app.on('activate', () => {
@@ -65,5 +72,5 @@ app.on('will-quit', (event) => {
   if (quitting || !engine) return;
   quitting = true;
   event.preventDefault();
-  void engine.close().finally(() => app.quit());
+  void Promise.all([consoleServer?.close(), engine.close()]).finally(() => app.quit());
 });

@@ -1,4 +1,4 @@
-import type { App, Session, WebContents } from 'electron';
+import type { App, BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
 import { APP_HOST, APP_SCHEME } from './window-options';
 
 /** Whether a URL belongs to the app itself. Parsed, never prefix-matched (`app://hangar.evil`). */
@@ -9,6 +9,11 @@ export function isAppUrl(url: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A console popped out of the main window (`#/console/<vmId>`): the one kind of new window allowed. */
+export function isConsolePopoutUrl(url: string): boolean {
+  return isAppUrl(url) && new URL(url).hash.startsWith('#/console/');
 }
 
 /** Only the app's own top-level frame may talk to the engine. */
@@ -22,8 +27,11 @@ export function lockDownSession(session: Pick<Session, 'setPermissionRequestHand
   session.setPermissionCheckHandler(() => false);
 }
 
-/** Navigation only within the app; no new windows; no <webview>. Applied to every WebContents. */
-export function lockDownWebContents(contents: Pick<WebContents, 'on' | 'setWindowOpenHandler'>): void {
+/**
+ * Navigation only within the app; no <webview>; no new windows but a console pop-out, which gets
+ * the same locked-down preferences as the main window. Applied to every WebContents.
+ */
+export function lockDownWebContents(contents: Pick<WebContents, 'on' | 'setWindowOpenHandler'>, popout?: () => BrowserWindowConstructorOptions): void {
   contents.on('will-navigate', (event, url) => {
     if (!isAppUrl(url)) event.preventDefault();
   });
@@ -31,9 +39,9 @@ export function lockDownWebContents(contents: Pick<WebContents, 'on' | 'setWindo
     if (!isAppUrl(url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.setWindowOpenHandler(({ url }) => (popout && isConsolePopoutUrl(url) ? { action: 'allow', overrideBrowserWindowOptions: popout() } : { action: 'deny' }));
 }
 
-export function installSecurityHooks(app: Pick<App, 'on'>): void {
-  app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents));
+export function installSecurityHooks(app: Pick<App, 'on'>, popout?: () => BrowserWindowConstructorOptions): void {
+  app.on('web-contents-created', (_event, contents) => lockDownWebContents(contents, popout));
 }

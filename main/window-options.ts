@@ -36,3 +36,8 @@ export function mainWindowOptions(preloadPath: string, devTools: boolean): Brows
     webPreferences: webPreferences(preloadPath, devTools),
   };
 }
+
+/** A console popped out into its own window: same preferences, sized for a VM screen. */
+export function consoleWindowOptions(preloadPath: string, devTools: boolean): BrowserWindowConstructorOptions {
+  return { ...mainWindowOptions(preloadPath, devTools), width: 1040, height: 820, minWidth: 480, minHeight: 360, title: 'Hangar console', show: true };
+}

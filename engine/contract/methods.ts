@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EngineInfo } from './engine-info';
 import { AddHostParams, Host, HostFacts, HostId, HostTarget, UpdateHostParams } from './hosts';
 import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
+import { ConsoleInfo, ConsoleKind, ConsoleTicket, OpenConsoleParams, SshCommand } from './console';
 import { HistoryEvent } from './events-history';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
@@ -84,6 +85,18 @@ export const methods = {
   'vms.setLink': { params: SetLinkParams, result: VmDetails, job: false },
   /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
   'vms.defineXml': { params: DefineXmlParams, result: VmDetails, job: false },
+
+  /** What consoles a VM has and which are open. */
+  'console.info': { params: z.object({ vmId: VmId }).strict(), result: ConsoleInfo, job: false },
+  /**
+   * Opens the VM's console on the host (SSH forward or libvirt stream) and returns a single-use
+   * ticket for the console socket. CONFLICT when it is open elsewhere and `takeOver` is not set.
+   */
+  'console.open': { params: OpenConsoleParams, result: ConsoleTicket, job: false },
+  /** Closes the VM's console bridge of that kind, if any. */
+  'console.close': { params: z.object({ vmId: VmId, kind: ConsoleKind }).strict(), result: z.object({ closed: z.boolean() }), job: false },
+  /** An `ssh` command line for the VM's address (guest agent or DHCP lease), through the host when needed. */
+  'vms.sshCommand': { params: z.object({ vmId: VmId }).strict(), result: SshCommand, job: false },
 } as const;
 
 export type Methods = typeof methods;

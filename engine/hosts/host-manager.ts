@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { EventEmitter } from 'node:events';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { HangarError, type ErrorData } from '../contract/errors';
 import type { Host, HostFacts, HostState } from '../contract/hosts';
 import type { z } from 'zod';
@@ -205,6 +207,35 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     const l = this.get(hostId);
     if (!l.link) throw new HangarError('UNREACHABLE', `${l.record.name} is disconnected`);
     return l.link.connection();
+  }
+
+  /**
+   * A byte stream to an endpoint as the host itself sees it (a VNC server on its loopback, a UNIX
+   * socket): through the host's existing SSH connection, never a new login; directly for the
+   * embedded local host.
+   */
+  async dial(hostId: string, to: { host: string; port: number } | { socket: string }, signal?: AbortSignal): Promise<Duplex> {
+    const l = this.get(hostId);
+    if (!l.link) throw new HangarError('UNREACHABLE', `${l.record.name} is disconnected`);
+    if (hostId === LOCAL_HOST_ID) {
+      if ('socket' in to) return connectUnixSocket(to.socket);
+      return new Promise((resolve, reject) => {
+        const sock = net.createConnection({ host: to.host, port: to.port });
+        sock.setNoDelay(true);
+        const timer = setTimeout(() => sock.destroy(new HangarError('TIMEOUT', `connecting to ${to.host}:${to.port} timed out`)), 10_000);
+        sock.once('connect', () => (clearTimeout(timer), resolve(sock)));
+        sock.once('error', (err) => (clearTimeout(timer), reject(HangarError.from(err))));
+      });
+    }
+    const ssh = this.pool.connection(hostId, sshTarget(l.record));
+    const opts = { timeoutMs: 15_000, ...(signal ? { signal } : {}) };
+    return 'socket' in to ? ssh.openStreamLocal(to.socket, opts) : ssh.forwardOutTcp(to.host, to.port, opts);
+  }
+
+  /** What a person types to reach this host with OpenSSH (for ProxyJump hints). */
+  sshDestination(hostId: string): { kind: 'local' } | { kind: 'ssh'; address: string; user: string | null; port: number | null } {
+    const r = this.get(hostId).record;
+    return r.id === LOCAL_HOST_ID ? { kind: 'local' } : { kind: 'ssh', address: r.address, user: r.user, port: r.port };
   }
 
   async close(): Promise<void> {

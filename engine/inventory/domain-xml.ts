@@ -202,3 +202,36 @@ export function parseDomainXml(xml: string): DomainSummary {
     hangar: hangarMetadata(node(d.metadata)),
   };
 }
+
+export interface ConsoleEndpoints {
+  /** Graphics devices with where they listen on the host and, from a SECURE XML, the password. */
+  graphics: Array<DomainGraphics & { password: string | null }>;
+  /** Serial and console devices by libvirt alias (live XML only: inactive XML has no aliases). */
+  serials: Array<{ name: string; kind: 'serial' | 'console'; type: string }>;
+}
+
+/**
+ * What the console bridge needs from a live domain XML fetched with VIR_DOMAIN_XML_SECURE. Kept
+ * apart from parseDomainXml so a password can never end up in the inventory.
+ */
+export function parseConsoleEndpoints(xml: string): ConsoleEndpoints {
+  let doc: Node;
+  try {
+    doc = node(parser.parse(xml, true));
+  } catch (err) {
+    throw new HangarError('LIBVIRT_ERROR', `Malformed domain XML: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const devices = node(node(doc.domain).devices);
+  const summary = parseDomainXml(xml).graphics;
+  const serials: ConsoleEndpoints['serials'] = [];
+  for (const kind of ['serial', 'console'] as const) {
+    for (const d of list(devices[kind])) {
+      const name = attr(node(d.alias), 'name');
+      if (name) serials.push({ name, kind, type: attr(d, 'type') ?? 'pty' });
+    }
+  }
+  return {
+    graphics: list(devices.graphics).map((g, i) => ({ ...(summary[i] as DomainGraphics), password: attr(g, 'passwd') })),
+    serials,
+  };
+}

@@ -6,6 +6,7 @@ import type { ServerMsg } from '../contract/envelope';
 import { HangarError } from '../contract/errors';
 import type { Engine } from '../engine';
 import type { Logger } from '../logger';
+import { consoleUpgradeHandler } from './console-socket';
 import { contentSecurityPolicy } from './csp';
 import { readStatic } from './static-files';
 import type { TlsMaterial } from './tls';
@@ -81,7 +82,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     maxPayload: MAX_MESSAGE_BYTES,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
+  const consoleUpgrade = consoleUpgradeHandler(opts.engine, origins, opts.logger);
   server.on('upgrade', (req, socket, head) => {
+    if (consoleUpgrade.handle(req, socket, head)) return;
     if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
@@ -131,6 +134,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     async close() {
       for (const c of wss.clients) c.terminate();
       wss.close();
+      consoleUpgrade.close();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };

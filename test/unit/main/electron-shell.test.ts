@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { safeStorageCipher, type SafeStorageLike } from '../../../main/secrets-electron';
 import { installSecurityHooks, isAppUrl, isTrustedSender, lockDownSession, lockDownWebContents } from '../../../main/security';
-import { APP_URL, mainWindowOptions, webPreferences } from '../../../main/window-options';
+import { APP_URL, consoleWindowOptions, mainWindowOptions, webPreferences } from '../../../main/window-options';
 
 describe('window webPreferences (Electron security checklist)', () => {
   it('are pinned', () => {
@@ -47,7 +47,7 @@ describe('origin checks', () => {
 
 describe('security hooks', () => {
   it('deny navigation away from the app, new windows and webviews', () => {
-    const wc = new EventEmitter() as EventEmitter & { setWindowOpenHandler: (h: () => unknown) => void; handler?: () => unknown };
+    const wc = new EventEmitter() as EventEmitter & { setWindowOpenHandler: (h: (d: { url: string }) => unknown) => void; handler?: (d: { url: string }) => unknown };
     wc.setWindowOpenHandler = (h) => (wc.handler = h);
     lockDownWebContents(wc as never);
     const ev = () => {
@@ -66,7 +66,21 @@ describe('security hooks', () => {
     const webview = ev();
     wc.emit('will-attach-webview', webview);
     expect(webview.prevented).toBe(true);
-    expect(wc.handler?.()).toEqual({ action: 'deny' });
+    expect(wc.handler?.({ url: 'https://evil.example/' })).toEqual({ action: 'deny' });
+    // Without a pop-out factory not even a console window opens.
+    expect(wc.handler?.({ url: 'app://hangar/index.html#/console/x' })).toEqual({ action: 'deny' });
+  });
+
+  it('allow only a console pop-out as a new window, with the same locked-down preferences', () => {
+    const wc = new EventEmitter() as EventEmitter & { setWindowOpenHandler: (h: (d: { url: string }) => unknown) => void; handler?: (d: { url: string }) => unknown };
+    wc.setWindowOpenHandler = (h) => (wc.handler = h);
+    lockDownWebContents(wc as never, () => consoleWindowOptions('/p.cjs', false));
+    const popout = wc.handler?.({ url: 'app://hangar/index.html#/console/local%3Aabc?kind=vnc' }) as { action: string; overrideBrowserWindowOptions?: { webPreferences?: Record<string, unknown> } };
+    expect(popout.action).toBe('allow');
+    expect(popout.overrideBrowserWindowOptions?.webPreferences).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, preload: '/p.cjs' });
+    expect(wc.handler?.({ url: 'app://hangar/index.html#/vms' })).toEqual({ action: 'deny' });
+    expect(wc.handler?.({ url: 'https://evil.example/#/console/x' })).toEqual({ action: 'deny' });
+    expect(wc.handler?.({ url: 'app://hangar.evil/#/console/x' })).toEqual({ action: 'deny' });
   });
 
   it('are installed on every web contents the app creates', () => {
