@@ -42,6 +42,7 @@ class Bridge {
     private readonly upstream: Duplex,
     private readonly onEnd: (b: Bridge) => void,
   ) {
+    upstream.once('end', () => this.close(CONSOLE_CLOSE.ENDED, 'console ended'));
     upstream.once('close', () => this.close(CONSOLE_CLOSE.ENDED, 'console ended'));
     upstream.once('error', () => this.close(CONSOLE_CLOSE.ENDED, 'console ended'));
   }
@@ -62,8 +63,9 @@ class Bridge {
         scope.dispose();
       }
     }
-    viewer.pipe(this.upstream);
-    this.upstream.pipe(viewer);
+    // Not ending each other: the bridge closes both, with a code that tells the viewer why.
+    viewer.pipe(this.upstream, { end: false });
+    this.upstream.pipe(viewer, { end: false });
   }
 
   close(code: number, reason: string): void {
@@ -118,7 +120,7 @@ export class ConsoleService {
         if (!g) throw new HangarError('NOT_FOUND', `${vm.name} has no graphical console; use its serial console`, { noGraphics: true });
         if (g.type !== 'vnc') throw new HangarError('UNSUPPORTED', `${vm.name} has a ${g.type.toUpperCase()} display; Hangar shows VNC consoles (use the serial console or an external viewer)`, { graphicsType: g.type });
         const target = g.socket ? { socket: g.socket } : g.port && g.port > 0 ? { host: WILDCARD.has(g.listen ?? '') ? '127.0.0.1' : (g.listen ?? '127.0.0.1'), port: g.port } : null;
-        if (!target) throw new HangarError('CONFLICT', `${vm.name} has no VNC port yet`);
+        if (!target) throw new HangarError('CONFLICT', `${vm.name} has no VNC port: is it still starting?`, { notRunning: true });
         upstream = await this.hosts.dial(vm.hostId, target, scope.signal);
         await authenticateToServer(upstream, g.password, scope.signal);
       } else {
