@@ -218,7 +218,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'vms.sshCommand': (p) => consoles.sshCommand(p.vmId),
     'console.info': (p) => consoles.info(p.vmId),
     'console.open': (p, ctx) => consoles.open(p, ctx.signal),
-    'console.close': async (p) => ({ closed: consoles.close(p.vmId, p.kind) }),
+    'console.close': async (p) => ({ closed: consoles.close(p.vmId, p.kind, p.ticket) }),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });

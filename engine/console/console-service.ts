@@ -167,7 +167,13 @@ export class ConsoleService {
     return sshCommandFor(addresses, parseDomainXml(xml).nics, this.hosts.sshDestination(vm.hostId));
   }
 
-  close(vmId: string, kind: ConsoleKind): boolean {
+  /** With a ticket: the window that asked for it went away before connecting; free the console now, not at expiry. */
+  close(vmId: string, kind: ConsoleKind, ticket?: string): boolean {
+    if (ticket !== undefined) {
+      const waiting = this.tickets.take(ticket, vmId);
+      waiting?.close(CONSOLE_CLOSE.CLOSED, 'closed');
+      return !!waiting;
+    }
     const b = this.bridges.get(key(vmId, kind));
     b?.close(CONSOLE_CLOSE.CLOSED, 'closed');
     return !!b;

@@ -72,3 +72,4 @@ export const SshCommand = z.object({
   reason: z.string().nullable(),
 });
 export type SshCommand = z.infer<typeof SshCommand>;
+export type ConsoleSerialDevice = z.infer<typeof ConsoleSerialDevice>;

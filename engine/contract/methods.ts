@@ -93,8 +93,8 @@ export const methods = {
    * ticket for the console socket. CONFLICT when it is open elsewhere and `takeOver` is not set.
    */
   'console.open': { params: OpenConsoleParams, result: ConsoleTicket, job: false },
-  /** Closes the VM's console bridge of that kind, if any. */
-  'console.close': { params: z.object({ vmId: VmId, kind: ConsoleKind }).strict(), result: z.object({ closed: z.boolean() }), job: false },
+  /** Closes the VM's console bridge of that kind; with `ticket`, only the one that ticket still waits for. */
+  'console.close': { params: z.object({ vmId: VmId, kind: ConsoleKind, ticket: z.string().max(128).optional() }).strict(), result: z.object({ closed: z.boolean() }), job: false },
   /** An `ssh` command line for the VM's address (guest agent or DHCP lease), through the host when needed. */
   'vms.sshCommand': { params: z.object({ vmId: VmId }).strict(), result: SshCommand, job: false },
 } as const;

@@ -6,7 +6,10 @@ export function contentSecurityPolicy(connectSrc: string[] = []): string {
   return [
     "default-src 'none'",
     "script-src 'self'",
-    "style-src 'self'",
+    // xterm.js (the serial console) measures and themes its grid through <style> elements it
+    // creates; scripts stay 'self' only, and with img/font/connect limited to self, injected CSS
+    // has nowhere to send anything.
+    "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self'",
     `connect-src 'self' ${connectSrc.join(' ')}`.trim(),

@@ -1,4 +1,6 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { ConsolePage } from '../features/console/ConsolePage';
+import { parseConsoleHash } from '../features/console/console-route';
 import { DashboardPage } from '../features/dashboard/DashboardPage';
 import { DiagnosticsPage } from '../features/diagnostics/DiagnosticsPage';
 import { HostsPage } from '../features/hosts/HostsPage';
@@ -40,12 +42,25 @@ function useDocumentSettings() {
   }, [theme, language]);
 }
 
+/** A console popped out into its own window or tab (`#/console/<vmId>`), shown without the shell. */
+function useConsolePopout() {
+  const [popout, setPopout] = useState(() => parseConsoleHash(window.location.hash));
+  useEffect(() => {
+    const onHash = () => setPopout(parseConsoleHash(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+  return popout;
+}
+
 export function App() {
   useDocumentSettings();
+  const popout = useConsolePopout();
   const t = useT();
   const route = useRoute((s) => s.route);
   const status = useEngine((s) => s.status);
   const Page = PAGES[route];
+  if (popout && status !== 'no-token' && status !== 'unauthorized') return <ConsolePage vmId={popout.vmId} kind={popout.kind} />;
   return (
     <div className="shell">
       <header className="topbar">

@@ -11,21 +11,14 @@ import { EventHistory } from '../../components/EventHistory';
 import { DeleteVmForm } from './DeleteVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
+import { ConsoleTab } from '../console/ConsoleTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Select } from '../../components/Select';
+import { downloadText } from '../../components/download';
 
-/** Saves text as a file through the browser (works the same in the app and in a browser). */
-function downloadText(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/xml' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 const ACTIONS: VmAction[] = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
-const TABS = ['overview', 'details', 'disks', 'nics', 'events', 'xml'] as const;
+const TABS = ['overview', 'details', 'console', 'disks', 'nics', 'events', 'xml'] as const;
 type Tab = (typeof TABS)[number];
 
 export function VmDetailPage({ vmId }: { vmId: string }) {
@@ -200,6 +193,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </form>
         </>
       )}
+      {tab === 'console' && <ConsoleTab vmId={vm.id} />}
       {tab === 'events' && <EventHistory vmId={vm.id} refreshKey={vm.state} />}
       {tab === 'xml' && details && (
         <div className="xml-view">
@@ -234,7 +228,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
                   </button>
                 </>
               )}
-              <button type="button" className="btn btn-small" data-testid="vm-xml-download" onClick={() => downloadText(`${vm.name}.xml`, details.persistentXml)}>
+              <button type="button" className="btn btn-small" data-testid="vm-xml-download" onClick={() => downloadText(`${vm.name}.xml`, details.persistentXml, 'application/xml')}>
                 {t('vm.xml.download')}
               </button>
             </div>

@@ -1,0 +1,118 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { CONSOLE_TICKET_PROTOCOL_PREFIX, type ConsoleKind, type ConsoleTicket } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
+import { useEngine } from '../../stores/engine-store';
+import { useVms } from '../../stores/vms-store';
+
+export type ConsoleStatus = 'connecting' | 'connected' | 'reconnecting' | 'notRunning' | 'inUse' | 'heldElsewhere' | 'closed' | 'error';
+
+/** What a viewer (noVNC, xterm) does with a socket address; it reports back once, when it ends. */
+export type AttachViewer = (url: string, protocols: string[], callbacks: { connected(): void; ended(): void }) => () => void;
+
+const LIVE = new Set(['running', 'paused', 'starting', 'stopping', 'migrating']);
+const RETRY_MS = [500, 1000, 2000, 3000, 5000];
+
+/** Where a ticket's socket is: the origin the engine named (Electron), or the one that served this page. */
+export function consoleSocketUrl(t: Pick<ConsoleTicket, 'origin' | 'path'>): string {
+  if (t.origin) return `${t.origin}${t.path}`;
+  return `${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}${t.path}`;
+}
+
+/**
+ * One console session of a VM: asks the engine for a ticket, hands the socket to the viewer, and
+ * when the session ends finds out why — the VM stopped (wait for it), another window took over
+ * (say so), or QEMU restarted or moved (reconnect by itself, backing off).
+ */
+export function useConsoleSession(vmId: string, kind: ConsoleKind, attach: AttachViewer, opts: { device?: string | undefined; takeOver?: boolean } = {}) {
+  const client = useEngine((s) => s.client);
+  const running = useVms((s) => LIVE.has(s.byId[vmId]?.state ?? ''));
+  const [status, setStatus] = useState<ConsoleStatus>('connecting');
+  const [error, setError] = useState<HangarError | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const takeOver = useRef(opts.takeOver ?? false);
+  const force = useRef(false);
+  const failures = useRef(0);
+  const wanted = useRef(true);
+  const attachRef = useRef(attach);
+  attachRef.current = attach;
+
+  useEffect(() => {
+    if (!client || !wanted.current) return;
+    if (!running) {
+      setStatus('notRunning');
+      return;
+    }
+    let cancelled = false;
+    let detach: (() => void) | null = null;
+    let ticket: ConsoleTicket | null = null;
+    setStatus(failures.current ? 'reconnecting' : 'connecting');
+    const params = { vmId, kind, takeOver: takeOver.current, force: force.current, ...(opts.device ? { device: opts.device } : {}) };
+    takeOver.current = false;
+    force.current = false;
+    client.call('console.open', params).then(
+      (t) => {
+        ticket = t;
+        if (cancelled) return void client.call('console.close', { vmId, kind, ticket: t.ticket }).catch(() => undefined);
+        detach = attachRef.current(consoleSocketUrl(t), ['binary', CONSOLE_TICKET_PROTOCOL_PREFIX + t.ticket], {
+          connected: () => {
+            if (cancelled) return;
+            failures.current = 0;
+            setError(null);
+            setStatus('connected');
+          },
+          ended: () => {
+            if (cancelled) return;
+            detach = null;
+            // Why did it end? Another window holding it now means a take-over, not a restart.
+            void client.call('console.info', { vmId }).then(
+              (info) => {
+                if (cancelled) return;
+                if (info.open[kind]) return setStatus('inUse');
+                if (!info.running) return setStatus('notRunning');
+                retry();
+              },
+              () => !cancelled && retry(),
+            );
+          },
+        });
+      },
+      (e: unknown) => {
+        if (cancelled) return;
+        const err = HangarError.from(e);
+        if (err.code === 'CONFLICT' && err.details?.['inUse']) return setStatus('inUse');
+        if (err.code === 'CONFLICT' && err.details?.['heldElsewhere']) return setStatus('heldElsewhere');
+        if (err.code === 'CONFLICT' && err.details?.['notRunning']) return setStatus('notRunning');
+        setError(err);
+        if (err.code === 'UNREACHABLE' || err.code === 'TIMEOUT') return retry();
+        setStatus('error');
+      },
+    );
+    function retry(): void {
+      const wait = RETRY_MS[Math.min(failures.current, RETRY_MS.length - 1)] ?? 5000;
+      failures.current++;
+      setStatus('reconnecting');
+      setTimeout(() => !cancelled && setAttempt((a) => a + 1), wait);
+    }
+    return () => {
+      cancelled = true;
+      detach?.();
+      if (ticket && !detach) void client.call('console.close', { vmId, kind, ticket: ticket.ticket }).catch(() => undefined);
+    };
+  }, [client, vmId, kind, opts.device, running, attempt]);
+
+  /** Connect again now; `how` takes the console over from another window or another client. */
+  const reconnect = useCallback((how?: 'takeOver' | 'force') => {
+    wanted.current = true;
+    takeOver.current = how === 'takeOver';
+    force.current = how === 'force';
+    failures.current = 0;
+    setAttempt((a) => a + 1);
+  }, []);
+  const disconnect = useCallback(() => {
+    wanted.current = false;
+    setStatus('closed');
+    setAttempt((a) => a + 1);
+  }, []);
+
+  return { status, error, reconnect, disconnect };
+}
