@@ -1,5 +1,4 @@
-import { useEffect, useState } from 'react';
-import { ConsolePage } from '../features/console/ConsolePage';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { parseConsoleHash } from '../features/console/console-route';
 import { DashboardPage } from '../features/dashboard/DashboardPage';
 import { DiagnosticsPage } from '../features/diagnostics/DiagnosticsPage';
@@ -13,6 +12,8 @@ import { useEngine } from '../stores/engine-store';
 import { useRoute, type Route } from '../stores/route-store';
 import { ConnectionIndicator } from './ConnectionIndicator';
 import { Nav } from './Nav';
+
+const ConsolePage = lazy(() => import('../features/console/ConsolePage').then((m) => ({ default: m.ConsolePage })));
 
 const PAGES: Record<Route, () => React.JSX.Element> = {
   dashboard: DashboardPage,
@@ -60,7 +61,13 @@ export function App() {
   const route = useRoute((s) => s.route);
   const status = useEngine((s) => s.status);
   const Page = PAGES[route];
-  if (popout && status !== 'no-token' && status !== 'unauthorized') return <ConsolePage vmId={popout.vmId} kind={popout.kind} />;
+  if (popout && status !== 'no-token' && status !== 'unauthorized') {
+    return (
+      <Suspense fallback={null}>
+        <ConsolePage vmId={popout.vmId} kind={popout.kind} />
+      </Suspense>
+    );
+  }
   return (
     <div className="shell">
       <header className="topbar">

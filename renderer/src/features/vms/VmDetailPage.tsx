@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import type { VmAction, VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { formatKiB } from '../../components/format';
@@ -11,11 +11,13 @@ import { EventHistory } from '../../components/EventHistory';
 import { DeleteVmForm } from './DeleteVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
-import { ConsoleTab } from '../console/ConsoleTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Select } from '../../components/Select';
 import { downloadText } from '../../components/download';
 
+
+/** noVNC and xterm.js load when a console is first opened, not with the app. */
+const ConsoleTab = lazy(() => import('../console/ConsoleTab').then((m) => ({ default: m.ConsoleTab })));
 
 const ACTIONS: VmAction[] = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
 const TABS = ['overview', 'details', 'console', 'disks', 'nics', 'events', 'xml'] as const;
@@ -193,7 +195,11 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </form>
         </>
       )}
-      {tab === 'console' && <ConsoleTab vmId={vm.id} />}
+      {tab === 'console' && (
+        <Suspense fallback={<p className="muted">{t('connection.connecting')}</p>}>
+          <ConsoleTab vmId={vm.id} />
+        </Suspense>
+      )}
       {tab === 'events' && <EventHistory vmId={vm.id} refreshKey={vm.state} />}
       {tab === 'xml' && details && (
         <div className="xml-view">
