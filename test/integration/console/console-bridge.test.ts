@@ -120,10 +120,31 @@ describe('console bridges', () => {
       await new Promise((r) => setTimeout(r, 700));
       return s.text().includes(`hangar-${n + 1}`);
     }, labTimeouts(lab).bootMs, 10);
-    // A second serial client is refused while Hangar holds it, and forced in when asked.
-    await expect(engine.call('console.open', { vmId: vm.id, kind: 'serial' })).rejects.toMatchObject({ code: 'CONFLICT' });
-    s.ws.close();
-    await s.closed;
+    // A second window of this Hangar is told the console is open elsewhere.
+    await expect(engine.call('console.open', { vmId: vm.id, kind: 'serial' })).rejects.toMatchObject({ code: 'CONFLICT', details: { inUse: true } });
+
+    // Another client (here a second Hangar, as virsh console would be) is refused by libvirt,
+    // and attaches when it forces; the first session then ends.
+    const other = await labEngine(lab, 'console-other');
+    try {
+      await other.engine.call('hosts.add', { address: h1.address, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: h1.hostKeyFingerprint });
+      // Its own host id, so its own VM id for the same domain.
+      const same = await waitFor('the VM in the other engine', async () => (await other.engine.call('vms.list', {})).vms.find((v) => v.name === NAME && v.state === 'running'), 30_000, 100);
+      await expect(other.engine.call('console.open', { vmId: same.id, kind: 'serial' })).rejects.toMatchObject({ code: 'CONFLICT', details: { heldElsewhere: true } });
+      await other.engine.call('console.open', { vmId: same.id, kind: 'serial', force: true });
+      expect(await s.closed).toBe(CONSOLE_CLOSE.ENDED);
+    } finally {
+      await other.dispose();
+    }
+  }, 120_000);
+
+  it('gives an SSH command through the host for a VM on the NAT network', async () => {
+    const r = await waitFor('an address from the guest agent or a DHCP lease', async () => {
+      const c = await engine.call('vms.sshCommand', { vmId: vm.id });
+      return c.command ? c : null;
+    }, labTimeouts(lab).bootMs, 500);
+    expect(r.command).toMatch(new RegExp(`^ssh -J root@${h1.address.replace(/\./g, '\\.')} 192\\.168\\.\\d+\\.\\d+$`));
+    expect(r.addresses[0]?.source).toMatch(/agent|lease/);
   }, 90_000);
 
   it('ends the session when QEMU goes away, and a new one opens after the VM is back', async () => {
