@@ -18,6 +18,7 @@ import type { HostManager } from '../hosts/host-manager';
 import { parseConsoleEndpoints, parseDomainXml } from '../inventory/domain-xml';
 import type { VmInventory } from '../inventory/vm-inventory';
 import { ConsoleFlag, DomainXmlFlag } from '../libvirt';
+import type { DomainRef } from '../libvirt/protocol/types';
 import type { Logger } from '../logger';
 import { ConsoleTickets } from './console-tickets';
 import { acceptViewer, authenticateToServer } from './rfb-handshake';
@@ -94,7 +95,7 @@ export class ConsoleService {
     const running = LIVE_STATES.has(vm.state);
     const open = { vnc: this.bridges.has(key(vmId, 'vnc')), serial: this.bridges.has(key(vmId, 'serial')) };
     const conn = this.hosts.libvirt(vm.hostId);
-    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const dom = domRef(vm);
     const ep = parseConsoleEndpoints(await conn.domainGetXmlDesc(dom, running ? 0 : DomainXmlFlag.INACTIVE));
     const g = ep.graphics[0];
     return { vmId, running, graphics: g ? { type: g.type, supported: g.type === 'vnc' } : null, serials: ep.serials, open };
@@ -112,7 +113,7 @@ export class ConsoleService {
     let upstream: Duplex | null = null;
     try {
       const conn = this.hosts.libvirt(vm.hostId);
-      const dom = await conn.domainLookupByUuid(vm.uuid);
+      const dom = domRef(vm);
       let device: string | null = null;
       if (p.kind === 'vnc') {
         const ep = parseConsoleEndpoints(await conn.domainGetXmlDesc(dom, DomainXmlFlag.SECURE));
@@ -162,7 +163,7 @@ export class ConsoleService {
     const vm = this.vm(vmId);
     if (!LIVE_STATES.has(vm.state)) return { command: null, addresses: [], reason: `${vm.name} is not running` };
     const conn = this.hosts.libvirt(vm.hostId);
-    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const dom = domRef(vm);
     const [addresses, xml] = await Promise.all([lookupAddresses((source) => conn.domainInterfaceAddresses(dom, source)), conn.domainGetXmlDesc(dom, 0)]);
     return sshCommandFor(addresses, parseDomainXml(xml).nics, this.hosts.sshDestination(vm.hostId));
   }
@@ -192,3 +193,5 @@ export class ConsoleService {
 }
 
 const key = (vmId: string, kind: ConsoleKind): string => `${kind}|${vmId}`;
+/** libvirt finds a domain by the UUID in a handle: no lookup round trip before the call that matters. */
+const domRef = (vm: Vm): DomainRef => ({ name: vm.name, uuid: vm.uuid, id: -1 });
