@@ -31,7 +31,12 @@ export async function setup(project?: ProvideTarget): Promise<void> {
   let reuse = false;
   if (fs.existsSync(LAB_JSON_PATH)) {
     const info = readLabInfo();
-    reuse = info.hosts.length >= hosts && lab(['status'], false).code === 0;
+    // A busy machine can make one health probe time out: ask again before deciding the lab is
+    // broken, because bringing it up anew takes down a lab that others may be using.
+    for (let attempt = 0; attempt < 3 && !reuse && info.hosts.length >= hosts; attempt++) {
+      if (attempt) await new Promise((r) => setTimeout(r, 5_000));
+      reuse = lab(['status'], false).code === 0;
+    }
   }
   if (reuse) {
     console.log(`[lab] using the lab that is already up (${LAB_JSON_PATH}); it stays up afterwards`);
