@@ -25,24 +25,29 @@ async function readReason(stream: Duplex, signal: AbortSignal): Promise<string> 
   return (await readExact(stream, len, signal, 'VNC server')).toString('utf8');
 }
 
-/** Client side, towards the VM's VNC server. Resolves once the server awaits ClientInit. */
+/**
+ * Client side, towards the VM's VNC server (QEMU). Resolves once the server awaits ClientInit.
+ *
+ * Our version and security choice are sent at once, not after the server's messages: QEMU reads
+ * them from its buffer when it gets there, and each round trip saved is one trip through SSH to a
+ * busy QEMU. Which type QEMU offers follows from the XML (a password means VNC authentication); if
+ * it offers something else, the answer says so and the opening fails clearly.
+ */
 export async function authenticateToServer(server: Duplex, password: string | null, signal: AbortSignal): Promise<void> {
+  const chosen = password === null ? SEC_NONE : SEC_VNC_AUTH;
+  write(server, VERSION_38);
+  write(server, Uint8Array.of(chosen));
   const version = (await readExact(server, 12, signal, 'VNC server')).toString('latin1');
   const m = /^RFB (\d{3})\.(\d{3})\n$/.exec(version);
   if (!m) throw new HangarError('UNSUPPORTED', 'The console endpoint did not answer as a VNC server');
   if (Number(m[1]) < 3 || (Number(m[1]) === 3 && Number(m[2]) < 8)) throw new HangarError('UNSUPPORTED', `VNC server speaks ${version.trim()}; Hangar needs RFB 3.8`);
-  write(server, VERSION_38);
   const count = (await readExact(server, 1, signal, 'VNC server'))[0] ?? 0;
   if (count === 0) throw new HangarError('LIBVIRT_ERROR', `The VNC server refused the connection: ${await readReason(server, signal)}`);
   const types = [...(await readExact(server, count, signal, 'VNC server'))];
-  let chosen: number;
-  if (types.includes(SEC_NONE) && password === null) chosen = SEC_NONE;
-  else if (types.includes(SEC_VNC_AUTH)) {
-    if (password === null) throw new HangarError('AUTH_FAILED', 'The VNC server wants a password and the domain XML has none');
-    chosen = SEC_VNC_AUTH;
-  } else if (types.includes(SEC_NONE)) chosen = SEC_NONE;
-  else throw new HangarError('UNSUPPORTED', `The VNC server offers only security types ${types.join(', ')} (TLS or SASL VNC is not supported yet)`);
-  write(server, Uint8Array.of(chosen));
+  if (!types.includes(chosen)) {
+    if (password === null && types.includes(SEC_VNC_AUTH)) throw new HangarError('AUTH_FAILED', 'The VNC server wants a password and the domain XML has none');
+    throw new HangarError('UNSUPPORTED', `The VNC server offers only security types ${types.join(', ')} (TLS or SASL VNC is not supported yet)`);
+  }
   if (chosen === SEC_VNC_AUTH) {
     const challenge = await readExact(server, 16, signal, 'VNC server');
     write(server, vncAuthResponse(password ?? '', challenge));
