@@ -133,13 +133,16 @@ function hangarMetadata(metadata: Node): HangarMetadata | null {
 }
 
 /** Parses the parts of a libvirt domain XML that Hangar shows and reasons about. */
-export function parseDomainXml(xml: string): DomainSummary {
-  let doc: Node;
+function parseDoc(xml: string): Node {
   try {
-    doc = node(parser.parse(xml, true));
+    return node(parser.parse(xml, true));
   } catch (err) {
     throw new HangarError('LIBVIRT_ERROR', `Malformed domain XML: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+export function parseDomainXml(xml: string): DomainSummary {
+  const doc = parseDoc(xml);
   const d = node(doc.domain);
   const name = text(d.name);
   const uuid = text(d.uuid);
@@ -215,12 +218,7 @@ export interface ConsoleEndpoints {
  * apart from parseDomainXml so a password can never end up in the inventory.
  */
 export function parseConsoleEndpoints(xml: string): ConsoleEndpoints {
-  let doc: Node;
-  try {
-    doc = node(parser.parse(xml, true));
-  } catch (err) {
-    throw new HangarError('LIBVIRT_ERROR', `Malformed domain XML: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const doc = parseDoc(xml);
   const devices = node(node(doc.domain).devices);
   const summary = parseDomainXml(xml).graphics;
   const serials: ConsoleEndpoints['serials'] = [];

@@ -13,11 +13,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createEngine, type Engine } from '../../engine/engine';
+import type { Engine } from '../../engine/engine';
 import { silentLogger } from '../../engine/logger';
-import { aesGcmCipher } from '../../engine/secrets/key-cipher';
 import { startServer } from '../../engine/server/serve';
 import { firstFramebufferUpdate, openConsoleSocket, rfbHandshake } from '../helpers/rfb-client';
+import { labEngine } from '../integration/fleet/lab-engine';
 import { defineDomain, readLabInfo, sshRun, testGuestXml, virsh, waitFor, type LabInfo } from '../lab/lab-info';
 
 const WARM_RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -65,16 +65,9 @@ async function oneConsole(engine: Engine, origin: string, vmId: string): Promise
 const { lab, broughtUp } = ensureLab();
 const h = lab.hosts[0]!;
 const NAME = `bc-${crypto.randomBytes(3).toString('hex')}`;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-console-'));
 const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-static-'));
-const engine = await createEngine({
-  dataDir: dir,
-  secrets: aesGcmCipher(Buffer.alloc(32, 7), 'bench'),
-  logger: silentLogger,
-  runtime: 'in-process',
-  localLibvirt: 'none',
-  ssh: { knownHostsFiles: [lab.knownHostsPath], agent: null, sshConfig: { configText: '' } },
-});
+const testEngine = await labEngine(lab, 'bench-console');
+const engine = testEngine.engine;
 const server = await startServer({ engine, logger: silentLogger, host: '127.0.0.1', port: 0, token: crypto.randomBytes(16).toString('hex'), staticDir });
 try {
   await defineDomain(h, testGuestXml({ name: NAME, lab }));
@@ -116,9 +109,8 @@ try {
   console.log(JSON.stringify(result));
 } finally {
   await server.close();
-  await engine.close();
+  await testEngine.dispose();
   await sshRun(h, `virsh destroy ${NAME} >/dev/null 2>&1; virsh undefine ${NAME} >/dev/null 2>&1; true`).catch(() => undefined);
-  fs.rmSync(dir, { recursive: true, force: true });
   fs.rmSync(staticDir, { recursive: true, force: true });
   if (broughtUp) spawnSync(process.execPath, ['test/lab/lab.mjs', 'down'], { stdio: ['ignore', 2, 2] });
 }
