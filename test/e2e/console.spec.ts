@@ -6,6 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { defineDomain, readSerialLog, sshRun, testGuestXml, virsh, type LabHost, type LabInfo } from '../lab/lab-info';
 import { addLabHost, findVm } from './fleet-helpers';
 import { labOrReason } from './lab-fixture';
@@ -110,6 +111,13 @@ test('the serial console answers a command', async () => {
   await page.keyboard.type('echo hangar-$RANDOM');
   await page.keyboard.press('Enter');
   await expect.poll(async () => /(^|\n)hangar-\d+\s*(\n|$)/.test((await term.locator('.xterm-rows').innerText()).replace(/\u00a0/g, ' ')), { timeout: 20_000 }).toBe(true);
+  // The transcript is saved as plain text, escape sequences removed.
+  const download = page.waitForEvent('download');
+  await page.getByTestId('console-save-transcript').click();
+  const file = await (await download).path();
+  const text = fs.readFileSync(file, 'utf8');
+  expect(text).toMatch(/hangar-\d+/);
+  expect(text).not.toContain('\x1b[');
   await page.getByTestId('console-kind-vnc').click();
   await connected(page);
 });

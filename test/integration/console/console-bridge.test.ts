@@ -138,6 +138,21 @@ describe('console bridges', () => {
     }
   }, 120_000);
 
+  it('says when a VM has no graphical display', async () => {
+    const bare = `${NAME}-nogfx`;
+    const xml = testGuestXml({ name: bare, lab }).replace(/ *<graphics[^>]*\/>\n/, '').replace(/ *<video>.*<\/video>\n/, '');
+    await defineDomain(h1, xml);
+    try {
+      const v = await waitFor('the new VM in the inventory', async () => (await engine.call('vms.list', {})).vms.find((x) => x.name === bare), 10_000, 100);
+      const info = await engine.call('console.info', { vmId: v.id });
+      expect(info.graphics).toBeNull();
+      expect(info.running).toBe(false);
+      await expect(engine.call('console.open', { vmId: v.id, kind: 'vnc' })).rejects.toMatchObject({ code: 'CONFLICT', details: { notRunning: true } });
+    } finally {
+      await virsh(h1, ['undefine', bare]).catch(() => undefined);
+    }
+  });
+
   it('gives an SSH command through the host for a VM on the NAT network', async () => {
     const r = await waitFor('an address from the guest agent or a DHCP lease', async () => {
       const c = await engine.call('vms.sshCommand', { vmId: vm.id });
