@@ -9,7 +9,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, type WebSocket } from 'ws';
-import { CONSOLE_CLOSE, CONSOLE_PATH, type ConsoleInfo, type ConsoleKind, type ConsoleTicket, type OpenConsoleParams } from '../contract/console';
+import { CONSOLE_CLOSE, CONSOLE_PATH, type ConsoleInfo, type ConsoleKind, type ConsoleTicket, type OpenConsoleParams, type SshCommand } from '../contract/console';
 import { HangarError } from '../contract/errors';
 import type { Vm } from '../contract/vms';
 import type { z } from 'zod';
@@ -17,14 +17,11 @@ import { opScope } from '../common/abort';
 import type { HostManager } from '../hosts/host-manager';
 import { parseConsoleEndpoints, parseDomainXml } from '../inventory/domain-xml';
 import type { VmInventory } from '../inventory/vm-inventory';
-import { ConsoleFlag, DomainXmlFlag } from '../libvirt';
-import type { DomainRef } from '../libvirt/protocol/types';
+import { ConsoleFlag, DomainXmlFlag, type DomainRef } from '../libvirt';
 import type { Logger } from '../logger';
 import { ConsoleTickets } from './console-tickets';
 import { acceptViewer, authenticateToServer } from './rfb-handshake';
 import { lookupAddresses, sshCommandFor } from './ssh-command';
-
-import type { SshCommand } from '../contract/console';
 
 type OpenParams = z.output<typeof OpenConsoleParams>;
 
