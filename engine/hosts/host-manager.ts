@@ -207,6 +207,12 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     return l.link.connection();
   }
 
+  /** The host's SSH connection (shared with its libvirt link), or null for the local host. */
+  ssh(hostId: string): SshConnection | null {
+    const l = this.get(hostId);
+    return l.record.id === LOCAL_HOST_ID ? null : this.pool.connection(l.record.id, sshTarget(l.record));
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.live.values()].map((l) => this.stopLink(l)));
     await this.pool.closeAll();

@@ -1,0 +1,198 @@
+import { HangarError } from '../../contract/errors';
+import { versionString } from '../../hosts/host-facts';
+import { parseDomainXml } from '../../inventory/domain-xml';
+import type { LibvirtConnection } from '../../libvirt';
+import type { SshConnection } from '../../ssh';
+import { parseTar } from '../bundle/tar';
+import type { BundleWriter } from './bundle-writer';
+import { safeSegment } from './bundle-writer';
+import { filesTarCommand, hostCommands, qemuImgInfoCommand, qemuProcCommand, vmCommands, volListCommand, type CommandItem } from './host-items';
+
+const DOMAIN_STATES = ['nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'];
+
+export interface HostScope {
+  name: string;
+  ssh: SshConnection | null;
+  /** Throws (UNREACHABLE) when the host's libvirt cannot be reached right now. */
+  libvirt: () => LibvirtConnection;
+  /** UUIDs to collect details for; null = every domain. */
+  vmUuids: Set<string> | null;
+}
+
+export interface CollectOptions {
+  vmDetails: boolean;
+  images: boolean;
+  sinceEpochSec: number | null;
+  signal: AbortSignal;
+  commandTimeoutMs: number;
+  /** Called after each item with how many are done out of how many known so far. */
+  progress(done: number, total: number): void;
+}
+
+/** What the host's facts.json holds: the data health checks read back from a bundle. */
+export interface HostFactsFile {
+  name: string;
+  collectedAt: number;
+  hostname: string | null;
+  libvirtVersion: string | null;
+  qemuVersion: string | null;
+  kvm: boolean | null;
+  cpuModel: string | null;
+  cpus: number | null;
+  memoryKiB: number | null;
+  pools: Array<{ name: string; active: boolean; capacity: number; allocation: number; available: number; path: string | null }>;
+  domains: Array<{ uuid: string; name: string; state: string; reason: number; file: string }>;
+  libvirtError: string | null;
+}
+
+async function pool<T>(items: readonly T[], limit: number, signal: AbortSignal, fn: (t: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length && !signal.aborted) await fn(items[next++]!);
+    }),
+  );
+}
+
+/**
+ * Collects one host into `hosts/<name>/`: libvirt over RPC first (facts, domain XMLs), then the
+ * read-only commands and files over SSH. A failing item is recorded and the rest goes on; only
+ * cancellation stops it.
+ */
+export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptions): Promise<{ failed: number; libvirtError: string | null }> {
+  const dir = `hosts/${safeSegment(h.name)}`;
+  let done = 0;
+  let total = 4;
+  let failed = 0;
+  const tick = (): void => o.progress(++done, total);
+  const checkCancel = (): void => {
+    if (o.signal.aborted) throw new HangarError('CANCELLED', 'Cancelled');
+  };
+
+  // 1. libvirt over RPC.
+  const facts: HostFactsFile = { name: h.name, collectedAt: Date.now(), hostname: null, libvirtVersion: null, qemuVersion: null, kvm: null, cpuModel: null, cpus: null, memoryKiB: null, pools: [], domains: [], libvirtError: null };
+  const domains: Array<{ uuid: string; name: string; running: boolean; xml: string }> = [];
+  const t0 = Date.now();
+  try {
+    const conn = h.libvirt();
+    const [hostname, lib, hv, caps, node] = await Promise.all([conn.getHostname(), conn.getLibVersion(), conn.getVersion(), conn.getCapabilities(), conn.nodeGetInfo()]);
+    Object.assign(facts, { hostname, libvirtVersion: versionString(lib), qemuVersion: versionString(hv), kvm: /<domain type=['"]kvm['"]/.test(caps), cpuModel: node.model, cpus: node.cpus, memoryKiB: node.memory });
+    const poolRefs = await conn.listAllStoragePools(0);
+    for (const p of poolRefs) {
+      const [info, xml] = await Promise.all([conn.storagePoolGetInfo(p), conn.storagePoolGetXmlDesc(p, 0)]);
+      facts.pools.push({ name: p.name, active: info.state === 2, capacity: info.capacity, allocation: info.allocation, available: info.available, path: /<path>([^<]*)<\/path>/.exec(xml)?.[1] ?? null });
+      await w.put(`${dir}/libvirt/pools/${safeSegment(p.name)}.xml`, xml);
+    }
+    for (const n of await conn.listAllNetworks(0)) await w.put(`${dir}/libvirt/networks/${safeSegment(n.name)}.xml`, await conn.networkGetXmlDesc(n, 0));
+    const refs = await conn.listAllDomains(0);
+    for (const d of refs) {
+      const st = await conn.domainGetState(d);
+      const xml = await conn.domainGetXmlDesc(d, 0);
+      const file = `${dir}/libvirt/domains/${safeSegment(d.name)}.xml`;
+      await w.put(file, xml);
+      facts.domains.push({ uuid: d.uuid, name: d.name, state: DOMAIN_STATES[st.state] ?? String(st.state), reason: st.reason, file });
+      domains.push({ uuid: d.uuid, name: d.name, running: st.state === 1 || st.state === 3 || st.state === 2, xml });
+    }
+    w.item({ host: h.name, out: `${dir}/libvirt`, kind: 'libvirt', command: 'libvirt RPC: hostname, versions, capabilities, nodeinfo, pools, networks, domains (XML, state)', exitCode: 0, durationMs: Date.now() - t0, stderr: '' });
+  } catch (err) {
+    checkCancel();
+    const e = HangarError.from(err);
+    facts.libvirtError = e.message;
+    failed++;
+    w.item({ host: h.name, out: `${dir}/libvirt`, kind: 'libvirt', command: 'libvirt RPC', exitCode: null, durationMs: Date.now() - t0, stderr: '', error: e.message });
+    w.logLine(`${h.name}: libvirt: ${e.message}`);
+  }
+  tick();
+
+  // 2. Commands over SSH.
+  const ssh = h.ssh;
+  if (!ssh) {
+    w.logLine(`${h.name}: no SSH connection (the machine's own libvirt): host commands and files left out`);
+  } else {
+    const items: CommandItem[] = hostCommands(o.sinceEpochSec).map((c) => ({ ...c, out: `${dir}/${c.out}` }));
+    const wanted = domains.filter((d) => !h.vmUuids || h.vmUuids.has(d.uuid));
+    if (o.vmDetails) {
+      for (const d of wanted) {
+        const vdir = `${dir}/vms/${safeSegment(d.name)}`;
+        for (const c of vmCommands(d.uuid, d.running)) items.push({ ...c, out: `${vdir}/${c.out}` });
+        for (const disk of parseDomainXml(d.xml).disks) {
+          if (disk.device !== 'disk' || !disk.source?.startsWith('/')) continue;
+          items.push({ out: `${vdir}/qemu-img-info-${safeSegment(disk.target)}.json`, command: qemuImgInfoCommand(disk.source) });
+        }
+      }
+    }
+    for (const p of facts.pools) {
+      items.push({ out: `${dir}/libvirt/vols-${safeSegment(p.name)}.txt`, command: volListCommand(p.name) });
+    }
+    total += items.length;
+    await pool(items, 4, o.signal, async (c) => {
+      if (!(await runItem(ssh, h.name, c, w, o))) failed++;
+      tick();
+    });
+    checkCancel();
+
+    // QEMU process details and the image library (volumes' qemu-img info), from what was found.
+    const procs = await runCapture(ssh, 'for p in /run/libvirt/qemu/*.pid; do [ -f "$p" ] && echo "$(basename "$p" .pid)|$(cat "$p")"; done; true', o);
+    const extra: CommandItem[] = [];
+    for (const line of procs.split('\n')) {
+      const [name, pid] = line.split('|');
+      if (name && pid && /^\d+$/.test(pid.trim())) extra.push({ out: `${dir}/vms/${safeSegment(name)}/process.txt`, command: qemuProcCommand(Number(pid)) });
+    }
+    if (o.images) {
+      for (const p of facts.pools.filter((x) => x.active && x.path)) {
+        const list = await runCapture(ssh, volListCommand(p.name), o);
+        for (const line of list.split('\n').slice(2)) {
+          const cols = line.trim().split(/\s{2,}/);
+          if (cols.length >= 2 && cols[1]!.startsWith('/')) extra.push({ out: `images/${safeSegment(h.name)}/${safeSegment(p.name)}/${safeSegment(cols[0]!)}-qemu-img-info.json`, command: qemuImgInfoCommand(cols[1]!) });
+        }
+      }
+    }
+    total += extra.length + 1;
+    await pool(extra, 4, o.signal, async (c) => {
+      if (!(await runItem(ssh, h.name, c, w, o))) failed++;
+      tick();
+    });
+    checkCancel();
+
+    // 3. Files, in one tar stream from the host; each is redacted and hashed on the way in.
+    const tf = Date.now();
+    const chunks: Buffer[] = [];
+    try {
+      const r = await ssh.exec(filesTarCommand(), { signal: o.signal, timeoutMs: Math.max(o.commandTimeoutMs, 120_000), maxBuffer: 64 * 1024, onStdout: (c) => chunks.push(c) });
+      const entries = parseTar(Buffer.concat(chunks));
+      for (const e of entries) await w.put(`${dir}/files/${e.name.replace(/^\/+/, '').replace(/\.\.(\/|$)/g, '_$1')}`, e.data, { remotePath: `/${e.name.replace(/^\/+/, '')}`, mtimeMs: e.mtimeMs });
+      w.item({ host: h.name, out: `${dir}/files`, kind: 'files', command: filesTarCommand(), exitCode: r.exitCode, durationMs: Date.now() - tf, stderr: r.stderr });
+    } catch (err) {
+      checkCancel();
+      failed++;
+      w.item({ host: h.name, out: `${dir}/files`, kind: 'files', command: filesTarCommand(), exitCode: null, durationMs: Date.now() - tf, stderr: '', error: HangarError.from(err).message });
+    }
+    tick();
+  }
+  await w.put(`${dir}/facts.json`, JSON.stringify(facts, null, 1));
+  tick();
+  return { failed, libvirtError: facts.libvirtError };
+}
+
+/** Runs one item; its output becomes the file, its status the manifest entry. False when it failed. */
+async function runItem(ssh: SshConnection, host: string, c: CommandItem, w: BundleWriter, o: CollectOptions): Promise<boolean> {
+  const t = Date.now();
+  try {
+    const r = await ssh.exec(c.command, { signal: o.signal, timeoutMs: c.timeoutMs ?? o.commandTimeoutMs, idempotent: true, maxBuffer: 32 * 1024 * 1024 });
+    await w.put(c.out, r.stdout);
+    w.item({ host, out: c.out, kind: 'command', command: c.command, exitCode: r.exitCode, startedAt: t, durationMs: Date.now() - t, stderr: r.stderr });
+    return r.exitCode === 0;
+  } catch (err) {
+    if (o.signal.aborted) throw new HangarError('CANCELLED', 'Cancelled');
+    w.item({ host, out: c.out, kind: 'command', command: c.command, exitCode: null, durationMs: Date.now() - t, stderr: '', error: HangarError.from(err).message });
+    return false;
+  }
+}
+
+async function runCapture(ssh: SshConnection, command: string, o: CollectOptions): Promise<string> {
+  try {
+    return (await ssh.exec(command, { signal: o.signal, timeoutMs: o.commandTimeoutMs, idempotent: true })).stdout;
+  } catch {
+    return '';
+  }
+}
