@@ -8,6 +8,11 @@ import type { BundleWriter } from './bundle-writer';
 import { safeSegment } from './bundle-writer';
 import { filesTarCommand, hostCommands, qemuImgInfoCommand, qemuProcCommand, vmCommands, volListCommand, type CommandItem } from './host-items';
 
+/** Commands in flight per host: under the connection's channel slots, leaving room for the libvirt link. */
+const ITEM_CONCURRENCY = 5;
+/** Loops over many objects: started first so they do not finish last. */
+const SLOW = new Set(['libvirt/nodedev-xml.txt', 'libvirt/nwfilter-xml.txt', 'virt-host-validate.txt', 'lspci-vv.txt', 'kvm_stat.txt']);
+
 const DOMAIN_STATES = ['nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'];
 
 export interface HostScope {
@@ -124,50 +129,66 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
     for (const p of facts.pools) {
       items.push({ out: `${dir}/libvirt/vols-${safeSegment(p.name)}.txt`, command: volListCommand(p.name) });
     }
-    total += items.length;
-    await pool(items, 4, o.signal, async (c) => {
+    // The slow loops start first; files and process details run beside the commands.
+    items.sort((a, b) => Number(SLOW.has(b.out.slice(dir.length + 1))) - Number(SLOW.has(a.out.slice(dir.length + 1))));
+    total += items.length + 1;
+    const commands = pool(items, ITEM_CONCURRENCY, o.signal, async (c) => {
       if (!(await runItem(ssh, h.name, c, w, o))) failed++;
       tick();
     });
-    checkCancel();
-
-    // QEMU process details and the image library (volumes' qemu-img info), from what was found.
-    const procs = await runCapture(ssh, 'for p in /run/libvirt/qemu/*.pid; do [ -f "$p" ] && echo "$(basename "$p" .pid)|$(cat "$p")"; done; true', o);
-    const extra: CommandItem[] = [];
-    for (const line of procs.split('\n')) {
-      const [name, pid] = line.split('|');
-      if (name && pid && /^\d+$/.test(pid.trim())) extra.push({ out: `${dir}/vms/${safeSegment(name)}/process.txt`, command: qemuProcCommand(Number(pid)) });
-    }
-    if (o.images) {
-      for (const p of facts.pools.filter((x) => x.active && x.path)) {
-        const list = await runCapture(ssh, volListCommand(p.name), o);
-        for (const line of list.split('\n').slice(2)) {
-          const cols = line.trim().split(/\s{2,}/);
-          if (cols.length >= 2 && cols[1]!.startsWith('/')) extra.push({ out: `images/${safeSegment(h.name)}/${safeSegment(p.name)}/${safeSegment(cols[0]!)}-qemu-img-info.json`, command: qemuImgInfoCommand(cols[1]!) });
+    const processes = (async () => {
+      // Every process libvirt keeps a pid file for (QEMU, dnsmasq, the drivers), as sos does; and
+      // the image library (volumes' qemu-img info) when asked.
+      const procs = await runCapture(ssh, 'for p in /run/libvirt/*/*.pid; do [ -f "$p" ] && echo "$(basename "$(dirname "$p")")|$(basename "$p" .pid)|$(cat "$p")"; done; true', o);
+      const extra: CommandItem[] = [];
+      for (const line of procs.split('\n')) {
+        const [driver, name, pid] = line.split('|');
+        if (!driver || !name || !pid || !/^\d+$/.test(pid.trim())) continue;
+        const out = driver === 'qemu' && name !== 'driver' ? `${dir}/vms/${safeSegment(name)}/process.txt` : `${dir}/procs/${safeSegment(driver)}-${safeSegment(name)}.txt`;
+        extra.push({ out, command: qemuProcCommand(Number(pid)) });
+      }
+      if (o.images) {
+        for (const p of facts.pools.filter((x) => x.active && x.path)) {
+          const list = await runCapture(ssh, volListCommand(p.name), o);
+          for (const line of list.split('\n').slice(2)) {
+            const cols = line.trim().split(/\s{2,}/);
+            if (cols.length >= 2 && cols[1]!.startsWith('/')) extra.push({ out: `images/${safeSegment(h.name)}/${safeSegment(p.name)}/${safeSegment(cols[0]!)}-qemu-img-info.json`, command: qemuImgInfoCommand(cols[1]!) });
+          }
         }
       }
-    }
-    total += extra.length + 1;
-    await pool(extra, 4, o.signal, async (c) => {
-      if (!(await runItem(ssh, h.name, c, w, o))) failed++;
+      total += extra.length;
+      await pool(extra, 2, o.signal, async (c) => {
+        if (!(await runItem(ssh, h.name, c, w, o))) failed++;
+        tick();
+      });
+    })();
+    const files = (async () => {
+      // Files, in one tar stream from the host; each is redacted and hashed on the way in.
+      const tf = Date.now();
+      const chunks: Buffer[] = [];
+      try {
+        const r = await ssh.exec(filesTarCommand(), { signal: o.signal, timeoutMs: Math.max(o.commandTimeoutMs, 120_000), maxBuffer: 64 * 1024, onStdout: (c) => chunks.push(c) });
+        const entries = parseTar(Buffer.concat(chunks));
+        for (const e of entries) await w.put(`${dir}/files/${e.name.replace(/^\/+/, '').replace(/\.\.(\/|$)/g, '_$1')}`, e.data, { remotePath: `/${e.name.replace(/^\/+/, '')}`, mtimeMs: e.mtimeMs });
+        w.item({ host: h.name, out: `${dir}/files`, kind: 'files', command: filesTarCommand(), exitCode: r.exitCode, startedAt: tf, durationMs: Date.now() - tf, stderr: r.stderr });
+      } catch (err) {
+        checkCancel();
+        failed++;
+        w.item({ host: h.name, out: `${dir}/files`, kind: 'files', command: filesTarCommand(), exitCode: null, durationMs: Date.now() - tf, stderr: '', error: HangarError.from(err).message });
+      }
       tick();
-    });
+    })();
+    await Promise.all([commands, processes, files]);
     checkCancel();
-
-    // 3. Files, in one tar stream from the host; each is redacted and hashed on the way in.
-    const tf = Date.now();
-    const chunks: Buffer[] = [];
+  }
+  // Did libvirt stay up while the commands ran? A daemon that died mid-way is recorded as such.
+  if (facts.libvirtError === null) {
     try {
-      const r = await ssh.exec(filesTarCommand(), { signal: o.signal, timeoutMs: Math.max(o.commandTimeoutMs, 120_000), maxBuffer: 64 * 1024, onStdout: (c) => chunks.push(c) });
-      const entries = parseTar(Buffer.concat(chunks));
-      for (const e of entries) await w.put(`${dir}/files/${e.name.replace(/^\/+/, '').replace(/\.\.(\/|$)/g, '_$1')}`, e.data, { remotePath: `/${e.name.replace(/^\/+/, '')}`, mtimeMs: e.mtimeMs });
-      w.item({ host: h.name, out: `${dir}/files`, kind: 'files', command: filesTarCommand(), exitCode: r.exitCode, durationMs: Date.now() - tf, stderr: r.stderr });
+      await Promise.race([h.libvirt().getLibVersion(), new Promise((_, reject) => setTimeout(() => reject(new HangarError('TIMEOUT', 'libvirt did not answer within 5 s')), 5000).unref())]);
     } catch (err) {
-      checkCancel();
-      failed++;
-      w.item({ host: h.name, out: `${dir}/files`, kind: 'files', command: filesTarCommand(), exitCode: null, durationMs: Date.now() - tf, stderr: '', error: HangarError.from(err).message });
+      facts.libvirtError = `lost during collection: ${HangarError.from(err).message}`;
+      w.logLine(`${h.name}: libvirt ${facts.libvirtError}`);
     }
-    tick();
   }
   await w.put(`${dir}/facts.json`, JSON.stringify(facts, null, 1));
   tick();

@@ -87,13 +87,16 @@ export function gatherJob(p: Params, deps: GatherDeps): JobHandler {
     try {
       w.logLine(`gather: ${plan.hosts.length} host(s), since ${p.since}, parallel ${p.parallel}, vmDetails ${p.vmDetails}, images ${p.images}, redact ${p.redact}`);
       if (p.screenshots) w.logLine('screenshots: not collected by this version (the libvirt client has no screenshot stream yet)');
-      const side = await deps.engineSide(sinceEpoch === null ? null : sinceEpoch * 1000);
-      for (const [name, value] of Object.entries(side)) {
+      // Hangar's own side is gathered beside the hosts.
+      const side = (async () => {
         const t = Date.now();
-        const body = typeof value === 'string' ? value : JSON.stringify(p.redact ? redactObject(value) : value, null, 1);
-        await w.put(`hangar/${name}`, body);
-        w.item({ host: null, out: `hangar/${name}`, kind: 'hangar', command: `engine: ${name}`, exitCode: 0, durationMs: Date.now() - t, stderr: '' });
-      }
+        const files = await deps.engineSide(sinceEpoch === null ? null : sinceEpoch * 1000);
+        for (const [name, value] of Object.entries(files)) {
+          const body = typeof value === 'string' ? value : JSON.stringify(p.redact ? redactObject(value) : value, null, 1);
+          await w.put(`hangar/${name}`, body);
+          w.item({ host: null, out: `hangar/${name}`, kind: 'hangar', command: `engine: ${name}`, exitCode: 0, startedAt: t, durationMs: Date.now() - t, stderr: '' });
+        }
+      })();
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < plan.hosts.length && !ctx.signal.aborted) {
@@ -136,7 +139,7 @@ export function gatherJob(p: Params, deps: GatherDeps): JobHandler {
           w.logLine(`${h.name}: done, ${r.failed} failed item(s)`);
         }
       };
-      await Promise.all(Array.from({ length: Math.min(p.parallel, plan.hosts.length) }, worker));
+      await Promise.all([side, ...Array.from({ length: Math.min(p.parallel, plan.hosts.length) }, worker)]);
       if (ctx.signal.aborted) throw new HangarError('CANCELLED', 'Cancelled');
       ctx.progress(0.97, { key: 'job.gather.writing', args: {} });
       await w.finish({ skipped, version: `Hangar ${deps.appVersion}\nbundle format hangar-bundle/1\n` });

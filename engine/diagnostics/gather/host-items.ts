@@ -55,7 +55,7 @@ export function hostCommands(sinceEpochSec: number | null): CommandItem[] {
     c('libvirt/var-lib-libvirt-qemu-ls.txt', 'ls -laR /var/lib/libvirt/qemu'),
     // kvm plugin of sos.
     c('kvm_stat.txt', 'kvm_stat --once', 30_000),
-    c('kvm-params.txt', 'for f in /sys/module/kvm*/parameters/*; do echo "$f: $(cat "$f" 2>&1)"; done'),
+    c('kvm-params.txt', 'grep -r . /sys/module/kvm*/parameters/'),
     c('dev-kvm.txt', 'ls -l /dev/kvm'),
     c('kvm-srcversion.txt', 'for m in kvm kvm_intel kvm_amd ksm; do f=/sys/module/$m/srcversion; [ -f "$f" ] && echo "$f: $(cat "$f")"; done; true'),
     // CPU, memory, storage.
@@ -94,7 +94,7 @@ export function hostCommands(sinceEpochSec: number | null): CommandItem[] {
   ];
 }
 
-/** Per running QEMU process (sos libvirt plugin: /proc/<pid>/{cgroup,maps,numa_maps,limits}; environ is left out: it can carry secrets). */
+/** Per libvirt-managed process (sos libvirt plugin: /proc/<pid>/{cgroup,maps,numa_maps,limits}; environ is left out: it can carry secrets). */
 export function qemuProcCommand(pid: number): string {
   const p = String(Math.trunc(pid));
   return `for f in cgroup limits numa_maps maps status; do echo "=== /proc/${p}/$f"; cat /proc/${p}/$f; done; echo "=== taskset"; taskset -ac -p ${p}`;

@@ -116,6 +116,8 @@ describe('diagnostics bundle from the lab', () => {
       expect(s.includes('PRIVATE KEY-----\nb3Blbn'), `private key in ${p}`).toBe(false);
     }
     const skipped = byName.get('skipped_hosts.txt')!.toString('utf8');
+    expect(skipped).toMatch(new RegExp(`^${h1.name}\tlibvirt unreachable`, 'm'));
+    expect(skipped).not.toContain(h2.name);
     expect(byName.has('hangar/inventory.json') && byName.has('hangar/jobs.json') && byName.has('hangar/settings-redacted.json') && byName.has('version')).toBe(true);
 
     // Opened offline: the summary, and a log line found by search.
@@ -124,6 +126,9 @@ describe('diagnostics bundle from the lab', () => {
     expect(summary.hosts.map((h) => h.name).sort()).toEqual([h1.name, h2.name].sort());
     expect(summary.hosts.find((h) => h.name === h2.name)?.vms.some((v) => v.name === VM && v.state === 'running')).toBe(true);
     expect(summary.failedItems.some((i) => i.host === h1.name)).toBe(true);
+    expect(summary.skipped.some((x) => x.startsWith(h1.name))).toBe(true);
+    // Recomputed from the bundle: lab1's libvirt went down while it was collected.
+    expect(summary.findings.some((f) => f.checkId === 'LibvirtDaemonDown' && f.hostName === h1.name)).toBe(true);
     const found = await engine.call('diagnostics.searchLogs', { bundleId: summary.bundleId, query: `guest=${VM}` });
     expect(found.matches.length).toBeGreaterThan(0);
     expect(found.matches[0]!.host).toBe(h2.name);
