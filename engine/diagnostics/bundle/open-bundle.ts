@@ -116,6 +116,11 @@ export function lineTime(line: string, year: number): number | null {
     const t = Date.parse(iso[1]!.replace(' ', 'T'));
     return Number.isFinite(t) ? t : null;
   }
+  const dmesg = /^\[([A-Z][a-z]{2} [A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2} \d{4})\]/.exec(line); // dmesg -T
+  if (dmesg) {
+    const t = Date.parse(dmesg[1]!);
+    return Number.isFinite(t) ? t : null;
+  }
   const sys = /^([A-Z][a-z]{2} +\d{1,2} \d{2}:\d{2}:\d{2})/.exec(line);
   if (sys) {
     const t = Date.parse(`${sys[1]} ${year}`);
@@ -138,6 +143,7 @@ export function searchLogs(b: OpenedBundle, q: { query: string; from?: number | 
     let last: number | null = null;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
+      if (line.length === 0) continue;
       const t = lineTime(line, year);
       if (t !== null) last = t; // continuation lines belong to the previous timestamp
       if (needle && !line.toLowerCase().includes(needle)) continue;
