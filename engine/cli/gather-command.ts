@@ -83,6 +83,7 @@ export async function gatherCommand(argv: string[]): Promise<void> {
   process.on('SIGINT', onSigint);
   try {
     const accepted = values['accept-host-key'] ?? [];
+    let reached = 0;
     for (const h of adHoc) {
       let added = false;
       for (const fp of [undefined, ...accepted]) {
@@ -92,14 +93,20 @@ export async function gatherCommand(argv: string[]): Promise<void> {
           break;
         } catch (err) {
           const e = HangarError.from(err);
+          // A host that cannot be reached does not stop the others (as in the bundle itself).
+          if (e.code === 'UNREACHABLE' || e.code === 'TIMEOUT') {
+            console.error(`skipped: ${h.address}: ${e.message}`);
+            break;
+          }
           if (e.code !== 'HOST_KEY_UNKNOWN') throw e;
           if (fp === accepted[accepted.length - 1] || accepted.length === 0) {
             throw new HangarError('HOST_KEY_UNKNOWN', `${h.address}: unknown host key ${String(e.details?.['fingerprint'] ?? '')}; check it and pass --accept-host-key ${String(e.details?.['fingerprint'] ?? 'SHA256:…')}`);
           }
         }
       }
-      if (!added) throw new HangarError('UNREACHABLE', `${h.address}: not added`);
+      if (added) reached++;
     }
+    if (adHoc.length && reached === 0) throw new HangarError('UNREACHABLE', 'None of the hosts given with --host could be reached');
     // Known hosts connect in the background: give them a moment, an unreachable one is skipped later.
     const deadline = Date.now() + 20_000;
     for (;;) {
