@@ -136,10 +136,12 @@ export function parseTar(buf: Buffer): TarEntry[] {
 }
 
 const gunzip = promisify(zlib.gunzip);
+const MAX_UNPACKED = 2 * 1024 * 1024 * 1024 - 1;
 
 /** Reads a whole .tar.gz (zlib runs on the thread pool, not the engine's thread). */
 export async function readTarGz(file: string): Promise<TarEntry[]> {
   const raw = await fs.promises.readFile(file);
   const isGzip = raw.length > 2 && raw[0] === 0x1f && raw[1] === 0x8b;
-  return parseTar(isGzip ? await gunzip(raw) : raw);
+  // A bomb-shaped archive fails with a clear error instead of exhausting memory.
+  return parseTar(isGzip ? await gunzip(raw, { maxOutputLength: MAX_UNPACKED }) : raw);
 }

@@ -43,6 +43,8 @@ export class HealthService {
   }
 
   start(intervalMs: number): void {
+    // A first run soon after start, once hosts had a moment to connect; then periodically.
+    setTimeout(() => void this.run().catch(() => undefined), Math.min(intervalMs, 20_000)).unref();
     this.timer = setInterval(() => void this.run().catch((err: unknown) => this.deps.logger.warn('health run failed', { error: String(err) })), intervalMs);
     this.timer.unref();
   }
@@ -93,7 +95,8 @@ export class HealthService {
   }
 
   async snapshot(): Promise<HealthSnapshot> {
-    const hosts = await Promise.all(this.deps.hosts().filter((h) => h.state !== 'disconnected').map((h) => this.probeHost(h)));
+    // A host the user disconnected, or one still connecting, is not judged.
+    const hosts = await Promise.all(this.deps.hosts().filter((h) => h.state !== 'disconnected' && h.state !== 'connecting').map((h) => this.probeHost(h)));
     const migrationFailures = this.deps
       .jobs()
       .filter((j) => /migrat/i.test(j.kind) && j.state === 'failed')
