@@ -90,13 +90,16 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
     }
     for (const n of await conn.listAllNetworks(0)) await w.put(`${dir}/libvirt/networks/${safeSegment(n.name)}.xml`, await conn.networkGetXmlDesc(n, 0));
     const refs = await conn.listAllDomains(0);
-    for (const d of refs) {
-      const st = await conn.domainGetState(d);
-      const xml = await conn.domainGetXmlDesc(d, 0);
+    // Pipelined; a domain deleted between the list and its XML is just not there any more.
+    const [states, xmls] = await Promise.all([Promise.all(refs.map((d) => conn.domainGetState(d).catch(() => null))), conn.getAllXml(refs, 0)]);
+    for (const [i, d] of refs.entries()) {
+      const st = states[i];
+      const x = xmls[i];
+      if (!st || !x || !('xml' in x)) continue;
       const file = `${dir}/libvirt/domains/${safeSegment(d.name)}.xml`;
-      await w.put(file, xml);
+      await w.put(file, x.xml);
       facts.domains.push({ uuid: d.uuid, name: d.name, state: DOMAIN_STATES[st.state] ?? String(st.state), reason: st.reason, file });
-      domains.push({ uuid: d.uuid, name: d.name, running: st.state === 1 || st.state === 3 || st.state === 2, xml });
+      domains.push({ uuid: d.uuid, name: d.name, running: st.state === 1 || st.state === 3 || st.state === 2, xml: x.xml });
     }
     w.item({ host: h.name, out: `${dir}/libvirt`, kind: 'libvirt', command: 'libvirt RPC: hostname, versions, capabilities, nodeinfo, pools, networks, domains (XML, state)', exitCode: 0, durationMs: Date.now() - t0, stderr: '' });
   } catch (err) {
