@@ -74,6 +74,7 @@ export function gatherJob(p: Params, deps: GatherDeps): JobHandler {
     const sinceEpoch = sinceSec === null ? null : Math.floor(Date.now() / 1000) - sinceSec;
     const skipped: string[] = [];
     const perHost = new Map<string, [number, number]>(plan.hosts.map((h) => [h.name, [0, 1]]));
+    let shown = 0;
     const report = (): void => {
       let done = 0;
       let total = 0;
@@ -82,7 +83,9 @@ export function gatherJob(p: Params, deps: GatherDeps): JobHandler {
         total += 1;
       }
       const hosts = [...perHost].map(([n, [d, t]]) => `${n} ${d}/${t}`).join(', ');
-      ctx.progress(total ? (done / total) * 0.95 : null, { key: 'job.gather.step', args: { hosts } });
+      // Totals grow as a host's domains and files are discovered: the bar never goes back.
+      shown = Math.max(shown, total ? (done / total) * 0.95 : 0);
+      ctx.progress(shown, { key: 'job.gather.step', args: { hosts } });
     };
     try {
       w.logLine(`gather: ${plan.hosts.length} host(s), since ${p.since}, parallel ${p.parallel}, vmDetails ${p.vmDetails}, images ${p.images}, redact ${p.redact}`);
