@@ -54,11 +54,12 @@ export class BundleWriter {
   }
 
   /** Adds a file (serialised: the tar is one stream). Forbidden host paths never get in. */
-  put(rel: string, data: Buffer | string, opts: { remotePath?: string; mtimeMs?: number } = {}): Promise<void> {
+  put(rel: string, data: Buffer | string, opts: { remotePath?: string; mtimeMs?: number; image?: boolean } = {}): Promise<void> {
     if (opts.remotePath && isForbidden(opts.remotePath)) return Promise.resolve();
     let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let redactions = 0;
-    if (this.redact) {
+    // Pixels are not text: a pattern match inside them would only corrupt the image.
+    if (this.redact && !opts.image) {
       const r = redactBuffer(buf);
       buf = r.data;
       redactions = r.count;

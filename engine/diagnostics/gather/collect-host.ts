@@ -27,6 +27,8 @@ export interface HostScope {
 export interface CollectOptions {
   vmDetails: boolean;
   images: boolean;
+  /** Per running VM with a display: its screen through libvirt's screenshot stream. */
+  screenshots: boolean;
   sinceEpochSec: number | null;
   signal: AbortSignal;
   commandTimeoutMs: number;
@@ -112,6 +114,23 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
   }
   tick();
 
+  if (o.screenshots) {
+    for (const d of domains.filter((x) => x.running && /<graphics\b/.test(x.xml) && (!h.vmUuids || h.vmUuids.has(x.uuid)))) {
+      checkCancel();
+      const t = Date.now();
+      const out = `${dir}/vms/${safeSegment(d.name)}/screenshot.ppm`;
+      try {
+        const img = await screenshot(h.libvirt(), d.uuid, o.signal);
+        await w.put(out, img, { image: true });
+        w.item({ host: h.name, out, kind: 'libvirt', command: 'libvirt RPC: domain screenshot (screen 0)', exitCode: 0, startedAt: t, durationMs: Date.now() - t, stderr: '' });
+      } catch (err) {
+        checkCancel();
+        failed++;
+        w.item({ host: h.name, out, kind: 'libvirt', command: 'libvirt RPC: domain screenshot (screen 0)', exitCode: null, durationMs: Date.now() - t, stderr: '', error: HangarError.from(err).message });
+      }
+    }
+  }
+
   // 2. Commands over SSH.
   const ssh = h.ssh;
   if (!ssh) {
@@ -196,6 +215,39 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
   await w.put(`${dir}/facts.json`, JSON.stringify(facts, null, 1));
   tick();
   return { failed, libvirtError: facts.libvirtError };
+}
+
+const SCREENSHOT_TIMEOUT_MS = 20_000;
+const SCREENSHOT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Reads a screenshot stream to its end, within a timeout and a size cap. */
+async function screenshot(conn: LibvirtConnection, uuid: string, signal: AbortSignal): Promise<Buffer> {
+  const dom = await conn.domainLookupByUuid(uuid);
+  const stream = await conn.domainScreenshot(dom, 0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return new Promise<Buffer>((resolve, reject) => {
+    const fail = (e: Error): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      stream.destroy();
+      reject(e);
+    };
+    const onAbort = (): void => fail(new HangarError('CANCELLED', 'Cancelled'));
+    const timer = setTimeout(() => fail(new HangarError('TIMEOUT', 'The screenshot did not arrive within 20 s')), SCREENSHOT_TIMEOUT_MS);
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > SCREENSHOT_MAX_BYTES) return fail(new HangarError('UNSUPPORTED', 'The screenshot is larger than 64 MiB'));
+      chunks.push(c);
+    });
+    stream.once('error', (e: Error) => fail(e));
+    stream.once('end', () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(Buffer.concat(chunks));
+    });
+  });
 }
 
 /** Runs one item; its output becomes the file, its status the manifest entry. False when it failed. */

@@ -89,7 +89,6 @@ export function gatherJob(p: Params, deps: GatherDeps): JobHandler {
     };
     try {
       w.logLine(`gather: ${plan.hosts.length} host(s), since ${p.since}, parallel ${p.parallel}, vmDetails ${p.vmDetails}, images ${p.images}, redact ${p.redact}`);
-      if (p.screenshots) w.logLine('screenshots: not collected by this version (the libvirt client has no screenshot stream yet)');
       // Hangar's own side is gathered beside the hosts.
       const side = (async () => {
         const t = Date.now();
@@ -129,6 +128,7 @@ export function gatherJob(p: Params, deps: GatherDeps): JobHandler {
             {
               vmDetails: p.vmDetails,
               images: p.images,
+              screenshots: p.screenshots,
               sinceEpochSec: sinceEpoch,
               signal: ctx.signal,
               commandTimeoutMs: deps.commandTimeoutMs ?? 60_000,

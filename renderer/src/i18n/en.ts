@@ -340,7 +340,7 @@ export const en = {
   'diag.collect.since': 'Logs from the last',
   'diag.collect.sinceAll': 'all',
   'diag.collect.parallel': 'Hosts at a time',
-  'diag.collect.screenshots': 'VM screenshots (not available yet)',
+  'diag.collect.screenshots': 'A screenshot of each running VM',
   'diag.collect.redact': 'Redact passwords, keys and tokens',
   'diag.collect.confirmUnredacted': 'I understand that this bundle will contain passwords, private keys and tokens',
   'diag.collect.start': 'Collect',

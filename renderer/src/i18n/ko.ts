@@ -342,7 +342,7 @@ export const ko: Record<MessageKey, string> = {
   'diag.collect.since': '로그 기간',
   'diag.collect.sinceAll': '전체',
   'diag.collect.parallel': '동시 수집 호스트 수',
-  'diag.collect.screenshots': 'VM 스크린샷(아직 지원되지 않음)',
+  'diag.collect.screenshots': '실행 중인 각 VM의 스크린샷',
   'diag.collect.redact': '암호, 키, 토큰 가리기',
   'diag.collect.confirmUnredacted': '이 번들에 암호, 개인 키, 토큰이 포함된다는 것을 이해합니다',
   'diag.collect.start': '수집',

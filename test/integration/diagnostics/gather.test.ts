@@ -68,7 +68,7 @@ describe('diagnostics bundle from the lab', () => {
       }
     });
     const started = Date.now();
-    const { jobId } = await engine.call('diagnostics.gather', { hostIds: hosts.map((h) => h.id), since: '24h', outputDir: out });
+    const { jobId } = await engine.call('diagnostics.gather', { hostIds: hosts.map((h) => h.id), since: '24h', screenshots: true, outputDir: out });
     const job = await waitFor('the gather to finish', async () => {
       const j = await engine.call('jobs.get', { jobId });
       return ['succeeded', 'failed', 'cancelled'].includes(j.state) ? j : null;
@@ -97,6 +97,11 @@ describe('diagnostics bundle from the lab', () => {
     expect(virshFailed.length).toBeGreaterThan(0);
     expect(manifest.items.some((i) => i.host === h2.name && i.out.endsWith('capabilities.xml') && i.exitCode === 0)).toBe(true);
     expect(byName.has(`hosts/${h2.name}/libvirt/domains/${VM}.xml`)).toBe(true);
+    // The running VM's screen, through libvirt's screenshot stream (QEMU sends a PPM).
+    console.log(JSON.stringify(manifest.items.filter((i) => i.out.includes('screenshot'))));
+    const shot = byName.get(`hosts/${h2.name}/vms/${VM}/screenshot.ppm`);
+    expect(shot?.subarray(0, 2).toString('latin1')).toBe('P6');
+    expect(shot!.length).toBeGreaterThan(1000);
     expect(manifest.items.every((i) => typeof i.durationMs === 'number' && typeof i.command === 'string')).toBe(true);
 
     // Checksums verify.

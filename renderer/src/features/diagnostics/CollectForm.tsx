@@ -23,6 +23,7 @@ export function CollectForm({ onOpen }: { onOpen: (path: string) => void }) {
   const [images, setImages] = useState(false);
   const [since, setSince] = useState<string>('24h');
   const [parallel, setParallel] = useState(5);
+  const [screenshots, setScreenshots] = useState(false);
   const [redact, setRedact] = useState(true);
   const [confirmUnredacted, setConfirmUnredacted] = useState(false);
   const [jobId, setJobId] = useState<string | null>(null);
@@ -35,7 +36,7 @@ export function CollectForm({ onOpen }: { onOpen: (path: string) => void }) {
   const start = () => {
     setError(null);
     client
-      ?.call('diagnostics.gather', { hostIds: chosen.map((h) => h.id), vmDetails, images, since, parallel, redact, confirmUnredacted })
+      ?.call('diagnostics.gather', { hostIds: chosen.map((h) => h.id), vmDetails, images, since, parallel, screenshots, redact, confirmUnredacted })
       .then((r) => setJobId(r.jobId))
       .catch((e: unknown) => setError(HangarError.from(e)));
   };
@@ -75,8 +76,8 @@ export function CollectForm({ onOpen }: { onOpen: (path: string) => void }) {
           {t('diag.collect.parallel')}
           <input type="number" className="small-input" min={1} max={20} value={parallel} onChange={(e) => setParallel(Math.max(1, Math.min(20, Number(e.target.value) || 1)))} />
         </label>
-        <label className="check muted">
-          <input type="checkbox" disabled /> {t('diag.collect.screenshots')}
+        <label className="check">
+          <input type="checkbox" checked={screenshots} onChange={(e) => setScreenshots(e.target.checked)} data-testid="collect-screenshots" /> {t('diag.collect.screenshots')}
         </label>
         <label className="check">
           <input type="checkbox" checked={redact} onChange={(e) => { setRedact(e.target.checked); setConfirmUnredacted(false); }} data-testid="collect-redact" /> {t('diag.collect.redact')}
