@@ -25,7 +25,7 @@ hosts Hangar already knows (its data dir); with --host it reaches the hosts give
   --images                    add qemu-img info of every volume (the image library)
   --since 24h                 log window: 90m, 24h, 7d or all (default 24h)
   --parallel 5                hosts collected at the same time (default 5)
-  --screenshots               a screenshot of each running VM with a display (PPM)
+  --screenshots               a screenshot of each running VM with a display
   --no-redact                 keep passwords, keys and tokens (needs --i-understand-unredacted)
   --output DIR                where to write the bundle (default: the current directory)
   --data-dir DIR              Hangar's data dir (default: the app's)`;

@@ -15,7 +15,7 @@ export const GatherParams = z
     images: z.boolean().default(false),
     since: Since.default('24h'),
     parallel: z.number().int().min(1).max(20).default(5),
-    /** Per running VM with a display: a screenshot (PPM, as QEMU sends it) through libvirt's stream. */
+    /** Per running VM with a display: a screenshot (PNG, or PPM from an older libvirt) through libvirt's stream. */
     screenshots: z.boolean().default(false),
     redact: z.boolean().default(true),
     /** Required (true) with `redact: false`: an unredacted bundle carries passwords and keys. */
