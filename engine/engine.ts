@@ -34,9 +34,15 @@ import { FINAL_JOB_STATES, type Job } from './contract/jobs';
 import { listVolumes } from './storage/list-volumes';
 import type { WebSocket } from 'ws';
 import { ConsoleService } from './console/console-service';
+import { DiagnosticsService } from './diagnostics/diagnostics-service';
+import { HealthService } from './diagnostics/health/health-service';
+import { CATALOGUE } from './diagnostics/health/catalogue';
+import { engineSide } from './diagnostics/gather/engine-side';
 
 /** How often every connected host's inventory is fetched whole, in case an event was missed. */
 const RECONCILE_MS = 5 * 60_000;
+/** How often the health checks run on live data (and on demand through health.run). */
+const HEALTH_MS = 2 * 60_000;
 
 export interface EngineOptions {
   dataDir: string;
@@ -142,6 +148,20 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   reconcile.unref();
   const vmService = new VmService(hosts, inventory, jobs);
   const consoles = new ConsoleService(hosts, inventory, opts.logger, opts.consoleOrigin ?? (() => null));
+  const health = new HealthService({ hosts: () => hosts.hosts.values(), libvirt: (id) => hosts.libvirt(id), ssh: (id) => hosts.ssh(id), jobs: () => jobs.jobs.values(), db, logger: opts.logger });
+  await health.init();
+  hub.defineTopic('alerts', { initial: () => health.alerts.snapshot() });
+  health.alerts.onDelta((d) => hub.publish('alerts', d));
+  health.start(HEALTH_MS);
+  const diagnostics = new DiagnosticsService(jobs, {
+    appVersion: APP_VERSION,
+    dataDir: opts.dataDir,
+    hosts: () => hosts.hosts.values(),
+    vms: () => inventory.vms.values(),
+    ssh: (id) => hosts.ssh(id),
+    libvirt: (id) => hosts.libvirt(id),
+    engineSide: (since) => engineSide({ dataDir: opts.dataDir, appVersion: APP_VERSION, hosts: hosts.hosts.values(), vms: inventory.vms.values(), jobs: jobs.jobs.values(), events: history.list({ limit: 5000 }), alerts: health.history(since), health: health.run().catch((err: unknown) => ({ error: String(err) })), settings: settings.get(), since }),
+  });
 
   const handlers: Handlers = {
     'engine.info': async () => ({
@@ -219,6 +239,18 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'console.info': (p) => consoles.info(p.vmId),
     'console.open': (p, ctx) => consoles.open(p, ctx.signal),
     'console.close': async (p) => ({ closed: consoles.close(p.vmId, p.kind, p.ticket) }),
+
+    'diagnostics.gather': (p) => diagnostics.gather(p),
+    'diagnostics.listBundles': async () => ({ bundles: await diagnostics.listBundles() }),
+    'diagnostics.openBundle': (p) => diagnostics.openBundle(p.path),
+    'diagnostics.bundleTree': async (p) => diagnostics.tree(p.bundleId),
+    'diagnostics.bundleFile': async (p) => diagnostics.file(p.bundleId, p.path),
+    'diagnostics.searchLogs': async (p) => diagnostics.search(p.bundleId, p),
+    'diagnostics.bundleDomains': async (p) => diagnostics.domains(p.bundleId),
+    'diagnostics.closeBundle': async (p) => (diagnostics.close(p.bundleId), { closed: true as const }),
+    'health.catalogue': async () => ({ checks: CATALOGUE.checks }),
+    'health.run': async () => ({ findings: await health.run() }),
+    'alerts.list': async (p) => ({ alerts: health.alerts.values().filter((a) => (!p.hostId || a.hostId === p.hostId) && (!p.vmId || a.vmId === p.vmId)) }),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });
@@ -233,6 +265,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     async close() {
       clearInterval(reconcile);
       consoles.closeAll();
+      health.stop();
       await jobs.close();
       await hosts.close();
       await history.flush();

@@ -1,10 +1,12 @@
 import { HangarError } from '../contract/errors';
 import { SERVE_USAGE, serveCommand } from './serve-command';
+import { GATHER_USAGE, gatherCommand } from './gather-command';
 
 const USAGE = `Usage: hangar <command> [options]
 
 Commands:
   serve     serve the Hangar UI to a browser (hangar serve --help)
+  gather    collect a diagnostics bundle from hosts (hangar gather --help)
 `;
 
 /** `hangar` command line: the headless entry point of the engine. */
@@ -13,10 +15,12 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'serve':
       return serveCommand(rest);
+    case 'gather':
+      return gatherCommand(rest);
     case undefined:
     case '-h':
     case '--help':
-      console.log(USAGE + '\n' + SERVE_USAGE);
+      console.log(USAGE + '\n' + SERVE_USAGE + '\n\n' + GATHER_USAGE);
       return;
     default:
       console.error(`hangar: unknown command '${command}'\n\n${USAGE}`);

@@ -4,6 +4,7 @@ import { Host } from './hosts';
 import { Job } from './jobs';
 import { Vm } from './vms';
 import { Settings } from './settings';
+import { Alert } from './diagnostics';
 
 /** Every topic a client can subscribe to, with its payload and accepted filter keys. */
 export const topics = {
@@ -16,6 +17,8 @@ export const topics = {
   hosts: { payload: collectionFeed(Host), filter: z.object({}).strict() },
   /** Every domain of every connected host, with its display state. */
   vms: { payload: collectionFeed(Vm), filter: z.object({}).strict() },
+  /** Active health alerts (per host, per VM, fleet-wide): snapshot then deltas. */
+  alerts: { payload: collectionFeed(Alert), filter: z.object({}).strict() },
 } as const;
 
 export type Topics = typeof topics;

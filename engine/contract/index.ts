@@ -15,5 +15,6 @@ export * from './hosts';
 export * from './vms';
 export * from './events-history';
 export * from './console';
+export * from './diagnostics';
 export * from './methods';
 export * from './events';

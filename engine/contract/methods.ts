@@ -6,6 +6,7 @@ import { ConsoleInfo, ConsoleKind, ConsoleTicket, OpenConsoleParams, SshCommand 
 import { HistoryEvent } from './events-history';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
+import { Alert, BundleDomain, BundleFile, BundleId, BundleSummary, Finding, GatherParams, HealthCheck, LogMatch } from './diagnostics';
 
 /**
  * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
@@ -97,6 +98,41 @@ export const methods = {
   'console.close': { params: z.object({ vmId: VmId, kind: ConsoleKind, ticket: z.string().max(128).optional() }).strict(), result: z.object({ closed: z.boolean() }), job: false },
   /** An `ssh` command line for the VM's address (guest agent or DHCP lease), through the host when needed. */
   'vms.sshCommand': { params: z.object({ vmId: VmId }).strict(), result: SshCommand, job: false },
+  /** Must-gather: a job writing one .tar.gz on the engine's machine; result: GatherResult. */
+  'diagnostics.gather': { params: GatherParams, result: JobRef, job: true },
+  /** Bundles Hangar wrote (DATA_DIR/bundles), newest first. */
+  'diagnostics.listBundles': {
+    params: z.object({}).strict(),
+    result: z.object({ bundles: z.array(z.object({ path: z.string(), name: z.string(), bytes: z.number(), createdAt: z.number() })) }),
+    job: false,
+  },
+  /** Opens a bundle file (a path on the engine's machine) offline; health checks are recomputed from it. */
+  'diagnostics.openBundle': { params: z.object({ path: z.string().min(1).max(4096) }).strict(), result: BundleSummary, job: false },
+  'diagnostics.bundleTree': { params: z.object({ bundleId: BundleId }).strict(), result: z.object({ files: z.array(BundleFile) }), job: false },
+  'diagnostics.bundleFile': {
+    params: z.object({ bundleId: BundleId, path: z.string().min(1).max(4096) }).strict(),
+    result: z.object({ content: z.string(), truncated: z.boolean(), binary: z.boolean() }),
+    job: false,
+  },
+  /** Log search across hosts: plain text, case-insensitive; `from`/`to` are epoch ms. */
+  'diagnostics.searchLogs': {
+    params: z
+      .object({ bundleId: BundleId, query: z.string().max(500), from: z.number().optional(), to: z.number().optional(), hosts: z.array(z.string()).max(200).optional(), limit: z.number().int().min(1).max(5000).default(500) })
+      .strict(),
+    result: z.object({ matches: z.array(LogMatch), truncated: z.boolean() }),
+    job: false,
+  },
+  'diagnostics.bundleDomains': { params: z.object({ bundleId: BundleId }).strict(), result: z.object({ domains: z.array(BundleDomain) }), job: false },
+  'diagnostics.closeBundle': { params: z.object({ bundleId: BundleId }).strict(), result: z.object({ closed: z.literal(true) }), job: false },
+  /** The health-check catalogue (resources/health-checks.json), texts in English and Korean. */
+  'health.catalogue': { params: z.object({}).strict(), result: z.object({ checks: z.array(HealthCheck) }), job: false },
+  /** Runs every check now on live data; the alerts collection follows. */
+  'health.run': { params: z.object({}).strict(), result: z.object({ findings: z.array(Finding) }), job: false },
+  'alerts.list': {
+    params: z.object({ hostId: z.string().optional(), vmId: z.string().optional() }).strict(),
+    result: z.object({ alerts: z.array(Alert) }),
+    job: false,
+  },
 } as const;
 
 export type Methods = typeof methods;

@@ -227,7 +227,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
         sock.once('error', (err) => (clearTimeout(timer), reject(HangarError.from(err))));
       });
     }
-    const ssh = this.pool.connection(hostId, sshTarget(l.record));
+    const ssh = this.pool.connection(l.record.id, sshTarget(l.record));
     const opts = { timeoutMs: 15_000, ...(signal ? { signal } : {}) };
     return 'socket' in to ? ssh.openStreamLocal(to.socket, opts) : ssh.forwardOutTcp(to.host, to.port, opts);
   }
@@ -236,6 +236,12 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   sshDestination(hostId: string): { kind: 'local' } | { kind: 'ssh'; address: string; user: string | null; port: number | null } {
     const r = this.get(hostId).record;
     return r.id === LOCAL_HOST_ID ? { kind: 'local' } : { kind: 'ssh', address: r.address, user: r.user, port: r.port };
+  }
+
+  /** The host's SSH connection (shared with its libvirt link), or null for the local host. */
+  ssh(hostId: string): SshConnection | null {
+    const l = this.get(hostId);
+    return l.record.id === LOCAL_HOST_ID ? null : this.pool.connection(l.record.id, sshTarget(l.record));
   }
 
   async close(): Promise<void> {

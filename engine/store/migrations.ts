@@ -97,4 +97,22 @@ export const migrations: Migration[] = [
       CREATE INDEX events_vm ON events(vm_uuid, at DESC);
     `,
   },
+  {
+    version: 6,
+    name: 'health alerts',
+    sql: `
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,           -- checkId:hostId:vmUuid[:subject], stable while the condition lasts
+        check_id TEXT NOT NULL,
+        severity TEXT NOT NULL,        -- critical | warning | info
+        host_id TEXT,
+        vm_id TEXT,
+        data TEXT NOT NULL,            -- JSON Alert
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        resolved_at INTEGER            -- null while active
+      );
+      CREATE INDEX alerts_active ON alerts(resolved_at, severity);
+    `,
+  },
 ];

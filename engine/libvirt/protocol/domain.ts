@@ -139,6 +139,9 @@ export const domainSendKey = remoteProc(
   }),
 );
 
+/** A read stream: the reply names the image's MIME type, then the image flows as STREAM messages. */
+export const domainScreenshot = remoteProc('domain screenshot', 211, struct({ dom: domainRef, screen: uint, flags: uint }), struct({ mime: optString }));
+
 /** A read/write stream procedure: after the reply, console bytes flow as STREAM messages. */
 export const domainOpenConsole = remoteProc(
   'domain open console',

@@ -1,4 +1,5 @@
 import { EventHistory } from '../../components/EventHistory';
+import { HostAlerts } from '../diagnostics/HostAlerts';
 import { formatBytes, formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
@@ -87,6 +88,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
         </>
       )}
       <h2>{t('host.events')}</h2>
+      <HostAlerts hostId={host.id} />
       <EventHistory hostId={host.id} refreshKey={host.state} />
       <h2>{t('host.vms', { running: active.length, total: vms.length })}</h2>
       <ul className="plain-list">

@@ -11,6 +11,7 @@ import { EventHistory } from '../../components/EventHistory';
 import { DeleteVmForm } from './DeleteVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
+import { VmDiagnosticsTab } from '../diagnostics/VmDiagnosticsTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Select } from '../../components/Select';
 import { downloadText } from '../../components/download';
@@ -20,7 +21,7 @@ import { downloadText } from '../../components/download';
 const ConsoleTab = lazy(() => import('../console/ConsoleTab').then((m) => ({ default: m.ConsoleTab })));
 
 const ACTIONS: VmAction[] = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
-const TABS = ['overview', 'details', 'console', 'disks', 'nics', 'events', 'xml'] as const;
+const TABS = ['overview', 'details', 'console', 'disks', 'nics', 'events', 'diagnostics', 'xml'] as const;
 type Tab = (typeof TABS)[number];
 
 export function VmDetailPage({ vmId }: { vmId: string }) {
@@ -200,6 +201,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           <ConsoleTab vmId={vm.id} />
         </Suspense>
       )}
+      {tab === 'diagnostics' && <VmDiagnosticsTab vmId={vm.id} />}
       {tab === 'events' && <EventHistory vmId={vm.id} refreshKey={vm.state} />}
       {tab === 'xml' && details && (
         <div className="xml-view">

@@ -1,0 +1,216 @@
+/**
+ * bench:gather (issue 9): Hangar's diagnostics bundle of the lab's hosts against `sos report` with
+ * only its libvirt, virsh and kvm plugins, run on each host in the same run. Reports the wall time
+ * of each (median of BENCH_RUNS after a warm-up) and which files sos collected that Hangar's bundle
+ * lacks. Prints one JSON object as its last line.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { GatherResult } from '../../engine/contract';
+import { createEngine, type Engine } from '../../engine/engine';
+import { readTarGz } from '../../engine/diagnostics/bundle/tar';
+import { isForbidden } from '../../engine/diagnostics/gather/redact';
+import { silentLogger } from '../../engine/logger';
+import { aesGcmCipher } from '../../engine/secrets/key-cipher';
+import { LAB_DIR, readLabInfo, type LabHost, type LabInfo } from '../lab/lab-info';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const log = (msg: string) => process.stderr.write(`[bench:gather] ${msg}\n`);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const round = (x: number) => Math.round(x * 100) / 100;
+
+function ensureLab(): { lab: LabInfo; broughtUp: boolean } {
+  try {
+    return { lab: readLabInfo(), broughtUp: false };
+  } catch {
+    log('bringing the lab up: 2 hosts');
+    const r = spawnSync(process.execPath, [path.join(LAB_DIR, 'lab.mjs'), 'up', '--hosts', '2'], { stdio: ['ignore', 2, 2] });
+    if (r.status !== 0) throw new Error('lab up failed');
+    return { lab: readLabInfo(), broughtUp: true };
+  }
+}
+
+async function gather(engine: Engine, out: string): Promise<{ s: number; result: GatherResult }> {
+  const t0 = performance.now();
+  const { jobId } = await engine.call('diagnostics.gather', { since: '24h', outputDir: out });
+  for (;;) {
+    const j = await engine.call('jobs.get', { jobId });
+    if (j.state === 'succeeded') return { s: (performance.now() - t0) / 1000, result: j.result as GatherResult };
+    if (j.state === 'failed' || j.state === 'cancelled') throw new Error(`gather ${j.state}: ${j.error?.message}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** sos report on one host (inside its namespaces), building an uncompressed tree in `dir`. */
+function sosOn(h: LabHost, dir: string): Promise<{ s: number; tree: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const p = spawn('bash', [path.join(LAB_DIR, 'scripts', 'host.sh'), 'exec', h.name, 'sos', 'report', '--batch', '--only-plugins', 'libvirt,virsh,kvm', '--tmp-dir', dir, '--build', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('exit', (code) => {
+      const tree = fs.readdirSync(dir).find((n) => n.startsWith('sosreport-'));
+      if (code !== 0 || !tree) return reject(new Error(`sos report on ${h.name} failed (${code}): ${out}`));
+      resolve({ s: (performance.now() - t0) / 1000, tree: path.join(dir, tree) });
+    });
+  });
+}
+
+function walk(dir: string, base = dir): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p, base) : e.isFile() ? [path.relative(base, p)] : [];
+  });
+}
+
+/**
+ * Where Hangar keeps what sos put in one file: copied files under files/, commands under the
+ * names of 003b §3.2's layout, /proc/<pid>/… of libvirt's processes in vms/<vm>/process.txt or
+ * procs/ (as sections). Returns null when Hangar has it, or why not.
+ */
+function findInHangar(sosPath: string, hostDir: string, bundle: Map<string, Buffer>, domainByName: (n: string) => string): string | null {
+  const has = (p: string) => bundle.has(`${hostDir}/${p}`);
+  const anyContains = (needle: string) => [...bundle].some(([p, b]) => p.startsWith(`${hostDir}/`) && b.includes(needle));
+  let m: RegExpExecArray | null;
+  if ((m = /^proc\/(\d+)\/(\w+)$/.exec(sosPath))) {
+    if (m[2] === 'environ') return 'left out on purpose: a process environment can carry secrets';
+    return anyContains(`=== /proc/${m[1]}/${m[2]}\n`) ? null : 'missing';
+  }
+  if ((m = /^sos_commands\/virsh\/virsh_-r_(.+)$/.exec(sosPath))) {
+    const c = m[1]!;
+    const simple: Record<string, string> = {
+      capabilities: 'capabilities.xml',
+      domcapabilities: 'domcapabilities.xml',
+      freecell: 'freecell.txt',
+      'freecell_--all': 'freecell.txt',
+      'list_--all': 'libvirt/list-all.txt',
+      'net-list': 'libvirt/net-list.txt',
+      'net-list_--all': 'libvirt/net-list.txt',
+      'node-memory-tune': 'node-memory-tune.txt',
+      nodeinfo: 'nodeinfo.txt',
+      'nwfilter-list': 'libvirt/nwfilter-list.txt',
+      'pool-list': 'libvirt/pool-list.txt',
+      'pool-list_--all': 'libvirt/pool-list.txt',
+      version: 'virsh-version.txt',
+      sysinfo: 'sysinfo.xml',
+      nodecpumap: 'nodecpumap.txt',
+      'maxvcpus_kvm': 'maxvcpus-kvm.txt',
+      'pool-capabilities': 'pool-capabilities.xml',
+      'nodedev-list_--tree': 'nodedev-tree.txt',
+    };
+    if (simple[c]) return has(simple[c]) ? null : 'missing';
+    if ((m = /^dumpxml_(.+)$/.exec(c))) return has(`libvirt/domains/${domainByName(m[1]!)}.xml`) ? null : 'missing';
+    if ((m = /^(dominfo|domblklist)_(.+)$/.exec(c))) return has(`vms/${domainByName(m[2]!)}/${m[1]}.txt`) ? null : 'missing';
+    if ((m = /^net-dumpxml_(.+)$/.exec(c))) return has(`libvirt/networks/${m[1]}.xml`) ? null : 'missing';
+    if ((m = /^pool-dumpxml_(.+)$/.exec(c))) return has(`libvirt/pools/${m[1]}.xml`) ? null : 'missing';
+    if ((m = /^nwfilter-dumpxml_(.+)$/.exec(c))) return bundle.get(`${hostDir}/libvirt/nwfilter-xml.txt`)?.includes(`=== ${m[1]}\n`) ? null : 'missing';
+    if ((m = /^nodedev-dumpxml_(.+)$/.exec(c))) return bundle.get(`${hostDir}/libvirt/nodedev-xml.txt`)?.includes(`=== ${m[1]}\n`) ? null : 'missing';
+    return 'missing';
+  }
+  if (/^sos_commands\/virsh\/taskset/.test(sosPath)) return anyContains('=== taskset\n') ? null : 'missing';
+  if (sosPath === 'sos_commands/libvirt/ls_-lR_.var.lib.libvirt.qemu') return has('libvirt/var-lib-libvirt-qemu-ls.txt') ? null : 'missing';
+  if (/^sos_commands\/libvirt\/klist/.test(sosPath)) return 'left out on purpose: reads the Kerberos keytab';
+  if (/^sos_commands\/kvm\/kvm_stat/.test(sosPath)) return has('kvm_stat.txt') ? null : 'missing';
+  if (/^sys\/module\/\w+\/srcversion$/.test(sosPath)) return bundle.get(`${hostDir}/kvm-srcversion.txt`)?.includes(`/${sosPath}:`) ? null : 'missing';
+  if (isForbidden(`/${sosPath}`)) return 'left out on purpose: on sos\'s own forbidden list (secret)';
+  return has(`files/${sosPath}`) ? null : 'missing';
+}
+
+async function main(): Promise<void> {
+  const { lab, broughtUp } = ensureLab();
+  const hosts = lab.hosts.slice(0, 2);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-gather-'));
+  const engine = await createEngine({
+    dataDir: path.join(dir, 'data'),
+    secrets: aesGcmCipher(Buffer.alloc(32, 7), 'bench'),
+    logger: silentLogger,
+    runtime: 'in-process',
+    localLibvirt: 'none',
+    ssh: { knownHostsFiles: [lab.knownHostsPath], agent: null, sshConfig: { configText: '' } },
+  });
+  try {
+    for (const h of hosts) await engine.call('hosts.add', { address: h.address, name: h.name, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: h.hostKeyFingerprint });
+    for (let i = 0; i < 200 && (await engine.call('hosts.list', {})).hosts.some((h) => h.state !== 'connected'); i++) await new Promise((r) => setTimeout(r, 100));
+
+    log('warm-up');
+    await gather(engine, path.join(dir, 'warm'));
+    const hangar: number[] = [];
+    const sos: number[] = [];
+    const sosPerHost: Record<string, number[]> = Object.fromEntries(hosts.map((h) => [h.name, []]));
+    let last: { bundle: GatherResult; trees: Map<string, string> } | null = null;
+    for (let run = 0; run < RUNS; run++) {
+      const out = path.join(dir, `run${run}`);
+      fs.mkdirSync(out);
+      const g = await gather(engine, out);
+      hangar.push(g.s);
+      const t0 = performance.now();
+      const results = await Promise.all(
+        hosts.map((h) => {
+          const d = path.join(out, `sos-${h.name}`);
+          fs.mkdirSync(d);
+          return sosOn(h, d).then((r) => ({ h, ...r }));
+        }),
+      );
+      sos.push((performance.now() - t0) / 1000);
+      for (const r of results) sosPerHost[r.h.name]!.push(r.s);
+      last = { bundle: g.result, trees: new Map(results.map((r) => [r.h.name, r.tree])) };
+      log(`run ${run + 1}/${RUNS}: hangar ${g.s.toFixed(2)} s, sos ${sos[sos.length - 1]!.toFixed(2)} s`);
+    }
+
+    // What sos collected (last run) that Hangar's bundle of the same run lacks.
+    const entries = await readTarGz(last!.bundle.path);
+    const root = entries[0]!.name.split('/')[0]!;
+    const bundle = new Map(entries.map((e) => [e.name.slice(root.length + 1), e.data]));
+    const manifest = JSON.parse(bundle.get('manifest.json')!.toString('utf8')) as { items: Array<{ host: string | null; out: string; durationMs: number }> };
+    const slowest = [...manifest.items].sort((a, b) => b.durationMs - a.durationMs).slice(0, 6);
+    log(`slowest items: ${slowest.map((i) => `${i.out} ${i.durationMs} ms`).join(', ')}; ${manifest.items.length} items`);
+    const missing: string[] = [];
+    const onPurpose: Array<{ path: string; why: string }> = [];
+    let sosFiles = 0;
+    for (const h of hosts) {
+      const tree = last!.trees.get(h.name)!;
+      const hostDir = `hosts/${h.name}`;
+      const safe = (n: string) => n.replace(/[^A-Za-z0-9._-]/g, '_');
+      for (const p of walk(tree)) {
+        // sos's own bookkeeping (its logs, reports, manifest, environment) is not host data.
+        if (/^(sos_logs|sos_reports|sos_strings)\//.test(p) || /^(version\.txt|environment|sos_commands\/[^/]+\/$)$/.test(p)) continue;
+        sosFiles++;
+        const why = findInHangar(p, hostDir, bundle, safe);
+        if (why === null) continue;
+        if (why === 'missing') missing.push(`${h.name}:/${p}`);
+        else onPurpose.push({ path: `${h.name}:/${p}`, why });
+      }
+    }
+    const result = {
+      bench: 'gather',
+      hosts: hosts.length,
+      runs: RUNS,
+      hangar_s: round(median(hangar)),
+      sos_s: round(median(sos)),
+      sos_per_host_s: Object.fromEntries(Object.entries(sosPerHost).map(([k, v]) => [k, round(median(v))])),
+      ratio_hangar_to_sos: round(median(hangar) / median(sos)),
+      hangar_bundle_bytes: last!.bundle.bytes,
+      hangar_files: last!.bundle.files,
+      sos_files: sosFiles,
+      missing_from_hangar: missing,
+      left_out_on_purpose: onPurpose,
+    };
+    console.log(JSON.stringify(result));
+  } finally {
+    await engine.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (broughtUp) spawnSync(process.execPath, [path.join(LAB_DIR, 'lab.mjs'), 'down'], { stdio: ['ignore', 2, 2] });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
