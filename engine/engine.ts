@@ -32,6 +32,7 @@ import { describeLibvirtEvent } from './history/describe-event';
 import { EventLog } from './history/event-log';
 import { FINAL_JOB_STATES, type Job } from './contract/jobs';
 import { listVolumes } from './storage/list-volumes';
+import { MetricsService } from './metrics/metrics-service';
 
 /** How often every connected host's inventory is fetched whole, in case an event was missed. */
 const RECONCILE_MS = 5 * 60_000;
@@ -117,6 +118,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hosts.on('event', (hostId, ev) => inventory.onEvent(hostId, ev));
   hosts.on('lost', (hostId) => inventory.hostLost(hostId));
   hosts.on('removed', (hostId) => inventory.hostRemoved(hostId));
+  const metrics = new MetricsService({
+    db,
+    logger: opts.logger,
+    intervalSec: () => settings.get().metricsIntervalSec,
+    vmCount: (hostId) => (hostId ? inventory.vms.values().filter((v) => v.hostId === hostId).length : inventory.vms.values().length),
+    publish: (s) => hub.publish('metrics.sample', s),
+  });
+  await metrics.init();
+  hub.defineTopic('metrics.sample', { matches: (f, s) => !f.hostId || f.hostId === s.hostId });
+  hosts.on('connected', (hostId, conn) => metrics.hostConnected(hostId, conn));
+  hosts.on('lost', (hostId) => metrics.hostLost(hostId));
+  hosts.on('removed', (hostId) => metrics.hostLost(hostId));
+  hub.subscribe('settings.changed', {}, () => metrics.settingsChanged());
   hub.defineTopic('hosts', { initial: () => hosts.hosts.snapshot() });
   hosts.hosts.onDelta((d) => hub.publish('hosts', d));
   hub.defineTopic('vms', { initial: () => inventory.vms.snapshot() });
@@ -208,6 +222,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'vms.resizeDisk': (p) => vmService.resizeDisk(p),
     'vms.setMedia': (p) => vmService.setMedia(p),
     'vms.setLink': (p) => vmService.setLink(p),
+    'metrics.query': (p) => metrics.query(p.target, p.from, p.to, p.maxPoints),
+    'metrics.top': (p) => metrics.top(p.metric, p.periodSec, p.count),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });
@@ -222,6 +238,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       clearInterval(reconcile);
       await jobs.close();
       await hosts.close();
+      await metrics.close();
       await history.flush();
       await db.close();
       opts.logger.info('engine stopped');

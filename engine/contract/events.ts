@@ -4,6 +4,7 @@ import { Host } from './hosts';
 import { Job } from './jobs';
 import { Vm } from './vms';
 import { Settings } from './settings';
+import { MetricsSample } from './metrics';
 
 /** Every topic a client can subscribe to, with its payload and accepted filter keys. */
 export const topics = {
@@ -16,6 +17,8 @@ export const topics = {
   hosts: { payload: collectionFeed(Host), filter: z.object({}).strict() },
   /** Every domain of every connected host, with its display state. */
   vms: { payload: collectionFeed(Vm), filter: z.object({}).strict() },
+  /** Each host's sampling round as it happens; `hostId: 'fleet'` for only the fleet totals. */
+  'metrics.sample': { payload: MetricsSample, filter: z.object({ hostId: z.string().optional() }).strict() },
 } as const;
 
 export type Topics = typeof topics;

@@ -14,5 +14,6 @@ export * from './engine-info';
 export * from './hosts';
 export * from './vms';
 export * from './events-history';
+export * from './metrics';
 export * from './methods';
 export * from './events';

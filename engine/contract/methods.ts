@@ -5,6 +5,7 @@ import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, ResizeDiskPa
 import { HistoryEvent } from './events-history';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
+import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 
 /**
  * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
@@ -84,6 +85,12 @@ export const methods = {
   'vms.setLink': { params: SetLinkParams, result: VmDetails, job: false },
   /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
   'vms.defineXml': { params: DefineXmlParams, result: VmDetails, job: false },
+
+  // --- metrics (issue 8) ---
+  /** A chart's data: the resolution follows the range (raw ≤ 3 h within a day, 1 min within 7 days, else 1 h). */
+  'metrics.query': { params: MetricsQueryParams, result: MetricsQueryResult, job: false },
+  /** VMs ranked by a metric averaged over the period. */
+  'metrics.top': { params: TopConsumersParams, result: TopConsumersResult, job: false },
 } as const;
 
 export type Methods = typeof methods;

@@ -97,4 +97,27 @@ export const migrations: Migration[] = [
       CREATE INDEX events_vm ON events(vm_uuid, at DESC);
     `,
   },
+  {
+    version: 5,
+    name: 'metrics',
+    // Bytes per VM per day (5 s sampling, 15 VM series, Float32 blobs; docs/metrics-schema.md):
+    //   raw  1,440 rows × (12 × 16 × 4 = 768 B blob + ~12 B key/header) ≈ 1.12 MB, kept 24 h
+    //   1m   1,440 rows × (2 × 15 × 4 = 120 B + ~12 B)                  ≈ 190 KB, kept 7 days
+    //   1h      24 rows × 132 B                                         ≈ 3.2 KB, kept 1 year
+    // plus the same shape per NIC and disk (4 series each, about a third of that).
+    sql: `
+      CREATE TABLE metric_entity (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,      -- vm:<vmId> | nic:<vmId>/<dev> | disk:<vmId>/<dev> | host:<id> | pool:<hostId>/<name> | fleet
+        kind TEXT NOT NULL,            -- vm | nic | disk | host | pool | fleet: fixes the series layout
+        label TEXT NOT NULL            -- VM/host/pool name or device name, for charts of deleted things
+      );
+      CREATE INDEX metric_entity_kind ON metric_entity(kind);
+      -- One row per entity per minute; data = the minute's samples, Float32 [offsetSec, values…]…
+      CREATE TABLE metric_raw (entity INTEGER NOT NULL, t INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (entity, t)) WITHOUT ROWID;
+      -- Rollups; t = bucket start (epoch s); data = Float32 [avg…, max…]
+      CREATE TABLE metric_1m (entity INTEGER NOT NULL, t INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (entity, t)) WITHOUT ROWID;
+      CREATE TABLE metric_1h (entity INTEGER NOT NULL, t INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (entity, t)) WITHOUT ROWID;
+    `,
+  },
 ];
