@@ -1,6 +1,8 @@
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useJobs } from '../../stores/jobs-store';
+import { FleetTiles } from '../metrics/FleetTiles';
+import { TopConsumers } from '../metrics/TopConsumers';
 
 export function DashboardPage() {
   const t = useT();
@@ -9,7 +11,9 @@ export function DashboardPage() {
   return (
     <section>
       <h1>{t('dashboard.title')}</h1>
-      <div className="tiles">
+      <div className="tiles" data-testid="dashboard-tiles">
+        <FleetTiles />
+        {/* ALERTS TILE: the lead mounts the diagnostics issue's <AlertsTile /> here (alerts grouped by severity). */}
         <div className="tile">
           <h2>{t('dashboard.welcome')}</h2>
           <p className="muted">{t('dashboard.intro')}</p>
@@ -25,6 +29,7 @@ export function DashboardPage() {
           <p className="muted">{t('dashboard.jobsRunning', { count: running })}</p>
         </div>
       </div>
+      <TopConsumers />
     </section>
   );
 }

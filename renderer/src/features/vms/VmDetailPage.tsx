@@ -11,6 +11,7 @@ import { EventHistory } from '../../components/EventHistory';
 import { DeleteVmForm } from './DeleteVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
+import { VmMetricsTab } from '../metrics/VmMetricsTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Select } from '../../components/Select';
 
@@ -25,7 +26,7 @@ function downloadText(name: string, text: string): void {
 }
 
 const ACTIONS: VmAction[] = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
-const TABS = ['overview', 'details', 'disks', 'nics', 'events', 'xml'] as const;
+const TABS = ['overview', 'details', 'metrics', 'disks', 'nics', 'events', 'xml'] as const;
 type Tab = (typeof TABS)[number];
 
 export function VmDetailPage({ vmId }: { vmId: string }) {
@@ -200,6 +201,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </form>
         </>
       )}
+      {tab === 'metrics' && <VmMetricsTab vmId={vm.id} vmName={vm.name} />}
       {tab === 'events' && <EventHistory vmId={vm.id} refreshKey={vm.state} />}
       {tab === 'xml' && details && (
         <div className="xml-view">

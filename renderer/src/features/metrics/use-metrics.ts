@@ -1,0 +1,73 @@
+import { useEffect, useState } from 'react';
+import type { MetricsGroup, MetricsQueryResult, MetricsTarget } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
+import { useEngine } from '../../stores/engine-store';
+import { resolveRange, type TimeRange } from './ranges';
+
+export interface MetricsView {
+  result: MetricsQueryResult | null;
+  error: HangarError | null;
+  loading: boolean;
+}
+
+const byKey = (groups: readonly MetricsGroup[]) => new Map(groups.map((g) => [g.key, g]));
+
+/**
+ * A chart's data for a target and range. Ranges that end now follow the live samples: at raw
+ * resolution each sample is appended (and the oldest dropped); coarser views re-query each minute.
+ */
+export function useMetrics(target: MetricsTarget | null, range: TimeRange): MetricsView {
+  const client = useEngine((s) => s.client);
+  const [view, setView] = useState<MetricsView>({ result: null, error: null, loading: true });
+  const targetKey = JSON.stringify(target);
+  const rangeKey = JSON.stringify(range);
+
+  useEffect(() => {
+    if (!client || !target) return;
+    let cancelled = false;
+    const { from, to, live } = resolveRange(range);
+    let windowMs = to - from;
+    const load = () =>
+      client.call('metrics.query', { target, from: live ? Date.now() - windowMs : from, ...(live ? {} : { to }) }).then(
+        (result) => !cancelled && setView({ result, error: null, loading: false }),
+        (e: unknown) => !cancelled && setView({ result: null, error: HangarError.from(e), loading: false }),
+      );
+    setView((v) => ({ ...v, loading: true }));
+    void load();
+    if (!live) return () => void (cancelled = true);
+    const hostId = target.kind === 'vm' ? target.vmId.slice(0, target.vmId.indexOf(':')) : target.kind === 'host' ? target.hostId : 'fleet';
+    const unsub = client.subscribe('metrics.sample', { hostId }, (s) => {
+      setView((v) => {
+        if (!v.result || v.result.resolution !== 'raw') return v;
+        const groups = byKey(v.result.groups);
+        let changed = false;
+        const cutoff = Date.now() - windowMs;
+        for (const e of s.entities) {
+          const g = groups.get(e.key);
+          if (!g) continue;
+          changed = true;
+          const keep = g.t.findIndex((x) => x >= cutoff);
+          const drop = keep < 0 ? g.t.length : keep;
+          groups.set(e.key, {
+            ...g,
+            t: [...g.t.slice(drop), s.at],
+            avg: g.avg.map((col, i) => [...col.slice(drop), e.values[i] ?? null]),
+            max: g.max.map((col, i) => [...col.slice(drop), e.values[i] ?? null]),
+          });
+        }
+        return changed ? { ...v, result: { ...v.result, groups: [...groups.values()] } } : v;
+      });
+    });
+    // Coarser views (and new devices) catch up by asking again.
+    const timer = setInterval(() => void load(), 60_000);
+    return () => {
+      cancelled = true;
+      unsub();
+      clearInterval(timer);
+      windowMs = 0;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by value
+  }, [client, targetKey, rangeKey]);
+
+  return view;
+}
