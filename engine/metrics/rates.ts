@@ -41,7 +41,8 @@ function devRates(prev: DevCounters[] | undefined, cur: DevCounters[], dt: numbe
 /**
  * One VM's values in SERIES.vm order. `hostCpus` is the host's logical CPU count. Memory used is
  * the guest's own view when the balloon reports it (available − unused), else the QEMU process's
- * resident memory, else the balloon's current size.
+ * resident memory bounded by the guest's size (QEMU's own overhead is the host's cost, not the
+ * guest's use), else the balloon's current size.
  */
 export function vmRates(prev: DomainCounters | undefined, cur: DomainCounters, dtSec: number, hostCpus: number): VmRates {
   const cpuNsPerSec = rate(prev?.cpuTime, cur.cpuTime, dtSec);
@@ -55,7 +56,7 @@ export function vmRates(prev: DomainCounters | undefined, cur: DomainCounters, d
     cur.balloonAvailable !== null && cur.balloonUnused !== null
       ? kib(cur.balloonAvailable - cur.balloonUnused)
       : cur.balloonRss !== null
-        ? kib(cur.balloonRss)
+        ? kib(cur.balloonCurrent !== null ? Math.min(cur.balloonRss, cur.balloonCurrent) : cur.balloonRss)
         : kib(cur.balloonCurrent);
   const swapIn = kib(rate(prev?.swapIn, cur.swapIn, dtSec));
   const swapOut = kib(rate(prev?.swapOut, cur.swapOut, dtSec));

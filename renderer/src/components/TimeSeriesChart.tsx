@@ -39,6 +39,7 @@ export function TimeSeriesChart({
   height = 180,
   testId,
   csvName,
+  xRange,
 }: {
   title: string;
   t: readonly number[];
@@ -47,12 +48,18 @@ export function TimeSeriesChart({
   height?: number;
   testId?: string;
   csvName?: string;
+  /** The time window to show (epoch ms), so a chart spans its whole range even where data is missing. */
+  xRange?: readonly [number, number];
 }) {
   const tr = useT();
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const fmt = useRef(format);
   fmt.current = format;
+  const xr = useRef(xRange);
+  xr.current = xRange;
+  // Small tiles show no legend; full charts show each value under the cursor there.
+  const legend = height >= 120;
   const shape = series.map((s) => s.label).join('\u0000');
 
   // The plot is rebuilt when the set of series changes, and only fed new data otherwise.
@@ -63,7 +70,8 @@ export function TimeSeriesChart({
       width: Math.max(200, el.clientWidth),
       height,
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: true } },
+      legend: { show: legend },
+      scales: { x: { time: true, range: (_u, min, max) => (xr.current ? [xr.current[0] / 1000, xr.current[1] / 1000] : [min, max]) } },
       series: [
         { value: (_u, v) => (v == null ? '—' : new Date(v * 1000).toLocaleString()) },
         ...series.map((s, i) => ({
@@ -86,11 +94,11 @@ export function TimeSeriesChart({
       plot.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- rebuilt on shape change only
-  }, [shape, height]);
+  }, [shape, height, legend]);
 
   useEffect(() => {
     plot.current?.setData([t.map((x) => x / 1000), ...series.map((s) => s.values)] as uPlot.AlignedData);
-  }, [t, series, shape]);
+  }, [t, series, shape, xRange?.[0], xRange?.[1]]);
 
   const hasData = t.length > 0;
   return (

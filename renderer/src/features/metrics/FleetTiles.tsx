@@ -20,7 +20,7 @@ export function FleetTiles() {
   const lang = useEngine((s) => s.settings.language);
   const vms = Object.values(useVms((s) => s.byId));
   const target = useMemo(() => ({ kind: 'fleet' as const }), []);
-  const { result } = useMetrics(target, WEEK);
+  const { result, window: shown } = useMetrics(target, WEEK);
   const fleet = result?.groups.find((g) => g.kind === 'fleet');
   const times = fleet?.t ?? [];
   const fmt = (unit: Unit) => (v: number) => formatMetric(v, unit, lang);
@@ -32,7 +32,7 @@ export function FleetTiles() {
   const byState = DISPLAY_STATES.map((s) => [s, vms.filter((v) => v.state === s).length] as const).filter(([, n]) => n > 0);
   const byOrigin = [...vms.reduce((m, v) => m.set(v.origin ?? '', (m.get(v.origin ?? '') ?? 0) + 1), new Map<string, number>())].sort((a, b) => b[1] - a[1]);
   const trend = (testId: string, name: string, unit: Unit, label: string) => (
-    <TimeSeriesChart testId={testId} csvName={`fleet-${name}-7d`} title={label} t={times} format={fmt(unit)} series={[{ label, values: col(fleet, name) }]} height={90} />
+    <TimeSeriesChart xRange={shown} testId={testId} csvName={`fleet-${name}-7d`} title={label} t={times} format={fmt(unit)} series={[{ label, values: col(fleet, name) }]} height={90} />
   );
   return (
     <>

@@ -6,6 +6,8 @@ import { resolveRange, type TimeRange } from './ranges';
 
 export interface MetricsView {
   result: MetricsQueryResult | null;
+  /** The window shown, epoch ms (slides with live data). */
+  window: [number, number];
   error: HangarError | null;
   loading: boolean;
 }
@@ -18,7 +20,10 @@ const byKey = (groups: readonly MetricsGroup[]) => new Map(groups.map((g) => [g.
  */
 export function useMetrics(target: MetricsTarget | null, range: TimeRange): MetricsView {
   const client = useEngine((s) => s.client);
-  const [view, setView] = useState<MetricsView>({ result: null, error: null, loading: true });
+  const [view, setView] = useState<MetricsView>(() => {
+    const r = resolveRange(range);
+    return { result: null, window: [r.from, r.to], error: null, loading: true };
+  });
   const targetKey = JSON.stringify(target);
   const rangeKey = JSON.stringify(range);
 
@@ -29,33 +34,39 @@ export function useMetrics(target: MetricsTarget | null, range: TimeRange): Metr
     let windowMs = to - from;
     const load = () =>
       client.call('metrics.query', { target, from: live ? Date.now() - windowMs : from, ...(live ? {} : { to }) }).then(
-        (result) => !cancelled && setView({ result, error: null, loading: false }),
-        (e: unknown) => !cancelled && setView({ result: null, error: HangarError.from(e), loading: false }),
+        (result) => !cancelled && setView({ result, window: live ? [Date.now() - windowMs, Date.now()] : [from, to], error: null, loading: false }),
+        (e: unknown) => !cancelled && setView({ result: null, window: [from, to], error: HangarError.from(e), loading: false }),
       );
-    setView((v) => ({ ...v, loading: true }));
+    setView((v) => ({ ...v, window: [from, to], loading: true }));
     void load();
     if (!live) return () => void (cancelled = true);
     const hostId = target.kind === 'vm' ? target.vmId.slice(0, target.vmId.indexOf(':')) : target.kind === 'host' ? target.hostId : 'fleet';
     const unsub = client.subscribe('metrics.sample', { hostId }, (s) => {
       setView((v) => {
-        if (!v.result || v.result.resolution !== 'raw') return v;
+        if (!v.result) return v;
         const groups = byKey(v.result.groups);
         let changed = false;
-        const cutoff = Date.now() - windowMs;
+        const now = Date.now();
+        const cutoff = now - windowMs;
+        // Raw views append each sample; bucketed views show it as their newest bucket.
+        const raw = v.result.resolution === 'raw';
+        const at = raw ? s.at : Math.floor(s.at / v.result.stepMs) * v.result.stepMs;
         for (const e of s.entities) {
           const g = groups.get(e.key);
           if (!g) continue;
           changed = true;
           const keep = g.t.findIndex((x) => x >= cutoff);
           const drop = keep < 0 ? g.t.length : keep;
+          const same = !raw && g.t.length > 0 && g.t[g.t.length - 1] === at ? 1 : 0;
+          const end = g.t.length - same;
           groups.set(e.key, {
             ...g,
-            t: [...g.t.slice(drop), s.at],
-            avg: g.avg.map((col, i) => [...col.slice(drop), e.values[i] ?? null]),
-            max: g.max.map((col, i) => [...col.slice(drop), e.values[i] ?? null]),
+            t: [...g.t.slice(drop, end), at],
+            avg: g.avg.map((col, i) => [...col.slice(drop, end), e.values[i] ?? null]),
+            max: g.max.map((col, i) => [...col.slice(drop, end), e.values[i] ?? null]),
           });
         }
-        return changed ? { ...v, result: { ...v.result, groups: [...groups.values()] } } : v;
+        return changed ? { ...v, window: [cutoff, now], result: { ...v.result, groups: [...groups.values()] } } : v;
       });
     });
     // Coarser views (and new devices) catch up by asking again.
