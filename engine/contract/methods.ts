@@ -87,7 +87,7 @@ export const methods = {
   'vms.defineXml': { params: DefineXmlParams, result: VmDetails, job: false },
 
   // --- metrics (issue 8) ---
-  /** A chart's data: the resolution follows the range (raw ≤ 3 h within a day, 1 min within 7 days, else 1 h). */
+  /** A chart's data: the resolution follows the range (raw ≤ 3 h, 1 min ≤ 2 days, else 1 h). */
   'metrics.query': { params: MetricsQueryParams, result: MetricsQueryResult, job: false },
   /** VMs ranked by a metric averaged over the period. */
   'metrics.top': { params: TopConsumersParams, result: TopConsumersResult, job: false },

@@ -1,10 +1,14 @@
 /**
  * Blob encodings and aggregation for stored metrics. Pure.
  *
- * raw row   (one entity, one minute): Float32 [offsetSec, v0..vn-1] per sample, NaN = not reported.
- * 1m/1h row (one entity, one bucket): Float32 [avg0..avgn-1, max0..maxn-1].
+ * raw row   (one entity, one minute): deflate(Float32 column-major [offsets…, series 0…, series 1…]),
+ *           NaN = not reported. Columns put a series' 12 samples side by side, so a constant or
+ *           unreported series (memory size, swap without guest stats, an idle disk) compresses to
+ *           almost nothing.
+ * 1m/1h row (one entity, one bucket): Float32 [avg0..avgn-1, max0..maxn-1] (too small to compress).
  * Float32 keeps 7 significant digits: plenty for a chart, and half the bytes of a double.
  */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Values } from './rates';
 
 export interface Point {
@@ -24,22 +28,24 @@ export function f32(u8: Uint8Array): Float32Array {
 }
 
 export function encodeRaw(samples: { offsetSec: number; values: Values }[], n: number): Uint8Array {
-  const a = new Float32Array(samples.length * (n + 1));
-  let k = 0;
-  for (const s of samples) {
-    a[k++] = s.offsetSec;
-    for (let i = 0; i < n; i++) a[k++] = toF(s.values[i]);
+  const m = samples.length;
+  const a = new Float32Array(m * (n + 1));
+  for (let j = 0; j < m; j++) {
+    const s = samples[j]!;
+    a[j] = s.offsetSec;
+    for (let i = 0; i < n; i++) a[(i + 1) * m + j] = toF(s.values[i]);
   }
-  return new Uint8Array(a.buffer);
+  return deflateRawSync(new Uint8Array(a.buffer), { level: 6 });
 }
 
 export function decodeRaw(blob: Uint8Array, minuteStartMs: number, n: number): Point[] {
-  const a = f32(blob);
+  const a = f32(inflateRawSync(blob));
+  const m = Math.floor(a.length / (n + 1));
   const out: Point[] = [];
-  for (let k = 0; k + n < a.length; k += n + 1) {
+  for (let j = 0; j < m; j++) {
     const values: Values = new Array(n);
-    for (let i = 0; i < n; i++) values[i] = fromF(a[k + 1 + i]!);
-    out.push({ t: minuteStartMs + Math.round(a[k]! * 1000), avg: values, max: values });
+    for (let i = 0; i < n; i++) values[i] = fromF(a[(i + 1) * m + j]!);
+    out.push({ t: minuteStartMs + Math.round(a[j]! * 1000), avg: values, max: values });
   }
   return out;
 }
