@@ -49,7 +49,6 @@ export class MetricsService {
 
   async init(): Promise<void> {
     await this.store.init();
-    await this.store.rollupHours().catch((err: unknown) => this.deps.logger.warn('metrics rollup failed', { error: String(err) }));
     this.scheduleFleet();
   }
 

@@ -31,13 +31,25 @@ export interface EntityPoints {
 
 type Row = { entity: number; t: number; data: Uint8Array };
 
+interface HourAcc {
+  id: number;
+  kind: EntityKind;
+  hour: number; // epoch s
+  sum: number[];
+  cnt: number[];
+  max: (number | null)[];
+}
+
 export class MetricsStore {
   private readonly ids = new Map<string, { id: number; kind: EntityKind; label: string }>();
   private readonly byId = new Map<number, string>();
   private current = new Map<string, MinuteBuf>();
   private currentMinute = -1;
   private writing: Promise<void> = Promise.resolve();
-  /** Hours before this (epoch s) are rolled up. */
+  /** The hour in progress per entity: running sums, written when the hour ends. */
+  private readonly hourAcc = new Map<string, HourAcc>();
+  private readonly pendingHour: HourAcc[] = [];
+  /** Hours before this (epoch s) are in metric_1h; later ones are answered from minutes. */
   private rolledUntil = 0;
 
   constructor(
@@ -51,9 +63,24 @@ export class MetricsStore {
       this.ids.set(r.key, { id: r.id, kind: r.kind, label: r.label });
       this.byId.set(r.id, r.key);
     }
-    const last = await this.db.get<{ t: number | null }>('SELECT max(t) AS t FROM metric_1h');
     const nowH = Math.floor(this.now() / 3_600_000) * 3600;
-    this.rolledUntil = last?.t != null ? last.t + 3600 : nowH;
+    const fleet = this.ids.get('fleet')?.id;
+    if (fleet !== undefined) {
+      // The fleet entity has a row for every minute and hour the engine ran, so its rows (a
+      // primary-key range, not a scan) say which hours a previous run left unfinished.
+      const last = await this.db.get<{ t: number | null }>('SELECT max(t) AS t FROM metric_1h WHERE entity = ?', [fleet]);
+      const from = Math.max(last?.t != null ? last.t + 3600 : 0, nowH - RETENTION_SEC['1m']);
+      const mins = await this.db.all<{ t: number }>('SELECT t FROM metric_1m WHERE entity = ? AND t >= ? AND t < ?', [fleet, from, nowH]);
+      for (const h of new Set(mins.map((m) => Math.floor(m.t / 3600) * 3600))) {
+        for (const acc of this.accumulateRows(await this.readRows('metric_1m', h, h + 3600), h).values()) this.pendingHour.push(acc);
+      }
+      // A restart within the hour: the minutes already stored seed this hour's accumulators.
+      for (const [key, acc] of this.accumulateRows(await this.readRows('metric_1m', nowH, nowH + 3600), nowH)) this.hourAcc.set(key, acc);
+      const statements = this.pendingHour.splice(0).map((a) => this.hourRow(a));
+      if (statements.length) await this.db.batch(statements);
+    }
+    this.rolledUntil = nowH;
+    await this.prune();
   }
 
   /** One round of samples at `at` (epoch ms). */
@@ -91,45 +118,87 @@ export class MetricsStore {
     return row!.id;
   }
 
+  private newAcc(id: number, kind: EntityKind, hour: number): HourAcc {
+    const n = SERIES[kind].length;
+    return { id, kind, hour, sum: new Array<number>(n).fill(0), cnt: new Array<number>(n).fill(0), max: new Array<number | null>(n).fill(null) };
+  }
+
+  private static addTo(acc: HourAcc, p: { avg: Values; max: Values }): void {
+    for (let i = 0; i < acc.sum.length; i++) {
+      const a = p.avg[i];
+      if (a != null) {
+        acc.sum[i]! += a;
+        acc.cnt[i]!++;
+      }
+      const m = p.max[i] ?? a;
+      if (m != null && (acc.max[i] === null || m > acc.max[i]!)) acc.max[i] = m;
+    }
+  }
+
+  private hourRow(acc: HourAcc): { sql: string; params: (number | Uint8Array)[] } {
+    const avg = acc.sum.map((s, i) => (acc.cnt[i] ? s / acc.cnt[i]! : null));
+    return { sql: 'INSERT OR REPLACE INTO metric_1h(entity, t, data) VALUES (?, ?, ?)', params: [acc.id, acc.hour, encodeAgg(avg, acc.max, acc.sum.length)] };
+  }
+
+  /** Accumulators for one hour from stored minute rows (start-up only). */
+  private accumulateRows(rows: Row[], hour: number): Map<string, HourAcc> {
+    const out = new Map<string, HourAcc>();
+    for (const r of rows) {
+      const key = this.byId.get(r.entity);
+      const meta = key ? this.ids.get(key) : undefined;
+      if (!key || !meta) continue;
+      let acc = out.get(key);
+      if (!acc) out.set(key, (acc = this.newAcc(r.entity, meta.kind, hour)));
+      MetricsStore.addTo(acc, decodeAgg(r.data, r.t, SERIES[meta.kind].length));
+    }
+    return out;
+  }
+
+  /**
+   * Writes a closed minute: raw and 1-minute rows, and the 1-hour rows of every hour that ended
+   * (kept as running sums in memory, so an hour costs nothing to roll up). One transaction.
+   */
   private async writeMinute(bufs: MinuteBuf[]): Promise<void> {
+    if (!bufs.length) return;
     const statements: { sql: string; params: (number | Uint8Array)[] }[] = [];
+    const hour = Math.floor(bufs[0]!.minute / 3600) * 3600;
     for (const b of bufs) {
       const n = SERIES[b.kind].length;
       const id = await this.entityId(b.key, b.kind, b.label);
       const agg = aggregate(b.samples.map((s) => ({ t: 0, avg: s.values, max: s.values })), n);
       statements.push({ sql: 'INSERT OR REPLACE INTO metric_raw(entity, t, data) VALUES (?, ?, ?)', params: [id, b.minute, encodeRaw(b.samples, n)] });
       statements.push({ sql: 'INSERT OR REPLACE INTO metric_1m(entity, t, data) VALUES (?, ?, ?)', params: [id, b.minute, encodeAgg(agg.avg, agg.max, n)] });
-    }
-    if (statements.length) await this.db.batch(statements);
-    // Roll only hours whose minutes are all written (not "now": writes may lag behind the clock).
-    if (bufs.length) await this.rollupHours(bufs[0]!.minute * 1000);
-  }
-
-  /** Rolls complete hours from the stored minutes into 1-hour rows, then prunes. */
-  async rollupHours(untilMs: number = this.now()): Promise<void> {
-    const nowH = Math.floor(untilMs / 3_600_000) * 3600;
-    while (this.rolledUntil < nowH) {
-      const h = this.rolledUntil;
-      const rows = await this.db.all<Row>('SELECT entity, t, data FROM metric_1m WHERE t >= ? AND t < ?', [h, h + 3600]);
-      const per = new Map<number, Point[]>();
-      for (const r of rows) {
-        const key = this.byId.get(r.entity);
-        const kind = key ? this.ids.get(key)?.kind : undefined;
-        if (!kind) continue;
-        let list = per.get(r.entity);
-        if (!list) per.set(r.entity, (list = []));
-        list.push(decodeAgg(r.data, r.t, SERIES[kind].length));
+      let acc = this.hourAcc.get(b.key);
+      if (acc && acc.hour !== hour) {
+        statements.push(this.hourRow(acc));
+        acc = undefined;
       }
-      const statements = [...per.entries()].map(([entity, pts]) => {
-        const kind = this.ids.get(this.byId.get(entity)!)!.kind;
-        const n = SERIES[kind].length;
-        const a = aggregate(pts, n);
-        return { sql: 'INSERT OR REPLACE INTO metric_1h(entity, t, data) VALUES (?, ?, ?)', params: [entity, h, encodeAgg(a.avg, a.max, n)] };
-      });
-      if (statements.length) await this.db.batch(statements);
-      this.rolledUntil = h + 3600;
+      if (!acc) this.hourAcc.set(b.key, (acc = this.newAcc(id, b.kind, hour)));
+      MetricsStore.addTo(acc, agg);
+    }
+    // Entities that stopped reporting (a VM shut down) close their hour too.
+    for (const [key, acc] of this.hourAcc) {
+      if (acc.hour < hour) {
+        statements.push(this.hourRow(acc));
+        this.hourAcc.delete(key);
+      }
+    }
+    await this.db.batch(statements);
+    if (hour > this.rolledUntil) {
+      this.rolledUntil = hour;
       await this.prune();
     }
+  }
+
+  /** Rows of every known entity in [lo, hi) by primary-key seeks (chunked IN lists), never a scan. */
+  private async readRows(table: string, lo: number, hi: number, ids: readonly number[] = [...this.byId.keys()]): Promise<Row[]> {
+    const out: Row[] = [];
+    if (lo >= hi) return out;
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      out.push(...(await this.db.all<Row>(`SELECT entity, t, data FROM ${table} WHERE entity IN (${chunk.map(() => '?').join(',')}) AND t >= ? AND t < ? ORDER BY entity, t`, [...chunk, lo, hi])));
+    }
+    return out;
   }
 
   /** Drops what is past each resolution's retention: one primary-key range delete per entity. */
@@ -192,16 +261,7 @@ export class MetricsStore {
     const known = keys.map((k) => ({ key: k, meta: this.ids.get(k) })).filter((x) => x.meta);
     const acc = new Map<string, Point[]>(keys.map((k) => [k, []]));
     const idList = known.map((k) => k.meta!.id);
-    const read = async (table: string, lo: number, hi: number): Promise<Row[]> => {
-      if (!idList.length || lo >= hi) return [];
-      // Chunked IN lists keep each statement small; rows come back in (entity, t) order.
-      const out: Row[] = [];
-      for (let i = 0; i < idList.length; i += 500) {
-        const chunk = idList.slice(i, i + 500);
-        out.push(...(await this.db.all<Row>(`SELECT entity, t, data FROM ${table} WHERE entity IN (${chunk.map(() => '?').join(',')}) AND t >= ? AND t < ? ORDER BY entity, t`, [...chunk, lo, hi])));
-      }
-      return out;
-    };
+    const read = (table: string, lo: number, hi: number): Promise<Row[]> => (idList.length ? this.readRows(table, lo, hi, idList) : Promise.resolve([]));
     const push = (r: Row, decode: (n: number) => Point[]) => {
       const key = this.byId.get(r.entity)!;
       const kind = this.ids.get(key)!.kind;

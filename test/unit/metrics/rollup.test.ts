@@ -84,6 +84,31 @@ describe('MetricsStore (real SQLite)', () => {
     expect((await db.get<{ c: number }>('SELECT count(*) AS c FROM metric_1h'))!.c).toBe(2);
   });
 
+  it('finishes an hour a previous run left half done, and keeps the current hour across a restart', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mx-store-'));
+    db = await Db.open(path.join(dir, 'h.db'));
+    const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
+    let now = t0;
+    const run1 = new MetricsStore(db, () => now);
+    await run1.init();
+    // 30 minutes of hour 10 and 20 of hour 11, then the engine stops.
+    for (let t = t0 + 30 * 60_000; t < t0 + 80 * 60_000; t += 5000) {
+      now = t;
+      run1.add(t, [{ key: 'fleet', kind: 'fleet', label: 'fleet', values: SERIES.fleet.map(() => (t - t0) / 60_000) }]);
+    }
+    now = t0 + 80 * 60_000;
+    await run1.flush();
+    expect((await db.get<{ c: number }>('SELECT count(*) AS c FROM metric_1h'))!.c).toBe(1);
+    // Back two hours later: hour 11 is rolled from its stored minutes at start.
+    now = t0 + 200 * 60_000;
+    const run2 = new MetricsStore(db, () => now);
+    await run2.init();
+    const hours = await db.all<{ t: number }>('SELECT t FROM metric_1h ORDER BY t');
+    expect(hours.map((h) => h.t * 1000)).toEqual([t0, t0 + 3_600_000]);
+    const h = await run2.points(['fleet'], '1h', t0, now, 3_600_000);
+    expect(h[0]!.points[1]!.max[0]).toBeCloseTo(79 + 55 / 60, 3);
+  });
+
   it('picks the resolution from the range', () => {
     const now = Date.now();
     expect(MetricsStore.resolutionFor(now - 15 * 60_000, now, now)).toBe('raw');
