@@ -126,7 +126,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     publish: (s) => hub.publish('metrics.sample', s),
   });
   await metrics.init();
-  hub.defineTopic('metrics.sample', { matches: (f, s) => !f.hostId || f.hostId === s.hostId });
+  hub.defineTopic('metrics.sample', { matches: (f, s) => (f.vmId ? f.vmId === s.vmId : !f.hostId || (f.hostId === s.hostId && !s.vmId)) });
   hosts.on('connected', (hostId, conn) => metrics.hostConnected(hostId, conn));
   hosts.on('lost', (hostId) => metrics.hostLost(hostId));
   hosts.on('removed', (hostId) => metrics.hostLost(hostId));

@@ -17,8 +17,8 @@ export const topics = {
   hosts: { payload: collectionFeed(Host), filter: z.object({}).strict() },
   /** Every domain of every connected host, with its display state. */
   vms: { payload: collectionFeed(Vm), filter: z.object({}).strict() },
-  /** Each host's sampling round as it happens; `hostId: 'fleet'` for only the fleet totals. */
-  'metrics.sample': { payload: MetricsSample, filter: z.object({ hostId: z.string().optional() }).strict() },
+  /** Live samples: `vmId` for one VM, `hostId` for a host's own series, `hostId: 'fleet'` for the totals. */
+  'metrics.sample': { payload: MetricsSample, filter: z.object({ hostId: z.string().optional(), vmId: z.string().optional() }).strict() },
 } as const;
 
 export type Topics = typeof topics;

@@ -36,8 +36,12 @@ const Num = z.number().nullable();
 export const MetricValues = z.object({ key: z.string(), kind: EntityKind, label: z.string(), values: z.array(Num) });
 export type MetricValues = z.infer<typeof MetricValues>;
 
-/** One host's sampling round (and the fleet totals after it): the live topic. */
-export const MetricsSample = z.object({ at: z.number(), hostId: z.string(), entities: z.array(MetricValues) });
+/**
+ * The live topic. Each host round is published as one sample per VM (`vmId` set: the VM, its disks
+ * and NICs) and one for the host itself (its series and pools); the fleet totals come with
+ * `hostId: 'fleet'`. A chart subscribes to exactly what it shows.
+ */
+export const MetricsSample = z.object({ at: z.number(), hostId: z.string(), vmId: z.string().optional(), entities: z.array(MetricValues) });
 export type MetricsSample = z.infer<typeof MetricsSample>;
 
 export const MetricsTarget = z.discriminatedUnion('kind', [

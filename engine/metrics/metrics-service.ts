@@ -3,7 +3,7 @@
  * chart queries and top consumers. engine.ts constructs it and forwards host connect/lost events.
  */
 import { HangarError } from '../contract/errors';
-import { SERIES, type MetricsQueryResult, type MetricsSample, type MetricsTarget, type TopConsumersResult, type TopMetric } from '../contract/metrics';
+import { SERIES, type MetricValues, type MetricsQueryResult, type MetricsSample, type MetricsTarget, type TopConsumersResult, type TopMetric } from '../contract/metrics';
 import type { LibvirtConnection } from '../libvirt/connection';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
@@ -79,7 +79,20 @@ export class MetricsService {
   private onRound(r: HostRound): void {
     this.latest.set(r.hostId, r);
     this.store.add(r.at, r.entities);
-    this.deps.publish({ at: r.at, hostId: r.hostId, entities: r.entities });
+    // One sample per VM and one for the host, so a chart's subscription carries only its own data.
+    const perVm = new Map<string, MetricValues[]>();
+    const own: MetricValues[] = [];
+    for (const e of r.entities) {
+      const vmId = e.kind === 'vm' ? e.key.slice(3) : e.kind === 'disk' || e.kind === 'nic' ? e.key.slice(e.key.indexOf(':') + 1, e.key.lastIndexOf('/')) : null;
+      if (vmId === null) own.push(e);
+      else {
+        let list = perVm.get(vmId);
+        if (!list) perVm.set(vmId, (list = []));
+        list.push(e);
+      }
+    }
+    for (const [vmId, entities] of perVm) this.deps.publish({ at: r.at, hostId: r.hostId, vmId, entities });
+    this.deps.publish({ at: r.at, hostId: r.hostId, entities: own });
   }
 
   /** The interval changed: the next rounds pick it up by themselves; the fleet timer restarts. */

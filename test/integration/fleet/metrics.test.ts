@@ -51,7 +51,7 @@ describe('metrics sampling against the lab', () => {
     const host = await engine.call('hosts.add', { address: h1.address, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: h1.hostKeyFingerprint });
     const uuid = (await virsh(h1, ['domuuid', NAME])).trim();
     const key = `vm:${host.id}:${uuid}`;
-    engine.subscribe('metrics.sample', { hostId: host.id }, (s: MetricsSample) => {
+    engine.subscribe('metrics.sample', { vmId: `${host.id}:${uuid}` }, (s: MetricsSample) => {
       const e = s.entities.find((x) => x.key === key);
       if (e) samples.push({ at: s.at, values: e.values });
     });

@@ -40,8 +40,8 @@ export function useMetrics(target: MetricsTarget | null, range: TimeRange): Metr
     setView((v) => ({ ...v, window: [from, to], loading: true }));
     void load();
     if (!live) return () => void (cancelled = true);
-    const hostId = target.kind === 'vm' ? target.vmId.slice(0, target.vmId.indexOf(':')) : target.kind === 'host' ? target.hostId : 'fleet';
-    const unsub = client.subscribe('metrics.sample', { hostId }, (s) => {
+    const filter = target.kind === 'vm' ? { vmId: target.vmId } : { hostId: target.kind === 'host' ? target.hostId : 'fleet' };
+    const unsub = client.subscribe('metrics.sample', filter, (s) => {
       setView((v) => {
         if (!v.result) return v;
         const groups = byKey(v.result.groups);
