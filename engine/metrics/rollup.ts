@@ -8,7 +8,8 @@
  * 1m/1h row (one entity, one bucket): Float32 [avg0..avgn-1, max0..maxn-1] (too small to compress).
  * Float32 keeps 7 significant digits: plenty for a chart, and half the bytes of a double.
  */
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { deflateRaw, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Values } from './rates';
 
 export interface Point {
@@ -27,7 +28,10 @@ export function f32(u8: Uint8Array): Float32Array {
   return new Float32Array(u8.slice().buffer);
 }
 
-export function encodeRaw(samples: { offsetSec: number; values: Values }[], n: number): Uint8Array {
+const deflateAsync = promisify(deflateRaw);
+
+/** The column-major Float32 layout of a raw row, before compression. */
+function rawColumns(samples: { offsetSec: number; values: Values }[], n: number): Uint8Array {
   const m = samples.length;
   const a = new Float32Array(m * (n + 1));
   for (let j = 0; j < m; j++) {
@@ -35,7 +39,16 @@ export function encodeRaw(samples: { offsetSec: number; values: Values }[], n: n
     a[j] = s.offsetSec;
     for (let i = 0; i < n; i++) a[(i + 1) * m + j] = toF(s.values[i]);
   }
-  return deflateRawSync(new Uint8Array(a.buffer), { level: 6 });
+  return new Uint8Array(a.buffer);
+}
+
+export function encodeRaw(samples: { offsetSec: number; values: Values }[], n: number): Uint8Array {
+  return deflateRawSync(rawColumns(samples, n), { level: 6 });
+}
+
+/** The same, compressed on libuv's thread pool: the engine's thread only lays out the floats. */
+export function encodeRawAsync(samples: { offsetSec: number; values: Values }[], n: number): Promise<Uint8Array> {
+  return deflateAsync(rawColumns(samples, n), { level: 6 });
 }
 
 export function decodeRaw(blob: Uint8Array, minuteStartMs: number, n: number): Point[] {
