@@ -8,7 +8,7 @@
 import { SERIES, type EntityKind, type MetricValues } from '../contract/metrics';
 import type { Db } from '../store/db';
 import type { Values } from './rates';
-import { aggregate, bucketize, decodeAgg, decodeRaw, encodeAgg, encodeRawAsync, type Point } from './rollup';
+import { aggregate, bucketize, decodeAgg, decodeRaw, encodeAgg, encodeRaw, type Point } from './rollup';
 
 export const RETENTION_SEC = { raw: 86_400, '1m': 7 * 86_400, '1h': 366 * 86_400 } as const;
 export type Res = keyof typeof RETENTION_SEC;
@@ -162,12 +162,11 @@ export class MetricsStore {
     if (!bufs.length) return;
     const statements: { sql: string; params: (number | Uint8Array)[] }[] = [];
     const hour = Math.floor(bufs[0]!.minute / 3600) * 3600;
-    const raws = await Promise.all(bufs.map((b) => encodeRawAsync(b.samples, SERIES[b.kind].length)));
-    for (const [k, b] of bufs.entries()) {
+    for (const b of bufs) {
       const n = SERIES[b.kind].length;
       const id = await this.entityId(b.key, b.kind, b.label);
       const agg = aggregate(b.samples.map((s) => ({ t: 0, avg: s.values, max: s.values })), n);
-      statements.push({ sql: 'INSERT OR REPLACE INTO metric_raw(entity, t, data) VALUES (?, ?, ?)', params: [id, b.minute, raws[k]!] });
+      statements.push({ sql: 'INSERT OR REPLACE INTO metric_raw(entity, t, data) VALUES (?, ?, ?)', params: [id, b.minute, encodeRaw(b.samples, n)] });
       statements.push({ sql: 'INSERT OR REPLACE INTO metric_1m(entity, t, data) VALUES (?, ?, ?)', params: [id, b.minute, encodeAgg(agg.avg, agg.max, n)] });
       let acc = this.hourAcc.get(b.key);
       if (acc && acc.hour !== hour) {
