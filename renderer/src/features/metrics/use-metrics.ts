@@ -52,8 +52,9 @@ export function useMetrics(target: MetricsTarget | null, range: TimeRange): Metr
         const raw = v.result.resolution === 'raw';
         const at = raw ? s.at : Math.floor(s.at / v.result.stepMs) * v.result.stepMs;
         for (const e of s.entities) {
-          const g = groups.get(e.key);
-          if (!g) continue;
+          // The subscription carries only this target's entities: one not seen yet (a new NIC, or
+          // a store that was empty when the chart opened) starts its own series here.
+          const g = groups.get(e.key) ?? { key: e.key, kind: e.kind, label: e.label, t: [], avg: e.values.map(() => []), max: e.values.map(() => []) };
           changed = true;
           const keep = g.t.findIndex((x) => x >= cutoff);
           const drop = keep < 0 ? g.t.length : keep;
