@@ -38,6 +38,7 @@ import { DiagnosticsService } from './diagnostics/diagnostics-service';
 import { HealthService } from './diagnostics/health/health-service';
 import { CATALOGUE } from './diagnostics/health/catalogue';
 import { engineSide } from './diagnostics/gather/engine-side';
+import { MetricsService } from './metrics/metrics-service';
 
 /** How often every connected host's inventory is fetched whole, in case an event was missed. */
 const RECONCILE_MS = 5 * 60_000;
@@ -129,6 +130,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hosts.on('event', (hostId, ev) => inventory.onEvent(hostId, ev));
   hosts.on('lost', (hostId) => inventory.hostLost(hostId));
   hosts.on('removed', (hostId) => inventory.hostRemoved(hostId));
+  const metrics = new MetricsService({
+    db,
+    logger: opts.logger,
+    intervalSec: () => settings.get().metricsIntervalSec,
+    vmCount: (hostId) => (hostId ? inventory.vms.values().filter((v) => v.hostId === hostId).length : inventory.vms.values().length),
+    publish: (s) => hub.publish('metrics.sample', s),
+  });
+  await metrics.init();
+  hub.defineTopic('metrics.sample', { matches: (f, s) => (f.vmId ? f.vmId === s.vmId : !f.hostId || (f.hostId === s.hostId && !s.vmId)) });
+  hosts.on('connected', (hostId, conn) => metrics.hostConnected(hostId, conn));
+  hosts.on('lost', (hostId) => metrics.hostLost(hostId));
+  hosts.on('removed', (hostId) => metrics.hostLost(hostId));
+  hub.subscribe('settings.changed', {}, () => metrics.settingsChanged());
   hub.defineTopic('hosts', { initial: () => hosts.hosts.snapshot() });
   hosts.hosts.onDelta((d) => hub.publish('hosts', d));
   hub.defineTopic('vms', { initial: () => inventory.vms.snapshot() });
@@ -251,6 +265,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'health.catalogue': async () => ({ checks: CATALOGUE.checks }),
     'health.run': async () => ({ findings: await health.run() }),
     'alerts.list': async (p) => ({ alerts: health.alerts.values().filter((a) => (!p.hostId || a.hostId === p.hostId) && (!p.vmId || a.vmId === p.vmId)) }),
+    'metrics.query': (p) => metrics.query(p.target, p.from, p.to, p.maxPoints),
+    'metrics.top': (p) => metrics.top(p.metric, p.periodSec, p.count),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });
@@ -268,6 +284,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       health.stop();
       await jobs.close();
       await hosts.close();
+      await metrics.close();
       await history.flush();
       await db.close();
       opts.logger.info('engine stopped');

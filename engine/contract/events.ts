@@ -5,6 +5,7 @@ import { Job } from './jobs';
 import { Vm } from './vms';
 import { Settings } from './settings';
 import { Alert } from './diagnostics';
+import { MetricsSample } from './metrics';
 
 /** Every topic a client can subscribe to, with its payload and accepted filter keys. */
 export const topics = {
@@ -19,6 +20,8 @@ export const topics = {
   vms: { payload: collectionFeed(Vm), filter: z.object({}).strict() },
   /** Active health alerts (per host, per VM, fleet-wide): snapshot then deltas. */
   alerts: { payload: collectionFeed(Alert), filter: z.object({}).strict() },
+  /** Live samples: `vmId` for one VM, `hostId` for a host's own series, `hostId: 'fleet'` for the totals. */
+  'metrics.sample': { payload: MetricsSample, filter: z.object({ hostId: z.string().optional(), vmId: z.string().optional() }).strict() },
 } as const;
 
 export type Topics = typeof topics;

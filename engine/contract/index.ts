@@ -16,5 +16,6 @@ export * from './vms';
 export * from './events-history';
 export * from './console';
 export * from './diagnostics';
+export * from './metrics';
 export * from './methods';
 export * from './events';

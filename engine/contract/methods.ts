@@ -7,6 +7,7 @@ import { HistoryEvent } from './events-history';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
 import { Alert, BundleDomain, BundleFile, BundleId, BundleSummary, Finding, GatherParams, HealthCheck, LogMatch } from './diagnostics';
+import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 
 /**
  * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
@@ -133,6 +134,11 @@ export const methods = {
     result: z.object({ alerts: z.array(Alert) }),
     job: false,
   },
+  // --- metrics (issue 8) ---
+  /** A chart's data: the resolution follows the range (raw ≤ 3 h, 1 min ≤ 2 days, else 1 h). */
+  'metrics.query': { params: MetricsQueryParams, result: MetricsQueryResult, job: false },
+  /** VMs ranked by a metric averaged over the period. */
+  'metrics.top': { params: TopConsumersParams, result: TopConsumersResult, job: false },
 } as const;
 
 export type Methods = typeof methods;

@@ -12,7 +12,9 @@ export const Settings = z.object({
   theme: Theme,
   /** How long Shut down waits for the guest before it fails and offers Force off. */
   shutdownTimeoutSec: z.number().int().min(10).max(3600),
+  /** How often each host is sampled for metrics. */
+  metricsIntervalSec: z.number().int().min(1).max(300),
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120 };
+export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120, metricsIntervalSec: 5 };

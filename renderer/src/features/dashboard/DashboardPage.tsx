@@ -1,6 +1,9 @@
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useJobs } from '../../stores/jobs-store';
+import { AlertsTile } from '../diagnostics/AlertsTile';
+import { FleetTiles } from '../metrics/FleetTiles';
+import { TopConsumers } from '../metrics/TopConsumers';
 
 export function DashboardPage() {
   const t = useT();
@@ -9,7 +12,9 @@ export function DashboardPage() {
   return (
     <section>
       <h1>{t('dashboard.title')}</h1>
-      <div className="tiles">
+      <div className="tiles" data-testid="dashboard-tiles">
+        <FleetTiles />
+        <AlertsTile />
         <div className="tile">
           <h2>{t('dashboard.welcome')}</h2>
           <p className="muted">{t('dashboard.intro')}</p>
@@ -25,6 +30,7 @@ export function DashboardPage() {
           <p className="muted">{t('dashboard.jobsRunning', { count: running })}</p>
         </div>
       </div>
+      <TopConsumers />
     </section>
   );
 }

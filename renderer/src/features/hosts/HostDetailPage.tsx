@@ -6,6 +6,7 @@ import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
+import { HostMetrics } from '../metrics/HostMetrics';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -87,6 +88,8 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
           <p>{f.networks.map((n) => n.name).join(', ') || '—'}</p>
         </>
       )}
+      <h2>{t('metrics.title')}</h2>
+      <HostMetrics hostId={host.id} hostName={host.name} />
       <h2>{t('host.events')}</h2>
       <HostAlerts hostId={host.id} />
       <EventHistory hostId={host.id} refreshKey={host.state} />

@@ -50,6 +50,20 @@ export function SettingsPage() {
             }}
           />
         </label>
+        <label className="field">
+          <span>{t('settings.metricsInterval')}</span>
+          <input
+            data-testid="settings-metrics-interval"
+            type="number"
+            min={1}
+            max={300}
+            value={settings.metricsIntervalSec}
+            onChange={(e) => {
+              const v = Number(e.target.value);
+              if (Number.isInteger(v) && v >= 1 && v <= 300) void updateSettings({ metricsIntervalSec: v });
+            }}
+          />
+        </label>
       </div>
       {info && (
         <>

@@ -12,6 +12,7 @@ import { DeleteVmForm } from './DeleteVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
 import { VmDiagnosticsTab } from '../diagnostics/VmDiagnosticsTab';
+import { VmMetricsTab } from '../metrics/VmMetricsTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Select } from '../../components/Select';
 import { downloadText } from '../../components/download';
@@ -21,7 +22,7 @@ import { downloadText } from '../../components/download';
 const ConsoleTab = lazy(() => import('../console/ConsoleTab').then((m) => ({ default: m.ConsoleTab })));
 
 const ACTIONS: VmAction[] = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
-const TABS = ['overview', 'details', 'console', 'disks', 'nics', 'events', 'diagnostics', 'xml'] as const;
+const TABS = ['overview', 'details', 'metrics', 'console', 'disks', 'nics', 'events', 'diagnostics', 'xml'] as const;
 type Tab = (typeof TABS)[number];
 
 export function VmDetailPage({ vmId }: { vmId: string }) {
@@ -196,6 +197,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </form>
         </>
       )}
+      {tab === 'metrics' && <VmMetricsTab vmId={vm.id} vmName={vm.name} />}
       {tab === 'console' && (
         <Suspense fallback={<p className="muted">{t('connection.connecting')}</p>}>
           <ConsoleTab vmId={vm.id} />

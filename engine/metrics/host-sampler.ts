@@ -1,0 +1,184 @@
+/**
+ * One host's sampling loop: each round is one bulk virConnectGetAllDomainStats for every running
+ * domain, the host's CPU and memory counters and its pools' capacity, all pipelined on the host's
+ * own libvirt connection. Rounds never overlap, every call has a deadline, and each host has its
+ * own loop, so a slow or unreachable host delays nobody else.
+ */
+import { HangarError } from '../contract/errors';
+import type { MetricValues } from '../contract/metrics';
+import type { LibvirtConnection } from '../libvirt/connection';
+import * as D from '../libvirt/protocol/domain';
+import type { StoragePoolRef } from '../libvirt/protocol/types';
+import { parseDomainStats, type DomainCounters } from './counters';
+import { hostCpuBusy, hostMemory, vmRates, type Values } from './rates';
+
+/** virDomainStatsTypes: state, cpu-total, balloon, vcpu, interface, block. */
+export const STATS_GROUPS = 1 | 2 | 4 | 8 | 16 | 32;
+/** virConnectGetAllDomainStatsFlags: ACTIVE | NOWAIT (skip a domain busy in a job rather than wait). */
+export const STATS_FLAGS = 1 | (1 << 29);
+const POOL_ACTIVE = 2;
+/** Pools change rarely: list them every this many rounds, read their capacity every round. */
+const POOL_LIST_EVERY = 12;
+
+export interface HostRound {
+  at: number;
+  hostId: string;
+  entities: MetricValues[];
+  /** Host-level values (SERIES.host) for the fleet totals. */
+  host: Values;
+  hostCpus: number;
+  cpuMs: number;
+}
+
+export interface HostContext {
+  /** All VMs the inventory knows on this host: count, and names for domains not running. */
+  vmCount(): number;
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new HangarError('TIMEOUT', `${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The pure part of a round: counters in, values out (no I/O), so it can be measured alone. */
+export class RoundComputer {
+  private prev = new Map<string, DomainCounters>();
+  private prevAt = 0;
+  private prevCpu: Record<string, number> | undefined;
+
+  constructor(
+    readonly hostId: string,
+    public hostCpus: number,
+  ) {}
+
+  compute(
+    at: number,
+    records: readonly D.DomainStatsRecord[],
+    cpu: Record<string, number> | null,
+    mem: Record<string, number> | null,
+    pools: { name: string; capacity: number; allocation: number; available: number }[],
+    vmCount: number,
+  ): Omit<HostRound, 'cpuMs'> {
+    const dt = this.prevAt ? (at - this.prevAt) / 1000 : 0;
+    const next = new Map<string, DomainCounters>();
+    const entities: MetricValues[] = [];
+    let vcpus = 0;
+    let vcpuUsed = 0;
+    let vmMem = 0;
+    let vmMemUsed = 0;
+    const tot = [0, 0, 0, 0]; // diskRd, diskWr, netRx, netTx
+    for (const r of records) {
+      const c = parseDomainStats(r.params);
+      next.set(r.dom.uuid, c);
+      const vmId = `${this.hostId}:${r.dom.uuid}`;
+      const rates = vmRates(this.prev.get(r.dom.uuid), c, dt, this.hostCpus);
+      entities.push({ key: `vm:${vmId}`, kind: 'vm', label: r.dom.name, values: rates.vm });
+      for (const d of rates.disks) entities.push({ key: `disk:${vmId}/${d.name}`, kind: 'disk', label: d.name, values: d.values });
+      for (const n of rates.nics) entities.push({ key: `nic:${vmId}/${n.name}`, kind: 'nic', label: n.name, values: n.values });
+      vcpus += c.vcpus;
+      if (rates.vm[0] != null) vcpuUsed += (rates.vm[0] / 100) * c.vcpus;
+      vmMem += (c.balloonCurrent ?? 0) * 1024;
+      vmMemUsed += rates.vm[2] ?? 0;
+      tot[0]! += rates.vm[7] ?? 0;
+      tot[1]! += rates.vm[8] ?? 0;
+      tot[2]! += rates.vm[11] ?? 0;
+      tot[3]! += rates.vm[12] ?? 0;
+    }
+    this.prev = next;
+    this.prevAt = at;
+    const busy = cpu ? hostCpuBusy(this.prevCpu, cpu) : null;
+    if (cpu) this.prevCpu = cpu;
+    const m = mem ? hostMemory(mem) : { used: null, total: null };
+    let cap = 0;
+    let alloc = 0;
+    for (const p of pools) {
+      entities.push({ key: `pool:${this.hostId}/${p.name}`, kind: 'pool', label: p.name, values: [p.capacity, p.allocation, p.available] });
+      cap += p.capacity;
+      alloc += p.allocation;
+    }
+    const host: Values = [busy, m.used, m.total, vmCount, records.length, vcpus, vcpuUsed, vmMem, vmMemUsed, cap, alloc, tot[0]!, tot[1]!, tot[2]!, tot[3]!];
+    entities.push({ key: `host:${this.hostId}`, kind: 'host', label: this.hostId, values: host });
+    return { at, hostId: this.hostId, entities, host, hostCpus: this.hostCpus };
+  }
+}
+
+export class HostSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly computer: RoundComputer;
+  private pools: StoragePoolRef[] = [];
+  private rounds = 0;
+
+  constructor(
+    readonly hostId: string,
+    private readonly conn: LibvirtConnection,
+    private readonly ctx: HostContext,
+    private readonly intervalMs: () => number,
+    private readonly onRound: (r: HostRound) => void,
+    private readonly onError: (err: HangarError) => void,
+  ) {
+    this.computer = new RoundComputer(hostId, 0);
+  }
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick(), ms);
+    this.timer.unref?.();
+  }
+
+  private async tick(): Promise<void> {
+    const started = Date.now();
+    try {
+      await this.round();
+    } catch (err) {
+      this.onError(HangarError.from(err));
+    }
+    const interval = this.intervalMs();
+    // Keep the cadence: the next round starts one interval after this one started.
+    this.schedule(Math.max(interval / 5, interval - (Date.now() - started)));
+  }
+
+  /** One round (public for tests and the benchmark). */
+  async round(): Promise<HostRound> {
+    const deadline = Math.max(3000, this.intervalMs());
+    if (!this.computer.hostCpus) this.computer.hostCpus = (await withDeadline(this.conn.nodeGetInfo(), deadline, 'node info')).cpus;
+    if (this.rounds++ % POOL_LIST_EVERY === 0) {
+      this.pools = await withDeadline(this.conn.listAllStoragePools(POOL_ACTIVE), deadline, 'pool list').catch(() => this.pools);
+    }
+    const at = Date.now();
+    const [records, cpu, mem, pools] = await Promise.all([
+      this.conn.rpc.call(D.connectGetAllDomainStats, { doms: [], stats: STATS_GROUPS, flags: STATS_FLAGS }, { timeoutMs: deadline }),
+      withDeadline(this.conn.nodeGetCpuStats(), deadline, 'host CPU stats').catch(() => null),
+      withDeadline(this.conn.nodeGetMemoryStats(), deadline, 'host memory stats').catch(() => null),
+      Promise.all(
+        this.pools.map((p) =>
+          withDeadline(this.conn.storagePoolGetInfo(p), deadline, 'pool info').then(
+            (i) => ({ name: p.name, capacity: i.capacity, allocation: i.allocation, available: i.available }),
+            () => null,
+          ),
+        ),
+      ),
+    ]);
+    const c0 = process.cpuUsage();
+    const out = this.computer.compute(at, records, cpu, mem, pools.filter((p) => p !== null), this.ctx.vmCount());
+    const c = process.cpuUsage(c0);
+    const result = { ...out, cpuMs: (c.user + c.system) / 1000 };
+    this.onRound(result);
+    return result;
+  }
+}
