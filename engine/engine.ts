@@ -135,12 +135,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     logger: opts.logger,
     intervalSec: () => settings.get().metricsIntervalSec,
     vmCount: (hostId) => (hostId ? inventory.vms.values().filter((v) => v.hostId === hostId).length : inventory.vms.values().length),
+    migrating: (hostId) => inventory.vms.values().filter((v) => v.hostId === hostId && v.state === 'migrating'),
     publish: (s) => hub.publish('metrics.sample', s),
   });
   await metrics.init();
   hub.defineTopic('metrics.sample', { matches: (f, s) => (f.vmId ? f.vmId === s.vmId : !f.hostId || (f.hostId === s.hostId && !s.vmId)) });
   hosts.on('connected', (hostId, conn) => metrics.hostConnected(hostId, conn));
   hosts.on('lost', (hostId) => metrics.hostLost(hostId));
+  hosts.on('event', (hostId, ev) => metrics.onEvent(hostId, ev));
   hosts.on('removed', (hostId) => metrics.hostLost(hostId));
   hub.subscribe('settings.changed', {}, () => metrics.settingsChanged());
   hub.defineTopic('hosts', { initial: () => hosts.hosts.snapshot() });

@@ -15,14 +15,15 @@ export type EntityKind = z.infer<typeof EntityKind>;
  * position. Append only.
  *  vm:   cpu (% of its vCPUs), cpuHost (% of the host's CPUs), memUsed/memTotal (bytes),
  *        swapIn/swapOut (bytes/s, guest-reported), vcpuWait (% of its vCPUs' time waiting for a CPU),
- *        diskRd/diskWr (bytes/s), diskRdIops/diskWrIops, netRx/netTx (bytes/s), netRxPkts/netTxPkts.
+ *        diskRd/diskWr (bytes/s), diskRdIops/diskWrIops, netRx/netTx (bytes/s), netRxPkts/netTxPkts,
+ *        migBps (bytes/s), migRemaining (bytes), migProgress (%) while a migration runs, else null.
  *  host: cpu (% busy), memUsed/memTotal, vms/running (counts), vcpus (of running VMs), vcpuUsed
  *        (cores busy in its VMs), vmMem/vmMemUsed (bytes), storageCap/storageAlloc (bytes, its pools),
  *        diskRd/diskWr/netRx/netTx (its VMs' totals).
  *  fleet: the same as host, summed over hosts (cpu averaged by cores).
  */
 export const SERIES = {
-  vm: ['cpu', 'cpuHost', 'memUsed', 'memTotal', 'swapIn', 'swapOut', 'vcpuWait', 'diskRd', 'diskWr', 'diskRdIops', 'diskWrIops', 'netRx', 'netTx', 'netRxPkts', 'netTxPkts'],
+  vm: ['cpu', 'cpuHost', 'memUsed', 'memTotal', 'swapIn', 'swapOut', 'vcpuWait', 'diskRd', 'diskWr', 'diskRdIops', 'diskWrIops', 'netRx', 'netTx', 'netRxPkts', 'netTxPkts', 'migBps', 'migRemaining', 'migProgress'],
   nic: ['rx', 'tx', 'rxPkts', 'txPkts'],
   disk: ['rd', 'wr', 'rdIops', 'wrIops'],
   host: ['cpu', 'memUsed', 'memTotal', 'vms', 'running', 'vcpus', 'vcpuUsed', 'vmMem', 'vmMemUsed', 'storageCap', 'storageAlloc', 'diskRd', 'diskWr', 'netRx', 'netTx'],

@@ -10,6 +10,7 @@ import type { LibvirtConnection } from '../libvirt/connection';
 import * as D from '../libvirt/protocol/domain';
 import type { StoragePoolRef } from '../libvirt/protocol/types';
 import { parseDomainStats, type DomainCounters } from './counters';
+import { JOB_NONE, migrationValues, type MigrationValues } from './migration';
 import { hostCpuBusy, hostMemory, vmRates, type Values } from './rates';
 
 /** virDomainStatsTypes: state, cpu-total, balloon, vcpu, interface, block. */
@@ -33,7 +34,11 @@ export interface HostRound {
 export interface HostContext {
   /** All VMs the inventory knows on this host: count, and names for domains not running. */
   vmCount(): number;
+  /** Domains the inventory shows as migrating (by UUID, with their names). */
+  migrating(): Array<{ uuid: string; name: string }>;
 }
+
+const NO_MIGRATION: MigrationValues = [null, null, null];
 
 function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -63,6 +68,7 @@ export class RoundComputer {
     mem: Record<string, number> | null,
     pools: { name: string; capacity: number; allocation: number; available: number }[],
     vmCount: number,
+    migrations: ReadonlyMap<string, MigrationValues> = new Map(),
   ): Omit<HostRound, 'cpuMs'> {
     const dt = this.prevAt ? (at - this.prevAt) / 1000 : 0;
     const next = new Map<string, DomainCounters>();
@@ -77,7 +83,7 @@ export class RoundComputer {
       next.set(r.dom.uuid, c);
       const vmId = `${this.hostId}:${r.dom.uuid}`;
       const rates = vmRates(this.prev.get(r.dom.uuid), c, dt, this.hostCpus);
-      entities.push({ key: `vm:${vmId}`, kind: 'vm', label: r.dom.name, values: rates.vm });
+      entities.push({ key: `vm:${vmId}`, kind: 'vm', label: r.dom.name, values: [...rates.vm, ...(migrations.get(r.dom.uuid) ?? NO_MIGRATION)] });
       for (const d of rates.disks) entities.push({ key: `disk:${vmId}/${d.name}`, kind: 'disk', label: d.name, values: d.values });
       for (const n of rates.nics) entities.push({ key: `nic:${vmId}/${n.name}`, kind: 'nic', label: n.name, values: n.values });
       vcpus += c.vcpus;
@@ -113,6 +119,8 @@ export class HostSampler {
   private readonly computer: RoundComputer;
   private pools: StoragePoolRef[] = [];
   private rounds = 0;
+  /** Domains a migration-iteration event named: watched until libvirt reports no job. */
+  private readonly migrating = new Map<string, string>();
 
   constructor(
     readonly hostId: string,
@@ -127,6 +135,15 @@ export class HostSampler {
 
   start(): void {
     this.schedule(0);
+  }
+
+  /** A migration runs on this domain (libvirt said so by an event): sample its job from now on. */
+  watchMigration(uuid: string, name: string): void {
+    this.migrating.set(uuid, name);
+  }
+
+  migrationEnded(uuid: string): void {
+    this.migrating.delete(uuid);
   }
 
   stop(): void {
@@ -161,7 +178,9 @@ export class HostSampler {
       this.pools = await withDeadline(this.conn.listAllStoragePools(POOL_ACTIVE), deadline, 'pool list').catch(() => this.pools);
     }
     const at = Date.now();
-    const [records, cpu, mem, pools] = await Promise.all([
+    const watched = new Map(this.migrating);
+    for (const d of this.ctx.migrating()) watched.set(d.uuid, d.name);
+    const [records, cpu, mem, pools, jobs] = await Promise.all([
       this.conn.rpc.call(D.connectGetAllDomainStats, { doms: [], stats: STATS_GROUPS, flags: STATS_FLAGS }, { timeoutMs: deadline }),
       withDeadline(this.conn.nodeGetCpuStats(), deadline, 'host CPU stats').catch(() => null),
       withDeadline(this.conn.nodeGetMemoryStats(), deadline, 'host memory stats').catch(() => null),
@@ -173,9 +192,21 @@ export class HostSampler {
           ),
         ),
       ),
+      // Only the few domains being migrated: one job-stats call each, in the same round trip.
+      Promise.all(
+        [...watched].map(([uuid, name]) =>
+          withDeadline(this.conn.domainGetJobStats({ name, uuid, id: -1 }), deadline, 'migration job stats').then(
+            (j) => {
+              if (j.type === JOB_NONE) this.migrating.delete(uuid);
+              return [uuid, j.type === JOB_NONE ? NO_MIGRATION : migrationValues(j.params)] as const;
+            },
+            () => [uuid, NO_MIGRATION] as const,
+          ),
+        ),
+      ),
     ]);
     const c0 = process.cpuUsage();
-    const out = this.computer.compute(at, records, cpu, mem, pools.filter((p) => p !== null), this.ctx.vmCount());
+    const out = this.computer.compute(at, records, cpu, mem, pools.filter((p) => p !== null), this.ctx.vmCount(), new Map(jobs));
     const c = process.cpuUsage(c0);
     const result = { ...out, cpuMs: (c.user + c.system) / 1000 };
     this.onRound(result);

@@ -5,6 +5,7 @@
 import { HangarError } from '../contract/errors';
 import { SERIES, type MetricValues, type MetricsQueryResult, type MetricsSample, type MetricsTarget, type TopConsumersResult, type TopMetric } from '../contract/metrics';
 import type { LibvirtConnection } from '../libvirt/connection';
+import type { LibvirtEvent } from '../libvirt';
 import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import { HostSampler, type HostRound } from './host-sampler';
@@ -17,6 +18,8 @@ export interface MetricsDeps {
   intervalSec: () => number;
   /** VMs the inventory knows: per host (hostId) or the whole fleet (undefined). */
   vmCount: (hostId?: string) => number;
+  /** Domains the inventory shows as migrating on a host. */
+  migrating: (hostId: string) => Array<{ uuid: string; name: string }>;
   publish: (sample: MetricsSample) => void;
   now?: () => number;
 }
@@ -61,13 +64,19 @@ export class MetricsService {
     const s = new HostSampler(
       hostId,
       conn,
-      { vmCount: () => this.deps.vmCount(hostId) },
+      { vmCount: () => this.deps.vmCount(hostId), migrating: () => this.deps.migrating(hostId) },
       () => this.intervalMs(),
       (r) => this.onRound(r),
       (err) => this.deps.logger.warn('metrics round failed', { hostId, error: err.message }),
     );
     this.samplers.set(hostId, s);
     s.start();
+  }
+
+  /** libvirt's events say when a migration runs (each memory pass) and when its job completed. */
+  onEvent(hostId: string, ev: LibvirtEvent): void {
+    if (ev.kind === 'domain-migration-iteration') this.samplers.get(hostId)?.watchMigration(ev.dom.uuid, ev.dom.name);
+    else if (ev.kind === 'domain-job-completed') this.samplers.get(hostId)?.migrationEnded(ev.dom.uuid);
   }
 
   hostLost(hostId: string): void {

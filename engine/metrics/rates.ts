@@ -2,6 +2,7 @@
  * Rates from two successive counter readings. Pure functions: the sampler keeps the previous
  * reading per domain and calls these; unit tests check the arithmetic.
  */
+import { MIGRATION_SERIES } from './migration';
 import { SERIES } from '../contract/metrics';
 import type { DevCounters, DomainCounters } from './counters';
 
@@ -80,7 +81,8 @@ export function vmRates(prev: DomainCounters | undefined, cur: DomainCounters, d
     col(nics, 2),
     col(nics, 3),
   ];
-  if (vm.length !== SERIES.vm.length) throw new Error('vm series layout mismatch');
+  // The migration series follow, from job stats (host-sampler.ts).
+  if (vm.length !== SERIES.vm.length - MIGRATION_SERIES.length) throw new Error('vm series layout mismatch');
   return { vm, disks, nics };
 }
 

@@ -79,9 +79,9 @@ async function labRounds(lab: LabInfo, hosts: LabHost[]) {
   const pool = new SshPool({ hostKeys: labKeyStore(), knownHostsFiles: [lab.knownHostsPath], agent: null, sshConfig: { configText } });
   const links: HostLibvirt[] = await Promise.all(hosts.map((h) => openHostLibvirt(pool.connection(h.name, { address: h.address, user: h.user, port: h.sshPort }))));
   const { db, dir } = await tempDb('lab');
-  const svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => DOMAINS / hosts.length, publish: () => undefined });
+  const svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => DOMAINS / hosts.length, migrating: () => [], publish: () => undefined });
   await svc.init();
-  const samplers = links.map((l, i) => new HostSampler(hosts[i]!.name, l.conn, { vmCount: () => DOMAINS / hosts.length }, () => 5000, (r) => svc.store.add(r.at, r.entities), () => undefined));
+  const samplers = links.map((l, i) => new HostSampler(hosts[i]!.name, l.conn, { vmCount: () => DOMAINS / hosts.length, migrating: () => [] }, () => 5000, (r) => svc.store.add(r.at, r.entities), () => undefined));
   const cpu: number[] = [];
   const wall: number[] = [];
   let running = 0;
@@ -130,7 +130,7 @@ async function replayRounds(template: D.DomainStatsRecord[]) {
     return w.finish();
   };
   const { db, dir } = await tempDb('replay');
-  const svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => DOMAINS, publish: () => undefined });
+  const svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => DOMAINS, migrating: () => [], publish: () => undefined });
   await svc.init();
   const comp = new RoundComputer('replay', 16);
   const cpu: number[] = [];
@@ -154,7 +154,7 @@ async function storageAndQueries() {
   const { db, dir } = await tempDb('store');
   const t0 = Date.UTC(2026, 0, 1);
   let now = t0;
-  const svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => SIM_VMS, publish: () => undefined, now: () => now });
+  const svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => SIM_VMS, migrating: () => [], publish: () => undefined, now: () => now });
   await svc.init();
   // A plausible fleet: CPU wanders, memory size is constant and use drifts, no guest swap stats,
   // disks write in bursts a fifth of the time, NICs trickle. (Seeded, so runs compare.)

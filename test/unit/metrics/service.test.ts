@@ -24,7 +24,7 @@ describe('MetricsService queries (real SQLite)', () => {
     db = await Db.open(path.join(dir, 'h.db'));
     const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
     let now = t0;
-    svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => 3, publish: () => undefined, now: () => now });
+    svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => 3, migrating: () => [], publish: () => undefined, now: () => now });
     await svc.init();
     // Ten minutes: "busy" uses CPU, "writer" writes, "idle" does neither.
     for (let t = t0; t < t0 + 10 * 60_000; t += 5000) {

@@ -30,6 +30,9 @@ export function VmMetricsTab({ vmId, vmName }: { vmId: string; vmName: string })
   const f = (unit: Unit) => (v: number) => formatMetric(v, unit, lang);
   const times = vm?.t ?? [];
   const csv = (what: string) => `${vmName}-${what}-${range.key}`;
+  // Shown only for a range in which a migration ran (the series are empty otherwise).
+  const migBps = col(vm, 'vm', 'migBps');
+  const migrated = migBps.some((v) => v != null);
   return (
     <div className="metrics-tab" data-testid="vm-metrics" data-resolution={result?.resolution ?? ''}>
       <RangePicker value={range} onChange={setRange} />
@@ -50,6 +53,12 @@ export function VmMetricsTab({ vmId, vmName }: { vmId: string; vmName: string })
             <TimeSeriesChart xRange={shown} testId="chart-net" csvName={csv('net')} title={t('metrics.network')} t={times} format={f('bytesPerSec')} series={[{ label: t('metrics.netIn'), values: col(vm, 'vm', 'netRx') }, { label: t('metrics.netOut'), values: col(vm, 'vm', 'netTx') }]} />
           )}
         </div>
+        {migrated && (
+          <TimeSeriesChart xRange={shown} testId="chart-migration" csvName={csv('migration')} title={t('metrics.migration')} t={times} format={f('bytesPerSec')} series={[{ label: t('metrics.migrationRate'), values: migBps }]} />
+        )}
+        {migrated && (
+          <TimeSeriesChart xRange={shown} testId="chart-migration-progress" csvName={csv('migration-progress')} title={t('metrics.migrationProgress')} t={times} format={f('percent')} series={[{ label: t('metrics.migrationProgress'), values: col(vm, 'vm', 'migProgress') }]} />
+        )}
         {nics.length > 1 && !chosenNic && (
           <TimeSeriesChart xRange={shown} testId="chart-net-breakdown" csvName={csv('net-breakdown')} title={t('metrics.netBreakdown')} t={nics[0]!.t} format={f('bytesPerSec')} series={nics.flatMap((g) => [{ label: `${g.label} ${t('metrics.netIn')}`, values: col(g, 'nic', 'rx') }, { label: `${g.label} ${t('metrics.netOut')}`, values: col(g, 'nic', 'tx') }])} />
         )}
