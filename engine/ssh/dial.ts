@@ -164,6 +164,9 @@ async function dialHop(hop: ResolvedHop, sock: Readable | undefined, hostId: str
     });
     const onReady = (): void => {
       auth.succeeded();
+      // Without TCP_NODELAY every request/answer over the connection (a libvirt call, a console
+      // keystroke) waited ~40 ms: Nagle held our packet's tail until the host's delayed ACK came.
+      client.setNoDelay(true);
       finish(undefined);
     };
     const onClose = (): void => {

@@ -8,7 +8,6 @@
  * Needs the lab (brought up here with 1 host if none is up). Prints one JSON object as its last line.
  */
 import crypto from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,28 +17,13 @@ import { silentLogger } from '../../engine/logger';
 import { startServer } from '../../engine/server/serve';
 import { firstFramebufferUpdate, openConsoleSocket, rfbHandshake } from '../helpers/rfb-client';
 import { labEngine } from '../integration/fleet/lab-engine';
-import { defineDomain, readLabInfo, sshRun, testGuestXml, virsh, waitFor, type LabInfo } from '../lab/lab-info';
+import { defineDomain, sshRun, testGuestXml, virsh, waitFor } from '../lab/lab-info';
+import { benchLog, ensureLab, median, percentile, round } from './bench-kit';
 
+const log = benchLog('console');
 const WARM_RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 5);
-const log = (msg: string) => process.stderr.write(`[bench:console] ${msg}\n`);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(xs.length * 0.95) - 1)]!;
-const round = (x: number) => Math.round(x * 10) / 10;
 
-function ensureLab(): { lab: LabInfo; broughtUp: boolean } {
-  try {
-    return { lab: readLabInfo(), broughtUp: false };
-  } catch {
-    log('bringing the lab up: 1 host');
-    const r = spawnSync(process.execPath, ['test/lab/lab.mjs', 'up', '--hosts', '1'], { stdio: ['ignore', 2, 2] });
-    if (r.status !== 0) throw new Error('lab up failed');
-    return { lab: readLabInfo(), broughtUp: true };
-  }
-}
 
 const phases: Record<string, number[]> = { open: [], socket: [], handshake: [], update: [] };
 async function oneConsole(engine: Engine, origin: string, vmId: string): Promise<number> {
@@ -62,7 +46,7 @@ async function oneConsole(engine: Engine, origin: string, vmId: string): Promise
   return ms;
 }
 
-const { lab, broughtUp } = ensureLab();
+const { lab, release } = ensureLab(log, 1);
 const h = lab.hosts[0]!;
 const NAME = `bc-${crypto.randomBytes(3).toString('hex')}`;
 const staticDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-static-'));
@@ -98,7 +82,7 @@ try {
     bench: 'console',
     accel: lab.accel,
     warm_ms: round(median(warm)),
-    warm_p95_ms: round(p95(warm)),
+    warm_p95_ms: round(percentile(warm, 95)),
     cold_ms: round(median(cold)),
     cold_incl_connect_ms: round(median(coldConnect)),
     warm_runs: WARM_RUNS,
@@ -112,5 +96,5 @@ try {
   await testEngine.dispose();
   await sshRun(h, `virsh destroy ${NAME} >/dev/null 2>&1; virsh undefine ${NAME} >/dev/null 2>&1; true`).catch(() => undefined);
   fs.rmSync(staticDir, { recursive: true, force: true });
-  if (broughtUp) spawnSync(process.execPath, ['test/lab/lab.mjs', 'down'], { stdio: ['ignore', 2, 2] });
+  release();
 }

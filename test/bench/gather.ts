@@ -4,7 +4,7 @@
  * of each (median of BENCH_RUNS after a warm-up) and which files sos collected that Hangar's bundle
  * lacks. Prints one JSON object as its last line.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,26 +15,13 @@ import { readTarGz } from '../../engine/diagnostics/bundle/tar';
 import { isForbidden } from '../../engine/diagnostics/gather/redact';
 import { silentLogger } from '../../engine/logger';
 import { aesGcmCipher } from '../../engine/secrets/key-cipher';
-import { LAB_DIR, readLabInfo, type LabHost, type LabInfo } from '../lab/lab-info';
+import { LAB_DIR, type LabHost } from '../lab/lab-info';
+import { benchLog, ensureLab, median, round } from './bench-kit';
 
+const log = benchLog('gather');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const log = (msg: string) => process.stderr.write(`[bench:gather] ${msg}\n`);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const round = (x: number) => Math.round(x * 100) / 100;
+const round2 = (x: number) => round(x, 2);
 
-function ensureLab(): { lab: LabInfo; broughtUp: boolean } {
-  try {
-    return { lab: readLabInfo(), broughtUp: false };
-  } catch {
-    log('bringing the lab up: 2 hosts');
-    const r = spawnSync(process.execPath, [path.join(LAB_DIR, 'lab.mjs'), 'up', '--hosts', '2'], { stdio: ['ignore', 2, 2] });
-    if (r.status !== 0) throw new Error('lab up failed');
-    return { lab: readLabInfo(), broughtUp: true };
-  }
-}
 
 async function gather(engine: Engine, out: string): Promise<{ s: number; result: GatherResult }> {
   const t0 = performance.now();
@@ -124,7 +111,7 @@ function findInHangar(sosPath: string, hostDir: string, bundle: Map<string, Buff
 }
 
 async function main(): Promise<void> {
-  const { lab, broughtUp } = ensureLab();
+  const { lab, release } = ensureLab(log, 2);
   const hosts = lab.hosts.slice(0, 2);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-bench-gather-'));
   const engine = await createEngine({
@@ -192,10 +179,10 @@ async function main(): Promise<void> {
       bench: 'gather',
       hosts: hosts.length,
       runs: RUNS,
-      hangar_s: round(median(hangar)),
-      sos_s: round(median(sos)),
-      sos_per_host_s: Object.fromEntries(Object.entries(sosPerHost).map(([k, v]) => [k, round(median(v))])),
-      ratio_hangar_to_sos: round(median(hangar) / median(sos)),
+      hangar_s: round2(median(hangar)),
+      sos_s: round2(median(sos)),
+      sos_per_host_s: Object.fromEntries(Object.entries(sosPerHost).map(([k, v]) => [k, round2(median(v))])),
+      ratio_hangar_to_sos: round2(median(hangar) / median(sos)),
       hangar_bundle_bytes: last!.bundle.bytes,
       hangar_files: last!.bundle.files,
       sos_files: sosFiles,
@@ -206,7 +193,7 @@ async function main(): Promise<void> {
   } finally {
     await engine.close();
     fs.rmSync(dir, { recursive: true, force: true });
-    if (broughtUp) spawnSync(process.execPath, [path.join(LAB_DIR, 'lab.mjs'), 'down'], { stdio: ['ignore', 2, 2] });
+    release();
   }
 }
 

@@ -3,37 +3,21 @@
  * Lab: 3 hosts × 300 defined domains (brought up here unless one is already up, then left as is).
  * Prints one JSON object as its last line.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { openHostLibvirt, type HostLibvirt } from '../../engine/hosts/host-libvirt';
 import { fetchHostInventory, type ParseCache } from '../../engine/inventory/fetch-inventory';
 import { SshPool, type HostKeyStore, type PinnedKey } from '../../engine/ssh';
-import { readLabInfo, type LabInfo } from '../lab/lab-info';
+import type { LabInfo } from '../lab/lab-info';
+import { benchLog, ensureLab, median, round } from './bench-kit';
 
+const log = benchLog('inventory');
 const HOSTS = 3;
 const PER_HOST = 300;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const SAMPLE = 30;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const round = (x: number) => Math.round(x * 10) / 10;
-const log = (msg: string) => process.stderr.write(`[bench:inventory] ${msg}\n`);
 
-function ensureLab(): { lab: LabInfo; broughtUp: boolean } {
-  try {
-    const lab = readLabInfo();
-    if (lab.hosts.length >= HOSTS && (lab.domainsPerHost ?? 0) >= PER_HOST) return { lab, broughtUp: false };
-  } catch {
-    // no lab yet
-  }
-  log(`bringing the lab up: ${HOSTS} hosts, ${PER_HOST} domains each`);
-  const r = spawnSync(process.execPath, ['test/lab/lab.mjs', 'up', '--hosts', String(HOSTS), '--domains', String(PER_HOST)], { stdio: ['ignore', 2, 2] });
-  if (r.status !== 0) throw new Error('lab up failed');
-  return { lab: readLabInfo(), broughtUp: true };
-}
 
 /** Pins come from the lab's record of its own host keys: the bench trusts what the lab made. */
 function labKeyStore(): HostKeyStore {
@@ -91,7 +75,7 @@ async function virshSession(lab: LabInfo, names: string[][]): Promise<number> {
 }
 
 async function main() {
-  const { lab, broughtUp } = ensureLab();
+  const { lab, release } = ensureLab(log, HOSTS, PER_HOST);
   try {
     const hosts = lab.hosts.slice(0, HOSTS);
     const names = await Promise.all(hosts.map(async (h) => (await virsh(virshUri(lab, h), 'list --all --name')).out.split('\n').map((s) => s.trim()).filter(Boolean)));
@@ -142,7 +126,7 @@ async function main() {
     };
     console.log(JSON.stringify(result));
   } finally {
-    if (broughtUp) spawnSync(process.execPath, ['test/lab/lab.mjs', 'down'], { stdio: ['ignore', 2, 2] });
+    release();
   }
 }
 

@@ -26,18 +26,14 @@ import { MetricsService } from '../../engine/metrics/metrics-service';
 import { SshPool, type HostKeyStore, type PinnedKey } from '../../engine/ssh';
 import { Db } from '../../engine/store/db';
 import { readLabInfo, sshRun, testGuestXml, type LabHost, type LabInfo } from '../lab/lab-info';
+import { benchLog, median, round } from './bench-kit';
 
+const log = benchLog('metrics');
 const DOMAINS = Number(process.env.BENCH_DOMAINS ?? 1000);
 const RUNNING_PER_HOST = 2;
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const SIM_VMS = 50;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const log = (msg: string) => process.stderr.write(`[bench:metrics] ${msg}\n`);
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 
 function benchXml(name: string): string {
@@ -191,7 +187,7 @@ async function storageAndQueries() {
     await svc.store.flush();
     flushCpu.push(cpuMs(process.cpuUsage(c0)));
   }
-  log(`simulated one day for ${SIM_VMS} VMs in ${r1((performance.now() - simStart) / 1000)} s`);
+  log(`simulated one day for ${SIM_VMS} VMs in ${round((performance.now() - simStart) / 1000)} s`);
   await db.run('VACUUM');
   const sizes = await db.all<{ name: string; bytes: number }>("SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name LIKE 'metric%' GROUP BY name");
   const by = Object.fromEntries(sizes.map((s) => [s.name, s.bytes]));
@@ -272,7 +268,7 @@ async function main() {
         await sshRun(h, 'f=$(mktemp) && cat > "$f" && virsh create "$f" >/dev/null; rc=$?; rm -f "$f"; exit $rc', { input: testGuestXml({ name: n, disk: `/var/lib/libvirt/images/${n}.qcow2`, memoryMiB: 96, lab }) });
       }
     }
-    log(`defined in ${r1((performance.now() - t) / 1000)} s; letting the guests boot`);
+    log(`defined in ${round((performance.now() - t) / 1000)} s; letting the guests boot`);
     await new Promise((r) => setTimeout(r, 10_000));
     const labR = await labRounds(lab, hosts);
     log(`lab rounds: ${labR.running} running, ${labR.allRecords} records in the all-domains call`);
@@ -282,23 +278,23 @@ async function main() {
       bench: 'metrics',
       domains: labR.allRecords,
       running_in_lab: labR.running,
-      round_cpu_ms: r1(replay.cpu),
+      round_cpu_ms: round(replay.cpu),
       round_cpu_note: `${DOMAINS} running-domain records (${replay.params} stats each, cloned from lab guests) decoded, rated and stored`,
-      lab_round_cpu_ms: r1(labR.cpu),
-      lab_round_wall_ms: r1(labR.wall),
-      lab_all_domains_cpu_ms: r1(labR.allCpu),
+      lab_round_cpu_ms: round(labR.cpu),
+      lab_round_wall_ms: round(labR.wall),
+      lab_all_domains_cpu_ms: round(labR.allCpu),
       bytes_per_vm_day: Math.round(store.raw + store.m1 + store.h1),
       bytes_per_vm_day_raw: Math.round(store.raw),
       bytes_per_vm_day_1m: Math.round(store.m1),
       bytes_per_vm_day_1h: Math.round(store.h1),
       steady_bytes_per_vm: Math.round(store.raw + 7 * store.m1 + 365 * store.h1),
-      query_7d_ms: r1(store.vmQ.ms),
+      query_7d_ms: round(store.vmQ.ms),
       query_7d_points: store.vmQ.points,
-      query_7d_fleet_ms: r1(store.fleetQ.ms),
-      query_2d_1m_ms: r1(store.vm2d.ms),
-      query_3h_raw_ms: r1(store.vm3h.ms),
-      minute_flush_cpu_ms_50_vms: r1(store.flushCpu),
-      top_1h_ms_50_vms: r1(store.top1h),
+      query_7d_fleet_ms: round(store.fleetQ.ms),
+      query_2d_1m_ms: round(store.vm2d.ms),
+      query_3h_raw_ms: round(store.vm3h.ms),
+      minute_flush_cpu_ms_50_vms: round(store.flushCpu),
+      top_1h_ms_50_vms: round(store.top1h),
       runs: RUNS,
       accel: lab.accel,
     };

@@ -10,33 +10,17 @@ import { performance } from 'node:perf_hooks';
 import { readLabInfo, type LabInfo } from '../lab/lab-info';
 import { startServe, tempDataDir } from '../e2e/serve-fixture';
 import { connectApi } from './ws-api';
+import { benchLog, ensureLab, median, round } from './bench-kit';
 
+const log = benchLog('ui-list');
 const HOSTS = 2;
 const PER_HOST = 2500;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const log = (m: string) => process.stderr.write(`[bench:ui-list] ${m}\n`);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-const round = (x: number) => Math.round(x * 10) / 10;
 
-function ensureLab(): { lab: LabInfo; broughtUp: boolean } {
-  try {
-    const lab = readLabInfo();
-    if (lab.hosts.length >= HOSTS && (lab.domainsPerHost ?? 0) >= PER_HOST) return { lab, broughtUp: false };
-  } catch {
-    // none yet
-  }
-  log(`lab up: ${HOSTS} hosts × ${PER_HOST} domains`);
-  const r = spawnSync(process.execPath, ['test/lab/lab.mjs', 'up', '--hosts', String(HOSTS), '--domains', String(PER_HOST)], { stdio: ['ignore', 2, 2] });
-  if (r.status !== 0) throw new Error('lab up failed');
-  return { lab: readLabInfo(), broughtUp: true };
-}
 
 async function main() {
   if (spawnSync('node', ['scripts/build.mjs'], { stdio: ['ignore', 2, 2] }).status !== 0) throw new Error('build failed');
-  const { lab, broughtUp } = ensureLab();
+  const { lab, release } = ensureLab(log, HOSTS, PER_HOST);
   const serve = await startServe(await tempDataDir(), [], { HOME: await tempDataDir() });
   const browser = await chromium.launch({
     executablePath: process.env.HANGAR_CHROMIUM ?? '/usr/bin/chromium',
@@ -109,7 +93,7 @@ async function main() {
   } finally {
     await browser.close();
     await serve.stop();
-    if (broughtUp) spawnSync(process.execPath, ['test/lab/lab.mjs', 'down'], { stdio: ['ignore', 2, 2] });
+    release();
   }
 }
 
