@@ -1,5 +1,6 @@
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
+import { useHosts } from '../../stores/hosts-store';
 import { useJobs } from '../../stores/jobs-store';
 import { AlertsTile } from '../diagnostics/AlertsTile';
 import { FleetTiles } from '../metrics/FleetTiles';
@@ -8,6 +9,8 @@ import { TopConsumers } from '../metrics/TopConsumers';
 export function DashboardPage() {
   const t = useT();
   const info = useEngine((s) => s.info);
+  // The welcome tells a new user what to do first; once a host is added, the fleet tiles say it all.
+  const noHosts = useHosts((s) => s.loaded && Object.keys(s.byId).length === 0);
   const running = useJobs((s) => Object.values(s.byId).filter((j) => j.state === 'running' || j.state === 'queued').length);
   return (
     <section>
@@ -15,10 +18,12 @@ export function DashboardPage() {
       <div className="tiles" data-testid="dashboard-tiles">
         <FleetTiles />
         <AlertsTile />
-        <div className="tile">
-          <h2>{t('dashboard.welcome')}</h2>
-          <p className="muted">{t('dashboard.intro')}</p>
-        </div>
+        {noHosts && (
+          <div className="tile" data-testid="welcome-tile">
+            <h2>{t('dashboard.welcome')}</h2>
+            <p className="muted">{t('dashboard.intro')}</p>
+          </div>
+        )}
         <div className="tile" data-testid="engine-tile">
           <h2>{t('dashboard.engine')}</h2>
           {info && (

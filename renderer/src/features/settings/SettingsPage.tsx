@@ -4,6 +4,26 @@ import { updateSettings, useEngine } from '../../stores/engine-store';
 
 const THEMES: Theme[] = ['system', 'light', 'dark'];
 
+/** A whole number of seconds within the contract's bounds; anything else is not sent. */
+function SecondsField({ label, testId, min, max, value, onChange }: { label: string; testId: string; min: number; max: number; value: number; onChange(v: number): void }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input
+        data-testid={testId}
+        type="number"
+        min={min}
+        max={max}
+        value={value}
+        onChange={(e) => {
+          const v = Number(e.target.value);
+          if (Number.isInteger(v) && v >= min && v <= max) onChange(v);
+        }}
+      />
+    </label>
+  );
+}
+
 export function SettingsPage() {
   const t = useT();
   const settings = useEngine((s) => s.settings);
@@ -36,34 +56,8 @@ export function SettingsPage() {
             ))}
           </select>
         </label>
-        <label className="field">
-          <span>{t('settings.shutdownTimeout')}</span>
-          <input
-            data-testid="settings-shutdown-timeout"
-            type="number"
-            min={10}
-            max={3600}
-            value={settings.shutdownTimeoutSec}
-            onChange={(e) => {
-              const v = Number(e.target.value);
-              if (Number.isInteger(v) && v >= 10 && v <= 3600) void updateSettings({ shutdownTimeoutSec: v });
-            }}
-          />
-        </label>
-        <label className="field">
-          <span>{t('settings.metricsInterval')}</span>
-          <input
-            data-testid="settings-metrics-interval"
-            type="number"
-            min={1}
-            max={300}
-            value={settings.metricsIntervalSec}
-            onChange={(e) => {
-              const v = Number(e.target.value);
-              if (Number.isInteger(v) && v >= 1 && v <= 300) void updateSettings({ metricsIntervalSec: v });
-            }}
-          />
-        </label>
+        <SecondsField label={t('settings.shutdownTimeout')} testId="settings-shutdown-timeout" min={10} max={3600} value={settings.shutdownTimeoutSec} onChange={(v) => void updateSettings({ shutdownTimeoutSec: v })} />
+        <SecondsField label={t('settings.metricsInterval')} testId="settings-metrics-interval" min={1} max={300} value={settings.metricsIntervalSec} onChange={(v) => void updateSettings({ metricsIntervalSec: v })} />
       </div>
       {info && (
         <>
