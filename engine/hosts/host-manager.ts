@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { EventEmitter } from 'node:events';
-import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HangarError, type ErrorData } from '../contract/errors';
 import type { Host, HostFacts, HostState } from '../contract/hosts';
@@ -10,7 +9,7 @@ import type { AddHostParams, HostTarget } from '../contract/hosts';
 import { Collection } from '../events/collection';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
-import { connectUnixSocket, LibvirtConnection, type LibvirtEvent } from '../libvirt';
+import { connectSocket, connectUnixSocket, LibvirtConnection, type LibvirtEvent, type LocalEndpoint } from '../libvirt';
 import { SshConnection, SshPool, type SshEnvironment, type SshStateEvent, type SshTarget } from '../ssh';
 import type { HostCredentials } from './credentials';
 import { gatherFacts } from './host-facts';
@@ -214,20 +213,11 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
    * socket): through the host's existing SSH connection, never a new login; directly for the
    * embedded local host.
    */
-  async dial(hostId: string, to: { host: string; port: number } | { socket: string }, signal?: AbortSignal): Promise<Duplex> {
+  async dial(hostId: string, to: LocalEndpoint, signal?: AbortSignal): Promise<Duplex> {
     const l = this.get(hostId);
     if (!l.link) throw new HangarError('UNREACHABLE', `${l.record.name} is disconnected`);
-    if (hostId === LOCAL_HOST_ID) {
-      if ('socket' in to) return connectUnixSocket(to.socket);
-      return new Promise((resolve, reject) => {
-        const sock = net.createConnection({ host: to.host, port: to.port });
-        sock.setNoDelay(true);
-        const timer = setTimeout(() => sock.destroy(new HangarError('TIMEOUT', `connecting to ${to.host}:${to.port} timed out`)), 10_000);
-        sock.once('connect', () => (clearTimeout(timer), resolve(sock)));
-        sock.once('error', (err) => (clearTimeout(timer), reject(HangarError.from(err))));
-      });
-    }
-    const ssh = this.pool.connection(l.record.id, sshTarget(l.record));
+    const ssh = this.ssh(hostId);
+    if (!ssh) return connectSocket(to);
     const opts = { timeoutMs: 15_000, ...(signal ? { signal } : {}) };
     return 'socket' in to ? ssh.openStreamLocal(to.socket, opts) : ssh.forwardOutTcp(to.host, to.port, opts);
   }

@@ -3,7 +3,7 @@
  * code that needs a procedure without a facade method (`conn.call(proc, args)`).
  */
 export { LibvirtConnection, isNotFound, type OpenOptions, type DomainXmlResult } from './connection';
-export { connectLocal, connectUnixSocket, detectLocalSocket, LOCAL_SOCKET_CANDIDATES } from './local';
+export { connectLocal, connectSocket, connectUnixSocket, detectLocalSocket, LOCAL_SOCKET_CANDIDATES, type LocalEndpoint } from './local';
 export { RpcClient, type CallOptions, type RpcClientOptions } from './rpc-client';
 export { LibvirtStream } from './stream';
 export {

@@ -5,7 +5,7 @@
  */
 import { access } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { createConnection } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { HangarError } from '../contract/errors';
 import { LibvirtConnection, type OpenOptions } from './connection';
 
@@ -29,24 +29,32 @@ export async function detectLocalSocket(candidates: readonly string[] = LOCAL_SO
   return null;
 }
 
-/** Connects a UNIX socket and resolves once it is connected. */
-export function connectUnixSocket(path: string, timeoutMs = 10_000): Promise<import('node:net').Socket> {
+/** Where a local socket connects: a UNIX socket path, or a TCP address on this machine. */
+export type LocalEndpoint = { socket: string } | { host: string; port: number };
+
+/** Connects a local socket (UNIX or TCP, no Nagle delay) and resolves once it is connected. */
+export function connectSocket(to: LocalEndpoint, timeoutMs = 10_000): Promise<Socket> {
+  const where = 'socket' in to ? to.socket : `${to.host}:${to.port}`;
   return new Promise((resolve, reject) => {
-    const sock = createConnection({ path });
+    const sock = 'socket' in to ? createConnection({ path: to.socket }) : createConnection({ host: to.host, port: to.port });
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new HangarError('TIMEOUT', `connecting to ${path} timed out`));
+      reject(new HangarError('TIMEOUT', `connecting to ${where} timed out`));
     }, timeoutMs);
     sock.once('connect', () => {
       clearTimeout(timer);
+      if (!('socket' in to)) sock.setNoDelay(true);
       resolve(sock);
     });
     sock.once('error', (err) => {
       clearTimeout(timer);
-      reject(new HangarError('UNREACHABLE', `cannot connect to libvirt socket ${path}: ${err.message}`));
+      reject(new HangarError('UNREACHABLE', `cannot connect to ${where}: ${err.message}`));
     });
   });
 }
+
+/** Connects a UNIX socket (libvirt's) and resolves once it is connected. */
+export const connectUnixSocket = (path: string, timeoutMs = 10_000): Promise<Socket> => connectSocket({ socket: path }, timeoutMs);
 
 /** Opens a LibvirtConnection over a local socket (detected when not given). */
 export async function connectLocal(socketPath?: string, opts: OpenOptions = {}): Promise<LibvirtConnection> {
