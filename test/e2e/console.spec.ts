@@ -9,11 +9,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { defineDomain, readSerialLog, sshRun, testGuestXml, virsh, type LabHost, type LabInfo } from '../lab/lab-info';
 import { addLabHost, findVm } from './fleet-helpers';
-import { labOrReason } from './lab-fixture';
-import { startServe, tempDataDir, type Serve } from './serve-fixture';
+import { labSpec, serveAndOpen } from './lab-fixture';
+import type { Serve } from './serve-fixture';
 
-const found = labOrReason();
-test.skip('reason' in found, 'reason' in found ? `Skipped: ${found.reason}` : '');
+const labOf = labSpec();
 test.describe.configure({ mode: 'serial' });
 
 let serve: Serve;
@@ -44,13 +43,11 @@ async function connected(p: Page, timeout = 60_000) {
 }
 
 test.beforeAll(async ({ browser }) => {
-  lab = (found as { lab: LabInfo }).lab;
+  lab = labOf();
   h1 = lab.hosts[0]!;
   await defineDomain(h1, testGuestXml({ name: NAME, lab }));
   await virsh(h1, ['start', NAME]);
-  serve = await startServe(await tempDataDir(), [], { HOME: await tempDataDir() });
-  page = await browser.newPage();
-  await page.goto(serve.url);
+  ({ serve, page } = await serveAndOpen(browser));
   await addLabHost(page, lab, h1);
 });
 test.afterAll(async () => {

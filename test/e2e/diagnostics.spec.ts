@@ -2,11 +2,10 @@ import { expect, test } from '@playwright/test';
 import crypto from 'node:crypto';
 import { sshRun, virsh, type LabHost, type LabInfo } from '../lab/lab-info';
 import { addLabHost } from './fleet-helpers';
-import { labOrReason } from './lab-fixture';
+import { labSpec } from './lab-fixture';
 import { startServe, tempDataDir, type Serve } from './serve-fixture';
 
-const found = labOrReason();
-test.skip('reason' in found, 'reason' in found ? `Skipped: ${found.reason}` : '');
+const labOf = labSpec();
 
 let serve: Serve;
 let lab: LabInfo;
@@ -16,7 +15,7 @@ const POOL = `dg-full-${tag}`;
 const MNT = `/var/tmp/${POOL}`;
 
 test.beforeAll(async () => {
-  lab = (found as { lab: LabInfo }).lab;
+  lab = labOf();
   const h1 = lab.hosts[0] as LabHost;
   await sshRun(h1, `mkdir -p ${MNT} && mount -t tmpfs -o size=8m tmpfs ${MNT} && head -c 7900k /dev/zero > ${MNT}/filler.raw`);
   await virsh(h1, ['pool-define-as', POOL, 'dir', '--target', MNT]);

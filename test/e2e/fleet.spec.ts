@@ -3,18 +3,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import { defineDomain, sshRun, testGuestXml, virsh, type LabHost, type LabInfo } from '../lab/lab-info';
 import { addLabHost } from './fleet-helpers';
-import { labOrReason } from './lab-fixture';
+import { labSpec } from './lab-fixture';
 import { startServe, tempDataDir, type Serve } from './serve-fixture';
 
-const found = labOrReason();
-test.skip('reason' in found, 'reason' in found ? `Skipped: ${found.reason}` : '');
+const labOf = labSpec();
 
 let serve: Serve;
 let lab: LabInfo;
 const defined: [LabHost, string][] = [];
 
 test.beforeAll(async () => {
-  lab = (found as { lab: LabInfo }).lab;
+  lab = labOf();
   // A user with no ~/.ssh entries for the lab: every host key must be confirmed in the UI.
   serve = await startServe(await tempDataDir(), [], { HOME: await tempDataDir() });
 });

@@ -7,11 +7,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { defineDomain, labTimeouts, readSerialLog, sshRun, testGuestXml, typeOnSerial, virsh, waitFor, type LabHost, type LabInfo } from '../lab/lab-info';
 import { addLabHost, findVm } from './fleet-helpers';
-import { labOrReason } from './lab-fixture';
-import { startServe, tempDataDir, type Serve } from './serve-fixture';
+import { labSpec, serveAndOpen } from './lab-fixture';
+import type { Serve } from './serve-fixture';
 
-const found = labOrReason();
-test.skip('reason' in found, 'reason' in found ? `Skipped: ${found.reason}` : '');
+const labOf = labSpec();
 test.describe.configure({ mode: 'serial' });
 
 let serve: Serve;
@@ -25,7 +24,7 @@ const disk = (n: string) => `/var/lib/libvirt/images/${n}.qcow2`;
 
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(240_000);
-  lab = (found as { lab: LabInfo }).lab;
+  lab = labOf();
   h1 = lab.hosts[0]!;
   for (const n of [busy, idle]) {
     await sshRun(h1, `qemu-img create -q -f qcow2 ${disk(n)} 256M`);
@@ -35,9 +34,7 @@ test.beforeAll(async ({ browser }) => {
   for (const n of [busy, idle]) await waitFor(`${n} to boot`, async () => (await readSerialLog(h1, n)).includes(lab.guest.banner), labTimeouts(lab).bootMs, 500);
   // The busy guest spins a CPU and writes to its disk for as long as it runs.
   await typeOnSerial(h1, busy, 'while :; do :; done & while :; do dd if=/dev/zero of=/dev/vda bs=64k count=256 oflag=direct 2>/dev/null; done &');
-  serve = await startServe(await tempDataDir(), [], { HOME: await tempDataDir() });
-  page = await browser.newPage();
-  await page.goto(serve.url);
+  ({ serve, page } = await serveAndOpen(browser));
   await addLabHost(page, lab, h1);
 });
 

@@ -6,11 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { sshRun, virsh, type LabHost, type LabInfo } from '../lab/lab-info';
 import { addLabHost, findVm } from './fleet-helpers';
-import { labOrReason } from './lab-fixture';
-import { startServe, tempDataDir, type Serve } from './serve-fixture';
+import { labSpec, serveAndOpen } from './lab-fixture';
+import type { Serve } from './serve-fixture';
 
-const found = labOrReason();
-test.skip('reason' in found, 'reason' in found ? `Skipped: ${found.reason}` : '');
+const labOf = labSpec();
 test.describe.configure({ mode: 'serial' });
 
 let serve: Serve;
@@ -23,15 +22,13 @@ const baseVm = `base-${tag}`;
 const renamed = `renamed-${tag}`;
 
 test.beforeAll(async ({ browser }) => {
-  lab = (found as { lab: LabInfo }).lab;
+  lab = labOf();
   h1 = lab.hosts[0]!;
   // The lab's test ISO and base image, put where a user keeps them: in a storage pool.
   fs.copyFileSync(lab.guest.iso, path.join(lab.sharedPoolPath, `test-${tag}.iso`));
   fs.copyFileSync(lab.guest.baseImage, path.join(lab.sharedPoolPath, `base-${tag}.qcow2`));
   await virsh(h1, ['pool-refresh', 'shared']);
-  serve = await startServe(await tempDataDir(), [], { HOME: await tempDataDir() });
-  page = await browser.newPage();
-  await page.goto(serve.url);
+  ({ serve, page } = await serveAndOpen(browser));
   await addLabHost(page, lab, h1);
 });
 test.afterAll(async () => {
