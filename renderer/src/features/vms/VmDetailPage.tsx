@@ -11,10 +11,10 @@ import { EventHistory } from '../../components/EventHistory';
 import { DeleteVmForm } from './DeleteVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
+import { NicsTab } from './NicsTab';
 import { VmDiagnosticsTab } from '../diagnostics/VmDiagnosticsTab';
 import { VmMetricsTab } from '../metrics/VmMetricsTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { Select } from '../../components/Select';
 import { downloadText } from '../../components/download';
 
 
@@ -35,7 +35,6 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState<HangarError | null>(null);
   const [deleting, setDeleting] = useState(false);
-  const [form, setForm] = useState({ network: '', model: 'virtio', live: false });
   const [xmlDraft, setXmlDraft] = useState<string | null>(null);
 
   const load = useCallback(() => {
@@ -130,73 +129,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
       )}
       {tab === 'details' && details && <DetailsForm details={details} onSaved={setDetails} onError={setError} />}
       {tab === 'disks' && details && <DisksTab details={details} onChanged={setDetails} onError={setError} />}
-      {tab === 'nics' && details && (
-        <>
-          <table className="table">
-            <thead>
-              <tr>
-                <th>MAC</th>
-                <th>{t('vm.nic.network')}</th>
-                <th>{t('vm.nic.model')}</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {details.nics.map((n, i) => (
-                <tr key={`${n.mac}-${i}`} data-testid="vm-nic-row">
-                  <td className="mono">{n.mac}</td>
-                  <td>{n.source}</td>
-                  <td>{n.model}</td>
-                  <td className="row-actions">
-                    {n.mac && (
-                      <button type="button" className="btn btn-small" data-testid="vm-nic-link" data-link={n.linkUp ? 'up' : 'down'} onClick={() => client?.call('vms.setLink', { vmId: vm.id, mac: n.mac!, up: !n.linkUp }).then(setDetails, (e: unknown) => setError(HangarError.from(e)))}>
-                        {n.linkUp ? t('vm.nic.unplug') : t('vm.nic.plug')}
-                      </button>
-                    )}
-                    {n.mac && (
-                      <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => client?.call('vms.detach', { vmId: vm.id, device: n.mac! }).then(setDetails, (e: unknown) => setError(HangarError.from(e)))}>
-                        {t('hosts.remove')}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <form
-            className="panel form-grid"
-            onSubmit={(e) => {
-              e.preventDefault();
-              run(client?.call('vms.addNic', { vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }));
-            }}
-          >
-            <h2>{t('vm.nic.add')}</h2>
-            <label className="field">
-              <span>{t('vm.nic.network')}</span>
-              <Select testId="vm-nic-network" value={form.network} onChange={(network) => setForm({ ...form, network })} options={host?.facts?.networks.map((n) => n.name) ?? []} blank="" />
-            </label>
-            <label className="field">
-              <span>{t('vm.nic.model')}</span>
-              <select value={form.model} onChange={(e) => setForm({ ...form, model: e.target.value })}>
-                <option value="virtio">virtio</option>
-                <option value="e1000">e1000</option>
-                <option value="rtl8139">rtl8139</option>
-              </select>
-            </label>
-            {!stopped && (
-              <label className="check">
-                <input type="checkbox" checked={form.live} onChange={(e) => setForm({ ...form, live: e.target.checked })} />
-                {t('vm.nic.live')}
-              </label>
-            )}
-            <div className="actions span-all">
-              <button type="submit" className="btn btn-primary" data-testid="vm-nic-submit" disabled={!form.network}>
-                {t('vm.nic.add')}
-              </button>
-            </div>
-          </form>
-        </>
-      )}
+      {tab === 'nics' && details && <NicsTab details={details} onChanged={setDetails} onError={setError} />}
       {tab === 'metrics' && <VmMetricsTab vmId={vm.id} vmName={vm.name} />}
       {tab === 'console' && (
         <Suspense fallback={<p className="muted">{t('connection.connecting')}</p>}>

@@ -1,0 +1,85 @@
+import { useState } from 'react';
+import type { VmDetails } from '../../../../engine/contract';
+import { HangarError } from '../../../../engine/contract/errors';
+import { Select } from '../../components/Select';
+import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+import { useHosts } from '../../stores/hosts-store';
+
+/** The Network interfaces tab: what is attached, link up/down, remove, and a new NIC. */
+export function NicsTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
+  const t = useT();
+  const client = useEngine((s) => s.client);
+  const vm = details.vm;
+  const host = useHosts((s) => s.byId[vm.hostId]);
+  const [form, setForm] = useState({ network: '', model: 'virtio', live: false });
+  const stopped = vm.state === 'stopped';
+  const call = (p: Promise<VmDetails> | undefined) => p?.then(onChanged, (e: unknown) => onError(HangarError.from(e)));
+  return (
+    <>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>MAC</th>
+            <th>{t('vm.nic.network')}</th>
+            <th>{t('vm.nic.model')}</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {details.nics.map((n, i) => (
+            <tr key={`${n.mac}-${i}`} data-testid="vm-nic-row">
+              <td className="mono">{n.mac}</td>
+              <td>{n.source}</td>
+              <td>{n.model}</td>
+              <td className="row-actions">
+                {n.mac && (
+                  <button type="button" className="btn btn-small" data-testid="vm-nic-link" data-link={n.linkUp ? 'up' : 'down'} onClick={() => call(client?.call('vms.setLink', { vmId: vm.id, mac: n.mac!, up: !n.linkUp }))}>
+                    {n.linkUp ? t('vm.nic.unplug') : t('vm.nic.plug')}
+                  </button>
+                )}
+                {n.mac && (
+                  <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => call(client?.call('vms.detach', { vmId: vm.id, device: n.mac! }))}>
+                    {t('hosts.remove')}
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        className="panel form-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          call(client?.call('vms.addNic', { vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }));
+        }}
+      >
+        <h2>{t('vm.nic.add')}</h2>
+        <label className="field">
+          <span>{t('vm.nic.network')}</span>
+          <Select testId="vm-nic-network" value={form.network} onChange={(network) => setForm({ ...form, network })} options={host?.facts?.networks.map((n) => n.name) ?? []} blank="" />
+        </label>
+        <label className="field">
+          <span>{t('vm.nic.model')}</span>
+          <select value={form.model} onChange={(e) => setForm({ ...form, model: e.target.value })}>
+            <option value="virtio">virtio</option>
+            <option value="e1000">e1000</option>
+            <option value="rtl8139">rtl8139</option>
+          </select>
+        </label>
+        {!stopped && (
+          <label className="check">
+            <input type="checkbox" checked={form.live} onChange={(e) => setForm({ ...form, live: e.target.checked })} />
+            {t('vm.nic.live')}
+          </label>
+        )}
+        <div className="actions span-all">
+          <button type="submit" className="btn btn-primary" data-testid="vm-nic-submit" disabled={!form.network}>
+            {t('vm.nic.add')}
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}
