@@ -1,4 +1,4 @@
-import { DomainStatsType, paramsToRecord, type LibvirtConnection } from '../libvirt';
+import type { LibvirtConnection } from '../libvirt';
 import { parseDomainXml, type DomainSummary } from './domain-xml';
 
 export interface DomainRecord {
@@ -36,12 +36,7 @@ function parseCached(uuid: string, xml: string, cache: ParseCache | undefined): 
  * a bulk state call together, then every XML pipelined (DESIGN §3: no per-domain sequential calls).
  */
 export async function fetchHostInventory(conn: LibvirtConnection, cache?: ParseCache): Promise<HostInventory> {
-  const [refs, stats] = await Promise.all([conn.listAllDomains(0), conn.getAllDomainStats([], DomainStatsType.STATE, 0)]);
-  const stateByUuid = new Map<string, { state: number; reason: number }>();
-  for (const rec of stats) {
-    const p = paramsToRecord(rec.params);
-    stateByUuid.set(rec.dom.uuid, { state: Number(p['state.state'] ?? 0), reason: Number(p['state.reason'] ?? 0) });
-  }
+  const [refs, stateByUuid] = await Promise.all([conn.listAllDomains(0), conn.getAllDomainStates()]);
   const xmls = await conn.getAllXml(refs);
   const domains: DomainRecord[] = [];
   const errors: HostInventory['errors'] = [];

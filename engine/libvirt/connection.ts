@@ -22,6 +22,8 @@ import * as N from './protocol/network';
 import * as S from './protocol/snapshot';
 import * as V from './protocol/storage';
 import { VirErrorCode } from './protocol/error';
+import { DomainStatsType } from './protocol/flags';
+import { paramsToRecord } from './protocol/types';
 import type { ProcedureDef, RetOf } from './protocol/procedure';
 import type {
   DomainRef,
@@ -182,6 +184,17 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
    */
   async getAllDomainStats(domains: readonly DomainRef[] = [], stats = 0, flags = 0): Promise<D.DomainStatsRecord[]> {
     return this.rpc.call(D.connectGetAllDomainStats, { doms: [...domains], stats, flags });
+  }
+
+  /** Every domain's virDomainState and reason by UUID, in one bulk stats call (not one call per domain). */
+  async getAllDomainStates(): Promise<Map<string, { state: number; reason: number }>> {
+    const records = await this.getAllDomainStats([], DomainStatsType.STATE, 0);
+    const out = new Map<string, { state: number; reason: number }>();
+    for (const rec of records) {
+      const p = paramsToRecord(rec.params);
+      out.set(rec.dom.uuid, { state: Number(p['state.state'] ?? 0), reason: Number(p['state.reason'] ?? 0) });
+    }
+    return out;
   }
 
   // --- domains: lifecycle --------------------------------------------------------------------

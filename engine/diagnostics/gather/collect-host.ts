@@ -91,11 +91,11 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
       await w.put(`${dir}/libvirt/pools/${safeSegment(p.name)}.xml`, xml);
     }
     for (const n of await conn.listAllNetworks(0)) await w.put(`${dir}/libvirt/networks/${safeSegment(n.name)}.xml`, await conn.networkGetXmlDesc(n, 0));
-    const refs = await conn.listAllDomains(0);
+    const [refs, states] = await Promise.all([conn.listAllDomains(0), conn.getAllDomainStates()]);
     // Pipelined; a domain deleted between the list and its XML is just not there any more.
-    const [states, xmls] = await Promise.all([Promise.all(refs.map((d) => conn.domainGetState(d).catch(() => null))), conn.getAllXml(refs, 0)]);
+    const xmls = await conn.getAllXml(refs, 0);
     for (const [i, d] of refs.entries()) {
-      const st = states[i];
+      const st = states.get(d.uuid);
       const x = xmls[i];
       if (!st || !x || !('xml' in x)) continue;
       const file = `${dir}/libvirt/domains/${safeSegment(d.name)}.xml`;

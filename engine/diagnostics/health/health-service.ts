@@ -131,10 +131,10 @@ export class HealthService {
         const pools = await conn.listAllStoragePools(0);
         const infos = await Promise.all(pools.map((p) => conn.storagePoolGetInfo(p)));
         snap.pools = pools.map((p, i) => ({ name: p.name, active: infos[i]!.state === 2, capacity: infos[i]!.capacity, available: infos[i]!.available }));
-        const doms = await conn.listAllDomains(0);
-        const [xmls, states] = await Promise.all([conn.getAllXml(doms, 0), Promise.all(doms.map((d) => conn.domainGetState(d).catch(() => null)))]);
-        snap.vms = xmls.flatMap((x, i) => {
-          const st = states[i];
+        const [doms, states] = await Promise.all([conn.listAllDomains(0), conn.getAllDomainStates()]);
+        const xmls = await conn.getAllXml(doms, 0);
+        snap.vms = xmls.flatMap((x) => {
+          const st = states.get(x.dom.uuid);
           if (!('xml' in x) || typeof x.xml !== 'string' || !st) return [];
           const state = stateWord(st.state);
           try {
