@@ -21,20 +21,15 @@ export const benchLog =
 
 export interface BenchLab {
   lab: LabInfo;
-  /** Takes the lab down if this run brought it up. */
+  /** Releases the lab: the last holder out takes it down if a holder brought it up. */
   release(): void;
 }
 
-/** A lab with at least `hosts` hosts and `domainsPerHost` bench domains on each. */
+/** A lab with at least `hosts` hosts and `domainsPerHost` bench domains on each, shared with any other runner. */
 export function ensureLab(log: (msg: string) => void, hosts: number, domainsPerHost = 0): BenchLab {
-  try {
-    const lab = readLabInfo();
-    if (lab.hosts.length >= hosts && (lab.domainsPerHost ?? 0) >= domainsPerHost) return { lab, release: () => undefined };
-  } catch {
-    // no lab yet
-  }
-  log(`bringing the lab up: ${hosts} host(s)${domainsPerHost ? `, ${domainsPerHost} domains each` : ''}`);
-  const args = ['up', '--hosts', String(hosts), ...(domainsPerHost ? ['--domains', String(domainsPerHost)] : [])];
+  log(`acquiring the lab: ${hosts} host(s)${domainsPerHost ? `, ${domainsPerHost} domains each` : ''}`);
+  const holder = String(process.pid);
+  const args = ['acquire', '--hosts', String(hosts), '--holder', holder, ...(domainsPerHost ? ['--domains', String(domainsPerHost)] : [])];
   if (spawnSync(process.execPath, [LAB_SCRIPT, ...args], { stdio: ['ignore', 2, 2] }).status !== 0) throw new Error('lab up failed');
-  return { lab: readLabInfo(), release: () => void spawnSync(process.execPath, [LAB_SCRIPT, 'down'], { stdio: ['ignore', 2, 2] }) };
+  return { lab: readLabInfo(), release: () => void spawnSync(process.execPath, [LAB_SCRIPT, 'release', '--holder', holder], { stdio: ['ignore', 2, 2] }) };
 }

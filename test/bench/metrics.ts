@@ -25,8 +25,8 @@ import { HostSampler, RoundComputer, STATS_GROUPS } from '../../engine/metrics/h
 import { MetricsService } from '../../engine/metrics/metrics-service';
 import { SshPool, type HostKeyStore, type PinnedKey } from '../../engine/ssh';
 import { Db } from '../../engine/store/db';
-import { readLabInfo, sshRun, testGuestXml, type LabHost, type LabInfo } from '../lab/lab-info';
-import { benchLog, median, round } from './bench-kit';
+import { sshRun, testGuestXml, type LabHost, type LabInfo } from '../lab/lab-info';
+import { benchLog, ensureLab, median, round } from './bench-kit';
 
 const log = benchLog('metrics');
 const DOMAINS = Number(process.env.BENCH_DOMAINS ?? 1000);
@@ -253,7 +253,7 @@ async function storageAndQueries() {
 }
 
 async function main() {
-  const lab = readLabInfo();
+  const { lab, release } = ensureLab(log, 2);
   const hosts = lab.hosts.slice(0, 2);
   const per = Math.ceil(DOMAINS / hosts.length);
   log(`defining ${DOMAINS} mx-bench domains and ${RUNNING_PER_HOST * hosts.length} running guests on ${hosts.map((h) => h.name).join(', ')}`);
@@ -301,6 +301,7 @@ async function main() {
     console.log(JSON.stringify(result));
   } finally {
     await removeAll(lab);
+    release();
   }
 }
 

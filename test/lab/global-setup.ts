@@ -1,19 +1,19 @@
 /**
- * Vitest globalSetup for the integration suite: brings the test lab up (HANGAR_LAB_HOSTS hosts,
- * default 2) unless a healthy one is already up, waits until every host answers `virsh` over SSH,
- * and at the end takes the lab down only if it brought it up (checking nothing is left behind).
- * Tests can `inject('hangarLabBroughtUp')` to know whether the lab is theirs to take down.
+ * Vitest globalSetup for the integration suite: acquires the shared test lab (HANGAR_LAB_HOSTS
+ * hosts, default 2; `lab.mjs acquire` reuses a healthy one or brings it up), waits until every host
+ * answers `virsh` over SSH, and at the end releases it: the last runner out takes it down.
+ * Tests can `inject('hangarLabBroughtUp')` to know whether this run brought the lab up.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { LAB_JSON_PATH, LAB_SCRIPT, readLabInfo, sshExec, waitFor } from './lab-info';
+import { LAB_BROUGHT_UP_BY_PATH, LAB_JSON_PATH, LAB_SCRIPT, readLabInfo, sshExec, waitFor } from './lab-info';
 import { labLeftovers } from './leftovers';
 
 interface ProvideTarget {
-  provide?: (key: 'hangarLabBroughtUp', value: boolean) => void;
+  provide?: (key: 'hangarLabBroughtUp' | 'hangarLabHolder', value: boolean | number) => void;
 }
 
-let broughtUp = false;
+let acquired = false;
 
 function lab(args: string[], inherit = true): { code: number; out: string } {
   const r = spawnSync(process.execPath, [LAB_SCRIPT, ...args], {
@@ -28,23 +28,12 @@ export async function setup(project?: ProvideTarget): Promise<void> {
   if (pre.code !== 0) throw new Error(`the integration tests need the hypervisor lab, which cannot start here:\n${pre.out.trim()}`);
 
   const hosts = Number(process.env.HANGAR_LAB_HOSTS ?? 2);
-  let reuse = false;
-  if (fs.existsSync(LAB_JSON_PATH)) {
-    const info = readLabInfo();
-    // A busy machine can make one health probe time out: ask again before deciding the lab is
-    // broken, because bringing it up anew takes down a lab that others may be using.
-    for (let attempt = 0; attempt < 3 && !reuse && info.hosts.length >= hosts; attempt++) {
-      if (attempt) await new Promise((r) => setTimeout(r, 5_000));
-      reuse = lab(['status'], false).code === 0;
-    }
-  }
-  if (reuse) {
-    console.log(`[lab] using the lab that is already up (${LAB_JSON_PATH}); it stays up afterwards`);
-  } else {
-    const r = lab(['up', '--hosts', String(hosts)]);
-    if (r.code !== 0) throw new Error('bringing the hypervisor lab up failed (see the [lab] output above)');
-    broughtUp = true;
-  }
+  // Shared with any other runner on this machine: reused when it fits, brought up otherwise, and
+  // taken down by the last holder out (only if a holder brought it up).
+  const r = lab(['acquire', '--hosts', String(hosts), '--holder', String(process.pid)]);
+  if (r.code !== 0) throw new Error('bringing the hypervisor lab up failed (see the [lab] output above)');
+  acquired = true;
+  process.env.HANGAR_LAB_HOLDER = String(process.pid);
   const info = readLabInfo();
   await Promise.all(
     info.hosts.map((h) =>
@@ -54,14 +43,23 @@ export async function setup(project?: ProvideTarget): Promise<void> {
       }, 60_000),
     ),
   );
+  let acquired = false;
+  try {
+    broughtUp = fs.readFileSync(LAB_BROUGHT_UP_BY_PATH, 'utf8').trim() === String(process.pid);
+  } catch {
+    // a lab a person started, or another runner's
+  }
   project?.provide?.('hangarLabBroughtUp', broughtUp);
+  project?.provide?.('hangarLabHolder', process.pid);
 }
 
 export async function teardown(): Promise<void> {
-  if (!broughtUp) return;
-  broughtUp = false;
-  const r = lab(['down']);
-  if (r.code !== 0) throw new Error('lab down failed (see the [lab] output above)');
-  const left = labLeftovers();
-  if (left.length) throw new Error(`lab down left things behind:\n  ${left.join('\n  ')}`);
+  if (!acquired) return;
+  acquired = false;
+  const r = lab(['release', '--holder', String(process.pid)]);
+  if (r.code !== 0) throw new Error('releasing the lab failed (see the [lab] output above)');
+  if (lab(['holders'], false).out.trim() === '[]' && !fs.existsSync(LAB_JSON_PATH)) {
+    const left = labLeftovers();
+    if (left.length) throw new Error(`lab down left things behind:\n  ${left.join('\n  ')}`);
+  }
 }

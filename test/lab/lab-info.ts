@@ -13,6 +13,8 @@ export const LAB_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const LAB_STATE_DIR = path.join(LAB_DIR, 'state');
 export const LAB_JSON_PATH = path.join(LAB_STATE_DIR, 'lab.json');
 export const LAB_SCRIPT = path.join(LAB_DIR, 'lab.mjs');
+/** Written by `lab.mjs acquire` when it brought the lab up: the holder's pid (the last one out takes it down). */
+export const LAB_BROUGHT_UP_BY_PATH = path.join(LAB_STATE_DIR, 'brought-up-by-holder');
 
 export interface LabHost {
   /** lab1, lab2, …: also the host's hostname */

@@ -595,13 +595,14 @@ function parseArgs(argv) {
   const opts = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const m = /^--(hosts|domains)(?:=(.*))?$/.exec(a);
+    const m = /^--(hosts|domains|holder)(?:=(.*))?$/.exec(a);
     if (m) {
       const v = m[2] ?? argv[++i];
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new Error(`--${m[1]} needs a whole number, got ${v}`);
       opts[m[1]] = n;
     } else if (a === '--json') opts.json = true;
+    else if (a === '--force') opts.force = true;
     else throw new Error(`unknown option ${a}`);
   }
   return opts;
@@ -647,6 +648,100 @@ async function withLock(fn) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sharing one lab between runners (test suites, benches, helpers working in parallel).
+// A runner `acquire`s the lab for its lifetime under a holder id (its pid) and `release`s it at
+// the end; a holder whose process died no longer counts. The lab is rebuilt only when nobody else
+// holds it, and taken down by the last holder out, and only if a holder brought it up: a lab that a
+// person started with `up` stays up.
+
+const HOLDERS = path.join(STATE, 'holders');
+const BROUGHT_UP_BY_HOLDER = path.join(STATE, 'brought-up-by-holder');
+
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/** Live holders; files of dead ones are removed. */
+export function holders() {
+  let names = [];
+  try {
+    names = fs.readdirSync(HOLDERS);
+  } catch {
+    return [];
+  }
+  const live = [];
+  for (const n of names) {
+    const pid = Number(n);
+    if (Number.isInteger(pid) && pid > 0 && pidAlive(pid)) live.push(pid);
+    else fs.rmSync(path.join(HOLDERS, n), { force: true });
+  }
+  return live;
+}
+
+function holderId(opts) {
+  const id = Number(opts.holder ?? process.ppid);
+  if (!Number.isInteger(id) || id <= 0) throw new Error('--holder needs a process id');
+  return id;
+}
+
+async function labFits(nHosts) {
+  const lab = readLab();
+  if (!lab || !(lab.hosts?.length >= nHosts)) return null;
+  const ok = (await Promise.all(lab.hosts.map((h) => hostHealthy(lab, h)))).every(Boolean);
+  return ok ? lab : null;
+}
+
+async function acquire(opts) {
+  const me = holderId(opts);
+  const nHosts = opts.hosts ?? 2;
+  const deadline = Date.now() + 20 * 60 * 1000;
+  for (let waited = false; ; ) {
+    const done = await withLock(async () => {
+      const others = holders().filter((p) => p !== me);
+      let lab = await labFits(nHosts);
+      if (!lab && others.length) {
+        // A health probe can time out on a busy machine: ask again before rebuilding under others.
+        await sleep(3000);
+        lab = await labFits(nHosts);
+      }
+      if (!lab && others.length) return false; // rebuilding would take the lab from under them
+      if (lab) {
+        if ((opts.domains ?? 0) > (lab.benchDomainsPerHost ?? 0)) await up({ hosts: lab.hosts.length, domains: opts.domains });
+        say(`sharing the lab that is up (${lab.hosts.length} host(s); ${others.length} other holder(s))`);
+      } else {
+        await up({ hosts: nHosts, domains: opts.domains ?? 0 });
+        fs.writeFileSync(BROUGHT_UP_BY_HOLDER, String(me));
+      }
+      fs.mkdirSync(HOLDERS, { recursive: true });
+      fs.writeFileSync(path.join(HOLDERS, String(me)), new Date().toISOString());
+      return true;
+    });
+    if (done) return;
+    if (Date.now() > deadline) throw new Error('the lab is held by other runners and does not fit this one; gave up waiting');
+    if (!waited) say(`the lab does not fit (${nHosts} host(s) wanted) and other runners hold it: waiting for them`);
+    waited = true;
+    await sleep(5000);
+  }
+}
+
+async function release(opts) {
+  const me = holderId(opts);
+  await withLock(async () => {
+    fs.rmSync(path.join(HOLDERS, String(me)), { force: true });
+    const left = holders();
+    if (left.length) return say(`released; ${left.length} other holder(s) keep the lab up`);
+    if (!fs.existsSync(BROUGHT_UP_BY_HOLDER)) return say('released; the lab was not brought up by a runner, so it stays up');
+    fs.rmSync(BROUGHT_UP_BY_HOLDER, { force: true });
+    await down();
+  });
+}
+
 async function main() {
   const [cmd, ...rest] = process.argv.slice(2);
   const opts = parseArgs(rest);
@@ -657,7 +752,17 @@ async function main() {
     const problems = preflight();
     if (problems.length) throw new Error(`cannot bring the lab up:\n  - ${problems.join('\n  - ')}`);
     await withLock(() => up(opts));
-  } else if (cmd === 'down') await withLock(() => down());
+  } else if (cmd === 'down') {
+    await withLock(async () => {
+      const others = holders().filter((p) => p !== opts.holder);
+      if (others.length && !opts.force) throw new Error(`runners are using the lab (pids ${others.join(', ')}); they take it down when the last one ends (--force to take it down anyway)`);
+      fs.rmSync(BROUGHT_UP_BY_HOLDER, { force: true });
+      await down();
+    });
+  } else if (cmd === 'acquire' || cmd === 'release') {
+    if (process.getuid?.() !== 0) throw new Error(`lab ${cmd} needs root`);
+    await (cmd === 'acquire' ? acquire(opts) : release(opts));
+  } else if (cmd === 'holders') console.log(JSON.stringify(holders()));
   else if (cmd === 'preflight') {
     const problems = preflight();
     for (const p of problems) console.error(`[lab] ${p}`);
@@ -667,7 +772,7 @@ async function main() {
     const s = await status(opts);
     process.exitCode = s.up ? 0 : 3;
   } else {
-    console.error('usage: node test/lab/lab.mjs up [--hosts N] [--domains M] | down | status [--json] | preflight');
+    console.error('usage: node test/lab/lab.mjs up [--hosts N] [--domains M] | down [--force] | acquire [--hosts N] [--domains M] [--holder PID] | release [--holder PID] | holders | status [--json] | preflight');
     process.exitCode = 2;
   }
 }
