@@ -1,9 +1,16 @@
+import { sleep } from '../common/abort';
 import { HangarError } from '../contract/errors';
 import type { JobArtifact } from '../contract/jobs';
 import { isNotFound, UndefineFlag, type LibvirtConnection } from '../libvirt';
 import type { ArtifactCleaner } from './job-runner';
 
 const SHUT_OFF = 5;
+/**
+ * A volume whose creation the killed engine asked for is still being written by libvirt after
+ * the restart (a full copy runs on in libvirtd): it cannot be deleted until that ends.
+ */
+const BUSY = /still being allocated|still in use/i;
+const BUSY_RETRY_MS = 2000;
 
 /**
  * Deletes a journalled leftover through libvirt. A volume is found by pool and name; a domain
@@ -11,7 +18,7 @@ const SHUT_OFF = 5;
  * not there (any more) counts as cleaned: the job may have stopped before asking for it.
  */
 export function libvirtCleaner(libvirt: (hostId: string) => LibvirtConnection): ArtifactCleaner {
-  return async (a: JobArtifact) => {
+  return async (a: JobArtifact, signal: AbortSignal) => {
     const c = libvirt(a.hostId);
     if (a.kind === 'volume') {
       if (!a.pool) throw new HangarError('INTERNAL', `The journal names no pool for the volume ${a.name}`);
@@ -22,8 +29,16 @@ export function libvirtCleaner(libvirt: (hostId: string) => LibvirtConnection): 
         if (isNotFound(err)) return;
         throw err;
       }
-      await c.storageVolDelete(vol, 0);
-      return;
+      for (;;) {
+        try {
+          await c.storageVolDelete(vol, 0);
+          return;
+        } catch (err) {
+          if (isNotFound(err)) return;
+          if (!BUSY.test(HangarError.from(err).message)) throw err;
+          await sleep(BUSY_RETRY_MS, signal);
+        }
+      }
     }
     if (!a.uuid) throw new HangarError('INTERNAL', `The journal names no UUID for the VM ${a.name}`);
     let dom;
