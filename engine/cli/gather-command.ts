@@ -160,7 +160,7 @@ export async function gatherCommand(argv: string[]): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
     await engine.close();
-    logFile.close();
+    await logFile.close();
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
 }

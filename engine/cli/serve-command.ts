@@ -92,7 +92,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     stopping = true;
     await server.close();
     await engine.close();
-    logFile.close();
+    await logFile.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

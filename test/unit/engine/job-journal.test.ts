@@ -107,3 +107,29 @@ describe('the job journal (real SQLite in its worker)', () => {
     expect(runner.get(jobId).artifacts?.map((a) => a.state)).toEqual(['removed', 'kept']);
   });
 });
+
+describe('the TaskLeftovers alert', () => {
+  it('names the task and what it left, per host, and is gone once nothing is left', async () => {
+    const { evaluate, fillText } = await import('../../../engine/diagnostics/health/evaluate');
+    const { taskLeftovers } = await import('../../../engine/diagnostics/health/task-leftovers');
+    const { CATALOGUE } = await import('../../../engine/diagnostics/health/catalogue');
+    const job: Job = {
+      id: 'j1', kind: 'vm.create', title: { key: 'job.vm.create', args: { name: 'web', host: 'lab1' } }, state: 'interrupted', progress: 0.05, step: null, cancellable: false,
+      createdAt: 1, startedAt: 1, finishedAt: 2, error: null,
+      artifacts: [
+        { id: '1', kind: 'volume', hostId: 'h1', pool: 'default', name: 'web-disk0.qcow2', state: 'created' },
+        { id: '2', kind: 'domain', hostId: 'h1', name: 'web', uuid: 'u', state: 'creating' },
+        { id: '3', kind: 'volume', hostId: 'h1', pool: 'default', name: 'web-seed.iso', state: 'removed' },
+      ],
+    };
+    const host = { id: 'h1', name: 'lab1', reachable: true, reachError: null, libvirtUp: true, libvirtError: null, kvm: true, libvirtVersion: '9', qemuVersion: '7', cpuModel: 'x', cpus: 4, memoryKiB: 8 << 20, clockOffsetSec: 0, pools: [], certs: [], kernelKvmErrors: [], outdatedQemu: [], vms: [] };
+    const [f, ...rest] = evaluate({ now: 3, hosts: [host], migrationFailures: [], taskLeftovers: taskLeftovers([job]) });
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ checkId: 'TaskLeftovers', severity: 'warning', hostId: 'h1', evidence: { task: 'vm.create web', items: 'default/web-disk0.qcow2, web', count: '2' } });
+    const check = CATALOGUE.checks.find((c) => c.id === 'TaskLeftovers')!;
+    expect(fillText(check.title.en, f!.evidence)).toBe('A task left 2 item(s) behind on lab1');
+    expect(fillText(check.remediation.ko, f!.evidence)).not.toMatch(/\{\w+\}/);
+    const kept = { ...job, artifacts: job.artifacts!.map((a) => ({ ...a, state: a.state === 'removed' ? a.state : ('kept' as const) })) };
+    expect(evaluate({ now: 3, hosts: [host], migrationFailures: [], taskLeftovers: taskLeftovers([kept]) })).toEqual([]);
+  });
+});

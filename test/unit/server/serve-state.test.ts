@@ -40,7 +40,7 @@ describe('the engine log', () => {
     try {
       const log = openLogFile(dir, { maxBytes: 1000, keep: 2 });
       for (let i = 0; i < 100; i++) log.write(`{"n":${i},"pad":"${'x'.repeat(80)}"}`);
-      log.close();
+      await log.close();
       const files = (await fs.readdir(dir)).sort();
       expect(files).toEqual(['engine.log', 'engine.log.1', 'engine.log.2']);
       for (const f of files) expect((await fs.stat(path.join(dir, f))).size).toBeLessThanOrEqual(1000);
