@@ -11,7 +11,7 @@ import { WebSocketServer } from 'ws';
 import { CONSOLE_CLOSE, CONSOLE_PATH, CONSOLE_TICKET_PROTOCOL_PREFIX } from '../contract/console';
 import type { Engine } from '../engine';
 import type { Logger } from '../logger';
-import { DEFAULT_SOCKET_LIMITS, refuseUpgrade, startHeartbeat } from './socket-guard';
+import { DEFAULT_SOCKET_LIMITS, refuseUpgrade, startHeartbeat, throttledWarnings } from './socket-guard';
 import { originAllowed } from './ws-auth';
 
 /** The viewer must offer this too: it is the one subprotocol echoed back (never the ticket). */
@@ -76,7 +76,7 @@ export function consoleUpgradeHandler(engine: Pick<Engine, 'attachConsole'>, ori
  */
 export async function startConsoleServer(engine: Pick<Engine, 'attachConsole'>, appOrigin: string, logger: Logger): Promise<{ origin: string; close(): Promise<void> }> {
   const server = http.createServer((_req, res) => res.writeHead(404).end());
-  const consoles = consoleUpgradeHandler(engine, new Set([appOrigin]), logger);
+  const consoles = consoleUpgradeHandler(engine, new Set([appOrigin]), throttledWarnings(logger));
   server.on('upgrade', (req, socket, head) => {
     if (!consoles.handle(req, socket, head)) refuseUpgrade(socket, 404, 'Not found');
   });

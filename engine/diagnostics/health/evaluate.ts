@@ -122,7 +122,7 @@ export function evaluate(s: HealthSnapshot, params: CatalogueParams = CATALOGUE.
 
   for (const l of s.taskLeftovers ?? []) {
     const h = s.hosts.find((x) => x.id === l.hostId) ?? null;
-    out.push(finding('TaskLeftovers', h, null, { task: l.task, items: l.items.join(', '), count: String(l.items.length), ...(h ? {} : { host: l.hostId }) }, undefined, l.jobId));
+    out.push(finding('TaskLeftovers', h, null, { task: l.task, items: l.items.join(', '), count: String(l.items.length), ...(h ? {} : { host: l.hostName }) }, undefined, l.jobId));
   }
   return out;
 }

@@ -102,7 +102,7 @@ export class HealthService {
       .jobs()
       .filter((j) => /migrat/i.test(j.kind) && j.state === 'failed')
       .map((j) => ({ vmName: String(j.title.args?.['name'] ?? j.title.args?.['vm'] ?? '?'), hostId: j.target?.hostId ?? null, at: j.finishedAt ?? Date.now() }));
-    return { now: Date.now(), hosts, migrationFailures, taskLeftovers: taskLeftovers(this.deps.jobs()) };
+    return { now: Date.now(), hosts, migrationFailures, taskLeftovers: taskLeftovers(this.deps.jobs(), (id) => this.deps.hosts().find((h) => h.id === id)?.name) };
   }
 
   private async probeHost(h: Host): Promise<HostSnap> {

@@ -55,6 +55,8 @@ export interface TaskLeftovers {
   /** The task's kind and subject, e.g. `vm.create web1` (identifiers, shown as they are). */
   task: string;
   hostId: string;
+  /** Said in the alert when the host is not in the snapshot (disconnected, removed). */
+  hostName: string;
   /** `pool/volume` or a VM name, per item. */
   items: string[];
 }
