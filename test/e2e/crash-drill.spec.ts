@@ -83,6 +83,10 @@ test.afterAll(async () => {
 });
 
 test('a kill -9 mid-create leaves a volume that the restarted server lists, and Clean up removes only it', async ({ page }) => {
+  const csp: string[] = [];
+  page.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) csp.push(m.text());
+  });
   const home = await tempDataDir();
   serve = await startServe(dataDir, [], { HOME: home });
   const firstUrl = serve.url;
@@ -164,5 +168,6 @@ test('a kill -9 mid-create leaves a volume that the restarted server lists, and 
   expect((await virsh(h1, ['list', '--all', '--name'])).split('\n').map((l) => l.trim())).not.toContain(vm);
   await page.getByTestId('nav-diagnostics').click();
   await expect(page.locator('[data-testid="alert-row"][data-check="TaskLeftovers"]')).toHaveCount(0, { timeout: 30_000 });
+  expect(csp).toEqual([]);
   fs.rmSync(home, { recursive: true, force: true });
 });

@@ -77,7 +77,7 @@ export function createWsClient(url: string, token: string): HangarClient {
         subs.get(Number(msg.sub))?.onEvent(msg.payload as never);
         return;
       }
-      if (msg.id === null) return; // a refusal: the close code that follows says which
+      if (msg.id === null) return; // the answer to a malformed message: nothing waits for it
       const p = pending.get(Number(msg.id));
       if (!p) return;
       pending.delete(Number(msg.id));
