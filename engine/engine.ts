@@ -14,6 +14,7 @@ import { HostManager } from './hosts/host-manager';
 import { HostRepo } from './hosts/host-repo';
 import { VmInventory } from './inventory/vm-inventory';
 import { detectLocalSocket } from './libvirt';
+import { libvirtCleaner } from './jobs/artifact-cleaner';
 import { JobRepo } from './jobs/job-repo';
 import { JobRunner } from './jobs/job-runner';
 import { selfTestJob } from './jobs/self-test';
@@ -30,7 +31,7 @@ import { vmActionJob } from './vms/vm-actions';
 import { VmService } from './vms/vm-service';
 import { describeLibvirtEvent } from './history/describe-event';
 import { EventLog } from './history/event-log';
-import { FINAL_JOB_STATES, type Job } from './contract/jobs';
+import { FINAL_JOB_STATES, leftovers, type Job } from './contract/jobs';
 import { listVolumes } from './storage/list-volumes';
 import type { WebSocket } from 'ws';
 import { ConsoleService } from './console/console-service';
@@ -100,6 +101,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     { ...opts.ssh, hostKeys: new HostKeyRepo(db), credentials },
     localSocket,
   );
+  jobs.setCleaner(libvirtCleaner((hostId) => hosts.libvirt(hostId)));
   const inventory = new VmInventory(opts.logger, (hostId) => hosts.libvirt(hostId));
   const history = new EventLog(db, opts.logger);
   await history.init();
@@ -169,6 +171,17 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hub.defineTopic('alerts', { initial: () => health.alerts.snapshot() });
   health.alerts.onDelta((d) => hub.publish('alerts', d));
   health.start(HEALTH_MS);
+  // Leftovers raise their alert, and a clean-up or a keep clears it, now: not at the next run.
+  let leftoverCheck: NodeJS.Timeout | null = null;
+  hub.subscribe('job.updated', {}, (job: Job) => {
+    if (leftoverCheck || !FINAL_JOB_STATES.includes(job.state)) return;
+    if (leftovers(job).length === 0 && !health.alerts.values().some((a) => a.checkId === 'TaskLeftovers' && a.id.endsWith(`:${job.id}`))) return;
+    leftoverCheck = setTimeout(() => {
+      leftoverCheck = null;
+      void health.run().catch(() => undefined);
+    }, 500);
+    leftoverCheck.unref();
+  });
   const diagnostics = new DiagnosticsService(jobs, {
     appVersion: APP_VERSION,
     dataDir: opts.dataDir,
@@ -199,6 +212,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'jobs.list': async (p) => ({ jobs: await jobs.list(p.limit, p.states) }),
     'jobs.get': async (p) => jobs.get(p.jobId),
     'jobs.cancel': (p) => jobs.cancel(p.jobId),
+    'jobs.cleanup': (p) => jobs.cleanup(p.jobId),
+    'jobs.keep': (p) => jobs.keep(p.jobId),
     'settings.get': async () => settings.get(),
     'settings.update': (p) => settings.update(p),
 

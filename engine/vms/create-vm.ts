@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { Host } from '../contract/hosts';
 import type { CreateVmParams } from '../contract/vms';
-import type { JobHandler, JobSpec } from '../jobs/job-runner';
+import type { ArtifactHandle, JobHandler, JobSpec } from '../jobs/job-runner';
 import { isNotFound, type LibvirtConnection, type StorageVolRef } from '../libvirt';
 import { buildDomainXml, xmlEscape } from './build-domain-xml';
 import { nocloudSeed } from './cloud-init/nocloud';
@@ -82,12 +82,14 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         const backing = base && src.kind === 'clone' && src.mode === 'overlay' ? { path: await c.storageVolGetPath(base), format: src.base.volume.endsWith('.qcow2') ? 'qcow2' : 'raw' } : undefined;
         // Asked for before the call: if the host goes away meanwhile, the volume's fate is unknown.
         made.askedVol = { name: volName, pool: p.diskPool };
+        made.volJ = await ctx.journal.artifact({ kind: 'volume', hostId: host.id, pool: p.diskPool, name: volName });
         ctx.progress(0.05, { key: 'job.vm.create.disk' });
         made.vol =
           base && !backing
             ? await c.storageVolCreateXmlFrom(pool, volumeXml(volName, capacity), base, 0)
             : await c.storageVolCreateXml(pool, volumeXml(volName, capacity, backing), 0);
         made.volName = volName;
+        await made.volJ.created();
         disk = { path: await c.storageVolGetPath(made.vol), format: 'qcow2' };
         if (src.kind === 'iso') cdrom = await c.storageVolGetPath(await volumeByRef(c, src.iso));
       }
@@ -100,20 +102,23 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         const seedName = `${p.name}-seed.iso`;
         const pool = await c.storagePoolLookupByName(p.diskPool);
         made.askedSeed = { name: seedName, pool: p.diskPool };
+        made.seedJ = await ctx.journal.artifact({ kind: 'volume', hostId: host.id, pool: p.diskPool, name: seedName });
         made.seed = await c.storageVolCreateXml(pool, `<volume><name>${xmlEscape(seedName)}</name><capacity unit='bytes'>${seed.length}</capacity><target><format type='raw'/></target></volume>`, 0);
         const up = await c.storageVolUpload(made.seed, 0, seed.length);
         await new Promise<void>((resolve, reject) => {
           up.once('error', reject);
           up.end(seed, () => resolve());
         });
+        await made.seedJ.created();
         seedIso = await c.storageVolGetPath(made.seed);
       }
 
       ctx.progress(1 / steps, { key: 'job.vm.create.define' });
       const origin = src.kind === 'clone' ? `base:${src.base.pool}/${src.base.volume}` : src.kind === 'iso' ? `iso:${src.iso.pool}/${src.iso.volume}` : src.kind === 'import' ? `import:${src.disk.pool}/${src.disk.volume}` : 'blank';
+      const uuid = crypto.randomUUID();
       const xml = buildDomainXml({
         name: p.name,
-        uuid: crypto.randomUUID(),
+        uuid,
         domainType: p.accel === 'tcg' || (p.accel === 'auto' && !host.facts?.kvm) ? 'qemu' : 'kvm',
         osProfile: p.osProfile,
         vcpus: p.vcpus,
@@ -130,8 +135,10 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         createdBy: os.userInfo().username,
         createdAt: new Date().toISOString(),
       });
+      made.domJ = await ctx.journal.artifact({ kind: 'domain', hostId: host.id, name: p.name, uuid });
       const dom = await c.domainDefineXml(xml, 0);
       made.domain = p.name;
+      await made.domJ.created();
 
       if (p.start) {
         ctx.progress(2 / steps, { key: 'job.vm.create.start' });
@@ -153,6 +160,10 @@ interface Made {
   seed?: StorageVolRef;
   volName?: string;
   domain?: string;
+  /** Journal entries (DESIGN §2): what a crash in the middle would leave, for the user to clean up. */
+  volJ?: ArtifactHandle;
+  seedJ?: ArtifactHandle;
+  domJ?: ArtifactHandle;
 }
 
 async function rollback(err: unknown, made: Made, conn: () => LibvirtConnection): Promise<HangarError> {
@@ -163,9 +174,9 @@ async function rollback(err: unknown, made: Made, conn: () => LibvirtConnection)
   }
   try {
     const c = conn();
-    if (made.domain) await c.domainUndefine(await c.domainLookupByName(made.domain), 0).catch(() => left.push(`the definition of ${made.domain}`));
-    if (made.vol) await c.storageVolDelete(made.vol, 0).catch(() => left.push(`the volume ${made.volName} in pool ${made.vol?.pool}`));
-    if (made.seed) await c.storageVolDelete(made.seed, 0).catch(() => left.push(`the cloud-init seed ${made.askedSeed?.name} in pool ${made.seed?.pool}`));
+    if (made.domain) await c.domainUndefine(await c.domainLookupByName(made.domain), 0).then(() => made.domJ?.removed(), () => left.push(`the definition of ${made.domain}`));
+    if (made.vol) await c.storageVolDelete(made.vol, 0).then(() => made.volJ?.removed(), () => left.push(`the volume ${made.volName} in pool ${made.vol?.pool}`));
+    if (made.seed) await c.storageVolDelete(made.seed, 0).then(() => made.seedJ?.removed(), () => left.push(`the cloud-init seed ${made.askedSeed?.name} in pool ${made.seed?.pool}`));
   } catch {
     if (made.domain) left.push(`the definition of ${made.domain}`);
     if (made.vol) left.push(`the volume ${made.volName} in pool ${made.vol.pool}`);
