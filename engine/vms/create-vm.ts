@@ -8,6 +8,7 @@ import type { JobHandler, JobSpec } from '../jobs/job-runner';
 import { isNotFound, type LibvirtConnection, type StorageVolRef } from '../libvirt';
 import { buildDomainXml, xmlEscape } from './build-domain-xml';
 import { nocloudSeed } from './cloud-init/nocloud';
+import { describeStartFailure, startFailureError } from './start-failure';
 
 type Params = z.output<typeof CreateVmParams>;
 
@@ -179,10 +180,11 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
 
       ctx.progress(1 / steps, { key: 'job.vm.create.define' });
       const origin = src.kind === 'clone' ? `base:${src.base.pool}/${src.base.volume}` : src.kind === 'iso' ? `iso:${src.iso.pool}/${src.iso.volume}` : src.kind === 'import' ? `import:${src.disk.pool}/${src.disk.volume}` : 'blank';
+      const domainType = domainTypeFor(p, host);
       const xml = buildDomainXml({
         name: p.name,
         uuid: crypto.randomUUID(),
-        domainType: domainTypeFor(p, host),
+        domainType,
         osProfile: p.osProfile,
         vcpus: p.vcpus,
         memoryMiB: p.memoryMiB,
@@ -203,7 +205,10 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
 
       if (p.start) {
         ctx.progress(2 / steps, { key: 'job.vm.create.start' });
-        await c.domainCreate(dom, 0);
+        await c.domainCreate(dom, 0).catch((err: unknown) => {
+          const accel = domainType === 'kvm' ? 'kvm' : 'tcg';
+          throw startFailureError(err, p.name, describeStartFailure(err, accel, host.facts ? kvmUsable(host.facts) : null));
+        });
       }
       ctx.progress(1, { key: 'job.vm.create.done' });
       return { uuid: dom.uuid, name: p.name, hostId: host.id };

@@ -42,3 +42,9 @@ export function describeStartFailure(err: unknown, domainAccel: 'kvm' | 'tcg', h
   const e = HangarError.from(err);
   return { reason: cleanStartError(e.message), fix: isKvmFailure(e.message, domainAccel, hostKvmUsable) ? 'useSoftwareEmulation' : null };
 }
+
+/** The error a failed start becomes: the cleaned reason as its message, the fix and the words in details. */
+export function startFailureError(err: unknown, name: string, f: StartFailure): HangarError {
+  const e = HangarError.from(err);
+  return new HangarError(e.code, f.reason, { ...e.details, fix: f.fix, message: { key: 'vm.err.startFailed', args: { name, reason: f.reason } } });
+}

@@ -4,7 +4,7 @@ import type { Vm, VmAction } from '../contract/vms';
 import type { JobHandler, JobSpec } from '../jobs/job-runner';
 import { parseDomainXml } from '../inventory/domain-xml';
 import { DomainState, DomainXmlFlag, ShutdownFlag, type DomainRef, type LibvirtConnection } from '../libvirt';
-import { describeStartFailure, type StartFailure } from './start-failure';
+import { describeStartFailure, startFailureError, type StartFailure } from './start-failure';
 import { domainAccel, pendingChanges } from './vm-details';
 
 /** virDomainCreateFlags: start with the CPUs paused. */
@@ -32,7 +32,7 @@ async function start(conn: LibvirtConnection, dom: DomainRef, vm: Vm, flags: num
     const xml = await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE).catch(() => '');
     const f = describeStartFailure(e, domainAccel(xml), deps.hostKvmUsable?.(vm.hostId) ?? null);
     deps.startFailed?.(vm.id, f);
-    throw new HangarError(e.code, f.reason, { ...e.details, fix: f.fix, message: { key: 'vm.err.startFailed', args: { name: vm.name, reason: f.reason } } });
+    throw startFailureError(e, vm.name, f);
   }
 }
 

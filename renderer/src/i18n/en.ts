@@ -527,7 +527,7 @@ export const en = {
   'hosts.accel.tcg': 'Software emulation (TCG) — KVM unusable: {reason}',
   'hosts.accel.reason.noDevKvm': 'no /dev/kvm',
   'hosts.accel.reason.notOffered': 'libvirt offers no KVM domain',
-  'hosts.accel.reason.paravirtModule': '/dev/kvm comes from {detail}, which runs no ordinary guest',
+  'hosts.accel.reason.paravirtModule': '/dev/kvm is {detail}, which runs no ordinary guest',
   'hosts.accel.reason.noHardwareVirt': 'the CPU shows no VT-x or AMD-V',
   'hosts.accel.reason.notProbed': 'not probed',
   'vm.create.creating': 'Creating {name}…',

@@ -529,7 +529,7 @@ export const ko: Record<MessageKey, string> = {
   'hosts.accel.tcg': '소프트웨어 에뮬레이션(TCG) — KVM 사용 불가: {reason}',
   'hosts.accel.reason.noDevKvm': '/dev/kvm 없음',
   'hosts.accel.reason.notOffered': 'libvirt가 KVM 도메인을 제공하지 않음',
-  'hosts.accel.reason.paravirtModule': '/dev/kvm을 {detail} 모듈이 제공하며, 이 모듈로는 일반 게스트를 실행할 수 없음',
+  'hosts.accel.reason.paravirtModule': '/dev/kvm이 {detail}(이)라 일반 게스트 실행 불가',
   'hosts.accel.reason.noHardwareVirt': 'CPU에 VT-x/AMD-V가 보이지 않음',
   'hosts.accel.reason.notProbed': '확인하지 않음',
   'vm.create.creating': '{name} 만드는 중…',

@@ -25,12 +25,12 @@ export function StartFailure({ vm, onError }: { vm: Vm; onError: (e: HangarError
   };
   return (
     <div className="banner error" role="alert" data-testid="vm-start-failure">
-      <p>
+      <div>
         <strong>{t('vm.startFailed.title')}</strong> <span data-testid="vm-state-reason">{vm.stateReason}</span>
-      </p>
+      </div>
       {vm.stateFix === 'useSoftwareEmulation' && (
         <>
-          <p>{t('vm.startFailed.kvm')}</p>
+          <p className="small">{t('vm.startFailed.kvm')}</p>
           <button type="button" className="btn btn-primary btn-small" disabled={busy} data-testid="vm-fix-tcg" onClick={switchToTcg}>
             {t('vm.fix.useSoftwareEmulation')}
           </button>
