@@ -72,7 +72,7 @@ export class VmInventory {
     const vms = inv.domains.map((d) => {
       const id = vmId(hostId, d.summary.uuid);
       seen.add(id);
-      return toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id), this.failures.get(id));
+      return this.withFailure(toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id), this.failures.get(id)));
     });
     this.vms.upsert(vms);
     this.vms.remove(this.vms.values().filter((v) => v.hostId === hostId && !seen.has(v.id)).map((v) => v.id));
@@ -118,6 +118,12 @@ export class VmInventory {
     if (vm) this.scheduleRefresh(vm.hostId, vm.uuid); // the job is over: show what libvirt says now
   }
 
+  /** A VM that runs (whoever started it) has left its failed start behind: forget the reason. */
+  private withFailure(vm: Vm): Vm {
+    if (vm.state === 'running' || vm.state === 'paused') this.failures.delete(vm.id);
+    return vm;
+  }
+
   /** Keeps (or with null, forgets) why a VM's start failed; the next refresh shows it. */
   setStartFailure(id: string, failure: StartFailure | null): void {
     if (failure) this.failures.set(id, failure);
@@ -147,7 +153,7 @@ export class VmInventory {
       const [xml, st] = await Promise.all([c.domainGetXmlDesc(dom, 0), c.domainGetState(dom)]);
       const summary = parseDomainXml(xml);
       this.cacheFor(hostId).set(uuid, { xml, summary });
-      this.vms.upsert([toVm(hostId, summary, st.state, st.reason, this.transitions.get(id), this.failures.get(id))]);
+      this.vms.upsert([this.withFailure(toVm(hostId, summary, st.state, st.reason, this.transitions.get(id), this.failures.get(id)))]);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       this.cacheFor(hostId).delete(uuid);
