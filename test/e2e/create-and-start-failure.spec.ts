@@ -65,6 +65,7 @@ test('the Hosts page says what guests really run under', async () => {
   const accel = page.locator(`[data-testid="host-row"][data-host-name="${h1.name}"] [data-testid="host-accel"]`);
   if (lab.accel === 'tcg') await expect(accel).toContainText('Software emulation (TCG) — KVM unusable:');
   else await expect(accel).toHaveText('KVM');
+  await shot('hosts-en');
 });
 
 test('Automatic placement goes where the source volume is, and the result stays on screen', async () => {
@@ -147,6 +148,11 @@ test('a start that fails on KVM says why everywhere, and software emulation make
   await expect(ready).toHaveAttribute('data-status', 'False');
   await expect(ready).toContainText(`The last start failed: ${reason}`);
   await shot('start-failed-diagnostics-en');
+  // Details: the acceleration can be changed here too, with a word on KVM where it does not work.
+  await page.getByTestId('vm-tab-details').click();
+  await expect(page.getByTestId('vm-edit-accel')).toHaveValue('kvm');
+  await expect(page.getByTestId('vm-edit-kvm-warning')).toHaveText(`KVM does not work on ${h1.name}: a KVM guest will not start there.`);
+  await shot('details-accel-en');
 
   // In Korean, the same page reads in Korean.
   await page.getByTestId('nav-settings').click();
