@@ -28,6 +28,8 @@ import { SettingsService } from './settings/settings-service';
 import type { SshEnvironment } from './ssh';
 import { Db } from './store/db';
 import { vmActionJob } from './vms/vm-actions';
+import type { StartFailure } from './vms/start-failure';
+import { kvmUsable } from './contract/hosts';
 import { VmService } from './vms/vm-service';
 import { describeLibvirtEvent } from './history/describe-event';
 import { EventLog } from './history/event-log';
@@ -124,7 +126,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hub.subscribe('job.updated', {}, (job: Job) => {
     if (!FINAL_JOB_STATES.includes(job.state) || !job.target?.hostId) return;
     const vmUuid = job.target.vmId?.slice(job.target.hostId.length + 1) ?? null;
-    history.record({ hostId: job.target.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state } } });
+    // A failure says why, in the history too (the Tasks page is not where a person looks first).
+    const reason: Record<string, string> = job.state === 'failed' && job.error ? { reason: job.error.message } : {};
+    history.record({ hostId: job.target.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
   });
   hosts.on('connected', (hostId, conn) => {
     inventory.hostConnected(hostId, conn).catch((err: unknown) => opts.logger.warn('inventory fetch failed', { hostId, error: String(err) }));
@@ -238,6 +242,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const deps = {
         libvirt: (hostId: string) => hosts.libvirt(hostId),
         setTransition: (id: string, t: 'starting' | 'stopping' | null) => inventory.setTransition(id, t),
+        hostKvmUsable: (hostId: string) => {
+          const f = hosts.hosts.get(hostId)?.facts;
+          return f ? kvmUsable(f) : null;
+        },
+        startFailed: (id: string, f: StartFailure | null) => inventory.setStartFailure(id, f),
         shutdownTimeoutMs: () => settings.get().shutdownTimeoutSec * 1000,
       };
       return {

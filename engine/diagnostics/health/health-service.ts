@@ -1,5 +1,5 @@
 import type { Alert, Finding } from '../../contract/diagnostics';
-import type { Host } from '../../contract/hosts';
+import { kvmUsable, type Host } from '../../contract/hosts';
 import type { Job } from '../../contract/jobs';
 import { Collection } from '../../events/collection';
 import type { LibvirtConnection } from '../../libvirt';
@@ -113,7 +113,8 @@ export class HealthService {
       reachError: null,
       libvirtUp: h.state === 'connected',
       libvirtError: h.state === 'connected' ? null : (h.lastError?.message ?? h.state),
-      kvm: h.facts?.kvm ?? null,
+      // What the probe found working, not what libvirt offers: a kvm_pvm /dev/kvm is offered but runs nothing.
+      kvm: h.facts ? kvmUsable(h.facts) : null,
       libvirtVersion: h.facts?.libvirtVersion ?? null,
       qemuVersion: h.facts?.hypervisorVersion ?? null,
       cpuModel: h.facts?.cpuModel ?? null,
