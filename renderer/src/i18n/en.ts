@@ -494,6 +494,8 @@ export const en = {
   'dashboard.perTemplate': 'VMs per template',
   'dashboard.noTemplate': 'Not created by Hangar',
   'settings.metricsInterval': 'Metrics sampling interval (seconds)',
+  // h5-hostile (issue 21 #10)
+  'vm.create.ciPasswordHint': 'SSH keys are preferred. A password is written to the seed only as a SHA-512 hash, and it turns on password login over SSH.',
 } as const;
 
 export type MessageKey = keyof typeof en;

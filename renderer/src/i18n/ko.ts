@@ -496,4 +496,6 @@ export const ko: Record<MessageKey, string> = {
   'dashboard.perTemplate': '템플릿별 VM',
   'dashboard.noTemplate': 'Hangar로 만들지 않음',
   'settings.metricsInterval': '메트릭 수집 간격(초)',
+  // h5-hostile (issue 21 #10)
+  'vm.create.ciPasswordHint': 'SSH 키 사용을 권장합니다. 암호는 시드에 SHA-512 해시로만 기록되며, 암호를 넣으면 SSH 암호 로그인이 켜집니다.',
 };
