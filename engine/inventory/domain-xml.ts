@@ -141,6 +141,17 @@ function parseDoc(xml: string): Node {
   }
 }
 
+/**
+ * The text of `/domain/uuid`, or null when the document has none, or more than one (libvirt would
+ * take one of them; Hangar will not guess which). Comments and nested elements do not count.
+ */
+export function domainUuidOf(xml: string): string | null {
+  const doc = parseDoc(xml);
+  if (Array.isArray(doc.domain)) return null;
+  const uuid = node(doc.domain).uuid;
+  return Array.isArray(uuid) ? null : text(uuid);
+}
+
 export function parseDomainXml(xml: string): DomainSummary {
   const doc = parseDoc(xml);
   const d = node(doc.domain);
