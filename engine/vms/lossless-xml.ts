@@ -55,7 +55,10 @@ function tagEnd(xml: string, i: number): number {
 }
 
 export function parseXml(xml: string): XmlNode[] {
-  const valid = XMLValidator.validate(xml, { allowBooleanAttributes: false });
+  // The validator does not read a DOCTYPE's internal subset: it is checked as blanks (lines kept).
+  const dt = xml.indexOf('<!DOCTYPE');
+  const checked = dt < 0 ? xml : xml.slice(0, dt) + xml.slice(dt, tagEnd(xml, dt + 2)).replace(/[^\n]/g, ' ') + xml.slice(tagEnd(xml, dt + 2));
+  const valid = XMLValidator.validate(checked, { allowBooleanAttributes: false });
   if (valid !== true) throw new HangarError('INVALID_PARAMS', `Malformed XML: ${valid.err.msg} (line ${valid.err.line})`);
   const top: XmlNode[] = [];
   const stack: XmlElement[] = [];

@@ -48,5 +48,8 @@ export const CRAFTED: Record<string, string> = {
   oddSpacing: `<domain   type = 'kvm' ><name>h5-spacing</name><uuid>1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d</uuid><memory
  unit='KiB'
  >131072</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices><interface type='network'><source network='default'/><mac address='52:54:00:00:00:01'  /></interface></devices></domain>`,
+  doctypeEntities:
+    `<?xml version="1.0"?>\r\n<!DOCTYPE domain [\r\n<!ENTITY desc "entity &amp; text">\r\n]>\r\n<domain type='kvm'>\r\n  <name>h5-doctype</name>\r\n` +
+    `  <uuid>2b3c4d5e-6f70-4a81-92a3-b4c5d6e7f809</uuid>\r\n  <description>&desc; and &#x41; &gt; b</description>\r\n  <memory unit='MiB'>64</memory>\r\n` +
+    `  <vcpu placement='static'>1</vcpu>\r\n  <?hangar-test keep this?>\r\n  <os><type arch='x86_64'>hvm</type></os>\r\n</domain>\r\n`,
 };
-

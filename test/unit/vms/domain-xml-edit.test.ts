@@ -56,6 +56,20 @@ describe('domain XML edits', () => {
     expect(out).toBe(xml.replace(vcpu, vcpu.replace(/>\d+</, '>3<')));
   });
 
+  it.each([
+    ['a byte-order mark and non-ASCII text', `\uFEFF<domain><name>한국어 ✓</name></domain>`],
+    ['markup characters inside quoted attributes', `<domain a="x > y" b='"' c="<&amp;>"><x/></domain>`],
+    ['a CDATA section next to an escaped ]]>', `<domain><?pi data?><a><![CDATA[ <b> ]]> ]]&gt; </a></domain>`],
+    ['a start tag over several lines', `<domain\n  type="kvm"\n  id="1"\n></domain>`],
+  ])('parses and serialises %s byte for byte', (_name, xml) => {
+    expect(serializeXml(parseXml(xml))).toBe(xml);
+  });
+
+  it('refuses malformed XML rather than guessing', () => {
+    expect(() => applyEdits('<domain><name>x</domain>', { vcpus: 1 })).toThrow(/Malformed XML/);
+    expect(() => applyEdits('<domain a="1><name>x</name></domain>', { vcpus: 1 })).toThrow(/Malformed XML/);
+  });
+
   it('keeps character references through every kind of edit', () => {
     const out = applyEdits(CRAFTED.numericRefs!, { memoryMiB: 512, description: 'new', labels: { a: 'b' }, group: 'g', bootOrder: ['cdrom', 'hd'], firmware: 'efi' });
     expect(out).not.toContain('&amp;#');
