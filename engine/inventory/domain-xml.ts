@@ -76,6 +76,8 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   parseTagValue: false,
   trimValues: true,
+  // Character references too: libvirt writes a newline or tab in an attribute as `&#10;` / `&#9;`.
+  htmlEntities: true,
   isArray: (name) => ARRAY_TAGS.has(name.replace(/^.*:/, '')),
 });
 

@@ -1,6 +1,6 @@
 import { HangarError } from '../contract/errors';
 import { HANGAR_METADATA_NS } from '../inventory/domain-xml';
-import { attributes, child, element, elements, escapeText, insertAfter, parseXml, removeChild, serializeXml, setAttributes, setText, textOf, type XmlElement } from './lossless-xml';
+import { attributes, child, element, elements, escapeAttr, insertAfter, parseXml, removeChild, serializeXml, setAttributes, setText, textOf, type XmlElement } from './lossless-xml';
 
 /**
  * Edits of a domain's persistent XML, made on a lossless tree and written back whole: libvirt
@@ -37,7 +37,7 @@ export interface DomainEdits {
   firmware?: 'bios' | 'efi' | undefined;
 }
 
-const esc = (v: string) => escapeText(v).replace(/"/g, '&quot;');
+const esc = (v: string) => escapeAttr(v, '"');
 
 /** Hangar's element in <metadata> (whatever prefix it was written with). */
 function hangarNode(d: XmlElement): XmlElement | null {

@@ -117,7 +117,8 @@ export function decodeXml(raw: string): string {
 }
 
 export const escapeText = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const escapeAttr = (v: string, quote: string): string =>
+/** An attribute value for the given quote; newlines and tabs as references, which attribute reading would otherwise turn into spaces. */
+export const escapeAttr = (v: string, quote: string): string =>
   escapeText(v).replace(quote === '"' ? /"/g : /'/g, quote === '"' ? '&quot;' : '&apos;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;').replace(/\r/g, '&#13;');
 
 export const elements = (n: XmlElement): XmlElement[] => n.children.filter((c): c is XmlElement => c.kind === 'element');

@@ -88,4 +88,10 @@ describe('domain XML', () => {
     expect(domainUuidOf(`<domain><uuid>${a}</uuid><uuid>${b}</uuid></domain>`)).toBeNull();
     expect(domainUuidOf(`<domain><name>x</name></domain>`)).toBeNull();
   });
+
+  it('decodes character references as libvirt writes them, once', () => {
+    const d = parseDomainXml(`<domain><name>x</name><uuid>u</uuid><description>a&#10;b &amp;#10;</description><devices><disk type='file' device='disk'><source file='/a&#39;b&#9;c'/><target dev='vda'/></disk></devices></domain>`);
+    expect(d.description).toBe('a\nb &#10;');
+    expect(d.disks[0]?.source).toBe("/a'b\tc");
+  });
 });

@@ -65,6 +65,11 @@ describe('domain XML edits', () => {
     expect(serializeXml(parseXml(xml))).toBe(xml);
   });
 
+  it('keeps newlines and tabs in label keys and values', () => {
+    const out = applyEdits(XML, { labels: { 'two\nlines': 'a\tb\nc' } });
+    expect(parseDomainXml(out).hangar?.labels).toEqual({ 'two\nlines': 'a\tb\nc' });
+  });
+
   it('refuses malformed XML rather than guessing', () => {
     expect(() => applyEdits('<domain><name>x</domain>', { vcpus: 1 })).toThrow(/Malformed XML/);
     expect(() => applyEdits('<domain a="1><name>x</name></domain>', { vcpus: 1 })).toThrow(/Malformed XML/);
