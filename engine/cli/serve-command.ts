@@ -53,12 +53,19 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const logFile = openLogFile(dataDir);
   const logger = createLogger((line) => logFile.write(line));
 
+  const secrets = await headlessCipher({ keyFile: values['secret-key-file'] ?? path.join(dataDir, 'secret.key'), dataDir });
+  const { warning } = await secrets.availability();
+  if (warning?.code === 'keyBesideDatabase') {
+    const msg = `the secret key ${warning.keyFile} is in the data directory beside hangar.db: a copy of the directory carries both the encrypted secrets and their key. Keep it elsewhere with --secret-key-file, or give HANGAR_SECRET_KEY.`;
+    logger.warn(msg);
+    console.warn(`hangar: warning: ${msg}`);
+  }
   const engine = await createEngine({
     dataDir,
     logger,
     runtime: 'serve',
     ...(process.env.HANGAR_LOCAL_LIBVIRT_SOCKET ? { localLibvirt: process.env.HANGAR_LOCAL_LIBVIRT_SOCKET } : {}),
-    secrets: await headlessCipher({ keyFile: values['secret-key-file'] ?? path.join(dataDir, 'secret.key') }),
+    secrets,
   });
   const tls = needsTls ? await loadOrCreateTls(path.join(dataDir, 'tls'), [values.host, 'localhost', '127.0.0.1']) : undefined;
   const { state, notice } = await chooseServeState(dataDir, { ...(askedPort !== undefined ? { port: askedPort } : {}), newToken: values['new-token'] });

@@ -5,6 +5,7 @@ import type { JobRef } from '../contract/jobs';
 import type { Host } from '../contract/hosts';
 import type { HostManager } from '../hosts/host-manager';
 import type { VmInventory } from '../inventory/vm-inventory';
+import { domainUuidOf } from '../inventory/domain-xml';
 import type { JobRunner } from '../jobs/job-runner';
 import { DomainXmlFlag, isNotFound } from '../libvirt';
 import { cdromXml, xmlEscape } from './build-domain-xml';
@@ -205,8 +206,16 @@ export class VmService {
   /** The XML must stay this VM's: same UUID (a changed name is libvirt's rename rules to judge). */
   async defineXml(p: z.output<typeof DefineXmlParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
-    const uuid = /<uuid>\s*([0-9a-f-]{36})\s*<\/uuid>/i.exec(p.xml)?.[1];
-    if (uuid?.toLowerCase() !== vm.uuid.toLowerCase()) throw new HangarError('INVALID_PARAMS', `The XML must keep this VM's <uuid>${vm.uuid}</uuid>`);
+    // From the parsed document: a `<uuid>` in a comment or in foreign metadata is not the domain's.
+    // libvirt reads a UUID with or without dashes, in either case.
+    const same = (a: string | null) => a?.replace(/-/g, '').toLowerCase();
+    let uuid: string | null;
+    try {
+      uuid = domainUuidOf(p.xml);
+    } catch (err) {
+      throw new HangarError('INVALID_PARAMS', HangarError.from(err).message);
+    }
+    if (!uuid || same(uuid) !== same(vm.uuid)) throw new HangarError('INVALID_PARAMS', `The XML must keep this VM's <uuid>${vm.uuid}</uuid>`);
     const conn = this.hosts.libvirt(vm.hostId);
     await conn.domainDefineXml(p.xml, DEFINE_VALIDATE);
     return this.fresh(vm);

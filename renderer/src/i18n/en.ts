@@ -564,6 +564,9 @@ export const en = {
   'vm.create.dismiss': 'Close',
   'vm.create.openVm': 'Open {name}',
   'vm.create.onHosts': 'on {hosts}',
+  // h5-hostile (issue 21 #7, #10)
+  'settings.secrets.keyBesideDatabase': 'The secret key {keyFile} is in the data folder, beside the database it protects: a copy of the folder carries both the encrypted passwords and their key. Keep the key elsewhere (hangar serve --secret-key-file) or give it in HANGAR_SECRET_KEY.',
+  'vm.create.ciPasswordHint': 'SSH keys are preferred. A password is written to the seed only as a SHA-512 hash, and it turns on password login over SSH.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -566,4 +566,7 @@ export const ko: Record<MessageKey, string> = {
   'vm.create.dismiss': '닫기',
   'vm.create.openVm': '{name} 열기',
   'vm.create.onHosts': '{hosts}에 있음',
+  // h5-hostile (issue 21 #7, #10)
+  'settings.secrets.keyBesideDatabase': '비밀 키 {keyFile}이(가) 보호 대상인 데이터베이스와 같은 데이터 폴더에 있습니다. 폴더를 복사하면 암호화된 비밀번호와 그 키가 함께 복사됩니다. 키를 다른 곳에 두거나(hangar serve --secret-key-file) HANGAR_SECRET_KEY로 지정하세요.',
+  'vm.create.ciPasswordHint': 'SSH 키 사용을 권장합니다. 암호는 시드에 SHA-512 해시로만 기록되며, 암호를 넣으면 SSH 암호 로그인이 켜집니다.',
 };

@@ -40,7 +40,7 @@ describe('switching acceleration', () => {
   it('to TCG: domain type qemu and an emulated CPU; and back to KVM', () => {
     const tcg = applyEdits(XML, { accel: 'tcg' });
     expect(domainAccel(tcg)).toBe('tcg');
-    expect(tcg).toContain('type="qemu"');
+    expect(tcg).toContain("<domain type='qemu'>"); // the attribute keeps its quote style
     expect(tcg).toMatch(/<cpu mode="custom" match="exact"><model>qemu64<\/model><\/cpu>/);
     expect(tcg).not.toContain('host-passthrough');
     const kvm = applyEdits(tcg, { accel: 'kvm' });

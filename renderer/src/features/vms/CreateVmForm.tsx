@@ -245,6 +245,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
             <span>{t('hosts.add.password')}</span>
             <input type="password" autoComplete="new-password" data-testid="vm-create-ci-password" value={f.ciPassword} onChange={(e) => set('ciPassword', e.target.value)} />
           </label>
+          <p className="muted small span-all" data-testid="vm-create-ci-password-hint">{t('vm.create.ciPasswordHint')}</p>
           <label className="field span-all">
             <span>{t('vm.create.ciKeys')}</span>
             <textarea data-testid="vm-create-ci-keys" rows={3} value={f.ciKeys} placeholder="ssh-ed25519 AAAA… user@laptop" onChange={(e) => set('ciKeys', e.target.value)} />
