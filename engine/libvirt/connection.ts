@@ -22,7 +22,7 @@ import * as N from './protocol/network';
 import * as S from './protocol/snapshot';
 import * as V from './protocol/storage';
 import { VirErrorCode } from './protocol/error';
-import { DomainStatsType } from './protocol/flags';
+import { DomainStatsType, VolStreamFlag } from './protocol/flags';
 import { paramsToRecord } from './protocol/types';
 import type { ProcedureDef, RetOf } from './protocol/procedure';
 import type {
@@ -324,7 +324,8 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   storageVolResize = (vol: StorageVolRef, capacityBytes: number, flags = 0): Promise<void> => this.rpc.call(V.storageVolResize, { vol, capacity: capacityBytes, flags });
 
   /** A writable stream into the volume; end() resolves once the daemon stored everything. */
-  storageVolUpload(vol: StorageVolRef, offset = 0, length = 0, flags = 0): Promise<LibvirtStream> {
+  async storageVolUpload(vol: StorageVolRef, offset = 0, length = 0, flags = 0): Promise<LibvirtStream> {
+    refuseSparse(flags);
     return this.rpc.openStream(V.storageVolUpload, { vol, offset, length, flags }, { readable: false, writable: true });
   }
   /** A readable stream of the guest's screen as an image (PNG from libvirt ≥ 8, else PPM); the MIME type is not kept. */
@@ -334,7 +335,8 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
     return this.rpc.openStream(proc, { dom, screen, flags: 0 }, { readable: true, writable: false });
   }
   /** A readable stream of the volume's bytes. */
-  storageVolDownload(vol: StorageVolRef, offset = 0, length = 0, flags = 0): Promise<LibvirtStream> {
+  async storageVolDownload(vol: StorageVolRef, offset = 0, length = 0, flags = 0): Promise<LibvirtStream> {
+    refuseSparse(flags);
     return this.rpc.openStream(V.storageVolDownload, { vol, offset, length, flags }, { readable: true, writable: false });
   }
 
@@ -390,4 +392,9 @@ export function isNotFound(err: unknown): boolean {
     code === VirErrorCode.NO_STORAGE_VOL ||
     code === VirErrorCode.NO_DOMAIN_SNAPSHOT
   );
+}
+
+/** Sparse streams carry holes Hangar's stream does not model: refused rather than passed through. */
+function refuseSparse(flags: number): void {
+  if (flags & VolStreamFlag.SPARSE_STREAM) throw new HangarError('UNSUPPORTED', 'Sparse volume streams are not supported');
 }

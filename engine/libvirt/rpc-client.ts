@@ -57,7 +57,7 @@ interface Pending {
   resolve: (msg: Message) => void;
   reject: (err: HangarError) => void;
   cleanup: () => void;
-  /** Set for stream-opening calls: the stream to register once the reply is OK. */
+  /** Set for stream-opening calls: the stream, registered from the moment the call is sent. */
   stream?: LibvirtStream;
 }
 
@@ -171,6 +171,7 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
         if (!this.pending.has(serial)) return;
         this.pending.delete(serial);
         this.abandoned.set(serial, stream !== undefined);
+        if (stream) this.dropStream(stream);
         cleanup();
         reject(err);
       };
@@ -185,6 +186,9 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
         opts.signal?.removeEventListener('abort', onAbort);
       };
       this.pending.set(serial, { name: proc.name, resolve, reject, cleanup, ...(stream ? { stream } : {}) });
+      // libvirtd may send a download's or screenshot's first data before the call's reply:
+      // the stream must be known by then, or that data would be lost.
+      if (stream) this.streams.set(serial, stream);
       this.write(frame);
     });
   }
@@ -238,8 +242,11 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
       case MessageType.STREAM:
         this.onStream(msg);
         return;
+      case MessageType.STREAM_HOLE:
+        this.onHole(msg);
+        return;
       default:
-        return; // STREAM_HOLE is only sent for sparse streams, which Hangar does not request
+        return;
     }
   }
 
@@ -260,10 +267,16 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
     this.pending.delete(serial);
     p.cleanup();
     if (status === MessageStatus.ERROR) {
+      if (p.stream) this.dropStream(p.stream);
       p.reject(decodeRemoteError(msg.body, p.name));
       return;
     }
-    if (p.stream) this.streams.set(serial, p.stream);
+    const early = p.stream?.accept();
+    if (early) {
+      this.streams.delete(serial);
+      p.reject(early);
+      return;
+    }
     p.resolve(msg);
   }
 
@@ -293,7 +306,25 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
     }
   }
 
+  /**
+   * Hangar never opens sparse streams, so a hole (a run of zeros sent as a length) would silently
+   * shorten the data: the stream fails instead, and the daemon is told to abort it.
+   */
+  private onHole(msg: Message): void {
+    const stream = this.streams.get(msg.header.serial);
+    if (!stream) return;
+    const err = new HangarError('UNSUPPORTED', 'libvirt sent a sparse-stream hole on a stream Hangar opened without the sparse flag');
+    this.sendStreamMsg(msg.header.serial, msg.header.proc, MessageStatus.ERROR);
+    stream.handleError(err);
+  }
+
   // --- streams -------------------------------------------------------------------------------
+
+  /** Forgets a stream whose opening call failed or was abandoned; nobody holds it yet. */
+  private dropStream(stream: LibvirtStream): void {
+    if (this.streams.get(stream.serial) === stream) this.streams.delete(stream.serial);
+    stream.discard();
+  }
 
   private sendStreamMsg(serial: number, proc: number, status: MessageStatus, payload?: Uint8Array): boolean {
     const frame = encodeMessage(
@@ -351,7 +382,9 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
       p.cleanup();
       p.reject(err);
     }
-    const streams = [...this.streams.values()];
+    // Streams still waiting for their call's reply were failed with that call above.
+    const streams = [...this.streams.values()].filter((s) => s.isAccepted);
+    for (const s of this.streams.values()) if (!s.isAccepted) s.discard();
     this.streams.clear();
     for (const s of streams) s.destroy(err);
     this.transport.destroy();

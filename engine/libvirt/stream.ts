@@ -42,6 +42,14 @@ export class LibvirtStream extends Duplex {
   private released = false;
   private confirm: ((err?: Error) => void) | undefined;
   private readonly readsData: boolean;
+  /**
+   * False until the daemon's reply accepted the call. The stream is registered when the call is
+   * sent (as libvirt's own client does) because libvirtd may send data before that reply; until
+   * then nobody can read it, so it is buffered without pausing the socket the reply must come through.
+   */
+  private accepted = false;
+  /** A failure that arrived before the reply: the opening call fails with it instead. */
+  private earlyError: HangarError | undefined;
 
   constructor(
     private readonly sink: StreamSink,
@@ -69,7 +77,27 @@ export class LibvirtStream extends Duplex {
       this.onRemoteEof();
       return;
     }
-    if (!this.push(Buffer.from(payload))) this.sink.pause(this);
+    if (!this.push(Buffer.from(payload)) && this.accepted) this.sink.pause(this);
+  }
+
+  /** @internal The opening call was answered OK; returns the failure that came first, if any. */
+  accept(): HangarError | undefined {
+    this.accepted = true;
+    if (this.earlyError) this.discard();
+    return this.earlyError;
+  }
+
+  /** @internal The opening call failed or was given up: forget the stream without a word to the daemon. */
+  discard(): void {
+    this.released = true;
+    this.sink.resume(this);
+    // Nobody holds this stream yet: no 'error' listener, so it must go quietly.
+    this.destroy();
+  }
+
+  /** @internal False before the opening call's reply. */
+  get isAccepted(): boolean {
+    return this.accepted;
   }
 
   /** @internal An empty STREAM OK: the daemon confirms our finish. */
@@ -102,6 +130,11 @@ export class LibvirtStream extends Duplex {
 
   /** @internal */
   handleError(err: HangarError): void {
+    if (!this.accepted) {
+      this.earlyError ??= err;
+      this.releaseOnce();
+      return;
+    }
     const confirm = this.confirm;
     this.confirm = undefined;
     this.releaseOnce();

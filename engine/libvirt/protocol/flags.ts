@@ -123,3 +123,6 @@ export const ListActiveFlag = { INACTIVE: 1 << 0, ACTIVE: 1 << 1 } as const;
 
 /** virStorageVolDeleteFlags */
 export const VolDeleteFlag = { ZEROED: 1, WITH_SNAPSHOTS: 2 } as const;
+
+/** virStorageVolDownloadFlags / virStorageVolUploadFlags (the same bit) */
+export const VolStreamFlag = { SPARSE_STREAM: 1 } as const;

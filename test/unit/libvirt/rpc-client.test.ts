@@ -229,4 +229,50 @@ describe('RpcClient', () => {
     daemon.send(streamFrame(serial, 201, MessageStatus.ERROR, Buffer.from(err.body)));
     expect(await failed).toMatchObject({ code: 'LIBVIRT_ERROR' });
   });
+  // Issue 14/21: libvirtd may send a download's first data, even its end, before the call's reply.
+  it('keeps stream data that arrives before the call\'s reply, even past the read buffer, and its end', async () => {
+    const opening = client.openStream(V.storageVolDownload, { vol, offset: 0, length: 0, flags: 0 }, { readable: true, writable: false });
+    const [call] = await daemon.waitFor(1);
+    const serial = call!.msg.header.serial;
+    const chunk = Buffer.alloc(256 * 1024);
+    for (let i = 0; i < 3; i++) daemon.send(streamFrame(serial, 209, MessageStatus.CONTINUE, chunk.fill(i + 1)));
+    daemon.send(streamFrame(serial, 209, MessageStatus.CONTINUE)); // EOF, still before the reply
+    await daemon.waitFor(2); // our finish answers the EOF
+    daemon.send(FakeDaemon.readdress(encodeMessage({ ...call!.msg.header, type: MessageType.REPLY }), serial));
+    const dl = await opening;
+    daemon.send(streamFrame(serial, 209, MessageStatus.OK));
+    const received: Buffer[] = [];
+    for await (const b of dl) received.push(b as Buffer);
+    const all = Buffer.concat(received);
+    expect(all.length).toBe(3 * chunk.length);
+    expect([all[0], all[chunk.length], all[2 * chunk.length]]).toEqual([1, 2, 3]);
+  });
+
+  it('fails the opening call with a stream error that came before its reply, without an unhandled error', async () => {
+    const opening = client.openStream(V.storageVolDownload, { vol, offset: 0, length: 0, flags: 0 }, { readable: true, writable: false });
+    const [call] = await daemon.waitFor(1);
+    const serial = call!.msg.header.serial;
+    daemon.send(streamFrame(serial, 209, MessageStatus.ERROR, Buffer.from(decodeMessage(errorReply).body)));
+    daemon.send(FakeDaemon.readdress(encodeMessage({ ...call!.msg.header, type: MessageType.REPLY }), serial));
+    await expect(opening).rejects.toMatchObject({ code: 'LIBVIRT_ERROR' });
+    // The connection goes on.
+    const host = client.call(C.connectGetHostname, undefined);
+    const [, h] = await daemon.waitFor(2);
+    daemon.send(FakeDaemon.readdress(hostnameReply, h!.msg.header.serial));
+    expect(await host).toBe(fixture('get-hostname').oracle['hostname']);
+  });
+
+  it('refuses a sparse-stream hole instead of silently shortening the data, and aborts the stream', async () => {
+    const opening = client.openStream(V.storageVolDownload, { vol, offset: 0, length: 0, flags: 0 }, { readable: true, writable: false });
+    const [call] = await daemon.waitFor(1);
+    const serial = call!.msg.header.serial;
+    daemon.send(FakeDaemon.readdress(encodeMessage({ ...call!.msg.header, type: MessageType.REPLY }), serial));
+    const dl = await opening;
+    const failed = new Promise<Error>((r) => dl.once('error', r));
+    const hole = encodeMessage({ prog: REMOTE_PROGRAM, vers: 1, proc: 209, type: MessageType.STREAM_HOLE, serial, status: MessageStatus.CONTINUE }, (w) => w.raw(Buffer.from([0, 0, 0, 0, 0, 0x10, 0, 0, 0, 0, 0, 0])));
+    daemon.send(hole);
+    expect(await failed).toMatchObject({ code: 'UNSUPPORTED' });
+    const [, abort] = await daemon.waitFor(2);
+    expect(abort!.msg.header).toMatchObject({ type: MessageType.STREAM, status: MessageStatus.ERROR, serial });
+  });
 });
