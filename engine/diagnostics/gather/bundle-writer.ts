@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
+import { BUNDLE_LIMITS } from '../bundle/limits';
 import { TarGzWriter } from '../bundle/tar';
-import { isForbidden, redactBuffer } from './redact';
+import { isForbidden, redactBuffer, redactStrings } from './redact';
 
 export interface ManifestItem {
   host: string | null;
@@ -21,6 +22,8 @@ export interface ManifestFile {
   sha256: string;
   bytes: number;
   redactions: number;
+  /** Set when only the file's last BUNDLE_LIMITS.entryBytes were kept: its full size. */
+  truncatedFrom?: number;
 }
 
 export interface Manifest {
@@ -34,8 +37,9 @@ export interface Manifest {
 }
 
 /**
- * The bundle being written: every file goes through here, so every file is redacted (unless the
- * user confirmed otherwise), hashed for the manifest and appended to the .tar.gz in order.
+ * The bundle being written: every byte goes through here, so every file, command output, log and
+ * the manifest itself is redacted (unless the user confirmed otherwise); files are hashed for the
+ * manifest and appended to the .tar.gz in order.
  */
 export class BundleWriter {
   private readonly tar: TarGzWriter;
@@ -54,18 +58,26 @@ export class BundleWriter {
   }
 
   /** Adds a file (serialised: the tar is one stream). Forbidden host paths never get in. */
-  put(rel: string, data: Buffer | string, opts: { remotePath?: string; mtimeMs?: number; image?: boolean } = {}): Promise<void> {
+  put(rel: string, data: Buffer | string, opts: { remotePath?: string; mtimeMs?: number } = {}): Promise<void> {
     if (opts.remotePath && isForbidden(opts.remotePath)) return Promise.resolve();
     let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let redactions = 0;
-    // Pixels are not text: a pattern match inside them would only corrupt the image.
-    if (this.redact && !opts.image) {
+    // Images too: their bytes are scanned like any binary file's (a text chunk can carry a secret).
+    if (this.redact) {
       const r = redactBuffer(buf);
       buf = r.data;
       redactions = r.count;
     }
+    // The viewer refuses larger entries (a decompression bomb's shape): a huge log keeps its tail,
+    // as sos keeps the end of the logs it cuts. Redacted first, so a cut never splits a secret open.
+    const full = buf.length;
+    if (full > BUNDLE_LIMITS.entryBytes) {
+      const tail = buf.subarray(full - BUNDLE_LIMITS.entryBytes);
+      const nl = tail.indexOf(0x0a);
+      buf = nl >= 0 && nl < 4096 ? tail.subarray(nl + 1) : tail;
+    }
     const name = uniqueName(this.manifest.files, rel);
-    this.manifest.files[name] = { sha256: crypto.createHash('sha256').update(buf).digest('hex'), bytes: buf.length, redactions };
+    this.manifest.files[name] = { sha256: crypto.createHash('sha256').update(buf).digest('hex'), bytes: buf.length, redactions, ...(full > buf.length ? { truncatedFrom: full } : {}) };
     const next = this.chain.then(() => this.tar.add(`${this.root}/${name}`, buf, opts.mtimeMs));
     this.chain = next.catch(() => undefined);
     return next;
@@ -83,8 +95,9 @@ export class BundleWriter {
     await this.put('skipped_hosts.txt', extra.skipped.join('\n') + (extra.skipped.length ? '\n' : ''));
     await this.put('version', extra.version);
     await this.put('must-gather.log', this.log.join('\n') + '\n');
-    // The manifest is last and not listed in itself.
-    const manifest = Buffer.from(JSON.stringify(this.manifest, null, 1));
+    // The manifest is last and not listed in itself. Its texts (stderr, errors, commands) are
+    // redacted value by value, so masking never breaks its JSON.
+    const manifest = Buffer.from(JSON.stringify(this.redact ? redactStrings(this.manifest) : this.manifest, null, 1));
     await this.chain;
     await this.tar.add(`${this.root}/manifest.json`, manifest);
     await this.tar.close();

@@ -123,7 +123,7 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
         const img = await screenshot(h.libvirt(), d.uuid, o.signal);
         // libvirt ≥ 8 converts QEMU's PPM to PNG; older ones pass the PPM through.
         out += img.subarray(0, 4).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47])) ? '.png' : '.ppm';
-        await w.put(out, img, { image: true });
+        await w.put(out, img);
         w.item({ host: h.name, out, kind: 'libvirt', command: 'libvirt RPC: domain screenshot (screen 0)', exitCode: 0, startedAt: t, durationMs: Date.now() - t, stderr: '' });
       } catch (err) {
         checkCancel();
