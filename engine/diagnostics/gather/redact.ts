@@ -66,8 +66,9 @@ const WHOLE_RULES: readonly Rule[] = [
 const TRIGGER = /passw|passphrase|secret|token|authtok|key|pw|credential|cookie|bearer|authori[sz]ation|:\/\//gi;
 
 const LINE_RULES: readonly Rule[] = [
-  // Quoted values, with or without spaces: <graphics passwd='…'>, passwd = '…', token: "…".
-  { re: new RegExp(String.raw`${KEYWORD}[ \t]*[=:][ \t]*(?<q>['"])(?<v>(?:(?!\k<q>).)*)\k<q>`, 'dgi') },
+  // Quoted values, with or without spaces: <graphics passwd='…'>, passwd = '…', token: "…"; also
+  // quotes escaped as XML text (a domain's <description> holds `passwd = &apos;…&apos;`).
+  { re: new RegExp(String.raw`${KEYWORD}[ \t]*[=:][ \t]*(?<q>['"]|&apos;|&quot;|&#39;|&#34;)(?<v>(?:(?!\k<q>).)*)\k<q>`, 'dgi') },
   // JSON: "password": "…", "sshPassphrase":"…".
   { re: new RegExp(String.raw`${KEYWORD}"[ \t]*:[ \t]*"(?<v>(?:[^"\\]|\\.)*)"`, 'dgi') },
   // Config lines: `vnc_password = x y`, `#spice_password=x`, `auth_token: x` (the rest of the line).
