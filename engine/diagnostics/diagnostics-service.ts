@@ -5,18 +5,20 @@ import { HangarError } from '../contract/errors';
 import type { GatherParams } from '../contract/diagnostics';
 import type { JobRef } from '../contract/jobs';
 import type { JobRunner } from '../jobs/job-runner';
-import { bundleDomains, fileContent, openBundle, searchLogs, type OpenedBundle } from './bundle/open-bundle';
+import { bundleDomains, bundleTree, fileContent, openBundle, searchLogs, type OpenedBundle } from './bundle/open-bundle';
 import { gatherJob, type GatherDeps } from './gather/gather-job';
-
-/** Opened bundles stay in memory while in use; the oldest is closed beyond this many. */
-const MAX_OPEN = 4;
 
 /**
  * Diagnostics: must-gather as a job, and the offline bundle viewer (bundles opened by path on the
  * engine's machine; by default the ones Hangar wrote are listed from DATA_DIR/bundles).
  */
 export class DiagnosticsService {
-  private readonly open = new Map<string, OpenedBundle>();
+  /**
+   * One bundle open at a time, and one being opened: a second open waits for the first, and
+   * opening one closes the one before (each holds an unpacked copy on disk, up to 2 GiB).
+   */
+  private current: OpenedBundle | null = null;
+  private opening: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly jobs: JobRunner,
@@ -40,21 +42,24 @@ export class DiagnosticsService {
   }
 
   async openBundle(file: string) {
-    if (!path.isAbsolute(file)) throw new HangarError('INVALID_PARAMS', 'Give the full path of the bundle file on the machine Hangar runs on');
-    const b = await openBundle(file);
-    this.open.set(b.id, b);
-    while (this.open.size > MAX_OPEN) this.open.delete(this.open.keys().next().value!);
+    if (!path.isAbsolute(file)) throw new HangarError('INVALID_PARAMS', 'Give the full path of the bundle file on the machine Hangar runs on', { message: { key: 'diag.bundle.error.relative', args: {} } });
+    const run = this.opening.then(() => openBundle(file));
+    this.opening = run.catch(() => undefined);
+    const b = await run;
+    const before = this.current;
+    this.current = b;
+    await before?.store.close();
     return b.summary;
   }
 
   private get(id: string): OpenedBundle {
-    const b = this.open.get(id);
-    if (!b) throw new HangarError('NOT_FOUND', 'That bundle is no longer open: open it again');
+    const b = this.current;
+    if (!b || b.id !== id) throw new HangarError('NOT_FOUND', 'That bundle is no longer open: open it again', { message: { key: 'diag.bundle.error.closed', args: {} } });
     return b;
   }
 
   tree(id: string) {
-    return { files: [...this.get(id).files].map(([p, b]) => ({ path: p, size: b.length })).sort((a, b) => a.path.localeCompare(b.path)) };
+    return { files: bundleTree(this.get(id)) };
   }
 
   file(id: string, p: string) {
@@ -65,11 +70,13 @@ export class DiagnosticsService {
     return searchLogs(this.get(id), q);
   }
 
-  domains(id: string) {
-    return { domains: bundleDomains(this.get(id)) };
+  async domains(id: string) {
+    return { domains: await bundleDomains(this.get(id)) };
   }
 
   close(id: string): void {
-    this.open.delete(id);
+    if (this.current?.id !== id) return;
+    void this.current.store.close();
+    this.current = null;
   }
 }

@@ -1,67 +1,73 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
-import { HangarError } from '../../contract/errors';
 import type { BundleDomain, BundleSummary, LogMatch } from '../../contract/diagnostics';
 import { parseDomainXml } from '../../inventory/domain-xml';
 import type { Manifest } from '../gather/bundle-writer';
 import type { HostFactsFile } from '../gather/collect-host';
 import { evaluate } from '../health/evaluate';
 import { snapshotFromBundle } from '../health/from-bundle';
-import { readTarGz } from './tar';
+import { bundleError, indexBundle, type BundleStore } from './bundle-index';
 
-const MAX_BUNDLE_BYTES = 1024 * 1024 * 1024;
+/** What the file view shows of one file. */
 const MAX_FILE_VIEW = 4 * 1024 * 1024;
+/** Files read whole for the summary (facts, XMLs, the manifest); logs keep their tail. */
+const MAX_PARSED = 16 * 1024 * 1024;
+/** All of them together: a hostile bundle of many large facts files cannot fill memory. */
+const MAX_PRELOAD = 96 * 1024 * 1024;
 
 export interface OpenedBundle {
   id: string;
   path: string;
   root: string;
-  files: Map<string, Buffer>;
+  store: BundleStore;
   manifest: Manifest | null;
   summary: BundleSummary;
 }
 
-/** Opens a bundle file offline: no host, no network; everything from the archive. */
+/** The files the summary and the health checks read, by path. */
+const SUMMARY_FILE = /^(version|skipped_hosts\.txt|hangar\/jobs\.json|hosts\/[^/]+\/(facts\.json|uname\.txt|clock\.txt|qemu-processes\.txt|libvirt\/tls-expiry\.txt|logs\/journal-kernel\.txt|logs\/dmesg\.txt|libvirt\/domains\/[^/]+\.xml))$/;
+const TAIL_FIRST = /\/logs\//;
+
+/**
+ * Opens a bundle file offline: no host, no network; everything from the archive, which is
+ * unpacked once to a temporary file within BUNDLE_LIMITS and read back on demand.
+ */
 export async function openBundle(file: string): Promise<OpenedBundle> {
-  let st;
+  const { store, root } = await indexBundle(file);
   try {
-    st = await fs.stat(file);
-  } catch {
-    throw new HangarError('NOT_FOUND', `No bundle at ${file}`);
-  }
-  if (!st.isFile()) throw new HangarError('INVALID_PARAMS', `${file} is not a file`);
-  if (st.size > MAX_BUNDLE_BYTES) throw new HangarError('INVALID_PARAMS', `${file} is larger than 1 GiB`);
-  let entries;
-  try {
-    entries = await readTarGz(file);
+    const files = new Map<string, Buffer>();
+    let loaded = 0;
+    for (const e of store.entries.values()) {
+      if (!SUMMARY_FILE.test(e.path) || loaded >= MAX_PRELOAD) continue;
+      const b = await store.read(e.path, Math.min(MAX_PARSED, MAX_PRELOAD - loaded), TAIL_FIRST.test(e.path));
+      loaded += b.length;
+      files.set(e.path, b);
+    }
+    let manifest: Manifest | null = null;
+    const m = store.entries.get('manifest.json');
+    if (m && m.size <= MAX_PARSED) {
+      try {
+        manifest = JSON.parse((await store.read('manifest.json')).toString('utf8')) as Manifest;
+      } catch {
+        manifest = null;
+      }
+    }
+    if (!manifest && !store.entries.has('version')) throw bundleError('INVALID_PARAMS', `${file} has no manifest.json or version: not a Hangar bundle`, 'diag.bundle.error.notBundle', { path: file });
+    const id = crypto.randomUUID();
+    return { id, path: file, root, store, manifest, summary: summarize(id, file, store, files, manifest) };
   } catch (err) {
-    throw new HangarError('INVALID_PARAMS', `${file} is not a readable .tar.gz bundle: ${String(err instanceof Error ? err.message : err)}`);
+    await store.close();
+    throw err;
   }
-  // Bundles have one top folder (diag-…); paths are kept relative to it.
-  const root = entries[0]?.name.split('/')[0] ?? '';
-  const files = new Map<string, Buffer>();
-  for (const e of entries) files.set(e.name.startsWith(`${root}/`) ? e.name.slice(root.length + 1) : e.name, e.data);
-  let manifest: Manifest | null = null;
-  try {
-    manifest = files.has('manifest.json') ? (JSON.parse(files.get('manifest.json')!.toString('utf8')) as Manifest) : null;
-  } catch {
-    manifest = null;
-  }
-  if (!manifest && !files.has('version')) throw new HangarError('INVALID_PARAMS', `${file} has no manifest.json or version: not a Hangar bundle`);
-  const id = crypto.randomUUID();
-  return { id, path: file, root, files, manifest, summary: summarize(id, file, files, manifest) };
 }
 
-export function verifyChecksums(files: ReadonlyMap<string, Buffer>, manifest: Manifest): string[] {
+/** Files whose sha256 (computed while unpacking) differs from the manifest's, or that are missing. */
+export function verifyChecksums(store: BundleStore, manifest: Manifest): string[] {
   const bad: string[] = [];
-  for (const [p, f] of Object.entries(manifest.files)) {
-    const b = files.get(p);
-    if (!b || crypto.createHash('sha256').update(b).digest('hex') !== f.sha256) bad.push(p);
-  }
+  for (const [p, f] of Object.entries(manifest.files)) if (store.entries.get(p)?.sha256 !== f.sha256) bad.push(p);
   return bad;
 }
 
-function summarize(id: string, file: string, files: Map<string, Buffer>, manifest: Manifest | null): BundleSummary {
+function summarize(id: string, file: string, store: BundleStore, files: Map<string, Buffer>, manifest: Manifest | null): BundleSummary {
   const items = manifest?.items ?? [];
   const failed = items.filter((i) => i.exitCode !== 0);
   const hosts: BundleSummary['hosts'] = [];
@@ -94,17 +100,21 @@ function summarize(id: string, file: string, files: Map<string, Buffer>, manifes
     skipped: (files.get('skipped_hosts.txt')?.toString('utf8') ?? '').split('\n').filter(Boolean),
     failedItems: failed.map((i) => ({ host: i.host ?? 'hangar', out: i.out, command: i.command, exitCode: i.exitCode, stderr: (i.error ? `${i.error}\n` : '') + i.stderr.slice(0, 500) })),
     findings: evaluate(snap),
-    files: files.size,
-    checksumsOk: manifest ? verifyChecksums(files, manifest).length === 0 : false,
+    files: store.entries.size,
+    checksumsOk: manifest ? verifyChecksums(store, manifest).length === 0 : false,
   };
 }
 
-export function fileContent(b: OpenedBundle, p: string): { content: string; truncated: boolean; binary: boolean } {
-  const buf = b.files.get(p);
-  if (!buf) throw new HangarError('NOT_FOUND', `No file ${p} in the bundle`);
-  const binary = buf.subarray(0, 8192).includes(0);
-  if (binary) return { content: '', truncated: false, binary: true };
-  return { content: buf.subarray(0, MAX_FILE_VIEW).toString('utf8'), truncated: buf.length > MAX_FILE_VIEW, binary: false };
+export function bundleTree(b: OpenedBundle): Array<{ path: string; size: number }> {
+  return [...b.store.entries.values()].map((e) => ({ path: e.path, size: e.size })).sort((a, c) => a.path.localeCompare(c.path));
+}
+
+const isBinary = (head: Buffer): boolean => head.subarray(0, 8192).includes(0);
+
+export async function fileContent(b: OpenedBundle, p: string): Promise<{ content: string; truncated: boolean; binary: boolean }> {
+  const buf = await b.store.read(p, MAX_FILE_VIEW);
+  if (isBinary(buf)) return { content: '', truncated: false, binary: true };
+  return { content: buf.toString('utf8'), truncated: b.store.entries.get(p)!.size > MAX_FILE_VIEW, binary: false };
 }
 
 const LOGISH = /(^|\/)(logs\/|files\/var\/log\/)|\.log(\.\d+)?$|journal|dmesg/;
@@ -130,37 +140,37 @@ export function lineTime(line: string, year: number): number | null {
 }
 
 /** Searches the logs of every host (plain text, case-insensitive), optionally within a time window. */
-export function searchLogs(b: OpenedBundle, q: { query: string; from?: number | undefined; to?: number | undefined; hosts?: string[] | undefined; limit: number }): { matches: LogMatch[]; truncated: boolean } {
+export async function searchLogs(b: OpenedBundle, q: { query: string; from?: number | undefined; to?: number | undefined; hosts?: string[] | undefined; limit: number }): Promise<{ matches: LogMatch[]; truncated: boolean }> {
   const needle = q.query.toLowerCase();
   const year = new Date(b.manifest?.createdAt ?? Date.now()).getFullYear();
   const matches: LogMatch[] = [];
-  for (const [p, buf] of [...b.files].sort(([a], [c]) => a.localeCompare(c))) {
+  for (const p of [...b.store.entries.keys()].sort((a, c) => a.localeCompare(c))) {
     if (!LOGISH.test(p)) continue;
     const host = /^hosts\/([^/]+)\//.exec(p)?.[1] ?? null;
     if (q.hosts && q.hosts.length && (!host || !q.hosts.includes(host))) continue;
-    if (buf.subarray(0, 8192).includes(0)) continue;
-    const lines = buf.toString('utf8').split('\n');
+    if (isBinary(await b.store.read(p, 8192))) continue;
     let last: number | null = null;
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!;
+    let lineNo = 0;
+    for await (const line of b.store.lines(p)) {
+      lineNo++;
       if (line.length === 0) continue;
       const t = lineTime(line, year);
       if (t !== null) last = t; // continuation lines belong to the previous timestamp
       if (needle && !line.toLowerCase().includes(needle)) continue;
       if ((q.from !== undefined || q.to !== undefined) && (last === null || (q.from !== undefined && last < q.from) || (q.to !== undefined && last > q.to))) continue;
-      matches.push({ path: p, host, lineNo: i + 1, line: line.slice(0, 2000), at: last });
+      matches.push({ path: p, host, lineNo, line: line.slice(0, 2000), at: last });
       if (matches.length >= q.limit) return { matches, truncated: true };
     }
   }
   return { matches, truncated: false };
 }
 
-export function bundleDomains(b: OpenedBundle): BundleDomain[] {
+export async function bundleDomains(b: OpenedBundle): Promise<BundleDomain[]> {
   const out: BundleDomain[] = [];
-  for (const [p, buf] of b.files) {
-    const m = /^hosts\/([^/]+)\/libvirt\/domains\/[^/]+\.xml$/.exec(p);
-    if (!m) continue;
-    const xml = buf.toString('utf8');
+  for (const e of b.store.entries.values()) {
+    const m = /^hosts\/([^/]+)\/libvirt\/domains\/[^/]+\.xml$/.exec(e.path);
+    if (!m || e.size > MAX_PARSED) continue;
+    const xml = (await b.store.read(e.path)).toString('utf8');
     try {
       const d = parseDomainXml(xml);
       out.push({
@@ -180,5 +190,5 @@ export function bundleDomains(b: OpenedBundle): BundleDomain[] {
       // unparseable XML stays readable in the file tree
     }
   }
-  return out.sort((a, b) => a.host.localeCompare(b.host) || a.name.localeCompare(b.name));
+  return out.sort((a, c) => a.host.localeCompare(c.host) || a.name.localeCompare(c.name));
 }

@@ -1,13 +1,13 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import zlib from 'node:zlib';
-import { promisify } from 'node:util';
 
 /**
- * A minimal POSIX tar (ustar + pax for long names) writer and reader. Hangar writes bundles itself
- * so no path ever reaches a local shell, and reads them back without any native tool, on every OS.
+ * A minimal POSIX tar (ustar + pax for long names) writer and streaming reader. Hangar writes
+ * bundles itself so no path ever reaches a local shell, and reads them back without any native
+ * tool, on every OS, never holding a whole archive in memory.
  */
 const BLOCK = 512;
 
@@ -43,6 +43,9 @@ function paxRecord(key: string, value: string): string {
 }
 
 const pad = (size: number): Buffer => Buffer.alloc((BLOCK - (size % BLOCK)) % BLOCK, 0);
+
+/** A regular file's ustar header (tests build hostile archives with it). */
+export const tarFileHeader = (name: string, size: number, mtimeMs = Date.now()): Buffer => header(name, size, mtimeMs / 1000, '0', 0o644);
 
 /** Streams a .tar.gz to a file; `add` waits for the disk when the gzip buffer is full. */
 export class TarGzWriter {
@@ -90,6 +93,21 @@ export interface TarEntry {
   mtimeMs: number;
 }
 
+/** A regular file's header, as the parser meets it (its `size` bytes of data follow). */
+export interface TarHeader {
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface TarCallbacks {
+  /** May throw to refuse the archive (a size over a limit). */
+  entry(h: TarHeader): void;
+  /** A piece of the current entry's data; valid only during the call. */
+  data(chunk: Buffer): void;
+  entryEnd(): void;
+}
+
 function readString(b: Buffer, start: number, len: number): string {
   const s = b.subarray(start, start + len);
   const nul = s.indexOf(0);
@@ -98,50 +116,184 @@ function readString(b: Buffer, start: number, len: number): string {
 
 function readOctal(b: Buffer, start: number, len: number): number {
   const s = readString(b, start, len).trim();
-  return s ? parseInt(s, 8) : 0;
+  if (!s) return 0;
+  if (!/^[0-7]+$/.test(s)) throw new Error('not a tar archive (a header field is not a number)');
+  return parseInt(s, 8);
 }
 
-/** Parses an uncompressed tar: regular files only (directories, links and devices are skipped). */
-export function parseTar(buf: Buffer): TarEntry[] {
-  const out: TarEntry[] = [];
-  let off = 0;
-  let paxPath: string | null = null;
-  let longName: string | null = null;
-  while (off + BLOCK <= buf.length) {
-    const h = buf.subarray(off, off + BLOCK);
-    if (h.every((x) => x === 0)) break;
-    const size = readOctal(h, 124, 12);
+/** Sizes past 8 GiB are GNU base-256; read as a Number (exact far beyond any size a limit allows). */
+function readSize(h: Buffer): number {
+  if ((h[124]! & 0x80) === 0) return readOctal(h, 124, 12);
+  let n = h[124]! & 0x7f;
+  for (let i = 125; i < 136; i++) n = n * 256 + h[i]!;
+  return n;
+}
+
+/** Metadata entries (pax headers, GNU long names) are read whole: they are small or hostile. */
+const META_MAX = 1024 * 1024;
+
+/**
+ * An incremental tar parser: fed chunk by chunk (a gunzip stream), it never holds more than one
+ * header and the current data chunk. Regular files only; directories, links and devices are skipped.
+ */
+export class TarParser {
+  private readonly header = Buffer.alloc(BLOCK);
+  private headerLen = 0;
+  private state: 'header' | 'data' | 'meta' | 'skip' = 'header';
+  private remaining = 0;
+  private padding = 0;
+  private meta: Buffer[] = [];
+  private metaType = '';
+  private paxPath: string | null = null;
+  private longName: string | null = null;
+  /** The end-of-archive block was seen; whatever follows is ignored. */
+  done = false;
+
+  constructor(private readonly cb: TarCallbacks) {}
+
+  push(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length && !this.done) {
+      const rest = chunk.length - off;
+      if (this.state === 'header') {
+        const take = Math.min(BLOCK - this.headerLen, rest);
+        chunk.copy(this.header, this.headerLen, off, off + take);
+        this.headerLen += take;
+        off += take;
+        if (this.headerLen === BLOCK) {
+          this.headerLen = 0;
+          this.onHeader(this.header);
+        }
+      } else if (this.state === 'skip') {
+        const take = Math.min(this.padding, rest);
+        this.padding -= take;
+        off += take;
+        if (this.padding === 0) this.state = 'header';
+      } else {
+        const take = Math.min(this.remaining, rest);
+        const piece = chunk.subarray(off, off + take);
+        off += take;
+        this.remaining -= take;
+        if (this.state === 'meta') this.meta.push(Buffer.from(piece));
+        else this.cb.data(piece);
+        if (this.remaining === 0) this.endBody();
+      }
+    }
+  }
+
+  /** The stream ended: throws when it stopped inside an entry. */
+  end(): void {
+    if (!this.done && (this.state !== 'header' || this.headerLen > 0)) throw new Error('the archive is truncated');
+  }
+
+  private onHeader(h: Buffer): void {
+    if (h.every((x) => x === 0)) {
+      this.done = true;
+      return;
+    }
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
+    if (readOctal(h, 148, 8) !== sum) throw new Error('not a tar archive (a header checksum is wrong)');
+    const size = readSize(h);
     const type = String.fromCharCode(h[156] || 48);
     const prefix = readString(h, 345, 155);
     const base = readString(h, 0, 100);
-    const name = prefix && readString(h, 257, 5) === 'ustar' ? `${prefix}/${base}` : base;
-    const data = buf.subarray(off + BLOCK, off + BLOCK + size);
-    off += BLOCK + size + ((BLOCK - (size % BLOCK)) % BLOCK);
-    if (type === 'x') {
-      const m = /\d+ path=([^\n]*)\n/.exec(data.toString('utf8'));
-      paxPath = m?.[1] ?? null;
-      continue;
+    this.remaining = size;
+    this.padding = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (type === 'x' || type === 'L' || type === 'g') {
+      if (size > META_MAX) throw new Error('not a Hangar bundle (an oversized tar metadata entry)');
+      this.metaType = type;
+      this.meta = [];
+      this.state = 'meta';
+    } else if (type === '0' || type === '\0' || type === '7') {
+      const name = this.paxPath ?? this.longName ?? (prefix && readString(h, 257, 5) === 'ustar' ? `${prefix}/${base}` : base);
+      this.paxPath = null;
+      this.longName = null;
+      this.cb.entry({ name, size, mtimeMs: readOctal(h, 136, 12) * 1000 });
+      this.state = 'data';
+    } else {
+      if (size > META_MAX) throw new Error('not a Hangar bundle (an oversized special tar entry)');
+      this.padding += size;
+      this.remaining = 0;
+      this.state = 'skip';
     }
-    if (type === 'L') {
-      longName = readString(data, 0, data.length);
-      continue;
-    }
-    if (type === 'g') continue;
-    const finalName = paxPath ?? longName ?? name;
-    paxPath = null;
-    longName = null;
-    if (type === '0' || type === '\0' || type === '7') out.push({ name: finalName, data: Buffer.from(data), mtimeMs: readOctal(h, 136, 12) * 1000 });
+    if (this.state !== 'skip' && size === 0) this.endBody();
+    else if (this.state === 'skip' && this.padding === 0) this.state = 'header';
   }
+
+  private endBody(): void {
+    if (this.state === 'meta') {
+      const text = Buffer.concat(this.meta).toString('utf8');
+      this.meta = [];
+      if (this.metaType === 'x') this.paxPath = /\d+ path=([^\n]*)\n/.exec(text)?.[1] ?? null;
+      else if (this.metaType === 'L') this.longName = text.replace(/\0[\s\S]*$/, '');
+    } else {
+      this.cb.entryEnd();
+    }
+    this.state = this.padding > 0 ? 'skip' : 'header';
+  }
+}
+
+/** Parses an uncompressed tar held in memory (a host's file stream during a gather). */
+export function parseTar(buf: Buffer): TarEntry[] {
+  const out: TarEntry[] = [];
+  let cur: { h: TarHeader; parts: Buffer[] } | null = null;
+  const p = new TarParser({
+    entry: (h) => (cur = { h, parts: [] }),
+    data: (c) => cur!.parts.push(Buffer.from(c)),
+    entryEnd: () => {
+      out.push({ name: cur!.h.name, mtimeMs: cur!.h.mtimeMs, data: Buffer.concat(cur!.parts) });
+      cur = null;
+    },
+  });
+  p.push(buf);
   return out;
 }
 
-const gunzip = promisify(zlib.gunzip);
-const MAX_UNPACKED = 2 * 1024 * 1024 * 1024 - 1;
+/** True when a file starts with gzip's magic bytes. */
+export async function isGzipFile(file: string): Promise<boolean> {
+  const h = await fs.promises.open(file, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await h.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await h.close();
+  }
+}
 
-/** Reads a whole .tar.gz (zlib runs on the thread pool, not the engine's thread). */
-export async function readTarGz(file: string): Promise<TarEntry[]> {
-  const raw = await fs.promises.readFile(file);
-  const isGzip = raw.length > 2 && raw[0] === 0x1f && raw[1] === 0x8b;
-  // A bomb-shaped archive fails with a clear error instead of exhausting memory.
-  return parseTar(isGzip ? await gunzip(raw, { maxOutputLength: MAX_UNPACKED }) : raw);
+/**
+ * Reads a whole (small) .tar.gz into memory, streaming it, within `maxBytes` unpacked: for tests
+ * and benchmarks that inspect a bundle. The viewer indexes bundles on disk instead (bundle-index.ts).
+ */
+export async function readTarGz(file: string, maxBytes = 1024 * 1024 * 1024): Promise<TarEntry[]> {
+  const out: TarEntry[] = [];
+  let cur: { h: TarHeader; parts: Buffer[] } | null = null;
+  let total = 0;
+  const parser = new TarParser({
+    entry: (h) => {
+      total += h.size;
+      if (total > maxBytes) throw new Error(`unpacks to more than ${maxBytes} bytes`);
+      cur = { h, parts: [] };
+    },
+    data: (c) => cur!.parts.push(Buffer.from(c)),
+    entryEnd: () => {
+      out.push({ name: cur!.h.name, mtimeMs: cur!.h.mtimeMs, data: Buffer.concat(cur!.parts) });
+      cur = null;
+    },
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      try {
+        parser.push(chunk);
+        cb();
+      } catch (err) {
+        cb(err as Error);
+      }
+    },
+  });
+  const src = fs.createReadStream(file);
+  await ((await isGzipFile(file)) ? pipeline(src, zlib.createGunzip(), sink) : pipeline(src, sink));
+  parser.end();
+  return out;
 }

@@ -567,6 +567,19 @@ export const en = {
   // h5-hostile (issue 21 #7, #10)
   'settings.secrets.keyBesideDatabase': 'The secret key {keyFile} is in the data folder, beside the database it protects: a copy of the folder carries both the encrypted passwords and their key. Keep the key elsewhere (hangar serve --secret-key-file) or give it in HANGAR_SECRET_KEY.',
   'vm.create.ciPasswordHint': 'SSH keys are preferred. A password is written to the seed only as a SHA-512 hash, and it turns on password login over SSH.',
+  // h6-bundles: the bundle viewer's refusals (engine errors carry these keys in details.message).
+  'diag.bundle.error.notFound': 'No bundle at {path}.',
+  'diag.bundle.error.notFile': '{path} is not a file.',
+  'diag.bundle.error.fileTooBig': 'The bundle file is larger than {limit}, so it was not opened.',
+  'diag.bundle.error.entryTooBig': '{name} in this bundle unpacks to {size}, more than the {limit} one file of a bundle may hold. It was not opened: it may be a decompression bomb.',
+  'diag.bundle.error.tooBig': 'This bundle unpacks to more than {limit}. It was not opened: it may be a decompression bomb.',
+  'diag.bundle.error.ratio': 'This bundle unpacks to more than {ratio} times its own size, as a decompression bomb does. It was not opened.',
+  'diag.bundle.error.tooManyFiles': 'This bundle holds more than {limit} files, so it was not opened.',
+  'diag.bundle.error.unreadable': 'This file is not a readable .tar.gz bundle ({reason}).',
+  'diag.bundle.error.notBundle': 'This archive has no manifest.json or version file: it is not a Hangar bundle.',
+  'diag.bundle.error.noFile': 'The bundle has no file {path}.',
+  'diag.bundle.error.closed': 'That bundle is no longer open: open it again.',
+  'diag.bundle.error.relative': 'Give the full path of the bundle file on the machine Hangar runs on.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -569,4 +569,17 @@ export const ko: Record<MessageKey, string> = {
   // h5-hostile (issue 21 #7, #10)
   'settings.secrets.keyBesideDatabase': '비밀 키 {keyFile}이(가) 보호 대상인 데이터베이스와 같은 데이터 폴더에 있습니다. 폴더를 복사하면 암호화된 비밀번호와 그 키가 함께 복사됩니다. 키를 다른 곳에 두거나(hangar serve --secret-key-file) HANGAR_SECRET_KEY로 지정하세요.',
   'vm.create.ciPasswordHint': 'SSH 키 사용을 권장합니다. 암호는 시드에 SHA-512 해시로만 기록되며, 암호를 넣으면 SSH 암호 로그인이 켜집니다.',
+  // h6-bundles: 번들 뷰어가 여는 것을 거부한 이유 (엔진 오류의 details.message 키).
+  'diag.bundle.error.notFound': '{path}에 번들이 없습니다.',
+  'diag.bundle.error.notFile': '{path}은(는) 파일이 아닙니다.',
+  'diag.bundle.error.fileTooBig': '번들 파일이 {limit}보다 커서 열지 않았습니다.',
+  'diag.bundle.error.entryTooBig': '이 번들의 {name}은(는) 압축을 풀면 {size}(으)로, 번들 파일 하나에 허용되는 {limit}를 넘습니다. 압축 폭탄일 수 있어 열지 않았습니다.',
+  'diag.bundle.error.tooBig': '이 번들은 압축을 풀면 {limit}를 넘습니다. 압축 폭탄일 수 있어 열지 않았습니다.',
+  'diag.bundle.error.ratio': '이 번들은 압축을 풀면 원래 크기의 {ratio}배를 넘습니다. 압축 폭탄의 특징이라 열지 않았습니다.',
+  'diag.bundle.error.tooManyFiles': '이 번들에는 파일이 {limit}개보다 많아 열지 않았습니다.',
+  'diag.bundle.error.unreadable': '읽을 수 있는 .tar.gz 번들이 아닙니다({reason}).',
+  'diag.bundle.error.notBundle': '이 압축 파일에는 manifest.json도 version 파일도 없어 Hangar 번들이 아닙니다.',
+  'diag.bundle.error.noFile': '번들에 {path} 파일이 없습니다.',
+  'diag.bundle.error.closed': '그 번들은 더 이상 열려 있지 않습니다. 다시 여세요.',
+  'diag.bundle.error.relative': 'Hangar가 실행되는 컴퓨터에서의 번들 파일 전체 경로를 입력하세요.',
 };

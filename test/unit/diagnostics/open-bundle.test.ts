@@ -31,16 +31,18 @@ describe('opening a bundle offline', () => {
     expect(s.failedItems).toEqual([expect.objectContaining({ host: 'lab1', out: 'hosts/lab1/nodeinfo.txt', exitCode: 1 })]);
     expect(s.findings.map((f) => `${f.checkId}:${f.hostName}`).sort()).toEqual(['GuestAgentMissing:lab1', 'HostUnreachable:lab9', 'KernelKvmErrors:lab1', 'PoolCapacityLow:lab1']);
     // The VNC password was masked on the way in.
-    expect(b.files.get('hosts/lab1/libvirt/domains/web.xml')!.toString()).not.toContain('abc12345');
+    expect((await b.store.read('hosts/lab1/libvirt/domains/web.xml')).toString()).not.toContain('abc12345');
+    await b.store.close();
     fs.rmSync(dir, { recursive: true });
   });
 
   it('searches logs across hosts with a time window', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dg-open-'));
     const b = await openBundle(await makeBundle(dir));
-    expect(searchLogs(b, { query: 'broke', limit: 10 }).matches).toEqual([expect.objectContaining({ host: 'lab1', lineNo: 2, path: 'hosts/lab1/files/var/log/libvirt/libvirtd.log' })]);
-    expect(searchLogs(b, { query: '', from: Date.parse('2026-11-23T06:30:00Z'), limit: 10 }).matches.map((m) => m.line)).toEqual(['2026-11-23 07:00:01.000+0000: 1: error : something broke']);
-    expect(searchLogs(b, { query: 'starting', hosts: ['lab2'], limit: 10 }).matches).toEqual([]);
+    expect((await searchLogs(b, { query: 'broke', limit: 10 })).matches).toEqual([expect.objectContaining({ host: 'lab1', lineNo: 2, path: 'hosts/lab1/files/var/log/libvirt/libvirtd.log' })]);
+    expect((await searchLogs(b, { query: '', from: Date.parse('2026-11-23T06:30:00Z'), limit: 10 })).matches.map((m) => m.line)).toEqual(['2026-11-23 07:00:01.000+0000: 1: error : something broke']);
+    expect((await searchLogs(b, { query: 'starting', hosts: ['lab2'], limit: 10 })).matches).toEqual([]);
+    await b.store.close();
     fs.rmSync(dir, { recursive: true });
   });
 
