@@ -14,11 +14,13 @@ import { gatherJob, type GatherDeps } from './gather/gather-job';
  */
 export class DiagnosticsService {
   /**
-   * One bundle open at a time, and one being opened: a second open waits for the first, and
-   * opening one closes the one before (each holds an unpacked copy on disk, up to 2 GiB).
+   * One bundle open at a time, and one being opened: the newest open wins (the one still being
+   * unpacked is cancelled, since only one could stay open), and opening one closes the one before
+   * (each holds an unpacked copy on disk, up to 2 GiB).
    */
   private current: OpenedBundle | null = null;
   private opening: Promise<unknown> = Promise.resolve();
+  private pending: AbortController | null = null;
 
   constructor(
     private readonly jobs: JobRunner,
@@ -43,9 +45,17 @@ export class DiagnosticsService {
 
   async openBundle(file: string) {
     if (!path.isAbsolute(file)) throw new HangarError('INVALID_PARAMS', 'Give the full path of the bundle file on the machine Hangar runs on', { message: { key: 'diag.bundle.error.relative', args: {} } });
-    const run = this.opening.then(() => openBundle(file));
+    this.pending?.abort();
+    const mine = new AbortController();
+    this.pending = mine;
+    const run = this.opening.then(() => {
+      if (mine.signal.aborted) throw new HangarError('CANCELLED', `${file}: another bundle was opened meanwhile`, { message: { key: 'diag.bundle.error.superseded', args: {} } });
+      return openBundle(file, mine.signal);
+    });
     this.opening = run.catch(() => undefined);
-    const b = await run;
+    const b = await run.finally(() => {
+      if (this.pending === mine) this.pending = null;
+    });
     const before = this.current;
     this.current = b;
     await before?.store.close();

@@ -11,6 +11,8 @@ export interface Serve {
   url: string;
   origin: string;
   dataDir: string;
+  /** The server's process (its memory is measured from /proc). */
+  pid: number;
   stop(): Promise<void>;
   /** A crash: SIGKILL, nothing closed, nothing flushed. */
   kill(): Promise<void>;
@@ -49,6 +51,7 @@ export async function startServe(dataDir: string, extraArgs: string[] = [], env:
     url,
     origin: new URL(url).origin,
     dataDir,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

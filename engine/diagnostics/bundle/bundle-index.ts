@@ -109,7 +109,7 @@ export class BundleStore {
  * size is refused from its header, before a byte of it is unpacked. Each file is hashed on the
  * way, so checksums verify without reading anything again.
  */
-export async function indexBundle(file: string, limits: Limits = BUNDLE_LIMITS): Promise<{ store: BundleStore; root: string }> {
+export async function indexBundle(file: string, limits: Limits = BUNDLE_LIMITS, signal?: AbortSignal): Promise<{ store: BundleStore; root: string }> {
   let st: fs.Stats;
   try {
     st = await fs.promises.stat(file);
@@ -164,7 +164,8 @@ export async function indexBundle(file: string, limits: Limits = BUNDLE_LIMITS):
     write(chunk: Buffer, _enc, cb) {
       try {
         unpacked += chunk.length;
-        const packed = src?.bytesRead ?? 0;
+        // Compressed bytes the inflater consumed (the file stream reads ahead of it).
+        const packed = gunzip?.bytesWritten ?? src?.bytesRead ?? 0;
         // A bomb of many small zero-filled entries passes the size checks; its ratio does not.
         if (unpacked > limits.ratioAfterBytes && unpacked > packed * limits.maxRatio) refuse(`it unpacks more than ${limits.maxRatio} times its size, like a decompression bomb`, 'diag.bundle.error.ratio', { ratio: limits.maxRatio });
         parser.push(chunk);
@@ -180,12 +181,16 @@ export async function indexBundle(file: string, limits: Limits = BUNDLE_LIMITS):
     },
   });
   let src: fs.ReadStream | null = null;
+  let gunzip: zlib.Gunzip | null = null;
   try {
     try {
       const gz = await isGzipFile(file);
       src = fs.createReadStream(file, { highWaterMark: 256 * 1024 });
-      await (gz ? pipeline(src, zlib.createGunzip({ chunkSize: 256 * 1024 }), sink, { signal: stop.signal }) : pipeline(src, sink, { signal: stop.signal }));
+      const either = signal ? AbortSignal.any([stop.signal, signal]) : stop.signal;
+      gunzip = gz ? zlib.createGunzip({ chunkSize: 256 * 1024 }) : null;
+      await (gunzip ? pipeline(src, gunzip, sink, { signal: either }) : pipeline(src, sink, { signal: either }));
     } catch (err) {
+      if (signal?.aborted) throw new HangarError('CANCELLED', `${file}: another bundle was opened meanwhile`, { message: { key: 'diag.bundle.error.superseded', args: {} } });
       if (!(parser.done && stop.signal.aborted)) throw err;
     }
     await Promise.all(writes);

@@ -31,8 +31,8 @@ const TAIL_FIRST = /\/logs\//;
  * Opens a bundle file offline: no host, no network; everything from the archive, which is
  * unpacked once to a temporary file within BUNDLE_LIMITS and read back on demand.
  */
-export async function openBundle(file: string): Promise<OpenedBundle> {
-  const { store, root } = await indexBundle(file);
+export async function openBundle(file: string, signal?: AbortSignal): Promise<OpenedBundle> {
+  const { store, root } = await indexBundle(file, undefined, signal);
   try {
     const files = new Map<string, Buffer>();
     let loaded = 0;

@@ -579,6 +579,7 @@ export const en = {
   'diag.bundle.error.notBundle': 'This archive has no manifest.json or version file: it is not a Hangar bundle.',
   'diag.bundle.error.noFile': 'The bundle has no file {path}.',
   'diag.bundle.error.closed': 'That bundle is no longer open: open it again.',
+  'diag.bundle.error.superseded': 'Another bundle was opened before this one finished opening.',
   'diag.bundle.error.relative': 'Give the full path of the bundle file on the machine Hangar runs on.',
 } as const;
 

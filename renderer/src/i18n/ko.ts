@@ -581,5 +581,6 @@ export const ko: Record<MessageKey, string> = {
   'diag.bundle.error.notBundle': '이 압축 파일에는 manifest.json도 version 파일도 없어 Hangar 번들이 아닙니다.',
   'diag.bundle.error.noFile': '번들에 {path} 파일이 없습니다.',
   'diag.bundle.error.closed': '그 번들은 더 이상 열려 있지 않습니다. 다시 여세요.',
+  'diag.bundle.error.superseded': '이 번들이 다 열리기 전에 다른 번들을 열었습니다.',
   'diag.bundle.error.relative': 'Hangar가 실행되는 컴퓨터에서의 번들 파일 전체 경로를 입력하세요.',
 };
