@@ -14,12 +14,13 @@ import { writeBomb } from '../helpers/bundle-bomb';
 import { startServe, tempDataDir, type Serve } from './serve-fixture';
 
 let serve: Serve;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h6-bomb-'));
+// Made in beforeAll: Playwright also loads this file just to list its tests.
+let dir = '';
 /** One 1 GiB entry: refused from its header. */
-const ONE = path.join(dir, 'one-entry.tar.gz');
+let ONE = '';
 /** Sixteen 64 MiB entries, each within the per-file limit: refused by the ratio as it unpacks. */
-const MANY = path.join(dir, 'many-entries.tar.gz');
-const GOOD = path.join(dir, 'good.tar.gz');
+let MANY = '';
+let GOOD = '';
 
 /** The server's resident memory now and at its peak, from /proc (MB). */
 function rss(pid: number): { now: number; peak: number } {
@@ -29,6 +30,8 @@ function rss(pid: number): { now: number; peak: number } {
 }
 
 test.beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'h6-bomb-'));
+  [ONE, MANY, GOOD] = ['one-entry.tar.gz', 'many-entries.tar.gz', 'good.tar.gz'].map((n) => path.join(dir, n)) as [string, string, string];
   await writeBomb(ONE, { entryMiB: 1024, totalMiB: 1024 });
   await writeBomb(MANY, { entryMiB: 64, totalMiB: 1024 });
   const w = new BundleWriter(GOOD, 'diag-good', true, { appVersion: '0', options: {} });
@@ -39,7 +42,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await serve?.stop();
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('refuses 1 GiB bombs within 2 s and 300 MB while engine.info keeps answering', async () => {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHostLibvirt } from '../../../engine/hosts/host-libvirt';
 import type { LibvirtConnection, LibvirtStream } from '../../../engine/libvirt';
 import { SshPool } from '../../../engine/ssh';
-import { defineDomain, readLabInfo, sshRun, testGuestXml, virsh, waitFor, type LabHost } from '../../lab/lab-info';
+import { defineDomain, readLabInfo, serialLogPath, sshRun, testGuestXml, virsh, waitFor, type LabHost } from '../../lab/lab-info';
 
 const lab = readLabInfo();
 const h1 = lab.hosts[0] as LabHost;
@@ -40,7 +40,7 @@ describe('libvirt streams against a lab host', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await sshRun(h1, `virsh destroy ${VM} >/dev/null 2>&1; virsh undefine ${VM} >/dev/null 2>&1; virsh vol-delete --pool default ${VOL} >/dev/null 2>&1; true`).catch(() => undefined);
+    await sshRun(h1, `virsh destroy ${VM} >/dev/null 2>&1; virsh undefine ${VM} >/dev/null 2>&1; virsh vol-delete --pool default ${VOL} >/dev/null 2>&1; rm -f /var/log/libvirt/qemu/${VM}.log '${serialLogPath(VM)}'; true`).catch(() => undefined);
     await conn?.close();
     await pool?.closeAll();
   });
