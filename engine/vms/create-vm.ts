@@ -8,6 +8,7 @@ import type { JobHandler, JobSpec } from '../jobs/job-runner';
 import { isNotFound, type LibvirtConnection, type StorageVolRef } from '../libvirt';
 import { buildDomainXml, xmlEscape } from './build-domain-xml';
 import { nocloudSeed } from './cloud-init/nocloud';
+import { chooseNic } from './nic-choice';
 
 type Params = z.output<typeof CreateVmParams>;
 
@@ -111,6 +112,7 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
 
       ctx.progress(1 / steps, { key: 'job.vm.create.define' });
       const origin = src.kind === 'clone' ? `base:${src.base.pool}/${src.base.volume}` : src.kind === 'iso' ? `iso:${src.iso.pool}/${src.iso.volume}` : src.kind === 'import' ? `import:${src.disk.pool}/${src.disk.volume}` : 'blank';
+      const nic = await chooseNic(c, host, p.network);
       const xml = buildDomainXml({
         name: p.name,
         uuid: crypto.randomUUID(),
@@ -122,7 +124,8 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         disk,
         cdrom,
         seedIso,
-        network: p.network,
+        network: nic?.kind === 'network' ? nic.name : null,
+        userNetwork: nic?.kind === 'user',
         description: p.description,
         labels: p.labels,
         group: p.group,

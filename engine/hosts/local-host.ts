@@ -1,0 +1,75 @@
+/**
+ * The embedded local host: the libvirt of the machine Hangar runs on, with no SSH. Its socket is
+ * the system daemon's when that runs and we may use it, else a running per-user session daemon's,
+ * else the daemon libvirt's client would autostart (see libvirt/local-daemon.ts) — so the local
+ * host appears wherever QEMU and libvirt are installed, also without systemd. Once connected it
+ * gets what a newcomer's first VM needs and a fresh daemon lacks: a `default` storage pool.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { Socket } from 'node:net';
+import { xmlEscape } from '../vms/build-domain-xml';
+import { connectUnixSocket, detectLocalSocket, type LibvirtConnection } from '../libvirt';
+import { connectOrAutostart, localDaemonPlan, userDataDir, userRuntimeDir } from '../libvirt/local-daemon';
+import type { Logger } from '../logger';
+
+export interface LocalLibvirt {
+  /** The socket the local host is reached at (its address in the UI). */
+  socket: string;
+  /** Connects it, starting the daemon first when it is ours to start and not running. */
+  dial(): Promise<Socket>;
+  /** Run on every (re)connect, before the host is used. */
+  prepare(conn: LibvirtConnection): Promise<void>;
+}
+
+/** The socket given from outside (a test's private daemon, HANGAR_LOCAL_LIBVIRT_SOCKET): used as it is. */
+export function givenLocalLibvirt(socket: string): LocalLibvirt {
+  return { socket, dial: () => connectUnixSocket(socket), prepare: async () => undefined };
+}
+
+/** The machine's own libvirt, found or to be autostarted; null where libvirt is not installed. */
+export async function findLocalLibvirt(logger: Logger): Promise<LocalLibvirt | null> {
+  const running = (await detectLocalSocket()) ?? (await detectLocalSocket(sessionSockets()));
+  const plan = await localDaemonPlan();
+  const prepare = (conn: LibvirtConnection) => ensureDefaultPool(conn, logger);
+  if (running && (!plan || running !== plan.socket)) return { socket: running, dial: () => connectUnixSocket(running), prepare };
+  if (!plan) return null;
+  return {
+    socket: plan.socket,
+    dial: () => connectOrAutostart(plan, { onStarted: (daemon) => logger.info('started the local libvirt daemon', { daemon, mode: plan.mode, socket: plan.socket }) }),
+    prepare,
+  };
+}
+
+function sessionSockets(): string[] {
+  const dir = userRuntimeDir(process.env, os.homedir());
+  return [path.join(dir, 'virtqemud-sock'), path.join(dir, 'libvirt-sock')];
+}
+
+/** Where a `default` pool goes: libvirt's own default for the system daemon, virt-manager's for a session one. */
+export function defaultPoolPath(uri: string, env: NodeJS.ProcessEnv = process.env, home = os.homedir()): string {
+  return uri.endsWith('/system') ? '/var/lib/libvirt/images' : path.join(userDataDir(env, home), 'images');
+}
+
+/**
+ * Makes sure the `default` pool exists and is active (define, build and start it as virt-manager
+ * does on first run). A pool the user has is left as it is, only started when inactive.
+ */
+export async function ensureDefaultPool(conn: LibvirtConnection, logger: Logger): Promise<void> {
+  try {
+    const pools = await conn.listAllStoragePools(0);
+    let pool = pools.find((p) => p.name === 'default');
+    if (!pool) {
+      const dir = defaultPoolPath(await conn.getUri());
+      pool = await conn.storagePoolDefineXml(`<pool type='dir'><name>default</name><target><path>${xmlEscape(dir)}</path></target></pool>`, 0);
+      await conn.storagePoolBuild(pool, 0);
+      await conn.storagePoolSetAutostart(pool, true);
+      logger.info('defined the default storage pool of the local host', { path: dir });
+    }
+    const info = await conn.storagePoolGetInfo(pool);
+    if (info.state !== 2) await conn.storagePoolCreate(pool, 0);
+  } catch (err) {
+    // The host is still usable with the pools it has; creating a VM will say which pool is missing.
+    logger.warn('could not prepare the default storage pool of the local host', { error: String(err) });
+  }
+}
