@@ -12,7 +12,7 @@ import type { Logger } from '../logger';
 import { connectSocket, LibvirtConnection, type LibvirtEvent, type LocalEndpoint } from '../libvirt';
 import { SshConnection, SshPool, type SshEnvironment, type SshStateEvent, type SshTarget } from '../ssh';
 import type { HostCredentials } from './credentials';
-import type { LocalLibvirt } from './local-host';
+import { localKvmUsable, type LocalLibvirt } from './local-host';
 import { gatherFacts } from './host-facts';
 import { openHostLibvirt } from './host-libvirt';
 import { HostLink, type LinkStatus } from './host-link';
@@ -308,7 +308,8 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       const conn = l.link?.connection();
       if (!conn) return;
       const how = l.record.id === LOCAL_HOST_ID ? { socket: l.record.address, via: 'local' as const } : (this.via.get(l.record.id) ?? { socket: '', via: 'stream-local' as const });
-      const facts = await gatherFacts({ conn, ...how });
+      const gathered = await gatherFacts({ conn, ...how });
+      const facts = l.record.id === LOCAL_HOST_ID ? { ...gathered, kvm: gathered.kvm && localKvmUsable() } : gathered;
       l.record = { ...l.record, facts };
       await this.save(l.record);
       this.publish(l);

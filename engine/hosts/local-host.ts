@@ -5,6 +5,7 @@
  * host appears wherever QEMU and libvirt are installed, also without systemd. Once connected it
  * gets what a newcomer's first VM needs and a fresh daemon lacks: a `default` storage pool.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
@@ -20,6 +21,16 @@ export interface LocalLibvirt {
   dial(): Promise<Socket>;
   /** Run on every (re)connect, before the host is used. */
   prepare(conn: LibvirtConnection): Promise<void>;
+}
+
+/**
+ * Whether this machine's KVM can be trusted to run a guest without booting one: only hardware KVM
+ * (kvm_intel / kvm_amd). libvirt lists `kvm` whenever /dev/kvm opens, also when another module
+ * provides it (kvm_pvm, some nested set-ups) and guests then stop at their first instruction; the
+ * local host then defaults to software emulation. (The host facts' own KVM probe supersedes this.)
+ */
+export function localKvmUsable(sysModule = '/sys/module'): boolean {
+  return existsSync('/dev/kvm') && ['kvm_intel', 'kvm_amd'].some((m) => existsSync(path.join(sysModule, m)));
 }
 
 /** The socket given from outside (a test's private daemon, HANGAR_LOCAL_LIBVIRT_SOCKET): used as it is. */

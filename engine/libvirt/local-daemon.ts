@@ -116,13 +116,7 @@ const retryable = (err: unknown): boolean => /ENOENT|ECONNREFUSED/.test(HangarEr
  */
 export async function connectOrAutostart(plan: LocalDaemonPlan, opts: { env?: NodeJS.ProcessEnv; onStarted?: (daemon: string) => void } = {}): Promise<Socket> {
   const env = opts.env ?? process.env;
-  try {
-    return await connectUnixSocket(plan.socket);
-  } catch (err) {
-    if (!retryable(err)) throw err;
-  }
-  // As libvirt's client does: the user runtime directory exists (0700) before the daemon starts.
-  if (plan.mode === 'session') await mkdir(path.dirname(plan.socket), { recursive: true, mode: 0o700 });
+  // What the daemon needs is checked every time: it may have gone while the daemon stayed.
   for (const dep of plan.before) {
     const up = await connectUnixSocket(dep.socket).then((s) => (s.destroy(), true), () => false);
     if (!up) {
@@ -130,6 +124,13 @@ export async function connectOrAutostart(plan: LocalDaemonPlan, opts: { env?: No
       opts.onStarted?.(dep.daemon);
     }
   }
+  try {
+    return await connectUnixSocket(plan.socket);
+  } catch (err) {
+    if (!retryable(err)) throw err;
+  }
+  // As libvirt's client does: the user runtime directory exists (0700) before the daemon starts.
+  if (plan.mode === 'session') await mkdir(path.dirname(plan.socket), { recursive: true, mode: 0o700 });
   startDetached(plan.daemon, env);
   opts.onStarted?.(plan.daemon);
   let last: unknown = null;

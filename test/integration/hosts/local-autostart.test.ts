@@ -89,8 +89,8 @@ describe.skipIf(skip !== null)(`the local host where no libvirt daemon runs${ski
       name: VM,
       hostId: host.id,
       memoryMiB: 256,
-      // KVM may be listed and still not work (nested, kvm_pvm): the probe that decides is elsewhere.
-      accel: 'tcg',
+      // Acceleration and network left at their defaults: KVM only where it can run a guest here,
+      // and no libvirt network is running, so the guest gets user-mode networking.
       source: { kind: 'clone', base: { pool: 'default', volume: BASE }, mode: 'overlay' },
       start: true,
     });
