@@ -38,9 +38,14 @@ export function givenLocalLibvirt(socket: string): LocalLibvirt {
   return { socket, dial: () => connectUnixSocket(socket), prepare: async () => undefined };
 }
 
+/** The socket of a local daemon already running (system, else the user's session), or null. */
+export async function runningLocalSocket(): Promise<string | null> {
+  return (await detectLocalSocket()) ?? (await detectLocalSocket(sessionSockets()));
+}
+
 /** The machine's own libvirt, found or to be autostarted; null where libvirt is not installed. */
 export async function findLocalLibvirt(logger: Logger): Promise<LocalLibvirt | null> {
-  const running = (await detectLocalSocket()) ?? (await detectLocalSocket(sessionSockets()));
+  const running = await runningLocalSocket();
   const plan = await localDaemonPlan();
   const prepare = (conn: LibvirtConnection) => ensureDefaultPool(conn, logger);
   if (running && (!plan || running !== plan.socket)) return { socket: running, dial: () => connectUnixSocket(running), prepare };
