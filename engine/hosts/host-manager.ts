@@ -288,7 +288,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   private async openLocal(signal: AbortSignal): Promise<LibvirtConnection> {
     const local = this.local;
     if (!local) throw new HangarError('UNREACHABLE', 'This machine has no libvirt');
-    const conn = await LibvirtConnection.open(await local.dial(), { signal });
+    const conn = await LibvirtConnection.open(await local.dial(), { signal, uri: local.uri });
     await local.prepare(conn);
     return conn;
   }
@@ -309,7 +309,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       if (!conn) return;
       const how = l.record.id === LOCAL_HOST_ID ? { socket: l.record.address, via: 'local' as const } : (this.via.get(l.record.id) ?? { socket: '', via: 'stream-local' as const });
       const gathered = await gatherFacts({ conn, ...how });
-      const facts = l.record.id === LOCAL_HOST_ID ? { ...gathered, kvm: gathered.kvm && localKvmUsable() } : gathered;
+      const facts = l.record.id === LOCAL_HOST_ID ? { ...gathered, kvm: gathered.kvm && (await localKvmUsable()) } : gathered;
       l.record = { ...l.record, facts };
       await this.save(l.record);
       this.publish(l);

@@ -5,18 +5,20 @@
  * host appears wherever QEMU and libvirt are installed, also without systemd. Once connected it
  * gets what a newcomer's first VM needs and a fresh daemon lacks: a `default` storage pool.
  */
-import { existsSync } from 'node:fs';
+import { access } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
 import { xmlEscape } from '../vms/build-domain-xml';
-import { connectUnixSocket, detectLocalSocket, type LibvirtConnection } from '../libvirt';
+import { connectUnixSocket, detectLocalSocket, LibvirtConnection } from '../libvirt';
 import { connectOrAutostart, localDaemonPlan, userDataDir, userRuntimeDir } from '../libvirt/local-daemon';
 import type { Logger } from '../logger';
 
 export interface LocalLibvirt {
   /** The socket the local host is reached at (its address in the UI). */
   socket: string;
+  /** What to open on it: a per-user daemon serves only qemu:///session. */
+  uri: 'qemu:///system' | 'qemu:///session';
   /** Connects it, starting the daemon first when it is ours to start and not running. */
   dial(): Promise<Socket>;
   /** Run on every (re)connect, before the host is used. */
@@ -29,18 +31,36 @@ export interface LocalLibvirt {
  * provides it (kvm_pvm, some nested set-ups) and guests then stop at their first instruction; the
  * local host then defaults to software emulation. (The host facts' own KVM probe supersedes this.)
  */
-export function localKvmUsable(sysModule = '/sys/module'): boolean {
-  return existsSync('/dev/kvm') && ['kvm_intel', 'kvm_amd'].some((m) => existsSync(path.join(sysModule, m)));
+export async function localKvmUsable(sysModule = '/sys/module'): Promise<boolean> {
+  const there = (p: string) => access(p).then(() => true, () => false);
+  if (!(await there('/dev/kvm'))) return false;
+  return (await there(path.join(sysModule, 'kvm_intel'))) || (await there(path.join(sysModule, 'kvm_amd')));
 }
 
 /** The socket given from outside (a test's private daemon, HANGAR_LOCAL_LIBVIRT_SOCKET): used as it is. */
 export function givenLocalLibvirt(socket: string): LocalLibvirt {
-  return { socket, dial: () => connectUnixSocket(socket), prepare: async () => undefined };
+  return { socket, uri: uriFor(socket), dial: () => connectUnixSocket(socket), prepare: async () => undefined };
 }
 
-/** The socket of a local daemon already running (system, else the user's session), or null. */
+/**
+ * The socket of a local daemon already running that we may use, or null: the system daemon's if
+ * we are root or it lets us in (group and polkit rules decide, so a non-root user's access is
+ * tried, not guessed from the file mode), else the user's session daemon's.
+ */
 export async function runningLocalSocket(): Promise<string | null> {
-  return (await detectLocalSocket()) ?? (await detectLocalSocket(sessionSockets()));
+  const system = await detectLocalSocket();
+  if (system && (process.getuid?.() === 0 || (await opens(system, 'qemu:///system')))) return system;
+  return detectLocalSocket(sessionSockets());
+}
+
+async function opens(socket: string, uri: string): Promise<boolean> {
+  try {
+    const conn = await LibvirtConnection.open(await connectUnixSocket(socket, 2_000), { uri, signal: AbortSignal.timeout(3_000) });
+    await conn.close();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The machine's own libvirt, found or to be autostarted; null where libvirt is not installed. */
@@ -48,13 +68,19 @@ export async function findLocalLibvirt(logger: Logger): Promise<LocalLibvirt | n
   const running = await runningLocalSocket();
   const plan = await localDaemonPlan();
   const prepare = (conn: LibvirtConnection) => ensureDefaultPool(conn, logger);
-  if (running && (!plan || running !== plan.socket)) return { socket: running, dial: () => connectUnixSocket(running), prepare };
+  if (running && (!plan || running !== plan.socket)) return { socket: running, uri: uriFor(running), dial: () => connectUnixSocket(running), prepare };
   if (!plan) return null;
   return {
     socket: plan.socket,
+    uri: plan.mode === 'session' ? 'qemu:///session' : 'qemu:///system',
     dial: () => connectOrAutostart(plan, { onStarted: (daemon) => logger.info('started the local libvirt daemon', { daemon, mode: plan.mode, socket: plan.socket }) }),
     prepare,
   };
+}
+
+/** A socket in the user's runtime directory is a session daemon's; any other, the system daemon's. */
+function uriFor(socket: string): LocalLibvirt['uri'] {
+  return path.dirname(socket) === userRuntimeDir(process.env, os.homedir()) ? 'qemu:///session' : 'qemu:///system';
 }
 
 function sessionSockets(): string[] {

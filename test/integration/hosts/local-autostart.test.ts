@@ -103,4 +103,47 @@ describe.skipIf(skip !== null)(`the local host where no libvirt daemon runs${ski
     const vm = await waitFor('the VM Running in the inventory', async () => (await engine!.call('vms.list', { hostId: host.id })).vms.find((v) => v.name === VM && v.state === 'running'), 10_000, 100);
     expect(vm.hostId).toBe(host.id);
   });
+
+  it.skipIf(process.getuid?.() !== 0)('an unprivileged user gets a session daemon of their own, with a pool, running a guest', async () => {
+    // nobody, with a home and runtime dir of its own: the case of a desktop user without systemd.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-session-'));
+    fs.chmodSync(dir, 0o755);
+    const home = path.join(dir, 'home');
+    const run = path.join(dir, 'run');
+    fs.mkdirSync(home);
+    fs.mkdirSync(run, { mode: 0o700 });
+    fs.chownSync(home, 65534, 65534);
+    fs.chownSync(run, 65534, 65534);
+    try {
+      const { build } = await import('esbuild');
+      await build({ entryPoints: [path.join(import.meta.dirname, 'session-driver.ts')], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: path.join(dir, 'driver.mjs'), logLevel: 'warning' });
+      fs.symlinkSync(path.resolve(import.meta.dirname, '../../../node_modules'), path.join(dir, 'node_modules'));
+      // This Node may live under root's home, which nobody cannot enter.
+      fs.copyFileSync(process.execPath, path.join(dir, 'node'));
+      fs.chmodSync(path.join(dir, 'node'), 0o755);
+      const vm = `h4-session-${process.pid}`;
+      const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', '-i', 'PATH=/usr/bin:/bin:/usr/sbin:/sbin', `HOME=${home}`, `XDG_RUNTIME_DIR=${run}`, path.join(dir, 'node'), path.join(dir, 'driver.mjs'), vm], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { socket: string; uri: string; connectMs: number; pools: string[]; state: number };
+      console.log(`session daemon autostarted and connected in ${out.connectMs} ms`);
+      expect(out.socket).toBe(path.join(run, 'libvirt', 'libvirt-sock'));
+      expect(out.uri).toBe('qemu:///session');
+      expect(out.pools).toContain('default');
+      expect(out.state).toBe(1); // running
+      expect(fs.existsSync(path.join(home, '.local/share/libvirt/images'))).toBe(true);
+    } finally {
+      // The daemon we started, by the pid its pid file names.
+      const pidFile = path.join(run, 'libvirt', 'libvirtd.pid');
+      const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
+      if (pid > 1) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // gone already
+        }
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
