@@ -132,14 +132,16 @@ describe.skipIf(skip !== null)(`the local host where no libvirt daemon runs${ski
       expect(out.state).toBe(1); // running
       expect(fs.existsSync(path.join(home, '.local/share/libvirt/images'))).toBe(true);
     } finally {
-      // The daemon we started, by the pid its pid file names.
-      const pidFile = path.join(run, 'libvirt', 'libvirtd.pid');
-      const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
-      if (pid > 1) {
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          // gone already
+      // The daemons we started (libvirtd, and the virtlogd it autostarted), by their pid files.
+      for (const name of ['libvirtd.pid', 'virtlogd.pid']) {
+        const pidFile = path.join(run, 'libvirt', name);
+        const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
+        if (pid > 1) {
+          try {
+            process.kill(pid, 'SIGTERM');
+          } catch {
+            // gone already
+          }
         }
       }
       await new Promise((r) => setTimeout(r, 500));
