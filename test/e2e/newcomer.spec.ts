@@ -68,7 +68,9 @@ async function englishOnKoreanPage(allowed: string[]): Promise<string[]> {
     return out.join(' ');
   });
   const ok = new Set(['Hangar', 'libvirt', 'QEMU', 'KVM', 'TCG', 'vCPU', 'vCPUs', 'CPU', 'VNC', 'SSH', 'GiB', 'MiB', 'KiB', 'TiB', 'UUID', 'XML', 'ISO', 'CSV', 'Linux', 'Windows', 'UEFI', 'BIOS', 'NAT', 'IPv4', 'IPv6', 'qcow2', 'root', ...allowed]);
-  return [...new Set(text.match(/[A-Za-z][A-Za-z0-9_.-]{2,}/g) ?? [])].filter((w) => !ok.has(w) && !allowed.some((a) => a.includes(w) || w.includes(a)));
+  // Acronyms and units (IOPS, MTU), command names and paths are identifiers, not English prose.
+  const identifiers = text.replace(/hangar (serve|gather)/g, '').replace(/(^|\s)(\/|~\/)\S+/g, ' ');
+  return [...new Set(identifiers.match(/[A-Za-z][A-Za-z0-9_.-]{2,}/g) ?? [])].filter((w) => !/^[A-Z0-9]+s?$/.test(w) && !ok.has(w) && !allowed.some((a) => a.includes(w) || w.includes(a)));
 }
 
 /** The serial terminal's text against its background: WCAG contrast ratio of the drawn glyphs. */
