@@ -37,6 +37,8 @@ let serve: Serve;
 let lab: LabInfo;
 let page: Page;
 let localPoolDir = '';
+/** Whether the machine's libvirt answered before this spec: if not, what Hangar started is stopped after. */
+let localDaemonWasRunning = true;
 const problems: string[] = [];
 let shot = 0;
 
@@ -143,6 +145,7 @@ test.beforeAll(async ({ browser }) => {
   for (const h of lab.hosts) await virsh(h, ['pool-refresh', 'shared']);
   // Defaults: the machine's own libvirt is looked for (and started) as for any user; fresh HOME
   // and data dir, as on a first run.
+  localDaemonWasRunning = localVirsh(['uri']).status === 0;
   serve = await startServe(await tempDataDir(), [], { HANGAR_LOCAL_LIBVIRT_SOCKET: '', HOME: await tempDataDir() });
   page = await browser.newPage();
   page.on('console', (m: ConsoleMessage) => {
@@ -164,6 +167,19 @@ test.afterAll(async () => {
   fs.rmSync(path.join(lab.sharedPoolPath, FLEET_BASE), { force: true });
   await page?.close();
   await serve?.stop();
+  // The daemons Hangar autostarted for this run (root: the system ones), by their pid files, unless guests run there.
+  if (!localDaemonWasRunning && process.getuid?.() === 0 && localVirsh(['list', '--name']).stdout.trim() === '') {
+    for (const pidFile of ['/run/libvirtd.pid', '/run/virtlogd.pid']) {
+      const pid = fs.existsSync(pidFile) ? Number(fs.readFileSync(pidFile, 'utf8').trim()) : 0;
+      if (pid > 1) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // gone already
+        }
+      }
+    }
+  }
   if (problems.length) console.log(`browser console during the newcomer run:\n  ${problems.join('\n  ')}`);
 });
 
