@@ -13,8 +13,8 @@ import { HostKeyRepo } from './hosts/host-key-repo';
 import { HostManager } from './hosts/host-manager';
 import { HostRepo } from './hosts/host-repo';
 import { VmInventory } from './inventory/vm-inventory';
-import { detectLocalSocket } from './libvirt';
 import { libvirtCleaner } from './jobs/artifact-cleaner';
+import { findLocalLibvirt, givenLocalLibvirt } from './hosts/local-host';
 import { JobRepo } from './jobs/job-repo';
 import { JobRunner } from './jobs/job-runner';
 import { selfTestJob } from './jobs/self-test';
@@ -57,7 +57,8 @@ export interface EngineOptions {
   ssh?: Partial<Omit<SshEnvironment, 'hostKeys' | 'credentials'>>;
   /**
    * The machine's own libvirt socket for the embedded local host: a path, 'none' to leave it out,
-   * or undefined to look in the usual places (HANGAR_LOCAL_LIBVIRT_SOCKET sets it from outside).
+   * or undefined to look in the usual places and, where libvirt is installed but not running, to
+   * start its daemon as libvirt's client would (HANGAR_LOCAL_LIBVIRT_SOCKET sets it from outside).
    */
   localLibvirt?: string;
   /** Where windows reach console sockets when that is not the origin that served the UI (Electron's loopback console server). */
@@ -94,14 +95,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hub.defineTopic('job.updated', { matches: (f, job) => !f.jobId || f.jobId === job.id });
 
   const credentials = new HostCredentials(secrets);
-  const localSocket = opts.localLibvirt === 'none' ? null : (opts.localLibvirt ?? (await detectLocalSocket()));
+  const local = opts.localLibvirt === 'none' ? null : opts.localLibvirt ? givenLocalLibvirt(opts.localLibvirt) : await findLocalLibvirt(opts.logger);
   const hosts = new HostManager(
     new HostRepo(db),
     credentials,
     jobs,
     opts.logger,
     { ...opts.ssh, hostKeys: new HostKeyRepo(db), credentials },
-    localSocket,
+    local,
   );
   jobs.setCleaner(libvirtCleaner((hostId) => hosts.libvirt(hostId)));
   const inventory = new VmInventory(opts.logger, (hostId) => hosts.libvirt(hostId));

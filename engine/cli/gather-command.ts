@@ -6,6 +6,7 @@ import { HangarError } from '../contract/errors';
 import type { GatherResult } from '../contract/diagnostics';
 import type { Job } from '../contract/jobs';
 import { defaultDataDir } from '../data-dir';
+import { runningLocalSocket } from '../hosts/local-host';
 import { createEngine } from '../engine';
 import { openLogFile } from '../log-file';
 import { createLogger } from '../logger';
@@ -72,7 +73,8 @@ export async function gatherCommand(argv: string[]): Promise<void> {
     dataDir,
     logger: createLogger((line) => logFile.write(line)),
     runtime: 'serve',
-    localLibvirt: adHoc.length ? 'none' : undefined,
+    // Diagnostics look at the machine as it is: a local daemon is included if it runs, never started.
+    localLibvirt: adHoc.length ? 'none' : ((await runningLocalSocket()) ?? 'none'),
     secrets: await headlessCipher({ keyFile: path.join(dataDir, 'secret.key') }),
   });
   const ac = new AbortController();

@@ -11,6 +11,12 @@ Commands:
 
 /** `hangar` command line: the headless entry point of the engine. */
 async function main(argv: string[]): Promise<void> {
+  // better-sqlite3 13 crashes Node 20 with a segfault: say so in one line before it can.
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 22) {
+    console.error(`hangar: needs Node.js 22 or newer, this is ${process.version}: use \`npm start\` (it fetches Node 22), or \`. .ci/node.sh\` first`);
+    process.exit(1);
+  }
   const [command, ...rest] = argv;
   switch (command) {
     case 'serve':

@@ -9,10 +9,11 @@ import type { AddHostParams, HostTarget } from '../contract/hosts';
 import { Collection } from '../events/collection';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Logger } from '../logger';
-import { connectSocket, connectUnixSocket, LibvirtConnection, type LibvirtEvent, type LocalEndpoint } from '../libvirt';
+import { connectSocket, LibvirtConnection, type LibvirtEvent, type LocalEndpoint } from '../libvirt';
 import { SshConnection, SshPool, type SshEnvironment, type SshStateEvent, type SshTarget } from '../ssh';
 import type { HostCredentials } from './credentials';
 import { gatherFacts, localKvmProbe, sshKvmProbe } from './host-facts';
+import type { LocalLibvirt } from './local-host';
 import { openHostLibvirt } from './host-libvirt';
 import { HostLink, type LinkStatus } from './host-link';
 import type { HostRecord, HostRepo } from './host-repo';
@@ -64,8 +65,8 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     private readonly jobs: JobRunner,
     private readonly logger: Logger,
     private readonly sshEnv: SshEnvironment,
-    /** The local libvirt socket, found at start (null: none here or disabled). */
-    private readonly localSocket: string | null = null,
+    /** The machine's own libvirt, found at start (null: none here or disabled). */
+    private readonly local: LocalLibvirt | null = null,
   ) {
     super();
     this.pool = new SshPool(sshEnv);
@@ -78,11 +79,11 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   }
 
   async init(): Promise<void> {
-    if (this.localSocket) {
+    if (this.local) {
       const record: HostRecord = {
         id: LOCAL_HOST_ID,
         name: os.hostname(),
-        address: this.localSocket,
+        address: this.local.socket,
         port: null,
         user: null,
         auth: 'auto',
@@ -275,12 +276,21 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
 
   /** How this host's libvirt is reached: its local socket, or through its SSH connection. */
   private opener(record: HostRecord): (signal: AbortSignal) => Promise<LibvirtConnection> {
-    if (record.id === LOCAL_HOST_ID) return async (signal) => LibvirtConnection.open(await connectUnixSocket(record.address), { signal });
+    if (record.id === LOCAL_HOST_ID) return (signal) => this.openLocal(signal);
     return async (signal) => {
       const lv = await openHostLibvirt(this.pool.connection(record.id, sshTarget(record)), { signal });
       this.via.set(record.id, { socket: lv.socket, via: lv.via });
       return lv.conn;
     };
+  }
+
+  /** The local host's libvirt: its daemon autostarted when it is ours to start, then prepared for a first VM. */
+  private async openLocal(signal: AbortSignal): Promise<LibvirtConnection> {
+    const local = this.local;
+    if (!local) throw new HangarError('UNREACHABLE', 'This machine has no libvirt');
+    const conn = await LibvirtConnection.open(await local.dial(), { signal, uri: local.uri });
+    await local.prepare(conn);
+    return conn;
   }
 
   private async stopLink(l: Live): Promise<void> {

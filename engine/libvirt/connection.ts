@@ -304,6 +304,8 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   storagePoolDefineXml = (xml: string, flags = 0): Promise<StoragePoolRef> =>
     this.rpc.call(V.storagePoolDefineXml, { xml, flags });
   storagePoolCreate = (pool: StoragePoolRef, flags = 0): Promise<void> => this.rpc.call(V.storagePoolCreate, { pool, flags });
+  storagePoolBuild = (pool: StoragePoolRef, flags = 0): Promise<void> => this.rpc.call(V.storagePoolBuild, { pool, flags });
+  storagePoolSetAutostart = (pool: StoragePoolRef, autostart: boolean): Promise<void> => this.rpc.call(V.storagePoolSetAutostart, { pool, autostart: autostart ? 1 : 0 });
   storagePoolDestroy = (pool: StoragePoolRef): Promise<void> => this.rpc.call(V.storagePoolDestroy, { pool });
   storagePoolUndefine = (pool: StoragePoolRef): Promise<void> => this.rpc.call(V.storagePoolUndefine, { pool });
   async listAllVolumes(pool: StoragePoolRef, flags = 0): Promise<StorageVolRef[]> {

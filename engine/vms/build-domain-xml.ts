@@ -16,6 +16,8 @@ export interface NewDomain {
   /** Path of a cloud-init seed ISO (a second CD-ROM, not booted). */
   seedIso?: string | null;
   network: string | null;
+  /** QEMU's user-mode networking instead of a libvirt network (see nic-choice.ts). */
+  userNetwork?: boolean;
   description?: string | undefined;
   labels: Record<string, string>;
   group?: string | undefined;
@@ -80,7 +82,10 @@ ${d.disk ? `    <disk type='file' device='disk'>
       <source file='${xmlEscape(d.disk.path)}'/>
       <target dev='${diskTarget}' bus='${dev.diskBus}'/>
     </disk>
-` : ''}${d.cdrom ? `${cdromXml(d.cdrom, cdTarget, dev.cdBus, '    ')}\n` : ''}${d.seedIso ? `${cdromXml(d.seedIso, seedTarget, dev.cdBus, '    ')}\n` : ''}${d.network ? `    <interface type='network'>
+` : ''}${d.cdrom ? `${cdromXml(d.cdrom, cdTarget, dev.cdBus, '    ')}\n` : ''}${d.seedIso ? `${cdromXml(d.seedIso, seedTarget, dev.cdBus, '    ')}\n` : ''}${d.userNetwork ? `    <interface type='user'>
+      <model type='${dev.nicModel}'/>
+    </interface>
+` : d.network ? `    <interface type='network'>
       <source network='${xmlEscape(d.network)}'/>
       <model type='${dev.nicModel}'/>
     </interface>

@@ -9,6 +9,7 @@ import { isNotFound, type LibvirtConnection, type StorageVolRef } from '../libvi
 import { buildDomainXml, xmlEscape } from './build-domain-xml';
 import { nocloudSeed } from './cloud-init/nocloud';
 import { describeStartFailure, startFailureError } from './start-failure';
+import { chooseNic } from './nic-choice';
 
 type Params = z.output<typeof CreateVmParams>;
 
@@ -186,6 +187,7 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
       const origin = src.kind === 'clone' ? `base:${src.base.pool}/${src.base.volume}` : src.kind === 'iso' ? `iso:${src.iso.pool}/${src.iso.volume}` : src.kind === 'import' ? `import:${src.disk.pool}/${src.disk.volume}` : 'blank';
       const uuid = crypto.randomUUID();
       const domainType = domainTypeFor(p, host);
+      const nic = await chooseNic(c, host, p.network);
       const xml = buildDomainXml({
         name: p.name,
         uuid,
@@ -197,7 +199,8 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         disk,
         cdrom,
         seedIso,
-        network: p.network,
+        network: nic?.kind === 'network' ? nic.name : null,
+        userNetwork: nic?.kind === 'user',
         description: p.description,
         labels: p.labels,
         group: p.group,

@@ -35,7 +35,7 @@ describe.skipIf(skip !== null)(`the local libvirt as the embedded host${skip ? `
     daemon.virsh(['define', xmlFile]);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hangar-local-'));
     engine = await createEngine({ dataDir: dir, secrets: aesGcmCipher(Buffer.alloc(32, 3), 't'), logger: silentLogger, runtime: 'in-process', localLibvirt: daemon.socket });
-    const host = await waitFor('the local host to connect', async () => (await engine.call('hosts.list', {})).hosts.find((h) => h.kind === 'local' && h.state === 'connected'), 20_000, 100);
+    const host = await waitFor('the local host to connect', async () => (await engine.call('hosts.list', {})).hosts.find((h) => h.kind === 'local' && h.state === 'connected' && h.facts !== null), 20_000, 100);
     expect(host.name).toBe(os.hostname());
     expect(host.facts?.via).toBe('local');
     const vms = await waitFor('the local VM', async () => {
