@@ -13,6 +13,7 @@ import { HostKeyRepo } from './hosts/host-key-repo';
 import { HostManager } from './hosts/host-manager';
 import { HostRepo } from './hosts/host-repo';
 import { VmInventory } from './inventory/vm-inventory';
+import { GuestAddresses } from './inventory/guest-addresses';
 import { detectLocalSocket } from './libvirt';
 import { JobRepo } from './jobs/job-repo';
 import { JobRunner } from './jobs/job-runner';
@@ -141,6 +142,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await metrics.init();
   hub.defineTopic('metrics.sample', { matches: (f, s) => (f.vmId ? f.vmId === s.vmId : !f.hostId || (f.hostId === s.hostId && !s.vmId)) });
   hosts.on('connected', (hostId, conn) => metrics.hostConnected(hostId, conn));
+  const addresses = new GuestAddresses(inventory, opts.logger, () => settings.get().metricsIntervalSec * 1000);
+  hosts.on('connected', (hostId, conn) => addresses.hostConnected(hostId, conn));
+  hosts.on('lost', (hostId) => addresses.hostLost(hostId));
+  hosts.on('removed', (hostId) => addresses.hostLost(hostId));
+  hosts.on('event', (hostId, ev) => addresses.onEvent(hostId, ev));
   hosts.on('lost', (hostId) => metrics.hostLost(hostId));
   hosts.on('event', (hostId, ev) => metrics.onEvent(hostId, ev));
   hosts.on('removed', (hostId) => metrics.hostLost(hostId));
@@ -286,6 +292,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       health.stop();
       await jobs.close();
       await hosts.close();
+      addresses.close();
       await metrics.close();
       await history.flush();
       await db.close();

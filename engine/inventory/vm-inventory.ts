@@ -1,23 +1,24 @@
 import type { Vm } from '../contract/vms';
 import { Collection } from '../events/collection';
-import { isNotFound, type LibvirtConnection, type LibvirtEvent } from '../libvirt';
+import { DomainState, isNotFound, type LibvirtConnection, type LibvirtEvent } from '../libvirt';
 import type { Logger } from '../logger';
-import { displayState } from './display-state';
+import { displayState, stateReason } from './display-state';
 import type { DomainSummary } from './domain-xml';
 import { parseDomainXml } from './domain-xml';
 import { fetchHostInventory, type ParseCache } from './fetch-inventory';
 
 const vmId = (hostId: string, uuid: string) => `${hostId}:${uuid}`;
 
-function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending?: 'starting' | 'stopping' | 'migrating'): Vm {
+function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending: 'starting' | 'stopping' | 'migrating' | undefined, addresses: string[]): Vm {
   return {
     id: vmId(hostId, d.uuid),
     hostId,
     uuid: d.uuid,
     name: d.name,
     title: d.title,
+    description: d.description,
     state: displayState(state, reason, pending),
-    stateReason: null,
+    stateReason: pending ? null : stateReason(state, reason),
     vcpus: d.vcpus,
     memoryKiB: d.currentMemoryKiB,
     osType: d.osType,
@@ -30,6 +31,8 @@ function toVm(hostId: string, d: DomainSummary, state: number, reason: number, p
     group: d.hangar?.group ?? null,
     origin: d.hangar?.origin ?? null,
     managedByHangar: d.hangar !== null,
+    // A stopped guest has no address; a running one keeps its last known until the next lookup.
+    addresses: state === DomainState.RUNNING || state === DomainState.PAUSED || state === DomainState.BLOCKED ? addresses : [],
   };
 }
 
@@ -65,7 +68,7 @@ export class VmInventory {
     const vms = inv.domains.map((d) => {
       const id = vmId(hostId, d.summary.uuid);
       seen.add(id);
-      return toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id));
+      return toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id), this.vms.get(id)?.addresses ?? []);
     });
     this.vms.upsert(vms);
     this.vms.remove(this.vms.values().filter((v) => v.hostId === hostId && !seen.has(v.id)).map((v) => v.id));
@@ -111,6 +114,13 @@ export class VmInventory {
     if (vm) this.scheduleRefresh(vm.hostId, vm.uuid); // the job is over: show what libvirt says now
   }
 
+  /** The guest's addresses changed (guest-addresses.ts): one delta, and only when they did. */
+  setAddresses(id: string, addresses: string[]): void {
+    const vm = this.vms.get(id);
+    if (!vm || vm.addresses.join(' ') === addresses.join(' ')) return;
+    this.vms.upsert([{ ...vm, addresses }]);
+  }
+
   get(id: string): Vm | undefined {
     return this.vms.get(id);
   }
@@ -134,7 +144,7 @@ export class VmInventory {
       const [xml, st] = await Promise.all([c.domainGetXmlDesc(dom, 0), c.domainGetState(dom)]);
       const summary = parseDomainXml(xml);
       this.cacheFor(hostId).set(uuid, { xml, summary });
-      this.vms.upsert([toVm(hostId, summary, st.state, st.reason, this.transitions.get(id))]);
+      this.vms.upsert([toVm(hostId, summary, st.state, st.reason, this.transitions.get(id), this.vms.get(id)?.addresses ?? [])]);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       this.cacheFor(hostId).delete(uuid);
