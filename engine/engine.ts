@@ -260,6 +260,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'vms.sshCommand': (p) => consoles.sshCommand(p.vmId),
     'console.info': (p) => consoles.info(p.vmId),
     'console.open': (p, ctx) => consoles.open(p, ctx.signal),
+    'console.thumbnail': (p, ctx) => consoles.thumbnail(p.vmId, ctx.signal),
     'console.close': async (p) => ({ closed: consoles.close(p.vmId, p.kind, p.ticket) }),
 
     'diagnostics.gather': (p) => diagnostics.gather(p),

@@ -216,6 +216,8 @@ export const VmDetails = z.object({
   diskVolumes: z.record(z.string(), z.object({ pool: z.string().nullable(), capacity: z.number(), allocation: z.number() })),
   /** The guest agent's OS name, when the agent answers (running VMs only). */
   guestOs: z.string().nullable(),
+  /** The QEMU process's resident memory, KiB, when running: above the allocation means overhead or a leak. */
+  processRssKiB: z.number().nullable(),
   liveXml: z.string(),
   persistentXml: z.string(),
 });

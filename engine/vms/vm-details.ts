@@ -44,6 +44,20 @@ async function diskVolumes(conn: LibvirtConnection, disks: DomainSummary['disks'
   return out;
 }
 
+/** virDomainStatsTypes: BALLOON. */
+const STATS_BALLOON = 4;
+
+/** The QEMU process's resident memory (KiB): what the VM really costs the host, overhead included. */
+async function processRss(conn: LibvirtConnection, dom: DomainRef): Promise<number | null> {
+  try {
+    const [rec] = await conn.getAllDomainStats([dom], STATS_BALLOON, 0);
+    const rss = rec ? paramsToRecord(rec.params)['balloon.rss'] : undefined;
+    return typeof rss === 'number' ? rss : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The agent's name for the guest OS; null when there is no agent or it does not answer. */
 async function guestOs(conn: LibvirtConnection, dom: DomainRef): Promise<string | null> {
   try {
@@ -64,7 +78,11 @@ export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDeta
   const saved = parseDomainXml(persistentXml);
   const running = vm.state !== 'stopped' && vm.state !== 'crashed' && vm.state !== 'suspended' && vm.state !== 'unknown';
   const now = running ? live : saved;
-  const [volumes, os] = await Promise.all([diskVolumes(conn, saved.disks), running && live.agentChannel ? guestOs(conn, dom) : Promise.resolve(null)]);
+  const [volumes, os, rss] = await Promise.all([
+    diskVolumes(conn, saved.disks),
+    running && live.agentChannel ? guestOs(conn, dom) : Promise.resolve(null),
+    running ? processRss(conn, dom) : Promise.resolve(null),
+  ]);
   return {
     vm,
     disks: saved.disks.map(({ device, target, bus, format, source }) => ({ device, target, bus, format, source })),
@@ -80,6 +98,7 @@ export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDeta
     platform: { domainType: now.type, machine: now.machine, emulator: now.emulator, cpuModel: now.cpuModel },
     diskVolumes: volumes,
     guestOs: os,
+    processRssKiB: rss,
     liveXml,
     persistentXml,
   };
