@@ -114,6 +114,8 @@ export class GuestAddresses {
   }
 
   private async round(hostId: string, loop: HostLoop): Promise<void> {
+    // Nothing runs, nothing has an address: no call at all (addresses clear as VMs stop).
+    if (!this.running(hostId).length) return;
     const nets = await loop.conn.listAllNetworks(NETWORKS_ACTIVE);
     const leases = (await Promise.all(nets.map((n) => loop.conn.networkGetDhcpLeases(n).catch(() => [] as DhcpLease[])))).flat();
     if (loop.round++ % AGENT_EVERY === 0) {

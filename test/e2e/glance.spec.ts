@@ -19,12 +19,14 @@ test.describe.configure({ mode: 'serial' });
 let serve: Serve;
 let lab: LabInfo;
 let h1: LabHost;
+let h2: LabHost;
 let page: Page;
 const tag = crypto.randomBytes(2).toString('hex');
 const name = `h8-glance-${tag}`;
 const title = `Glance guest ${tag}`;
 const description = `Kept busy by the h8 e2e (${tag})`;
 const disk = `/var/lib/libvirt/images/${name}.qcow2`;
+const twin = `h8-twin-${tag}`;
 const SCREENS = process.env.HANGAR_SCREENS_DIR ?? '/work/notes/screens';
 const consoleErrors: string[] = [];
 
@@ -51,7 +53,11 @@ test.beforeAll(async ({ browser }) => {
   test.setTimeout(300_000);
   lab = labOf();
   h1 = lab.hosts[0]!;
-  await sshRun(h1, `qemu-img create -q -f qcow2 ${disk} 256M`);
+  h2 = lab.hosts[1]!;
+  // The same name on both hosts (stopped): the list must make the pair obvious.
+  for (const h of [h1, h2]) await defineDomain(h, testGuestXml({ name: twin, memoryMiB: 64, network: null, lab }));
+  // Made through libvirt (not behind its back), so the pool knows the volume and its size.
+  await virsh(h1, ['vol-create-as', 'default', `${name}.qcow2`, '256M', '--format', 'qcow2']);
   await defineDomain(h1, testGuestXml({ name, disk, memoryMiB: 128, lab }));
   await virsh(h1, ['desc', name, '--config', '--title', '--new-desc', title]);
   await virsh(h1, ['desc', name, '--config', '--new-desc', description]);
@@ -67,7 +73,8 @@ test.beforeAll(async ({ browser }) => {
 
 test.afterAll(async () => {
   await serve?.stop();
-  await sshRun(h1, `virsh destroy ${name} >/dev/null 2>&1; virsh undefine ${name} >/dev/null 2>&1; rm -f ${disk}; true`).catch(() => undefined);
+  await sshRun(h1, `virsh destroy ${name} >/dev/null 2>&1; virsh undefine ${name} >/dev/null 2>&1; virsh vol-delete ${name}.qcow2 --pool default >/dev/null 2>&1; rm -f ${disk}; true`).catch(() => undefined);
+  for (const h of [h1, h2]) await sshRun(h, `virsh undefine ${twin} >/dev/null 2>&1; true`).catch(() => undefined);
 });
 
 test('the list shows live CPU and memory use, the IP address and the title, as libvirt reports them', async () => {
@@ -218,22 +225,48 @@ test('inline edits of title and vCPUs reach libvirt; row actions follow the stat
   expect((await virsh(h1, ['vcpucount', name, '--live', '--active'])).trim()).toBe('2');
 });
 
+test('a name defined on two hosts is marked on both rows with the host it is on', async () => {
+  test.setTimeout(120_000);
+  await addLabHost(page, lab, h2);
+  await findVm(page, twin);
+  const rows = page.locator(`[data-testid="vm-row"][data-vm-name="${twin}"]`);
+  await expect(rows).toHaveCount(2, { timeout: 30_000 });
+  await expect(rows.getByTestId('vm-twin')).toHaveText([`@${h1.name}`, `@${h2.name}`].sort());
+  await expect(rows.first().getByTestId('vm-twin')).toHaveAttribute('title', /also on/);
+  // A name on one host only carries no mark.
+  const single = await findVm(page, name);
+  await expect(single.getByTestId('vm-twin')).toHaveCount(0);
+});
+
 test('the Hosts page shows usage, running of total and acceleration; then all three screens in Korean', async () => {
   test.setTimeout(120_000);
   await page.getByTestId('nav-hosts').click();
   const host = page.locator(`[data-testid="host-row"][data-host-name="${h1.name}"]`);
   await expect(host.getByTestId('host-cpu-use')).toContainText('%', { timeout: 30_000 });
   await expect(host.getByTestId('host-mem-use')).toContainText('/');
-  const running = (await virsh(h1, ['list', '--name', '--state-running'])).split('\n').filter(Boolean).length;
-  const total = (await virsh(h1, ['list', '--name', '--all'])).split('\n').filter(Boolean).length;
-  await expect(host.getByTestId('host-vm-count')).toHaveText(`${running} of ${total}`, { timeout: 20_000 });
+  // Other runners share the lab and come and go: compare with what virsh says at that moment.
+  const counts = async () => [(await virsh(h1, ['list', '--name', '--state-running'])).split('\n').filter(Boolean).length, (await virsh(h1, ['list', '--name', '--all'])).split('\n').filter(Boolean).length] as const;
+  let running = 0;
+  let total = 0;
+  await expect
+    .poll(async () => {
+      [running, total] = await counts();
+      const cell = host.getByTestId('host-vm-count');
+      return [Number(await cell.getAttribute('data-running')), Number(await cell.getAttribute('data-total'))].join('/') === `${running}/${total}`;
+    }, { timeout: 30_000 })
+    .toBe(true);
+  await expect(host.getByTestId('host-vm-count')).toHaveText(/^[\d,]+ of [\d,]+$/);
   await expect(host.getByTestId('host-accel')).toHaveText(/KVM|TCG/);
   await shot('h8-hosts-en.png');
+  await host.getByRole('link', { name: h1.name }).click();
+  await expect(page.getByTestId('host-summary-vms')).toHaveText(/^[\d,]+ of [\d,]+$/);
+  await expect(page.getByTestId('host-summary-cpu')).toBeVisible({ timeout: 20_000 });
+  await shot('h8-host-detail-en.png');
 
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('settings-language').selectOption('ko');
   await page.getByTestId('nav-hosts').click();
-  await expect(host.getByTestId('host-vm-count')).toHaveText(`${total}개 중 ${running}개`);
+  await expect(host.getByTestId('host-vm-count')).toHaveText(/^[\d,]+개 중 [\d,]+개$/);
   await expect(page.locator('th', { hasText: '메모리 사용' })).toBeVisible();
   await shot('h8-hosts-ko.png');
   const row = await findVm(page, name);

@@ -17,7 +17,7 @@ import { BOOT_CHOICES, editRules } from './vm-edit-rules';
 type Update = Omit<z.input<typeof UpdateVmParams>, 'vmId'>;
 
 /** A value with an "edit" link that turns into its own small form (Cockpit's pattern). */
-function Inline({ id, shown, edit, disabledWhy, onSave, validate }: { id: string; shown: ReactNode; edit: string; disabledWhy: string | null; onSave: (v: string) => Promise<unknown>; validate?: (v: string) => string | null; children?: never }) {
+function Inline({ id, label, shown, edit, disabledWhy, onSave, validate }: { id: string; label: string; shown: ReactNode; edit: string; disabledWhy: string | null; onSave: (v: string) => Promise<unknown>; validate?: (v: string) => string | null; children?: never }) {
   const t = useT();
   const [draft, setDraft] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -25,7 +25,7 @@ function Inline({ id, shown, edit, disabledWhy, onSave, validate }: { id: string
     return (
       <span className="inline-value">
         <span data-testid={`ov-${id}`}>{shown}</span>{' '}
-        <button type="button" className="link-btn" data-testid={`ov-edit-${id}`} disabled={disabledWhy !== null} title={disabledWhy ?? undefined} onClick={() => setDraft(edit)}>
+        <button type="button" className="link-btn" aria-label={`${t('vm.ov.edit')}: ${label}`} data-testid={`ov-edit-${id}`} disabled={disabledWhy !== null} title={disabledWhy ?? undefined} onClick={() => setDraft(edit)}>
           {t('vm.ov.edit')}
         </button>
       </span>
@@ -45,7 +45,7 @@ function Inline({ id, shown, edit, disabledWhy, onSave, validate }: { id: string
         ).finally(() => setBusy(false));
       }}
     >
-      <input data-testid={`ov-input-${id}`} aria-label={id} value={draft} autoFocus onChange={(e) => setDraft(e.target.value)} aria-invalid={problem !== null} />
+      <input data-testid={`ov-input-${id}`} aria-label={label} value={draft} autoFocus onChange={(e) => setDraft(e.target.value)} aria-invalid={problem !== null} />
       <button type="submit" className="btn btn-small btn-primary" disabled={busy || problem !== null} data-testid={`ov-save-${id}`}>
         {t('common.save')}
       </button>
@@ -133,20 +133,21 @@ export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRef
           </dd>
           <dt>{t('vm.create.name')}</dt>
           <dd>
-            <Inline id="name" shown={vm.name} edit={vm.name} disabledWhy={rules.name ? null : stopFirst} onSave={(v) => update({ name: v.trim() })} validate={(v) => (/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(v.trim()) ? null : t('vm.ov.badName'))} />
+            <Inline id="name" label={t('vm.create.name')} shown={vm.name} edit={vm.name} disabledWhy={rules.name ? null : stopFirst} onSave={(v) => update({ name: v.trim() })} validate={(v) => (/^[A-Za-z0-9][A-Za-z0-9-]{0,62}$/.test(v.trim()) ? null : t('vm.ov.badName'))} />
           </dd>
           <dt>{t('vms.col.title')}</dt>
           <dd>
-            <Inline id="title" shown={vm.title ?? '—'} edit={vm.title ?? ''} disabledWhy={null} onSave={(v) => update({ title: v.trim() })} validate={(v) => (v.length > 256 ? t('vm.ov.tooLong') : null)} />
+            <Inline id="title" label={t('vms.col.title')} shown={vm.title ?? '—'} edit={vm.title ?? ''} disabledWhy={null} onSave={(v) => update({ title: v.trim() })} validate={(v) => (v.length > 256 ? t('vm.ov.tooLong') : null)} />
           </dd>
           <dt>{t('vm.description')}</dt>
           <dd>
-            <Inline id="description" shown={details.description ?? '—'} edit={details.description ?? ''} disabledWhy={null} onSave={(v) => update({ description: v })} validate={(v) => (v.length > 4096 ? t('vm.ov.tooLong') : null)} />
+            <Inline id="description" label={t('vm.description')} shown={details.description ?? '—'} edit={details.description ?? ''} disabledWhy={null} onSave={(v) => update({ description: v })} validate={(v) => (v.length > 4096 ? t('vm.ov.tooLong') : null)} />
           </dd>
           <dt>{t('vms.col.memory')}</dt>
           <dd>
             <Inline
               id="memory"
+              label={t('vms.col.memory')}
               shown={formatKiB(vm.memoryKiB, lang)}
               edit={String(Math.round(vm.memoryKiB / 1024))}
               disabledWhy={null}
@@ -161,7 +162,7 @@ export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRef
           </dd>
           <dt>{t('vms.col.vcpus')}</dt>
           <dd>
-            <Inline id="vcpus" shown={num.format(vm.vcpus)} edit={String(vm.vcpus)} disabledWhy={rules.vcpus ? null : stopFirst} onSave={(v) => update({ vcpus: Number(v) })} validate={(v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256 ? null : t('vm.ov.vcpusRange'))} />
+            <Inline id="vcpus" label={t('vms.col.vcpus')} shown={num.format(vm.vcpus)} edit={String(vm.vcpus)} disabledWhy={rules.vcpus ? null : stopFirst} onSave={(v) => update({ vcpus: Number(v) })} validate={(v) => (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 256 ? null : t('vm.ov.vcpusRange'))} />
           </dd>
           <dt>{t('vm.edit.boot')}</dt>
           <dd>
