@@ -117,7 +117,7 @@ function cell(id: VmColumn, vm: Vm, ctx: RowContext) {
     }
     case 'title':
       return (
-        <span role="cell" className="ellipsis" data-testid="vm-title" title={vm.description ?? vm.title ?? undefined}>
+        <span role="cell" className="ellipsis" data-testid="vm-title" title={[vm.title, vm.description].filter(Boolean).join('\n') || undefined}>
           {vm.title ?? ''}
         </span>
       );
