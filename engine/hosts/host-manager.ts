@@ -12,7 +12,7 @@ import type { Logger } from '../logger';
 import { connectSocket, connectUnixSocket, LibvirtConnection, type LibvirtEvent, type LocalEndpoint } from '../libvirt';
 import { SshConnection, SshPool, type SshEnvironment, type SshStateEvent, type SshTarget } from '../ssh';
 import type { HostCredentials } from './credentials';
-import { gatherFacts } from './host-facts';
+import { gatherFacts, localKvmProbe, sshKvmProbe } from './host-facts';
 import { openHostLibvirt } from './host-libvirt';
 import { HostLink, type LinkStatus } from './host-link';
 import type { HostRecord, HostRepo } from './host-repo';
@@ -120,7 +120,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
         throw e;
       });
       try {
-        return await gatherFacts(lv);
+        return await gatherFacts({ ...lv, probeKvm: () => sshKvmProbe(ssh, signal) });
       } finally {
         await lv.conn.close();
       }
@@ -298,7 +298,9 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       const conn = l.link?.connection();
       if (!conn) return;
       const how = l.record.id === LOCAL_HOST_ID ? { socket: l.record.address, via: 'local' as const } : (this.via.get(l.record.id) ?? { socket: '', via: 'stream-local' as const });
-      const facts = await gatherFacts({ conn, ...how });
+      // Probed once per connection: the answer is part of the facts until the next connect.
+      const ssh = this.ssh(l.record.id);
+      const facts = await gatherFacts({ conn, ...how, probeKvm: ssh ? () => sshKvmProbe(ssh) : localKvmProbe });
       l.record = { ...l.record, facts };
       await this.save(l.record);
       this.publish(l);

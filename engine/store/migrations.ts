@@ -136,4 +136,14 @@ export const migrations: Migration[] = [
       CREATE INDEX alerts_active ON alerts(resolved_at, severity);
     `,
   },
+  {
+    version: 7,
+    name: 'job artifacts',
+    sql: `
+      -- What each job made or meant to make on hosts (JSON JobArtifact[]), written before each
+      -- is asked for, so an interrupted job can say what it left; and the clean-up job, if any.
+      ALTER TABLE jobs ADD COLUMN artifacts TEXT;
+      ALTER TABLE jobs ADD COLUMN cleanup_job_id TEXT;
+    `,
+  },
 ];

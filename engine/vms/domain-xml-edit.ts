@@ -60,6 +60,8 @@ export interface DomainEdits {
   /** Boot devices in order, e.g. ['cdrom', 'hd']. */
   bootOrder?: string[] | undefined;
   firmware?: 'bios' | 'efi' | undefined;
+  /** The domain type, and a CPU that type can run: the host's CPU needs KVM, TCG emulates qemu64. */
+  accel?: 'kvm' | 'tcg' | undefined;
 }
 
 const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -121,6 +123,17 @@ export function applyEdits(xml: string, e: DomainEdits): string {
       const at = first < 0 ? rest.findIndex((n) => tagOf(n) === 'type') + 1 : first;
       rest.splice(at, 0, ...boots);
       os.os = rest;
+    }
+    if (e.accel !== undefined) {
+      d[':@'] = { ...(d[':@'] ?? {}), '@_type': e.accel === 'kvm' ? 'kvm' : 'qemu' };
+      const list = children(d);
+      const cpu: XNode =
+        e.accel === 'kvm'
+          ? { cpu: [], ':@': { '@_mode': 'host-passthrough' } }
+          : { cpu: [{ model: [{ '#text': 'qemu64' }] }], ':@': { '@_mode': 'custom', '@_match': 'exact' } };
+      const at = list.findIndex((n) => tagOf(n) === 'cpu');
+      if (at >= 0) list.splice(at, 1, cpu);
+      else list.splice(Math.max(0, list.findIndex((n) => tagOf(n) === 'features') + 1) || list.length, 0, cpu);
     }
     if (os && e.firmware !== undefined) {
       const attrs = { ...(os[':@'] ?? {}) };

@@ -70,6 +70,11 @@ async function guestOs(conn: LibvirtConnection, dom: DomainRef): Promise<string 
   }
 }
 
+/** KVM or TCG, from the domain type (`qemu` is software emulation). */
+export function domainAccel(xml: string): 'kvm' | 'tcg' {
+  return /<domain\b[^>]*\btype=['"]kvm['"]/.test(xml) ? 'kvm' : 'tcg';
+}
+
 /** Live and persistent XML in one pipelined pair of calls, and what the page shows of them. */
 export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDetails> {
   const dom = await conn.domainLookupByUuid(vm.uuid);
@@ -89,6 +94,7 @@ export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDeta
     nics: (running ? live : saved).nics.map(({ mac, type, source, model, linkUp }) => ({ mac, type, source, model, linkUp })),
     maxMemoryKiB: saved.memoryKiB,
     firmware: saved.firmware,
+    accel: domainAccel(persistentXml),
     bootOrder: saved.bootOrder,
     description: saved.description,
     autostart,

@@ -2,12 +2,13 @@ import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
 import type { JobRef } from '../contract/jobs';
+import type { Host } from '../contract/hosts';
 import type { HostManager } from '../hosts/host-manager';
 import type { VmInventory } from '../inventory/vm-inventory';
 import type { JobRunner } from '../jobs/job-runner';
 import { DomainXmlFlag, isNotFound } from '../libvirt';
 import { cdromXml, xmlEscape } from './build-domain-xml';
-import { createVmJob, pickHost, validateCreate } from './create-vm';
+import { createVmJob, hostMisfit, pickHost, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
 import { applyEdits } from './domain-xml-edit';
 import { vmDetails } from './vm-details';
@@ -53,7 +54,8 @@ export class VmService {
     const all = this.hosts.hosts.values();
     const used = (hostId: string) =>
       this.inventory.vms.values().filter((v) => v.hostId === hostId && v.state !== 'stopped').reduce((a, v) => a + v.memoryKiB, 0);
-    const host = p.hostId ? all.find((h) => h.id === p.hostId) : pickHost(all, p.hostTags, used);
+    const misfit = (h: Host) => hostMisfit(p, h, this.hosts.libvirt(h.id));
+    const host = p.hostId ? all.find((h) => h.id === p.hostId) : await pickHost(all, p, used, misfit);
     if (!host) throw new HangarError('NOT_FOUND', `No host ${p.hostId}`);
     const conn = this.hosts.libvirt(host.id);
     await validateCreate(p, host, conn);
@@ -72,8 +74,10 @@ export class VmService {
   async update(p: z.output<typeof UpdateVmParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const running = vm.state === 'running' || vm.state === 'paused';
-    if ((p.vcpus !== undefined || p.firmware !== undefined || (p.name !== undefined && p.name !== vm.name)) && vm.state !== 'stopped') {
-      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its name, vCPUs or firmware`);
+    // A VM whose start failed (Error) or that crashed runs nothing: it may change like a stopped one.
+    const off = vm.state === 'stopped' || vm.state === 'error' || vm.state === 'crashed';
+    if ((p.vcpus !== undefined || p.firmware !== undefined || p.accel !== undefined || (p.name !== undefined && p.name !== vm.name)) && !off) {
+      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its name, vCPUs, firmware or acceleration`, { message: { key: 'vm.err.stopFirst', args: { name: vm.name } } });
     }
     const host = this.hosts.hosts.get(vm.hostId);
     const hostMiB = Math.floor((host?.facts?.memoryKiB ?? Infinity) / 1024);

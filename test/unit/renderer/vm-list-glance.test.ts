@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DISPLAY_STATES, type DisplayState } from '../../../engine/contract';
-import { isListActionValid, LIST_ACTIONS, listActionsFor } from '../../../renderer/src/features/vms/list-actions-by-state';
+import { whyNot } from '../../../renderer/src/features/vms/action-rules';
+import { LIST_ACTIONS, listActionsFor } from '../../../renderer/src/features/vms/list-actions-by-state';
 import { DEFAULT_COLUMNS, gridTemplate, moveColumn, parseColumns, toggleColumn, VM_COLUMNS } from '../../../renderer/src/features/vms/vm-columns';
 
 describe('row actions by state (issue 19)', () => {
@@ -11,7 +12,7 @@ describe('row actions by state (issue 19)', () => {
     suspended: 'start',
     crashed: 'start',
     error: 'start',
-    starting: 'forceOff',
+    starting: null,
     stopping: 'forceOff',
     migrating: null,
     unknown: null,
@@ -20,12 +21,12 @@ describe('row actions by state (issue 19)', () => {
     const { primary, others } = listActionsFor(state);
     expect(primary).toBe(expected[state]);
     expect(others).not.toContain(primary);
-    for (const a of LIST_ACTIONS) expect(isListActionValid(a, state)).toBe(a === primary || others.includes(a));
+    for (const a of LIST_ACTIONS) expect(whyNot(a, state) === null).toBe(a === primary || others.includes(a));
   });
   it('never offers Start to a running VM nor Shut down to a stopped one', () => {
-    expect(isListActionValid('start', 'running')).toBe(false);
-    expect(isListActionValid('shutdown', 'stopped')).toBe(false);
-    expect(isListActionValid('reset', 'paused')).toBe(false);
+    expect(listActionsFor('running').others).not.toContain('start');
+    expect(listActionsFor('stopped').others).not.toContain('shutdown');
+    expect(listActionsFor('paused')).toEqual({ primary: 'resume', others: ['save', 'reset', 'forceOff'] });
   });
 });
 

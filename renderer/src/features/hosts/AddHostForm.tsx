@@ -5,6 +5,7 @@ import { formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { accelText } from './accel';
 
 interface Form {
   address: string;
@@ -154,7 +155,7 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
           <dt>{t('hosts.facts.versions')}</dt>
           <dd>libvirt {facts.libvirtVersion} · QEMU {facts.hypervisorVersion}</dd>
           <dt>{t('hosts.facts.kvm')}</dt>
-          <dd>{facts.kvm ? t('common.yes') : t('hosts.facts.noKvm')}</dd>
+          <dd>{accelText(t, facts)}</dd>
           <dt>{t('hosts.facts.cpu')}</dt>
           <dd>
             {facts.cpus} × {facts.cpuModel}

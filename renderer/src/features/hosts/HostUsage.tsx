@@ -1,4 +1,6 @@
 import type { Host } from '../../../../engine/contract';
+import { kvmUsable } from '../../../../engine/contract/hosts';
+import { accelText } from './accel';
 import { formatBytes } from '../../components/format';
 import { formatPercent, UsageBar } from '../../components/UsageBar';
 import { useT } from '../../i18n/use-t';
@@ -30,12 +32,6 @@ export function HostUsageCells({ host }: { host: Host }) {
   );
 }
 
-/** What the host's guests really run under, from the host's facts (the probe decides `kvm`). */
-export function accelLabel(host: Host, t: ReturnType<typeof useT>): string {
-  if (!host.facts) return '—';
-  return host.facts.kvm ? t('hosts.accel.kvm') : t('hosts.accel.tcg');
-}
-
 /** The host page's one-screen summary: usage, VMs, acceleration and versions side by side. */
 export function HostSummary({ host, running, total }: { host: Host; running: number; total: number }) {
   const t = useT();
@@ -61,8 +57,8 @@ export function HostSummary({ host, running, total }: { host: Host; running: num
       </div>
       <div>
         <h2>{t('hosts.col.accel')}</h2>
-        <p className={host.facts && !host.facts.kvm ? 'warn-text' : undefined} data-testid="host-summary-accel">
-          {accelLabel(host, t)}
+        <p className={host.facts && !kvmUsable(host.facts) ? 'warn-text' : undefined} data-testid="host-summary-accel">
+          {host.facts ? accelText(t, host.facts) : '—'}
         </p>
       </div>
     </div>

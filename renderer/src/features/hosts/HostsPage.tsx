@@ -12,7 +12,8 @@ import { AddHostForm } from './AddHostForm';
 import { HostDetailPage } from './HostDetailPage';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useUsageFeed } from '../../stores/usage-store';
-import { accelLabel, HostUsageCells } from './HostUsage';
+import { HostUsageCells } from './HostUsage';
+import { accelText } from './accel';
 
 function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: number; running: number; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -75,7 +76,7 @@ function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: num
       <td>{host.facts ? `${host.facts.cpus}` : '—'}</td>
       <td>{host.facts ? formatKiB(host.facts.memoryKiB, lang) : '—'}</td>
       <td className="small">{host.facts ? `libvirt ${host.facts.libvirtVersion}` : '—'}</td>
-      <td data-testid="host-accel">{accelLabel(host, t)}</td>
+      <td className="small" data-testid="host-accel">{host.facts ? accelText(t, host.facts) : '—'}</td>
       <HostUsageCells host={host} />
       <td data-testid="host-vm-count" data-running={running} data-total={vmCount}>
         {t('hosts.runningOf', { running: new Intl.NumberFormat(lang).format(running), total: new Intl.NumberFormat(lang).format(vmCount) })}

@@ -129,7 +129,7 @@ export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRef
           <dt>{t('vms.col.state')}</dt>
           <dd data-testid="ov-state">
             <span className={`badge vm-${vm.state}`}>{t(`vm.state.${vm.state}`)}</span>
-            {vm.stateReason && <span className="muted"> ({REASONS.has(vm.stateReason) ? t(reasonKey(vm.stateReason)) : vm.stateReason})</span>}
+            {vm.libvirtReason && <span className="muted"> ({REASONS.has(vm.libvirtReason) ? t(reasonKey(vm.libvirtReason)) : vm.libvirtReason})</span>}
           </dd>
           <dt>{t('vm.create.name')}</dt>
           <dd>

@@ -5,6 +5,7 @@ import { formatPercent, Sparkline, UsageBar } from '../../components/UsageBar';
 import type { Translate } from '../../i18n/translate';
 import { navigate } from '../../stores/route-store';
 import { isFresh, useUsage } from '../../stores/usage-store';
+import { whyNot } from './action-rules';
 import { listActionsFor } from './list-actions-by-state';
 import type { VmColumn } from './vm-columns';
 
@@ -67,7 +68,7 @@ function ActionsCell({ vm, ctx }: { vm: Vm; ctx: RowContext }) {
           {ctx.t(`vm.action.${primary}`)}
         </button>
       ) : (
-        <span className="muted small" title={ctx.t(`vms.noActions.${vm.state === 'migrating' ? 'migrating' : 'unknown'}`)}>
+        <span className="muted small" data-testid="vm-row-no-action" title={ctx.t(whyNot('start', vm.state) ?? 'vm.why.busy', { action: ctx.t('vm.action.start'), state: ctx.t(`vm.state.${vm.state}`) })}>
           —
         </span>
       )}
@@ -124,7 +125,7 @@ function cell(id: VmColumn, vm: Vm, ctx: RowContext) {
     case 'state':
       return (
         <span role="cell">
-          <span className={`badge vm-${vm.state}`} data-testid="vm-state" title={vm.stateReason ?? undefined}>
+          <span className={`badge vm-${vm.state}`} data-testid="vm-state" title={vm.stateReason ?? vm.libvirtReason ?? undefined}>
             {ctx.t(`vm.state.${vm.state}`)}
           </span>
         </span>

@@ -9,7 +9,8 @@ export const BOOT_CHOICES = [['hd'], ['cdrom', 'hd'], ['network', 'hd']] as cons
  * stopped; memory live up to the configured maximum.
  */
 export function editRules(details: VmDetails) {
-  const stopped = details.vm.state === 'stopped';
+  // A VM whose start failed (Error) or that crashed runs nothing: it changes like a stopped one.
+  const stopped = details.vm.state === 'stopped' || details.vm.state === 'error' || details.vm.state === 'crashed';
   return {
     stopped,
     name: stopped,
