@@ -76,7 +76,7 @@ function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: num
       <td>{host.facts ? `${host.facts.cpus}` : '—'}</td>
       <td>{host.facts ? formatKiB(host.facts.memoryKiB, lang) : '—'}</td>
       <td className="small">{host.facts ? `libvirt ${host.facts.libvirtVersion}` : '—'}</td>
-      <td className="small" data-testid="host-accel">{host.facts ? accelText(t, host.facts) : '—'}</td>
+      <td className="small accel-cell" data-testid="host-accel">{host.facts ? accelText(t, host.facts) : '—'}</td>
       <HostUsageCells host={host} />
       <td data-testid="host-vm-count" data-running={running} data-total={vmCount}>
         {t('hosts.runningOf', { running: new Intl.NumberFormat(lang).format(running), total: new Intl.NumberFormat(lang).format(vmCount) })}
