@@ -13,6 +13,7 @@ import { HostKeyRepo } from './hosts/host-key-repo';
 import { HostManager } from './hosts/host-manager';
 import { HostRepo } from './hosts/host-repo';
 import { VmInventory } from './inventory/vm-inventory';
+import { GuestAddresses } from './inventory/guest-addresses';
 import { libvirtCleaner } from './jobs/artifact-cleaner';
 import { findLocalLibvirt, givenLocalLibvirt } from './hosts/local-host';
 import { JobRepo } from './jobs/job-repo';
@@ -148,6 +149,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   await metrics.init();
   hub.defineTopic('metrics.sample', { matches: (f, s) => (f.vmId ? f.vmId === s.vmId : !f.hostId || (f.hostId === s.hostId && !s.vmId)) });
   hosts.on('connected', (hostId, conn) => metrics.hostConnected(hostId, conn));
+  const addresses = new GuestAddresses(inventory, opts.logger, () => settings.get().metricsIntervalSec * 1000);
+  hosts.on('connected', (hostId, conn) => addresses.hostConnected(hostId, conn));
+  hosts.on('lost', (hostId) => addresses.hostLost(hostId));
+  hosts.on('removed', (hostId) => addresses.hostLost(hostId));
+  hosts.on('event', (hostId, ev) => addresses.onEvent(hostId, ev));
   hosts.on('lost', (hostId) => metrics.hostLost(hostId));
   hosts.on('event', (hostId, ev) => metrics.onEvent(hostId, ev));
   hosts.on('removed', (hostId) => metrics.hostLost(hostId));
@@ -279,6 +285,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'vms.sshCommand': (p) => consoles.sshCommand(p.vmId),
     'console.info': (p) => consoles.info(p.vmId),
     'console.open': (p, ctx) => consoles.open(p, ctx.signal),
+    'console.thumbnail': (p, ctx) => consoles.thumbnail(p.vmId, ctx.signal),
     'console.close': async (p) => ({ closed: consoles.close(p.vmId, p.kind, p.ticket) }),
 
     'diagnostics.gather': (p) => diagnostics.gather(p),
@@ -311,6 +318,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       health.stop();
       await jobs.close();
       await hosts.close();
+      addresses.close();
       await metrics.close();
       await history.flush();
       await db.close();

@@ -9,7 +9,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, type WebSocket } from 'ws';
-import { CONSOLE_CLOSE, CONSOLE_PATH, type ConsoleInfo, type ConsoleKind, type ConsoleTicket, type OpenConsoleParams, type SshCommand } from '../contract/console';
+import { CONSOLE_CLOSE, CONSOLE_PATH, type ConsoleInfo, type ConsoleKind, type ConsoleTicket, type ConsoleThumbnail, type OpenConsoleParams, type SshCommand } from '../contract/console';
 import { HangarError } from '../contract/errors';
 import type { Vm } from '../contract/vms';
 import type { z } from 'zod';
@@ -21,6 +21,7 @@ import { ConsoleFlag, DomainXmlFlag, type DomainRef } from '../libvirt';
 import type { Logger } from '../logger';
 import { ConsoleTickets } from './console-tickets';
 import { acceptViewer, authenticateToServer } from './rfb-handshake';
+import { readScreenshot, screenshotMime } from './screenshot';
 import { lookupAddresses, sshCommandFor } from './ssh-command';
 
 type OpenParams = z.output<typeof OpenConsoleParams>;
@@ -28,6 +29,9 @@ type OpenParams = z.output<typeof OpenConsoleParams>;
 /** States in which a QEMU process (and so a console) exists. */
 const LIVE_STATES: ReadonlySet<Vm['state']> = new Set(['running', 'paused', 'starting', 'stopping', 'migrating']);
 const HANDSHAKE_MS = 10_000;
+const THUMBNAIL_TIMEOUT_MS = 10_000;
+/** A full-HD PPM is 6 MiB; anything bigger is not a screen. */
+const THUMBNAIL_MAX_BYTES = 8 * 1024 * 1024;
 const WILDCARD = new Set(['0.0.0.0', '::', '']);
 
 class Bridge {
@@ -154,6 +158,16 @@ export class ConsoleService {
       return;
     }
     bridge.attach(ws).catch((err: unknown) => this.logger.warn('console attach failed', { vmId, error: String(err) }));
+  }
+
+  /** A still of the screen for the Overview's thumbnail: one bounded stream, no console bridge. */
+  async thumbnail(vmId: string, signal: AbortSignal): Promise<ConsoleThumbnail> {
+    const vm = this.vm(vmId);
+    if (!LIVE_STATES.has(vm.state)) throw new HangarError('CONFLICT', `${vm.name} is not running`);
+    const bytes = await readScreenshot(this.hosts.libvirt(vm.hostId), domRef(vm), signal, THUMBNAIL_TIMEOUT_MS, THUMBNAIL_MAX_BYTES);
+    const mime = screenshotMime(bytes);
+    if (!mime) throw new HangarError('UNSUPPORTED', 'The host sent a screenshot in a format Hangar cannot show');
+    return { mime, data: bytes.toString('base64') };
   }
 
   async sshCommand(vmId: string): Promise<SshCommand> {

@@ -73,3 +73,10 @@ export const SshCommand = z.object({
 });
 export type SshCommand = z.infer<typeof SshCommand>;
 export type ConsoleSerialDevice = z.infer<typeof ConsoleSerialDevice>;
+
+/** A small still of the VM's screen for the Overview (issue 19): the image's bytes, base64. */
+export const ConsoleThumbnail = z.object({
+  mime: z.enum(['image/png', 'image/x-portable-pixmap']),
+  data: z.string(),
+});
+export type ConsoleThumbnail = z.infer<typeof ConsoleThumbnail>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EngineInfo } from './engine-info';
 import { AddHostParams, Host, HostFacts, HostId, HostTarget, UpdateHostParams } from './hosts';
 import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
-import { ConsoleInfo, ConsoleKind, ConsoleTicket, OpenConsoleParams, SshCommand } from './console';
+import { ConsoleInfo, ConsoleKind, ConsoleTicket, ConsoleThumbnail, OpenConsoleParams, SshCommand } from './console';
 import { HistoryEvent } from './events-history';
 import { Job, JobId, JobRef, JobState } from './jobs';
 import { Settings } from './settings';
@@ -99,6 +99,8 @@ export const methods = {
    * ticket for the console socket. CONFLICT when it is open elsewhere and `takeOver` is not set.
    */
   'console.open': { params: OpenConsoleParams, result: ConsoleTicket, job: false },
+  /** The VM's screen now, through libvirt's screenshot (no console connection): CONFLICT when it is not running. */
+  'console.thumbnail': { params: z.object({ vmId: VmId }).strict(), result: ConsoleThumbnail, job: false },
   /** Closes the VM's console bridge of that kind; with `ticket`, only the one that ticket still waits for. */
   'console.close': { params: z.object({ vmId: VmId, kind: ConsoleKind, ticket: z.string().max(128).optional() }).strict(), result: z.object({ closed: z.boolean() }), job: false },
   /** An `ssh` command line for the VM's address (guest agent or DHCP lease), through the host when needed. */

@@ -25,11 +25,15 @@ export const Vm = z.object({
   uuid: z.string(),
   name: z.string(),
   title: z.string().nullable(),
+  /** The domain's <description>, shown on hover in the list. */
+  description: z.string().nullable(),
   state: DisplayState,
   /** Why, when libvirt says (e.g. "shut off: crashed"), or the error for `error`. */
   stateReason: z.string().nullable(),
   /** The fix Hangar offers for `stateReason`: a start that failed because KVM does not work here. */
   stateFix: z.enum(['useSoftwareEmulation']).nullable().optional(),
+  /** libvirt's own reason for the state in `virsh domstate --reason` words (booted, destroyed, user…). */
+  libvirtReason: z.string().nullable(),
   vcpus: z.number().int(),
   memoryKiB: z.number(),
   osType: z.string().nullable(),
@@ -44,6 +48,11 @@ export const Vm = z.object({
   origin: z.string().nullable(),
   /** True when Hangar's metadata is on it; false for domains other tools made. */
   managedByHangar: z.boolean(),
+  /**
+   * The guest's IP addresses, primary first: from the guest agent when it answers, else the
+   * libvirt network's DHCP leases. Refreshed with the metrics round, never per view.
+   */
+  addresses: z.array(z.string()),
 });
 export type Vm = z.infer<typeof Vm>;
 
@@ -132,6 +141,8 @@ export const UpdateVmParams = z
     memoryMiB: z.number().int().min(32).max(4 * 1024 * 1024).optional(),
     vcpus: z.number().int().min(1).max(256).optional(),
     description: z.string().max(4096).optional(),
+    /** The domain's <title>: one line (libvirt refuses a newline in it); '' removes it. */
+    title: z.string().max(256).regex(/^[^\r\n]*$/, 'one line').optional(),
     labels: z.record(z.string().min(1).max(64), z.string().max(256)).optional(),
     group: z.string().max(128).nullable().optional(),
     bootOrder: z.array(z.enum(['hd', 'cdrom', 'network'])).min(1).max(3).optional(),
@@ -200,6 +211,21 @@ export const VmDetails = z.object({
   group: z.string().nullable(),
   /** What the persistent configuration changes at the next power cycle, in words. */
   pendingChanges: z.array(z.string()),
+  /** What the VM really runs on (the live definition when running): the Overview's facts. */
+  platform: z.object({
+    /** The domain type: `kvm` (hardware acceleration) or `qemu` (TCG, software emulation). */
+    domainType: z.string(),
+    machine: z.string().nullable(),
+    emulator: z.string().nullable(),
+    /** `host-passthrough`, `host-model`, or the named model (custom mode). */
+    cpuModel: z.string().nullable(),
+  }),
+  /** Each disk's volume size and pool, by target, when the host knows its source as a volume. */
+  diskVolumes: z.record(z.string(), z.object({ pool: z.string().nullable(), capacity: z.number(), allocation: z.number() })),
+  /** The guest agent's OS name, when the agent answers (running VMs only). */
+  guestOs: z.string().nullable(),
+  /** The QEMU process's resident memory, KiB, when running: above the allocation means overhead or a leak. */
+  processRssKiB: z.number().nullable(),
   liveXml: z.string(),
   persistentXml: z.string(),
 });

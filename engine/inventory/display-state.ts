@@ -35,3 +35,19 @@ export function displayState(state: number, reason: number, pending?: 'starting'
       return 'unknown';
   }
 }
+
+/** libvirt's reason codes per state, in the words `virsh domstate --reason` uses (index = code). */
+const REASONS: Partial<Record<number, readonly string[]>> = {
+  [DomainState.RUNNING]: ['unknown', 'booted', 'migrated', 'restored', 'from snapshot', 'unpaused', 'migration canceled', 'save canceled', 'wakeup', 'crashed', 'post-copy'],
+  [DomainState.PAUSED]: ['unknown', 'user', 'migrating', 'saving', 'dumping', 'I/O error', 'watchdog', 'from snapshot', 'shutting down', 'creating snapshot', 'starting up', 'post-copy', 'post-copy failed'],
+  [DomainState.SHUTDOWN]: ['unknown', 'user'],
+  [DomainState.SHUTOFF]: ['unknown', 'shutdown', 'destroyed', 'crashed', 'migrated', 'saved', 'failed', 'from snapshot', 'daemon'],
+  [DomainState.CRASHED]: ['unknown', 'panicked'],
+  [DomainState.PMSUSPENDED]: ['unknown'],
+};
+
+/** Why the domain is in its state, as libvirt says it; null when libvirt does not know. */
+export function stateReason(state: number, reason: number): string | null {
+  const r = REASONS[state]?.[reason];
+  return r && r !== 'unknown' ? r : null;
+}

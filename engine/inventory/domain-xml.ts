@@ -56,6 +56,9 @@ export interface DomainSummary {
   maxVcpus: number;
   arch: string | null;
   machine: string | null;
+  /** The QEMU binary and the CPU model (`host-passthrough`, `host-model` or a named model). */
+  emulator: string | null;
+  cpuModel: string | null;
   osType: string | null;
   firmware: 'bios' | 'efi';
   bootOrder: string[];
@@ -63,6 +66,8 @@ export interface DomainSummary {
   nics: DomainNic[];
   graphics: DomainGraphics[];
   serials: number;
+  /** A qemu-guest-agent channel is configured: only then is the agent worth asking. */
+  agentChannel: boolean;
   hangar: HangarMetadata | null;
 }
 
@@ -134,6 +139,14 @@ function hangarMetadata(metadata: Node): HangarMetadata | null {
   return null;
 }
 
+function cpuModelOf(cpu: Node): string | null {
+  const mode = attr(cpu, 'mode');
+  const model = text(cpu.model);
+  if (mode === 'host-passthrough' || mode === 'maximum') return mode;
+  if (mode === 'host-model' && !model) return mode;
+  return model ?? mode;
+}
+
 /** Parses the parts of a libvirt domain XML that Hangar shows and reasons about. */
 function parseDoc(xml: string): Node {
   try {
@@ -182,6 +195,8 @@ export function parseDomainXml(xml: string): DomainSummary {
     maxVcpus,
     arch: attr(osTypeNode, 'arch'),
     machine: attr(osTypeNode, 'machine'),
+    emulator: text(devices.emulator),
+    cpuModel: cpuModelOf(node(d.cpu)),
     osType: text(osTypeNode),
     firmware,
     bootOrder: list(os.boot).map((b) => attr(b, 'dev') ?? '').filter(Boolean),
@@ -215,6 +230,7 @@ export function parseDomainXml(xml: string): DomainSummary {
       };
     }),
     serials: list(devices.serial).length,
+    agentChannel: list(devices.channel).some((c) => attr(node(c.target), 'name') === 'org.qemu.guest_agent.0'),
     hangar: hangarMetadata(node(d.metadata)),
   };
 }

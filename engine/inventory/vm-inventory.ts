@@ -1,16 +1,16 @@
 import type { Vm } from '../contract/vms';
 import { Collection } from '../events/collection';
-import { isNotFound, type LibvirtConnection, type LibvirtEvent } from '../libvirt';
+import { DomainState, isNotFound, type LibvirtConnection, type LibvirtEvent } from '../libvirt';
 import type { Logger } from '../logger';
 import type { StartFailure } from '../vms/start-failure';
-import { displayState } from './display-state';
+import { displayState, stateReason } from './display-state';
 import type { DomainSummary } from './domain-xml';
 import { parseDomainXml } from './domain-xml';
 import { fetchHostInventory, type ParseCache } from './fetch-inventory';
 
 const vmId = (hostId: string, uuid: string) => `${hostId}:${uuid}`;
 
-function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending?: 'starting' | 'stopping' | 'migrating', failure?: StartFailure): Vm {
+function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending?: 'starting' | 'stopping' | 'migrating', failure?: StartFailure, addresses: string[] = []): Vm {
   const shown = displayState(state, reason, pending);
   // A start that failed leaves the domain off (libvirt: shut off, failed): say why next to it.
   const failed = failure && (shown === 'error' || shown === 'stopped') ? failure : null;
@@ -20,9 +20,11 @@ function toVm(hostId: string, d: DomainSummary, state: number, reason: number, p
     uuid: d.uuid,
     name: d.name,
     title: d.title,
+    description: d.description,
     state: shown,
     stateReason: failed?.reason ?? null,
     stateFix: failed?.fix ?? null,
+    libvirtReason: pending ? null : stateReason(state, reason),
     vcpus: d.vcpus,
     memoryKiB: d.currentMemoryKiB,
     osType: d.osType,
@@ -35,6 +37,8 @@ function toVm(hostId: string, d: DomainSummary, state: number, reason: number, p
     group: d.hangar?.group ?? null,
     origin: d.hangar?.origin ?? null,
     managedByHangar: d.hangar !== null,
+    // A stopped guest has no address; a running one keeps its last known until the next lookup.
+    addresses: state === DomainState.RUNNING || state === DomainState.PAUSED || state === DomainState.BLOCKED ? addresses : [],
   };
 }
 
@@ -72,7 +76,7 @@ export class VmInventory {
     const vms = inv.domains.map((d) => {
       const id = vmId(hostId, d.summary.uuid);
       seen.add(id);
-      return this.withFailure(toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id), this.failures.get(id)));
+      return this.withFailure(toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id), this.failures.get(id), this.vms.get(id)?.addresses));
     });
     this.vms.upsert(vms);
     this.vms.remove(this.vms.values().filter((v) => v.hostId === hostId && !seen.has(v.id)).map((v) => v.id));
@@ -118,6 +122,13 @@ export class VmInventory {
     if (vm) this.scheduleRefresh(vm.hostId, vm.uuid); // the job is over: show what libvirt says now
   }
 
+  /** The guest's addresses changed (guest-addresses.ts): one delta, and only when they did. */
+  setAddresses(id: string, addresses: string[]): void {
+    const vm = this.vms.get(id);
+    if (!vm || vm.addresses.join(' ') === addresses.join(' ')) return;
+    this.vms.upsert([{ ...vm, addresses }]);
+  }
+
   /** A VM that runs (whoever started it) has left its failed start behind: forget the reason. */
   private withFailure(vm: Vm): Vm {
     if (vm.state === 'running' || vm.state === 'paused') this.failures.delete(vm.id);
@@ -153,7 +164,7 @@ export class VmInventory {
       const [xml, st] = await Promise.all([c.domainGetXmlDesc(dom, 0), c.domainGetState(dom)]);
       const summary = parseDomainXml(xml);
       this.cacheFor(hostId).set(uuid, { xml, summary });
-      this.vms.upsert([this.withFailure(toVm(hostId, summary, st.state, st.reason, this.transitions.get(id), this.failures.get(id)))]);
+      this.vms.upsert([this.withFailure(toVm(hostId, summary, st.state, st.reason, this.transitions.get(id), this.failures.get(id), this.vms.get(id)?.addresses))]);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       this.cacheFor(hostId).delete(uuid);

@@ -229,6 +229,9 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   }
   domainInterfaceAddresses = (dom: DomainRef, source = 0): Promise<D.DomainInterface[]> =>
     this.rpc.call(D.domainInterfaceAddresses, { dom, source, flags: 0 });
+  /** type 0 = <description>, 1 = <title>; null removes it. `flags` is virDomainModificationImpact. */
+  domainSetMetadata = (dom: DomainRef, type: 0 | 1, metadata: string | null, flags = 0): Promise<void> =>
+    this.rpc.call(D.domainSetMetadata, { dom, type, metadata, key: null, uri: null, flags });
   domainGetGuestInfo = (dom: DomainRef, types = 0): Promise<TypedParam[]> =>
     this.rpc.call(D.domainGetGuestInfo, { dom, types, flags: 0 });
   domainSendKey = (dom: DomainRef, keycodes: number[], codeset = 0, holdtime = 0): Promise<void> =>

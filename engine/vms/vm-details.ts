@@ -1,6 +1,9 @@
 import type { Vm, VmDetails } from '../contract/vms';
 import { parseDomainXml, type DomainSummary } from '../inventory/domain-xml';
-import { DomainXmlFlag, type LibvirtConnection } from '../libvirt';
+import { DomainXmlFlag, paramsToRecord, type DomainRef, type LibvirtConnection } from '../libvirt';
+
+/** virDomainGuestInfoTypes: OS. */
+const GUEST_INFO_OS = 2;
 
 const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
 
@@ -22,6 +25,51 @@ export function pendingChanges(live: DomainSummary, saved: DomainSummary): strin
   return out;
 }
 
+/** Sizes and pools of the disks whose source the host knows as a volume (others are left out). */
+async function diskVolumes(conn: LibvirtConnection, disks: DomainSummary['disks']): Promise<VmDetails['diskVolumes']> {
+  const out: VmDetails['diskVolumes'] = {};
+  await Promise.all(
+    disks
+      .filter((d) => d.source?.startsWith('/'))
+      .map(async (d) => {
+        try {
+          const vol = await conn.storageVolLookupByPath(d.source as string);
+          const info = await conn.storageVolGetInfo(vol);
+          out[d.target] = { pool: vol.pool || null, capacity: Number(info.capacity), allocation: Number(info.allocation) };
+        } catch {
+          // Not in any pool (a bare file): the Overview shows the path only.
+        }
+      }),
+  );
+  return out;
+}
+
+/** virDomainStatsTypes: BALLOON. */
+const STATS_BALLOON = 4;
+
+/** The QEMU process's resident memory (KiB): what the VM really costs the host, overhead included. */
+async function processRss(conn: LibvirtConnection, dom: DomainRef): Promise<number | null> {
+  try {
+    const [rec] = await conn.getAllDomainStats([dom], STATS_BALLOON, 0);
+    const rss = rec ? paramsToRecord(rec.params)['balloon.rss'] : undefined;
+    return typeof rss === 'number' ? rss : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The agent's name for the guest OS; null when there is no agent or it does not answer. */
+async function guestOs(conn: LibvirtConnection, dom: DomainRef): Promise<string | null> {
+  try {
+    const r = paramsToRecord(await conn.domainGetGuestInfo(dom, GUEST_INFO_OS));
+    const name = r['os.pretty-name'] ?? r['os.name'];
+    // Guest-reported: one bounded line, never markup the UI would have to trust.
+    return typeof name === 'string' ? name.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 128) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** KVM or TCG, from the domain type (`qemu` is software emulation). */
 export function domainAccel(xml: string): 'kvm' | 'tcg' {
   return /<domain\b[^>]*\btype=['"]kvm['"]/.test(xml) ? 'kvm' : 'tcg';
@@ -34,6 +82,12 @@ export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDeta
   const live = parseDomainXml(liveXml);
   const saved = parseDomainXml(persistentXml);
   const running = vm.state !== 'stopped' && vm.state !== 'crashed' && vm.state !== 'suspended' && vm.state !== 'unknown';
+  const now = running ? live : saved;
+  const [volumes, os, rss] = await Promise.all([
+    diskVolumes(conn, saved.disks),
+    running && live.agentChannel ? guestOs(conn, dom) : Promise.resolve(null),
+    running ? processRss(conn, dom) : Promise.resolve(null),
+  ]);
   return {
     vm,
     disks: saved.disks.map(({ device, target, bus, format, source }) => ({ device, target, bus, format, source })),
@@ -47,6 +101,10 @@ export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDeta
     labels: saved.hangar?.labels ?? {},
     group: saved.hangar?.group ?? null,
     pendingChanges: running ? pendingChanges(live, saved) : [],
+    platform: { domainType: now.type, machine: now.machine, emulator: now.emulator, cpuModel: now.cpuModel },
+    diskVolumes: volumes,
+    guestOs: os,
+    processRssKiB: rss,
     liveXml,
     persistentXml,
   };

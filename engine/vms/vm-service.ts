@@ -19,6 +19,9 @@ const DEFINE_VALIDATE = 1;
 /** virDomainModificationImpact */
 const AFFECT_LIVE = 1;
 const AFFECT_CONFIG = 2;
+/** virDomainMetadataType */
+const METADATA_DESCRIPTION = 0;
+const METADATA_TITLE = 1;
 /** virDomainDeviceModifyFlags */
 const MODIFY_LIVE = 1;
 const MODIFY_CONFIG = 2;
@@ -82,7 +85,7 @@ export class VmService {
     if (p.memoryMiB !== undefined && p.memoryMiB > hostMiB) throw new HangarError('INVALID_PARAMS', `${p.memoryMiB} MiB is more memory than ${host?.name} has (${hostMiB} MiB)`);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
-    const { autostart, name, vmId: _vmId, ...edits } = p;
+    const { autostart, name, title, description, vmId: _vmId, ...edits } = p;
     if (name !== undefined && name !== vm.name) {
       try {
         await conn.domainLookupByName(name);
@@ -101,6 +104,11 @@ export class VmService {
       await conn.domainSetMemoryFlags(dom, p.memoryMiB * 1024, AFFECT_LIVE | AFFECT_CONFIG);
       delete edits.memoryMiB;
     }
+    // Title and description are libvirt metadata: set live and saved at once, so the list shows
+    // them now and not at the next power cycle.
+    const impact = AFFECT_CONFIG | (running ? AFFECT_LIVE : 0);
+    if (title !== undefined) await conn.domainSetMetadata(dom, METADATA_TITLE, title.trim() || null, impact);
+    if (description !== undefined) await conn.domainSetMetadata(dom, METADATA_DESCRIPTION, description || null, impact);
     if (Object.values(edits).some((v) => v !== undefined)) {
       const xml = await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE | DomainXmlFlag.SECURE);
       await conn.domainDefineXml(applyEdits(xml, edits), 0);

@@ -135,7 +135,7 @@ test('edits the memory of a stopped VM, and flags a NIC added to a running one a
   await page.getByTestId('vm-edit-save').click();
   await expect.poll(async () => virsh(h1, ['dumpxml', isoVm]), { timeout: 10_000 }).toContain("<memory unit='KiB'>393216</memory>");
   await page.getByTestId('vm-tab-overview').click();
-  await expect(page.getByTestId('vm-memory')).toHaveText('384 MiB');
+  await expect(page.getByTestId('ov-memory')).toHaveText('384 MiB');
 
   // Group, labels and autostart; then a disk added and detached again.
   await page.getByTestId('vm-tab-details').click();

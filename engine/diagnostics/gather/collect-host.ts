@@ -1,4 +1,5 @@
 import { HangarError } from '../../contract/errors';
+import { readScreenshot } from '../../console/screenshot';
 import { versionString } from '../../hosts/host-facts';
 import { parseDomainXml } from '../../inventory/domain-xml';
 import type { LibvirtConnection } from '../../libvirt';
@@ -224,32 +225,7 @@ const SCREENSHOT_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Reads a screenshot stream to its end, within a timeout and a size cap. */
 async function screenshot(conn: LibvirtConnection, uuid: string, signal: AbortSignal): Promise<Buffer> {
-  const dom = await conn.domainLookupByUuid(uuid);
-  const stream = await conn.domainScreenshot(dom, 0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  return new Promise<Buffer>((resolve, reject) => {
-    const fail = (e: Error): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      stream.destroy();
-      reject(e);
-    };
-    const onAbort = (): void => fail(new HangarError('CANCELLED', 'Cancelled'));
-    const timer = setTimeout(() => fail(new HangarError('TIMEOUT', 'The screenshot did not arrive within 20 s')), SCREENSHOT_TIMEOUT_MS);
-    signal.addEventListener('abort', onAbort, { once: true });
-    stream.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > SCREENSHOT_MAX_BYTES) return fail(new HangarError('UNSUPPORTED', 'The screenshot is larger than 64 MiB'));
-      chunks.push(c);
-    });
-    stream.once('error', (e: Error) => fail(e));
-    stream.once('end', () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      resolve(Buffer.concat(chunks));
-    });
-  });
+  return readScreenshot(conn, await conn.domainLookupByUuid(uuid), signal, SCREENSHOT_TIMEOUT_MS, SCREENSHOT_MAX_BYTES);
 }
 
 /** Runs one item; its output becomes the file, its status the manifest entry. False when it failed. */

@@ -7,6 +7,7 @@ import { useHosts } from '../../stores/hosts-store';
 import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
 import { HostMetrics } from '../metrics/HostMetrics';
+import { HostSummary } from './HostUsage';
 import { accelText } from './accel';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
@@ -40,6 +41,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
         {host.name} <span className={`badge host-${host.state}`}>{t(`hosts.state.${host.state}`)}</span>
       </h1>
       {host.lastError && <p className="banner error">{host.lastError.message}</p>}
+      <HostSummary host={host} running={active.length} total={vms.length} />
       {f && (
         <div className="tiles">
           <div className="tile" data-testid="host-cpu">

@@ -11,9 +11,11 @@ import { navigate, useRoute } from '../../stores/route-store';
 import { AddHostForm } from './AddHostForm';
 import { HostDetailPage } from './HostDetailPage';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { useUsageFeed } from '../../stores/usage-store';
+import { HostUsageCells } from './HostUsage';
 import { accelText } from './accel';
 
-function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onError: (e: HangarError) => void }) {
+function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: number; running: number; onError: (e: HangarError) => void }) {
   const t = useT();
   const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
@@ -22,7 +24,7 @@ function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onEr
   if (edit) {
     return (
       <tr data-testid="host-row-edit">
-        <td colSpan={8}>
+        <td colSpan={10}>
           <form
             className="row-actions"
             onSubmit={(e) => {
@@ -74,8 +76,11 @@ function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onEr
       <td>{host.facts ? `${host.facts.cpus}` : '—'}</td>
       <td>{host.facts ? formatKiB(host.facts.memoryKiB, lang) : '—'}</td>
       <td className="small">{host.facts ? `libvirt ${host.facts.libvirtVersion}` : '—'}</td>
-      <td className="small" data-testid="host-accel">{host.facts ? accelText(t, host.facts) : '—'}</td>
-      <td data-testid="host-vm-count">{vmCount}</td>
+      <td className="small accel-cell" data-testid="host-accel">{host.facts ? accelText(t, host.facts) : '—'}</td>
+      <HostUsageCells host={host} />
+      <td data-testid="host-vm-count" data-running={running} data-total={vmCount}>
+        {t('hosts.runningOf', { running: new Intl.NumberFormat(lang).format(running), total: new Intl.NumberFormat(lang).format(vmCount) })}
+      </td>
       <td className="row-actions">
         <button type="button" className="btn btn-small" data-testid="host-edit" onClick={() => setEdit({ name: host.name, tags: host.tags.join(', ') })}>
           {t('hosts.edit')}
@@ -115,7 +120,12 @@ function HostList() {
   const [adding, setAdding] = useState(false);
   const [error, setError] = useState<HangarError | null>(null);
   const counts = new Map<string, number>();
-  for (const vm of Object.values(vms)) counts.set(vm.hostId, (counts.get(vm.hostId) ?? 0) + 1);
+  const running = new Map<string, number>();
+  for (const vm of Object.values(vms)) {
+    counts.set(vm.hostId, (counts.get(vm.hostId) ?? 0) + 1);
+    if (vm.state === 'running' || vm.state === 'paused') running.set(vm.hostId, (running.get(vm.hostId) ?? 0) + 1);
+  }
+  useUsageFeed();
   return (
     <section>
       <div className="page-head">
@@ -140,13 +150,15 @@ function HostList() {
               <th>{t('hosts.col.memory')}</th>
               <th>{t('hosts.col.software')}</th>
               <th>{t('hosts.col.accel')}</th>
-              <th>{t('hosts.col.vms')}</th>
+              <th>{t('hosts.col.cpuUse')}</th>
+              <th>{t('hosts.col.memUse')}</th>
+              <th>{t('hosts.col.vmsRunning')}</th>
               <th>{t('tasks.col.actions')}</th>
             </tr>
           </thead>
           <tbody>
             {hosts.map((h) => (
-              <HostRow key={h.id} host={h} vmCount={counts.get(h.id) ?? 0} onError={setError} />
+              <HostRow key={h.id} host={h} vmCount={counts.get(h.id) ?? 0} running={running.get(h.id) ?? 0} onError={setError} />
             ))}
           </tbody>
         </table>

@@ -3,10 +3,10 @@ import type { VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
+import { BOOT_CHOICES, editRules } from './vm-edit-rules';
 import { useHosts } from '../../stores/hosts-store';
 import { kvmUsable } from '../../../../engine/contract/hosts';
 
-const BOOT_CHOICES = [['hd'], ['cdrom', 'hd'], ['network', 'hd']] as const;
 
 const labelsText = (l: Record<string, string>) =>
   Object.entries(l)
@@ -29,8 +29,8 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
   const t = useT();
   const client = useEngine((s) => s.client);
   const vm = details.vm;
-  // A VM whose start failed (Error) or that crashed runs nothing: it changes like a stopped one.
-  const stopped = vm.state === 'stopped' || vm.state === 'error' || vm.state === 'crashed';
+  const rules = editRules(details);
+  const stopped = rules.stopped;
   const host = useHosts((s) => s.byId[vm.hostId]);
   // What the form showed when it opened: only fields the user changed from it are sent, so a
   // refresh of the page underneath cannot turn an untouched field into a change.
@@ -54,10 +54,10 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
     client
       ?.call('vms.update', {
         vmId: vm.id,
-        ...(stopped && f.name.trim() !== initial.name ? { name: f.name.trim() } : {}),
+        ...(rules.name && f.name.trim() !== initial.name ? { name: f.name.trim() } : {}),
         ...(f.memoryMiB !== initial.memoryMiB ? { memoryMiB } : {}),
-        ...(stopped && f.vcpus !== initial.vcpus ? { vcpus } : {}),
-        ...(stopped && f.firmware !== initial.firmware ? { firmware: f.firmware } : {}),
+        ...(rules.vcpus && f.vcpus !== initial.vcpus ? { vcpus } : {}),
+        ...(rules.firmware && f.firmware !== initial.firmware ? { firmware: f.firmware } : {}),
         ...(stopped && f.accel !== initial.accel ? { accel: f.accel } : {}),
         ...(f.description !== initial.description ? { description: f.description } : {}),
         ...(f.group !== initial.group ? { group: f.group.trim() || null } : {}),
@@ -78,19 +78,19 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
       {!stopped && <p className="muted span-all">{t('vm.edit.stopFirst')}</p>}
       <label className="field">
         <span>{t('vm.create.name')}</span>
-        <input data-testid="vm-edit-name" disabled={!stopped} value={f.name} onChange={(e) => set('name', e.target.value)} />
+        <input data-testid="vm-edit-name" disabled={!rules.name} value={f.name} onChange={(e) => set('name', e.target.value)} />
       </label>
       <label className="field">
-        <span>{stopped ? t('vm.edit.memory') : t('vm.edit.memoryLive', { max: Math.round(details.maxMemoryKiB / 1024) })}</span>
+        <span>{rules.liveMemoryMaxMiB === null ? t('vm.edit.memory') : t('vm.edit.memoryLive', { max: rules.liveMemoryMaxMiB })}</span>
         <input data-testid="vm-edit-memory" inputMode="numeric" value={f.memoryMiB} onChange={(e) => set('memoryMiB', e.target.value.replace(/\D/g, ''))} />
       </label>
       <label className="field">
         <span>{t('vm.edit.vcpus')}</span>
-        <input data-testid="vm-edit-vcpus" inputMode="numeric" disabled={!stopped} value={f.vcpus} onChange={(e) => set('vcpus', e.target.value.replace(/\D/g, ''))} />
+        <input data-testid="vm-edit-vcpus" inputMode="numeric" disabled={!rules.vcpus} value={f.vcpus} onChange={(e) => set('vcpus', e.target.value.replace(/\D/g, ''))} />
       </label>
       <label className="field">
         <span>{t('vm.firmware')}</span>
-        <select data-testid="vm-edit-firmware" disabled={!stopped} value={f.firmware} onChange={(e) => set('firmware', e.target.value as 'bios' | 'efi')}>
+        <select data-testid="vm-edit-firmware" disabled={!rules.firmware} value={f.firmware} onChange={(e) => set('firmware', e.target.value as 'bios' | 'efi')}>
           <option value="bios">BIOS</option>
           <option value="efi">UEFI</option>
         </select>

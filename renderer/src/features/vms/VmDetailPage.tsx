@@ -12,6 +12,7 @@ import { DeleteVmForm } from './DeleteVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
 import { NicsTab } from './NicsTab';
+import { VmOverview } from './VmOverview';
 import { VmDiagnosticsTab } from '../diagnostics/VmDiagnosticsTab';
 import { VmMetricsTab } from '../metrics/VmMetricsTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -127,28 +128,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </button>
         ))}
       </div>
-      {tab === 'overview' && details && (
-        <dl className="about">
-          <dt>{t('vms.col.vcpus')}</dt>
-          <dd data-testid="vm-vcpus">{vm.vcpus}</dd>
-          <dt>{t('vms.col.memory')}</dt>
-          <dd data-testid="vm-memory">{formatKiB(vm.memoryKiB, lang)}</dd>
-          <dt>{t('vm.firmware')}</dt>
-          <dd>{details.firmware === 'efi' ? 'UEFI' : 'BIOS'}</dd>
-          <dt>{t('vm.disks')}</dt>
-          <dd>
-            {details.disks.map((d) => (
-              <div key={d.target}>
-                {d.target} ({d.device}, {d.bus}) {d.source ?? '—'}
-              </div>
-            ))}
-          </dd>
-          <dt>{t('vm.origin')}</dt>
-          <dd>{vm.origin ?? (vm.managedByHangar ? '—' : t('vm.notByHangar'))}</dd>
-          <dt>{t('vm.description')}</dt>
-          <dd>{details.description ?? '—'}</dd>
-        </dl>
-      )}
+      {tab === 'overview' && details && <VmOverview vm={vm} details={details} onSaved={setDetails} onError={setError} onOpenConsole={() => setTab('console')} onRefresh={load} />}
       {tab === 'details' && details && <DetailsForm details={details} onSaved={setDetails} onError={setError} />}
       {tab === 'disks' && details && <DisksTab details={details} onChanged={setDetails} onError={setError} />}
       {tab === 'nics' && details && <NicsTab details={details} onChanged={setDetails} onError={setError} />}

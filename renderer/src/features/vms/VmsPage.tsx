@@ -1,8 +1,7 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import { DISPLAY_STATES, OS_PROFILES, type Vm, type VmAction } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { EmptyState } from '../../components/EmptyState';
-import { formatKiB } from '../../components/format';
 import { VirtualRows } from '../../components/VirtualRows';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
@@ -13,6 +12,10 @@ import { CreateVmForm } from './CreateVmForm';
 import { VmDetailPage } from './VmDetailPage';
 import { filterVms, sortVms, type VmFilter, type VmSortKey } from './vm-filter';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { useUsageFeed } from '../../stores/usage-store';
+import { ColumnChooser } from './ColumnChooser';
+import { COLUMN_DEFS, gridTemplate, loadColumns, saveColumns, type ColumnChoice } from './vm-columns';
+import { VmRow, type RowContext } from './VmRow';
 import { whyNot, type VmButton } from './action-rules';
 
 const BULK: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
@@ -34,6 +37,15 @@ function VmList() {
   const [sort, setSort] = useState<{ key: VmSortKey; dir: 1 | -1 }>({ key: 'name', dir: 1 });
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [error, setError] = useState<HangarError | null>(null);
+  const intervalSec = useEngine((s) => s.settings.metricsIntervalSec);
+  const [columns, setColumnsState] = useState<ColumnChoice[]>(loadColumns);
+  const setColumns = (c: ColumnChoice[]) => {
+    setColumnsState(c);
+    saveColumns(c);
+  };
+  const shownColumns = useMemo(() => columns.filter((c) => c.shown).map((c) => c.id), [columns]);
+  const template = useMemo(() => gridTemplate(shownColumns), [shownColumns]);
+  useUsageFeed();
 
   const hostName = (id: string) => hosts[id]?.name ?? id;
   const all = useMemo(() => Object.values(byId), [byId]);
@@ -41,15 +53,45 @@ function VmList() {
   const sorted = useMemo(() => sortVms(all, sort.key, sort.dir, hostName), [all, sort, hosts]);
   const shown = useMemo(() => filterVms(sorted, filter, hostName), [sorted, filter, hosts]);
   const chosen = shown.filter((v) => selected.has(v.id));
+  // Names defined on more than one host: those rows say which host they are (issue 19).
+  const hostsByName = useMemo(() => {
+    const m = new Map<string, string[]>();
+    for (const v of all) {
+      const list = m.get(v.name);
+      if (list) list.push(v.hostId);
+      else m.set(v.name, [v.hostId]);
+    }
+    return m;
+  }, [all]);
+  const toggle = useCallback(
+    (id: string) =>
+      setSelected((s) => {
+        const n = new Set(s);
+        if (n.has(id)) n.delete(id);
+        else n.add(id);
+        return n;
+      }),
+    [],
+  );
+  const ctx = useMemo<RowContext>(
+    () => ({
+      t,
+      lang,
+      intervalSec,
+      hostName: (id) => hosts[id]?.name ?? id,
+      twins: (vm) => {
+        const on = hostsByName.get(vm.name);
+        return on && on.length > 1 ? on.filter((h) => h !== vm.hostId).map((h) => hosts[h]?.name ?? h) : [];
+      },
+      act: (vm, action) => {
+        setError(null);
+        client?.call('vms.action', { vmIds: [vm.id], action }).catch((e: unknown) => setError(HangarError.from(e)));
+      },
+    }),
+    [t, lang, intervalSec, hosts, hostsByName, client],
+  );
   const origins = useMemo(() => [...new Set(all.map((v) => v.origin).filter((o): o is string => !!o))].sort(), [all]);
 
-  const toggle = (id: string) =>
-    setSelected((s) => {
-      const n = new Set(s);
-      if (n.has(id)) n.delete(id);
-      else n.add(id);
-      return n;
-    });
   const allShownSelected = shown.length > 0 && chosen.length === shown.length;
   const bulk = (action: VmAction) => {
     if (chosen.length === 0 || !client) return;
@@ -138,6 +180,7 @@ function VmList() {
             ))}
           </select>
         )}
+        <ColumnChooser columns={columns} onChange={setColumns} />
         <div className="bulk" data-testid="vm-bulk">
           {[...BULK, 'delete' as const].map((a) => {
             const why = bulkWhy(a);
@@ -162,7 +205,7 @@ function VmList() {
         <EmptyState title={t('vms.empty')} help={t('vms.emptyHelp')} />
       ) : (
         <div className="vgrid" role="table" aria-label={t('vms.title')} data-testid="vm-grid" data-query={filter.text}>
-          <div className="vrow vhead" role="row">
+          <div className="vrow vhead" role="row" style={{ gridTemplateColumns: template }}>
             <span role="columnheader">
               <input
                 type="checkbox"
@@ -171,36 +214,20 @@ function VmList() {
                 onChange={() => setSelected(allShownSelected ? new Set() : new Set(shown.map((v) => v.id)))}
               />
             </span>
-            <span role="columnheader">{header('name', t('vms.col.name'))}</span>
-            <span role="columnheader">{header('state', t('vms.col.state'))}</span>
-            <span role="columnheader">{header('host', t('vms.col.host'))}</span>
-            <span role="columnheader">{header('vcpus', t('vms.col.vcpus'))}</span>
-            <span role="columnheader">{header('memory', t('vms.col.memory'))}</span>
+            {shownColumns.map((id) => {
+              const def = COLUMN_DEFS[id];
+              return (
+                <span key={id} role="columnheader" data-col={id}>
+                  {def.sort ? header(def.sort, t(def.label)) : t(def.label)}
+                </span>
+              );
+            })}
           </div>
           <VirtualRows
             items={shown}
             rowHeight={ROW_HEIGHT}
             testId="vm-rows"
-            render={(vm: Vm) => (
-              <div key={vm.id} className="vrow" role="row" data-testid="vm-row" data-vm-name={vm.name} data-state={vm.state}>
-                <span role="cell">
-                  <input type="checkbox" aria-label={vm.name} checked={selected.has(vm.id)} onChange={() => toggle(vm.id)} />
-                </span>
-                <span role="cell" className="strong ellipsis" title={vm.title ?? vm.name}>
-                  <a href={`#/vms/${encodeURIComponent(vm.id)}`} onClick={(e) => { e.preventDefault(); navigate('vms', vm.id); }}>
-                    {vm.name}
-                  </a>
-                </span>
-                <span role="cell">
-                  <span className={`badge vm-${vm.state}`} data-testid="vm-state">
-                    {t(`vm.state.${vm.state}`)}
-                  </span>
-                </span>
-                <span role="cell" className="ellipsis">{hostName(vm.hostId)}</span>
-                <span role="cell">{vm.vcpus}</span>
-                <span role="cell">{formatKiB(vm.memoryKiB, lang)}</span>
-              </div>
-            )}
+            render={(vm: Vm) => <VmRow key={vm.id} vm={vm} columns={shownColumns} template={template} selected={selected.has(vm.id)} onToggle={toggle} ctx={ctx} />}
           />
         </div>
       )}
