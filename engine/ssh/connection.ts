@@ -119,18 +119,7 @@ export class SshConnection {
     const line = typeof command === 'string' ? command : shellQuote(command);
     const scope = opScope(opts.timeoutMs ?? 60_000, opts.signal);
     try {
-      for (let attempt = 1; ; attempt++) {
-        const client = await this.client(scope, `Command on ${this.target.address}`);
-        const release = await this.slot(scope, `Command on ${this.target.address}`);
-        try {
-          return await runExec(client, line, opts, scope);
-        } catch (err) {
-          const closedEarly = err instanceof HangarError && err.details?.['noExitStatus'] === true;
-          if (!(closedEarly && opts.idempotent && attempt === 1 && !scope.signal.aborted)) throw err;
-        } finally {
-          release();
-        }
-      }
+      return await this.inSession(scope, `Command on ${this.target.address}`, (client) => runExec(client, line, opts, scope));
     } finally {
       scope.dispose();
     }
@@ -156,17 +145,19 @@ export class SshConnection {
    */
   async openExecStream(command: string | readonly string[], opts: StreamOptions = {}): Promise<Duplex> {
     const line = typeof command === 'string' ? command : shellQuote(command);
-    return this.open(`Stream command on ${this.target.address}`, opts, async (client, scope, what) => {
-      const release = await this.slot(scope, what);
-      try {
-        const stream = await openExecDuplex(client, line, scope);
-        stream.once('close', release);
-        return stream;
-      } catch (err) {
-        release();
-        throw err;
-      }
-    });
+    const what = `Stream command on ${this.target.address}`;
+    const scope = opScope(opts.timeoutMs ?? 15_000, opts.signal);
+    try {
+      return await this.inSession(scope, what, (client, release) =>
+        openExecDuplex(client, line, scope).then((stream) => {
+          stream.once('close', release);
+          return stream;
+        }),
+        true,
+      );
+    } finally {
+      scope.dispose();
+    }
   }
 
   /** Ends the connection and any attempt or retry; it reconnects only when used again. */
@@ -198,11 +189,33 @@ export class SshConnection {
     }
   }
 
-  private async slot(scope: OpScope, what: string): Promise<() => void> {
-    try {
-      return await this.slots.acquire(scope.signal);
-    } catch {
-      throw scope.error(what);
+  /**
+   * Runs `fn` in a session slot. A session the server refuses while others of ours are open means
+   * its MaxSessions is lower than our cap: the cap comes down to what it allowed, and the request
+   * waits for a slot again. It never reached the server's shell, so asking again is safe for any
+   * command. Refused with nothing else open, the refusal is real and is thrown.
+   * `keep`: the slot stays taken after `fn` resolves (a stream releases it when it closes).
+   */
+  private async inSession<T>(scope: OpScope, what: string, fn: (client: Client, release: () => void) => Promise<T>, keep = false): Promise<T> {
+    for (;;) {
+      const client = await this.client(scope, what);
+      let release: () => void;
+      try {
+        release = await this.slots.acquire(scope.signal);
+      } catch {
+        throw scope.error(what);
+      }
+      try {
+        const result = await fn(client, release);
+        if (!keep) release();
+        return result;
+      } catch (err) {
+        const others = this.slots.inUse - 1;
+        release();
+        const refused = err instanceof HangarError && err.details?.['openFailed'] === true;
+        if (!refused || others === 0 || scope.signal.aborted) throw err;
+        this.slots.lowerTo(others);
+      }
     }
   }
 
