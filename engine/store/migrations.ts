@@ -136,4 +136,13 @@ export const migrations: Migration[] = [
       CREATE INDEX alerts_active ON alerts(resolved_at, severity);
     `,
   },
+  {
+    version: 7,
+    name: 'host identity (h1-hosts)',
+    // A host is itself by its libvirt host UUID and SSH host key, whatever address reaches it.
+    sql: `
+      ALTER TABLE hosts ADD COLUMN host_uuid TEXT;
+      ALTER TABLE hosts ADD COLUMN host_key_fingerprint TEXT;
+    `,
+  },
 ];

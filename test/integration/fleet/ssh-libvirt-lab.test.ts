@@ -168,7 +168,7 @@ describe('SSH and libvirt against the lab', () => {
     const pool = new SshPool(env(lab));
     cleanup.push(() => pool.closeAll());
     const ssh = pool.connection(h2.name, { address: h2.address });
-    const link = new HostLink(async (signal) => (await openHostLibvirt(ssh, { signal })).conn, { initialMs: 200, maxMs: 2000, factor: 2, jitter: 0 });
+    const link = new HostLink(async (signal) => (await openHostLibvirt(ssh, { signal })).conn, { fastMs: 200, fastForMs: 60_000, then: { initialMs: 200, maxMs: 2000, factor: 2, jitter: 0 } });
     cleanup.push(() => link.close());
     await link.start();
     let reconnected = 0;
