@@ -7,6 +7,7 @@ import { useHosts } from '../../stores/hosts-store';
 import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
 import { HostMetrics } from '../metrics/HostMetrics';
+import { HostProblem } from './HostProblem';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -38,7 +39,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
       <h1>
         {host.name} <span className={`badge host-${host.state}`}>{t(`hosts.state.${host.state}`)}</span>
       </h1>
-      {host.lastError && <p className="banner error">{host.lastError.message}</p>}
+      <HostProblem host={host} detailed />
       {f && (
         <div className="tiles">
           <div className="tile" data-testid="host-cpu">

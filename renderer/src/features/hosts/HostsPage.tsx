@@ -11,6 +11,7 @@ import { navigate, useRoute } from '../../stores/route-store';
 import { AddHostForm } from './AddHostForm';
 import { HostDetailPage } from './HostDetailPage';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { HostProblem } from './HostProblem';
 
 function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -67,8 +68,7 @@ function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onEr
         <span className={`badge host-${host.state}`} data-testid="host-state">
           {t(`hosts.state.${host.state}`)}
         </span>
-        {host.lastError && <div className="error small">{host.lastError.message}</div>}
-        {host.nextRetryAt && <div className="muted small">{t('hosts.retryAt', { time: new Date(host.nextRetryAt).toLocaleTimeString(lang) })}</div>}
+        <HostProblem host={host} />
       </td>
       <td>{host.facts ? `${host.facts.cpus}` : '—'}</td>
       <td>{host.facts ? formatKiB(host.facts.memoryKiB, lang) : '—'}</td>
