@@ -125,6 +125,8 @@ describe('host faults and identity (issue 13 items 6, 8, 9; issue 21)', () => {
         restored = true;
         spawnSync('ip', ['link', 'set', veth, 'up']);
       };
+      // Other runners share the lab: start from a connected host, or the figure means nothing.
+      await until('connected before the cut', async () => (await hostOf(t.engine, id)).state === 'connected' && (await vmNamed(t.engine, names[h2.name]!))?.state === 'running', 60_000);
       try {
         const cut = Date.now();
         expect(spawnSync('ip', ['link', 'set', veth, 'down']).status).toBe(0);
@@ -164,6 +166,7 @@ describe('host faults and identity (issue 13 items 6, 8, 9; issue 21)', () => {
         }
       };
       const start = () => inHost(h1.name, '/usr/sbin/libvirtd', '-d', '-p', pidFile, '-f', '/etc/libvirt/libvirtd.conf');
+      await until('connected before the stop', async () => (await hostOf(t.engine, id)).state === 'connected' && (await vmNamed(t.engine, names[h1.name]!))?.state === 'running', 60_000);
       try {
         const stopped = Date.now();
         process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGTERM');
