@@ -16,12 +16,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Host, Vm } from '../../../engine/contract';
-import { createEngine, type Engine } from '../../../engine/engine';
-import { silentLogger } from '../../../engine/logger';
-import { aesGcmCipher } from '../../../engine/secrets/key-cipher';
+import type { Engine } from '../../../engine/engine';
 import { SshConnection } from '../../../engine/ssh';
 import { defineDomain, LAB_DIR, readLabInfo, sshRun, testGuestXml, waitFor, type LabHost } from '../../lab/lab-info';
 import { refusal } from '../../helpers/refusal';
+import { labEngine } from '../fleet/lab-engine';
 
 const lab = readLabInfo();
 const [h1, h2] = lab.hosts as [LabHost, LabHost];
@@ -30,31 +29,8 @@ const HOST_SH = path.join(LAB_DIR, 'scripts', 'host.sh');
 const inHost = (name: string, ...cmd: string[]) => spawnSync('bash', [HOST_SH, 'exec', name, ...cmd], { encoding: 'utf8', timeout: 30_000 });
 const secs = (ms: number) => (ms / 1000).toFixed(2);
 
-interface TestEngine {
-  engine: Engine;
-  dir: string;
-  dispose(): Promise<void>;
-}
-
-async function engineWith(name: string, opts: { knownHostsFiles?: string[]; configText?: string } = {}): Promise<TestEngine> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hangar-h1-${name}-`));
-  const engine = await createEngine({
-    dataDir: dir,
-    secrets: aesGcmCipher(Buffer.alloc(32, 7), 'test'),
-    logger: silentLogger,
-    runtime: 'in-process',
-    localLibvirt: 'none',
-    ssh: { knownHostsFiles: opts.knownHostsFiles ?? [lab.knownHostsPath], agent: null, sshConfig: { configText: opts.configText ?? '' } },
-  });
-  return {
-    engine,
-    dir,
-    async dispose() {
-      await engine.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
+type TestEngine = Awaited<ReturnType<typeof labEngine>>;
+const engineWith = (name: string, ssh: { knownHostsFiles?: string[]; configText?: string } = {}) => labEngine(lab, `h1-${name}`, ssh);
 
 const hostOf = async (e: Engine, id: string): Promise<Host> => (await e.call('hosts.list', {})).hosts.find((h) => h.id === id)!;
 const vmNamed = async (e: Engine, name: string): Promise<Vm | undefined> => (await e.call('vms.list', {})).vms.find((v) => v.name === name);
