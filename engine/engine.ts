@@ -175,6 +175,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hub.defineTopic('alerts', { initial: () => health.alerts.snapshot() });
   health.alerts.onDelta((d) => hub.publish('alerts', d));
   health.start(HEALTH_MS);
+  // A removed host's alerts go with it now, not at the next periodic run.
+  hosts.on('removed', () => void health.run().catch(() => undefined));
   const diagnostics = new DiagnosticsService(jobs, {
     appVersion: APP_VERSION,
     dataDir: opts.dataDir,
