@@ -46,21 +46,23 @@ export function ReviewKeyDialog({ name, change, onReplace, onClose }: { name: st
       <div className="panel dialog" role="dialog" aria-modal="true" aria-labelledby="review-key-title" data-testid="review-key-dialog">
         <h2 id="review-key-title">{t('hosts.reviewKey.title', { name })}</h2>
         <p>{t('hosts.reviewKey.intro', { endpoint: change.endpoint || name })}</p>
-        <dl className="about">
-          <dt>{t('hosts.reviewKey.old', { keyType: change.previousKeyType })}</dt>
-          <dd>
-            <span className="mono" data-testid="review-key-old">
+        <div className="key-compare">
+          <div>
+            <div className="muted small">
+              {t('hosts.reviewKey.old', { keyType: change.previousKeyType })} ·{' '}
+              {change.source === 'known_hosts' ? t('hosts.reviewKey.fromFile', { file: change.file ?? 'known_hosts', line: change.line ?? '?' }) : t('hosts.reviewKey.fromHangar')}
+            </div>
+            <div className="mono" data-testid="review-key-old">
               {change.previous}
-            </span>
-            <div className="muted small">{change.source === 'known_hosts' ? t('hosts.reviewKey.fromFile', { file: change.file ?? 'known_hosts', line: change.line ?? '?' }) : t('hosts.reviewKey.fromHangar')}</div>
-          </dd>
-          <dt>{t('hosts.reviewKey.new', { keyType: change.keyType })}</dt>
-          <dd>
-            <span className="mono strong" data-testid="review-key-new">
+            </div>
+          </div>
+          <div>
+            <div className="muted small">{t('hosts.reviewKey.new', { keyType: change.keyType })}</div>
+            <div className="mono strong" data-testid="review-key-new">
               {change.next}
-            </span>
-          </dd>
-        </dl>
+            </div>
+          </div>
+        </div>
         <p className="muted small">{t('hosts.reviewKey.verify')}</p>
         {change.source === 'known_hosts' && <p className="muted small">{t('hosts.reviewKey.fileStays')}</p>}
         <label className="check">
