@@ -69,6 +69,16 @@ test('review new key and Retry now, in English and Korean', async ({ browser }) 
     await page.goto(serve.url);
     await page.getByTestId('nav-hosts').click();
 
+    // A relative key path, as a README might write it, is refused in words before anything connects.
+    const relative = path.relative(process.cwd(), lab.keyPath);
+    await fillAdd(page, h1, relative);
+    await expect(page.getByTestId('add-host-error')).toContainText(`Give the full path of the key file, for example /home/me/.ssh/id_ed25519 (not ${relative}).`);
+    await page.getByTestId('host-key-path').fill('/nonexistent/id_ed25519');
+    await page.getByTestId('submit-host').click();
+    await expect(page.getByTestId('add-host-error')).toContainText('There is no key file at /nonexistent/id_ed25519.');
+    await shot(page, 'key-file-en');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
     // English: adding is refused with words and the review dialog; "Keep refusing" changes nothing.
     await fillAdd(page, h1, lab.keyPath);
     const dialog = page.getByTestId('review-key-dialog');
@@ -109,10 +119,17 @@ test('review new key and Retry now, in English and Korean', async ({ browser }) 
     await expect(row.getByTestId('retry-now')).toHaveText('Retry now');
     await row.getByText('Technical details').click();
     await shot(page, 'retry-now-en');
+    await page.getByRole('link', { name: h1.name, exact: true }).click();
+    await expect(page.getByTestId('host-detail').getByTestId('host-problem')).toContainText('VMs on this host show Unknown until it is back.');
+    await shot(page, 'host-detail-unreachable-en');
+    await page.getByTestId('nav-hosts').click();
 
     // Back: Retry now brings it to Connected at once.
     await expect.poll(() => libvirtdUp(), { timeout: 15_000 }).toBe(false);
     expect(startLibvirtd().status).toBe(0);
+    // Back = libvirtd answers on the host itself (it loads every domain first: slow with a bench lab).
+    const hostSh = path.join(LAB_DIR, 'scripts', 'host.sh');
+    await expect.poll(() => spawnSync('bash', [hostSh, 'exec', h1.name, 'virsh', '-q', 'uri']).status, { timeout: 60_000 }).toBe(0);
     await row.getByTestId('retry-now').click();
     await expect(row).toHaveAttribute('data-state', 'connected', { timeout: 5_000 });
 
