@@ -14,6 +14,7 @@ import { HostManager } from './hosts/host-manager';
 import { HostRepo } from './hosts/host-repo';
 import { VmInventory } from './inventory/vm-inventory';
 import { detectLocalSocket } from './libvirt';
+import { libvirtCleaner } from './jobs/artifact-cleaner';
 import { JobRepo } from './jobs/job-repo';
 import { JobRunner } from './jobs/job-runner';
 import { selfTestJob } from './jobs/self-test';
@@ -27,10 +28,12 @@ import { SettingsService } from './settings/settings-service';
 import type { SshEnvironment } from './ssh';
 import { Db } from './store/db';
 import { vmActionJob } from './vms/vm-actions';
+import type { StartFailure } from './vms/start-failure';
+import { kvmUsable } from './contract/hosts';
 import { VmService } from './vms/vm-service';
 import { describeLibvirtEvent } from './history/describe-event';
 import { EventLog } from './history/event-log';
-import { FINAL_JOB_STATES, type Job } from './contract/jobs';
+import { FINAL_JOB_STATES, leftovers, type Job } from './contract/jobs';
 import { listVolumes } from './storage/list-volumes';
 import type { WebSocket } from 'ws';
 import { ConsoleService } from './console/console-service';
@@ -100,6 +103,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     { ...opts.ssh, hostKeys: new HostKeyRepo(db), credentials },
     localSocket,
   );
+  jobs.setCleaner(libvirtCleaner((hostId) => hosts.libvirt(hostId)));
   const inventory = new VmInventory(opts.logger, (hostId) => hosts.libvirt(hostId));
   const history = new EventLog(db, opts.logger);
   await history.init();
@@ -127,7 +131,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hub.subscribe('job.updated', {}, (job: Job) => {
     if (!FINAL_JOB_STATES.includes(job.state) || !job.target?.hostId) return;
     const vmUuid = job.target.vmId?.slice(job.target.hostId.length + 1) ?? null;
-    history.record({ hostId: job.target.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state } } });
+    // A failure says why, in the history too (the Tasks page is not where a person looks first).
+    const reason: Record<string, string> = job.state === 'failed' && job.error ? { reason: job.error.message } : {};
+    history.record({ hostId: job.target.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
   });
   hosts.on('connected', (hostId, conn) => {
     inventory.hostConnected(hostId, conn).catch((err: unknown) => opts.logger.warn('inventory fetch failed', { hostId, error: String(err) }));
@@ -177,6 +183,17 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   health.start(HEALTH_MS);
   // A removed host's alerts go with it now, not at the next periodic run.
   hosts.on('removed', () => void health.run().catch(() => undefined));
+  // Leftovers raise their alert, and a clean-up or a keep clears it, now: not at the next run.
+  let leftoverCheck: NodeJS.Timeout | null = null;
+  hub.subscribe('job.updated', {}, (job: Job) => {
+    if (leftoverCheck || !FINAL_JOB_STATES.includes(job.state)) return;
+    if (leftovers(job).length === 0 && !health.alerts.values().some((a) => a.checkId === 'TaskLeftovers' && a.id.endsWith(`:${job.id}`))) return;
+    leftoverCheck = setTimeout(() => {
+      leftoverCheck = null;
+      void health.run().catch(() => undefined);
+    }, 500);
+    leftoverCheck.unref();
+  });
   const diagnostics = new DiagnosticsService(jobs, {
     appVersion: APP_VERSION,
     dataDir: opts.dataDir,
@@ -207,6 +224,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'jobs.list': async (p) => ({ jobs: await jobs.list(p.limit, p.states) }),
     'jobs.get': async (p) => jobs.get(p.jobId),
     'jobs.cancel': (p) => jobs.cancel(p.jobId),
+    'jobs.cleanup': (p) => jobs.cleanup(p.jobId),
+    'jobs.keep': (p) => jobs.keep(p.jobId),
     'settings.get': async () => settings.get(),
     'settings.update': (p) => settings.update(p),
 
@@ -233,6 +252,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       const deps = {
         libvirt: (hostId: string) => hosts.libvirt(hostId),
         setTransition: (id: string, t: 'starting' | 'stopping' | null) => inventory.setTransition(id, t),
+        hostKvmUsable: (hostId: string) => {
+          const f = hosts.hosts.get(hostId)?.facts;
+          return f ? kvmUsable(f) : null;
+        },
+        startFailed: (id: string, f: StartFailure | null) => inventory.setStartFailure(id, f),
         shutdownTimeoutMs: () => settings.get().shutdownTimeoutSec * 1000,
       };
       return {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultDataDir } from '../engine/data-dir';
 import { createEngine, type Engine } from '../engine/engine';
+import { openLogFile } from '../engine/log-file';
 import { createLogger } from '../engine/logger';
 import { startConsoleServer } from '../engine/server/console-socket';
 import { registerAppScheme, serveRenderer } from './app-protocol';
@@ -45,8 +46,8 @@ app.whenReady().then(async () => {
   lockDownSession(session.defaultSession);
   serveRenderer(protocol, path.join(here, '..', 'renderer'), () => (consoleServer ? [consoleServer.origin] : []));
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const logFile = fs.createWriteStream(path.join(dataDir, 'engine.log'), { flags: 'a', mode: 0o600 });
-  const logger = createLogger((line) => logFile.write(line + '\n'));
+  const logFile = openLogFile(dataDir);
+  const logger = createLogger((line) => logFile.write(line));
   engine = await createEngine({
     dataDir,
     runtime: 'electron',

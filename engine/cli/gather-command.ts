@@ -7,6 +7,7 @@ import type { GatherResult } from '../contract/diagnostics';
 import type { Job } from '../contract/jobs';
 import { defaultDataDir } from '../data-dir';
 import { createEngine } from '../engine';
+import { openLogFile } from '../log-file';
 import { createLogger } from '../logger';
 import { headlessCipher } from '../secrets/key-cipher';
 
@@ -66,10 +67,10 @@ export async function gatherCommand(argv: string[]): Promise<void> {
   // Ad-hoc hosts live in a throwaway data dir: nothing of the field engineer's session is kept.
   const scratch = adHoc.length ? fs.mkdtempSync(path.join(os.tmpdir(), 'hangar-gather-')) : null;
   const dataDir = scratch ?? (values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir());
-  const logFile = fs.createWriteStream(path.join(dataDir, 'engine.log'), { flags: 'a', mode: 0o600 });
+  const logFile = openLogFile(dataDir);
   const engine = await createEngine({
     dataDir,
-    logger: createLogger((line) => logFile.write(line + '\n')),
+    logger: createLogger((line) => logFile.write(line)),
     runtime: 'serve',
     localLibvirt: adHoc.length ? 'none' : undefined,
     secrets: await headlessCipher({ keyFile: path.join(dataDir, 'secret.key') }),
@@ -159,7 +160,7 @@ export async function gatherCommand(argv: string[]): Promise<void> {
   } finally {
     process.off('SIGINT', onSigint);
     await engine.close();
-    logFile.end();
+    await logFile.close();
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
 }

@@ -4,18 +4,22 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../data-dir';
 import { createEngine } from '../engine';
+import { openLogFile } from '../log-file';
 import { createLogger } from '../logger';
 import { headlessCipher } from '../secrets/key-cipher';
 import { checkBind } from '../server/bind-policy';
 import { startServer } from '../server/serve';
 import { loadOrCreateTls } from '../server/tls';
-import { newToken } from '../server/ws-auth';
+import { chooseServeState, saveServeState } from '../server/serve-state';
 
-export const SERVE_USAGE = `Usage: hangar serve [--host 127.0.0.1] [--port 0] [--data-dir DIR]
+export const SERVE_USAGE = `Usage: hangar serve [--host 127.0.0.1] [--port N] [--new-token] [--data-dir DIR]
                     [--allow-remote] [--secret-key-file FILE] [--static-dir DIR]
 
 Serves the Hangar UI to a browser. Listens on loopback unless --allow-remote (then with TLS).
-The URL printed carries a one-time random access token.`;
+The URL printed carries a random access token. The port and the token are kept in the data dir
+(serve.json, 0600) and used again next time, so open browser tabs reconnect after a restart.
+  --port N      listen on port N from now on (0: let the system choose a new one)
+  --new-token   make a new access token: tabs opened with the old one must use the new URL`;
 
 /** The built renderer: beside the CLI bundle in a build (out/cli → out/renderer). */
 function defaultStaticDir(): string {
@@ -27,7 +31,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     args: argv,
     options: {
       host: { type: 'string', default: '127.0.0.1' },
-      port: { type: 'string', default: '0' },
+      port: { type: 'string' },
+      'new-token': { type: 'boolean', default: false },
       'data-dir': { type: 'string' },
       'allow-remote': { type: 'boolean', default: false },
       'secret-key-file': { type: 'string' },
@@ -40,31 +45,51 @@ export async function serveCommand(argv: string[]): Promise<void> {
     console.log(SERVE_USAGE);
     return;
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.port}`);
+  const askedPort = values.port === undefined ? undefined : Number(values.port);
+  if (askedPort !== undefined && (!Number.isInteger(askedPort) || askedPort < 0 || askedPort > 65535)) throw new Error(`--port must be 0..65535, got ${values.port}`);
   const { tls: needsTls } = checkBind(values.host, values['allow-remote']);
   const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const logFile = fs.createWriteStream(path.join(dataDir, 'engine.log'), { flags: 'a', mode: 0o600 });
-  const logger = createLogger((line) => logFile.write(line + '\n'));
+  const logFile = openLogFile(dataDir);
+  const logger = createLogger((line) => logFile.write(line));
 
+  const secrets = await headlessCipher({ keyFile: values['secret-key-file'] ?? path.join(dataDir, 'secret.key'), dataDir });
+  const { warning } = await secrets.availability();
+  if (warning?.code === 'keyBesideDatabase') {
+    const msg = `the secret key ${warning.keyFile} is in the data directory beside hangar.db: a copy of the directory carries both the encrypted secrets and their key. Keep it elsewhere with --secret-key-file, or give HANGAR_SECRET_KEY.`;
+    logger.warn(msg);
+    console.warn(`hangar: warning: ${msg}`);
+  }
   const engine = await createEngine({
     dataDir,
     logger,
     runtime: 'serve',
     ...(process.env.HANGAR_LOCAL_LIBVIRT_SOCKET ? { localLibvirt: process.env.HANGAR_LOCAL_LIBVIRT_SOCKET } : {}),
-    secrets: await headlessCipher({ keyFile: values['secret-key-file'] ?? path.join(dataDir, 'secret.key') }),
+    secrets,
   });
   const tls = needsTls ? await loadOrCreateTls(path.join(dataDir, 'tls'), [values.host, 'localhost', '127.0.0.1']) : undefined;
-  const server = await startServer({
-    engine,
-    logger,
-    host: values.host,
-    port,
-    token: newToken(),
-    staticDir: values['static-dir'] ? path.resolve(values['static-dir']) : defaultStaticDir(),
-    ...(tls ? { tls } : {}),
-  });
+  const { state, notice } = await chooseServeState(dataDir, { ...(askedPort !== undefined ? { port: askedPort } : {}), newToken: values['new-token'] });
+  if (notice) console.log(notice);
+  const serve = (port: number) =>
+    startServer({
+      engine,
+      logger,
+      host: values.host,
+      port,
+      token: state.token,
+      staticDir: values['static-dir'] ? path.resolve(values['static-dir']) : defaultStaticDir(),
+      ...(tls ? { tls } : {}),
+    });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await serve(state.port);
+  } catch (err) {
+    // The remembered port is taken now: serve anyway; only a port the user named is a must.
+    if (askedPort !== undefined || state.port === 0 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    server = await serve(0);
+    console.log(`Port ${state.port} is in use: serving on ${server.port} instead (open tabs need the new URL).`);
+  }
+  await saveServeState(dataDir, { port: server.port, token: state.token });
   if (tls) console.log(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
   console.log(`Hangar UI: ${server.url}`);
 
@@ -74,7 +99,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     stopping = true;
     await server.close();
     await engine.close();
-    logFile.end();
+    await logFile.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

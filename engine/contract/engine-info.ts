@@ -14,6 +14,8 @@ export const EngineInfo = z.object({
     /** False when secrets cannot be stored safely here; the UI says why. */
     available: z.boolean(),
     reason: z.string().optional(),
+    /** The key file sits in the data dir beside the database it protects: a copy carries both. */
+    warning: z.object({ code: z.enum(['keyBesideDatabase']), keyFile: z.string() }).optional(),
   }),
   startedAt: z.number(),
 });

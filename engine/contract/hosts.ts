@@ -15,11 +15,26 @@ export type HostState = z.infer<typeof HostState>;
 const Tag = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}._:/-]+$/u, 'letters, digits and . _ : / - only');
 
 /** What a connection test found on a host. */
+/**
+ * Whether guests really run under KVM here (probed), and if not why: `kvm` alone is what libvirt
+ * offers, which a /dev/kvm that runs no ordinary guest (kvm_pvm) also gets.
+ */
+export const HostAccel = z.object({
+  kvm: z.boolean(),
+  reason: z.enum(['noDevKvm', 'notOffered', 'paravirtModule', 'noHardwareVirt', 'notProbed']).nullable(),
+  /** e.g. the module that provides /dev/kvm. */
+  detail: z.string(),
+});
+export type HostAccel = z.infer<typeof HostAccel>;
+
 export const HostFacts = z.object({
   hostname: z.string(),
   libvirtVersion: z.string(),
   hypervisorVersion: z.string(),
+  /** libvirt offers the kvm domain type; whether it works is `accel`. */
   kvm: z.boolean(),
+  /** Absent in facts stored before the probe existed. */
+  accel: HostAccel.optional(),
   cpuModel: z.string(),
   cpus: z.number().int(),
   memoryKiB: z.number(),
@@ -91,3 +106,6 @@ export const AddHostParams = HostTarget.extend({
 export const UpdateHostParams = z
   .object({ hostId: HostId, name: z.string().trim().min(1).max(64).optional(), tags: z.array(Tag).max(32).optional() })
   .strict();
+
+/** Whether new guests on this host should run under KVM: the probe's answer, else libvirt's offer. */
+export const kvmUsable = (f: HostFacts): boolean => f.accel?.kvm ?? f.kvm;

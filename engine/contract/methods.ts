@@ -39,6 +39,10 @@ export const methods = {
   },
   'jobs.get': { params: z.object({ jobId: JobId }).strict(), result: Job, job: false },
   'jobs.cancel': { params: z.object({ jobId: JobId }).strict(), result: Job, job: false },
+  /** Deletes what a failed or interrupted job left on hosts (its journalled artifacts), as a job. */
+  'jobs.cleanup': { params: z.object({ jobId: JobId }).strict(), result: JobRef, job: true },
+  /** Keeps what a failed or interrupted job left: the leftovers are no longer reported. */
+  'jobs.keep': { params: z.object({ jobId: JobId }).strict(), result: Job, job: false },
   'settings.get': { params: z.object({}).strict(), result: Settings, job: false },
   'settings.update': { params: Settings.partial().strict(), result: Settings, job: false },
 

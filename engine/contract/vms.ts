@@ -28,6 +28,8 @@ export const Vm = z.object({
   state: DisplayState,
   /** Why, when libvirt says (e.g. "shut off: crashed"), or the error for `error`. */
   stateReason: z.string().nullable(),
+  /** The fix Hangar offers for `stateReason`: a start that failed because KVM does not work here. */
+  stateFix: z.enum(['useSoftwareEmulation']).nullable().optional(),
   vcpus: z.number().int(),
   memoryKiB: z.number(),
   osType: z.string().nullable(),
@@ -134,6 +136,8 @@ export const UpdateVmParams = z
     group: z.string().max(128).nullable().optional(),
     bootOrder: z.array(z.enum(['hd', 'cdrom', 'network'])).min(1).max(3).optional(),
     firmware: z.enum(['bios', 'efi']).optional(),
+    /** KVM or software emulation (TCG, domain type qemu); stopped VMs only. */
+    accel: z.enum(['kvm', 'tcg']).optional(),
     autostart: z.boolean().optional(),
   })
   .strict();
@@ -187,6 +191,8 @@ export const VmDetails = z.object({
   /** The configured maximum memory: a running VM's memory can change live up to it. */
   maxMemoryKiB: z.number(),
   firmware: z.enum(['bios', 'efi']),
+  /** What the saved definition asks for: KVM, or software emulation (TCG). */
+  accel: z.enum(['kvm', 'tcg']),
   bootOrder: z.array(z.string()),
   description: z.string().nullable(),
   autostart: z.boolean(),

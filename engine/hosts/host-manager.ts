@@ -15,7 +15,7 @@ import type { Logger } from '../logger';
 import { connectSocket, connectUnixSocket, LibvirtConnection, type LibvirtEvent, type LocalEndpoint } from '../libvirt';
 import { SshConnection, SshPool, type SshEnvironment, type SshStateEvent, type SshTarget } from '../ssh';
 import type { HostCredentials } from './credentials';
-import { gatherFacts } from './host-facts';
+import { gatherFacts, localKvmProbe, sshKvmProbe } from './host-facts';
 import { openHostLibvirt } from './host-libvirt';
 import { libvirtHostUuid } from './host-identity';
 import { HostLink, type LinkStatus } from './host-link';
@@ -124,7 +124,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   /**
    * Reaches the host as the user described it and reads what makes it itself. Refuses a host that
    * is already in the fleet under another address or name (CONFLICT naming that entry). Errors carry
-   * `details.problem`, the words to show.
+   * `details.message`, the words to show.
    */
   private async probe(target: Target, signal?: AbortSignal): Promise<{ facts: HostFacts; hostUuid: string | null; hostKeyFingerprint: string | null }> {
     try {
@@ -147,7 +147,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
           throw withProblem(e, 'libvirt-down');
         });
         try {
-          const [facts, hostUuid] = await Promise.all([gatherFacts(lv), libvirtHostUuid(lv.conn)]);
+          const [facts, hostUuid] = await Promise.all([gatherFacts({ ...lv, probeKvm: () => sshKvmProbe(ssh, signal) }), libvirtHostUuid(lv.conn)]);
           const hostKeyFingerprint = ssh.hostKeyFingerprint ?? null;
           this.refuseDuplicate(hostUuid, hostKeyFingerprint);
           return { facts, hostUuid, hostKeyFingerprint };
@@ -373,8 +373,10 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       const conn = l.link?.connection();
       if (!conn) return;
       const how = l.record.id === LOCAL_HOST_ID ? { socket: l.record.address, via: 'local' as const } : (this.via.get(l.record.id) ?? { socket: '', via: 'stream-local' as const });
-      const [facts, hostUuid] = await Promise.all([gatherFacts({ conn, ...how }), libvirtHostUuid(conn)]);
-      const hostKeyFingerprint = this.ssh(l.record.id)?.hostKeyFingerprint ?? l.record.hostKeyFingerprint;
+      // Probed once per connection: the answer is part of the facts until the next connect.
+      const ssh = this.ssh(l.record.id);
+      const [facts, hostUuid] = await Promise.all([gatherFacts({ conn, ...how, probeKvm: ssh ? () => sshKvmProbe(ssh) : localKvmProbe }), libvirtHostUuid(conn)]);
+      const hostKeyFingerprint = ssh?.hostKeyFingerprint ?? l.record.hostKeyFingerprint;
       l.record = { ...l.record, facts, hostUuid, hostKeyFingerprint };
       await this.save(l.record);
       this.publish(l);

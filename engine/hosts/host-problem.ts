@@ -42,10 +42,10 @@ export function hostProblem(err: ErrorData): Message {
   }
 }
 
-/** The same error, carrying `details.problem` (the words) and `details.reason` where given. */
+/** The same error, carrying `details.message` (the words, as every engine error that has them) and `details.reason` where given. */
 export function withProblem(err: unknown, reason?: string): HangarError {
   const e = HangarError.from(err);
   const details = { ...(e.details ?? {}), ...(reason && !e.details?.['reason'] ? { reason } : {}) };
   const data: ErrorData = { code: e.code, message: e.message, details };
-  return new HangarError(e.code, e.message, { ...details, problem: hostProblem(data) });
+  return new HangarError(e.code, e.message, { ...details, message: hostProblem(data) });
 }

@@ -76,6 +76,8 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   parseTagValue: false,
   trimValues: true,
+  // Character references too: libvirt writes a newline or tab in an attribute as `&#10;` / `&#9;`.
+  htmlEntities: true,
   isArray: (name) => ARRAY_TAGS.has(name.replace(/^.*:/, '')),
 });
 
@@ -139,6 +141,17 @@ function parseDoc(xml: string): Node {
   } catch (err) {
     throw new HangarError('LIBVIRT_ERROR', `Malformed domain XML: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * The text of `/domain/uuid`, or null when the document has none, or more than one (libvirt would
+ * take one of them; Hangar will not guess which). Comments and nested elements do not count.
+ */
+export function domainUuidOf(xml: string): string | null {
+  const doc = parseDoc(xml);
+  if (Array.isArray(doc.domain)) return null;
+  const uuid = node(doc.domain).uuid;
+  return Array.isArray(uuid) ? null : text(uuid);
 }
 
 export function parseDomainXml(xml: string): DomainSummary {

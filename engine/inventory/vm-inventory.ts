@@ -2,6 +2,7 @@ import type { Vm } from '../contract/vms';
 import { Collection } from '../events/collection';
 import { isNotFound, type LibvirtConnection, type LibvirtEvent } from '../libvirt';
 import type { Logger } from '../logger';
+import type { StartFailure } from '../vms/start-failure';
 import { displayState } from './display-state';
 import type { DomainSummary } from './domain-xml';
 import { parseDomainXml } from './domain-xml';
@@ -9,15 +10,19 @@ import { fetchHostInventory, type ParseCache } from './fetch-inventory';
 
 const vmId = (hostId: string, uuid: string) => `${hostId}:${uuid}`;
 
-function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending?: 'starting' | 'stopping' | 'migrating'): Vm {
+function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending?: 'starting' | 'stopping' | 'migrating', failure?: StartFailure): Vm {
+  const shown = displayState(state, reason, pending);
+  // A start that failed leaves the domain off (libvirt: shut off, failed): say why next to it.
+  const failed = failure && (shown === 'error' || shown === 'stopped') ? failure : null;
   return {
     id: vmId(hostId, d.uuid),
     hostId,
     uuid: d.uuid,
     name: d.name,
     title: d.title,
-    state: displayState(state, reason, pending),
-    stateReason: null,
+    state: shown,
+    stateReason: failed?.reason ?? null,
+    stateFix: failed?.fix ?? null,
     vcpus: d.vcpus,
     memoryKiB: d.currentMemoryKiB,
     osType: d.osType,
@@ -53,6 +58,8 @@ export class VmInventory {
   private readonly parseCaches = new Map<string, ParseCache>();
   /** Transitional states from jobs in flight, by VM id. */
   private readonly transitions = new Map<string, 'starting' | 'stopping' | 'migrating'>();
+  /** Why each VM's last start failed, until a start succeeds (in memory: libvirt keeps no reason). */
+  private readonly failures = new Map<string, StartFailure>();
 
   constructor(
     private readonly logger: Logger,
@@ -65,7 +72,7 @@ export class VmInventory {
     const vms = inv.domains.map((d) => {
       const id = vmId(hostId, d.summary.uuid);
       seen.add(id);
-      return toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id));
+      return this.withFailure(toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id), this.failures.get(id)));
     });
     this.vms.upsert(vms);
     this.vms.remove(this.vms.values().filter((v) => v.hostId === hostId && !seen.has(v.id)).map((v) => v.id));
@@ -111,6 +118,18 @@ export class VmInventory {
     if (vm) this.scheduleRefresh(vm.hostId, vm.uuid); // the job is over: show what libvirt says now
   }
 
+  /** A VM that runs (whoever started it) has left its failed start behind: forget the reason. */
+  private withFailure(vm: Vm): Vm {
+    if (vm.state === 'running' || vm.state === 'paused') this.failures.delete(vm.id);
+    return vm;
+  }
+
+  /** Keeps (or with null, forgets) why a VM's start failed; the next refresh shows it. */
+  setStartFailure(id: string, failure: StartFailure | null): void {
+    if (failure) this.failures.set(id, failure);
+    else this.failures.delete(id);
+  }
+
   get(id: string): Vm | undefined {
     return this.vms.get(id);
   }
@@ -134,7 +153,7 @@ export class VmInventory {
       const [xml, st] = await Promise.all([c.domainGetXmlDesc(dom, 0), c.domainGetState(dom)]);
       const summary = parseDomainXml(xml);
       this.cacheFor(hostId).set(uuid, { xml, summary });
-      this.vms.upsert([toVm(hostId, summary, st.state, st.reason, this.transitions.get(id))]);
+      this.vms.upsert([this.withFailure(toVm(hostId, summary, st.state, st.reason, this.transitions.get(id), this.failures.get(id)))]);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       this.cacheFor(hostId).delete(uuid);

@@ -1,5 +1,5 @@
 import type { ErrorData } from '../contract/errors';
-import type { Job, JobState } from '../contract/jobs';
+import type { Job, JobArtifact, JobState } from '../contract/jobs';
 import type { Message } from '../contract/message';
 import type { Db } from '../store/db';
 
@@ -17,6 +17,8 @@ interface JobRow {
   finished_at: number | null;
   error: string | null;
   result: string | null;
+  artifacts: string | null;
+  cleanup_job_id: string | null;
 }
 
 const json = <T>(s: string | null): T | null => (s === null ? null : (JSON.parse(s) as T));
@@ -38,14 +40,16 @@ function fromRow(r: JobRow): Job {
   const target = json<Record<string, string>>(r.target);
   if (target) job.target = target;
   if (r.result !== null) job.result = JSON.parse(r.result);
+  if (r.artifacts !== null) job.artifacts = JSON.parse(r.artifacts) as JobArtifact[];
+  if (r.cleanup_job_id !== null) job.cleanupJobId = r.cleanup_job_id;
   return job;
 }
 
-const UPSERT = `INSERT INTO jobs(id, kind, title, target, state, progress, step, cancellable, created_at, started_at, finished_at, error, result)
-  VALUES (@id, @kind, @title, @target, @state, @progress, @step, @cancellable, @created_at, @started_at, @finished_at, @error, @result)
+const UPSERT = `INSERT INTO jobs(id, kind, title, target, state, progress, step, cancellable, created_at, started_at, finished_at, error, result, artifacts, cleanup_job_id)
+  VALUES (@id, @kind, @title, @target, @state, @progress, @step, @cancellable, @created_at, @started_at, @finished_at, @error, @result, @artifacts, @cleanup_job_id)
   ON CONFLICT(id) DO UPDATE SET state = excluded.state, progress = excluded.progress, step = excluded.step,
     cancellable = excluded.cancellable, started_at = excluded.started_at, finished_at = excluded.finished_at,
-    error = excluded.error, result = excluded.result`;
+    error = excluded.error, result = excluded.result, artifacts = excluded.artifacts, cleanup_job_id = excluded.cleanup_job_id`;
 
 const str = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
@@ -72,6 +76,8 @@ export class JobRepo {
           finished_at: j.finishedAt,
           error: str(j.error),
           result: str(j.result),
+          artifacts: str(j.artifacts),
+          cleanup_job_id: j.cleanupJobId ?? null,
         },
       })),
     );
@@ -82,7 +88,7 @@ export class JobRepo {
     return rows.map(fromRow);
   }
 
-  /** Jobs the previous engine run left unfinished: they cannot be resumed, so they are closed. */
+  /** Jobs the previous engine run left unfinished: they cannot be resumed, so they are closed as interrupted. */
   async unfinished(): Promise<Job[]> {
     const rows = await this.db.all<JobRow>("SELECT * FROM jobs WHERE state IN ('queued', 'running')");
     return rows.map(fromRow);

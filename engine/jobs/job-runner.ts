@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { HangarError } from '../contract/errors';
-import type { Job, JobRef } from '../contract/jobs';
+import { leftovers, type Job, type JobArtifact, type JobRef } from '../contract/jobs';
 import type { Message } from '../contract/message';
 import { Collection } from '../events/collection';
 import type { EventHub } from '../events/event-hub';
@@ -12,7 +12,29 @@ export interface JobContext {
   signal: AbortSignal;
   /** Reports progress (0..1, or null when unknown) and, optionally, the current step. */
   progress(progress: number | null, step?: Message): void;
+  /** The job's journal of what it makes on hosts (DESIGN §2). */
+  journal: JobJournal;
 }
+
+export type ArtifactSpec = Omit<JobArtifact, 'id' | 'state'>;
+
+export interface JobJournal {
+  /**
+   * Records, durably, that the job is about to create this: call it BEFORE asking for it, so a
+   * crash in between still leaves a record. Refuses (throws) when the record cannot be written.
+   */
+  artifact(spec: ArtifactSpec): Promise<ArtifactHandle>;
+}
+
+export interface ArtifactHandle {
+  /** It exists now (the job still owns it; success makes it part of the result). */
+  created(): Promise<void>;
+  /** The job deleted it again (a rollback), or it never came to be. */
+  removed(): Promise<void>;
+}
+
+/** Deletes one leftover on its host; resolves too when it is not there (any more). */
+export type ArtifactCleaner = (artifact: JobArtifact, signal: AbortSignal) => Promise<void>;
 
 export interface JobSpec {
   kind: string;
@@ -47,6 +69,7 @@ export class JobRunner {
   private readonly queue: Live[] = [];
   private running = 0;
   private closed = false;
+  private cleaner: ArtifactCleaner | null = null;
 
   constructor(
     private readonly repo: JobRepo,
@@ -54,19 +77,66 @@ export class JobRunner {
     private readonly logger: Logger,
   ) {}
 
-  /** Loads the recent journal and closes what a previous run left unfinished. */
+  /**
+   * Loads the recent journal and closes what a previous run left unfinished as `interrupted`:
+   * nothing resumes it, and what it journalled but did not finish is reported as left behind.
+   */
   async init(): Promise<void> {
     const interrupted = await this.repo.unfinished();
     const now = Date.now();
-    const closed = interrupted.map<Job>((j) => ({
-      ...j,
-      state: 'failed',
-      finishedAt: now,
-      cancellable: false,
-      error: { code: 'INTERNAL', message: 'Interrupted: Hangar stopped while this job was running' },
-    }));
+    const closed = interrupted.map<Job>((j) => ({ ...j, state: 'interrupted', finishedAt: now, cancellable: false }));
     await this.repo.save(closed);
+    for (const j of closed) {
+      const left = leftovers(j);
+      if (left.length) this.logger.warn('interrupted job left things behind', { jobId: j.id, kind: j.kind, leftovers: left.map((a) => `${a.kind} ${a.pool ? `${a.pool}/` : ''}${a.name} on ${a.hostId}`) });
+    }
     this.jobs.upsert((await this.repo.recent(KEEP_IN_MEMORY)).reverse());
+  }
+
+  /** How leftovers are deleted (the engine knows the hosts; the runner does not). */
+  setCleaner(cleaner: ArtifactCleaner): void {
+    this.cleaner = cleaner;
+  }
+
+  /** Starts a job that deletes what a finished job left behind, item by item, journalling each. */
+  async cleanup(jobId: string): Promise<JobRef> {
+    const job = this.get(jobId);
+    const left = leftovers(job);
+    if (left.length === 0) throw new HangarError('CONFLICT', 'This task left nothing behind to clean up');
+    if (job.cleanupJobId && this.live.has(job.cleanupJobId)) throw new HangarError('CONFLICT', 'A clean-up of this task is already running');
+    const cleaner = this.cleaner;
+    if (!cleaner) throw new HangarError('INTERNAL', 'No clean-up is available in this engine');
+    const ref = await this.start(
+      { kind: 'jobs.cleanup', title: { key: 'job.cleanup', args: { items: left.map((a) => a.name).join(', ') } }, target: { hostId: left[0]!.hostId, jobId }, cancellable: true },
+      async (ctx) => {
+        for (const [i, a] of left.entries()) {
+          if (ctx.signal.aborted) throw new HangarError('CANCELLED', 'Cancelled');
+          ctx.progress(i / left.length, { key: `job.cleanup.${a.kind}`, args: { name: a.name, ...(a.pool ? { pool: a.pool } : {}) } });
+          await cleaner(a, ctx.signal);
+          await this.patchFinished(jobId, (j) => ({ ...j, artifacts: (j.artifacts ?? []).map((x) => (x.id === a.id ? { ...x, state: 'removed' } : x)) }));
+        }
+        return { removed: left.length };
+      },
+    );
+    await this.patchFinished(jobId, (j) => ({ ...j, cleanupJobId: ref.jobId }));
+    return ref;
+  }
+
+  /** The user keeps what a finished job left: it is no longer reported as left behind. */
+  async keep(jobId: string): Promise<Job> {
+    const job = this.get(jobId);
+    if (leftovers(job).length === 0) throw new HangarError('CONFLICT', 'This task left nothing behind');
+    if (job.cleanupJobId && this.live.has(job.cleanupJobId)) throw new HangarError('CONFLICT', 'A clean-up of this task is running');
+    return this.patchFinished(jobId, (j) => ({ ...j, artifacts: (j.artifacts ?? []).map((a) => (a.state === 'creating' || a.state === 'created' ? { ...a, state: 'kept' } : a)) }));
+  }
+
+  /** Changes a finished job's journal (its artifacts), published like any job change. */
+  private async patchFinished(jobId: string, patch: (j: Job) => Job): Promise<Job> {
+    const next = patch(this.get(jobId));
+    this.jobs.upsert([next]);
+    this.hub.publish('job.updated', next);
+    await this.repo.save([next]);
+    return next;
   }
 
   async start(spec: JobSpec, handler: JobHandler): Promise<JobRef> {
@@ -149,6 +219,7 @@ export class JobRunner {
         live.job = { ...live.job, progress: progress === null ? null : Math.min(1, Math.max(0, progress)), ...(step ? { step } : {}) };
         this.scheduleFlush(live);
       },
+      journal: { artifact: (spec) => this.journalArtifact(live, spec) },
     };
     try {
       const result = await live.handler(ctx);
@@ -164,10 +235,30 @@ export class JobRunner {
     }
   }
 
+  private async journalArtifact(live: Live, spec: ArtifactSpec): Promise<ArtifactHandle> {
+    const id = String((live.job.artifacts?.length ?? 0) + 1);
+    const set = async (state: JobArtifact['state']) => {
+      live.job = { ...live.job, artifacts: (live.job.artifacts ?? []).map((a) => (a.id === id ? { ...a, state } : a)) };
+      await this.commit(live);
+    };
+    live.job = { ...live.job, artifacts: [...(live.job.artifacts ?? []), { ...spec, id, state: 'creating' }] };
+    this.jobs.upsert([live.job]);
+    this.hub.publish('job.updated', live.job);
+    try {
+      await this.repo.save([live.job]);
+    } catch (err) {
+      throw new HangarError('INTERNAL', `Could not journal the ${spec.kind} ${spec.name} before creating it, so it was not created: ${String(err)}`);
+    }
+    return { created: () => set('created'), removed: () => set('removed') };
+  }
+
   private async finish(live: Live, state: 'succeeded' | 'failed' | 'cancelled', error: HangarError | null, result: unknown) {
     if (live.flushTimer) clearTimeout(live.flushTimer);
+    // What a successful job made is its result; what a failed one still holds is left behind.
+    const artifacts = state === 'succeeded' ? live.job.artifacts?.map((a) => (a.state === 'creating' || a.state === 'created' ? { ...a, state: 'done' as const } : a)) : live.job.artifacts;
     live.job = {
       ...live.job,
+      ...(artifacts ? { artifacts } : {}),
       state,
       finishedAt: Date.now(),
       cancellable: false,

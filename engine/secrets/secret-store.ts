@@ -1,6 +1,6 @@
 import { HangarError } from '../contract/errors';
 import type { Db } from '../store/db';
-import type { SecretCipher } from './secret-cipher';
+import type { SecretCipher, SecretWarning } from './secret-cipher';
 
 /** Secrets by name (e.g. `host:<id>:password`), stored only as ciphertext in SQLite. */
 export class SecretStore {
@@ -9,7 +9,7 @@ export class SecretStore {
     readonly cipher: SecretCipher,
   ) {}
 
-  async status(): Promise<{ backend: string; available: boolean; reason?: string }> {
+  async status(): Promise<{ backend: string; available: boolean; reason?: string; warning?: SecretWarning }> {
     return { backend: this.cipher.backend, ...(await this.cipher.availability()) };
   }
 

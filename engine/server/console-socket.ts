@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { CONSOLE_CLOSE, CONSOLE_PATH, CONSOLE_TICKET_PROTOCOL_PREFIX } from '../contract/console';
 import type { Engine } from '../engine';
 import type { Logger } from '../logger';
+import { DEFAULT_SOCKET_LIMITS, refuseUpgrade, startHeartbeat, throttledWarnings } from './socket-guard';
 import { originAllowed } from './ws-auth';
 
 /** The viewer must offer this too: it is the one subprotocol echoed back (never the ticket). */
@@ -25,12 +26,13 @@ export interface ConsoleUpgrade {
   close(): void;
 }
 
-export function consoleUpgradeHandler(engine: Pick<Engine, 'attachConsole'>, origins: ReadonlySet<string>, logger: Logger): ConsoleUpgrade {
+export function consoleUpgradeHandler(engine: Pick<Engine, 'attachConsole'>, origins: ReadonlySet<string>, logger: Logger, heartbeatMs = DEFAULT_SOCKET_LIMITS.heartbeatMs): ConsoleUpgrade {
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_VIEWER_MESSAGE,
     handleProtocols: (protocols) => (protocols.has(CONSOLE_DATA_PROTOCOL) ? CONSOLE_DATA_PROTOCOL : false),
   });
+  const stopHeartbeat = startHeartbeat(wss, heartbeatMs);
   const handle: ConsoleUpgrade['handle'] = (req, socket, head) => {
     const pathname = new URL(req.url ?? '/', 'http://x').pathname;
     if (!pathname.startsWith(`${CONSOLE_PATH}/`)) return false;
@@ -38,12 +40,12 @@ export function consoleUpgradeHandler(engine: Pick<Engine, 'attachConsole'>, ori
     try {
       vmId = decodeURIComponent(pathname.slice(CONSOLE_PATH.length + 1));
     } catch {
-      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+      refuseUpgrade(socket, 400, 'Bad console path');
       return true;
     }
     if (!originAllowed(req, origins)) {
       logger.warn('console socket refused: origin', { origin: req.headers.origin ?? '(none)' });
-      socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      refuseUpgrade(socket, 403, 'This origin may not open a console');
       return true;
     }
     const ticket = (req.headers['sec-websocket-protocol'] ?? '')
@@ -61,6 +63,7 @@ export function consoleUpgradeHandler(engine: Pick<Engine, 'attachConsole'>, ori
   return {
     handle,
     close() {
+      stopHeartbeat();
       for (const c of wss.clients) c.terminate();
       wss.close();
     },
@@ -73,9 +76,9 @@ export function consoleUpgradeHandler(engine: Pick<Engine, 'attachConsole'>, ori
  */
 export async function startConsoleServer(engine: Pick<Engine, 'attachConsole'>, appOrigin: string, logger: Logger): Promise<{ origin: string; close(): Promise<void> }> {
   const server = http.createServer((_req, res) => res.writeHead(404).end());
-  const consoles = consoleUpgradeHandler(engine, new Set([appOrigin]), logger);
+  const consoles = consoleUpgradeHandler(engine, new Set([appOrigin]), throttledWarnings(logger));
   server.on('upgrade', (req, socket, head) => {
-    if (!consoles.handle(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+    if (!consoles.handle(req, socket, head)) refuseUpgrade(socket, 404, 'Not found');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

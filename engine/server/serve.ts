@@ -2,15 +2,15 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ServerMsg } from '../contract/envelope';
-import { HangarError } from '../contract/errors';
+import { CONSOLE_PATH } from '../contract/console';
 import type { Engine } from '../engine';
 import type { Logger } from '../logger';
 import { consoleUpgradeHandler } from './console-socket';
 import { contentSecurityPolicy } from './csp';
+import { DEFAULT_SOCKET_LIMITS, ConnectionCap, refuseUpgrade, startHeartbeat, throttledWarnings, type SocketLimits } from './socket-guard';
 import { readStatic } from './static-files';
 import type { TlsMaterial } from './tls';
-import { WS_PROTOCOL, originAllowed, tokenFromProtocols, tokenMatches } from './ws-auth';
+import { WS_AUTH_CHECK_PATH, WS_PROTOCOL, originAllowed, tokenFromProtocols, tokenMatches } from './ws-auth';
 
 export interface ServeOptions {
   engine: Engine;
@@ -20,6 +20,7 @@ export interface ServeOptions {
   token: string;
   staticDir: string;
   tls?: TlsMaterial;
+  limits?: Partial<SocketLimits>;
 }
 
 export interface RunningServer {
@@ -31,9 +32,6 @@ export interface RunningServer {
 }
 
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
-/** Close codes a client can act on: re-authenticate vs. stop retrying. */
-export const CLOSE_UNAUTHORIZED = 4401;
-export const CLOSE_FORBIDDEN = 4403;
 
 function allowedOrigins(host: string, port: number, scheme: string): Set<string> {
   const names = new Set([host, '127.0.0.1', 'localhost', '[::1]']);
@@ -44,8 +42,16 @@ function allowedOrigins(host: string, port: number, scheme: string): Set<string>
 /** `hangar serve`: the built UI over HTTP(S) and the contract over a WebSocket at /ws. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const scheme = opts.tls ? 'https' : 'http';
+  let origins = new Set<string>();
   const onRequest: http.RequestListener = (req, res) => {
     void (async () => {
+      if (req.method === 'POST' && new URL(req.url ?? '/', 'http://x').pathname === WS_AUTH_CHECK_PATH) {
+        // A browser cannot read the status of a refused WebSocket handshake: the UI asks here
+        // whether its token is still good, to tell "engine away" from "new token".
+        const refusal = authorize(req, req.headers.authorization?.replace(/^Bearer /, ''));
+        res.writeHead(refusal?.status ?? 204, { 'cache-control': 'no-store' }).end();
+        return;
+      }
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405).end();
         return;
@@ -75,37 +81,46 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const origins = allowedOrigins(opts.host, port, scheme);
+  origins = allowedOrigins(opts.host, port, scheme);
 
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
-  const consoleUpgrade = consoleUpgradeHandler(opts.engine, origins, opts.logger);
+  const limits = { ...DEFAULT_SOCKET_LIMITS, ...opts.limits };
+  const log = throttledWarnings(opts.logger);
+  const cap = new ConnectionCap(limits);
+  const consoleUpgrade = consoleUpgradeHandler(opts.engine, origins, log, limits.heartbeatMs);
+  const stopHeartbeat = startHeartbeat(wss, limits.heartbeatMs);
+  // Everything is decided on the HTTP request: a refused socket never sees a `101`.
   server.on('upgrade', (req, socket, head) => {
-    if (consoleUpgrade.handle(req, socket, head)) return;
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-      return;
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    const isConsole = pathname.startsWith(`${CONSOLE_PATH}/`);
+    if (!isConsole && pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not found');
+    if (!isConsole) {
+      const refusal = authorize(req, tokenFromProtocols(req.headers['sec-websocket-protocol']));
+      if (refusal) {
+        log.warn(`websocket refused: ${refusal.reason}`, refusal.reason === 'origin' ? { origin: req.headers.origin ?? '(none)' } : {});
+        return refuseUpgrade(socket, refusal.status, refusal.message);
+      }
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      // Refused connections still get one error envelope: a client sees why, not just a drop.
-      const refuse = (closeCode: number, err: HangarError) => {
-        const msg: ServerMsg = { type: 'response', id: null, ok: false, error: err.toData() };
-        ws.send(JSON.stringify(msg), () => ws.close(closeCode, err.code));
-      };
-      if (!originAllowed(req, origins)) {
-        opts.logger.warn('websocket refused: origin', { origin: req.headers.origin ?? '(none)' });
-        return refuse(CLOSE_FORBIDDEN, new HangarError('FORBIDDEN', 'This origin may not connect to Hangar'));
-      }
-      if (!tokenMatches(opts.token, tokenFromProtocols(req.headers['sec-websocket-protocol']))) {
-        opts.logger.warn('websocket refused: token');
-        return refuse(CLOSE_UNAUTHORIZED, new HangarError('UNAUTHORIZED', 'Missing or wrong access token: open the URL `hangar serve` printed'));
-      }
-      attach(ws);
-    });
+    const full = cap.admit(socket);
+    if (full) {
+      log.warn('websocket refused: too many connections', { peer: req.socket.remoteAddress, total: cap.total });
+      return refuseUpgrade(socket, full, full === 429 ? 'Too many connections from this address' : 'Too many connections');
+    }
+    if (isConsole) consoleUpgrade.handle(req, socket, head);
+    else wss.handleUpgrade(req, socket, head, attach);
   });
+
+  function authorize(req: http.IncomingMessage, token: string | undefined): { reason: 'origin' | 'token'; status: 401 | 403; message: string } | null {
+    if (!originAllowed(req, origins)) return { reason: 'origin', status: 403, message: 'This origin may not connect to Hangar' };
+    if (!tokenMatches(opts.token, token)) {
+      return { reason: 'token', status: 401, message: 'Missing or wrong access token: open the URL `hangar serve` printed' };
+    }
+    return null;
+  }
 
   function attach(ws: WebSocket): void {
     const session = opts.engine.openSession((msg) => {
@@ -132,6 +147,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     origin,
     port,
     async close() {
+      stopHeartbeat();
       for (const c of wss.clients) c.terminate();
       wss.close();
       consoleUpgrade.close();

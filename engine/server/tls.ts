@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
+import { assertOwnerOnly } from '../secrets/key-file-mode';
 
 export interface TlsMaterial {
   cert: string;
@@ -27,10 +28,12 @@ export async function loadOrCreateTls(dir: string, hostnames: string[]): Promise
   const certFile = path.join(dir, 'serve-cert.pem');
   const keyFile = path.join(dir, 'serve-key.pem');
   try {
+    await assertOwnerOnly(keyFile, 'The TLS private key');
     const [cert, key] = await Promise.all([fs.readFile(certFile, 'utf8'), fs.readFile(keyFile, 'utf8')]);
     return { cert, key, fingerprint: fingerprintOf(cert) };
-  } catch {
-    // first use: create below
+  } catch (err) {
+    // Only a missing file means first use: a key others can read is refused, not replaced.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const { privateKey, publicKey } = await generateKeyPair('rsa', {
     modulusLength: 2048,

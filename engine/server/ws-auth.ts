@@ -4,6 +4,8 @@ import type { IncomingMessage } from 'node:http';
 /** The WebSocket subprotocol that names the contract, and the prefix of the one carrying the token. */
 export const WS_PROTOCOL = 'hangar.v1';
 export const WS_TOKEN_PREFIX = 'hangar.token.';
+/** POST here with `Authorization: Bearer <token>`: 204, 401 or 403, as the socket would be answered. */
+export const WS_AUTH_CHECK_PATH = '/ws/auth';
 
 export function newToken(): string {
   return crypto.randomBytes(24).toString('base64url');

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { HangarError } from '../contract/errors';
 import type { DbInfo, DbOp, DbReply, SqlParams } from './db-protocol';
@@ -33,8 +34,16 @@ export class Db {
     this.worker.on('exit', () => this.failAll(new Error('database worker exited')));
   }
 
-  /** Opens (creating and migrating as needed) the database file. */
+  /**
+   * Opens (creating and migrating as needed) the database file. It holds host keys, job history
+   * and encrypted secrets: it is created owner-only before SQLite sees it, and SQLite gives its
+   * -wal and -shm files the database's own mode. A file an older version left open is tightened.
+   */
   static async open(file: string): Promise<Db> {
+    if (process.platform !== 'win32') {
+      await (await fs.open(file, 'a', 0o600)).close();
+      await Promise.all(['', '-wal', '-shm'].map((s) => fs.chmod(file + s, 0o600).catch(() => undefined)));
+    }
     const db = new Db(file);
     await db.info(); // surfaces open/migration errors here rather than on first use
     return db;

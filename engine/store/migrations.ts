@@ -138,6 +138,16 @@ export const migrations: Migration[] = [
   },
   {
     version: 7,
+    name: 'job artifacts',
+    sql: `
+      -- What each job made or meant to make on hosts (JSON JobArtifact[]), written before each
+      -- is asked for, so an interrupted job can say what it left; and the clean-up job, if any.
+      ALTER TABLE jobs ADD COLUMN artifacts TEXT;
+      ALTER TABLE jobs ADD COLUMN cleanup_job_id TEXT;
+    `,
+  },
+  {
+    version: 8,
     name: 'host identity (h1-hosts)',
     // A host is itself by its libvirt host UUID and SSH host key, whatever address reaches it.
     sql: `

@@ -2,41 +2,110 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
-import type { Host } from '../contract/hosts';
+import { kvmUsable, type Host } from '../contract/hosts';
 import type { CreateVmParams } from '../contract/vms';
-import type { JobHandler, JobSpec } from '../jobs/job-runner';
+import type { ArtifactHandle, JobHandler, JobSpec } from '../jobs/job-runner';
 import { isNotFound, type LibvirtConnection, type StorageVolRef } from '../libvirt';
 import { buildDomainXml, xmlEscape } from './build-domain-xml';
 import { nocloudSeed } from './cloud-init/nocloud';
+import { describeStartFailure, startFailureError } from './start-failure';
 
 type Params = z.output<typeof CreateVmParams>;
 
 const GiB = 1024 ** 3;
 
-/** The connected host with the most free memory under its capacity, among those with every tag. */
-export function pickHost(hosts: Host[], tags: string[], usedMemoryKiB: (hostId: string) => number): Host {
-  const candidates = hosts.filter((h) => h.state === 'connected' && h.facts && tags.every((t) => h.tags.includes(t)));
+/** A refusal a person can read in their language: the English message, and the Message behind it. */
+function refuse(code: 'INVALID_PARAMS' | 'CONFLICT' | 'NOT_FOUND', field: string | null, key: string, args: Record<string, string | number>, english: string): HangarError {
+  return new HangarError(code, english, { ...(field ? { field } : {}), message: { key, args } });
+}
+
+/** The volume a VM's source needs on its host, if any: placement goes only where it exists. */
+export function requiredVolume(p: Params): { pool: string; volume: string } | null {
+  const s = p.source;
+  return s.kind === 'iso' ? s.iso : s.kind === 'import' ? s.disk : s.kind === 'clone' ? s.base : null;
+}
+
+/** Why a host cannot take this VM (a missing source volume or disk pool), or null when it can. */
+export async function hostMisfit(p: Params, host: Host, conn: LibvirtConnection): Promise<string | null> {
+  if (p.source.kind !== 'import' && host.facts && !host.facts.pools.some((x) => x.name === p.diskPool)) return `no storage pool ${p.diskPool}`;
+  const need = requiredVolume(p);
+  if (!need) return null;
+  try {
+    await volumeByRef(conn, need);
+    return null;
+  } catch (err) {
+    if (HangarError.from(err).code === 'NOT_FOUND') return `no volume ${need.volume} in pool ${need.pool}`;
+    throw err;
+  }
+}
+
+/**
+ * The connected host with the most free memory under its capacity, among those with every tag and
+ * without a misfit (the source volume, the disk pool): a refusal names each host and why.
+ */
+export async function pickHost(hosts: Host[], p: Params, usedMemoryKiB: (hostId: string) => number, misfit: (h: Host) => Promise<string | null>): Promise<Host> {
+  const tagged = hosts.filter((h) => h.state === 'connected' && h.facts && p.hostTags.every((t) => h.tags.includes(t)));
+  if (tagged.length === 0) {
+    throw p.hostTags.length
+      ? refuse('CONFLICT', 'hostId', 'vm.err.noTaggedHost', { tags: p.hostTags.join(', ') }, `No connected host has the tags ${p.hostTags.join(', ')}`)
+      : refuse('CONFLICT', 'hostId', 'vm.err.noHost', {}, 'No host is connected');
+  }
+  const why = await Promise.all(tagged.map((h) => misfit(h)));
+  const candidates = tagged.filter((_, i) => why[i] === null);
   if (candidates.length === 0) {
-    throw new HangarError('CONFLICT', tags.length ? `No connected host has the tags ${tags.join(', ')}` : 'No host is connected');
+    const list = tagged.map((h, i) => `${h.name}: ${why[i]}`).join('; ');
+    throw refuse('CONFLICT', 'hostId', 'vm.err.noHostFits', { hosts: list }, `No host can take this VM (${list})`);
   }
   const free = (h: Host) => h.facts!.memoryKiB - usedMemoryKiB(h.id);
   return candidates.reduce((best, h) => (free(h) > free(best) ? h : best));
 }
 
-/** Checks that need no host round trip beyond a name lookup: a refusal changes nothing. */
-export async function validateCreate(p: Params, host: Host, conn: LibvirtConnection): Promise<void> {
-  if (p.accel === 'kvm' && host.facts && !host.facts.kvm) throw new HangarError('INVALID_PARAMS', `${host.name} does not offer KVM`, { field: 'accel' });
-  const hostMiB = Math.floor((host.facts?.memoryKiB ?? 0) / 1024);
-  if (host.facts && p.memoryMiB > hostMiB) {
-    throw new HangarError('INVALID_PARAMS', `${p.memoryMiB} MiB is more memory than ${host.name} has (${hostMiB} MiB)`, { field: 'memoryMiB' });
-  }
+/** Whether the new VM runs under KVM: asked for, or what the probe found working on its host. */
+export function domainTypeFor(p: Params, host: Host): 'kvm' | 'qemu' {
+  if (p.accel === 'tcg') return 'qemu';
+  if (p.accel === 'kvm') return 'kvm';
+  return host.facts && kvmUsable(host.facts) ? 'kvm' : 'qemu';
+}
+
+async function exists(lookup: () => Promise<unknown>): Promise<boolean> {
   try {
-    await conn.domainLookupByName(p.name);
-    throw new HangarError('CONFLICT', `${host.name} already has a VM named ${p.name}`, { field: 'name' });
+    await lookup();
+    return true;
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (isNotFound(err)) return false;
+    throw err;
   }
 }
+
+/**
+ * Everything that can be checked before a job starts, so a refusal changes nothing: limits, the
+ * name on the host, and leftovers of an earlier attempt in the disk pool.
+ */
+export async function validateCreate(p: Params, host: Host, conn: LibvirtConnection): Promise<void> {
+  if (p.accel === 'kvm' && host.facts && !host.facts.kvm) throw refuse('INVALID_PARAMS', 'accel', 'vm.err.noKvm', { host: host.name }, `${host.name} does not offer KVM`);
+  const hostMiB = Math.floor((host.facts?.memoryKiB ?? 0) / 1024);
+  if (host.facts && p.memoryMiB > hostMiB) {
+    throw refuse('INVALID_PARAMS', 'memoryMiB', 'vm.err.memory', { memory: p.memoryMiB, host: host.name, hostMemory: hostMiB }, `${p.memoryMiB} MiB is more memory than ${host.name} has (${hostMiB} MiB)`);
+  }
+  if (host.facts && p.vcpus > host.facts.cpus) {
+    throw refuse('INVALID_PARAMS', 'vcpus', 'vm.err.vcpus', { vcpus: p.vcpus, host: host.name, cpus: host.facts.cpus }, `${p.vcpus} vCPUs are more than ${host.name} has (${host.facts.cpus})`);
+  }
+  if (await exists(() => conn.domainLookupByName(p.name))) {
+    throw refuse('CONFLICT', 'name', 'vm.err.nameTaken', { host: host.name, name: p.name }, `${host.name} already has a VM named ${p.name}`);
+  }
+  const misfit = await hostMisfit(p, host, conn);
+  if (misfit) throw refuse('NOT_FOUND', 'source', 'vm.err.misfit', { host: host.name, why: misfit }, `${host.name} cannot take this VM: ${misfit}`);
+  if (p.source.kind === 'import') return;
+  const pool = await conn.storagePoolLookupByName(p.diskPool);
+  for (const vol of [diskVolumeName(p.name), ...(p.cloudInit ? [seedVolumeName(p.name)] : [])]) {
+    if (await exists(() => conn.storageVolLookupByName(pool, vol))) {
+      throw refuse('CONFLICT', 'name', 'vm.err.volumeExists', { volume: vol, pool: p.diskPool, host: host.name }, `A volume ${vol} exists already in pool ${p.diskPool} on ${host.name} (left by an earlier attempt?): delete it or choose another name`);
+    }
+  }
+}
+
+const diskVolumeName = (name: string) => `${name}-disk0.qcow2`;
+const seedVolumeName = (name: string) => `${name}-seed.iso`;
 
 async function volumeByRef(conn: LibvirtConnection, ref: { pool: string; volume: string }): Promise<StorageVolRef> {
   try {
@@ -75,19 +144,21 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         const pool = await c.storagePoolLookupByName(p.diskPool).catch((err: unknown) => {
           throw isNotFound(err) ? new HangarError('NOT_FOUND', `No storage pool ${p.diskPool} on ${host.name}`) : err;
         });
-        const volName = `${p.name}-disk0.qcow2`;
+        const volName = diskVolumeName(p.name);
         const base = src.kind === 'clone' ? await volumeByRef(c, src.base) : null;
         const baseInfo = base ? await c.storageVolGetInfo(base) : null;
         const capacity = Math.max(baseInfo?.capacity ?? 0, p.diskSizeGiB * GiB);
         const backing = base && src.kind === 'clone' && src.mode === 'overlay' ? { path: await c.storageVolGetPath(base), format: src.base.volume.endsWith('.qcow2') ? 'qcow2' : 'raw' } : undefined;
         // Asked for before the call: if the host goes away meanwhile, the volume's fate is unknown.
         made.askedVol = { name: volName, pool: p.diskPool };
+        made.volJ = await ctx.journal.artifact({ kind: 'volume', hostId: host.id, pool: p.diskPool, name: volName });
         ctx.progress(0.05, { key: 'job.vm.create.disk' });
         made.vol =
           base && !backing
             ? await c.storageVolCreateXmlFrom(pool, volumeXml(volName, capacity), base, 0)
             : await c.storageVolCreateXml(pool, volumeXml(volName, capacity, backing), 0);
         made.volName = volName;
+        await made.volJ.created();
         disk = { path: await c.storageVolGetPath(made.vol), format: 'qcow2' };
         if (src.kind === 'iso') cdrom = await c.storageVolGetPath(await volumeByRef(c, src.iso));
       }
@@ -97,24 +168,28 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
       if (p.cloudInit) {
         ctx.progress(0.5 / steps, { key: 'job.vm.create.cloudInit' });
         const seed = nocloudSeed(p.cloudInit, crypto.randomUUID(), p.name);
-        const seedName = `${p.name}-seed.iso`;
+        const seedName = seedVolumeName(p.name);
         const pool = await c.storagePoolLookupByName(p.diskPool);
         made.askedSeed = { name: seedName, pool: p.diskPool };
+        made.seedJ = await ctx.journal.artifact({ kind: 'volume', hostId: host.id, pool: p.diskPool, name: seedName });
         made.seed = await c.storageVolCreateXml(pool, `<volume><name>${xmlEscape(seedName)}</name><capacity unit='bytes'>${seed.length}</capacity><target><format type='raw'/></target></volume>`, 0);
         const up = await c.storageVolUpload(made.seed, 0, seed.length);
         await new Promise<void>((resolve, reject) => {
           up.once('error', reject);
           up.end(seed, () => resolve());
         });
+        await made.seedJ.created();
         seedIso = await c.storageVolGetPath(made.seed);
       }
 
       ctx.progress(1 / steps, { key: 'job.vm.create.define' });
       const origin = src.kind === 'clone' ? `base:${src.base.pool}/${src.base.volume}` : src.kind === 'iso' ? `iso:${src.iso.pool}/${src.iso.volume}` : src.kind === 'import' ? `import:${src.disk.pool}/${src.disk.volume}` : 'blank';
+      const uuid = crypto.randomUUID();
+      const domainType = domainTypeFor(p, host);
       const xml = buildDomainXml({
         name: p.name,
-        uuid: crypto.randomUUID(),
-        domainType: p.accel === 'tcg' || (p.accel === 'auto' && !host.facts?.kvm) ? 'qemu' : 'kvm',
+        uuid,
+        domainType,
         osProfile: p.osProfile,
         vcpus: p.vcpus,
         memoryMiB: p.memoryMiB,
@@ -130,12 +205,17 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         createdBy: os.userInfo().username,
         createdAt: new Date().toISOString(),
       });
+      made.domJ = await ctx.journal.artifact({ kind: 'domain', hostId: host.id, name: p.name, uuid });
       const dom = await c.domainDefineXml(xml, 0);
       made.domain = p.name;
+      await made.domJ.created();
 
       if (p.start) {
         ctx.progress(2 / steps, { key: 'job.vm.create.start' });
-        await c.domainCreate(dom, 0);
+        await c.domainCreate(dom, 0).catch((err: unknown) => {
+          const accel = domainType === 'kvm' ? 'kvm' : 'tcg';
+          throw startFailureError(err, p.name, describeStartFailure(err, accel, host.facts ? kvmUsable(host.facts) : null));
+        });
       }
       ctx.progress(1, { key: 'job.vm.create.done' });
       return { uuid: dom.uuid, name: p.name, hostId: host.id };
@@ -153,6 +233,10 @@ interface Made {
   seed?: StorageVolRef;
   volName?: string;
   domain?: string;
+  /** Journal entries (DESIGN §2): what a crash in the middle would leave, for the user to clean up. */
+  volJ?: ArtifactHandle;
+  seedJ?: ArtifactHandle;
+  domJ?: ArtifactHandle;
 }
 
 async function rollback(err: unknown, made: Made, conn: () => LibvirtConnection): Promise<HangarError> {
@@ -163,9 +247,9 @@ async function rollback(err: unknown, made: Made, conn: () => LibvirtConnection)
   }
   try {
     const c = conn();
-    if (made.domain) await c.domainUndefine(await c.domainLookupByName(made.domain), 0).catch(() => left.push(`the definition of ${made.domain}`));
-    if (made.vol) await c.storageVolDelete(made.vol, 0).catch(() => left.push(`the volume ${made.volName} in pool ${made.vol?.pool}`));
-    if (made.seed) await c.storageVolDelete(made.seed, 0).catch(() => left.push(`the cloud-init seed ${made.askedSeed?.name} in pool ${made.seed?.pool}`));
+    if (made.domain) await c.domainUndefine(await c.domainLookupByName(made.domain), 0).then(() => made.domJ?.removed(), () => left.push(`the definition of ${made.domain}`));
+    if (made.vol) await c.storageVolDelete(made.vol, 0).then(() => made.volJ?.removed(), () => left.push(`the volume ${made.volName} in pool ${made.vol?.pool}`));
+    if (made.seed) await c.storageVolDelete(made.seed, 0).then(() => made.seedJ?.removed(), () => left.push(`the cloud-init seed ${made.askedSeed?.name} in pool ${made.seed?.pool}`));
   } catch {
     if (made.domain) left.push(`the definition of ${made.domain}`);
     if (made.vol) left.push(`the volume ${made.volName} in pool ${made.vol.pool}`);

@@ -4,7 +4,8 @@ import type { Vm, VmAction } from '../contract/vms';
 import type { JobHandler, JobSpec } from '../jobs/job-runner';
 import { parseDomainXml } from '../inventory/domain-xml';
 import { DomainState, DomainXmlFlag, ShutdownFlag, type DomainRef, type LibvirtConnection } from '../libvirt';
-import { pendingChanges } from './vm-details';
+import { describeStartFailure, startFailureError, type StartFailure } from './start-failure';
+import { domainAccel, pendingChanges } from './vm-details';
 
 /** virDomainCreateFlags: start with the CPUs paused. */
 const START_PAUSED = 1;
@@ -14,6 +15,25 @@ export interface VmActionDeps {
   /** The user's setting: how long a guest gets to power off. */
   shutdownTimeoutMs(): number;
   setTransition(vmId: string, t: 'starting' | 'stopping' | null): void;
+  /** Whether the probe found KVM usable on the host (null: not known). */
+  hostKvmUsable?(hostId: string): boolean | null;
+  /** Why the VM's last start failed, shown with its state until a start succeeds (null clears). */
+  startFailed?(vmId: string, failure: StartFailure | null): void;
+}
+
+/** Starts the domain; a failure is kept with the VM in words, with the fix when there is one. */
+async function start(conn: LibvirtConnection, dom: DomainRef, vm: Vm, flags: number, deps: VmActionDeps): Promise<void> {
+  try {
+    await conn.domainCreate(dom, flags);
+    deps.startFailed?.(vm.id, null);
+  } catch (err) {
+    const e = HangarError.from(err);
+    if (e.code === 'CANCELLED' || e.code === 'UNREACHABLE') throw err;
+    const xml = await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE).catch(() => '');
+    const f = describeStartFailure(e, domainAccel(xml), deps.hostKvmUsable?.(vm.hostId) ?? null);
+    deps.startFailed?.(vm.id, f);
+    throw startFailureError(e, vm.name, f);
+  }
 }
 
 const TRANSITION: Partial<Record<VmAction, 'starting' | 'stopping'>> = { start: 'starting', startPaused: 'starting', shutdown: 'stopping', forceOff: 'stopping', save: 'stopping' };
@@ -64,7 +84,7 @@ export function vmActionJob(vm: Vm, action: VmAction, deps: VmActionDeps): { spe
       switch (action) {
         case 'start':
         case 'startPaused':
-          await conn.domainCreate(dom, action === 'startPaused' ? START_PAUSED : 0);
+          await start(conn, dom, vm, action === 'startPaused' ? START_PAUSED : 0, deps);
           return;
         case 'shutdown': {
           ctx.progress(null, { key: 'job.vm.waitingForGuest' });

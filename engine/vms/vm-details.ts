@@ -22,6 +22,11 @@ export function pendingChanges(live: DomainSummary, saved: DomainSummary): strin
   return out;
 }
 
+/** KVM or TCG, from the domain type (`qemu` is software emulation). */
+export function domainAccel(xml: string): 'kvm' | 'tcg' {
+  return /<domain\b[^>]*\btype=['"]kvm['"]/.test(xml) ? 'kvm' : 'tcg';
+}
+
 /** Live and persistent XML in one pipelined pair of calls, and what the page shows of them. */
 export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDetails> {
   const dom = await conn.domainLookupByUuid(vm.uuid);
@@ -35,6 +40,7 @@ export async function vmDetails(vm: Vm, conn: LibvirtConnection): Promise<VmDeta
     nics: (running ? live : saved).nics.map(({ mac, type, source, model, linkUp }) => ({ mac, type, source, model, linkUp })),
     maxMemoryKiB: saved.memoryKiB,
     firmware: saved.firmware,
+    accel: domainAccel(persistentXml),
     bootOrder: saved.bootOrder,
     description: saved.description,
     autostart,

@@ -2,12 +2,14 @@ import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
 import type { JobRef } from '../contract/jobs';
+import type { Host } from '../contract/hosts';
 import type { HostManager } from '../hosts/host-manager';
 import type { VmInventory } from '../inventory/vm-inventory';
+import { domainUuidOf } from '../inventory/domain-xml';
 import type { JobRunner } from '../jobs/job-runner';
 import { DomainXmlFlag, isNotFound } from '../libvirt';
 import { cdromXml, xmlEscape } from './build-domain-xml';
-import { createVmJob, pickHost, validateCreate } from './create-vm';
+import { createVmJob, hostMisfit, pickHost, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
 import { applyEdits } from './domain-xml-edit';
 import { vmDetails } from './vm-details';
@@ -50,7 +52,8 @@ export class VmService {
     const all = this.hosts.hosts.values();
     const used = (hostId: string) =>
       this.inventory.vms.values().filter((v) => v.hostId === hostId && v.state !== 'stopped').reduce((a, v) => a + v.memoryKiB, 0);
-    const host = p.hostId ? all.find((h) => h.id === p.hostId) : pickHost(all, p.hostTags, used);
+    const misfit = (h: Host) => hostMisfit(p, h, this.hosts.libvirt(h.id));
+    const host = p.hostId ? all.find((h) => h.id === p.hostId) : await pickHost(all, p, used, misfit);
     if (!host) throw new HangarError('NOT_FOUND', `No host ${p.hostId}`);
     const conn = this.hosts.libvirt(host.id);
     await validateCreate(p, host, conn);
@@ -69,8 +72,10 @@ export class VmService {
   async update(p: z.output<typeof UpdateVmParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const running = vm.state === 'running' || vm.state === 'paused';
-    if ((p.vcpus !== undefined || p.firmware !== undefined || (p.name !== undefined && p.name !== vm.name)) && vm.state !== 'stopped') {
-      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its name, vCPUs or firmware`);
+    // A VM whose start failed (Error) or that crashed runs nothing: it may change like a stopped one.
+    const off = vm.state === 'stopped' || vm.state === 'error' || vm.state === 'crashed';
+    if ((p.vcpus !== undefined || p.firmware !== undefined || p.accel !== undefined || (p.name !== undefined && p.name !== vm.name)) && !off) {
+      throw new HangarError('CONFLICT', `Stop ${vm.name} to change its name, vCPUs, firmware or acceleration`, { message: { key: 'vm.err.stopFirst', args: { name: vm.name } } });
     }
     const host = this.hosts.hosts.get(vm.hostId);
     const hostMiB = Math.floor((host?.facts?.memoryKiB ?? Infinity) / 1024);
@@ -201,8 +206,16 @@ export class VmService {
   /** The XML must stay this VM's: same UUID (a changed name is libvirt's rename rules to judge). */
   async defineXml(p: z.output<typeof DefineXmlParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
-    const uuid = /<uuid>\s*([0-9a-f-]{36})\s*<\/uuid>/i.exec(p.xml)?.[1];
-    if (uuid?.toLowerCase() !== vm.uuid.toLowerCase()) throw new HangarError('INVALID_PARAMS', `The XML must keep this VM's <uuid>${vm.uuid}</uuid>`);
+    // From the parsed document: a `<uuid>` in a comment or in foreign metadata is not the domain's.
+    // libvirt reads a UUID with or without dashes, in either case.
+    const same = (a: string | null) => a?.replace(/-/g, '').toLowerCase();
+    let uuid: string | null;
+    try {
+      uuid = domainUuidOf(p.xml);
+    } catch (err) {
+      throw new HangarError('INVALID_PARAMS', HangarError.from(err).message);
+    }
+    if (!uuid || same(uuid) !== same(vm.uuid)) throw new HangarError('INVALID_PARAMS', `The XML must keep this VM's <uuid>${vm.uuid}</uuid>`);
     const conn = this.hosts.libvirt(vm.hostId);
     await conn.domainDefineXml(p.xml, DEFINE_VALIDATE);
     return this.fresh(vm);

@@ -51,20 +51,29 @@ test('runs a job with live progress, cancels another, and both survive a restart
   }
 });
 
-test('the UI shows the engine going away, retries, and asks for the new link after a restart', async ({ page }) => {
+test('an open tab reconnects by itself after a restart (same port, same token), and is told when the token was changed', async ({ page }) => {
   const dataDir = await tempDataDir();
-  let serve = await startServe(dataDir, ['--port', '0']);
-  const port = new URL(serve.url).port;
-  await serve.stop();
-  serve = await startServe(dataDir, ['--port', port]);
+  let serve = await startServe(dataDir);
+  const status = page.getByTestId('connection-status');
   try {
+    const firstUrl = serve.url;
     await page.goto(serve.url);
-    await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'connected');
+    await expect(status).toHaveAttribute('data-status', 'connected');
     await serve.stop();
-    await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'reconnecting');
-    serve = await startServe(dataDir, ['--port', port]);
-    // A new server has a new token: the old page is told so rather than spinning forever.
-    await expect(page.getByTestId('connection-status')).toHaveAttribute('data-status', 'unauthorized', { timeout: 20_000 });
+    await expect(status).toHaveAttribute('data-status', 'reconnecting');
+    serve = await startServe(dataDir);
+    expect(serve.url).toBe(firstUrl);
+    await expect(status).toHaveAttribute('data-status', 'connected', { timeout: 15_000 });
+    // The subscriptions came back with the socket: a new task shows up live.
+    await page.getByTestId('nav-tasks').click();
+    await page.getByTestId('run-self-test').click();
+    await expect(rows(page).first()).toHaveAttribute('data-state', /running|succeeded/);
+
+    // Asked for a new token: the old tab is told so rather than spinning forever.
+    await serve.stop();
+    serve = await startServe(dataDir, ['--new-token']);
+    expect(serve.url).not.toBe(firstUrl);
+    await expect(status).toHaveAttribute('data-status', 'unauthorized', { timeout: 20_000 });
   } finally {
     await serve.stop();
     await fs.rm(dataDir, { recursive: true, force: true });

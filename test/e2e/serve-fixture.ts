@@ -12,6 +12,8 @@ export interface Serve {
   origin: string;
   dataDir: string;
   stop(): Promise<void>;
+  /** A crash: SIGKILL, nothing closed, nothing flushed. */
+  kill(): Promise<void>;
 }
 
 export async function tempDataDir(): Promise<string> {
@@ -48,9 +50,15 @@ export async function startServe(dataDir: string, extraArgs: string[] = [], env:
     origin: new URL(url).origin,
     dataDir,
     async stop() {
-      if (child.exitCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
       await exited;
     },
   };

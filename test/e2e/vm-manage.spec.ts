@@ -42,6 +42,12 @@ test.afterAll(async () => {
 
 async function createVm(name: string, source: 'iso' | 'clone-overlay', volume: string, extra?: (p: Page) => Promise<void>) {
   await page.getByTestId('nav-vms').click();
+  // The last create's result stays up until it is closed.
+  const result = page.getByTestId('vm-create-result');
+  if (await result.isVisible()) {
+    await expect(result).not.toHaveAttribute('data-state', /queued|running/, { timeout: 30_000 });
+    await page.getByTestId('vm-create-dismiss').click();
+  }
   await page.getByTestId('create-vm').click();
   await page.getByTestId('vm-create-name').fill(name);
   await page.getByTestId('vm-create-host').selectOption({ label: h1.name });

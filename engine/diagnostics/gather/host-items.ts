@@ -114,7 +114,7 @@ export function vmCommands(uuid: string, running: boolean): CommandItem[] {
   if (running) {
     items.push(
       v('domcontrol.txt', 'domcontrol', '--domain', uuid),
-      v('domstats.txt', 'domstats', '--raw', uuid),
+      v('domstats.txt', 'domstats', '--raw', '--', uuid),
       v('domjobinfo.txt', 'domjobinfo', '--domain', uuid),
       v('domjobinfo-completed.txt', 'domjobinfo', '--completed', '--domain', uuid),
       v('domblkinfo.txt', 'domblkinfo', '--all', '--domain', uuid),
@@ -122,18 +122,20 @@ export function vmCommands(uuid: string, running: boolean): CommandItem[] {
       v('dommemstat.txt', 'dommemstat', '--domain', uuid),
       v('domifaddr-lease.txt', 'domifaddr', '--source', 'lease', '--domain', uuid),
       v('guestinfo.txt', 'guestinfo', '--domain', uuid),
-      { out: 'guest-ping.txt', command: shellQuote(['virsh', '-c', 'qemu:///system', 'qemu-agent-command', '--timeout', '5', uuid, '{"execute":"guest-ping"}']) },
+      { out: 'guest-ping.txt', command: shellQuote(['virsh', '-c', 'qemu:///system', 'qemu-agent-command', '--timeout', '5', '--domain', uuid, '--cmd', '{"execute":"guest-ping"}']) },
     );
   }
   return items;
 }
 
+/** `--` ends the options: a path named `-f…` or `--help` is a file to inspect, never an option. */
 export function qemuImgInfoCommand(path: string): string {
-  return shellQuote(['qemu-img', 'info', '-U', '--backing-chain', '--output=json', path]);
+  return shellQuote(['qemu-img', 'info', '-U', '--backing-chain', '--output=json', '--', path]);
 }
 
+/** The pool as `--pool=NAME`: one word virsh cannot read as an option whatever the name starts with. */
 export function volListCommand(pool: string): string {
-  return shellQuote(['virsh', '-r', '-c', 'qemu:///system', 'vol-list', '--details', '--pool', pool]);
+  return shellQuote(['virsh', '-r', '-c', 'qemu:///system', 'vol-list', '--details', `--pool=${pool}`]);
 }
 
 /**

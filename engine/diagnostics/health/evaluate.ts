@@ -119,6 +119,11 @@ export function evaluate(s: HealthSnapshot, params: CatalogueParams = CATALOGUE.
     const vm = h?.vms.find((v) => v.name === vmName) ?? null;
     out.push(finding('RepeatedMigrationFailures', h, vm, { vm: vmName, count: String(count) }, undefined, vmName));
   }
+
+  for (const l of s.taskLeftovers ?? []) {
+    const h = s.hosts.find((x) => x.id === l.hostId) ?? null;
+    out.push(finding('TaskLeftovers', h, null, { task: l.task, items: l.items.join(', '), count: String(l.items.length), ...(h ? {} : { host: l.hostName }) }, undefined, l.jobId));
+  }
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { Alert, Finding } from '../../contract/diagnostics';
-import type { Host } from '../../contract/hosts';
+import { kvmUsable, type Host } from '../../contract/hosts';
 import type { Job } from '../../contract/jobs';
 import { Collection } from '../../events/collection';
 import type { LibvirtConnection } from '../../libvirt';
@@ -9,6 +9,7 @@ import type { Db } from '../../store/db';
 import { evaluate } from './evaluate';
 import { clockOffset, kernelKvmErrors, outdatedQemu, parseCerts, reasonWord, stateWord, vmFromXml } from './parse';
 import type { HealthSnapshot, HostSnap } from './snapshot';
+import { taskLeftovers } from './task-leftovers';
 import { hostCommands } from '../gather/host-items';
 
 export interface HealthDeps {
@@ -101,7 +102,7 @@ export class HealthService {
       .jobs()
       .filter((j) => /migrat/i.test(j.kind) && j.state === 'failed')
       .map((j) => ({ vmName: String(j.title.args?.['name'] ?? j.title.args?.['vm'] ?? '?'), hostId: j.target?.hostId ?? null, at: j.finishedAt ?? Date.now() }));
-    return { now: Date.now(), hosts, migrationFailures };
+    return { now: Date.now(), hosts, migrationFailures, taskLeftovers: taskLeftovers(this.deps.jobs(), (id) => this.deps.hosts().find((h) => h.id === id)?.name) };
   }
 
   private async probeHost(h: Host): Promise<HostSnap> {
@@ -112,7 +113,8 @@ export class HealthService {
       reachError: null,
       libvirtUp: h.state === 'connected',
       libvirtError: h.state === 'connected' ? null : (h.lastError?.message ?? h.state),
-      kvm: h.facts?.kvm ?? null,
+      // What the probe found working, not what libvirt offers: a kvm_pvm /dev/kvm is offered but runs nothing.
+      kvm: h.facts ? kvmUsable(h.facts) : null,
       libvirtVersion: h.facts?.libvirtVersion ?? null,
       qemuVersion: h.facts?.hypervisorVersion ?? null,
       cpuModel: h.facts?.cpuModel ?? null,

@@ -46,4 +46,17 @@ export interface HealthSnapshot {
   hosts: HostSnap[];
   /** Failed migration tasks: VM name and when. */
   migrationFailures: Array<{ vmName: string; hostId: string | null; at: number }>;
+  /** What failed or interrupted tasks journalled and left on a host: one entry per task and host. */
+  taskLeftovers?: TaskLeftovers[];
+}
+
+export interface TaskLeftovers {
+  jobId: string;
+  /** The task's kind and subject, e.g. `vm.create web1` (identifiers, shown as they are). */
+  task: string;
+  hostId: string;
+  /** Said in the alert when the host is not in the snapshot (disconnected, removed). */
+  hostName: string;
+  /** `pool/volume` or a VM name, per item. */
+  items: string[];
 }

@@ -1,4 +1,5 @@
 import { buildIso } from './iso9660';
+import { sha512Crypt } from './sha512-crypt';
 
 export interface CloudInit {
   hostname?: string | undefined;
@@ -15,7 +16,8 @@ export function userDataOf(c: CloudInit, fallbackHostname: string): string {
   const user: Record<string, unknown> = { name: c.user ?? 'hangar', shell: '/bin/bash', sudo: 'ALL=(ALL) NOPASSWD:ALL', groups: 'sudo' };
   if (c.sshAuthorizedKeys?.length) user.ssh_authorized_keys = c.sshAuthorizedKeys;
   if (c.password) {
-    user.plain_text_passwd = c.password;
+    // The seed ISO stays in a pool on the host where others can read it: only the crypt hash goes in.
+    user.passwd = sha512Crypt(c.password);
     user.lock_passwd = false;
   }
   const doc = { hostname: c.hostname ?? fallbackHostname, users: ['default', user], ssh_pwauth: !!c.password };

@@ -3,9 +3,11 @@ import type { ConnectionStatus, HangarClient } from './client';
 
 const PROTOCOL = 'hangar.v1';
 const TOKEN_PREFIX = 'hangar.token.';
-const CLOSE_UNAUTHORIZED = 4401;
-const CLOSE_FORBIDDEN = 4403;
+/** The server's answer to "is this token still good?" (engine/server/ws-auth.ts). */
+const AUTH_CHECK_SUFFIX = '/auth';
 const CALL_TIMEOUT_MS = 60_000;
+/** `hangar serve` keeps its port and token across restarts: keep trying, but not slowly. */
+const MAX_RETRY_MS = 5_000;
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -20,7 +22,9 @@ interface Sub {
 
 /**
  * The browser transport: one WebSocket to `hangar serve`, token in the subprotocol list (never in
- * the URL), reconnect with backoff, subscriptions restored after every reconnect.
+ * the URL), reconnect with backoff, subscriptions restored after every reconnect. The server
+ * refuses a bad token or origin on the handshake itself, which a browser reports only as a
+ * close: after a socket that never opened, the client asks the server over HTTP which it was.
  */
 export function createWsClient(url: string, token: string): HangarClient {
   let ws: WebSocket | null = null;
@@ -40,10 +44,29 @@ export function createWsClient(url: string, token: string): HangarClient {
   };
   const sendSubscribe = (id: number, sub: Sub) => send({ type: 'subscribe', id, topic: sub.topic, filter: sub.filter });
 
+  async function refusal(): Promise<'unauthorized' | 'forbidden' | null> {
+    try {
+      const res = await fetch(url.replace(/^ws/, 'http') + AUTH_CHECK_SUFFIX, { method: 'POST', headers: { authorization: `Bearer ${token}` }, cache: 'no-store' });
+      if (res.status === 401) return 'unauthorized';
+      if (res.status === 403) return 'forbidden';
+    } catch {
+      // the engine is away: keep retrying
+    }
+    return null;
+  }
+
+  function retry(): void {
+    setStatus('reconnecting');
+    const delay = Math.min(MAX_RETRY_MS, 250 * 2 ** attempt++) * (0.8 + Math.random() * 0.4);
+    setTimeout(connect, delay);
+  }
+
   function connect(): void {
     const socket = new WebSocket(url, [PROTOCOL, TOKEN_PREFIX + token]);
+    let opened = false;
     ws = socket;
     socket.onopen = () => {
+      opened = true;
       attempt = 0;
       setStatus('connected');
       for (const [id, sub] of subs) sendSubscribe(id, sub);
@@ -54,7 +77,7 @@ export function createWsClient(url: string, token: string): HangarClient {
         subs.get(Number(msg.sub))?.onEvent(msg.payload as never);
         return;
       }
-      if (msg.id === null) return; // a refusal: the close code that follows says which
+      if (msg.id === null) return; // the answer to a malformed message: nothing waits for it
       const p = pending.get(Number(msg.id));
       if (!p) return;
       pending.delete(Number(msg.id));
@@ -62,17 +85,14 @@ export function createWsClient(url: string, token: string): HangarClient {
       if (msg.ok) p.resolve(msg.result);
       else p.reject(HangarError.fromData(msg.error));
     };
-    socket.onclose = (ev) => {
+    socket.onclose = () => {
       for (const [id, p] of pending) {
         clearTimeout(p.timer);
         p.reject(new HangarError('UNREACHABLE', 'Lost the connection to the Hangar engine'));
         pending.delete(id);
       }
-      if (ev.code === CLOSE_UNAUTHORIZED) return setStatus('unauthorized');
-      if (ev.code === CLOSE_FORBIDDEN) return setStatus('forbidden');
-      setStatus('reconnecting');
-      const delay = Math.min(10_000, 250 * 2 ** attempt++) * (0.8 + Math.random() * 0.4);
-      setTimeout(connect, delay);
+      if (opened) return retry();
+      void refusal().then((refused) => (refused ? setStatus(refused) : retry()));
     };
   }
   connect();

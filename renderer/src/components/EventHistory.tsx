@@ -25,12 +25,18 @@ export function EventHistory({ hostId, vmId, refreshKey }: { hostId?: string; vm
       <tbody>
         {events.map((e) => {
           const outcome = e.message.args?.outcome;
+          const reason = e.message.args?.reason;
           return (
             <tr key={e.id} data-testid="event-row" data-severity={e.severity}>
               <td className="muted small nowrap">{new Date(e.at).toLocaleString(lang)}</td>
               <td>
                 {translateMessage(t, e.message)}
                 {typeof outcome === 'string' && <span className={`badge state-${outcome}`}> {t(`tasks.state.${outcome as 'succeeded'}`)}</span>}
+                {typeof reason === 'string' && (
+                  <div className="small" data-testid="event-reason">
+                    {t('events.reason', { reason })}
+                  </div>
+                )}
               </td>
             </tr>
           );

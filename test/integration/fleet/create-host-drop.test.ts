@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Job } from '../../../engine/contract';
+import { leftovers, type Job } from '../../../engine/contract';
 import type { Engine } from '../../../engine/engine';
 import { labEngine } from './lab-engine';
 import { LAB_DIR, readLabInfo, sshRun, virsh, waitFor, type LabHost } from '../../lab/lab-info';
@@ -71,5 +71,16 @@ describe('a host that drops off mid-create', () => {
     // The disk it was making is named in the error, whatever became of it.
     expect(job.error?.message).toContain(`${NAME}-disk0.qcow2`);
     expect(job.error?.details?.leftBehind).toBeDefined();
+
+    // The journal lists it too, and Clean up deletes it once Hangar has the host back.
+    expect(leftovers(job).map((a) => a.name)).toEqual([`${NAME}-disk0.qcow2`]);
+    await waitFor('Hangar to have the host back', async () => (await engine.call('hosts.list', {})).hosts.find((h) => h.state === 'connected'), 60_000, 200);
+    const { jobId: cleanupId } = await engine.call('jobs.cleanup', { jobId });
+    const cleanup = await waitFor('the clean-up', async () => updates.find((j) => j.id === cleanupId && j.state !== 'running' && j.state !== 'queued'), 60_000, 50);
+    expect(cleanup.error).toBeNull();
+    expect(cleanup.state).toBe('succeeded');
+    expect(leftovers(await engine.call('jobs.get', { jobId }))).toEqual([]);
+    await virsh(h1, ['pool-refresh', 'default']);
+    expect(await virsh(h1, ['vol-list', '--pool', 'default'])).not.toContain(`${NAME}-disk0.qcow2`);
   });
 });

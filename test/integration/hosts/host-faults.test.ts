@@ -188,7 +188,7 @@ describe('host faults and identity (issue 13 items 6, 8, 9; issue 21)', () => {
         const err = await refusal(attempt());
         expect(err.code).toBe('CONFLICT');
         expect(err.message).toContain('first');
-        expect(err.details).toMatchObject({ reason: 'duplicate-host', existingHostId: first.id, matched: ['hostUuid', 'hostKey'], problem: { key: 'hostProblem.duplicate', args: { name: 'first' } } });
+        expect(err.details).toMatchObject({ reason: 'duplicate-host', existingHostId: first.id, matched: ['hostUuid', 'hostKey'], message: { key: 'hostProblem.duplicate', args: { name: 'first' } } });
       }
       expect((await alias.engine.call('hosts.list', {})).hosts.map((h) => h.name)).toEqual(['first']);
       await alias.dispose();
@@ -218,7 +218,7 @@ describe('host faults and identity (issue 13 items 6, 8, 9; issue 21)', () => {
       const target = { address: h1.address, user: 'root', auth: 'key' as const, keyPath: lab.keyPath, name: 'stale' };
       const err = await refusal(t.engine.call('hosts.add', target));
       expect(err.code).toBe('HOST_KEY_CHANGED');
-      expect(err.details).toMatchObject({ previousFingerprint: fakeFp, fingerprint: h1.hostKeyFingerprint, source: 'known_hosts', problem: { key: 'hostProblem.keyChanged' } });
+      expect(err.details).toMatchObject({ previousFingerprint: fakeFp, fingerprint: h1.hostKeyFingerprint, source: 'known_hosts', message: { key: 'hostProblem.keyChanged' } });
       // Confirming a different pair than what the host shows changes nothing.
       expect((await refusal(t.engine.call('hosts.add', { ...target, replaceHostKey: { previous: fakeFp, next: fakeFp } }))).code).toBe('HOST_KEY_CHANGED');
       const host = await t.engine.call('hosts.add', { ...target, replaceHostKey: { previous: fakeFp, next: h1.hostKeyFingerprint } });

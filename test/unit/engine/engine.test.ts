@@ -78,7 +78,7 @@ describe('engine (in-process, real SQLite in a worker)', () => {
     const { jobs } = await engine.call('jobs.list', {});
     const byId = new Map(jobs.map((j) => [j.id, j]));
     expect(byId.get(a.jobId)?.state).toBe('succeeded');
-    expect(['cancelled', 'failed']).toContain(byId.get(b.jobId)?.state);
+    expect(['cancelled', 'interrupted']).toContain(byId.get(b.jobId)?.state);
   });
 
   it('sends a jobs snapshot on subscribe, then versioned deltas', async () => {

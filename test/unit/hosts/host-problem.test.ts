@@ -30,7 +30,7 @@ describe('hostProblem (h1-hosts)', () => {
   it('keeps the technical error and adds the words in details', () => {
     const e = withProblem(new HangarError('UNREACHABLE', 'libvirt connection closed'), 'libvirt-down');
     expect(e.message).toBe('libvirt connection closed');
-    expect(e.details).toMatchObject({ reason: 'libvirt-down', problem: { key: 'hostProblem.libvirtDown' } });
+    expect(e.details).toMatchObject({ reason: 'libvirt-down', message: { key: 'hostProblem.libvirtDown' } });
     // A reason given at the origin wins over the caller's guess.
     expect(withProblem(new HangarError('UNREACHABLE', 'x', { reason: 'keepalive' }), 'libvirt-down').details?.['reason']).toBe('keepalive');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HANGAR_METADATA_NS, parseDomainXml } from '../../../engine/inventory/domain-xml';
+import { domainUuidOf, HANGAR_METADATA_NS, parseDomainXml } from '../../../engine/inventory/domain-xml';
 
 const XML = `<domain type='kvm' id='3'>
   <name>web-01</name>
@@ -77,5 +77,21 @@ describe('domain XML', () => {
   it('refuses malformed XML with a clear error', () => {
     expect(() => parseDomainXml('<domain><name>x</name>')).toThrow(/Malformed domain XML/);
     expect(() => parseDomainXml('<domain/>')).toThrow(/no name or uuid/);
+  });
+
+  it('reads the UUID from /domain/uuid only (issue 21 #9)', () => {
+    const a = '11111111-1111-1111-1111-111111111111';
+    const b = '22222222-2222-2222-2222-222222222222';
+    expect(domainUuidOf(`<domain><!-- <uuid>${a}</uuid> --><name>x</name><uuid>${b}</uuid></domain>`)).toBe(b);
+    expect(domainUuidOf(`<domain><metadata><m:uuid xmlns:m="urn:x">${a}</m:uuid><uuid xmlns="urn:y">${a}</uuid></metadata><uuid>${b}</uuid></domain>`)).toBe(b);
+    expect(domainUuidOf(`<domain><description><![CDATA[<uuid>${a}</uuid>]]></description><uuid>${b}</uuid></domain>`)).toBe(b);
+    expect(domainUuidOf(`<domain><uuid>${a}</uuid><uuid>${b}</uuid></domain>`)).toBeNull();
+    expect(domainUuidOf(`<domain><name>x</name></domain>`)).toBeNull();
+  });
+
+  it('decodes character references as libvirt writes them, once', () => {
+    const d = parseDomainXml(`<domain><name>x</name><uuid>u</uuid><description>a&#10;b &amp;#10;</description><devices><disk type='file' device='disk'><source file='/a&#39;b&#9;c'/><target dev='vda'/></disk></devices></domain>`);
+    expect(d.description).toBe('a\nb &#10;');
+    expect(d.disks[0]?.source).toBe("/a'b\tc");
   });
 });

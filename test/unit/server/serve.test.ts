@@ -11,6 +11,7 @@ import { aesGcmCipher } from '../../../engine/secrets/key-cipher';
 import { checkBind } from '../../../engine/server/bind-policy';
 import { startServer, type RunningServer } from '../../../engine/server/serve';
 import { loadOrCreateTls } from '../../../engine/server/tls';
+import { handshake } from './handshake';
 
 const TOKEN = 'test-token-0123456789';
 
@@ -76,21 +77,19 @@ describe('hangar serve (real HTTP + WebSocket, real engine)', () => {
     expect(messages[0]).toMatchObject({ type: 'response', id: 1, ok: true, result: { contractVersion: 1, runtime: 'serve' } });
   });
 
-  it('refuses a bad token with an error envelope and close code 4401', async () => {
-    const r = await exchange(wsUrl, { origin, protocols: ['hangar.v1', 'hangar.token.wrong'], send: [{ type: 'request', id: 1, method: 'engine.selfTest', params: {} }] });
-    expect(r.messages).toEqual([{ type: 'response', id: null, ok: false, error: { code: 'UNAUTHORIZED', message: expect.stringMatching(/token/) } }]);
-    expect(r.closeCode).toBe(4401);
+  it('refuses a bad token, a missing token and a foreign Origin on the HTTP response, before any upgrade', async () => {
+    const bad = await handshake(wsUrl, { origin, protocols: ['hangar.v1', 'hangar.token.wrong'] });
+    expect(bad).toMatchObject({ status: 401, body: expect.stringMatching(/token/) });
+    expect((await handshake(wsUrl, { origin, protocols: ['hangar.v1'] })).status).toBe(401);
+    expect((await handshake(wsUrl, { ...good(), origin: 'http://evil.example' })).status).toBe(403);
+    expect((await handshake(wsUrl, good())).status).toBe(101);
   });
 
-  it('refuses a missing token', async () => {
-    const r = await exchange(wsUrl, { origin, protocols: ['hangar.v1'] });
-    expect(r.messages[0].error.code).toBe('UNAUTHORIZED');
-  });
-
-  it('refuses a foreign Origin even with the right token', async () => {
-    const r = await exchange(wsUrl, { ...good(), origin: 'http://evil.example', send: [{ type: 'request', id: 1, method: 'engine.selfTest', params: {} }] });
-    expect(r.messages[0]).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect(r.closeCode).toBe(4403);
+  it('tells the UI whether its token is still good, over plain HTTP', async () => {
+    const check = (token: string, o = origin) => fetch(`${origin}/ws/auth`, { method: 'POST', headers: { authorization: `Bearer ${token}`, origin: o } }).then((r) => r.status);
+    expect(await check(TOKEN)).toBe(204);
+    expect(await check('wrong')).toBe(401);
+    expect(await check(TOKEN, 'http://evil.example')).toBe(403);
   });
 
   it('rejects unknown methods, invalid params and malformed envelopes clearly', async () => {

@@ -22,6 +22,8 @@ const HOSTILE = [
   '~',
   '~root',
   '-rf',
+  '-oProxyCommand=sh',
+  '=ls',
   '--',
   'a;b|c&d',
   '>out <in',
@@ -36,12 +38,19 @@ const shells = ['/bin/sh', '/bin/bash', '/bin/dash'].filter((s) => existsSync(s)
 
 describe('shellQuote', () => {
   it('leaves safe words bare and quotes the rest', () => {
-    expect(shellQuote(['qemu-img', 'info', '--output=json', '/var/lib/libvirt/images/a.qcow2'])).toBe(
-      'qemu-img info --output=json /var/lib/libvirt/images/a.qcow2',
-    );
+    expect(shellQuote(['qemu-img', 'info', '--', '/var/lib/libvirt/images/a.qcow2'])).toBe("qemu-img info '--' /var/lib/libvirt/images/a.qcow2");
     expect(shellQuoteArg('')).toBe("''");
     expect(shellQuoteArg("it's")).toBe("'it'\\''s'");
     expect(shellQuoteArg('$(reboot)')).toBe("'$(reboot)'");
+  });
+
+  // A word that looks like an option or zsh's `=cmd` expansion is quoted, so a log shows it for what it is.
+  it('quotes words that start with - or =, and a first word that would be an assignment', () => {
+    expect(shellQuoteArg('-h5-pool')).toBe("'-h5-pool'");
+    expect(shellQuoteArg('--output=json')).toBe("'--output=json'");
+    expect(shellQuoteArg('=ls')).toBe("'=ls'");
+    expect(shellQuote(['PATH=/tmp', 'id'])).toBe("'PATH=/tmp' id");
+    expect(shellQuote(['echo', 'a=b'])).toBe('echo a=b');
   });
 
   it('refuses NUL bytes and empty commands', () => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nocloudSeed, userDataOf } from '../../../engine/vms/cloud-init/nocloud';
+import { sha512Crypt } from '../../../engine/vms/cloud-init/sha512-crypt';
 
 const haveXorriso = spawnSync('xorriso', ['-version']).status === 0;
 const haveBlkid = spawnSync('blkid', ['-V']).status === 0;
@@ -14,8 +15,23 @@ describe('cloud-init NoCloud seed', () => {
     expect(ud.startsWith('#cloud-config\n')).toBe(true);
     const doc = JSON.parse(ud.slice('#cloud-config\n'.length));
     expect(doc.hostname).toBe('web-1');
-    expect(doc.users[1]).toMatchObject({ name: 'ops', plain_text_passwd: 'p"w\n  - evil: yes', ssh_authorized_keys: ['ssh-ed25519 AAAA key'] });
+    expect(doc.users[1]).toMatchObject({ name: 'ops', lock_passwd: false, ssh_authorized_keys: ['ssh-ed25519 AAAA key'] });
     expect(Object.keys(doc)).toEqual(['hostname', 'users', 'ssh_pwauth']);
+  });
+
+  // The seed ISO sits in a storage pool on the host, readable by anyone who can read the pool:
+  // it carries a SHA-512 crypt hash, never the password.
+  it('writes the password as a SHA-512 crypt hash, never in clear', () => {
+    const password = 'correct horse battery staple';
+    const ud = userDataOf({ user: 'ops', password }, 'x');
+    expect(ud).not.toContain(password);
+    expect(ud).not.toContain('plain_text_passwd');
+    const user = JSON.parse(ud.slice('#cloud-config\n'.length)).users[1];
+    expect(user.passwd).toMatch(/^\$6\$[./0-9A-Za-z]{16}\$[./0-9A-Za-z]{86}$/);
+    expect(sha512Crypt(password, user.passwd.split('$')[2])).toBe(user.passwd);
+    const iso = nocloudSeed({ user: 'ops', password }, 'iid', 'vm');
+    expect(iso.includes(Buffer.from(password))).toBe(false);
+    expect(iso.includes(Buffer.from('"passwd": "$6$'))).toBe(true);
   });
 
   it.skipIf(!haveXorriso)('is an ISO 9660 image with Joliet names that xorriso reads back (skipped without xorriso)', () => {

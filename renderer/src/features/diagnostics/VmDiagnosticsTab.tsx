@@ -16,7 +16,8 @@ const CONDITIONS: ReadonlyArray<{ type: string; falseWhen: readonly string[] }> 
   { type: 'CurrentQemu', falseWhen: ['VmRunningOutdatedQemu'] },
 ];
 
-export function VmDiagnosticsTab({ vmId }: { vmId: string }) {
+/** `startFailure`: why the VM's last start failed (the VM is then not Ready, whatever the checks say). */
+export function VmDiagnosticsTab({ vmId, startFailure = null }: { vmId: string; startFailure?: string | null }) {
   const t = useT();
   const lang = useEngine((s) => s.settings.language);
   const check = useCheck();
@@ -36,12 +37,13 @@ export function VmDiagnosticsTab({ vmId }: { vmId: string }) {
         <tbody>
           {CONDITIONS.map((c) => {
             const hit = c.falseWhen.map((id) => byCheck.get(id)).find(Boolean);
+            const failed = c.type === 'Ready' && !hit && startFailure !== null;
             return (
-              <tr key={c.type} data-testid="vm-condition" data-type={c.type} data-status={hit ? 'False' : 'True'}>
+              <tr key={c.type} data-testid="vm-condition" data-type={c.type} data-status={hit || failed ? 'False' : 'True'}>
                 <td className="mono">{c.type}</td>
-                <td>{hit ? 'False' : 'True'}</td>
-                <td className="mono small">{hit?.checkId ?? ''}</td>
-                <td className="small">{hit ? describeFinding(check(hit.checkId), hit, lang).title : ''}</td>
+                <td>{hit || failed ? 'False' : 'True'}</td>
+                <td className="mono small">{hit?.checkId ?? (failed ? 'StartFailed' : '')}</td>
+                <td className="small">{hit ? describeFinding(check(hit.checkId), hit, lang).title : failed ? t('vm.cond.startFailed', { reason: startFailure }) : ''}</td>
               </tr>
             );
           })}

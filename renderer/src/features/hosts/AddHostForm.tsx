@@ -5,7 +5,8 @@ import { formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { keyChangeOf, ReviewKeyDialog, type KeyChange } from './ReviewKeyDialog';
-import { problemText, TechnicalDetails } from './HostProblem';
+import { hasWords, problemText, TechnicalDetails } from './HostProblem';
+import { accelText } from './accel';
 
 interface Form {
   address: string;
@@ -162,7 +163,7 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
               {t('hosts.reviewKey')}
             </button>
           )}
-          <TechnicalDetails message={error.message} />
+          {hasWords(error.toData()) && <TechnicalDetails message={error.message} />}
         </div>
       )}
       {review && (
@@ -185,7 +186,7 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
           <dt>{t('hosts.facts.versions')}</dt>
           <dd>libvirt {facts.libvirtVersion} · QEMU {facts.hypervisorVersion}</dd>
           <dt>{t('hosts.facts.kvm')}</dt>
-          <dd>{facts.kvm ? t('common.yes') : t('hosts.facts.noKvm')}</dd>
+          <dd>{accelText(t, facts)}</dd>
           <dt>{t('hosts.facts.cpu')}</dt>
           <dd>
             {facts.cpus} × {facts.cpuModel}

@@ -8,6 +8,7 @@ import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
 import { HostMetrics } from '../metrics/HostMetrics';
 import { HostProblem } from './HostProblem';
+import { accelText } from './accel';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -58,7 +59,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
             <h2>{t('hosts.facts.versions')}</h2>
             <p>libvirt {f.libvirtVersion}</p>
             <p>QEMU {f.hypervisorVersion}</p>
-            <p className="muted">{f.kvm ? 'KVM' : t('hosts.facts.noKvm')}</p>
+            <p className="muted" data-testid="host-accel">{accelText(t, f)}</p>
           </div>
         </div>
       )}

@@ -1,15 +1,21 @@
 import { useState } from 'react';
-import type { Host, Message } from '../../../../engine/contract';
+import type { Host } from '../../../../engine/contract';
+import { Message } from '../../../../engine/contract/message';
 import { HangarError, type ErrorData } from '../../../../engine/contract/errors';
 import { translateMessage } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { keyChangeOf, ReviewKeyDialog } from './ReviewKeyDialog';
 
-/** An error's words: the engine's problem message when it sent one, else the error code's. */
+/** An error's words: the Message the engine sent with it (details.message), else its kind and text. */
 export function problemText(t: ReturnType<typeof useT>, err: ErrorData): string {
-  const p = err.details?.['problem'] as Message | undefined;
-  return p && typeof p.key === 'string' ? translateMessage(t, p) : t(`error.${err.code}`);
+  const msg = Message.safeParse(err.details?.['message']);
+  return msg.success ? translateMessage(t, msg.data) : `${t(`error.${err.code}`)} ${err.message}`;
+}
+
+/** True when the error carries its words, so its technical message can be folded away. */
+export function hasWords(err: ErrorData): boolean {
+  return Message.safeParse(err.details?.['message']).success;
 }
 
 /** The technical message, folded away: there for whoever needs it, not in everyone's face. */

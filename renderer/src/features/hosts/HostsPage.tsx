@@ -12,6 +12,7 @@ import { AddHostForm } from './AddHostForm';
 import { HostDetailPage } from './HostDetailPage';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { HostProblem } from './HostProblem';
+import { accelText } from './accel';
 
 function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -73,7 +74,7 @@ function HostRow({ host, vmCount, onError }: { host: Host; vmCount: number; onEr
       <td>{host.facts ? `${host.facts.cpus}` : '—'}</td>
       <td>{host.facts ? formatKiB(host.facts.memoryKiB, lang) : '—'}</td>
       <td className="small">{host.facts ? `libvirt ${host.facts.libvirtVersion}` : '—'}</td>
-      <td>{host.facts ? (host.facts.kvm ? 'KVM' : 'TCG') : '—'}</td>
+      <td className="small" data-testid="host-accel">{host.facts ? accelText(t, host.facts) : '—'}</td>
       <td data-testid="host-vm-count">{vmCount}</td>
       <td className="row-actions">
         <button type="button" className="btn btn-small" data-testid="host-edit" onClick={() => setEdit({ name: host.name, tags: host.tags.join(', ') })}>

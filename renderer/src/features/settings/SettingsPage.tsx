@@ -67,6 +67,11 @@ export function SettingsPage() {
               ? t('settings.secrets.available', { backend: info.secrets.backend })
               : t('settings.secrets.unavailable', { reason: info.secrets.reason ?? info.secrets.backend })}
           </p>
+          {info.secrets.warning?.code === 'keyBesideDatabase' && (
+            <p data-testid="secrets-warning" className="banner warn">
+              {t('settings.secrets.keyBesideDatabase', { keyFile: info.secrets.warning.keyFile })}
+            </p>
+          )}
           <h2>{t('settings.about')}</h2>
           <dl className="about">
             <dt>{t('dashboard.version', { version: '' }).trim()}</dt>

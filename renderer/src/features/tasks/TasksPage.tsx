@@ -8,6 +8,9 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { sortedJobs, useJobs } from '../../stores/jobs-store';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { navigate, useRoute } from '../../stores/route-store';
+import { Leftovers } from './Leftovers';
+import { TaskDetail } from './TaskDetail';
 
 function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -17,9 +20,15 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
   return (
     <tr data-testid="job-row" data-job-id={job.id} data-state={job.state}>
       <td>
-        <div>{title}</div>
+        <div>
+          <a href={`#/tasks/${encodeURIComponent(job.id)}`} onClick={(e) => { e.preventDefault(); navigate('tasks', job.id); }} data-testid="job-open">
+            {title}
+          </a>
+        </div>
         {job.step && live && <div className="muted small">{translateMessage(t, job.step)}</div>}
+        {job.state === 'interrupted' && <div className="warn small">{t('tasks.interrupted')}</div>}
         {job.error && <div className="error small">{job.error.message}</div>}
+        <Leftovers job={job} onError={onError} />
       </td>
       <td>
         <span className={`badge state-${job.state}`} data-testid="job-state">
@@ -58,7 +67,9 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
 export function TasksPage() {
   const t = useT();
   const client = useEngine((s) => s.client);
-  const jobs = sortedJobs(useJobs((s) => s.byId));
+  const byId = useJobs((s) => s.byId);
+  const jobs = sortedJobs(byId);
+  const openId = useRoute((s) => s.param);
   const [error, setError] = useState<HangarError | null>(null);
   const runSelfTest = () => {
     setError(null);
@@ -73,6 +84,7 @@ export function TasksPage() {
         </button>
       </div>
       <ErrorBanner error={error} />
+      {openId && <TaskDetail job={byId[openId]} onError={setError} />}
       {jobs.length === 0 ? (
         <EmptyState title={t('tasks.empty')} />
       ) : (

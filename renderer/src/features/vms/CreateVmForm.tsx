@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { OS_PROFILES, type CreateVmParams, type OsProfile } from '../../../../engine/contract';
+import { kvmUsable } from '../../../../engine/contract/hosts';
 import { HangarError } from '../../../../engine/contract/errors';
 import { formatBytes } from '../../components/format';
 import { useT } from '../../i18n/use-t';
@@ -7,14 +8,16 @@ import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Select } from '../../components/Select';
+import { CreateResult } from './CreateResult';
 
 type SourceKind = 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
 const SOURCES: SourceKind[] = ['iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
 
 interface Volume {
   name: string;
-  path: string;
   capacity: number;
+  /** The hosts that have it: with Automatic placement, the VM goes to one of them. */
+  hosts: string[];
 }
 
 export function CreateVmForm({ onDone }: { onDone: () => void }) {
@@ -46,14 +49,38 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
   const [volumes, setVolumes] = useState<Volume[]>([]);
   const [error, setError] = useState<HangarError | null>(null);
   const [busy, setBusy] = useState(false);
+  const [jobId, setJobId] = useState<string | null>(null);
   const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF((x) => ({ ...x, [k]: v }));
-  const host = hosts.find((h) => h.id === f.hostId) ?? hosts[0];
-  const pools = host?.facts?.pools.map((p) => p.name) ?? [];
+  const host = hosts.find((h) => h.id === f.hostId);
+  // Where the VM may go: the chosen host, or with Automatic placement every connected host (the
+  // engine places it on one that has the source volume and the disk pool).
+  const targets = host ? [host] : hosts;
+  const targetKey = targets.map((h) => h.id).join(',');
+  const pools = useMemo(() => [...new Set(targets.flatMap((h) => h.facts?.pools.map((p) => p.name) ?? []))].sort(), [targetKey]);
+  const networks = [...new Set(targets.flatMap((h) => h.facts?.networks.map((n) => n.name) ?? []))].sort();
+  const kvmBroken = targets.filter((h) => h.facts && !kvmUsable(h.facts)).map((h) => h.name);
 
   useEffect(() => {
-    if (!client || !host || !f.sourcePool) return setVolumes([]);
-    client.call('storage.volumes', { hostId: host.id, pool: f.sourcePool }).then((r) => setVolumes(r.volumes), () => setVolumes([]));
-  }, [client, host?.id, f.sourcePool]);
+    if (!client || !f.sourcePool) return setVolumes([]);
+    let live = true;
+    const withPool = targets.filter((h) => h.facts?.pools.some((p) => p.name === f.sourcePool));
+    void Promise.all(withPool.map((h) => client.call('storage.volumes', { hostId: h.id, pool: f.sourcePool }).then((r) => ({ h, vols: r.volumes }), () => ({ h, vols: [] })))).then((lists) => {
+      const byName = new Map<string, Volume>();
+      for (const { h, vols } of lists) {
+        for (const v of vols) {
+          const seen = byName.get(v.name);
+          if (seen) seen.hosts.push(h.name);
+          else byName.set(v.name, { name: v.name, capacity: v.capacity, hosts: [h.name] });
+        }
+      }
+      if (live) setVolumes([...byName.values()].sort((a, b) => a.name.localeCompare(b.name)));
+    });
+    return () => {
+      live = false;
+    };
+  }, [client, targetKey, f.sourcePool]);
+
+  if (jobId) return <CreateResult jobId={jobId} name={f.name.trim()} onBack={() => setJobId(null)} onClose={onDone} />;
 
   function params(): CreateVmParams {
     const ref = { pool: f.sourcePool, volume: f.sourceVolume };
@@ -98,7 +125,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
         setError(null);
         client
           .call('vms.create', params())
-          .then(onDone, (err: unknown) => setError(HangarError.from(err)))
+          .then((ref) => setJobId(ref.jobId), (err: unknown) => setError(HangarError.from(err)))
           .finally(() => setBusy(false));
       }}
     >
@@ -150,6 +177,11 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           <option value="kvm">KVM</option>
           <option value="tcg">{t('vm.accel.tcg')}</option>
         </select>
+        {f.accel === 'kvm' && kvmBroken.length > 0 && (
+          <span className="warn small" data-testid="vm-create-kvm-warning">
+            {t('vm.accel.kvmUnusable', { host: kvmBroken.join(', ') })}
+          </span>
+        )}
       </label>
       <label className="field">
         <span>{t('vm.create.source')}</span>
@@ -173,7 +205,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
               testId="vm-create-source-volume"
               value={f.sourceVolume}
               onChange={(v) => set('sourceVolume', v)}
-              options={volumes.map((v) => [v.name, `${v.name} (${formatBytes(v.capacity, lang)})`] as const)}
+              options={volumes.map((v) => [v.name, `${v.name} (${formatBytes(v.capacity, lang)})${host ? '' : ` — ${t('vm.create.onHosts', { hosts: v.hosts.join(', ') })}`}`] as const)}
               blank=""
             />
           </label>
@@ -193,7 +225,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       )}
       <label className="field">
         <span>{t('vm.nic.network')}</span>
-        <Select testId="vm-create-network" value={f.network} onChange={(v) => set('network', v)} options={host?.facts?.networks.map((n) => n.name) ?? []} blank={t('vm.create.noNetwork')} />
+        <Select testId="vm-create-network" value={f.network} onChange={(v) => set('network', v)} options={networks} blank={t('vm.create.noNetwork')} />
       </label>
       <label className="check">
         <input type="checkbox" data-testid="vm-create-start" checked={f.start} onChange={(e) => set('start', e.target.checked)} />
@@ -213,6 +245,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
             <span>{t('hosts.add.password')}</span>
             <input type="password" autoComplete="new-password" data-testid="vm-create-ci-password" value={f.ciPassword} onChange={(e) => set('ciPassword', e.target.value)} />
           </label>
+          <p className="muted small span-all" data-testid="vm-create-ci-password-hint">{t('vm.create.ciPasswordHint')}</p>
           <label className="field span-all">
             <span>{t('vm.create.ciKeys')}</span>
             <textarea data-testid="vm-create-ci-keys" rows={3} value={f.ciKeys} placeholder="ssh-ed25519 AAAA… user@laptop" onChange={(e) => set('ciKeys', e.target.value)} />

@@ -3,6 +3,8 @@ import type { VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
+import { useHosts } from '../../stores/hosts-store';
+import { kvmUsable } from '../../../../engine/contract/hosts';
 
 const BOOT_CHOICES = [['hd'], ['cdrom', 'hd'], ['network', 'hd']] as const;
 
@@ -27,7 +29,9 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
   const t = useT();
   const client = useEngine((s) => s.client);
   const vm = details.vm;
-  const stopped = vm.state === 'stopped';
+  // A VM whose start failed (Error) or that crashed runs nothing: it changes like a stopped one.
+  const stopped = vm.state === 'stopped' || vm.state === 'error' || vm.state === 'crashed';
+  const host = useHosts((s) => s.byId[vm.hostId]);
   // What the form showed when it opened: only fields the user changed from it are sent, so a
   // refresh of the page underneath cannot turn an untouched field into a change.
   const [initial] = useState(() => ({
@@ -39,6 +43,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
     labels: labelsText(details.labels),
     boot: details.bootOrder.join(','),
     firmware: details.firmware,
+    accel: details.accel,
     autostart: details.autostart,
   }));
   const [f, setF] = useState(initial);
@@ -53,6 +58,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
         ...(f.memoryMiB !== initial.memoryMiB ? { memoryMiB } : {}),
         ...(stopped && f.vcpus !== initial.vcpus ? { vcpus } : {}),
         ...(stopped && f.firmware !== initial.firmware ? { firmware: f.firmware } : {}),
+        ...(stopped && f.accel !== initial.accel ? { accel: f.accel } : {}),
         ...(f.description !== initial.description ? { description: f.description } : {}),
         ...(f.group !== initial.group ? { group: f.group.trim() || null } : {}),
         ...(f.labels !== initial.labels ? { labels: parseLabels(f.labels) } : {}),
@@ -88,6 +94,18 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
           <option value="bios">BIOS</option>
           <option value="efi">UEFI</option>
         </select>
+      </label>
+      <label className="field">
+        <span>{t('vm.accel')}</span>
+        <select data-testid="vm-edit-accel" disabled={!stopped} value={f.accel} onChange={(e) => set('accel', e.target.value as 'kvm' | 'tcg')}>
+          <option value="kvm">{t('vm.accel.kvm')}</option>
+          <option value="tcg">{t('vm.accel.tcg')}</option>
+        </select>
+        {f.accel === 'kvm' && host?.facts && !kvmUsable(host.facts) && (
+          <span className="warn small" data-testid="vm-edit-kvm-warning">
+            {t('vm.accel.kvmUnusable', { host: host.name })}
+          </span>
+        )}
       </label>
       <label className="field">
         <span>{t('vm.edit.boot')}</span>

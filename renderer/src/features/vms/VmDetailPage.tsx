@@ -16,6 +16,8 @@ import { VmDiagnosticsTab } from '../diagnostics/VmDiagnosticsTab';
 import { VmMetricsTab } from '../metrics/VmMetricsTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { downloadText } from '../../components/download';
+import { whyNot } from './action-rules';
+import { StartFailure } from './StartFailure';
 
 
 /** noVNC and xterm.js load when a console is first opened, not with the app. */
@@ -59,6 +61,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
     p?.then(load, (e: unknown) => setError(HangarError.from(e)));
   };
   const stopped = vm.state === 'stopped';
+  const deleteWhy = whyNot('delete', vm.state);
 
   return (
     <section data-testid="vm-detail" data-vm-name={vm.name} data-state={vm.state}>
@@ -76,12 +79,30 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           <div className="muted small">{host?.name}</div>
         </div>
         <div className="row-actions">
-          {ACTIONS.map((a) => (
-            <button key={a} type="button" className="btn btn-small" data-testid={`vm-action-${a}`} onClick={() => run(client?.call('vms.action', { vmIds: [vm.id], action: a }))}>
-              {t(`vm.action.${a}`)}
-            </button>
-          ))}
-          <button type="button" className="btn btn-small btn-danger" data-testid="vm-action-delete" onClick={() => setDeleting(true)}>
+          {ACTIONS.map((a) => {
+            const why = whyNot(a, vm.state);
+            return (
+              <button
+                key={a}
+                type="button"
+                className="btn btn-small"
+                data-testid={`vm-action-${a}`}
+                disabled={why !== null}
+                title={why ? t(why, { action: t(`vm.action.${a}`), state: t(`vm.state.${vm.state}`) }) : undefined}
+                onClick={() => run(client?.call('vms.action', { vmIds: [vm.id], action: a }))}
+              >
+                {t(`vm.action.${a}`)}
+              </button>
+            );
+          })}
+          <button
+            type="button"
+            className="btn btn-small btn-danger"
+            data-testid="vm-action-delete"
+            disabled={deleteWhy !== null}
+            title={deleteWhy ? t(deleteWhy, { action: t('vm.action.delete'), state: t(`vm.state.${vm.state}`) }) : undefined}
+            onClick={() => setDeleting(true)}
+          >
             {t('vm.action.delete')}
           </button>
         </div>
@@ -97,6 +118,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </ul>
         </div>
       )}
+      <StartFailure vm={vm} onError={setError} />
       <ErrorBanner error={error} testId="vm-error" />
       <div className="tabs" role="tablist">
         {TABS.map((x) => (
@@ -136,7 +158,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           <ConsoleTab vmId={vm.id} />
         </Suspense>
       )}
-      {tab === 'diagnostics' && <VmDiagnosticsTab vmId={vm.id} />}
+      {tab === 'diagnostics' && <VmDiagnosticsTab vmId={vm.id} startFailure={vm.stateReason} />}
       {tab === 'events' && <EventHistory vmId={vm.id} refreshKey={vm.state} />}
       {tab === 'xml' && details && (
         <div className="xml-view">

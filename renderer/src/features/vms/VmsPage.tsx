@@ -13,6 +13,7 @@ import { CreateVmForm } from './CreateVmForm';
 import { VmDetailPage } from './VmDetailPage';
 import { filterVms, sortVms, type VmFilter, type VmSortKey } from './vm-filter';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { whyNot, type VmButton } from './action-rules';
 
 const BULK: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
 const ROW_HEIGHT = 40;
@@ -63,6 +64,14 @@ function VmList() {
     setError(null);
     for (const vm of chosen) client.call('vms.delete', { vmId: vm.id, deleteDisks: [], force: true }).catch((e: unknown) => setError(HangarError.from(e)));
     setSelected(new Set());
+  };
+  /** Why a bulk action is off: the first chosen VM whose state does not allow it, named. */
+  const bulkWhy = (action: VmButton): string | null => {
+    for (const vm of chosen) {
+      const why = whyNot(action, vm.state);
+      if (why) return t('vms.bulk.why', { name: vm.name, why: t(why, { action: t(`vm.action.${action}`), state: t(`vm.state.${vm.state}`) }) });
+    }
+    return null;
   };
   const sortBy = (key: VmSortKey) => setSort((s) => ({ key, dir: s.key === key ? ((-s.dir) as 1 | -1) : 1 }));
   const header = (key: VmSortKey, label: string) => (
@@ -130,14 +139,22 @@ function VmList() {
           </select>
         )}
         <div className="bulk" data-testid="vm-bulk">
-          {BULK.map((a) => (
-            <button key={a} type="button" className="btn btn-small" disabled={chosen.length === 0} onClick={() => bulk(a)} data-testid={`vm-bulk-${a}`}>
-              {t(`vm.action.${a}`)}
-            </button>
-          ))}
-          <button type="button" className="btn btn-small btn-danger" disabled={chosen.length === 0} onClick={bulkDelete} data-testid="vm-bulk-delete">
-            {t('vm.action.delete')}
-          </button>
+          {[...BULK, 'delete' as const].map((a) => {
+            const why = bulkWhy(a);
+            return (
+              <button
+                key={a}
+                type="button"
+                className={a === 'delete' ? 'btn btn-small btn-danger' : 'btn btn-small'}
+                disabled={chosen.length === 0 || why !== null}
+                title={why ?? undefined}
+                onClick={() => (a === 'delete' ? bulkDelete() : bulk(a))}
+                data-testid={`vm-bulk-${a}`}
+              >
+                {t(`vm.action.${a}`)}
+              </button>
+            );
+          })}
         </div>
       </div>
       <ErrorBanner error={error} />
