@@ -124,6 +124,11 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       }
     }
   });
+  // Never silent: a replaced host key is part of the host's history.
+  hosts.on('keyReplaced', (hostId, change) => {
+    const name = hosts.hosts.get(hostId)?.name ?? hostId;
+    history.record({ hostId, severity: 'warning', message: { key: 'event.host.keyReplaced', args: { name, previous: change.previous, next: change.next } } });
+  });
   // A finished task is part of the history of what it acted on.
   hub.subscribe('job.updated', {}, (job: Job) => {
     if (!FINAL_JOB_STATES.includes(job.state) || !job.target?.hostId) return;
@@ -145,6 +150,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     vmCount: (hostId) => (hostId ? inventory.vms.values().filter((v) => v.hostId === hostId).length : inventory.vms.values().length),
     migrating: (hostId) => inventory.vms.values().filter((v) => v.hostId === hostId && v.state === 'migrating'),
     publish: (s) => hub.publish('metrics.sample', s),
+    hostExists: (hostId) => hosts.hosts.get(hostId) !== undefined,
   });
   await metrics.init();
   hub.defineTopic('metrics.sample', { matches: (f, s) => (f.vmId ? f.vmId === s.vmId : !f.hostId || (f.hostId === s.hostId && !s.vmId)) });
@@ -182,6 +188,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   hub.defineTopic('alerts', { initial: () => health.alerts.snapshot() });
   health.alerts.onDelta((d) => hub.publish('alerts', d));
   health.start(HEALTH_MS);
+  // A removed host's alerts go with it now, not at the next periodic run.
+  hosts.on('removed', () => void health.run().catch(() => undefined));
   // Leftovers raise their alert, and a clean-up or a keep clears it, now: not at the next run.
   let leftoverCheck: NodeJS.Timeout | null = null;
   hub.subscribe('job.updated', {}, (job: Job) => {
@@ -238,6 +246,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       await hosts.remove(p.hostId);
       return { removed: true as const };
     },
+    'hosts.retry': (p) => hosts.retry(p.hostId),
+    'hosts.replaceKey': (p) => hosts.replaceKey(p.hostId, { previous: p.previous, next: p.next }),
 
     'vms.list': async (p) => ({ vms: inventory.vms.values().filter((v) => !p.hostId || v.hostId === p.hostId) }),
     'vms.action': async (p) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorData } from './errors';
+import { Message } from './message';
 
 export const HostId = z.string().min(1).max(64);
 
@@ -57,12 +58,25 @@ export const Host = z.object({
   keyPath: z.string().nullable(),
   tags: z.array(z.string()),
   state: HostState,
+  /** The technical error behind an unreachable state (for Details); `problem` says it in words. */
   lastError: ErrorData.nullable(),
+  /** Why the host cannot be used, as an i18n message a person reads (null when it can). */
+  problem: Message.nullable(),
   nextRetryAt: z.number().nullable(),
+  /** What makes this host itself, whatever address reaches it: its libvirt host UUID and SSH host key. */
+  hostUuid: z.string().nullable(),
+  hostKeyFingerprint: z.string().nullable(),
   facts: HostFacts.nullable(),
   createdAt: z.number(),
 });
 export type Host = z.infer<typeof Host>;
+
+const Fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/);
+
+/** Both fingerprints as the user saw them: the pin is replaced only if the host shows exactly these. */
+export const ReplaceHostKey = z.object({ previous: Fingerprint, next: Fingerprint }).strict();
+
+export const ReplaceHostKeyParams = z.object({ hostId: HostId, previous: Fingerprint, next: Fingerprint }).strict();
 
 /** Where and how to reach a host; shared by the connection test and add. */
 export const HostTarget = z
@@ -77,7 +91,9 @@ export const HostTarget = z
     password: z.string().max(1024).optional(),
     savePassword: z.boolean().default(false),
     /** The fingerprint the user confirmed after HOST_KEY_UNKNOWN. */
-    acceptHostKey: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/).optional(),
+    acceptHostKey: Fingerprint.optional(),
+    /** The user reviewed a changed key (HOST_KEY_CHANGED) and replaces the old one with the new one. */
+    replaceHostKey: ReplaceHostKey.optional(),
   })
   .strict();
 export type HostTarget = z.input<typeof HostTarget>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EngineInfo } from './engine-info';
-import { AddHostParams, Host, HostFacts, HostId, HostTarget, UpdateHostParams } from './hosts';
+import { AddHostParams, Host, HostFacts, HostId, HostTarget, ReplaceHostKeyParams, UpdateHostParams } from './hosts';
 import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
 import { ConsoleInfo, ConsoleKind, ConsoleTicket, ConsoleThumbnail, OpenConsoleParams, SshCommand } from './console';
 import { HistoryEvent } from './events-history';
@@ -56,6 +56,10 @@ export const methods = {
   'hosts.disconnect': { params: z.object({ hostId: HostId }).strict(), result: Host, job: false },
   /** Refused while tasks run on the host. */
   'hosts.remove': { params: z.object({ hostId: HostId }).strict(), result: z.object({ removed: z.literal(true) }), job: false },
+  /** Probes an unreachable host now instead of at its next planned try. */
+  'hosts.retry': { params: z.object({ hostId: HostId }).strict(), result: Host, job: false },
+  /** After review: trusts the host's new SSH key in place of the pinned one (both fingerprints as shown). */
+  'hosts.replaceKey': { params: ReplaceHostKeyParams, result: Host, job: false },
 
   'vms.list': { params: z.object({ hostId: HostId.optional() }).strict(), result: z.object({ vms: z.array(Vm) }), job: false },
   /** One job per VM, so each shows its own progress and outcome. */

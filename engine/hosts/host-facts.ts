@@ -30,7 +30,7 @@ export async function localKvmProbe(): Promise<string> {
 
 /** Runs the probe over the host's existing SSH connection (no new login); quoted like any command. */
 export async function sshKvmProbe(ssh: SshConnection, signal?: AbortSignal): Promise<string> {
-  const r = await ssh.exec(['sh', '-c', KVM_PROBE_SCRIPT], { timeoutMs: 10_000, idempotent: true, ...(signal ? { signal } : {}) });
+  const r = await ssh.exec(['sh', '-c', KVM_PROBE_SCRIPT], { timeoutMs: 10_000, ...(signal ? { signal } : {}) });
   return r.stdout;
 }
 

@@ -16,7 +16,7 @@ export interface HostLibvirt {
 /** One shell-free probe: which of the known sockets exist (fixed paths only, nothing from a user). */
 async function findSocket(ssh: SshConnection, signal?: AbortSignal): Promise<string> {
   const probe = `for s in ${REMOTE_SOCKETS.join(' ')}; do [ -S "$s" ] && echo "$s"; done; true`;
-  const r = await ssh.exec(probe, { timeoutMs: 15_000, idempotent: true, ...(signal ? { signal } : {}) });
+  const r = await ssh.exec(probe, { timeoutMs: 15_000, ...(signal ? { signal } : {}) });
   const found = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   const socket = REMOTE_SOCKETS.find((s) => found.includes(s));
   if (!socket) {

@@ -1,5 +1,8 @@
 import crypto from 'node:crypto';
+import { constants as fsc } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import { HangarError, type ErrorData } from '../contract/errors';
@@ -15,7 +18,9 @@ import type { HostCredentials } from './credentials';
 import { gatherFacts, localKvmProbe, sshKvmProbe } from './host-facts';
 import type { LocalLibvirt } from './local-host';
 import { openHostLibvirt } from './host-libvirt';
+import { libvirtHostUuid } from './host-identity';
 import { HostLink, type LinkStatus } from './host-link';
+import { hostProblem, withProblem } from './host-problem';
 import type { HostRecord, HostRepo } from './host-repo';
 
 type Target = z.output<typeof HostTarget>;
@@ -28,6 +33,8 @@ interface HostManagerEvents {
   /** The host can no longer be reached or was disconnected: its VMs are Unknown. */
   lost: [hostId: string];
   removed: [hostId: string];
+  /** The user replaced a host's pinned (or known_hosts) key after reviewing both fingerprints. */
+  keyReplaced: [hostId: string, change: { previous: string; next: string }];
 }
 
 interface Live {
@@ -69,7 +76,9 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     private readonly local: LocalLibvirt | null = null,
   ) {
     super();
-    this.pool = new SshPool(sshEnv);
+    // Each host's HostLink decides when to reconnect (fast probes after a loss, Retry now); the SSH
+    // connection's own timer would only add attempts at other times.
+    this.pool = new SshPool({ ...sshEnv, autoReconnect: false });
     this.pool.onState((e) => {
       const l = this.live.get(e.hostId);
       if (!l) return;
@@ -92,6 +101,8 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
         disconnected: false,
         facts: null,
         createdAt: Date.now(),
+        hostUuid: null,
+        hostKeyFingerprint: null,
       };
       const l: Live = { record, link: null, ssh: null, link_: null };
       this.live.set(record.id, l);
@@ -108,33 +119,71 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
 
   /** The connection test: reaches the host, reports what it found, changes nothing. */
   async test(target: Target, signal?: AbortSignal): Promise<HostFacts> {
-    const probeId = `probe-${crypto.randomUUID()}`;
-    if (target.password) this.credentials.remember(probeId, target.password);
-    const ssh = new SshConnection(probeId, sshTarget(target), { ...this.sshEnv, autoReconnect: false });
+    return (await this.probe(target, signal)).facts;
+  }
+
+  /**
+   * Reaches the host as the user described it and reads what makes it itself. Refuses a host that
+   * is already in the fleet under another address or name (CONFLICT naming that entry). Errors carry
+   * `details.message`, the words to show.
+   */
+  private async probe(target: Target, signal?: AbortSignal): Promise<{ facts: HostFacts; hostUuid: string | null; hostKeyFingerprint: string | null }> {
     try {
-      await ssh.connect({ ...(signal ? { signal } : {}), ...(target.acceptHostKey ? { acceptHostKey: target.acceptHostKey } : {}), timeoutMs: 30_000 });
-      const lv = await openHostLibvirt(ssh, { ...(signal ? { signal } : {}) }).catch((err: unknown) => {
-        const e = HangarError.from(err);
-        if (e.code === 'AUTH_FAILED' || /denied|permission/i.test(e.message)) {
-          throw new HangarError('AUTH_FAILED', `SSH works, but this user may not manage libvirt: ${e.message}. Log in as root or add the user to the libvirt group.`);
-        }
-        throw e;
-      });
+      await checkKeyFile(target);
+      const probeId = `probe-${crypto.randomUUID()}`;
+      if (target.password) this.credentials.remember(probeId, target.password);
+      const ssh = new SshConnection(probeId, sshTarget(target), { ...this.sshEnv, autoReconnect: false });
       try {
-        return await gatherFacts({ ...lv, probeKvm: () => sshKvmProbe(ssh, signal) });
+        await ssh.connect({
+          ...(signal ? { signal } : {}),
+          ...(target.acceptHostKey ? { acceptHostKey: target.acceptHostKey } : {}),
+          ...(target.replaceHostKey ? { replaceHostKey: target.replaceHostKey } : {}),
+          timeoutMs: 30_000,
+        });
+        const lv = await openHostLibvirt(ssh, { ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+          const e = HangarError.from(err);
+          if (e.code === 'AUTH_FAILED' || /denied|permission/i.test(e.message)) {
+            throw new HangarError('AUTH_FAILED', `SSH works, but this user may not manage libvirt: ${e.message}. Log in as root or add the user to the libvirt group.`, { reason: 'libvirt-denied' });
+          }
+          throw withProblem(e, 'libvirt-down');
+        });
+        try {
+          const [facts, hostUuid] = await Promise.all([gatherFacts({ ...lv, probeKvm: () => sshKvmProbe(ssh, signal) }), libvirtHostUuid(lv.conn)]);
+          const hostKeyFingerprint = ssh.hostKeyFingerprint ?? null;
+          this.refuseDuplicate(hostUuid, hostKeyFingerprint);
+          return { facts, hostUuid, hostKeyFingerprint };
+        } finally {
+          await lv.conn.close();
+        }
       } finally {
-        await lv.conn.close();
+        await ssh.close();
+        await this.credentials.forget(probeId).catch(() => undefined);
       }
-    } finally {
-      await ssh.close();
-      await this.credentials.forget(probeId).catch(() => undefined);
+    } catch (err) {
+      throw withProblem(err);
+    }
+  }
+
+  /** A host is itself by its libvirt host UUID and its SSH host key: either one seen again is the same host. */
+  private refuseDuplicate(hostUuid: string | null, hostKeyFingerprint: string | null): void {
+    for (const l of this.live.values()) {
+      const r = l.record;
+      const matched = [...(hostUuid && r.hostUuid === hostUuid ? ['hostUuid'] : []), ...(hostKeyFingerprint && r.hostKeyFingerprint === hostKeyFingerprint ? ['hostKey'] : [])];
+      if (matched.length === 0) continue;
+      throw new HangarError('CONFLICT', `This host is already in Hangar as ${r.name} (${r.address}): same ${matched.includes('hostUuid') ? `libvirt host UUID ${hostUuid}` : `SSH host key ${hostKeyFingerprint}`}`, {
+        reason: 'duplicate-host',
+        existingHostId: r.id,
+        existingName: r.name,
+        existingAddress: r.address,
+        matched,
+      });
     }
   }
 
   async add(p: AddParams, signal?: AbortSignal): Promise<Host> {
     const name = p.name ?? p.address;
     if ([...this.live.values()].some((l) => l.record.name === name)) throw new HangarError('CONFLICT', `A host named ${name} exists already`);
-    const facts = await this.test(p, signal);
+    const { facts, hostUuid, hostKeyFingerprint } = await this.probe(p, signal);
     const record: HostRecord = {
       id: crypto.randomUUID(),
       name,
@@ -147,6 +196,8 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       disconnected: false,
       facts,
       createdAt: Date.now(),
+      hostUuid,
+      hostKeyFingerprint,
     };
     if (p.password) {
       if (p.savePassword) await this.credentials.save(record.id, p.password);
@@ -156,6 +207,35 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     const l: Live = { record, link: null, ssh: null, link_: null };
     this.live.set(record.id, l);
     this.startLink(l);
+    if (p.replaceHostKey) this.emit('keyReplaced', record.id, p.replaceHostKey);
+    return this.publish(l);
+  }
+
+  /** Probes an unreachable host now; a disconnected one is connected. */
+  async retry(hostId: string): Promise<Host> {
+    const l = this.get(hostId);
+    if (!l.link) return this.connect(hostId);
+    l.link.retryNow();
+    return this.publish(l);
+  }
+
+  /**
+   * The review-new-key flow's last step: the user compared both fingerprints and confirms. The pin
+   * is replaced only if the host still shows exactly `next` and the old key was exactly `previous`;
+   * otherwise HOST_KEY_CHANGED again, with what the host shows now.
+   */
+  async replaceKey(hostId: string, change: { previous: string; next: string }): Promise<Host> {
+    const l = this.get(hostId);
+    const ssh = this.ssh(hostId);
+    if (!ssh) throw new HangarError('UNSUPPORTED', 'The local host is not reached over SSH');
+    try {
+      await ssh.connect({ replaceHostKey: change, timeoutMs: 30_000 });
+    } catch (err) {
+      throw withProblem(err);
+    }
+    this.emit('keyReplaced', hostId, change);
+    if (l.link) l.link.retryNow();
+    else if (!l.record.disconnected) this.startLink(l);
     return this.publish(l);
   }
 
@@ -259,28 +339,23 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       this.emit('connected', l.record.id, conn);
       void this.refreshFacts(l);
     });
-    // A first failure is not final: keep trying in the background like any later drop.
-    const first = (): void => {
-      link.start().catch(async (err: unknown) => {
-        const e = HangarError.from(err);
-        l.link_ = { state: 'unreachable', lastError: e.toData(), nextRetryAt: Date.now() + 10_000 };
-        this.publish(l);
-        if (e.code === 'HOST_KEY_CHANGED' || e.code === 'HOST_KEY_UNKNOWN' || e.code === 'AUTH_FAILED') return; // needs the user
-        setTimeout(() => {
-          if (l.link === link) first();
-        }, 10_000).unref();
-      });
-    };
-    first();
+    // A first failure is not final: the link keeps probing like after any later loss.
+    link.start().catch(() => undefined);
   }
 
   /** How this host's libvirt is reached: its local socket, or through its SSH connection. */
   private opener(record: HostRecord): (signal: AbortSignal) => Promise<LibvirtConnection> {
     if (record.id === LOCAL_HOST_ID) return (signal) => this.openLocal(signal);
     return async (signal) => {
-      const lv = await openHostLibvirt(this.pool.connection(record.id, sshTarget(record)), { signal });
-      this.via.set(record.id, { socket: lv.socket, via: lv.via });
-      return lv.conn;
+      const ssh = this.pool.connection(record.id, sshTarget(record));
+      try {
+        const lv = await openHostLibvirt(ssh, { signal });
+        this.via.set(record.id, { socket: lv.socket, via: lv.via });
+        return lv.conn;
+      } catch (err) {
+        // SSH answered but libvirt did not: the daemon is down (or restarting), not the link.
+        throw ssh.state.state === 'connected' ? withProblem(err, 'libvirt-down') : err;
+      }
     };
   }
 
@@ -310,8 +385,9 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       const how = l.record.id === LOCAL_HOST_ID ? { socket: l.record.address, via: 'local' as const } : (this.via.get(l.record.id) ?? { socket: '', via: 'stream-local' as const });
       // Probed once per connection: the answer is part of the facts until the next connect.
       const ssh = this.ssh(l.record.id);
-      const facts = await gatherFacts({ conn, ...how, probeKvm: ssh ? () => sshKvmProbe(ssh) : localKvmProbe });
-      l.record = { ...l.record, facts };
+      const [facts, hostUuid] = await Promise.all([gatherFacts({ conn, ...how, probeKvm: ssh ? () => sshKvmProbe(ssh) : localKvmProbe }), libvirtHostUuid(conn)]);
+      const hostKeyFingerprint = ssh?.hostKeyFingerprint ?? l.record.hostKeyFingerprint;
+      l.record = { ...l.record, facts, hostUuid, hostKeyFingerprint };
       await this.save(l.record);
       this.publish(l);
     } catch (err) {
@@ -334,9 +410,12 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       tags: r.tags,
       state,
       lastError,
+      problem: lastError ? hostProblem(lastError) : null,
       nextRetryAt,
       facts: r.facts,
       createdAt: r.createdAt,
+      hostUuid: r.hostUuid,
+      hostKeyFingerprint: r.hostKeyFingerprint,
     };
     this.hosts.upsert([host]);
     return host;
@@ -347,12 +426,38 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     const link = l.link_;
     if (link?.state === 'connected') return { state: 'connected', lastError: null, nextRetryAt: null };
     if (link?.state === 'unreachable' || l.ssh?.state === 'unreachable') {
+      // A lost SSH connection is the deeper cause of a closed libvirt session riding on it.
+      const ssh = l.ssh?.state === 'unreachable' ? l.ssh.lastError : undefined;
       return {
         state: 'unreachable',
-        lastError: link?.lastError ?? l.ssh?.lastError ?? null,
+        lastError: ssh ?? link?.lastError ?? null,
         nextRetryAt: link?.nextRetryAt ?? l.ssh?.nextRetryAt ?? null,
       };
     }
     return { state: 'connecting', lastError: null, nextRetryAt: null };
   }
+}
+
+/**
+ * A key file the user named must be usable before anything connects: a relative path would be read
+ * against wherever Hangar happens to run (silently wrong under `hangar serve`), and a missing file
+ * would surface only as "no credentials were available to try".
+ */
+async function checkKeyFile(t: Target): Promise<void> {
+  if (t.auth !== 'key' && !t.keyPath) return;
+  const given = t.keyPath?.trim() ?? '';
+  if (!given) throw new HangarError('INVALID_PARAMS', 'Choose the private key file to log in with', { reason: 'key-file-none' });
+  const full = given === '~' || given.startsWith('~/') ? path.join(os.homedir(), given.slice(1)) : given;
+  if (!path.isAbsolute(full)) {
+    throw new HangarError('INVALID_PARAMS', `The key file path ${given} is relative; give the full path (it would be read relative to ${process.cwd()})`, {
+      reason: 'key-file-relative',
+      path: given,
+      suggestion: path.resolve(given),
+    });
+  }
+  const info = await stat(full).catch(() => null);
+  if (!info?.isFile()) throw new HangarError('INVALID_PARAMS', `There is no key file at ${full}`, { reason: 'key-file-missing', path: full });
+  await access(full, fsc.R_OK).catch(() => {
+    throw new HangarError('INVALID_PARAMS', `The key file ${full} cannot be read by Hangar`, { reason: 'key-file-unreadable', path: full });
+  });
 }

@@ -14,6 +14,9 @@ export interface HostRecord {
   disconnected: boolean;
   facts: HostFacts | null;
   createdAt: number;
+  /** libvirt's host UUID and the SHA256 of the SSH host key, as last seen (null until first seen). */
+  hostUuid: string | null;
+  hostKeyFingerprint: string | null;
 }
 
 interface Row {
@@ -28,6 +31,8 @@ interface Row {
   disconnected: number;
   facts: string | null;
   created_at: number;
+  host_uuid: string | null;
+  host_key_fingerprint: string | null;
 }
 
 const fromRow = (r: Row): HostRecord => ({
@@ -42,6 +47,8 @@ const fromRow = (r: Row): HostRecord => ({
   disconnected: r.disconnected === 1,
   facts: r.facts ? (JSON.parse(r.facts) as HostFacts) : null,
   createdAt: r.created_at,
+  hostUuid: r.host_uuid,
+  hostKeyFingerprint: r.host_key_fingerprint,
 });
 
 export class HostRepo {
@@ -53,10 +60,11 @@ export class HostRepo {
 
   async save(h: HostRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO hosts(id, name, address, port, user, auth, key_path, tags, disconnected, facts, created_at)
-       VALUES (@id, @name, @address, @port, @user, @auth, @key_path, @tags, @disconnected, @facts, @created_at)
+      `INSERT INTO hosts(id, name, address, port, user, auth, key_path, tags, disconnected, facts, created_at, host_uuid, host_key_fingerprint)
+       VALUES (@id, @name, @address, @port, @user, @auth, @key_path, @tags, @disconnected, @facts, @created_at, @host_uuid, @host_key_fingerprint)
        ON CONFLICT(id) DO UPDATE SET name = excluded.name, address = excluded.address, port = excluded.port, user = excluded.user,
-         auth = excluded.auth, key_path = excluded.key_path, tags = excluded.tags, disconnected = excluded.disconnected, facts = excluded.facts`,
+         auth = excluded.auth, key_path = excluded.key_path, tags = excluded.tags, disconnected = excluded.disconnected, facts = excluded.facts,
+         host_uuid = excluded.host_uuid, host_key_fingerprint = excluded.host_key_fingerprint`,
       {
         id: h.id,
         name: h.name,
@@ -69,6 +77,8 @@ export class HostRepo {
         disconnected: h.disconnected ? 1 : 0,
         facts: h.facts ? JSON.stringify(h.facts) : null,
         created_at: h.createdAt,
+        host_uuid: h.hostUuid,
+        host_key_fingerprint: h.hostKeyFingerprint,
       },
     );
   }

@@ -50,7 +50,12 @@ export interface LibvirtConnectionEvents {
 
 export type DomainXmlResult = { dom: DomainRef; xml: string } | { dom: DomainRef; error: HangarError };
 
-const DEFAULT_KEEPALIVE = { intervalMs: 5000, count: 5 };
+/**
+ * A daemon silent for 12 s is declared dead (it answers pings from its event loop even while calls
+ * run). Over SSH a cut link is noticed sooner by SSH's own keepalive (8 s); this one catches a hung
+ * daemon and the local socket, and stays clear of false alarms on a busy host.
+ */
+const DEFAULT_KEEPALIVE = { intervalMs: 3000, count: 3 };
 
 export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   private constructor(readonly rpc: RpcClient) {

@@ -1,8 +1,9 @@
 /**
  * libvirt's keepalive program, client side. The daemon pings us (once we told it we support the
- * program) and we must answer; we also ping it whenever the connection has been idle for one
- * interval, and declare the peer dead after `count` pings go unanswered — the same rule libvirt's
- * own client uses, so a hung host is noticed in interval × (count + 1).
+ * program) and we must answer; we also ping it every interval while it stays silent, and declare
+ * it dead once it has been silent for interval × (count + 1) — libvirt's own rule, but measured
+ * from the last byte heard rather than in whole timer periods, so a dead peer is noticed on time
+ * and not up to a period later.
  */
 import { encodeMessage } from './protocol/header';
 import {
@@ -32,7 +33,7 @@ export interface KeepaliveOptions {
 export class Keepalive {
   private timer: NodeJS.Timeout | undefined;
   private lastRx = Date.now();
-  private unanswered = 0;
+  private lastPing = 0;
 
   constructor(
     private readonly opts: KeepaliveOptions,
@@ -42,7 +43,8 @@ export class Keepalive {
 
   start(): void {
     if (this.timer || this.opts.intervalMs <= 0) return;
-    this.timer = setInterval(() => this.tick(), this.opts.intervalMs);
+    this.lastRx = Date.now();
+    this.timer = setInterval(() => this.tick(), Math.max(10, Math.min(500, this.opts.intervalMs / 4)));
     // A keepalive must never be what keeps a process (or a test run) alive.
     this.timer.unref();
   }
@@ -55,18 +57,19 @@ export class Keepalive {
   /** Any inbound message proves the peer alive. */
   received(): void {
     this.lastRx = Date.now();
-    this.unanswered = 0;
   }
 
   private tick(): void {
-    const idle = Date.now() - this.lastRx;
-    if (idle < this.opts.intervalMs) return;
-    if (this.unanswered >= this.opts.count) {
+    const now = Date.now();
+    const idle = now - this.lastRx;
+    if (idle >= this.opts.intervalMs * (this.opts.count + 1)) {
       this.stop();
       this.onDead(idle);
       return;
     }
-    this.unanswered++;
-    this.send(keepaliveMessage(KeepaliveProc.PING));
+    if (idle >= this.opts.intervalMs && now - this.lastPing >= this.opts.intervalMs) {
+      this.lastPing = now;
+      this.send(keepaliveMessage(KeepaliveProc.PING));
+    }
   }
 }

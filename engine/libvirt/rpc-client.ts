@@ -86,8 +86,8 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
     this.frames = new FrameDecoder((opts.maxMessageBytes ?? MESSAGE_MAX) + LENGTH_WORD);
     transport.on('data', (chunk: Buffer) => this.onData(chunk));
     transport.on('error', (err: Error) => this.fail(new HangarError('UNREACHABLE', `libvirt connection failed: ${err.message}`)));
-    transport.on('end', () => this.fail(new HangarError('UNREACHABLE', 'libvirt connection closed by peer')));
-    transport.on('close', () => this.fail(new HangarError('UNREACHABLE', 'libvirt connection closed')));
+    transport.on('end', () => this.fail(new HangarError('UNREACHABLE', 'libvirt connection closed by peer', { reason: 'libvirt-lost' })));
+    transport.on('close', () => this.fail(new HangarError('UNREACHABLE', 'libvirt connection closed', { reason: 'libvirt-lost' })));
   }
 
   get closed(): boolean {
@@ -105,7 +105,7 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
     this.keepalive = new Keepalive(
       opts,
       (msg) => this.write(msg),
-      (idle) => this.fail(new HangarError('UNREACHABLE', `libvirt daemon did not answer keepalive for ${idle} ms`)),
+      (idle) => this.fail(new HangarError('UNREACHABLE', `libvirt daemon did not answer keepalive for ${idle} ms`, { reason: 'keepalive' })),
     );
     this.keepalive.start();
   }

@@ -22,6 +22,8 @@ export interface MetricsDeps {
   migrating: (hostId: string) => Array<{ uuid: string; name: string }>;
   publish: (sample: MetricsSample) => void;
   now?: () => number;
+  /** Hosts in the fleet now: a removed host's VMs leave Top consumers with it (their history stays). */
+  hostExists?: (hostId: string) => boolean;
 }
 
 const STEP_MS: Record<Res, number> = { raw: 5000, '1m': 60_000, '1h': 3_600_000 };
@@ -169,7 +171,9 @@ export class MetricsService {
     const now = this.now();
     const from = now - periodSec * 1000;
     const res: Res = periodSec <= 3600 ? '1m' : '1h';
-    const keys = this.store.keysOfKind('vm');
+    const exists = this.deps.hostExists;
+    // vm keys are `vm:<hostId>:<uuid>`
+    const keys = this.store.keysOfKind('vm').filter((k) => !exists || exists(k.slice(3, k.indexOf(':', 3))));
     const groups = await this.store.points(keys, res, from, now + 1, STEP_MS[res]);
     const spec = TOP[metric];
     const items = groups

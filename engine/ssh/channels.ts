@@ -13,12 +13,6 @@ export interface ExecOptions {
   onStderr?(chunk: Buffer): void;
   /** Bytes of stdout and of stderr kept in the result (default 16 MiB each); streaming callbacks see all. */
   maxBuffer?: number;
-  /**
-   * The command only reads (a probe): when its channel closes without an exit status while the
-   * connection stays up, it is run once more. Under load, lab sshd was seen to close a fresh
-   * session's channel that way now and then; a command that changes things is never repeated.
-   */
-  idempotent?: boolean;
 }
 
 export interface ExecResult {
@@ -40,8 +34,21 @@ export interface StreamOptions {
 
 const DEFAULT_MAX_BUFFER = 16 * 1024 * 1024;
 
-/** Opens a channel, honouring the scope; a channel that arrives after the scope ended is closed. */
-export function openChannel(what: string, scope: OpScope, open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void): Promise<ClientChannel> {
+/**
+ * Opens a channel, honouring the scope; a channel that arrives after the scope ended is closed.
+ *
+ * `attach` runs synchronously in ssh2's callback, before the promise settles: ssh2 parses every
+ * packet of a TCP read in one go, so a fast command's exit-status can be emitted in the same tick
+ * as the exec reply. A listener added after `await` missed it, and the command looked as if its
+ * channel had closed without an exit status (seen under load as "the connection closed before the
+ * command finished"). Stream data is buffered until read; plain events like 'exit' are not.
+ */
+export function openChannel(
+  what: string,
+  scope: OpScope,
+  open: (cb: (err: Error | undefined, ch: ClientChannel) => void) => void,
+  attach?: (ch: ClientChannel) => void,
+): Promise<ClientChannel> {
   return new Promise((resolve, reject) => {
     if (scope.signal.aborted) return reject(scope.error(what));
     let done = false;
@@ -58,8 +65,9 @@ export function openChannel(what: string, scope: OpScope, open: (cb: (err: Error
           return;
         }
         done = true;
-        if (err) reject(channelOpenError(what, err));
-        else resolve(ch);
+        if (err) return reject(channelOpenError(what, err));
+        attach?.(ch);
+        resolve(ch);
       });
     } catch (err) {
       // ssh2 throws synchronously when the connection is already gone.
@@ -72,8 +80,11 @@ export function openChannel(what: string, scope: OpScope, open: (cb: (err: Error
 
 function channelOpenError(what: string, err: Error & { reason?: number }): HangarError {
   // RFC 4254 §5.1 reason 1 = administratively prohibited (e.g. AllowStreamLocalForwarding no).
-  if (err.reason === 1) return new HangarError('FORBIDDEN', `${what} was refused by the server: ${err.message}`);
-  return new HangarError('UNREACHABLE', `${what} failed: ${err.message}`);
+  // `openFailed`: the server answered, but no. For a session channel OpenSSH says so (a bare
+  // "open failed") when it would go beyond its MaxSessions: the connection learns that limit from it.
+  const details = { openFailed: true, reason: err.reason };
+  if (err.reason === 1) return new HangarError('FORBIDDEN', `${what} was refused by the server: ${err.message}`, details);
+  return new HangarError('UNREACHABLE', `${what} failed: ${err.message}`, details);
 }
 
 /**
@@ -89,7 +100,20 @@ function channelOpenError(what: string, err: Error & { reason?: number }): Hanga
  */
 export async function runExec(client: Client, command: string, opts: ExecOptions, scope: OpScope): Promise<ExecResult> {
   const what = `Command "${abbreviate(command)}"`;
-  const channel = await openChannel(what, scope, (cb) => client.exec(`echo $$; ${command}`, cb));
+  let exitCode: number | null = null;
+  let exitSignal: string | null = null;
+  let exited = false;
+  const channel = await openChannel(
+    what,
+    scope,
+    (cb) => client.exec(`echo $$; ${command}`, cb),
+    (ch) =>
+      ch.on('exit', (code: number | null, signal?: string) => {
+        exited = true;
+        exitCode = typeof code === 'number' ? code : null;
+        exitSignal = typeof signal === 'string' ? signal.replace(/^SIG/, '') : null;
+      }),
+  );
   const max = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
   const out = collector(max);
   const err = collector(max);
@@ -100,9 +124,6 @@ export async function runExec(client: Client, command: string, opts: ExecOptions
     opts.onStdout?.(chunk);
   };
   return new Promise<ExecResult>((resolve, reject) => {
-    let exitCode: number | null = null;
-    let exitSignal: string | null = null;
-    let exited = false;
     const onAbort = (): void => {
       if (pgid !== undefined) killGroup(client, pgid);
       channel.close();
@@ -123,11 +144,6 @@ export async function runExec(client: Client, command: string, opts: ExecOptions
     channel.stderr.on('data', (chunk: Buffer) => {
       err.add(chunk);
       opts.onStderr?.(chunk);
-    });
-    channel.on('exit', (code: number | null, signal?: string) => {
-      exited = true;
-      exitCode = typeof code === 'number' ? code : null;
-      exitSignal = typeof signal === 'string' ? signal.replace(/^SIG/, '') : null;
     });
     channel.on('close', () => {
       scope.signal.removeEventListener('abort', onAbort);
@@ -161,10 +177,8 @@ function killGroup(client: Client, pgid: number): void {
  */
 export async function openExecDuplex(client: Client, command: string, scope: OpScope): Promise<Duplex> {
   const what = `Stream command "${abbreviate(command)}"`;
-  const channel = await openChannel(what, scope, (cb) => client.exec(command, cb));
   const err = collector(4096);
-  channel.stderr.on('data', (chunk: Buffer) => err.add(chunk)); // must be read, or the window fills and stalls
-  channel.on('exit', (code: number | null, signal?: string) => {
+  const onExit = (channel: ClientChannel) => (code: number | null, signal?: string): void => {
     if (code === 0) return;
     const why = code === 127 ? 'UNSUPPORTED' : 'UNREACHABLE';
     const status = code === null ? `signal ${signal ?? '?'}` : `exit code ${code}`;
@@ -174,6 +188,10 @@ export async function openExecDuplex(client: Client, command: string, scope: OpS
     // listener: an unheard 'error' event would bring the whole engine down.
     if (channel.listenerCount('error') > 0) channel.emit('error', error);
     channel.close();
+  };
+  const channel = await openChannel(what, scope, (cb) => client.exec(command, cb), (ch) => {
+    ch.on('exit', onExit(ch));
+    ch.stderr.on('data', (chunk: Buffer) => err.add(chunk)); // must be read, or the window fills and stalls
   });
   return channel;
 }

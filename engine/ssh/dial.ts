@@ -1,11 +1,12 @@
 import ssh2 from 'ssh2';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
+import net, { type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { HangarError } from '../contract/errors';
 import { createAuthSession } from './auth';
 import type { ResolvedHop, ResolvedTarget } from './config';
 import type { CredentialsProvider } from './credentials';
-import { describeHostKey } from './fingerprint';
+import { describeHostKey, type HostPublicKey } from './fingerprint';
 import { preferredKeyTypes, verifyHostKey, type HostKeyPolicy, type HostKeyRef } from './host-keys';
 import { knownHostName } from './known-hosts';
 
@@ -19,6 +20,8 @@ export interface DialOptions {
   keepaliveCountMax: number;
   /** Per hop, for TCP connect + handshake + auth; time spent waiting on the user does not count. */
   timeoutMs: number;
+  /** The TCP connect to the first hop alone (shorter when probing a host that was lost). */
+  tcpConnectTimeoutMs: number;
   maxPrompts: number;
   /** A reconnect started by Hangar itself, not by a user action (see AuthContext.automatic). */
   automatic: boolean;
@@ -27,6 +30,8 @@ export interface DialOptions {
 
 export interface Dialed {
   client: Client;
+  /** The key the target presented and that was accepted: part of what identifies the host. */
+  hostKey: HostPublicKey;
   /** Ends the target and every bastion behind it. */
   close(): void;
 }
@@ -40,20 +45,24 @@ export async function dial(target: ResolvedTarget, opts: DialOptions): Promise<D
   const closeAll = (): void => {
     for (const c of [...bastions].reverse()) c.end();
   };
+  let direct: Socket | undefined;
   try {
-    let sock: Readable | undefined;
+    const first = target.jumps[0] ?? target;
+    direct = await tcpConnect(first.host, first.port, opts);
+    let sock: Readable = direct;
     for (const hop of target.jumps) {
-      const client = await dialHop(hop, sock, undefined, opts);
+      const { client } = await dialHop(hop, sock, undefined, opts);
       bastions.push(client);
       const next = target.jumps[bastions.length] ?? target;
       sock = await forwardTo(client, hop, next, opts);
     }
-    const client = await dialHop(target, sock, opts.hostId, opts);
+    const { client, hostKey } = await dialHop(target, sock, opts.hostId, opts);
     // Losing the target must not leave bastion sessions open, and losing a bastion ends the target
     // on its own (its socket is a channel of that bastion).
     client.once('close', closeAll);
     return {
       client,
+      hostKey,
       close: () => {
         client.end();
         closeAll();
@@ -61,8 +70,40 @@ export async function dial(target: ResolvedTarget, opts: DialOptions): Promise<D
     };
   } catch (err) {
     closeAll();
+    direct?.destroy();
     throw err;
   }
+}
+
+/**
+ * The TCP connection to the first hop, made here rather than by ssh2 so that its deadline is our
+ * own: a lost host that still does not answer fails a probe in seconds, not after the full
+ * handshake deadline. Refused, unreachable and unknown names fail at once, as the kernel says.
+ */
+function tcpConnect(host: string, port: number, opts: DialOptions): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port });
+    const done = (err: HangarError | undefined): void => {
+      clearTimeout(timer);
+      opts.signal.removeEventListener('abort', onAbort);
+      sock.removeAllListeners('connect');
+      sock.removeAllListeners('error');
+      if (err) {
+        sock.on('error', () => undefined);
+        sock.destroy();
+        reject(err);
+      } else resolve(sock);
+    };
+    const details = { host, port };
+    const timer = setTimeout(
+      () => done(new HangarError('UNREACHABLE', `${host}:${port} did not answer within ${opts.tcpConnectTimeoutMs} ms`, { ...details, cause: 'ETIMEDOUT' })),
+      opts.tcpConnectTimeoutMs,
+    );
+    const onAbort = (): void => done(new HangarError('CANCELLED', `Connecting to ${host}:${port} was cancelled`));
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+    sock.once('connect', () => done(undefined));
+    sock.once('error', (err: Error & { code?: string }) => done(new HangarError('UNREACHABLE', `Cannot reach ${host}:${port}: ${err.code ?? err.message}`, { ...details, cause: err.code ?? err.message })));
+  });
 }
 
 function forwardTo(bastion: Client, via: ResolvedHop, next: ResolvedHop, opts: DialOptions): Promise<ClientChannel> {
@@ -119,13 +160,14 @@ function pausableTimer(ms: number, onExpire: () => void): { pause(): void; resum
   };
 }
 
-async function dialHop(hop: ResolvedHop, sock: Readable | undefined, hostId: string | undefined, opts: DialOptions): Promise<Client> {
+async function dialHop(hop: ResolvedHop, sock: Readable, hostId: string | undefined, opts: DialOptions): Promise<{ client: Client; hostKey: HostPublicKey }> {
   const ref = hopRef(hop, hostId);
   const preferred = (await preferredKeyTypes(ref, opts.hostKeys)).flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
   const serverHostKey = [...new Set([...preferred.filter((a) => HOST_KEY_ALGOS.includes(a)), ...HOST_KEY_ALGOS])];
   const client = new ssh2.Client();
 
-  return new Promise<Client>((resolve, reject) => {
+  let accepted: HostPublicKey | undefined;
+  return new Promise<{ client: Client; hostKey: HostPublicKey }>((resolve, reject) => {
     let settled = false;
     let hostKeyError: HangarError | undefined;
     let lastError: (Error & { level?: string }) | undefined;
@@ -141,7 +183,10 @@ async function dialHop(hop: ResolvedHop, sock: Readable | undefined, hostId: str
         hopAbort.abort();
         client.destroy();
         reject(err);
-      } else resolve(client);
+      } else if (!accepted) {
+        client.destroy();
+        reject(new HangarError('HOST_KEY_CHANGED', `${ref.endpoint} completed the handshake without a verified host key`));
+      } else resolve({ client, hostKey: accepted });
     };
     const timer = pausableTimer(opts.timeoutMs, () => finish(new HangarError('TIMEOUT', `SSH connection to ${ref.endpoint} timed out after ${opts.timeoutMs} ms`, { host: hop.host, port: hop.port })));
     const onAbort = (): void => finish(new HangarError('CANCELLED', `Connecting to ${ref.endpoint} was cancelled`));
@@ -198,7 +243,10 @@ async function dialHop(hop: ResolvedHop, sock: Readable | undefined, hostId: str
           return verify(false);
         }
         verifyHostKey(ref, key, opts.hostKeys).then(
-          () => verify(true),
+          () => {
+            accepted = key;
+            verify(true);
+          },
           (err: unknown) => {
             hostKeyError = HangarError.from(err);
             verify(false);
@@ -206,11 +254,7 @@ async function dialHop(hop: ResolvedHop, sock: Readable | undefined, hostId: str
         );
       },
     };
-    if (sock) config.sock = sock;
-    else {
-      config.host = hop.host;
-      config.port = hop.port;
-    }
+    config.sock = sock;
     try {
       client.connect(config);
     } catch (err) {

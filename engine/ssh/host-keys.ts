@@ -31,6 +31,11 @@ export interface HostKeyPolicy {
   knownHosts: readonly KnownHostEntry[];
   /** A fingerprint the user confirmed for this connect call; pinned only if the server shows exactly it. */
   acceptFingerprint: string | undefined;
+  /**
+   * A changed key the user reviewed: the pin (or the known_hosts entry) `previous` is replaced by
+   * the key the server shows, only if that is exactly `next`. Never for a @revoked key.
+   */
+  replaceFingerprint?: { previous: string; next: string } | undefined;
 }
 
 export function hostKeyRef(name: string, port: number, hostId: string | undefined): HostKeyRef {
@@ -51,15 +56,20 @@ export async function verifyHostKey(ref: HostKeyRef, key: HostPublicKey, policy:
       { ...details(ref, key), revoked: true },
     );
   }
+  const replace = policy.replaceFingerprint;
+  const reviewed = (old: HostPublicKey): boolean => replace !== undefined && replace.previous === old.fingerprint && replace.next === key.fingerprint;
   const pinned = await policy.store.get(ref);
   if (pinned) {
     if (sameKey(pinned, key)) return;
-    throw changed(ref, pinned, key, 'pinned in Hangar');
+    if (reviewed(pinned)) return policy.store.pin(ref, { ...key, pinnedAt: new Date().toISOString() });
+    throw changed(ref, pinned, key, 'pinned in Hangar', { source: 'hangar' });
   }
   if (fromFiles.kind === 'match') return;
   if (fromFiles.kind === 'mismatch') {
     const old = fromFiles.entries.find((e) => e.key.keyType === key.keyType) ?? fromFiles.entries[0];
-    if (old) throw changed(ref, old.key, key, `in ${old.file}:${old.line}`);
+    // Hangar's pin then decides from now on; the user's known_hosts file is theirs and stays as is.
+    if (old && reviewed(old.key)) return policy.store.pin(ref, { ...key, pinnedAt: new Date().toISOString() });
+    if (old) throw changed(ref, old.key, key, `in ${old.file}:${old.line}`, { source: 'known_hosts', file: old.file, line: old.line });
   }
   if (policy.acceptFingerprint !== undefined && policy.acceptFingerprint === key.fingerprint) {
     await policy.store.pin(ref, { ...key, pinnedAt: new Date().toISOString() });
@@ -80,12 +90,12 @@ export async function preferredKeyTypes(ref: HostKeyRef, policy: HostKeyPolicy):
   return types;
 }
 
-function changed(ref: HostKeyRef, old: HostPublicKey, now: HostPublicKey, where: string): HangarError {
+function changed(ref: HostKeyRef, old: HostPublicKey, now: HostPublicKey, where: string, origin: Record<string, unknown>): HangarError {
   return new HangarError(
     'HOST_KEY_CHANGED',
     `The host key of ${ref.endpoint} has changed: expected ${old.keyType} ${old.fingerprint} (${where}), ` +
       `but the server presented ${now.keyType} ${now.fingerprint}. This may be a reinstalled host or an attack; connection refused.`,
-    { ...details(ref, now), previousFingerprint: old.fingerprint, previousKeyType: old.keyType },
+    { ...details(ref, now), previousFingerprint: old.fingerprint, previousKeyType: old.keyType, ...origin },
   );
 }
 

@@ -146,4 +146,13 @@ export const migrations: Migration[] = [
       ALTER TABLE jobs ADD COLUMN cleanup_job_id TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'host identity (h1-hosts)',
+    // A host is itself by its libvirt host UUID and SSH host key, whatever address reaches it.
+    sql: `
+      ALTER TABLE hosts ADD COLUMN host_uuid TEXT;
+      ALTER TABLE hosts ADD COLUMN host_key_fingerprint TEXT;
+    `,
+  },
 ];

@@ -232,7 +232,7 @@ async function screenshot(conn: LibvirtConnection, uuid: string, signal: AbortSi
 async function runItem(ssh: SshConnection, host: string, c: CommandItem, w: BundleWriter, o: CollectOptions): Promise<boolean> {
   const t = Date.now();
   try {
-    const r = await ssh.exec(c.command, { signal: o.signal, timeoutMs: c.timeoutMs ?? o.commandTimeoutMs, idempotent: true, maxBuffer: 32 * 1024 * 1024 });
+    const r = await ssh.exec(c.command, { signal: o.signal, timeoutMs: c.timeoutMs ?? o.commandTimeoutMs, maxBuffer: 32 * 1024 * 1024 });
     await w.put(c.out, r.stdout);
     w.item({ host, out: c.out, kind: 'command', command: c.command, exitCode: r.exitCode, startedAt: t, durationMs: Date.now() - t, stderr: r.stderr });
     return r.exitCode === 0;
@@ -245,7 +245,7 @@ async function runItem(ssh: SshConnection, host: string, c: CommandItem, w: Bund
 
 async function runCapture(ssh: SshConnection, command: string, o: CollectOptions): Promise<string> {
   try {
-    return (await ssh.exec(command, { signal: o.signal, timeoutMs: o.commandTimeoutMs, idempotent: true })).stdout;
+    return (await ssh.exec(command, { signal: o.signal, timeoutMs: o.commandTimeoutMs })).stdout;
   } catch {
     return '';
   }

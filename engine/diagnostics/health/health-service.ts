@@ -152,12 +152,12 @@ export class HealthService {
     }
     const ssh = h.kind === 'ssh' ? this.deps.ssh(h.id) : null;
     if (ssh) {
-      const exec = (out: string) => ssh.exec(probeCommand(out), { timeoutMs: PROBE_TIMEOUT_MS, idempotent: true });
+      const exec = (out: string) => ssh.exec(probeCommand(out), { timeoutMs: PROBE_TIMEOUT_MS });
       try {
         const t = Date.now();
         const clock = await exec('clock.txt');
         snap.clockOffsetSec = clockOffset(clock.stdout, t, Date.now() - t);
-        const [tls, dmesg, procs] = await Promise.all([exec('libvirt/tls-expiry.txt'), ssh.exec('dmesg 2>/dev/null | tail -n 2000', { timeoutMs: PROBE_TIMEOUT_MS, idempotent: true }), exec('qemu-processes.txt')]);
+        const [tls, dmesg, procs] = await Promise.all([exec('libvirt/tls-expiry.txt'), ssh.exec('dmesg 2>/dev/null | tail -n 2000', { timeoutMs: PROBE_TIMEOUT_MS }), exec('qemu-processes.txt')]);
         snap.certs = parseCerts(tls.stdout);
         snap.kernelKvmErrors = kernelKvmErrors(dmesg.stdout);
         snap.outdatedQemu = outdatedQemu(procs.stdout);

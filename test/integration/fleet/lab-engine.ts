@@ -10,7 +10,11 @@ import type { LabInfo } from '../../lab/lab-info';
  * An in-process engine for integration tests against the lab: its own data dir, the lab's
  * known_hosts, no agent, no ~/.ssh/config, and the machine's own libvirt left out.
  */
-export async function labEngine(lab: LabInfo, name: string): Promise<{ engine: Engine; dispose(): Promise<void> }> {
+export async function labEngine(
+  lab: LabInfo,
+  name: string,
+  ssh: { knownHostsFiles?: string[]; configText?: string } = {},
+): Promise<{ engine: Engine; dir: string; dispose(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hangar-${name}-`));
   const engine = await createEngine({
     dataDir: dir,
@@ -18,10 +22,11 @@ export async function labEngine(lab: LabInfo, name: string): Promise<{ engine: E
     logger: silentLogger,
     runtime: 'in-process',
     localLibvirt: 'none',
-    ssh: { knownHostsFiles: [lab.knownHostsPath], agent: null, sshConfig: { configText: '' } },
+    ssh: { knownHostsFiles: ssh.knownHostsFiles ?? [lab.knownHostsPath], agent: null, sshConfig: { configText: ssh.configText ?? '' } },
   });
   return {
     engine,
+    dir,
     async dispose() {
       await engine.close();
       fs.rmSync(dir, { recursive: true, force: true });

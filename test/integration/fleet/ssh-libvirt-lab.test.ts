@@ -62,7 +62,7 @@ describe('SSH and libvirt against the lab', () => {
     cleanup.push(() => pool.closeAll());
     for (const h of [h1, h2]) {
       const ssh = pool.connection(h.name, { address: h.address });
-      expect((await ssh.exec('hostname', { idempotent: true })).stdout.trim()).toBe(h.name);
+      expect((await ssh.exec('hostname')).stdout.trim()).toBe(h.name);
       const { conn, via } = await openHostLibvirt(ssh);
       expect(via).toBe('stream-local');
       expect(await conn.getHostname()).toBe(h.name);
@@ -90,7 +90,7 @@ describe('SSH and libvirt against the lab', () => {
     const config = `Host lab2-behind-lab1\n  HostName ${h2.address}\n  User root\n  IdentityFile ${lab.keyPath}\n  ProxyJump root@${h1.address}\n`;
     const c = new SshConnection('jump', { address: 'lab2-behind-lab1' }, env(lab, {}, config));
     cleanup.push(() => c.close());
-    const r = await c.exec('hostname; echo "$SSH_CONNECTION"', { idempotent: true });
+    const r = await c.exec('hostname; echo "$SSH_CONNECTION"');
     const [hostname, sshConnection] = r.stdout.trim().split('\n');
     expect(hostname).toBe(h2.name);
     // The session reached lab2 from lab1's address, not from the laptop's.
@@ -168,7 +168,7 @@ describe('SSH and libvirt against the lab', () => {
     const pool = new SshPool(env(lab));
     cleanup.push(() => pool.closeAll());
     const ssh = pool.connection(h2.name, { address: h2.address });
-    const link = new HostLink(async (signal) => (await openHostLibvirt(ssh, { signal })).conn, { initialMs: 200, maxMs: 2000, factor: 2, jitter: 0 });
+    const link = new HostLink(async (signal) => (await openHostLibvirt(ssh, { signal })).conn, { fastMs: 200, fastForMs: 60_000, then: { initialMs: 200, maxMs: 2000, factor: 2, jitter: 0 } });
     cleanup.push(() => link.close());
     await link.start();
     let reconnected = 0;

@@ -27,6 +27,7 @@ describe.skipIf(skipReason !== undefined)(`SSH exec and streams against a real s
   let dir: string;
   let sshd: TestSshd;
   let strict: TestSshd; // forbids stream-local forwarding, like some hardened hosts
+  let tight: TestSshd; // allows two sessions per connection, below Hangar's own cap
   let echo: Server;
   let echoPath: string;
   let conn: SshConnection;
@@ -51,6 +52,7 @@ describe.skipIf(skipReason !== undefined)(`SSH exec and streams against a real s
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${key}.pub`));
     sshd = await TestSshd.start({ dir, name: 'open', address: '127.0.0.1' });
     strict = await TestSshd.start({ dir, name: 'strict', address: '127.0.0.1', extra: ['AllowStreamLocalForwarding no'] });
+    tight = await TestSshd.start({ dir, name: 'tight', address: '127.0.0.1', extra: ['MaxSessions 2'] });
     echoPath = join(dir, 'echo.sock');
     echo = createServer((s) => s.pipe(s));
     await new Promise<void>((r) => echo.listen(echoPath, r));
@@ -66,6 +68,7 @@ describe.skipIf(skipReason !== undefined)(`SSH exec and streams against a real s
     } finally {
       await sshd?.stop();
       await strict?.stop();
+      await tight?.stop();
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -114,6 +117,28 @@ describe.skipIf(skipReason !== undefined)(`SSH exec and streams against a real s
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => conn.exec(['sh', '-c', `sleep 0.2; echo ${i}`])));
     expect(results.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 25 }, (_, i) => String(i)));
     expect(sshd.count(/Accepted publickey/)).toBe(before); // no new login: same connection
+  });
+
+  it('never loses a fast command’s exit status in a burst (issue 21: "closed before the command finished")', async () => {
+    // A command's exit-status often arrives in the same TCP read as the exec reply; a listener
+    // attached after the channel's promise resolved missed it (about 1 in 4 failed against the lab before).
+    const results = await Promise.allSettled(Array.from({ length: 120 }, (_, i) => conn.exec(`echo ${i}`)));
+    const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+    expect(failed.slice(0, 3)).toEqual([]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value.stdout.trim() : null))).toEqual(Array.from({ length: 120 }, (_, i) => String(i)));
+  });
+
+  it('learns a server’s MaxSessions below its own cap and queues within it', async () => {
+    const c = connect(tight);
+    try {
+      // Each command records how many of them run at once on the host.
+      const cmd = (i: number) => `mkdir -p ${dir}/tight; touch ${dir}/tight/$$; ls ${dir}/tight | wc -l; sleep 0.3; rm ${dir}/tight/$$; echo ok${i}`;
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => c.exec(cmd(i))));
+      expect(results.map((r) => r.stdout.trim().split('\n').at(-1))).toEqual(Array.from({ length: 12 }, (_, i) => `ok${i}`));
+      expect(Math.max(...results.map((r) => Number(r.stdout.trim().split('\n')[0])))).toBeLessThanOrEqual(2);
+    } finally {
+      await c.close();
+    }
   });
 
   it('opens a stream-local forward to a UNIX socket on the host', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../../engine/common/backoff';
+import { backoffDelay, DEFAULT_BACKOFF, HOST_RECOVERY, recoveryDelay } from '../../../engine/common/backoff';
 
 describe('backoffDelay', () => {
   const policy = { initialMs: 1000, maxMs: 30_000, factor: 2, jitter: 0.5 };
@@ -22,5 +22,17 @@ describe('backoffDelay', () => {
   it('has sane defaults', () => {
     expect(backoffDelay(0, DEFAULT_BACKOFF, () => 0)).toBe(DEFAULT_BACKOFF.initialMs);
     expect(backoffDelay(1000, DEFAULT_BACKOFF, () => 0)).toBe(DEFAULT_BACKOFF.maxMs);
+  });
+});
+
+describe('recoveryDelay (h1-hosts)', () => {
+  it('probes a just-lost host every 2–3 s, then backs off to the cap', () => {
+    for (let i = 0; i < 100; i++) {
+      const d = recoveryDelay(i * 1000, 0);
+      expect(d).toBeGreaterThanOrEqual(2000);
+      expect(d).toBeLessThanOrEqual(3000);
+    }
+    expect(recoveryDelay(HOST_RECOVERY.fastForMs, 0, HOST_RECOVERY, () => 0)).toBe(5000);
+    expect(recoveryDelay(HOST_RECOVERY.fastForMs + 1, 10, HOST_RECOVERY, () => 0)).toBe(30_000);
   });
 });

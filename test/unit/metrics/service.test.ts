@@ -55,4 +55,26 @@ describe('MetricsService queries (real SQLite)', () => {
     expect(day.stepMs).toBe(120_000); // 1,440 minutes bucketed to at most 720 points
     await expect(svc.query({ kind: 'fleet' }, now + 120_000, now + 60_000, 720)).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
   });
+
+  it('leaves a removed host out of Top consumers (no ghost after removing a duplicate host) (h1-hosts)', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mx-svc-'));
+    db = await Db.open(path.join(dir, 'h.db'));
+    const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
+    let now = t0;
+    const hosts = new Set(['a', 'b']);
+    svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => 2, migrating: () => [], publish: () => undefined, now: () => now, hostExists: (id) => hosts.has(id) });
+    await svc.init();
+    for (let t = t0; t < t0 + 5 * 60_000; t += 5000) {
+      now = t;
+      // The same guest seen through two host entries (the same host added twice).
+      svc.store.add(t, [
+        { key: 'vm:a:u1', kind: 'vm', label: 'web', values: vmValues(50, 0) },
+        { key: 'vm:b:u1', kind: 'vm', label: 'web', values: vmValues(50, 0) },
+      ]);
+    }
+    now = t0 + 5 * 60_000;
+    expect((await svc.top('cpu', 300, 5)).items.map((i) => i.vmId)).toEqual(['a:u1', 'b:u1']);
+    hosts.delete('b');
+    expect((await svc.top('cpu', 300, 5)).items.map((i) => i.vmId)).toEqual(['a:u1']);
+  });
 });

@@ -4,7 +4,8 @@ import { HangarError } from '../../../../engine/contract/errors';
 import { formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
-import { ErrorBanner } from '../../components/ErrorBanner';
+import { keyChangeOf, ReviewKeyDialog, type KeyChange } from './ReviewKeyDialog';
+import { hasWords, problemText, TechnicalDetails } from './HostProblem';
 import { accelText } from './accel';
 
 interface Form {
@@ -34,13 +35,15 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
   const lang = useEngine((s) => s.settings.language);
   const [form, setForm] = useState<Form>(EMPTY);
   const [accepted, setAccepted] = useState<string | undefined>();
+  const [replacing, setReplacing] = useState<{ previous: string; next: string } | undefined>();
+  const [review, setReview] = useState<{ change: KeyChange; then: 'test' | 'add' } | null>(null);
   const [busy, setBusy] = useState<'test' | 'add' | null>(null);
   const [facts, setFacts] = useState<HostFacts | null>(null);
   const [error, setError] = useState<HangarError | null>(null);
   const [question, setQuestion] = useState<KeyQuestion | null>(null);
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setForm((f) => ({ ...f, [k]: v }));
 
-  const target = (acceptHostKey = accepted) => ({
+  const target = (acceptHostKey = accepted, replaceHostKey = replacing) => ({
     address: form.address.trim(),
     ...(form.user.trim() ? { user: form.user.trim() } : {}),
     ...(form.port.trim() ? { port: Number(form.port) } : {}),
@@ -48,26 +51,31 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
     ...(form.auth === 'key' && form.keyPath.trim() ? { keyPath: form.keyPath.trim() } : {}),
     ...(form.auth === 'password' && form.password ? { password: form.password, savePassword: form.savePassword } : {}),
     ...(acceptHostKey ? { acceptHostKey } : {}),
+    ...(replaceHostKey ? { replaceHostKey } : {}),
   });
 
-  async function run(what: 'test' | 'add', acceptHostKey?: string) {
+  async function run(what: 'test' | 'add', acceptHostKey?: string, replaceHostKey?: { previous: string; next: string }) {
     if (!client) return;
     setBusy(what);
     setError(null);
     setQuestion(null);
     try {
       if (what === 'test') {
-        setFacts(await client.call('hosts.test', target(acceptHostKey)));
+        setFacts(await client.call('hosts.test', target(acceptHostKey, replaceHostKey)));
       } else {
         const tags = form.tags.split(',').map((s) => s.trim()).filter(Boolean);
-        await client.call('hosts.add', { ...target(acceptHostKey), ...(form.name.trim() ? { name: form.name.trim() } : {}), tags });
+        await client.call('hosts.add', { ...target(acceptHostKey, replaceHostKey), ...(form.name.trim() ? { name: form.name.trim() } : {}), tags });
         setForm(EMPTY);
         onDone();
       }
     } catch (err) {
       const e = HangarError.from(err);
+      const change = keyChangeOf(e.toData());
       if (e.code === 'HOST_KEY_UNKNOWN' && typeof e.details?.fingerprint === 'string') {
         setQuestion({ fingerprint: e.details.fingerprint, keyType: String(e.details.keyType ?? ''), then: what });
+      } else if (change) {
+        setError(e);
+        setReview({ change, then: what });
       } else setError(e);
     } finally {
       setBusy(null);
@@ -147,7 +155,30 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
           </button>
         </div>
       )}
-      <ErrorBanner error={error} testId="add-host-error" className="span-all" />
+      {error && (
+        <div className="banner error span-all" role="alert" data-testid="add-host-error">
+          <p>{problemText(t, error.toData())}</p>
+          {keyChangeOf(error.toData()) && (
+            <button type="button" className="btn btn-small btn-primary" data-testid="review-key" onClick={() => setReview({ change: keyChangeOf(error.toData())!, then: 'add' })}>
+              {t('hosts.reviewKey')}
+            </button>
+          )}
+          {hasWords(error.toData()) && <TechnicalDetails message={error.message} />}
+        </div>
+      )}
+      {review && (
+        <ReviewKeyDialog
+          name={form.name.trim() || form.address.trim()}
+          change={review.change}
+          onClose={() => setReview(null)}
+          onReplace={async () => {
+            const pair = { previous: review.change.previous, next: review.change.next };
+            setReplacing(pair);
+            setReview(null);
+            await run(review.then, accepted, pair);
+          }}
+        />
+      )}
       {facts && (
         <dl className="about span-all" data-testid="host-facts">
           <dt>{t('hosts.facts.hostname')}</dt>

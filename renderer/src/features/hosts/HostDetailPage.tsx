@@ -8,6 +8,7 @@ import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
 import { HostMetrics } from '../metrics/HostMetrics';
 import { HostSummary } from './HostUsage';
+import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
@@ -40,7 +41,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
       <h1>
         {host.name} <span className={`badge host-${host.state}`}>{t(`hosts.state.${host.state}`)}</span>
       </h1>
-      {host.lastError && <p className="banner error">{host.lastError.message}</p>}
+      <HostProblem host={host} detailed />
       <HostSummary host={host} running={active.length} total={vms.length} />
       {f && (
         <div className="tiles">

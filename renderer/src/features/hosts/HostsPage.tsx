@@ -13,6 +13,7 @@ import { HostDetailPage } from './HostDetailPage';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { useUsageFeed } from '../../stores/usage-store';
 import { HostUsageCells } from './HostUsage';
+import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
 
 function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: number; running: number; onError: (e: HangarError) => void }) {
@@ -70,8 +71,7 @@ function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: num
         <span className={`badge host-${host.state}`} data-testid="host-state">
           {t(`hosts.state.${host.state}`)}
         </span>
-        {host.lastError && <div className="error small">{host.lastError.message}</div>}
-        {host.nextRetryAt && <div className="muted small">{t('hosts.retryAt', { time: new Date(host.nextRetryAt).toLocaleTimeString(lang) })}</div>}
+        <HostProblem host={host} />
       </td>
       <td>{host.facts ? `${host.facts.cpus}` : '—'}</td>
       <td>{host.facts ? formatKiB(host.facts.memoryKiB, lang) : '—'}</td>
