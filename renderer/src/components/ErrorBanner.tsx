@@ -1,10 +1,31 @@
-import type { HangarError } from '../../../engine/contract/errors';
+import { paramIssuesOf, type HangarError } from '../../../engine/contract/errors';
 import { useT } from '../i18n/use-t';
+import { useEngine } from '../stores/engine-store';
+import { describeParamIssue } from './param-errors';
 
-/** An error as a person reads it: what kind (translated), then the engine's specifics. */
+/**
+ * An error as a person reads it: what kind (translated), then the engine's specifics. Rejected
+ * values are listed field by field in the user's language instead of the engine's own wording.
+ */
 export function ErrorBanner({ error, testId, className = '' }: { error: HangarError | null; testId?: string; className?: string }) {
   const t = useT();
+  const lang = useEngine((s) => s.settings.language);
   if (!error) return null;
+  const issues = paramIssuesOf(error);
+  if (issues.length > 0) {
+    return (
+      <div className={`banner error ${className}`.trim()} role="alert" data-testid={testId}>
+        <strong>{t('error.invalidFields')}</strong>
+        <ul className="issue-list">
+          {issues.map((i) => (
+            <li key={`${i.path}:${i.rule}`} data-field={i.path}>
+              {describeParamIssue(t, lang, i)}
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
   return (
     <p className={`banner error ${className}`.trim()} role="alert" data-testid={testId}>
       <strong>{t(`error.${error.code}`)}</strong> {error.message}

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import type { Job } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { EmptyState } from '../../components/EmptyState';
-import { ProgressBar } from '../../components/ProgressBar';
+import { jobTone, ProgressBar } from '../../components/ProgressBar';
+import { formatTime } from '../../components/format';
 import { translateMessage } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
@@ -12,6 +13,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void }) {
   const t = useT();
   const client = useEngine((s) => s.client);
+  const lang = useEngine((s) => s.settings.language);
   const title = translateMessage(t, job.title);
   const live = job.state === 'running' || job.state === 'queued';
   return (
@@ -27,9 +29,9 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
         </span>
       </td>
       <td>
-        <ProgressBar value={job.progress} label={title} />
+        <ProgressBar value={job.progress} label={title} tone={jobTone(job.state)} />
       </td>
-      <td className="muted small">{job.startedAt ? new Date(job.startedAt).toLocaleTimeString() : ''}</td>
+      <td className="muted small">{job.startedAt ? formatTime(job.startedAt, lang) : ''}</td>
       <td>
         {job.error?.details?.offer === 'forceOff' && job.target?.vmId && (
           <button

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
+import { SavedNote, useSavedNote } from '../../components/SavedNote';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 
@@ -42,6 +43,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
     autostart: details.autostart,
   }));
   const [f, setF] = useState(initial);
+  const [saved, flashSaved] = useSavedNote();
   const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF((x) => ({ ...x, [k]: v }));
   const submit = () => {
     const memoryMiB = Number(f.memoryMiB);
@@ -59,7 +61,13 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
         ...(f.boot !== initial.boot ? { bootOrder: f.boot.split(',') as ('hd' | 'cdrom' | 'network')[] } : {}),
         ...(f.autostart !== initial.autostart ? { autostart: f.autostart } : {}),
       })
-      .then(onSaved, (e: unknown) => onError(HangarError.from(e)));
+      .then(
+        (d) => {
+          onSaved(d);
+          flashSaved();
+        },
+        (e: unknown) => onError(HangarError.from(e)),
+      );
   };
   return (
     <form
@@ -120,6 +128,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
         <button type="submit" className="btn btn-primary" data-testid="vm-edit-save">
           {t('common.save')}
         </button>
+        <SavedNote shown={saved} text={t('vm.edit.saved')} testId="vm-edit-saved" />
       </div>
     </form>
   );
