@@ -43,7 +43,7 @@ export async function setup(project?: ProvideTarget): Promise<void> {
       }, 60_000),
     ),
   );
-  let acquired = false;
+  let broughtUp = false;
   try {
     broughtUp = fs.readFileSync(LAB_BROUGHT_UP_BY_PATH, 'utf8').trim() === String(process.pid);
   } catch {
