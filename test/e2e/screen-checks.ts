@@ -115,11 +115,19 @@ export const KOREAN_ALLOWED_WORDS = [
   'noVNC', 'xterm', 'Electron', 'OpenShift', 'SSH', 'VNC', 'SPICE', 'TCG', 'NAT', 'DHCP', 'BIOS', 'UEFI', 'ISO', 'ISOs', 'XML', 'JSON', 'CSV', 'PNG', 'URL',
   'UUID', 'CPU', 'CPUs', 'vCPU', 'vCPUs', 'VM', 'VMs', 'NIC', 'NICs', 'IP', 'IOPS', 'MAC', 'SHA256', 'PEM', 'TLS', 'HTTP', 'HTTPS', 'API', 'NoCloud',
   'cloud-init', 'virtio', 'qcow2', 'raw', 'B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'KB', 'MB', 'GB', 'TB', 'Ctrl', 'Alt', 'Del', 'Backspace', 'Enter',
-  'PrintScreen', 'Shift', 'Tab', 'Esc', 'AM', 'PM', 'OK', 'Sosreport', 'sosreport', 'must-gather', 'HANGAR_SECRET_KEY', 'Tasks', 'ms', 's',
+  'PrintScreen', 'Shift', 'Tab', 'Esc', 'AM', 'PM', 'OK', 'Sosreport', 'sosreport', 'must-gather', 'HANGAR_SECRET_KEY', 'ms', 's',
+  // commands and packages named as they are typed
+  'qemu-guest-agent', 'qemu-ga', 'qemu-img', 'virsh', 'sshd', 'systemd', 'journalctl', 'dmesg', 'ssh', 'ssh-agent', 'known_hosts',
 ];
 
-/** Selectors whose text is data, not UI wording, on any page. */
-export const DATA_SELECTORS = 'code, pre, kbd, samp, input, textarea, .mono, [translate="no"], [data-vm-name], [data-host-name], .xterm, canvas, .uplot .u-legend .u-label';
+/** Commands and other multi-word identifiers a Korean sentence quotes as they are typed. */
+export const KOREAN_ALLOWED_PHRASES = ['hangar serve', 'hangar gather', 'npm start', 'npm run'];
+
+/**
+ * Selectors whose text is data, not UI wording, on any page. `.engine-text` is the engine's own
+ * message (what a host or libvirt said), shown in English after a summary in the user's language.
+ */
+export const DATA_SELECTORS = 'code, pre, kbd, samp, input, textarea, .mono, [translate="no"], .engine-text[lang="en"], [data-vm-name], [data-host-name], .xterm, canvas, .uplot .u-legend .u-label';
 
 /**
  * In Korean, every word a person reads is Korean, or a proper noun, unit or identifier from
@@ -133,11 +141,17 @@ export async function expectKorean(page: Page, allow: (string | RegExp)[] = []):
     allow.some((a) => (typeof a === 'string' ? a === w : a.test(w)));
   const texts = await visibleText(page, DATA_SELECTORS);
   const english: string[] = [];
-  for (const t of texts) {
+  for (const raw of texts) {
+    const t = KOREAN_ALLOWED_PHRASES.reduce((x, p) => x.split(p).join(' '), raw);
     // Paths, addresses and other identifiers with separators are data, not words.
     for (const token of t.split(/\s+/)) {
       if (/[/\\@:=]|\.\w/.test(token)) continue;
-      for (const w of token.match(/[A-Za-z][A-Za-z'’-]*/g) ?? []) if (!ok(w.replace(/[-'’]+$/, ''))) english.push(`${w}  ← "${t.slice(0, 80)}"`);
+      // Latin runs inside the token (a Korean particle may be attached: "lab1에서").
+      for (const run of token.match(/[A-Za-z0-9_'’-]+/g) ?? []) {
+        const core = run.replace(/^[-'’_]+|[-'’_]+$/g, '');
+        if (!/[A-Za-z]/.test(core) || ok(core)) continue;
+        english.push(`${core}  ← "${t.slice(0, 80)}"`);
+      }
     }
   }
   expect(english, `English words on the Korean page ${page.url()}`).toEqual([]);

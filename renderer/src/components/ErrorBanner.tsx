@@ -1,4 +1,4 @@
-import { paramIssuesOf, type HangarError } from '../../../engine/contract/errors';
+import { paramIssuesOf, type ErrorData, type HangarError } from '../../../engine/contract/errors';
 import { useT } from '../i18n/use-t';
 import { useEngine } from '../stores/engine-store';
 import { describeParamIssue } from './param-errors';
@@ -28,7 +28,29 @@ export function ErrorBanner({ error, testId, className = '' }: { error: HangarEr
   }
   return (
     <p className={`banner error ${className}`.trim()} role="alert" data-testid={testId}>
-      <strong>{t(`error.${error.code}`)}</strong> {error.message}
+      <strong>{t(`error.${error.code}`)}</strong> <EngineText text={error.message} />
     </p>
+  );
+}
+
+/**
+ * The engine's own words after a translated summary: its messages (a host's or libvirt's errors,
+ * a job's failure) are English and quote what the host said, so they are marked as English text.
+ */
+export function EngineText({ text }: { text: string }) {
+  return (
+    <span className="engine-text" lang="en" data-testid="engine-text">
+      {text}
+    </span>
+  );
+}
+
+/** A job's error: what kind, in the user's language, then the engine's specifics. */
+export function JobErrorText({ error, className = 'error small' }: { error: ErrorData; className?: string }) {
+  const t = useT();
+  return (
+    <div className={className} data-testid="job-error">
+      <strong>{t(`error.${error.code}`)}</strong> <EngineText text={error.message} />
+    </div>
   );
 }

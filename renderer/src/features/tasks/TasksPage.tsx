@@ -8,7 +8,7 @@ import { translateMessage } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { sortedJobs, useJobs } from '../../stores/jobs-store';
-import { ErrorBanner } from '../../components/ErrorBanner';
+import { ErrorBanner, JobErrorText } from '../../components/ErrorBanner';
 
 function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -21,7 +21,7 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
       <td>
         <div>{title}</div>
         {job.step && live && <div className="muted small">{translateMessage(t, job.step)}</div>}
-        {job.error && <div className="error small">{job.error.message}</div>}
+        {job.error && <JobErrorText error={job.error} />}
       </td>
       <td>
         <span className={`badge state-${job.state}`} data-testid="job-state">
