@@ -215,12 +215,15 @@ export class HostSampler {
   /** One round (public for tests and the benchmark). */
   async round(): Promise<HostRound> {
     const deadline = Math.max(3000, this.intervalMs());
-    if (!this.computer.hostCpus) {
+    // Node info (CPUs, memory) and the pools change rarely: read with the pool list. Memory can
+    // change (hot-plugged, or a host confined to part of a machine), so it is not read once only.
+    const slow = this.rounds++ % POOL_LIST_EVERY === 0;
+    if (!this.computer.hostCpus || slow) {
       const node = await withDeadline(this.conn.nodeGetInfo(), deadline, 'node info');
       this.computer.hostCpus = node.cpus;
       this.physicalMemory = node.memory * 1024;
     }
-    if (this.rounds++ % POOL_LIST_EVERY === 0) {
+    if (slow) {
       this.pools = await withDeadline(this.conn.listAllStoragePools(POOL_ACTIVE), deadline, 'pool list').catch(() => this.pools);
       this.poolKeys = await withDeadline(this.identifyPools(), deadline, 'pool identity').catch(() => this.poolKeys);
     }

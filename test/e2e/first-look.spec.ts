@@ -32,7 +32,12 @@ const DATA_WORDS = () => [VM, ...lab.hosts.map((h) => h.name), 'default', 'share
 async function shot(p: Page, name: string) {
   if (!SHOTS) return;
   fs.mkdirSync(SHOTS, { recursive: true });
-  await p.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  // The app scrolls inside its own frame: a tall window shows the whole page.
+  const size = p.viewportSize();
+  await p.setViewportSize({ width: 1280, height: 1500 });
+  await p.waitForTimeout(300);
+  await p.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  if (size) await p.setViewportSize(size);
 }
 
 /** A call to the engine from the page, over its own authenticated socket (what no button offers). */
@@ -116,6 +121,7 @@ test('a fresh page opened on the Dashboard fills its tiles and Top consumers wit
   await expect(fresh.getByTestId('tile-memory').locator('.big-number')).toHaveText(new RegExp(` / ${formatBytes(memKiB * 1024, 'en').replace('.', '\\.')}$`), { timeout: 20_000 });
   await expect(fresh.getByTestId('tile-storage').locator('.big-number')).toHaveText(new RegExp(` / ${formatBytes(storage, 'en').replace('.', '\\.')}$`));
   await checkScreen(fresh, { lang: 'en', watch });
+  await shot(fresh, 'h3-ui-dashboard-fresh-en');
   await fresh.close();
 });
 

@@ -33,11 +33,12 @@ function download(name: string, text: string): void {
 export interface ChartAxis {
   incrs(min: number, max: number): number[];
   values(ticks: number[]): string[];
+  top(max: number): number;
 }
 
 /** Time labels in the UI language: dates for day-sized ticks, else times of day. */
 function timeTicks(locale: string, ticks: number[], incrSec: number): string[] {
-  const opts: Intl.DateTimeFormatOptions = incrSec >= 86_400 ? { month: 'short', day: 'numeric' } : incrSec >= 60 ? { hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+  const opts: Intl.DateTimeFormatOptions = incrSec >= 86_400 ? { month: 'numeric', day: 'numeric' } : incrSec >= 60 ? { hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit', second: '2-digit' };
   const f = new Intl.DateTimeFormat(locale, opts);
   return ticks.map((s) => f.format(s * 1000));
 }
@@ -98,7 +99,7 @@ export function TimeSeriesChart({
         x: { time: true, range: (_u, min, max) => (xr.current ? [xr.current[0] / 1000, xr.current[1] / 1000] : [min, max]) },
         // With a unit axis (amounts: memory, storage, counts) the scale starts at zero, so a
         // level line reads as how much rather than as a wiggle around its own value.
-        ...(axisRef.current ? { y: { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.min(0, min), max > 0 ? max * 1.15 : 1] } } : {}),
+        ...(axisRef.current ? { y: { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.min(0, min), axisRef.current!.top(max)] } } : {}),
       },
       series: [
         { value: (_u, v) => (v == null ? '—' : new Intl.DateTimeFormat(localeRef.current, { dateStyle: 'medium', timeStyle: 'short' }).format(v * 1000)) },
@@ -115,6 +116,8 @@ export function TimeSeriesChart({
         {
           stroke: 'currentColor',
           size: 70,
+          // A small tile chart still gets its zero and its top labelled.
+          space: height < 120 ? 16 : 30,
           ...(axisRef.current ? { incrs: (_u: uPlot, _i: number, min: number, max: number) => axisRef.current!.incrs(min, max) } : {}),
           values: (_u, vals) => axisRef.current?.values(vals) ?? vals.map((v) => fmt.current(v)),
         },

@@ -60,5 +60,9 @@ describe('locale and chart axes', () => {
     const incrs = axis.incrs(0, 3 * 1024 ** 3);
     expect(incrs).toContain(1024 ** 3);
     expect(axis.values([0, 1024 ** 3, 2 * 1024 ** 3])).toEqual(['0 GiB', '1 GiB', '2 GiB']);
+    // The scale ends on a round figure of that unit, so its top tick is labelled too.
+    expect(axis.top(2.6 * 1024 ** 3)).toBe(5 * 1024 ** 3);
+    expect(metricAxis('count', 'en').top(3)).toBe(5);
+    expect(metricAxis('count', 'en').top(0)).toBe(1);
   });
 });

@@ -28,6 +28,8 @@ export interface MetricAxis {
   incrs(min: number, max: number): number[];
   /** Labels for the ticks: all in one unit, so they read as one scale. */
   values(ticks: number[]): string[];
+  /** The top of the scale: a round number of the unit at or above `max`, so it gets a labelled tick. */
+  top(max: number): number;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface MetricAxis {
  */
 export function metricAxis(unit: Unit, locale: string, reference = 0): MetricAxis {
   const perSec = unit === 'bytesPerSec';
-  if (unit !== 'bytes' && !perSec) return { incrs: (min, max) => niceIncrs(1, min, max), values: (ticks) => ticks.map((v) => formatMetric(v, unit, locale)) };
+  if (unit !== 'bytes' && !perSec) return { incrs: (min, max) => niceIncrs(1, min, max), values: (ticks) => ticks.map((v) => formatMetric(v, unit, locale)), top: (max) => niceCeil(Math.max(max, reference, 1), 1) };
   const base = (max: number) => {
     let k = 0;
     while (max >= 1024 ** (k + 1) && k < BYTE_UNITS.length - 1) k++;
@@ -50,11 +52,23 @@ export function metricAxis(unit: Unit, locale: string, reference = 0): MetricAxi
       k = base(Math.max(Math.abs(min), Math.abs(max), reference));
       return niceIncrs(1024 ** k, min, max);
     },
+    top(max) {
+      return niceCeil(Math.max(max, reference), 1024 ** base(Math.max(max, reference)));
+    },
     values(ticks) {
       const nf = new Intl.NumberFormat(localeOf(locale), { maximumFractionDigits: 2 });
       return ticks.map((v) => `${nf.format(v / 1024 ** k)} ${BYTE_UNITS[k]}${perSec ? '/s' : ''}`);
     },
   };
+}
+
+/** The smallest 1, 2, 2.5 or 5 × a power of ten of `base` at or above x (1 for nothing). */
+function niceCeil(x: number, base: number): number {
+  if (!(x > 0)) return base;
+  const v = x / base;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const s of [...STEPS, 10]) if (s * p >= v * (1 - 1e-9)) return s * p * base;
+  return 10 * p * base;
 }
 
 /** 1, 2, 2.5, 5 × powers of ten of `base`, from a hundredth of it up to well past the range. */
