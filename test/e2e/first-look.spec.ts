@@ -278,3 +278,32 @@ test('every screen reads right in English and in Korean: Dashboard, Tasks, Setti
   }
   await setLanguage(page, 'en');
 });
+
+test('every page and every VM tab: no console error or CSP violation, no raw {placeholder}, Korean in Korean', async () => {
+  test.setTimeout(240_000);
+  const routes = ['dashboard', 'hosts', 'vms', 'templates', 'diagnostics', 'tasks', 'settings'];
+  const vmTabs = ['overview', 'details', 'metrics', 'console', 'disks', 'nics', 'events', 'diagnostics', 'xml'];
+  for (const lang of ['en', 'ko'] as const) {
+    await setLanguage(page, lang);
+    const check = () => checkScreen(page, { lang, watch, allowWords: DATA_WORDS() });
+    for (const r of routes) {
+      await page.getByTestId(`nav-${r}`).click();
+      await page.waitForTimeout(500);
+      await check();
+    }
+    for (const tab of ['alerts', 'collect', 'bundles']) {
+      await page.getByTestId('nav-diagnostics').click();
+      await page.getByTestId(`diag-tab-${tab}`).click();
+      await page.waitForTimeout(300);
+      await check();
+    }
+    const row = await findVm(page, VM);
+    await row.getByRole('link', { name: VM }).click();
+    for (const tab of vmTabs) {
+      await page.getByTestId(`vm-tab-${tab}`).click();
+      await page.waitForTimeout(tab === 'console' || tab === 'metrics' ? 2000 : 500);
+      await check();
+    }
+  }
+  await setLanguage(page, 'en');
+});
