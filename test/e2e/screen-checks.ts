@@ -121,7 +121,7 @@ export const KOREAN_ALLOWED_WORDS = [
 ];
 
 /** Commands and other multi-word identifiers a Korean sentence quotes as they are typed. */
-export const KOREAN_ALLOWED_PHRASES = ['hangar serve', 'hangar gather', 'npm start', 'npm run'];
+export const KOREAN_ALLOWED_PHRASES = ['hangar serve', 'hangar gather', 'npm start', 'npm run', 'qemu-img info'];
 
 /**
  * Selectors whose text is data, not UI wording, on any page. `.engine-text` is the engine's own
