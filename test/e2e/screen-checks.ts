@@ -127,7 +127,7 @@ export const KOREAN_ALLOWED_PHRASES = ['hangar serve', 'hangar gather', 'npm sta
  * Selectors whose text is data, not UI wording, on any page. `.engine-text` is the engine's own
  * message (what a host or libvirt said), shown in English after a summary in the user's language.
  */
-export const DATA_SELECTORS = 'code, pre, kbd, samp, input, textarea, .mono, [translate="no"], .engine-text[lang="en"], [data-vm-name], [data-host-name], .xterm, canvas, .uplot .u-legend .u-label';
+export const DATA_SELECTORS = 'code, pre, kbd, samp, input, textarea, .mono, [translate="no"], .engine-text[lang="en"], .xterm, canvas, .uplot .u-legend .u-label';
 
 /**
  * In Korean, every word a person reads is Korean, or a proper noun, unit or identifier from
@@ -138,8 +138,16 @@ export async function expectKorean(page: Page, allow: (string | RegExp)[] = []):
     KOREAN_ALLOWED_WORDS.includes(w) ||
     /\d/.test(w) || // versions, sizes, names with numbers (lab1, x86_64)
     /^[A-Z0-9_-]{2,}$/.test(w) || // acronyms and constants
+    named.has(w) ||
     allow.some((a) => (typeof a === 'string' ? a === w : a.test(w)));
   const texts = await visibleText(page, DATA_SELECTORS);
+  // Names the page itself marks as names (hosts, VMs, pools) are data wherever they appear.
+  const names = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('[data-vm-name], [data-host-name], [data-pool-name]')).flatMap((e) =>
+      ['data-vm-name', 'data-host-name', 'data-pool-name'].map((a) => e.getAttribute(a) ?? '').filter(Boolean),
+    ),
+  );
+  const named = new Set(names.flatMap((n) => n.split(/[^A-Za-z0-9_'’-]+/)));
   const english: string[] = [];
   for (const raw of texts) {
     const t = KOREAN_ALLOWED_PHRASES.reduce((x, p) => x.split(p).join(' '), raw);

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { BundleDomain, BundleSummary, LogMatch } from '../../../../engine/contract';
+import type { BundleDomain, BundleSummary, DisplayState, LogMatch } from '../../../../engine/contract';
+import type { Translate } from '../../i18n/translate';
 import { HangarError } from '../../../../engine/contract/errors';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { formatBytes, formatDateTime, formatDateTimeSec, formatKiB, formatNumber } from '../../components/format';
@@ -8,6 +9,10 @@ import { useEngine } from '../../stores/engine-store';
 import { AlertList } from './AlertList';
 
 type View = 'summary' | 'files' | 'logs' | 'domains';
+
+/** libvirt's state words, as a bundle records them, in the display states everyone sees (DESIGN §5). */
+const LIBVIRT_STATES: Record<string, DisplayState> = { running: 'running', blocked: 'running', idle: 'running', paused: 'paused', shutdown: 'stopping', shutoff: 'stopped', crashed: 'crashed', pmsuspended: 'suspended' };
+const libvirtStateLabel = (t: Translate, state: string) => (LIBVIRT_STATES[state] ? t(`vm.state.${LIBVIRT_STATES[state]}`) : state);
 const VIEWS: readonly View[] = ['summary', 'files', 'logs', 'domains'];
 
 /** The offline bundle viewer: summary, file tree, log search across hosts, domain XMLs. */
@@ -62,7 +67,7 @@ function Summary({ s }: { s: BundleSummary }) {
               <td>{h.libvirtVersion ?? '—'}</td>
               <td>{h.qemuVersion ?? '—'}</td>
               <td className="small">{h.kernel ?? '—'}</td>
-              <td className="small">{h.vms.map((v) => `${v.name} (${v.state})`).join(', ')}</td>
+              <td className="small">{h.vms.map((v) => `${v.name} (${libvirtStateLabel(t, v.state)})`).join(', ')}</td>
               <td>{h.failedItems}</td>
             </tr>
           ))}
