@@ -124,10 +124,11 @@ export const KOREAN_ALLOWED_WORDS = [
 export const KOREAN_ALLOWED_PHRASES = ['hangar serve', 'hangar gather', 'npm start', 'npm run', 'qemu-img info'];
 
 /**
- * Selectors whose text is data, not UI wording, on any page. `.engine-text` is the engine's own
+ * Selectors whose text is data, not UI wording, on any page. `.user-text` is what a person wrote
+ * (a VM's description), in whatever language. `.engine-text` is the engine's own
  * message (what a host or libvirt said), shown in English after a summary in the user's language.
  */
-export const DATA_SELECTORS = 'code, pre, kbd, samp, input, textarea, .mono, [translate="no"], .engine-text[lang="en"], .xterm, canvas, .uplot .u-legend .u-label';
+export const DATA_SELECTORS = 'code, pre, kbd, samp, input, textarea, .mono, [translate="no"], .user-text, .engine-text[lang="en"], .xterm, canvas, .uplot .u-legend .u-label';
 
 /**
  * In Korean, every word a person reads is Korean, or a proper noun, unit or identifier from

@@ -549,6 +549,8 @@ export const en = {
   'field.bootOrder': 'Boot order',
   'field.metricsIntervalSec': 'Metrics sampling interval (seconds)',
   'field.shutdownTimeoutSec': 'Shutdown timeout (seconds)',
+  'diag.cond.True': 'True',
+  'diag.cond.False': 'False',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -551,4 +551,6 @@ export const ko: Record<MessageKey, string> = {
   'field.bootOrder': '부팅 순서',
   'field.metricsIntervalSec': '메트릭 수집 간격(초)',
   'field.shutdownTimeoutSec': '종료 대기 시간(초)',
+  'diag.cond.True': '예',
+  'diag.cond.False': '아니요',
 };

@@ -102,10 +102,11 @@ export function SerialConsole({ vmId, vmName, devices, takeOver = false }: { vmI
     <div className="console" data-testid="serial-console">
       <div className="toolbar console-toolbar">
         <ConsoleStatusBar status={status} error={error} reconnect={reconnect} />
+        {/* Device names and types are libvirt's identifiers (serial0, pty): not words to translate. */}
         {devices.length > 1 && (
           <label className="inline">
             {t('console.serial.device')}
-            <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="console-serial-device">
+            <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="console-serial-device" translate="no">
               {devices.map((d) => (
                 <option key={d.name} value={d.name}>
                   {d.name} ({d.type})

@@ -39,7 +39,7 @@ export function VmDiagnosticsTab({ vmId }: { vmId: string }) {
             return (
               <tr key={c.type} data-testid="vm-condition" data-type={c.type} data-status={hit ? 'False' : 'True'}>
                 <td className="mono">{c.type}</td>
-                <td>{hit ? 'False' : 'True'}</td>
+                <td>{t(hit ? 'diag.cond.False' : 'diag.cond.True')}</td>
                 <td className="mono small">{hit?.checkId ?? ''}</td>
                 <td className="small">{hit ? describeFinding(check(hit.checkId), hit, lang).title : ''}</td>
               </tr>

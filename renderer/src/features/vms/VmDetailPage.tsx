@@ -124,7 +124,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           <dt>{t('vm.origin')}</dt>
           <dd>{vm.origin ?? (vm.managedByHangar ? '—' : t('vm.notByHangar'))}</dd>
           <dt>{t('vm.description')}</dt>
-          <dd>{details.description ?? '—'}</dd>
+          <dd className="user-text">{details.description ?? '—'}</dd>
         </dl>
       )}
       {tab === 'details' && details && <DetailsForm details={details} onSaved={setDetails} onError={setError} />}

@@ -169,7 +169,7 @@ function VmList() {
                 <span role="cell">
                   <input type="checkbox" aria-label={vm.name} checked={selected.has(vm.id)} onChange={() => toggle(vm.id)} />
                 </span>
-                <span role="cell" className="strong ellipsis" title={vm.title ?? vm.name}>
+                <span role="cell" className="strong ellipsis" title={vm.title ?? vm.name} translate="no">
                   <a href={`#/vms/${encodeURIComponent(vm.id)}`} onClick={(e) => { e.preventDefault(); navigate('vms', vm.id); }}>
                     {vm.name}
                   </a>
