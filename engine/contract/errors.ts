@@ -49,6 +49,8 @@ export const ParamIssue = z.object({
   expected: z.string().optional(),
   /** For oneOf: the allowed values. */
   choices: z.array(z.string()).optional(),
+  /** What the schema's author said a valid value looks like (English), where they said it. */
+  hint: z.string().optional(),
 });
 export type ParamIssue = z.infer<typeof ParamIssue>;
 

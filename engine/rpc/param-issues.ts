@@ -15,7 +15,7 @@ export function paramIssues(error: z.ZodError): ParamIssue[] {
       case 'invalid_type':
         return { path, rule: 'type', expected: String(i.expected) };
       case 'invalid_format':
-        return { path, rule: 'format', expected: String(i.format) };
+        return { path, rule: 'format', expected: String(i.format), ...hintOf(i.message) };
       case 'invalid_value':
         return { path, rule: 'oneOf', choices: i.values.map(String) };
       case 'unrecognized_keys':
@@ -23,10 +23,14 @@ export function paramIssues(error: z.ZodError): ParamIssue[] {
       case 'not_multiple_of':
         return { path, rule: 'multipleOf', limit: Number(i.divisor) };
       default:
-        return { path, rule: 'other' };
+        return { path, rule: 'other', ...hintOf(i.message) };
     }
   });
 }
+
+/** zod's own wording starts like these; anything else is the schema author's hint for people. */
+const ZOD_WORDING = /^(Invalid|Too (big|small)|Expected|Unrecognized)/;
+const hintOf = (message: string): { hint?: string } => (message && !ZOD_WORDING.test(message) ? { hint: message } : {});
 
 /** The same issue in plain English, for logs and for clients that show the message as is. */
 export function describeIssue(i: ParamIssue): string {
@@ -40,7 +44,7 @@ export function describeIssue(i: ParamIssue): string {
     case 'type':
       return `${field} must be a ${i.expected}`;
     case 'format':
-      return `${field} is not a valid ${i.expected}`;
+      return i.hint ? `${field}: ${i.hint}` : `${field} is not a valid ${i.expected}`;
     case 'oneOf':
       return `${field} must be one of ${i.choices?.join(', ')}`;
     case 'unknownKey':
@@ -48,6 +52,6 @@ export function describeIssue(i: ParamIssue): string {
     case 'multipleOf':
       return `${field} must be a multiple of ${i.limit}`;
     default:
-      return `${field} is not valid`;
+      return i.hint ? `${field}: ${i.hint}` : `${field} is not valid`;
   }
 }

@@ -23,6 +23,15 @@ export function describeParamIssue(t: Translate, lang: string, i: ParamIssue): s
       return t('param.oneOf', { field, choices: (i.choices ?? []).join(', ') });
     case 'multipleOf':
       return t('param.multipleOf', { field, limit });
+    case 'format':
+    case 'other': {
+      // The schema's hint, in the user's language where we have it (by field), else as written.
+      const name = i.path.split('.').pop() ?? '';
+      const key = `param.hint.${name}`;
+      if (i.hint && key in en) return t(key as MessageKey, { field });
+      if (i.hint && lang === 'en') return `${field}: ${i.hint}.`;
+      return t(`param.${i.rule}`, { field });
+    }
     default:
       return t(`param.${i.rule}`, { field });
   }

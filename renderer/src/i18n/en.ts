@@ -549,6 +549,11 @@ export const en = {
   'field.bootOrder': 'Boot order',
   'field.metricsIntervalSec': 'Metrics sampling interval (seconds)',
   'field.shutdownTimeoutSec': 'Shutdown timeout (seconds)',
+  'param.hint.name': '{field}: use letters, digits and "-" (up to 63, starting with a letter or digit).',
+  'param.hint.since': '{field}: a window like 24h, 90m, 7d, or all.',
+  'param.hint.tags': '{field}: letters, digits and . _ : / - only.',
+  'param.hint.address': '{field}: an address, a host name or an ~/.ssh/config alias.',
+  'param.hint.user': '{field}: a user name (lowercase letters, digits, _ and -).',
   'diag.cond.True': 'True',
   'diag.cond.False': 'False',
 } as const;

@@ -551,6 +551,11 @@ export const ko: Record<MessageKey, string> = {
   'field.bootOrder': '부팅 순서',
   'field.metricsIntervalSec': '메트릭 수집 간격(초)',
   'field.shutdownTimeoutSec': '종료 대기 시간(초)',
+  'param.hint.name': '{field}: 영문자, 숫자, "-"만 쓸 수 있습니다(최대 63자, 영문자나 숫자로 시작).',
+  'param.hint.since': '{field}: 24h, 90m, 7d 같은 기간이나 all을 입력하세요.',
+  'param.hint.tags': '{field}: 문자, 숫자와 . _ : / - 만 쓸 수 있습니다.',
+  'param.hint.address': '{field}: 주소, 호스트 이름 또는 ~/.ssh/config 별칭을 입력하세요.',
+  'param.hint.user': '{field}: 사용자 이름(영문 소문자, 숫자, _, -)을 입력하세요.',
   'diag.cond.True': '예',
   'diag.cond.False': '아니요',
 };

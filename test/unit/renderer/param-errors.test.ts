@@ -31,6 +31,11 @@ describe('validation errors as a person reads them', () => {
     expect(fieldErrors(translator('en'), 'en', err).memoryMiB).toBe('Memory (MiB) must be at most 4,194,304.');
     expect(fieldErrors(translator('ko'), 'ko', err).memoryMiB).toBe('메모리(MiB): 4,194,304 이하여야 합니다.');
     expect(describeParamIssue(translator('ko'), 'ko', { path: 'name', rule: 'min', limit: 1, of: 'length' })).toBe('이름: 1자 이상 입력해 주세요.');
+    // The schema's own hint for a field, in the user's language.
+    const bad = await rejected({ name: 'a/b', hostId: 'h' });
+    expect(bad.details?.issues).toContainEqual(expect.objectContaining({ path: 'name', rule: 'format', hint: expect.stringContaining('use letters') }));
+    expect(fieldErrors(translator('en'), 'en', bad).name).toBe('Name: use letters, digits and "-" (up to 63, starting with a letter or digit).');
+    expect(fieldErrors(translator('ko'), 'ko', bad).name).toMatch(/^이름: 영문자, 숫자/);
     // A field without a label of its own is named by its path rather than dropped.
     expect(describeParamIssue(translator('en'), 'en', { path: 'cloudInit.fooBar', rule: 'other' })).toBe('cloudInit.fooBar is not valid.');
   });
