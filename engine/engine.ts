@@ -149,6 +149,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     intervalSec: () => settings.get().metricsIntervalSec,
     vmCount: (hostId) => (hostId ? inventory.vms.values().filter((v) => v.hostId === hostId).length : inventory.vms.values().length),
     migrating: (hostId) => inventory.vms.values().filter((v) => v.hostId === hostId && v.state === 'migrating'),
+    hostShell: (hostId) => {
+      const ssh = hosts.ssh(hostId);
+      return ssh ? async (command) => (await ssh.exec(command, { timeoutMs: 10_000 })).stdout : null;
+    },
     publish: (s) => hub.publish('metrics.sample', s),
     hostExists: (hostId) => hosts.hosts.get(hostId) !== undefined,
   });

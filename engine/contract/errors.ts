@@ -34,6 +34,33 @@ export const ErrorData = z.object({
 });
 export type ErrorData = z.infer<typeof ErrorData>;
 
+/**
+ * One rejected parameter of an INVALID_PARAMS error (in `details.issues`), as data the UI puts
+ * into words next to the field in the user's language: which field (dotted path), which rule it
+ * broke, and the bound or choices involved.
+ */
+export const ParamIssue = z.object({
+  path: z.string(),
+  rule: z.enum(['max', 'min', 'type', 'format', 'oneOf', 'unknownKey', 'multipleOf', 'other']),
+  /** For max/min/multipleOf: the bound; `of` says whether it counts a number, characters or items. */
+  limit: z.number().optional(),
+  of: z.enum(['number', 'length', 'items']).optional(),
+  /** For type: the expected kind; for format: the format's name. */
+  expected: z.string().optional(),
+  /** For oneOf: the allowed values. */
+  choices: z.array(z.string()).optional(),
+  /** What the schema's author said a valid value looks like (English), where they said it. */
+  hint: z.string().optional(),
+});
+export type ParamIssue = z.infer<typeof ParamIssue>;
+
+/** The issues of an INVALID_PARAMS error, or none when the error is of another kind. */
+export function paramIssuesOf(err: { code: ErrorCode; details?: Record<string, unknown> | undefined }): ParamIssue[] {
+  if (err.code !== 'INVALID_PARAMS') return [];
+  const parsed = z.array(ParamIssue).safeParse(err.details?.issues);
+  return parsed.success ? parsed.data : [];
+}
+
 /** The one error type of Hangar. Anything thrown elsewhere becomes INTERNAL at the boundary. */
 export class HangarError extends Error {
   readonly code: ErrorCode;

@@ -11,6 +11,7 @@ import * as D from '../libvirt/protocol/domain';
 import type { StoragePoolRef } from '../libvirt/protocol/types';
 import { parseDomainStats, type DomainCounters } from './counters';
 import { JOB_NONE, migrationValues, type MigrationValues } from './migration';
+import { poolTargetPath } from './pool-identity';
 import { hostCpuBusy, hostMemory, vmRates, type Values } from './rates';
 
 /** virDomainStatsTypes: state, cpu-total, balloon, vcpu, interface, block. */
@@ -27,11 +28,24 @@ export interface HostRound {
   entities: MetricValues[];
   /** Host-level values (SERIES.host) for the fleet totals. */
   host: Values;
+  /** Its pools with their identity: a shared pool has the same `key` on every host that mounts it. */
+  pools: PoolShare[];
   hostCpus: number;
   cpuMs: number;
 }
 
+export interface PoolShare {
+  key: string;
+  capacity: number;
+  allocation: number;
+}
+
 export interface HostContext {
+  /**
+   * Identities of pool target directories on a shared filesystem (path → identity); paths left
+   * out are this host's own. Absent where the host has no shell (then every pool is its own).
+   */
+  sharedPools?(paths: string[]): Promise<Map<string, string>>;
   /** All VMs the inventory knows on this host: count, and names for domains not running. */
   vmCount(): number;
   /** Domains the inventory shows as migrating (by UUID, with their names). */
@@ -66,9 +80,11 @@ export class RoundComputer {
     records: readonly D.DomainStatsRecord[],
     cpu: Record<string, number> | null,
     mem: Record<string, number> | null,
-    pools: { name: string; capacity: number; allocation: number; available: number }[],
+    pools: { name: string; capacity: number; allocation: number; available: number; key?: string }[],
     vmCount: number,
     migrations: ReadonlyMap<string, MigrationValues> = new Map(),
+    /** Physical memory as libvirt's node info says (what the Hosts page shows), bytes. */
+    physicalMemory: number | null = null,
   ): Omit<HostRound, 'cpuMs'> {
     const dt = this.prevAt ? (at - this.prevAt) / 1000 : 0;
     const next = new Map<string, DomainCounters>();
@@ -100,16 +116,24 @@ export class RoundComputer {
     const busy = cpu ? hostCpuBusy(this.prevCpu, cpu) : null;
     if (cpu) this.prevCpu = cpu;
     const m = mem ? hostMemory(mem) : { used: null, total: null };
+    // One definition of a host's memory everywhere: libvirt's node info, as on the Hosts page and
+    // in placement. The memory counters can see more (a host confined to part of a machine).
+    if (physicalMemory) {
+      m.total = physicalMemory;
+      if (m.used != null) m.used = Math.min(m.used, physicalMemory);
+    }
     let cap = 0;
     let alloc = 0;
+    const shares: PoolShare[] = [];
     for (const p of pools) {
       entities.push({ key: `pool:${this.hostId}/${p.name}`, kind: 'pool', label: p.name, values: [p.capacity, p.allocation, p.available] });
       cap += p.capacity;
       alloc += p.allocation;
+      shares.push({ key: p.key ?? `${this.hostId}/${p.name}`, capacity: p.capacity, allocation: p.allocation });
     }
     const host: Values = [busy, m.used, m.total, vmCount, records.length, vcpus, vcpuUsed, vmMem, vmMemUsed, cap, alloc, tot[0]!, tot[1]!, tot[2]!, tot[3]!];
     entities.push({ key: `host:${this.hostId}`, kind: 'host', label: this.hostId, values: host });
-    return { at, hostId: this.hostId, entities, host, hostCpus: this.hostCpus };
+    return { at, hostId: this.hostId, entities, host, pools: shares, hostCpus: this.hostCpus };
   }
 }
 
@@ -118,6 +142,9 @@ export class HostSampler {
   private stopped = false;
   private readonly computer: RoundComputer;
   private pools: StoragePoolRef[] = [];
+  /** Pool name → identity of a pool on a shared filesystem (refreshed with the pool list). */
+  private poolKeys = new Map<string, string>();
+  private physicalMemory: number | null = null;
   private rounds = 0;
   /** Domains a migration-iteration event named: watched until libvirt reports no job. */
   private readonly migrating = new Map<string, string>();
@@ -170,12 +197,35 @@ export class HostSampler {
     this.schedule(Math.max(interval / 5, interval - (Date.now() - started)));
   }
 
+  /** Which of this host's pools live on a shared filesystem, and as what (see pool-identity.ts). */
+  private async identifyPools(): Promise<Map<string, string>> {
+    const probe = this.ctx.sharedPools;
+    if (!probe || this.pools.length === 0) return new Map();
+    const paths = new Map<string, string>();
+    await Promise.all(
+      this.pools.map(async (p) => {
+        const path = poolTargetPath(await this.conn.storagePoolGetXmlDesc(p));
+        if (path) paths.set(p.name, path);
+      }),
+    );
+    const shared = await probe([...new Set(paths.values())]);
+    return new Map([...paths].flatMap(([name, path]) => (shared.has(path) ? [[name, shared.get(path)!] as const] : [])));
+  }
+
   /** One round (public for tests and the benchmark). */
   async round(): Promise<HostRound> {
     const deadline = Math.max(3000, this.intervalMs());
-    if (!this.computer.hostCpus) this.computer.hostCpus = (await withDeadline(this.conn.nodeGetInfo(), deadline, 'node info')).cpus;
-    if (this.rounds++ % POOL_LIST_EVERY === 0) {
+    // Node info (CPUs, memory) and the pools change rarely: read with the pool list. Memory can
+    // change (hot-plugged, or a host confined to part of a machine), so it is not read once only.
+    const slow = this.rounds++ % POOL_LIST_EVERY === 0;
+    if (!this.computer.hostCpus || slow) {
+      const node = await withDeadline(this.conn.nodeGetInfo(), deadline, 'node info');
+      this.computer.hostCpus = node.cpus;
+      this.physicalMemory = node.memory * 1024;
+    }
+    if (slow) {
       this.pools = await withDeadline(this.conn.listAllStoragePools(POOL_ACTIVE), deadline, 'pool list').catch(() => this.pools);
+      this.poolKeys = await withDeadline(this.identifyPools(), deadline, 'pool identity').catch(() => this.poolKeys);
     }
     const at = Date.now();
     const watched = new Map(this.migrating);
@@ -187,7 +237,7 @@ export class HostSampler {
       Promise.all(
         this.pools.map((p) =>
           withDeadline(this.conn.storagePoolGetInfo(p), deadline, 'pool info').then(
-            (i) => ({ name: p.name, capacity: i.capacity, allocation: i.allocation, available: i.available }),
+            (i) => ({ name: p.name, capacity: i.capacity, allocation: i.allocation, available: i.available, key: this.poolKeys.get(p.name) }),
             () => null,
           ),
         ),
@@ -206,7 +256,7 @@ export class HostSampler {
       ),
     ]);
     const c0 = process.cpuUsage();
-    const out = this.computer.compute(at, records, cpu, mem, pools.filter((p) => p !== null), this.ctx.vmCount(), new Map(jobs));
+    const out = this.computer.compute(at, records, cpu, mem, pools.filter((p) => p !== null), this.ctx.vmCount(), new Map(jobs), this.physicalMemory);
     const c = process.cpuUsage(c0);
     const result = { ...out, cpuMs: (c.user + c.system) / 1000 };
     this.onRound(result);

@@ -10,6 +10,7 @@ import type { Logger } from '../logger';
 import type { Db } from '../store/db';
 import { HostSampler, type HostRound } from './host-sampler';
 import { MetricsStore, type Res } from './metrics-store';
+import { parsePoolProbe, poolProbeCommand } from './pool-identity';
 import type { Values } from './rates';
 
 export interface MetricsDeps {
@@ -20,6 +21,8 @@ export interface MetricsDeps {
   vmCount: (hostId?: string) => number;
   /** Domains the inventory shows as migrating on a host. */
   migrating: (hostId: string) => Array<{ uuid: string; name: string }>;
+  /** Runs a shell command on a host (none for the local one); used to recognise shared pools. */
+  hostShell?: (hostId: string) => ((command: string) => Promise<string>) | null;
   publish: (sample: MetricsSample) => void;
   now?: () => number;
   /** Hosts in the fleet now: a removed host's VMs leave Top consumers with it (their history stays). */
@@ -66,7 +69,14 @@ export class MetricsService {
     const s = new HostSampler(
       hostId,
       conn,
-      { vmCount: () => this.deps.vmCount(hostId), migrating: () => this.deps.migrating(hostId) },
+      {
+        vmCount: () => this.deps.vmCount(hostId),
+        migrating: () => this.deps.migrating(hostId),
+        sharedPools: async (paths) => {
+          const run = this.deps.hostShell?.(hostId);
+          return run && paths.length ? parsePoolProbe(await run(poolProbeCommand(paths)), paths) : new Map();
+        },
+      },
       () => this.intervalMs(),
       (r) => this.onRound(r),
       (err) => this.deps.logger.warn('metrics round failed', { hostId, error: err.message }),
@@ -117,7 +127,10 @@ export class MetricsService {
     this.fleetTimer.unref?.();
   }
 
-  /** Fleet totals from each host's latest round (stale hosts left out): sums, CPU weighted by cores. */
+  /**
+   * Fleet totals from each host's latest round (stale hosts left out): sums, CPU weighted by
+   * cores, and storage with a pool several hosts share (same identity) counted once.
+   */
   fleetRound(): void {
     const at = this.now();
     const fresh = [...this.latest.values()].filter((r) => at - r.at < 3 * this.intervalMs());
@@ -135,6 +148,9 @@ export class MetricsService {
       }
     }
     v[0] = anyCpu && cores ? (busyCores / cores) * 100 : null;
+    const pools = new Map(fresh.flatMap((r) => r.pools.map((p) => [p.key, p] as const)));
+    v[SERIES.fleet.indexOf('storageCap')] = [...pools.values()].reduce((a, p) => a + p.capacity, 0);
+    v[SERIES.fleet.indexOf('storageAlloc')] = [...pools.values()].reduce((a, p) => a + p.allocation, 0);
     v[3] = this.deps.vmCount();
     if (!fresh.length) for (let i = 0; i < n; i++) if (i !== 3) v[i] = null;
     const entities = [{ key: 'fleet', kind: 'fleet' as const, label: 'fleet', values: v }];

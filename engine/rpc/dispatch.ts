@@ -1,6 +1,7 @@
 import { HangarError } from '../contract/errors';
 import { isMethodName, methods, type MethodName } from '../contract/methods';
 import type { CallContext, Handlers } from './handlers';
+import { describeIssue, paramIssues } from './param-issues';
 
 /**
  * Validates a call against the contract and runs its handler. Every transport goes through here,
@@ -11,9 +12,10 @@ export async function dispatch(handlers: Handlers, method: string, params: unkno
   const schema = methods[method].params;
   const parsed = schema.safeParse(params ?? {});
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    const said = issues.slice(0, 3).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-    throw new HangarError('INVALID_PARAMS', `Invalid params for ${method}: ${said}`, { issues });
+    // Structured per field, so the UI can say it in the user's language next to the field.
+    const issues = paramIssues(parsed.error);
+    const said = issues.slice(0, 3).map(describeIssue).join('; ');
+    throw new HangarError('INVALID_PARAMS', `${said[0]?.toUpperCase() ?? ''}${said.slice(1)}.`, { method, issues });
   }
   const handler = handlers[method] as (p: unknown, c: CallContext) => Promise<unknown>;
   return handler(parsed.data, ctx);

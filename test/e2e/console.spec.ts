@@ -7,7 +7,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { defineDomain, readSerialLog, sshRun, testGuestXml, virsh, type LabHost, type LabInfo } from '../lab/lab-info';
+import { defineDomain, labTimeouts, readSerialLog, sshRun, testGuestXml, virsh, waitFor, type LabHost, type LabInfo } from '../lab/lab-info';
 import { addLabHost, findVm } from './fleet-helpers';
 import { labSpec, serveAndOpen } from './lab-fixture';
 import type { Serve } from './serve-fixture';
@@ -38,6 +38,12 @@ async function screen(p: Page): Promise<{ lit: number; digest: string; width: nu
   });
 }
 
+/** The lab guest booted to its shells: its banner, then a prompt, in the serial log. */
+function guestShellUp(log: string, info: LabInfo): boolean {
+  const at = log.indexOf(info.guest.banner);
+  return at >= 0 && log.slice(at).includes('# ');
+}
+
 async function connected(p: Page, timeout = 60_000) {
   await expect(p.getByTestId('console-status')).toHaveAttribute('data-status', 'connected', { timeout });
 }
@@ -61,6 +67,11 @@ test('the graphical console shows the guest and takes typing, paste as keystroke
   await row.getByRole('link', { name: NAME }).click();
   await page.getByTestId('vm-tab-console').click();
   await connected(page);
+  // The screen lights up as soon as SeaBIOS prints "Booting from ROM…", long before the guest's
+  // shell runs (31 s later under TCG on a loaded machine): keys typed then are lost, and the paste
+  // below never reached the serial log (the flake of issue 21). The guest is ready to take typing
+  // once its serial log shows the banner and a shell prompt after it.
+  await waitFor(`${NAME}'s shell`, async () => guestShellUp(await readSerialLog(h1, NAME), lab), labTimeouts(lab).bootMs, 250);
   // The guest's VGA console has a banner and a shell prompt: lit pixels, not a black box.
   await expect.poll(async () => (await screen(page)).lit, { timeout: 60_000 }).toBeGreaterThan(500);
 

@@ -47,8 +47,8 @@ test.afterAll(async () => {
 
 test('the Dashboard shows fleet tiles with trends and Top consumers with the busy guest first', async () => {
   await page.getByTestId('nav-dashboard').click();
-  const vmCount = Number(await page.getByTestId('vm-count').textContent());
-  expect(vmCount).toBeGreaterThanOrEqual(2);
+  // The host's VMs arrive a moment after it shows Connected (the inventory is read then).
+  await expect.poll(async () => Number(await page.getByTestId('vm-count').textContent()), { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
   await expect(page.getByTestId('status-running')).toBeVisible();
   // The 7-day trend charts fill from the fleet's samples.
   for (const id of ['trend-vms', 'trend-vcpu', 'trend-memory', 'trend-storage']) {

@@ -67,7 +67,7 @@ test('refuses bad input with a message and changes nothing', async () => {
   const before = (await virsh(h1, ['list', '--all', '--name'])).trim();
   for (const bad of ['a/b', 'x;rm -rf /', '$(touch /tmp/pwned)', '-lead']) {
     await createVm(bad, 'iso', `test-${tag}.iso`);
-    await expect(page.getByTestId('vm-create-error')).toContainText('name: use letters, digits');
+    await expect(page.getByTestId('vm-create-error')).toContainText('Name: use letters, digits');
     await page.getByRole('button', { name: 'Cancel' }).click();
   }
   expect(fs.existsSync('/tmp/pwned')).toBe(false);

@@ -32,6 +32,12 @@ export function createWsClient(url: string, token: string): HangarClient {
   let nextId = 1;
   let attempt = 0;
   const pending = new Map<number, Pending>();
+  /**
+   * Requests made before the first connection opened: the UI renders (and its pages ask for
+   * data) before the socket is up, so these wait for it rather than fail. After a connection was
+   * lost, calls fail at once instead: an action must not run by surprise on a later reconnect.
+   */
+  const early = new Map<number, object>();
   const subs = new Map<number, Sub>();
   const statusListeners = new Set<(s: ConnectionStatus) => void>();
 
@@ -70,6 +76,8 @@ export function createWsClient(url: string, token: string): HangarClient {
       attempt = 0;
       setStatus('connected');
       for (const [id, sub] of subs) sendSubscribe(id, sub);
+      for (const msg of early.values()) send(msg);
+      early.clear();
     };
     socket.onmessage = (ev) => {
       const msg = JSON.parse(String(ev.data)) as ServerMsg;
@@ -85,7 +93,8 @@ export function createWsClient(url: string, token: string): HangarClient {
       if (msg.ok) p.resolve(msg.result);
       else p.reject(HangarError.fromData(msg.error));
     };
-    socket.onclose = () => {
+    socket.onclose = (ev) => {
+      early.clear();
       for (const [id, p] of pending) {
         clearTimeout(p.timer);
         p.reject(new HangarError('UNREACHABLE', 'Lost the connection to the Hangar engine'));
@@ -102,17 +111,20 @@ export function createWsClient(url: string, token: string): HangarClient {
     call(method, params) {
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        if (ws?.readyState !== WebSocket.OPEN) {
+        const open = ws?.readyState === WebSocket.OPEN;
+        if (!open && status !== 'connecting') {
           reject(new HangarError('UNREACHABLE', 'Not connected to the Hangar engine'));
           return;
         }
         const timer = setTimeout(() => {
           pending.delete(id);
-          send({ type: 'cancel', id });
+          if (!early.delete(id)) send({ type: 'cancel', id });
           reject(new HangarError('TIMEOUT', `${method} did not answer in time`));
         }, CALL_TIMEOUT_MS);
         pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-        send({ type: 'request', id, method, params });
+        const msg = { type: 'request', id, method, params };
+        if (open) send(msg);
+        else early.set(id, msg);
       });
     },
     subscribe(topic, filter, onEvent) {

@@ -5,6 +5,7 @@ import { translateMessage } from '../i18n/translate';
 import { useT } from '../i18n/use-t';
 import { useEngine } from '../stores/engine-store';
 import { ErrorBanner } from './ErrorBanner';
+import { formatDateTimeSec } from './format';
 
 /** The persisted history of a host or a VM, newest first; refreshed when `refreshKey` changes. */
 export function EventHistory({ hostId, vmId, refreshKey }: { hostId?: string; vmId?: string; refreshKey?: unknown }) {
@@ -28,7 +29,7 @@ export function EventHistory({ hostId, vmId, refreshKey }: { hostId?: string; vm
           const reason = e.message.args?.reason;
           return (
             <tr key={e.id} data-testid="event-row" data-severity={e.severity}>
-              <td className="muted small nowrap">{new Date(e.at).toLocaleString(lang)}</td>
+              <td className="muted small nowrap">{formatDateTimeSec(e.at, lang)}</td>
               <td>
                 {translateMessage(t, e.message)}
                 {typeof outcome === 'string' && <span className={`badge state-${outcome}`}> {t(`tasks.state.${outcome as 'succeeded'}`)}</span>}

@@ -2,6 +2,8 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { useT } from '../i18n/use-t';
+import { useEngine } from '../stores/engine-store';
+import { localeOf } from './format';
 
 export interface ChartSeries {
   label: string;
@@ -27,6 +29,20 @@ function download(name: string, text: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+/** The value axis: tick spacings to choose from and their labels (see metrics' metricAxis). */
+export interface ChartAxis {
+  incrs(min: number, max: number): number[];
+  values(ticks: number[]): string[];
+  top(max: number): number;
+}
+
+/** Time labels in the UI language: dates for day-sized ticks, else times of day. */
+function timeTicks(locale: string, ticks: number[], incrSec: number): string[] {
+  const opts: Intl.DateTimeFormatOptions = incrSec >= 86_400 ? { month: 'numeric', day: 'numeric' } : incrSec >= 60 ? { hour: '2-digit', minute: '2-digit' } : { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+  const f = new Intl.DateTimeFormat(locale, opts);
+  return ticks.map((s) => f.format(s * 1000));
+}
+
 /**
  * A time-series chart (uPlot: small and fast with thousands of points). Hovering shows each
  * series' value in the legend; the data can be saved as CSV. `t` is epoch ms.
@@ -40,6 +56,7 @@ export function TimeSeriesChart({
   testId,
   csvName,
   xRange,
+  axis,
 }: {
   title: string;
   t: readonly number[];
@@ -50,8 +67,15 @@ export function TimeSeriesChart({
   csvName?: string;
   /** The time window to show (epoch ms), so a chart spans its whole range even where data is missing. */
   xRange?: readonly [number, number];
+  /** How the value axis ticks and labels (one unit for all ticks); else `format` for each. */
+  axis?: ChartAxis;
 }) {
   const tr = useT();
+  const locale = localeOf(useEngine((s) => s.settings.language));
+  const axisRef = useRef(axis);
+  axisRef.current = axis;
+  const localeRef = useRef(locale);
+  localeRef.current = locale;
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const fmt = useRef(format);
@@ -71,9 +95,14 @@ export function TimeSeriesChart({
       height,
       cursor: { drag: { x: false, y: false } },
       legend: { show: legend },
-      scales: { x: { time: true, range: (_u, min, max) => (xr.current ? [xr.current[0] / 1000, xr.current[1] / 1000] : [min, max]) } },
+      scales: {
+        x: { time: true, range: (_u, min, max) => (xr.current ? [xr.current[0] / 1000, xr.current[1] / 1000] : [min, max]) },
+        // With a unit axis (amounts: memory, storage, counts) the scale starts at zero, so a
+        // level line reads as how much rather than as a wiggle around its own value.
+        ...(axisRef.current ? { y: { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.min(0, min), axisRef.current!.top(max)] } } : {}),
+      },
       series: [
-        { value: (_u, v) => (v == null ? '—' : new Date(v * 1000).toLocaleString()) },
+        { value: (_u, v) => (v == null ? '—' : new Intl.DateTimeFormat(localeRef.current, { dateStyle: 'medium', timeStyle: 'short' }).format(v * 1000)) },
         ...series.map((s, i) => ({
           label: s.label,
           stroke: PALETTE[i % PALETTE.length],
@@ -82,7 +111,17 @@ export function TimeSeriesChart({
           value: (_u: uPlot, v: number | null) => (v == null ? '—' : fmt.current(v)),
         })),
       ],
-      axes: [{ stroke: 'currentColor' }, { stroke: 'currentColor', size: 70, values: (_u, vals) => vals.map((v) => fmt.current(v)) }],
+      axes: [
+        { stroke: 'currentColor', values: (_u, ticks, _i, _space, incr) => timeTicks(localeRef.current, ticks, incr) },
+        {
+          stroke: 'currentColor',
+          size: 70,
+          // A small tile chart still gets its zero and its top labelled.
+          space: height < 120 ? 16 : 30,
+          ...(axisRef.current ? { incrs: (_u: uPlot, _i: number, min: number, max: number) => axisRef.current!.incrs(min, max) } : {}),
+          values: (_u, vals) => axisRef.current?.values(vals) ?? vals.map((v) => fmt.current(v)),
+        },
+      ],
     };
     const p = new uPlot(opts, [[], ...series.map(() => [])] as uPlot.AlignedData, el);
     plot.current = p;
@@ -94,7 +133,7 @@ export function TimeSeriesChart({
       plot.current = null;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- rebuilt on shape change only
-  }, [shape, height, legend]);
+  }, [shape, height, legend, locale]);
 
   useEffect(() => {
     plot.current?.setData([t.map((x) => x / 1000), ...series.map((s) => s.values)] as uPlot.AlignedData);

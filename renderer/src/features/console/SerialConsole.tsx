@@ -11,6 +11,21 @@ import { plainTranscript } from './transcript';
 import { useConsoleSession, type AttachViewer } from './use-console-session';
 
 type Device = Pick<ConsoleSerialDevice, 'name' | 'type'>;
+/**
+ * Light on dark in both UI themes, like a real terminal; the foreground is about 14:1 against
+ * the background, and the ANSI colours are the bright-enough variants (each ≥ 4.5:1 on it).
+ */
+const SERIAL_THEME = {
+  background: '#11141a',
+  foreground: '#e6e8eb',
+  cursor: '#f5f6f7',
+  cursorAccent: '#11141a',
+  selectionBackground: '#3a4a63',
+  black: '#5c6370', red: '#f2777a', green: '#99cc99', yellow: '#ffcc66', blue: '#6fa8ff', magenta: '#d69ee6', cyan: '#66cccc', white: '#d8dbe0',
+  brightBlack: '#8b919c', brightRed: '#ff9a9c', brightGreen: '#b5e8b5', brightYellow: '#ffe08a', brightBlue: '#9cc2ff', brightMagenta: '#e8bdf3', brightCyan: '#99e6e6', brightWhite: '#ffffff',
+};
+const MONO = "'DejaVu Sans Mono', 'Liberation Mono', 'Noto Sans Mono', ui-monospace, Menlo, Consolas, monospace";
+
 /** Cap on the transcript kept for saving (the terminal's own scrollback is separate). */
 const TRANSCRIPT_MAX = 8 * 1024 * 1024;
 
@@ -28,7 +43,7 @@ export function SerialConsole({ vmId, vmName, devices, takeOver = false }: { vmI
   useEffect(() => {
     const el = hostRef.current;
     if (!el) return;
-    const term = new Terminal({ scrollback: 5000, convertEol: false, cursorBlink: true, fontFamily: 'ui-monospace, Menlo, Consolas, monospace', fontSize: 14 });
+    const term = new Terminal({ scrollback: 5000, convertEol: false, cursorBlink: true, fontFamily: MONO, fontSize: 14, theme: SERIAL_THEME, minimumContrastRatio: 4.5 });
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(el);
@@ -87,10 +102,11 @@ export function SerialConsole({ vmId, vmName, devices, takeOver = false }: { vmI
     <div className="console" data-testid="serial-console">
       <div className="toolbar console-toolbar">
         <ConsoleStatusBar status={status} error={error} reconnect={reconnect} />
+        {/* Device names and types are libvirt's identifiers (serial0, pty): not words to translate. */}
         {devices.length > 1 && (
           <label className="inline">
             {t('console.serial.device')}
-            <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="console-serial-device">
+            <select value={device} onChange={(e) => setDevice(e.target.value)} data-testid="console-serial-device" translate="no">
               {devices.map((d) => (
                 <option key={d.name} value={d.name}>
                   {d.name} ({d.type})

@@ -1,13 +1,18 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { BundleDomain, BundleSummary, LogMatch } from '../../../../engine/contract';
+import type { BundleDomain, BundleSummary, DisplayState, LogMatch } from '../../../../engine/contract';
+import type { Translate } from '../../i18n/translate';
 import { HangarError } from '../../../../engine/contract/errors';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { formatBytes, formatKiB } from '../../components/format';
+import { formatBytes, formatDateTime, formatDateTimeSec, formatKiB, formatNumber } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { AlertList } from './AlertList';
 
 type View = 'summary' | 'files' | 'logs' | 'domains';
+
+/** libvirt's state words, as a bundle records them, in the display states everyone sees (DESIGN §5). */
+const LIBVIRT_STATES: Record<string, DisplayState> = { running: 'running', blocked: 'running', idle: 'running', paused: 'paused', shutdown: 'stopping', shutoff: 'stopped', crashed: 'crashed', pmsuspended: 'suspended' };
+const libvirtStateLabel = (t: Translate, state: string) => (LIBVIRT_STATES[state] ? t(`vm.state.${LIBVIRT_STATES[state]}`) : state);
 const VIEWS: readonly View[] = ['summary', 'files', 'logs', 'domains'];
 
 /** The offline bundle viewer: summary, file tree, log search across hosts, domain XMLs. */
@@ -34,10 +39,11 @@ export function BundleViewer({ summary }: { summary: BundleSummary }) {
 
 function Summary({ s }: { s: BundleSummary }) {
   const t = useT();
+  const lang = useEngine((x) => x.settings.language);
   return (
     <div data-testid="bundle-summary">
       <p>
-        {s.version.split('\n')[0]} · {s.createdAt ? new Date(s.createdAt).toLocaleString() : ''} · {t('diag.viewer.files', { count: s.files })} ·{' '}
+        {s.version.split('\n')[0]} · {s.createdAt ? formatDateTime(s.createdAt, lang) : ''} · {t('diag.viewer.fileCount', { count: formatNumber(s.files, lang) })} ·{' '}
         <span className={s.checksumsOk ? '' : 'error'} data-testid="bundle-checksums">
           {s.checksumsOk ? t('diag.viewer.checksumsOk') : t('diag.viewer.checksumsBad')}
         </span>
@@ -61,7 +67,7 @@ function Summary({ s }: { s: BundleSummary }) {
               <td>{h.libvirtVersion ?? '—'}</td>
               <td>{h.qemuVersion ?? '—'}</td>
               <td className="small">{h.kernel ?? '—'}</td>
-              <td className="small">{h.vms.map((v) => `${v.name} (${v.state})`).join(', ')}</td>
+              <td className="small">{h.vms.map((v) => `${v.name} (${libvirtStateLabel(t, v.state)})`).join(', ')}</td>
               <td>{h.failedItems}</td>
             </tr>
           ))}
@@ -150,6 +156,7 @@ const toMs = (v: string): number | undefined => (v ? new Date(v).getTime() : und
 
 function Logs({ s }: { s: BundleSummary }) {
   const t = useT();
+  const lang = useEngine((x) => x.settings.language);
   const client = useEngine((x) => x.client);
   const [query, setQuery] = useState('');
   const [from, setFrom] = useState('');
@@ -204,7 +211,7 @@ function Logs({ s }: { s: BundleSummary }) {
               {result.matches.map((m) => (
                 <tr key={`${m.path}:${m.lineNo}`} data-testid="log-match">
                   <td className="nowrap">{m.host ?? 'hangar'}</td>
-                  <td className="nowrap muted">{m.at ? new Date(m.at).toLocaleString() : ''}</td>
+                  <td className="nowrap muted">{m.at ? formatDateTimeSec(m.at, lang) : ''}</td>
                   <td className="mono ellipsis" title={`${m.path}:${m.lineNo}`}>
                     {m.path.split('/').pop()}:{m.lineNo}
                   </td>

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { GatherResult } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
-import { ErrorBanner } from '../../components/ErrorBanner';
-import { ProgressBar } from '../../components/ProgressBar';
+import { ErrorBanner, JobErrorText } from '../../components/ErrorBanner';
+import { jobTone, ProgressBar } from '../../components/ProgressBar';
 import { formatBytes } from '../../components/format';
 import { translateMessage } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
@@ -101,9 +101,9 @@ export function CollectForm({ onOpen }: { onOpen: (path: string) => void }) {
       <ErrorBanner error={error} />
       {job && (
         <div data-testid="collect-progress" data-state={job.state}>
-          <ProgressBar value={job.progress} label={t('diag.collect.title')} />
+          <ProgressBar value={job.progress} label={t('diag.collect.title')} tone={jobTone(job.state)} />
           {job.step && <p className="muted small" data-testid="collect-step">{translateMessage(t, job.step)}</p>}
-          {job.error && <p className="banner error">{job.error.message}</p>}
+          {job.error && <JobErrorText error={job.error} className="banner error" />}
           {job.state === 'cancelled' && <p className="muted">{t('tasks.state.cancelled')}</p>}
         </div>
       )}

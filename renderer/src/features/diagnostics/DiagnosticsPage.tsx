@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { BundleSummary } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { ErrorBanner } from '../../components/ErrorBanner';
-import { formatBytes } from '../../components/format';
+import { formatBytes, formatDateTime } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { AlertList } from './AlertList';
@@ -116,7 +116,7 @@ function OpenBundle({ onOpen, busy }: { onOpen: (path: string) => void; busy: bo
                 {b.name}
               </button>{' '}
               <span className="muted small">
-                {formatBytes(b.bytes, lang)} · {new Date(b.createdAt).toLocaleString()}
+                {formatBytes(b.bytes, lang)} · {formatDateTime(b.createdAt, lang)}
               </span>
             </li>
           ))}

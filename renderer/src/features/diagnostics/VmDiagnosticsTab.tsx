@@ -41,7 +41,7 @@ export function VmDiagnosticsTab({ vmId, startFailure = null }: { vmId: string; 
             return (
               <tr key={c.type} data-testid="vm-condition" data-type={c.type} data-status={hit || failed ? 'False' : 'True'}>
                 <td className="mono">{c.type}</td>
-                <td>{hit || failed ? 'False' : 'True'}</td>
+                <td>{t(hit || failed ? 'diag.cond.False' : 'diag.cond.True')}</td>
                 <td className="mono small">{hit?.checkId ?? (failed ? 'StartFailed' : '')}</td>
                 <td className="small">{hit ? describeFinding(check(hit.checkId), hit, lang).title : failed ? t('vm.cond.startFailed', { reason: startFailure }) : ''}</td>
               </tr>

@@ -4,7 +4,7 @@ import { TimeSeriesChart } from '../../components/TimeSeriesChart';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useVms } from '../../stores/vms-store';
-import { formatMetric, type Unit } from './format-metric';
+import { formatMetric, metricAxis, type Unit } from './format-metric';
 import { useMetrics } from './use-metrics';
 
 const col = (g: MetricsGroup | undefined, name: string) => g?.avg[(SERIES.fleet as readonly string[]).indexOf(name)] ?? [];
@@ -31,8 +31,19 @@ export function FleetTiles() {
   };
   const byState = DISPLAY_STATES.map((s) => [s, vms.filter((v) => v.state === s).length] as const).filter(([, n]) => n > 0);
   const byOrigin = [...vms.reduce((m, v) => m.set(v.origin ?? '', (m.get(v.origin ?? '') ?? 0) + 1), new Map<string, number>())].sort((a, b) => b[1] - a[1]);
+  // The axis takes its unit from the latest value (the headline's), so both read in one scale.
   const trend = (testId: string, name: string, unit: Unit, label: string) => (
-    <TimeSeriesChart xRange={shown} testId={testId} csvName={`fleet-${name}-7d`} title={label} t={times} format={fmt(unit)} series={[{ label, values: col(fleet, name) }]} height={90} />
+    <TimeSeriesChart
+      xRange={shown}
+      testId={testId}
+      csvName={`fleet-${name}-7d`}
+      title={label}
+      t={times}
+      format={fmt(unit)}
+      axis={metricAxis(unit, lang, last(col(fleet, name)) ?? 0)}
+      series={[{ label, values: col(fleet, name) }]}
+      height={90}
+    />
   );
   return (
     <>

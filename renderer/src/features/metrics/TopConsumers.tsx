@@ -16,6 +16,7 @@ const REFRESH_MS = 10_000;
 export function TopConsumers() {
   const t = useT();
   const client = useEngine((s) => s.client);
+  const online = useEngine((s) => s.status === 'connected');
   const lang = useEngine((s) => s.settings.language);
   const vms = useVms((s) => s.byId);
   const [period, setPeriod] = useState('300');
@@ -24,7 +25,7 @@ export function TopConsumers() {
   const [error, setError] = useState<HangarError | null>(null);
 
   useEffect(() => {
-    if (!client) return;
+    if (!client || !online) return;
     let cancelled = false;
     const load = () =>
       Promise.all(TOP_METRICS.map((metric) => client.call('metrics.top', { metric, periodSec: Number(period), count: Number(count) }))).then(
@@ -41,7 +42,7 @@ export function TopConsumers() {
       cancelled = true;
       clearInterval(timer);
     };
-  }, [client, period, count]);
+  }, [client, online, period, count]);
 
   return (
     <div className="tile tile-wide" data-testid="top-consumers">

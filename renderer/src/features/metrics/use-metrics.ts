@@ -20,6 +20,8 @@ const byKey = (groups: readonly MetricsGroup[]) => new Map(groups.map((g) => [g.
  */
 export function useMetrics(target: MetricsTarget | null, range: TimeRange): MetricsView {
   const client = useEngine((s) => s.client);
+  // Asked again when the connection comes back: a reconnect loses the live samples in between.
+  const online = useEngine((s) => s.status === 'connected');
   const [view, setView] = useState<MetricsView>(() => {
     const r = resolveRange(range);
     return { result: null, window: [r.from, r.to], error: null, loading: true };
@@ -28,7 +30,7 @@ export function useMetrics(target: MetricsTarget | null, range: TimeRange): Metr
   const rangeKey = JSON.stringify(range);
 
   useEffect(() => {
-    if (!client || !target) return;
+    if (!client || !target || !online) return;
     let cancelled = false;
     const { from, to, live } = resolveRange(range);
     let windowMs = to - from;
@@ -79,7 +81,7 @@ export function useMetrics(target: MetricsTarget | null, range: TimeRange): Metr
       windowMs = 0;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by value
-  }, [client, targetKey, rangeKey]);
+  }, [client, online, targetKey, rangeKey]);
 
   return view;
 }

@@ -1,4 +1,10 @@
-import { LANGUAGES, type Language, type Theme } from '../../../../engine/contract/settings';
+import { useState } from 'react';
+import { LANGUAGES, type Language, type Settings, type Theme } from '../../../../engine/contract/settings';
+import { SavedNote, useSavedNote } from '../../components/SavedNote';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { HangarError } from '../../../../engine/contract/errors';
+import type { MessageKey } from '../../i18n/en';
+import { en } from '../../i18n/en';
 import { useT } from '../../i18n/use-t';
 import { updateSettings, useEngine } from '../../stores/engine-store';
 
@@ -28,16 +34,33 @@ export function SettingsPage() {
   const t = useT();
   const settings = useEngine((s) => s.settings);
   const info = useEngine((s) => s.info);
+  const [saved, flashSaved] = useSavedNote();
+  const [error, setError] = useState<HangarError | null>(null);
+  // Each change is saved at once; the note says it went through (or the banner why not).
+  const save = (patch: Partial<Settings>) =>
+    void updateSettings(patch).then(
+      () => {
+        setError(null);
+        flashSaved();
+      },
+      (e: unknown) => setError(HangarError.from(e)),
+    );
+  const backendKey = `secrets.backend.${info?.secrets.backend ?? ''}`;
+  const backend = backendKey in en ? t(backendKey as MessageKey) : t('secrets.backend.other', { name: info?.secrets.backend ?? '' });
   return (
     <section>
-      <h1>{t('settings.title')}</h1>
+      <div className="page-head">
+        <h1>{t('settings.title')}</h1>
+        <SavedNote shown={saved} text={t('settings.saved')} testId="settings-saved" />
+      </div>
+      <ErrorBanner error={error} />
       <div className="form">
         <label className="field">
           <span>{t('settings.language')}</span>
           <select
             data-testid="settings-language"
             value={settings.language}
-            onChange={(e) => void updateSettings({ language: e.target.value as Language })}
+            onChange={(e) => save({ language: e.target.value as Language })}
           >
             {LANGUAGES.map((l) => (
               <option key={l} value={l}>
@@ -48,7 +71,7 @@ export function SettingsPage() {
         </label>
         <label className="field">
           <span>{t('settings.theme')}</span>
-          <select data-testid="settings-theme" value={settings.theme} onChange={(e) => void updateSettings({ theme: e.target.value as Theme })}>
+          <select data-testid="settings-theme" value={settings.theme} onChange={(e) => save({ theme: e.target.value as Theme })}>
             {THEMES.map((th) => (
               <option key={th} value={th}>
                 {t(`settings.theme.${th}`)}
@@ -56,15 +79,15 @@ export function SettingsPage() {
             ))}
           </select>
         </label>
-        <SecondsField label={t('settings.shutdownTimeout')} testId="settings-shutdown-timeout" min={10} max={3600} value={settings.shutdownTimeoutSec} onChange={(v) => void updateSettings({ shutdownTimeoutSec: v })} />
-        <SecondsField label={t('settings.metricsInterval')} testId="settings-metrics-interval" min={1} max={300} value={settings.metricsIntervalSec} onChange={(v) => void updateSettings({ metricsIntervalSec: v })} />
+        <SecondsField label={t('settings.shutdownTimeout')} testId="settings-shutdown-timeout" min={10} max={3600} value={settings.shutdownTimeoutSec} onChange={(v) => save({ shutdownTimeoutSec: v })} />
+        <SecondsField label={t('settings.metricsInterval')} testId="settings-metrics-interval" min={1} max={300} value={settings.metricsIntervalSec} onChange={(v) => save({ metricsIntervalSec: v })} />
       </div>
       {info && (
         <>
           <h2>{t('settings.secrets')}</h2>
           <p data-testid="secrets-status" className={info.secrets.available ? '' : 'banner warn'}>
             {info.secrets.available
-              ? t('settings.secrets.available', { backend: info.secrets.backend })
+              ? t('settings.secrets.with', { backend })
               : t('settings.secrets.unavailable', { reason: info.secrets.reason ?? info.secrets.backend })}
           </p>
           {info.secrets.warning?.code === 'keyBesideDatabase' && (

@@ -2,12 +2,13 @@ import { useState } from 'react';
 import type { Job } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { EmptyState } from '../../components/EmptyState';
-import { ProgressBar } from '../../components/ProgressBar';
+import { jobTone, ProgressBar } from '../../components/ProgressBar';
+import { formatTime } from '../../components/format';
 import { translateMessage } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { sortedJobs, useJobs } from '../../stores/jobs-store';
-import { ErrorBanner } from '../../components/ErrorBanner';
+import { ErrorBanner, JobErrorText } from '../../components/ErrorBanner';
 import { navigate, useRoute } from '../../stores/route-store';
 import { Leftovers } from './Leftovers';
 import { TaskDetail } from './TaskDetail';
@@ -15,6 +16,7 @@ import { TaskDetail } from './TaskDetail';
 function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void }) {
   const t = useT();
   const client = useEngine((s) => s.client);
+  const lang = useEngine((s) => s.settings.language);
   const title = translateMessage(t, job.title);
   const live = job.state === 'running' || job.state === 'queued';
   return (
@@ -27,7 +29,7 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
         </div>
         {job.step && live && <div className="muted small">{translateMessage(t, job.step)}</div>}
         {job.state === 'interrupted' && <div className="warn small">{t('tasks.interrupted')}</div>}
-        {job.error && <div className="error small">{job.error.message}</div>}
+        {job.error && <JobErrorText error={job.error} />}
         <Leftovers job={job} onError={onError} />
       </td>
       <td>
@@ -36,9 +38,9 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
         </span>
       </td>
       <td>
-        <ProgressBar value={job.progress} label={title} />
+        <ProgressBar value={job.progress} label={title} tone={jobTone(job.state)} />
       </td>
-      <td className="muted small">{job.startedAt ? new Date(job.startedAt).toLocaleTimeString() : ''}</td>
+      <td className="muted small">{job.startedAt ? formatTime(job.startedAt, lang) : ''}</td>
       <td>
         {job.error?.details?.offer === 'forceOff' && job.target?.vmId && (
           <button

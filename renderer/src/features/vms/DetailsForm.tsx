@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
+import { SavedNote, useSavedNote } from '../../components/SavedNote';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { BOOT_CHOICES, editRules } from './vm-edit-rules';
@@ -47,6 +48,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
     autostart: details.autostart,
   }));
   const [f, setF] = useState(initial);
+  const [saved, flashSaved] = useSavedNote();
   const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF((x) => ({ ...x, [k]: v }));
   const submit = () => {
     const memoryMiB = Number(f.memoryMiB);
@@ -65,7 +67,13 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
         ...(f.boot !== initial.boot ? { bootOrder: f.boot.split(',') as ('hd' | 'cdrom' | 'network')[] } : {}),
         ...(f.autostart !== initial.autostart ? { autostart: f.autostart } : {}),
       })
-      .then(onSaved, (e: unknown) => onError(HangarError.from(e)));
+      .then(
+        (d) => {
+          onSaved(d);
+          flashSaved();
+        },
+        (e: unknown) => onError(HangarError.from(e)),
+      );
   };
   return (
     <form
@@ -138,6 +146,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
         <button type="submit" className="btn btn-primary" data-testid="vm-edit-save">
           {t('common.save')}
         </button>
+        <SavedNote shown={saved} text={t('vm.edit.saved')} testId="vm-edit-saved" />
       </div>
     </form>
   );
