@@ -22,7 +22,7 @@ describe('shared pools', () => {
 
   it('quotes every path it probes (a pool path is host data, never shell code)', () => {
     const cmd = poolProbeCommand(['/a b', "/x';reboot;'"]);
-    expect(cmd).toContain("-T '/a b'");
+    expect(cmd).toContain("'-T' '/a b'");
     expect(cmd).toContain(`-- '/x'\\'';reboot;'\\'''`);
   });
 
