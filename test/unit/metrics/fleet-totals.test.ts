@@ -23,7 +23,7 @@ describe('shared pools', () => {
   it('quotes every path it probes (a pool path is host data, never shell code)', () => {
     const cmd = poolProbeCommand(['/a b', "/x';reboot;'"]);
     expect(cmd).toContain("'-T' '/a b'");
-    expect(cmd).toContain(`-- '/x'\\'';reboot;'\\'''`);
+    expect(cmd).toContain(`'--' '/x'\\'';reboot;'\\'''`);
   });
 
   it("reads a pool's target directory, not its source's", () => {
