@@ -1,7 +1,7 @@
 /**
  * Issue 13, "done when": a newcomer's first hour, in Chromium against `hangar serve` started with
  * defaults and a fresh data dir. Nothing is chosen but what a newcomer must give (a VM's name and
- * source, a host's address, user and key path — the key path as the README writes it). It first
+ * source, a host's address, user and key file — the key file's full path, as the README says). It first
  * creates and starts a VM on the machine's own libvirt with no SSH (the local host appears by
  * itself, its daemon autostarted where none runs), then adds both lab hosts, creates a VM from
  * the base image with placement Automatic, starts it, uses both consoles, reads the metrics,
@@ -9,7 +9,7 @@
  * At every step it asserts what is visible — text, a console that draws, readable serial text,
  * no CSP violation, no raw {placeholder} — and saves a screenshot to /work/notes/screens.
  */
-import { expect, test, type ConsoleMessage, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -17,14 +17,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { sshRun, virsh, type LabInfo } from '../lab/lab-info';
 import { labSpec } from './lab-fixture';
+import { checkScreen as checkPage, watchPage, type PageWatch } from './screen-checks';
 import { startServe, tempDataDir, type Serve } from './serve-fixture';
 
 const labOf = labSpec();
 test.describe.configure({ mode: 'serial' });
 
-const SCREENS = process.env.HANGAR_SCREENS_DIR ?? '/work/notes/screens';
-/** The key path exactly as the README gives it (relative to the checkout `npm start` runs in). */
-const README_KEY_PATH = 'test/lab/state/ssh/id_ed25519';
+const SCREENS = process.env.HANGAR_SCREENS_DIR ?? path.resolve('test-results', 'newcomer');
 const tag = crypto.randomBytes(2).toString('hex');
 const LOCAL_VM = `h4-nc-local-${tag}`;
 const LOCAL_BASE = `h4-nc-base-${tag}.qcow2`;
@@ -39,40 +38,18 @@ let page: Page;
 let localPoolDir = '';
 /** Whether the machine's libvirt answered before this spec: if not, what Hangar started is stopped after. */
 let localDaemonWasRunning = true;
-const problems: string[] = [];
+let watch: PageWatch;
 let shot = 0;
 
-/** Saves a numbered screenshot to look at afterwards. */
-async function screenshot(name: string): Promise<void> {
+/**
+ * A screenshot to look at afterwards, then what every screen must pass (test/e2e/screen-checks):
+ * no CSP violation or console error, no raw {placeholder}, and in Korean no English but names.
+ */
+async function checkScreen(name: string, lang: 'en' | 'ko' = 'en', names: string[] = []): Promise<void> {
   fs.mkdirSync(SCREENS, { recursive: true });
   shot += 1;
-  await page.screenshot({ path: path.join(SCREENS, `h4-newcomer-${String(shot).padStart(2, '0')}-${name}.png`), fullPage: false });
-}
-
-/** What every screen must be free of: CSP violations and errors in the console, raw {placeholders}. */
-async function checkScreen(name: string): Promise<void> {
-  await screenshot(name);
-  const text = await page.locator('body').innerText();
-  expect(text.match(/\{[a-zA-Z_]+\}/g) ?? [], `raw placeholders on ${name}`).toEqual([]);
-  expect(problems.filter((p) => /Content.Security.Policy/i.test(p)), `CSP violations by ${name}`).toEqual([]);
-}
-
-/** Words on a Korean page that are English, outside proper nouns, identifiers and units. */
-async function englishOnKoreanPage(allowed: string[]): Promise<string[]> {
-  const text = await page.locator('main').evaluate((root) => {
-    const out: string[] = [];
-    const walk = (n: Node): void => {
-      if (n.nodeType === Node.TEXT_NODE) out.push(n.textContent ?? '');
-      if (n instanceof HTMLElement && (n.classList.contains('mono') || ['CODE', 'PRE', 'INPUT', 'TEXTAREA', 'SELECT', 'OPTION'].includes(n.tagName))) return;
-      n.childNodes.forEach(walk);
-    };
-    walk(root);
-    return out.join(' ');
-  });
-  const ok = new Set(['Hangar', 'libvirt', 'QEMU', 'KVM', 'TCG', 'vCPU', 'vCPUs', 'CPU', 'VNC', 'SSH', 'GiB', 'MiB', 'KiB', 'TiB', 'UUID', 'XML', 'ISO', 'CSV', 'Linux', 'Windows', 'UEFI', 'BIOS', 'NAT', 'IPv4', 'IPv6', 'qcow2', 'root', ...allowed]);
-  // Acronyms and units (IOPS, MTU), command names and paths are identifiers, not English prose.
-  const identifiers = text.replace(/hangar (serve|gather)/g, '').replace(/(^|\s)(\/|~\/)\S+/g, ' ');
-  return [...new Set(identifiers.match(/[A-Za-z][A-Za-z0-9_.-]{2,}/g) ?? [])].filter((w) => !/^[A-Z0-9]+s?$/.test(w) && !ok.has(w) && !allowed.some((a) => a.includes(w) || w.includes(a)));
+  await page.screenshot({ path: path.join(SCREENS, `newcomer-${String(shot).padStart(2, '0')}-${name}.png`), fullPage: false });
+  await checkPage(page, { lang, watch, allowWords: names });
 }
 
 /** The serial terminal's text against its background: WCAG contrast ratio of the drawn glyphs. */
@@ -148,10 +125,7 @@ test.beforeAll(async ({ browser }) => {
   localDaemonWasRunning = localVirsh(['uri']).status === 0;
   serve = await startServe(await tempDataDir(), [], { HANGAR_LOCAL_LIBVIRT_SOCKET: '', HOME: await tempDataDir() });
   page = await browser.newPage();
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  watch = await watchPage(page);
   await page.goto(serve.url);
 });
 
@@ -180,7 +154,6 @@ test.afterAll(async () => {
       }
     }
   }
-  if (problems.length) console.log(`browser console during the newcomer run:\n  ${problems.join('\n  ')}`);
 });
 
 test('the local host is there with no SSH, and runs a first VM', async () => {
@@ -221,7 +194,7 @@ test('adds both lab hosts with address, user and key path only', async () => {
     await page.getByTestId('host-address').fill(h.address);
     await page.getByTestId('host-user').fill(h.user);
     await page.getByTestId('host-auth').selectOption('key');
-    await page.getByTestId('host-key-path').fill(README_KEY_PATH);
+    await page.getByTestId('host-key-path').fill(lab.keyPath);
     await page.getByTestId('submit-host').click();
     await expect(page.getByTestId('host-key-fingerprint')).toHaveText(h.hostKeyFingerprint, { timeout: 30_000 });
     await page.getByTestId('trust-host-key').click();
@@ -334,9 +307,8 @@ test('switches to Korean: the pages speak Korean', async () => {
   for (const nav of ['nav-dashboard', 'nav-hosts', 'nav-vms', 'nav-diagnostics', 'nav-settings']) {
     await page.getByTestId(nav).click();
     await page.waitForTimeout(500);
-    await checkScreen(`ko-${nav.slice(4)}`);
     expect(await page.locator('main').innerText()).toMatch(/[\uac00-\ud7a3]/);
-    expect(await englishOnKoreanPage(names), `English on the Korean ${nav.slice(4)} page`).toEqual([]);
+    await checkScreen(`ko-${nav.slice(4)}`, 'ko', names);
   }
   await page.getByTestId('settings-language').selectOption('en');
 });
