@@ -67,8 +67,9 @@ const TRIGGER = /passw|passphrase|secret|token|authtok|key|pw|credential|cookie|
 
 const LINE_RULES: readonly Rule[] = [
   // Quoted values, with or without spaces: <graphics passwd='…'>, passwd = '…', token: "…"; also
-  // quotes escaped as XML text (a domain's <description> holds `passwd = &apos;…&apos;`).
-  { re: new RegExp(String.raw`${KEYWORD}[ \t]*[=:][ \t]*(?<q>['"]|&apos;|&quot;|&#39;|&#34;)(?<v>(?:(?!\k<q>).)*)\k<q>`, 'dgi') },
+  // quotes escaped as XML text (a domain's <description> holds `passwd = &apos;…&apos;`) or inside
+  // a JSON string (that description in Hangar's inventory.json: `vnc_password = \"…\"`).
+  { re: new RegExp(String.raw`${KEYWORD}[ \t]*[=:][ \t]*(?<q>\\"|\\'|['"]|&apos;|&quot;|&#39;|&#34;)(?<v>(?:(?!\k<q>).)*)\k<q>`, 'dgi') },
   // JSON: "password": "…", "sshPassphrase":"…".
   { re: new RegExp(String.raw`${KEYWORD}"[ \t]*:[ \t]*"(?<v>(?:[^"\\]|\\.)*)"`, 'dgi') },
   // Config lines: `vnc_password = x y`, `#spice_password=x`, `auth_token: x` (the rest of the line).

@@ -158,7 +158,7 @@ describe('console bridges', () => {
       const c = await engine.call('vms.sshCommand', { vmId: vm.id });
       return c.command ? c : null;
     }, labTimeouts(lab).bootMs, 500);
-    expect(r.command).toMatch(new RegExp(`^ssh -J root@${h1.address.replace(/\./g, '\\.')} 192\\.168\\.\\d+\\.\\d+$`));
+    expect(r.command).toMatch(new RegExp(`^ssh -J root@${h1.address.replace(/\./g, "\\.")} -- 192\\.168\\.\\d+\\.\\d+$`));
     expect(r.addresses[0]?.source).toMatch(/agent|lease/);
   }, 90_000);
 

@@ -52,6 +52,7 @@ describe('bundle redaction', () => {
   const SHAPES: Array<[string, string, string]> = [
     ['passwd with spaces and quotes', "<graphics type='vnc' passwd = 'Sp4ced-Out'/>", 'Sp4ced-Out'],
     ['a quoted value escaped as XML text', '<description>passwd = &apos;Xml3sc&apos; ok</description>', 'Xml3sc'],
+    ['a quoted value inside a JSON string', '{"description":"vnc_password = \\"Js0nEsc\\" ok"}', 'Js0nEsc'],
     ['a password mid-line in a log', '2026-12-02T00:00:00Z lab1: connecting with password=x9Mid and more', 'x9Mid'],
     ['a URL with credentials', 'mirror https://alice:Url-P4ss@repo.example.com/debian', 'Url-P4ss'],
     ['an Authorization Bearer header', 'Authorization: Bearer eyJhbGciOi.JIUzI1.NiJ9-token', 'eyJhbGciOi.JIUzI1.NiJ9-token'],
