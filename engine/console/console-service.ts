@@ -37,6 +37,8 @@ const WILDCARD = new Set(['0.0.0.0', '::', '']);
 class Bridge {
   private viewer: WebSocket | null = null;
   private ended = false;
+  /** The ticket it was issued under: the window that holds it can close it by that, also once attached. */
+  ticket: string | null = null;
 
   constructor(
     readonly vmId: string,
@@ -140,6 +142,7 @@ export class ConsoleService {
       });
       this.bridges.set(k, bridge);
       const { ticket, expiresAt } = this.tickets.issue(vm.id, bridge);
+      bridge.ticket = ticket;
       return { ticket, vmId: vm.id, kind: p.kind, device, origin: this.origin(), path: `${CONSOLE_PATH}/${encodeURIComponent(vm.id)}`, expiresAt };
     } catch (err) {
       upstream?.destroy();
@@ -182,9 +185,12 @@ export class ConsoleService {
   /** With a ticket: the window that asked for it went away before connecting; free the console now, not at expiry. */
   close(vmId: string, kind: ConsoleKind, ticket?: string): boolean {
     if (ticket !== undefined) {
-      const waiting = this.tickets.take(ticket, vmId);
-      waiting?.close(CONSOLE_CLOSE.CLOSED, 'closed');
-      return !!waiting;
+      // Waiting for its socket, or already attached: either way only the window holding the ticket
+      // closes it, so a window tearing its own session down never closes another window's.
+      const b = this.tickets.take(ticket, vmId) ?? this.bridges.get(key(vmId, kind));
+      if (!b || b.ticket !== ticket) return false;
+      b.close(CONSOLE_CLOSE.CLOSED, 'closed');
+      return true;
     }
     const b = this.bridges.get(key(vmId, kind));
     b?.close(CONSOLE_CLOSE.CLOSED, 'closed');

@@ -254,7 +254,8 @@ export function parseConsoleEndpoints(xml: string): ConsoleEndpoints {
   for (const kind of ['serial', 'console'] as const) {
     for (const d of list(devices[kind])) {
       const name = attr(node(d.alias), 'name');
-      if (name) serials.push({ name, kind, type: attr(d, 'type') ?? 'pty' });
+      // libvirt gives a <console> that mirrors serial0 the same alias: one device, listed once.
+      if (name && !serials.some((x) => x.name === name)) serials.push({ name, kind, type: attr(d, 'type') ?? 'pty' });
     }
   }
   return {

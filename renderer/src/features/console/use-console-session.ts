@@ -10,6 +10,12 @@ export type ConsoleStatus = 'connecting' | 'connected' | 'reconnecting' | 'notRu
 export type AttachViewer = (url: string, protocols: string[], callbacks: { connected(): void; ended(): void }) => () => void;
 
 const LIVE = new Set(['running', 'paused', 'starting', 'stopping', 'migrating']);
+/**
+ * Per VM and kind, the moment the last session this window opened is gone from the engine. A new
+ * session waits for it: opening while the previous one (a device switch, a remount, a tab that
+ * came back) is still being closed would find the console "open in another window".
+ */
+const settled = new Map<string, Promise<void>>();
 const RETRY_MS = [500, 1000, 2000, 3000, 5000];
 
 /** Where a ticket's socket is: the origin the engine named (Electron), or the one that served this page. */
@@ -49,44 +55,56 @@ export function useConsoleSession(vmId: string, kind: ConsoleKind, attach: Attac
     const params = { vmId, kind, takeOver: takeOver.current, force: force.current, ...(opts.device ? { device: opts.device } : {}) };
     takeOver.current = false;
     force.current = false;
-    client.call('console.open', params).then(
-      (t) => {
-        ticket = t;
-        if (cancelled) return void client.call('console.close', { vmId, kind, ticket: t.ticket }).catch(() => undefined);
-        detach = attachRef.current(consoleSocketUrl(t), ['binary', CONSOLE_TICKET_PROTOCOL_PREFIX + t.ticket], {
-          connected: () => {
-            if (cancelled) return;
-            failures.current = 0;
-            setError(null);
-            setStatus('connected');
-          },
-          ended: () => {
-            if (cancelled) return;
-            detach = null;
-            // Why did it end? Another window holding it now means a take-over, not a restart.
-            void client.call('console.info', { vmId }).then(
-              (info) => {
-                if (cancelled) return;
-                if (info.open[kind]) return setStatus('inUse');
-                if (!info.running) return setStatus('notRunning');
-                retry();
-              },
-              () => !cancelled && retry(),
-            );
-          },
-        });
-      },
-      (e: unknown) => {
-        if (cancelled) return;
-        const err = HangarError.from(e);
-        if (err.code === 'CONFLICT' && err.details?.['inUse']) return setStatus('inUse');
-        if (err.code === 'CONFLICT' && err.details?.['heldElsewhere']) return setStatus('heldElsewhere');
-        if (err.code === 'CONFLICT' && err.details?.['notRunning']) return setStatus('notRunning');
-        setError(err);
-        if (err.code === 'UNREACHABLE' || err.code === 'TIMEOUT') return retry();
-        setStatus('error');
-      },
-    );
+    const slot = `${vmId}:${kind}`;
+    let done!: () => void;
+    const gone = new Promise<void>((r) => (done = r));
+    const before = settled.get(slot) ?? Promise.resolve();
+    settled.set(slot, gone);
+    /** Tells the engine this window's session is over, then lets the next one open. */
+    const closeOwn = (t: ConsoleTicket | null) =>
+      void (t ? client.call('console.close', { vmId, kind, ticket: t.ticket }).catch(() => undefined) : Promise.resolve()).then(done);
+    void before.then(() => {
+      if (cancelled) return done();
+      client.call('console.open', params).then(
+        (t) => {
+          ticket = t;
+          if (cancelled) return closeOwn(t);
+          detach = attachRef.current(consoleSocketUrl(t), ['binary', CONSOLE_TICKET_PROTOCOL_PREFIX + t.ticket], {
+            connected: () => {
+              if (cancelled) return;
+              failures.current = 0;
+              setError(null);
+              setStatus('connected');
+            },
+            ended: () => {
+              if (cancelled) return;
+              detach = null;
+              // Why did it end? Another window holding it now means a take-over, not a restart.
+              void client.call('console.info', { vmId }).then(
+                (info) => {
+                  if (cancelled) return;
+                  if (info.open[kind]) return setStatus('inUse');
+                  if (!info.running) return setStatus('notRunning');
+                  retry();
+                },
+                () => !cancelled && retry(),
+              );
+            },
+          });
+        },
+        (e: unknown) => {
+          done();
+          if (cancelled) return;
+          const err = HangarError.from(e);
+          if (err.code === 'CONFLICT' && err.details?.['inUse']) return setStatus('inUse');
+          if (err.code === 'CONFLICT' && err.details?.['heldElsewhere']) return setStatus('heldElsewhere');
+          if (err.code === 'CONFLICT' && err.details?.['notRunning']) return setStatus('notRunning');
+          setError(err);
+          if (err.code === 'UNREACHABLE' || err.code === 'TIMEOUT') return retry();
+          setStatus('error');
+        },
+      );
+    });
     function retry(): void {
       const wait = RETRY_MS[Math.min(failures.current, RETRY_MS.length - 1)] ?? 5000;
       failures.current++;
@@ -96,7 +114,8 @@ export function useConsoleSession(vmId: string, kind: ConsoleKind, attach: Attac
     return () => {
       cancelled = true;
       detach?.();
-      if (ticket && !detach) void client.call('console.close', { vmId, kind, ticket: ticket.ticket }).catch(() => undefined);
+      // An open still on its way closes itself when it lands (above); otherwise close ours now.
+      if (ticket) closeOwn(ticket);
     };
   }, [client, vmId, kind, opts.device, running, attempt]);
 
