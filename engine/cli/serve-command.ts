@@ -97,6 +97,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const stop = async () => {
     if (stopping) return;
     stopping = true;
+    // A shutdown that hangs (a host that never answers) must not keep the process: bounded.
+    setTimeout(() => {
+      console.error('hangar serve: shutdown took over 15 s; exiting anyway');
+      process.exit(1);
+    }, 15_000).unref();
     await server.close();
     await engine.close();
     await logFile.close();

@@ -151,7 +151,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       for (const c of wss.clients) c.terminate();
       wss.close();
       consoleUpgrade.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      // Browsers hold idle keep-alive connections (and a tab may keep asking): close() alone waits for them.
+      server.closeAllConnections();
+      await closed;
     },
   };
 }

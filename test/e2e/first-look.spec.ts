@@ -213,7 +213,7 @@ test('every screen reads right in English and in Korean: Dashboard, Tasks, Setti
   await engineCall(page, 'engine.selfTest', { steps: 2, stepMs: 100 });
   // A small bundle from the host with the fewest domains (other runners may have defined
   // thousands), for the viewer.
-  const counts = await Promise.all(lab.hosts.map(async (h) => Number((await sshRun(h, 'virsh list --all --name | grep -c .')).trim())));
+  const counts = await Promise.all(lab.hosts.map(async (h) => Number((await sshRun(h, 'virsh list --all --name | grep -c . || true')).trim())));
   const from = lab.hosts[counts.indexOf(Math.min(...counts))]!;
   await page.getByTestId('nav-diagnostics').click();
   await page.getByTestId('diag-tab-collect').click();
