@@ -155,6 +155,8 @@ export async function expectKorean(page: Page, allow: (string | RegExp)[] = []):
     // Paths, addresses and other identifiers with separators are data, not words.
     for (const token of t.split(/\s+/)) {
       if (/[/\\@:=]|\.\w/.test(token)) continue;
+      // Command-line options (`--secret-key-file`) are typed as they are.
+      if (/^--?[A-Za-z]/.test(token)) continue;
       // Latin runs inside the token (a Korean particle may be attached: "lab1에서").
       for (const run of token.match(/[A-Za-z0-9_'’-]+/g) ?? []) {
         const core = run.replace(/^[-'’_]+|[-'’_]+$/g, '');

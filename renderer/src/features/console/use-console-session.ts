@@ -52,9 +52,6 @@ export function useConsoleSession(vmId: string, kind: ConsoleKind, attach: Attac
     let detach: (() => void) | null = null;
     let ticket: ConsoleTicket | null = null;
     setStatus(failures.current ? 'reconnecting' : 'connecting');
-    const params = { vmId, kind, takeOver: takeOver.current, force: force.current, ...(opts.device ? { device: opts.device } : {}) };
-    takeOver.current = false;
-    force.current = false;
     const slot = `${vmId}:${kind}`;
     let done!: () => void;
     const gone = new Promise<void>((r) => (done = r));
@@ -65,6 +62,11 @@ export function useConsoleSession(vmId: string, kind: ConsoleKind, attach: Attac
       void (t ? client.call('console.close', { vmId, kind, ticket: t.ticket }).catch(() => undefined) : Promise.resolve()).then(done);
     void before.then(() => {
       if (cancelled) return done();
+      // The user's take-over (or force) is spent only by the open that carries it, not by a run of
+      // this effect that was cancelled while it waited.
+      const params = { vmId, kind, takeOver: takeOver.current, force: force.current, ...(opts.device ? { device: opts.device } : {}) };
+      takeOver.current = false;
+      force.current = false;
       client.call('console.open', params).then(
         (t) => {
           ticket = t;
