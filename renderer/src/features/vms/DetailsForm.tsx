@@ -4,7 +4,8 @@ import { HangarError } from '../../../../engine/contract/errors';
 import { SavedNote, useSavedNote } from '../../components/SavedNote';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
-import { BOOT_CHOICES, editRules } from './vm-edit-rules';
+import { BootOrderOptions } from './BootOrderOptions';
+import { editRules } from './vm-edit-rules';
 import { useHosts } from '../../stores/hosts-store';
 import { kvmUsable } from '../../../../engine/contract/hosts';
 
@@ -118,12 +119,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
       <label className="field">
         <span>{t('vm.edit.boot')}</span>
         <select data-testid="vm-edit-boot" value={f.boot} onChange={(e) => set('boot', e.target.value)}>
-          {!BOOT_CHOICES.some((c) => c.join(',') === details.bootOrder.join(',')) && <option value={details.bootOrder.join(',')}>{details.bootOrder.join(' → ') || '—'}</option>}
-          {BOOT_CHOICES.map((c) => (
-            <option key={c.join(',')} value={c.join(',')}>
-              {c.map((d) => t(`vm.boot.${d}`)).join(' → ')}
-            </option>
-          ))}
+          <BootOrderOptions current={details.bootOrder} />
         </select>
       </label>
       <label className="field">

@@ -12,7 +12,8 @@ import { isFresh, useUsage, useUsageFeed } from '../../stores/usage-store';
 import { AlertList } from '../diagnostics/AlertList';
 import { useAlerts } from '../diagnostics/diagnostics-store';
 import { ConsoleThumbnail } from './ConsoleThumbnail';
-import { BOOT_CHOICES, editRules } from './vm-edit-rules';
+import { BootOrderOptions } from './BootOrderOptions';
+import { editRules } from './vm-edit-rules';
 
 type Update = Omit<z.input<typeof UpdateVmParams>, 'vmId'>;
 
@@ -172,12 +173,7 @@ export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRef
               value={details.bootOrder.join(',')}
               onChange={(e) => void update({ bootOrder: e.target.value.split(',') as ('hd' | 'cdrom' | 'network')[] }).catch(() => undefined)}
             >
-              {!BOOT_CHOICES.some((c) => c.join(',') === details.bootOrder.join(',')) && <option value={details.bootOrder.join(',')}>{details.bootOrder.join(' → ') || '—'}</option>}
-              {BOOT_CHOICES.map((c) => (
-                <option key={c.join(',')} value={c.join(',')}>
-                  {c.map((d) => t(`vm.boot.${d}`)).join(' → ')}
-                </option>
-              ))}
+              <BootOrderOptions current={details.bootOrder} />
             </select>
           </dd>
           <dt>{t('vm.edit.autostart')}</dt>
