@@ -12,6 +12,7 @@ import { isFresh, useUsage, useUsageFeed } from '../../stores/usage-store';
 import { AlertList } from '../diagnostics/AlertList';
 import { useAlerts } from '../diagnostics/diagnostics-store';
 import { ConsoleThumbnail } from './ConsoleThumbnail';
+import { stateReasonText } from './state-reason';
 import { BootOrderOptions } from './BootOrderOptions';
 import { editRules } from './vm-edit-rules';
 
@@ -79,8 +80,6 @@ function RecentEvents({ vmId, refreshKey }: { vmId: string; refreshKey: unknown 
   );
 }
 
-const REASONS = new Set(['booted', 'migrated', 'restored', 'from snapshot', 'unpaused', 'user', 'shutdown', 'destroyed', 'crashed', 'saved', 'failed', 'I/O error', 'watchdog', 'panicked', 'daemon', 'wakeup', 'migrating', 'saving']);
-const reasonKey = (r: string) => `vm.reason.${r.replace(/[^A-Za-z]/g, '')}` as MessageKey;
 
 /**
  * The VM's one-screen summary (issue 19): state and why, live usage, addresses, the platform it
@@ -130,7 +129,7 @@ export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRef
           <dt>{t('vms.col.state')}</dt>
           <dd data-testid="ov-state">
             <span className={`badge vm-${vm.state}`}>{t(`vm.state.${vm.state}`)}</span>
-            {vm.libvirtReason && <span className="muted"> ({REASONS.has(vm.libvirtReason) ? t(reasonKey(vm.libvirtReason)) : vm.libvirtReason})</span>}
+            {vm.libvirtReason && <span className="muted"> ({stateReasonText(t, vm.libvirtReason)})</span>}
           </dd>
           <dt>{t('vm.create.name')}</dt>
           <dd>

@@ -7,6 +7,7 @@ import { navigate } from '../../stores/route-store';
 import { isFresh, useUsage } from '../../stores/usage-store';
 import { whyNot } from './action-rules';
 import { listActionsFor } from './list-actions-by-state';
+import { stateReasonText } from './state-reason';
 import type { VmColumn } from './vm-columns';
 
 export interface RowContext {
@@ -104,7 +105,7 @@ function cell(id: VmColumn, vm: Vm, ctx: RowContext) {
     case 'name': {
       const twins = ctx.twins(vm);
       return (
-        <span role="cell" className="strong name-cell" title={vm.description ? `${vm.name}\n${vm.description}` : vm.name}>
+        <span role="cell" className="strong name-cell" translate="no" title={vm.description ? `${vm.name}\n${vm.description}` : vm.name}>
           <a href={`#/vms/${encodeURIComponent(vm.id)}`} className="ellipsis" onClick={(e) => { e.preventDefault(); navigate('vms', vm.id); }}>
             {vm.name}
           </a>
@@ -118,14 +119,14 @@ function cell(id: VmColumn, vm: Vm, ctx: RowContext) {
     }
     case 'title':
       return (
-        <span role="cell" className="ellipsis" data-testid="vm-title" title={[vm.title, vm.description].filter(Boolean).join('\n') || undefined}>
+        <span role="cell" className="ellipsis user-text" data-testid="vm-title" title={[vm.title, vm.description].filter(Boolean).join('\n') || undefined}>
           {vm.title ?? ''}
         </span>
       );
     case 'state':
       return (
         <span role="cell">
-          <span className={`badge vm-${vm.state}`} data-testid="vm-state" title={vm.stateReason ?? vm.libvirtReason ?? undefined}>
+          <span className={`badge vm-${vm.state}`} data-testid="vm-state" title={vm.stateReason ?? (vm.libvirtReason ? stateReasonText(ctx.t, vm.libvirtReason) : undefined)}>
             {ctx.t(`vm.state.${vm.state}`)}
           </span>
         </span>
