@@ -117,7 +117,7 @@ export const KOREAN_ALLOWED_WORDS = [
   'cloud-init', 'virtio', 'qcow2', 'raw', 'B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'KB', 'MB', 'GB', 'TB', 'Ctrl', 'Alt', 'Del', 'Backspace', 'Enter',
   'PrintScreen', 'Shift', 'Tab', 'Esc', 'AM', 'PM', 'OK', 'Sosreport', 'sosreport', 'must-gather', 'HANGAR_SECRET_KEY', 'ms', 's',
   // commands and packages named as they are typed
-  'qemu-guest-agent', 'qemu-ga', 'qemu-img', 'virsh', 'kvm_pvm', 'kvm_intel', 'kvm_amd', 'sshd', 'systemd', 'journalctl', 'dmesg', 'ssh', 'ssh-agent', 'known_hosts',
+  'qemu-guest-agent', 'qemu-ga', 'qemu-img', 'virsh', 'ls', 'kvm_pvm', 'kvm_intel', 'kvm_amd', 'sshd', 'systemd', 'journalctl', 'dmesg', 'ssh', 'ssh-agent', 'known_hosts',
 ];
 
 /** Commands and other multi-word identifiers a Korean sentence quotes as they are typed. */
