@@ -137,11 +137,11 @@ export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRef
           </dd>
           <dt>{t('vms.col.title')}</dt>
           <dd>
-            <Inline id="title" label={t('vms.col.title')} shown={vm.title ?? '—'} edit={vm.title ?? ''} disabledWhy={null} onSave={(v) => update({ title: v.trim() })} validate={(v) => (v.length > 256 ? t('vm.ov.tooLong') : null)} />
+            <Inline id="title" label={t('vms.col.title')} shown={<span className="user-text">{vm.title ?? '—'}</span>} edit={vm.title ?? ''} disabledWhy={null} onSave={(v) => update({ title: v.trim() })} validate={(v) => (v.length > 256 ? t('vm.ov.tooLong') : null)} />
           </dd>
           <dt>{t('vm.description')}</dt>
           <dd>
-            <Inline id="description" label={t('vm.description')} shown={details.description ?? '—'} edit={details.description ?? ''} disabledWhy={null} onSave={(v) => update({ description: v })} validate={(v) => (v.length > 4096 ? t('vm.ov.tooLong') : null)} />
+            <Inline id="description" label={t('vm.description')} shown={<span className="user-text">{details.description ?? '—'}</span>} edit={details.description ?? ''} disabledWhy={null} onSave={(v) => update({ description: v })} validate={(v) => (v.length > 4096 ? t('vm.ov.tooLong') : null)} />
           </dd>
           <dt>{t('vms.col.memory')}</dt>
           <dd>
