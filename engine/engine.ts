@@ -43,6 +43,7 @@ import { HealthService } from './diagnostics/health/health-service';
 import { CATALOGUE } from './diagnostics/health/catalogue';
 import { engineSide } from './diagnostics/gather/engine-side';
 import { MetricsService } from './metrics/metrics-service';
+import { createPlacement, placementHandlers } from './placement';
 
 /** How often every connected host's inventory is fetched whole, in case an event was missed. */
 const RECONCILE_MS = 5 * 60_000;
@@ -185,7 +186,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     }
   }, RECONCILE_MS);
   reconcile.unref();
-  const vmService = new VmService(hosts, inventory, jobs);
+  const placement = await createPlacement({
+    db,
+    hosts: () => hosts.hosts.values(),
+    vms: () => inventory.vms.values(),
+    vm: (id) => inventory.get(id),
+    libvirt: (id) => hosts.libvirt(id),
+    strategy: () => settings.get().placementStrategy,
+    jobState: (id) => jobs.jobs.get(id)?.state,
+    logger: opts.logger,
+  });
+  hub.subscribe('job.updated', {}, (job: Job) => placement.onJob(job));
+  hosts.on('removed', (hostId) => void placement.hostRemoved(hostId).catch(() => undefined));
+  const vmService = new VmService(hosts, inventory, jobs, placement);
   const consoles = new ConsoleService(hosts, inventory, opts.logger, opts.consoleOrigin ?? (() => null));
   const health = new HealthService({ hosts: () => hosts.hosts.values(), libvirt: (id) => hosts.libvirt(id), ssh: (id) => hosts.ssh(id), jobs: () => jobs.jobs.values(), db, logger: opts.logger });
   await health.init();
@@ -315,6 +328,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'alerts.list': async (p) => ({ alerts: health.alerts.values().filter((a) => (!p.hostId || a.hostId === p.hostId) && (!p.vmId || a.vmId === p.vmId)) }),
     'metrics.query': (p) => metrics.query(p.target, p.from, p.to, p.maxPoints),
     'metrics.top': (p) => metrics.top(p.metric, p.periodSec, p.count),
+    ...placementHandlers(placement, (id) => inventory.get(id)),
   };
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });
