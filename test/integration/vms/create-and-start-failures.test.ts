@@ -100,9 +100,9 @@ describe('create placement, up-front checks and failed starts', () => {
     // A volume no host has: refused up front, each host named with its reason.
     const e = await refusal(engine.call('vms.create', { name: `h2-nowhere-${tag}`, source: { kind: 'clone', base: { pool: 'default', volume: `h2-missing-${tag}.qcow2` }, mode: 'overlay' }, network: null }));
     expect(e.code).toBe('CONFLICT');
-    expect(e.details?.message).toMatchObject({ key: 'vm.err.noHostFits' });
-    expect(e.message).toContain(`${h1.name}: no volume h2-missing-${tag}.qcow2 in pool default`);
-    expect(e.message).toContain(`${h2.name}: no volume`);
+    expect(e.details?.message).toMatchObject({ key: 'placement.err.refused' });
+    expect(e.message).toContain(`${h1.name} has no volume h2-missing-${tag}.qcow2 in pool default`);
+    expect(e.message).toContain(`${h2.name} has no volume`);
   });
 
   it('refuses a taken name and a leftover volume before any job starts, and changes nothing', async () => {
