@@ -17,8 +17,8 @@ const Tag = z.string().trim().min(1).max(64).regex(/^[\p{L}\p{N}._:/-]+$/u, 'let
  */
 export const HostPlacementSettings = z.object({
   hostId: z.string().min(1).max(64),
-  memoryRatio: z.number().min(0.1).max(16),
-  cpuRatio: z.number().min(0.1).max(64),
+  memoryRatio: z.number().min(0.01).max(16),
+  cpuRatio: z.number().min(0.01).max(64),
   /** Memory kept for the host itself, never given to guests. */
   memoryReserveMiB: z.number().int().min(0).max(16 * 1024 * 1024),
   taints: z.array(Tag).max(32),
