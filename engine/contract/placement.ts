@@ -25,7 +25,11 @@ export const HostPlacementSettings = z.object({
 });
 export type HostPlacementSettings = z.infer<typeof HostPlacementSettings>;
 
-export const DEFAULT_HOST_PLACEMENT: Omit<HostPlacementSettings, 'hostId'> = { memoryRatio: 1, cpuRatio: 4, memoryReserveMiB: 0, taints: [] };
+/**
+ * Memory is not overcommitted unless asked (seed 001 H-11: default 1); vCPUs are, 10 per CPU as
+ * OpenShift Virtualization's default CPU allocation ratio, since idle guests share CPUs well.
+ */
+export const DEFAULT_HOST_PLACEMENT: Omit<HostPlacementSettings, 'hostId'> = { memoryRatio: 1, cpuRatio: 10, memoryReserveMiB: 0, taints: [] };
 
 /** One resource of a host as placement counts it: allocatable = physical × ratio − host reserve. */
 export const ResourceCapacity = z.object({

@@ -201,7 +201,7 @@ describe('placement', () => {
     await svc.setHostSettings('a', { memoryRatio: 2, taints: ['gpu'] });
     await svc.createGroup({ name: 'g', kind: 'affinity', enforcement: 'soft', description: 'd' });
     const again = await make();
-    expect(again.hostSettings('a')).toEqual({ hostId: 'a', memoryRatio: 2, cpuRatio: 4, memoryReserveMiB: 0, taints: ['gpu'] });
+    expect(again.hostSettings('a')).toEqual({ hostId: 'a', memoryRatio: 2, cpuRatio: 10, memoryReserveMiB: 0, taints: ['gpu'] });
     expect(again.groups()).toMatchObject([{ name: 'g', kind: 'affinity', enforcement: 'soft', description: 'd', members: [] }]);
     await expect(again.createGroup({ name: 'g', kind: 'affinity', enforcement: 'hard', description: '' })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
