@@ -133,7 +133,7 @@ export function decide(req: PlacementRequest, snap: PlacementSnapshot): Decision
   const fit = verdicts.filter((v) => v.reasons.length === 0 && v.capacity);
   if (fit.length === 0) {
     const refusals = verdicts.map((v) => ({ hostId: v.host.id, host: v.host.name, reasons: v.reasons }));
-    return { ok: false, refusals: refusals.length ? refusals : [], verdicts };
+    return { ok: false, refusals, verdicts };
   }
   const best = fit.reduce((a, b) => (b.weight > a.weight || (b.weight === a.weight && b.host.name < a.host.name) ? b : a));
   return { ok: true, host: best.host, capacity: best.capacity!, warnings: best.warnings, verdicts };
