@@ -206,7 +206,7 @@ export const ko: Record<MessageKey, string> = {
   'vm.create.open': 'VM 생성',
   'vm.create.title': '가상 머신 생성',
   'vm.create.name': '이름(호스트 이름으로도 사용)',
-  'vm.create.autoHost': '자동: 배치 규칙이 고름',
+  'vm.create.autoHost': '자동: 배치 규칙에 따라 선택',
   'vm.create.os': '운영 체제',
   'vm.create.source': '설치 원본',
   'vm.create.sourcePool': '원본 풀',
