@@ -122,7 +122,8 @@ export function decide(req: PlacementRequest, snap: PlacementSnapshot): Decision
     if (c.memory.free < req.memoryMiB) {
       v.reasons.push(m('placement.why.memory', { host: host.name, need: req.memoryMiB, free: Math.max(0, c.memory.free), allocatable: c.memory.allocatable, committed: c.memory.committed, reserved: c.memory.reserved }));
     }
-    if (c.vcpus.free < req.vcpus) {
+    // More vCPUs than the host has CPUs is said once, as that, not again as a capacity shortfall.
+    if (c.vcpus.free < req.vcpus && req.vcpus <= host.facts.cpus) {
       v.reasons.push(m('placement.why.vcpus', { host: host.name, need: req.vcpus, free: Math.max(0, c.vcpus.free), allocatable: c.vcpus.allocatable, committed: c.vcpus.committed, reserved: c.vcpus.reserved }));
     }
     affinity(req, host, snap, v);

@@ -123,7 +123,8 @@ describe('create placement, up-front checks and failed starts', () => {
     expect(left.message).toMatch(/exists already in pool default/);
 
     const over = await refusal(engine.call('vms.create', { name: `h2-over-${tag}`, hostId: host1.id, ...blank, vcpus: 256 }));
-    expect(over.details).toMatchObject({ field: 'vcpus', message: { key: 'vm.err.vcpus' } });
+    // Placement refuses it, naming the host and why.
+    expect(over.details).toMatchObject({ message: { key: 'placement.err.refused' }, refusals: [{ host: h1.name, reasons: [{ key: 'placement.why.moreVcpusThanCpus', args: { vcpus: 256 } }] }] });
 
     expect((await engine.call('jobs.list', { limit: 500 })).jobs.length).toBe(jobsBefore);
     expect((await virsh(h1, ['list', '--all', '--name'])).split('\n')).not.toContain(LEFT);
