@@ -115,7 +115,8 @@ test('a create no host can take says, for each host, why (English, then Korean)'
 
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('settings-language').selectOption('ko');
-  const allowWords = [GROUP, VM, BIG, h1.name, h2.name, /^fcpl/];
+  // Pool names (the lab's 'default' and 'shared') are data, in the form and on the host page.
+  const allowWords = [GROUP, VM, BIG, h1.name, h2.name, /^fcpl/, 'default', 'shared'];
   await tryCreate(BIG, '400');
   await expect(refusal).toContainText('이 VM을 받을 수 있는 호스트가 없습니다. 호스트별 이유:');
   for (const h of [h1, h2]) await expect(refusal.locator(`li[data-host="${h.name}"]`)).toContainText(/여유 메모리는 \d[\d,]* MiB인데 VM에는 400 MiB가 필요합니다/);
