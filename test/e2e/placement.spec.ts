@@ -100,6 +100,7 @@ test('the host page shows capacity for placement and takes its overcommit ratio'
     await expect(page.locator('[data-testid="host-placement-capacity"] tr[data-resource="memory"] td').nth(1)).toHaveText(new Intl.NumberFormat('en-US').format(Math.floor(physical * 0.01)));
   }
   await checkScreen(page, { watch });
+  await page.getByTestId('host-placement').scrollIntoViewIfNeeded();
   await shot('host-en');
 });
 
@@ -129,6 +130,7 @@ test('a create no host can take says, for each host, why (English, then Korean)'
   await shot('groups-ko');
   await openHost(h1);
   await checkScreen(page, { lang: 'ko', watch, allowWords });
+  await page.getByTestId('host-placement').scrollIntoViewIfNeeded();
   await shot('host-ko');
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('settings-language').selectOption('en');

@@ -19,8 +19,9 @@ export function PlacementRefusal({ refusals }: { refusals: HostRefusal[] }) {
       <strong>{t('placement.err.refused', { count: refusals.length })}</strong>
       <ul className="issue-list">
         {refusals.map((r) => (
+          // Each reason names its host already: the host is not said twice.
           <li key={r.hostId} data-host={r.host}>
-            <strong>{r.host}</strong>: {r.reasons.map((m) => translateMessage(t, m)).join(' · ')}
+            {r.reasons.map((m) => translateMessage(t, m)).join(' · ')}
           </li>
         ))}
       </ul>
