@@ -3,7 +3,7 @@ import { HangarError } from '../contract/errors';
 import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
 import type { JobRef } from '../contract/jobs';
 import type { Host } from '../contract/hosts';
-import type { HostManager } from '../hosts/host-manager';
+import type { FleetHosts } from '../hosts/fleet';
 import type { VmInventory } from '../inventory/vm-inventory';
 import { domainUuidOf } from '../inventory/domain-xml';
 import type { JobRunner } from '../jobs/job-runner';
@@ -29,7 +29,7 @@ const MODIFY_CONFIG = 2;
 /** VM operations beyond the power buttons: create, delete, edit, details. */
 export class VmService {
   constructor(
-    private readonly hosts: HostManager,
+    private readonly hosts: FleetHosts,
     private readonly inventory: VmInventory,
     private readonly jobs: JobRunner,
   ) {}
