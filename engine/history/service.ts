@@ -57,10 +57,10 @@ export async function historyService(deps: {
     name: 'history',
     log: history,
     handlers: {
-      'events.list': (p) => {
+      'events.list': async (p) => {
         const vm = p.vmId ? deps.vm(p.vmId) : undefined;
         if (p.vmId && !vm) throw new HangarError('NOT_FOUND', `No VM ${p.vmId}`);
-        return history.list({ hostId: vm?.hostId ?? p.hostId, vmUuid: vm?.uuid, limit: p.limit }).then((events) => ({ events }));
+        return { events: await history.list({ hostId: vm?.hostId ?? p.hostId, vmUuid: vm?.uuid, limit: p.limit }) };
       },
     },
     close: () => history.flush(),
