@@ -87,7 +87,7 @@ export class ConsoleService {
 
   constructor(
     private readonly hosts: FleetLinks,
-    private readonly inventory: VmInventory,
+    private readonly inventory: Pick<VmInventory, 'get'>,
     private readonly logger: Logger,
     /** Where windows reach the console sockets, when not at the origin that served the UI (Electron). */
     private readonly origin: () => string | null,

@@ -30,8 +30,8 @@ const MODIFY_CONFIG = 2;
 export class VmService {
   constructor(
     private readonly hosts: FleetHosts,
-    private readonly inventory: VmInventory,
-    private readonly jobs: JobRunner,
+    private readonly inventory: Pick<VmInventory, 'get' | 'refresh' | 'summariesOn' | 'vms'>,
+    private readonly jobs: Pick<JobRunner, 'start'>,
   ) {}
 
   private vm(id: string): Vm {
