@@ -10,7 +10,12 @@ import { vmActionJob } from './vm-actions';
 import { VmService } from './vm-service';
 
 /** A VM's life: the power buttons (`vms.action`), create, delete, edit and details. Every change is a job. */
-export function vmsService(deps: { fleet: FleetHosts; inventory: VmInventory; jobs: JobRunner; settings: () => Settings }): Service {
+export function vmsService(deps: {
+  fleet: FleetHosts;
+  inventory: Pick<VmInventory, 'get' | 'refresh' | 'summariesOn' | 'vms' | 'setTransition' | 'setStartFailure'>;
+  jobs: Pick<JobRunner, 'start'>;
+  settings: () => Settings;
+}): Service {
   const { fleet, inventory, jobs } = deps;
   const vms = new VmService(fleet, inventory, jobs);
   const actionDeps = {
