@@ -81,5 +81,7 @@ export async function gatherFacts({ conn, socket, via, probeKvm }: { conn: Libvi
     networks: netRefs.map((n) => ({ name: n.name })),
     socket,
     via,
+    // Known only on a connection that registered the inventory's events (not a connection test).
+    ...(conn.unsupportedEvents?.length ? { unsupportedEvents: conn.unsupportedEvents.map((u) => u.event) } : {}),
   };
 }

@@ -336,6 +336,8 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     });
     link.on('event', (ev) => this.emit('event', l.record.id, ev));
     link.on('connected', (conn) => {
+      const lacking = conn.unsupportedEvents;
+      if (lacking?.length) this.logger.info('libvirt daemon lacks some events; those changes are seen only at a refetch', { hostId: l.record.id, events: lacking });
       this.emit('connected', l.record.id, conn);
       void this.refreshFacts(l);
     });
