@@ -22,7 +22,7 @@ import * as N from './protocol/network';
 import * as S from './protocol/snapshot';
 import * as V from './protocol/storage';
 import { VirErrorCode } from './protocol/error';
-import { DomainStatsType, VolStreamFlag } from './protocol/flags';
+import { BlockResizeFlag, ConnectFlag, DomainStatsType, VolStreamFlag } from './protocol/flags';
 import { paramsToRecord } from './protocol/types';
 import type { ProcedureDef, RetOf } from './protocol/procedure';
 import type {
@@ -71,7 +71,7 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
     const call: CallOptions = opts.signal ? { signal: opts.signal } : {};
     try {
       await conn.authenticate(call);
-      await rpc.call(C.connectOpen, { name: opts.uri ?? 'qemu:///system', flags: opts.readOnly ? 1 : 0 }, call);
+      await rpc.call(C.connectOpen, { name: opts.uri ?? 'qemu:///system', flags: opts.readOnly ? ConnectFlag.RO : 0 }, call);
       const ka = opts.keepalive ?? DEFAULT_KEEPALIVE;
       // Asking about the keepalive feature is also what makes the daemon start pinging us.
       if (ka.intervalMs > 0 && (await conn.supportsFeature(DrvFeature.PROGRAM_KEEPALIVE))) rpc.startKeepalive(ka);
@@ -249,7 +249,7 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   };
   domainSetMemoryFlags = (dom: DomainRef, memoryKiB: number, flags = 0): Promise<void> => this.rpc.call(D.domainSetMemoryFlags, { dom, memory: memoryKiB, flags });
   domainBlockResize = (dom: DomainRef, disk: string, sizeBytes: number): Promise<void> =>
-    this.rpc.call(D.domainBlockResize, { dom, disk, size: sizeBytes, flags: 1 /* VIR_DOMAIN_BLOCK_RESIZE_BYTES */ });
+    this.rpc.call(D.domainBlockResize, { dom, disk, size: sizeBytes, flags: BlockResizeFlag.BYTES });
   domainDetachDevice = (dom: DomainRef, xml: string, flags = 0): Promise<void> =>
     this.rpc.call(D.domainDetachDeviceFlags, { dom, xml, flags });
 
