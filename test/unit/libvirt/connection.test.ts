@@ -1,4 +1,6 @@
 /**
+ * LibvirtConnection over the fake daemon (opened with frames captured from libvirt 9).
+ *
  * Issue 14: event registration is per id. A daemon that refuses one id (an older libvirt that
  * lacks it) loses only that one; the rest register and their events still arrive, and the refused
  * ones are reported. A lost link still fails the whole registration.
@@ -8,6 +10,7 @@ import { LibvirtConnection } from '../../../engine/libvirt/connection';
 import { decodeBuffer, int } from '../../../engine/libvirt/codec';
 import { MessageStatus, MessageType } from '../../../engine/libvirt/protocol/constants';
 import { remoteError } from '../../../engine/libvirt/protocol/error';
+import { VolStreamFlag } from '../../../engine/libvirt/protocol/flags';
 import { DomainEventId, INVENTORY_DOMAIN_EVENTS } from '../../../engine/libvirt/protocol/events';
 import type { XdrWriter } from '../../../engine/libvirt/xdr';
 import { encodeMessage, type MessageHeader } from '../../../engine/libvirt/protocol/header';
@@ -99,5 +102,13 @@ describe('LibvirtConnection.registerInventoryEvents', () => {
     await daemon.waitFor(2 + EXPECTED_CALLS);
     daemon.sock!.destroy();
     await expect(registering).rejects.toMatchObject({ code: 'UNREACHABLE' });
+  });
+
+  it('refuses a sparse volume stream before asking the daemon (Hangar does not model holes)', async () => {
+    const vol = { pool: 'p', name: 'v', key: '/p/v' };
+    await expect(conn.storageVolDownload(vol, 0, 0, VolStreamFlag.SPARSE_STREAM)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(conn.storageVolUpload(vol, 0, 0, VolStreamFlag.SPARSE_STREAM)).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(daemon.received).toHaveLength(2); // only the open
   });
 });
