@@ -3,37 +3,32 @@ import { HangarError } from '../contract/errors';
 import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
 import type { JobRef } from '../contract/jobs';
 import type { Host } from '../contract/hosts';
-import type { HostManager } from '../hosts/host-manager';
+import type { FleetHosts } from '../hosts/fleet';
 import type { VmInventory } from '../inventory/vm-inventory';
 import { domainUuidOf } from '../inventory/domain-xml';
 import type { JobRunner } from '../jobs/job-runner';
 import type { PlacementService } from '../placement/placement-service';
 import type { PlacementOutcome } from '../contract/placement';
 import { DomainXmlFlag, isNotFound } from '../libvirt';
+import { DefineFlag, DeviceModifyFlag, DomainAffect, MetadataType } from '../libvirt';
 import { cdromXml, xmlEscape } from './build-domain-xml';
 import { createVmJob, requiredVolume, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
 import { applyEdits } from './domain-xml-edit';
 import { vmDetails } from './vm-details';
 
-/** virDomainDefineFlags: validate the XML against libvirt's schema. */
-const DEFINE_VALIDATE = 1;
-/** virDomainModificationImpact */
-const AFFECT_LIVE = 1;
-const AFFECT_CONFIG = 2;
-/** virDomainMetadataType */
-const METADATA_DESCRIPTION = 0;
-const METADATA_TITLE = 1;
-/** virDomainDeviceModifyFlags */
-const MODIFY_LIVE = 1;
-const MODIFY_CONFIG = 2;
+// libvirt's values come from libvirt/protocol/flags.ts; the short names keep the calls below readable.
+const { VALIDATE: DEFINE_VALIDATE } = DefineFlag;
+const { LIVE: AFFECT_LIVE, CONFIG: AFFECT_CONFIG } = DomainAffect;
+const { DESCRIPTION: METADATA_DESCRIPTION, TITLE: METADATA_TITLE } = MetadataType;
+const { LIVE: MODIFY_LIVE, CONFIG: MODIFY_CONFIG } = DeviceModifyFlag;
 
 /** VM operations beyond the power buttons: create, delete, edit, details. */
 export class VmService {
   constructor(
-    private readonly hosts: HostManager,
-    private readonly inventory: VmInventory,
-    private readonly jobs: JobRunner,
+    private readonly hosts: FleetHosts,
+    private readonly inventory: Pick<VmInventory, 'get' | 'refresh' | 'summariesOn' | 'vms'>,
+    private readonly jobs: Pick<JobRunner, 'start'>,
     private readonly placement: Pick<PlacementService, 'place' | 'addMember'>,
   ) {}
 
