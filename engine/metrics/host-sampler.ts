@@ -11,7 +11,7 @@ import * as D from '../libvirt/protocol/domain';
 import type { StoragePoolRef } from '../libvirt/protocol/types';
 import { parseDomainStats, type DomainCounters } from './counters';
 import { JOB_NONE, migrationValues, type MigrationValues } from './migration';
-import { poolTargetPath } from './pool-identity';
+import { poolTargetPath } from '../xml/pool';
 import { hostCpuBusy, hostMemory, vmRates, type Values } from './rates';
 
 /** virDomainStatsTypes: state, cpu-total, balloon, vcpu, interface, block. */
