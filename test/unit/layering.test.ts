@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 /** DESIGN §1, checked on every run: a violation fails the suite, naming the file and import. */
@@ -25,6 +26,40 @@ function imports(file: string): string[] {
 }
 
 const rel = (f: string) => path.relative(root, f);
+
+/** Every regular expression a file writes: literals, and the pattern argument of `RegExp(…)` / `new RegExp(…)` as written. */
+function regexSources(file: string): Array<{ at: string; source: string }> {
+  const text = fs.readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const out: Array<{ at: string; source: string }> = [];
+  const at = (n: ts.Node) => `${rel(file)}:${sf.getLineAndCharacterOfPosition(n.getStart(sf)).line + 1}`;
+  const visit = (n: ts.Node): void => {
+    if (ts.isRegularExpressionLiteral(n)) out.push({ at: at(n), source: n.text.slice(1, n.text.lastIndexOf('/')) });
+    else if ((ts.isNewExpression(n) || ts.isCallExpression(n)) && ts.isIdentifier(n.expression) && n.expression.text === 'RegExp' && n.arguments?.[0]) {
+      out.push({ at: at(n), source: n.arguments[0].getText(sf) });
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/**
+ * A regex that reads or writes XML: it names a start or end tag (`<name`, `</`, `<!`, `<[…]`,
+ * `<\w`) or an entity reference. Named groups, back-references and lookbehinds are regex syntax,
+ * not markup, and are set aside first.
+ */
+export function isXmlRegex(source: string): boolean {
+  const s = source.replace(/\(\?<[=!]/g, '(').replace(/\(\?<[A-Za-z_$][\w$]*>/g, '(').replace(/\\k<[A-Za-z_$][\w$]*>/g, '');
+  return /<\\*\/|<[A-Za-z_:!]|<\[|<\\[wW]|&(?:amp|lt|gt|quot|apos|#x?[0-9a-fA-F]*);?/.test(s);
+}
+
+/**
+ * Files allowed a regex over XML outside engine/xml, each with why. Redaction treats every file
+ * of a bundle (logs, configs and XML alike) as text and must find a secret wherever it sits,
+ * without parsing anything.
+ */
+const XML_REGEX_ALLOWED = new Set(['engine/diagnostics/gather/redact.ts']);
 
 describe('layering rules', () => {
   it('engine/ never imports electron', () => {
@@ -70,6 +105,49 @@ describe('layering rules', () => {
           .filter(({ line }) => /\b(execSync|spawnSync|execFileSync|readFileSync|writeFileSync|existsSync|readdirSync|statSync)\s*\(/.test(line) && !line.includes('sync-ok'))
           .map(({ i }) => `${rel(f)}:${i + 1}`),
       );
+    expect(bad).toEqual([]);
+  });
+
+  it('regexes over XML live only in engine/xml (THE libvirt XML module)', () => {
+    const xmlDir = path.join(root, 'engine', 'xml') + path.sep;
+    const bad = ['engine', 'renderer', 'main', 'preload']
+      .flatMap((d) => files(path.join(root, d)))
+      .filter((f) => !f.startsWith(xmlDir) && !XML_REGEX_ALLOWED.has(rel(f).split(path.sep).join('/')))
+      .flatMap((f) => regexSources(f).filter((r) => isXmlRegex(r.source)).map((r) => `${r.at}: /${r.source}/`));
+    expect(bad).toEqual([]);
+  });
+
+  it('the XML-regex rule catches the patterns it replaced, and not regex syntax', () => {
+    // What delete-vm, vm-details, host-identity, host-facts, collect-host, health/parse and pool-identity used to do.
+    const removed = [
+      String.raw`<backingStore>\s*<path>([^<]+)<\/path>`,
+      String.raw`<domain\b[^>]*\btype=['"]kvm['"]`,
+      String.raw`<host>([\s\S]*?)<\/host>`,
+      String.raw`<uuid>\s*([0-9a-fA-F-]{32,36})\s*<\/uuid>`,
+      String.raw`<path>([^<]*)<\/path>`,
+      String.raw`<graphics\b`,
+      String.raw`<channel[^>]*type=['"]unix['"][\s\S]*?<target[^>]*name=['"]org\.qemu\.guest_agent\.0['"][^>]*>`,
+      String.raw`<cpu[^>]*mode=['"]([^'"]+)['"]`,
+      String.raw`<target>([\s\S]*?)<\/target>`,
+      '&amp;',
+      '&apos;',
+      "'</path>'",
+      '`<[^>]+>`',
+    ];
+    expect(removed.filter((r) => !isXmlRegex(r))).toEqual([]);
+    const notXml = [String.raw`(?<k>\w+)=(?<v>\S+)`, String.raw`(?<![A-Za-z])key=\k<k>`, String.raw`[^\s'",;&<>]+`, String.raw`a <= b`, '^<$'];
+    expect(notXml.filter(isXmlRegex)).toEqual([]);
+  });
+
+  it('fast-xml-parser (its parser, validator and XMLBuilder) is used only in engine/xml', () => {
+    const xmlDir = path.join(root, 'engine', 'xml') + path.sep;
+    const bad = ['engine', 'renderer', 'main', 'preload']
+      .flatMap((d) => files(path.join(root, d)))
+      .filter((f) => !f.startsWith(xmlDir))
+      .flatMap((f) => [
+        ...imports(f).filter((i) => i === 'fast-xml-parser' || i.startsWith('fast-xml-parser/')).map((i) => `${rel(f)} → ${i}`),
+        ...(/\b(XMLBuilder|XMLParser|XMLValidator)\b/.test(fs.readFileSync(f, 'utf8')) ? [`${rel(f)} uses fast-xml-parser`] : []),
+      ]);
     expect(bad).toEqual([]);
   });
 });
