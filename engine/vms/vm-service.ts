@@ -204,7 +204,8 @@ export class VmService {
     const nic = saved.nics.find((n) => n.mac?.toLowerCase() === p.device.toLowerCase());
     let xml: string;
     if (disk) xml = diskDeviceXml({ device: disk.device, path: disk.source || null, target: disk.target });
-    else if (nic) xml = nicDeviceXml({ type: nic.type, mac: nic.mac });
+    // libvirt parses the fragment before it matches on the MAC: a network or bridge NIC needs its source.
+    else if (nic) xml = nicDeviceXml({ type: nic.type, mac: nic.mac, source: nic.source });
     else throw new HangarError('NOT_FOUND', `${vm.name} has no disk or network interface ${p.device}`);
     const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainDetachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));

@@ -95,9 +95,9 @@ describe('device build → read', () => {
     expect(withDevices(nics.map((n) => nicDeviceXml(n)).join('')).nics).toEqual(nics);
   });
 
-  it('detach fragments carry only what libvirt matches on', () => {
+  it('detach fragments: what libvirt matches on, and the source its parser requires of a NIC', () => {
     expect(diskDeviceXml({ device: 'cdrom', path: null, target: 'sdb' })).toBe("<disk type='file' device='cdrom'><target dev='sdb'/></disk>");
-    expect(nicDeviceXml({ type: 'network', mac: '52:54:00:00:00:01' })).toBe("<interface type='network'><mac address='52:54:00:00:00:01'/></interface>");
+    expect(nicDeviceXml({ type: 'network', mac: '52:54:00:00:00:01', source: 'default' })).toBe("<interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/></interface>");
   });
 });
 
