@@ -751,6 +751,8 @@ export const en = {
   'param.hint.user': '{field}: a user name (lowercase letters, digits, _ and -).',
   'diag.cond.True': 'True',
   'diag.cond.False': 'False',
+  // fc-libvirt: events an older libvirt refused to register (host page, Versions tile)
+  'host.unsupportedEvents': 'This libvirt does not send some events, so Hangar sees such changes only when it next reconnects:',
 } as const;
 
 export type MessageKey = keyof typeof en;

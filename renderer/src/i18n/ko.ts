@@ -753,4 +753,6 @@ export const ko: Record<MessageKey, string> = {
   'param.hint.user': '{field}: 사용자 이름(영문 소문자, 숫자, _, -)을 입력하세요.',
   'diag.cond.True': '예',
   'diag.cond.False': '아니요',
+  // fc-libvirt: events an older libvirt refused to register (host page, Versions tile)
+  'host.unsupportedEvents': '이 libvirt는 일부 이벤트를 보내지 않으므로, Hangar는 해당 변경을 다음에 다시 연결할 때에야 알 수 있습니다:',
 };
