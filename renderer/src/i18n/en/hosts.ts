@@ -103,4 +103,5 @@ export const hosts = {
   'hosts.reviewKey.replace': 'Replace the key and connect',
   'hosts.reviewKey.keep': 'Keep refusing',
   'hosts.reviewKey.fileStays': 'Your known_hosts file is left as it is; Hangar keeps the new key itself.',
+  'host.unsupportedEvents': 'This libvirt does not send some events, so Hangar sees such changes only when it next reconnects:',
 } as const;

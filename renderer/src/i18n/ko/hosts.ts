@@ -105,4 +105,5 @@ export const hosts: Record<keyof typeof en, string> = {
   'hosts.reviewKey.replace': '키를 바꾸고 연결',
   'hosts.reviewKey.keep': '계속 거부',
   'hosts.reviewKey.fileStays': 'known_hosts 파일은 그대로 두고, Hangar가 새 키를 따로 보관합니다.',
+  'host.unsupportedEvents': '이 libvirt는 일부 이벤트를 보내지 않으므로, Hangar는 해당 변경을 다음에 다시 연결할 때에야 알 수 있습니다:',
 };
