@@ -226,4 +226,8 @@ export const vms = {
   'vm.create.onHosts': 'on {hosts}',
   'vm.create.ciPasswordHint': 'SSH keys are preferred. A password is written to the seed only as a SHA-512 hash, and it turns on password login over SSH.',
   'vm.edit.saved': 'Changes saved.',
+  'vm.origin.blank': 'Blank disk',
+  'vm.origin.base': 'Base image {name}',
+  'vm.origin.iso': 'ISO {name}',
+  'vm.origin.import': 'Imported disk {name}',
 } as const;

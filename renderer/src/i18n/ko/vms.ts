@@ -228,4 +228,8 @@ export const vms: Record<keyof typeof en, string> = {
   'vm.create.onHosts': '{hosts}에 있음',
   'vm.create.ciPasswordHint': 'SSH 키 사용을 권장합니다. 암호는 시드에 SHA-512 해시로만 기록되며, 암호를 넣으면 SSH 암호 로그인이 켜집니다.',
   'vm.edit.saved': '변경 사항을 저장했습니다.',
+  'vm.origin.blank': '빈 디스크',
+  'vm.origin.base': '기본 이미지 {name}',
+  'vm.origin.iso': 'ISO {name}',
+  'vm.origin.import': '가져온 디스크 {name}',
 };
