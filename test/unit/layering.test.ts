@@ -125,6 +125,22 @@ describe('layering rules', () => {
     expect(bad).toEqual([]);
   });
 
+  it('the renderer calls the transport only in renderer/src/api (features, components, app and stores call its typed functions)', () => {
+    // Any `.call(`: client.call, client?.call, or a chained `.call('method'` on the next line.
+    const api = path.join(root, 'renderer', 'src', 'api') + path.sep;
+    const bad = files(path.join(root, 'renderer', 'src'))
+      .filter((f) => !f.startsWith(api))
+      .flatMap((f) =>
+        fs
+          .readFileSync(f, 'utf8')
+          .split('\n')
+          .map((line, i) => ({ line, i }))
+          .filter(({ line }) => /\.call\s*\(/.test(line))
+          .map(({ i }) => `${rel(f)}:${i + 1}`),
+      );
+    expect(bad).toEqual([]);
+  });
+
   it('no synchronous fs or child_process calls in engine/ or main/ (they would block the main thread)', () => {
     const bad = ['engine', 'main']
       .flatMap((d) => files(path.join(root, d)))
