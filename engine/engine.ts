@@ -14,6 +14,7 @@ import { HostManager } from './hosts/host-manager';
 import { HostRepo } from './hosts/host-repo';
 import { VmInventory } from './inventory/vm-inventory';
 import { GuestAddresses } from './inventory/guest-addresses';
+import { watchSplitBrain } from './inventory/merge-copies';
 import { libvirtCleaner } from './jobs/artifact-cleaner';
 import { findLocalLibvirt, givenLocalLibvirt } from './hosts/local-host';
 import { JobRepo } from './jobs/job-repo';
@@ -132,7 +133,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   // A finished task is part of the history of what it acted on.
   hub.subscribe('job.updated', {}, (job: Job) => {
     if (!FINAL_JOB_STATES.includes(job.state) || !job.target?.hostId) return;
-    const vmUuid = job.target.vmId?.slice(job.target.hostId.length + 1) ?? null;
+    const vmUuid = job.target.vmId ?? null; // a VM's id is its UUID (DESIGN §8)
     // A failure says why, in the history too (the Tasks page is not where a person looks first).
     const reason: Record<string, string> = job.state === 'failed' && job.error ? { reason: job.error.message } : {};
     history.record({ hostId: job.target.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
@@ -205,6 +206,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     }, 500);
     leftoverCheck.unref();
   });
+  // Two copies of one VM running at once is an alert now, not at the next periodic run.
+  watchSplitBrain(inventory.vms, () => void health.run().catch(() => undefined));
   const diagnostics = new DiagnosticsService(jobs, {
     appVersion: APP_VERSION,
     dataDir: opts.dataDir,
@@ -283,7 +286,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'events.list': (p) => {
       const vm = p.vmId ? inventory.get(p.vmId) : undefined;
       if (p.vmId && !vm) throw new HangarError('NOT_FOUND', `No VM ${p.vmId}`);
-      return history.list({ hostId: vm?.hostId ?? p.hostId, vmUuid: vm?.uuid, limit: p.limit }).then((events) => ({ events }));
+      // A VM's history is its UUID's, on every host it ran on.
+      return history.list({ hostId: vm ? undefined : p.hostId, vmUuid: vm?.uuid, limit: p.limit }).then((events) => ({ events }));
     },
     'vms.get': (p) => vmService.get(p.vmId),
     'vms.create': (p) => vmService.create(p),

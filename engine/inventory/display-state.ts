@@ -3,7 +3,8 @@ import { DomainState } from '../libvirt';
 
 /** virDomainShutoffReason values that change what a person should see. */
 const SHUTOFF_CRASHED = 3;
-const SHUTOFF_SAVED = 4;
+// 4 is MIGRATED (a copy a migration left behind): stopped, not saved.
+const SHUTOFF_SAVED = 5;
 const SHUTOFF_FAILED = 6;
 /** virDomainPausedReason: paused because a migration is in progress. */
 const PAUSED_MIGRATION = 2;

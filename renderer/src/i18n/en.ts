@@ -751,6 +751,13 @@ export const en = {
   'param.hint.user': '{field}: a user name (lowercase letters, digits, _ and -).',
   'diag.cond.True': 'True',
   'diag.cond.False': 'False',
+  // fc-identity: where a VM is (one VM per UUID, copies on other hosts)
+  'vm.where.runsOn': 'Runs on {host}',
+  'vm.where.on': 'On {host}, not running',
+  'vm.where.copies': 'Inactive copies on {hosts}',
+  'vm.where.incoming': 'Migrating to {hosts}',
+  'vm.where.moved': 'Moved from {from} to {to}',
+  'vm.where.twice': 'Running on {hosts} at the same time: two guests can write to the same disks and damage them. Force off the copy that should not run.',
 } as const;
 
 export type MessageKey = keyof typeof en;

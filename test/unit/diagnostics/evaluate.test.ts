@@ -65,7 +65,7 @@ describe('health evaluators', () => {
   it('VM conditions: paused by I/O error, crashed, guest agent missing or silent', () => {
     const f = evaluate(snap([host({ vms: [vm({ uuid: 'a', name: 'a', state: 'paused', reason: 'ioerror', macs: [] }), vm({ uuid: 'b', name: 'b', state: 'shutoff', reason: 'crashed', macs: [] }), vm({ uuid: 'c', name: 'c', agentChannel: 'absent', macs: [] }), vm({ uuid: 'd', name: 'd', agentChannel: 'disconnected', macs: [] })] })]));
     expect(f.map((x) => `${x.checkId}:${x.vmName}`).sort()).toEqual(['GuestAgentMissing:c', 'GuestAgentUnavailable:d', 'VmCrashed:b', 'VmPausedIoError:a']);
-    expect(f.find((x) => x.vmName === 'a')!.vmId).toBe('h1:a');
+    expect(f.find((x) => x.vmName === 'a')!.vmId).toBe('a');
   });
 
   it('version skew and CPU incompatibility for migration', () => {
