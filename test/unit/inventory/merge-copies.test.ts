@@ -116,8 +116,9 @@ function fakeHost(domains: Map<string, { name: string; state: number; reason: nu
 
 describe('the VM inventory across a migration behind Hangar\'s back', () => {
   it('keeps one entry under the UUID as the copies change on both hosts, never removing it', async () => {
-    const a = new Map([[UUID, { name: 'web', state: DomainState.RUNNING, reason: 1 }]]);
-    const b = new Map<string, { name: string; state: number; reason: number }>();
+    type Dom = { name: string; state: number; reason: number };
+    const a = new Map<string, Dom>([[UUID, { name: 'web', state: DomainState.RUNNING, reason: 1 }]]);
+    const b = new Map<string, Dom>();
     const conns: Record<string, LibvirtConnection> = { 'h-a': fakeHost(a), 'h-b': fakeHost(b) };
     const inv = new VmInventory({ info() {}, warn() {}, error() {}, debug() {} } as never, (id) => conns[id]!);
     const removed: string[] = [];
