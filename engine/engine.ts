@@ -155,7 +155,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       return ssh ? async (command) => (await ssh.exec(command, { timeoutMs: 10_000 })).stdout : null;
     },
     publish: (s) => hub.publish('metrics.sample', s),
-    hostExists: (hostId) => hosts.hosts.get(hostId) !== undefined,
+    vmExists: (vmId) => inventory.get(vmId) !== undefined,
   });
   await metrics.init();
   hub.defineTopic('metrics.sample', { matches: (f, s) => (f.vmId ? f.vmId === s.vmId : !f.hostId || (f.hostId === s.hostId && !s.vmId)) });
