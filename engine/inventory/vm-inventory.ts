@@ -90,11 +90,8 @@ export class VmInventory {
 
   /** The host cannot be reached: its VMs are still there, but their state is Unknown. */
   hostLost(hostId: string): void {
-    const touched = this.uuidsOn(hostId);
-    for (const uuid of touched) {
-      const c = this.copies.get(uuid)!.get(hostId)!;
-      if (c.state !== 'unknown') this.setCopy({ ...c, state: 'unknown' });
-    }
+    const touched = this.uuidsOn(hostId).filter((uuid) => this.copies.get(uuid)!.get(hostId)!.state !== 'unknown');
+    for (const uuid of touched) this.setCopy({ ...this.copies.get(uuid)!.get(hostId)!, state: 'unknown' });
     this.publish(touched);
   }
 
