@@ -65,7 +65,7 @@ test('the open VM page follows the VM to its new host and lists the copy left be
   await expect(row.getByTestId('vm-host')).toHaveText(h1.name, { timeout: 30_000 });
   await row.getByRole('link').click();
   const where = page.getByTestId('vm-where-host');
-  await expect(where).toHaveText(`Runs on ${h1.name}`);
+  await expect(where).toHaveText(`Runs on ${h1.name}`); // one copy only so far
   const url = page.url();
   await page.screenshot({ path: `${SHOTS}/fc-identity-before-en.png` });
 
@@ -97,7 +97,7 @@ test('in Korean, the page says where the VM went as it moves back', async () => 
   const row = await findVm(page, NAME);
   await row.getByRole('link').click();
   const where = page.getByTestId('vm-where-host');
-  await expect(where).toHaveText(`${h2.name}에서 실행 중`);
+  await expect(where).toContainText(`${h2.name}에서 실행 중`);
 
   await watchForGone(page);
   await migrate(h2, h1);
