@@ -52,8 +52,8 @@ function useMoved(hostId: string): string | null {
 export function VmHostCell({ vm, hostName, t }: { vm: Vm; hostName: (id: string) => string; t: Translate }) {
   const twice = hostsRunningTwice(vm);
   return (
-    <span role="cell" className="ellipsis" data-testid="vm-host">
-      {hostName(vm.hostId)}
+    <span role="cell" className="name-cell" data-testid="vm-host">
+      <span className="ellipsis">{hostName(vm.hostId)}</span>
       {vm.otherCopies.length > 0 && (
         <span
           className={`badge copies${twice.length ? ' twice' : ''}`}
