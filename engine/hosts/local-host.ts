@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
 import { xmlEscape } from '../vms/build-domain-xml';
-import { connectUnixSocket, detectLocalSocket, LibvirtConnection } from '../libvirt';
+import { connectUnixSocket, detectLocalSocket, LibvirtConnection, StoragePoolState } from '../libvirt';
 import { connectOrAutostart, localDaemonPlan, userDataDir, userRuntimeDir } from '../libvirt/local-daemon';
 import type { Logger } from '../logger';
 
@@ -96,7 +96,7 @@ export async function ensureDefaultPool(conn: LibvirtConnection, logger: Logger)
       logger.info('defined the default storage pool of the local host', { path: dir });
     }
     const info = await conn.storagePoolGetInfo(pool);
-    if (info.state !== 2) await conn.storagePoolCreate(pool, 0);
+    if (info.state !== StoragePoolState.RUNNING) await conn.storagePoolCreate(pool, 0);
   } catch (err) {
     // The host is still usable with the pools it has; creating a VM will say which pool is missing.
     logger.warn('could not prepare the default storage pool of the local host', { error: String(err) });

@@ -4,7 +4,7 @@ import type { DeleteVmParams, Vm } from '../contract/vms';
 import type { DomainSummary } from '../inventory/domain-xml';
 import { parseDomainXml } from '../inventory/domain-xml';
 import type { JobHandler, JobSpec } from '../jobs/job-runner';
-import { DomainXmlFlag, isNotFound, UndefineFlag, type LibvirtConnection, type StorageVolRef } from '../libvirt';
+import { DomainState, DomainXmlFlag, isNotFound, UndefineFlag, type LibvirtConnection, type StorageVolRef } from '../libvirt';
 
 type Params = z.output<typeof DeleteVmParams>;
 
@@ -54,7 +54,7 @@ export function deleteVmJob(vm: Vm, volumes: { target: string; vol: StorageVolRe
     const c = conn();
     const dom = await c.domainLookupByUuid(vm.uuid);
     const st = await c.domainGetState(dom);
-    if (st.state !== 5 /* shut off */) {
+    if (st.state !== DomainState.SHUTOFF) {
       ctx.progress(0.1, { key: 'job.vm.delete.forceOff' });
       await c.domainDestroy(dom, 0);
     }

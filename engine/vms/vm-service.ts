@@ -8,23 +8,18 @@ import type { VmInventory } from '../inventory/vm-inventory';
 import { domainUuidOf } from '../inventory/domain-xml';
 import type { JobRunner } from '../jobs/job-runner';
 import { DomainXmlFlag, isNotFound } from '../libvirt';
+import { DefineFlag, DeviceModifyFlag, DomainAffect, MetadataType } from '../libvirt';
 import { cdromXml, xmlEscape } from './build-domain-xml';
 import { createVmJob, hostMisfit, pickHost, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
 import { applyEdits } from './domain-xml-edit';
 import { vmDetails } from './vm-details';
 
-/** virDomainDefineFlags: validate the XML against libvirt's schema. */
-const DEFINE_VALIDATE = 1;
-/** virDomainModificationImpact */
-const AFFECT_LIVE = 1;
-const AFFECT_CONFIG = 2;
-/** virDomainMetadataType */
-const METADATA_DESCRIPTION = 0;
-const METADATA_TITLE = 1;
-/** virDomainDeviceModifyFlags */
-const MODIFY_LIVE = 1;
-const MODIFY_CONFIG = 2;
+// libvirt's values come from libvirt/protocol/flags.ts; the short names keep the calls below readable.
+const { VALIDATE: DEFINE_VALIDATE } = DefineFlag;
+const { LIVE: AFFECT_LIVE, CONFIG: AFFECT_CONFIG } = DomainAffect;
+const { DESCRIPTION: METADATA_DESCRIPTION, TITLE: METADATA_TITLE } = MetadataType;
+const { LIVE: MODIFY_LIVE, CONFIG: MODIFY_CONFIG } = DeviceModifyFlag;
 
 /** VM operations beyond the power buttons: create, delete, edit, details. */
 export class VmService {

@@ -2,7 +2,7 @@ import { HangarError } from '../../contract/errors';
 import { readScreenshot } from '../../console/screenshot';
 import { versionString } from '../../hosts/host-facts';
 import { parseDomainXml } from '../../inventory/domain-xml';
-import type { LibvirtConnection } from '../../libvirt';
+import { DomainState, StoragePoolState, type LibvirtConnection } from '../../libvirt';
 import type { SshConnection } from '../../ssh';
 import { parseTar } from '../bundle/tar';
 import type { BundleWriter } from './bundle-writer';
@@ -88,7 +88,7 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
     const poolRefs = await conn.listAllStoragePools(0);
     for (const p of poolRefs) {
       const [info, xml] = await Promise.all([conn.storagePoolGetInfo(p), conn.storagePoolGetXmlDesc(p, 0)]);
-      facts.pools.push({ name: p.name, active: info.state === 2, capacity: info.capacity, allocation: info.allocation, available: info.available, path: /<path>([^<]*)<\/path>/.exec(xml)?.[1] ?? null });
+      facts.pools.push({ name: p.name, active: info.state === StoragePoolState.RUNNING, capacity: info.capacity, allocation: info.allocation, available: info.available, path: /<path>([^<]*)<\/path>/.exec(xml)?.[1] ?? null });
       await w.put(`${dir}/libvirt/pools/${safeSegment(p.name)}.xml`, xml);
     }
     for (const n of await conn.listAllNetworks(0)) await w.put(`${dir}/libvirt/networks/${safeSegment(n.name)}.xml`, await conn.networkGetXmlDesc(n, 0));
@@ -102,7 +102,7 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
       const file = `${dir}/libvirt/domains/${safeSegment(d.name)}.xml`;
       await w.put(file, x.xml);
       facts.domains.push({ uuid: d.uuid, name: d.name, state: DOMAIN_STATES[st.state] ?? String(st.state), reason: st.reason, file });
-      domains.push({ uuid: d.uuid, name: d.name, running: st.state === 1 || st.state === 3 || st.state === 2, xml: x.xml });
+      domains.push({ uuid: d.uuid, name: d.name, running: st.state === DomainState.RUNNING || st.state === DomainState.PAUSED || st.state === DomainState.BLOCKED, xml: x.xml });
     }
     w.item({ host: h.name, out: `${dir}/libvirt`, kind: 'libvirt', command: 'libvirt RPC: hostname, versions, capabilities, nodeinfo, pools, networks, domains (XML, state)', exitCode: 0, durationMs: Date.now() - t0, stderr: '' });
   } catch (err) {

@@ -758,6 +758,8 @@ export const en = {
   'vm.where.incoming': 'Migrating to {hosts}',
   'vm.where.moved': 'Moved from {from} to {to}',
   'vm.where.twice': 'Running on {hosts} at the same time: two guests can write to the same disks and damage them. Force off the copy that should not run.',
+  // fc-libvirt: events an older libvirt refused to register (host page, Versions tile)
+  'host.unsupportedEvents': 'This libvirt does not send some events, so Hangar sees such changes only when it next reconnects:',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -760,4 +760,6 @@ export const ko: Record<MessageKey, string> = {
   'vm.where.incoming': '{hosts}(으)로 마이그레이션 중',
   'vm.where.moved': '{from}에서 {to}(으)로 옮겨짐',
   'vm.where.twice': '{hosts}에서 동시에 실행 중입니다. 두 게스트가 같은 디스크에 써서 손상시킬 수 있습니다. 실행되면 안 되는 사본을 강제 종료하세요.',
+  // fc-libvirt: events an older libvirt refused to register (host page, Versions tile)
+  'host.unsupportedEvents': '이 libvirt는 일부 이벤트를 보내지 않으므로, Hangar는 해당 변경을 다음에 다시 연결할 때에야 알 수 있습니다:',
 };
