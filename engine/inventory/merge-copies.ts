@@ -1,5 +1,5 @@
 import { hostsRunningTwice, type DisplayState, type Vm } from '../contract/vms';
-import type { Collection } from '../events/collection';
+import type { CollectionFeed } from '../contract/collection';
 
 /** A copy with a guest that runs, or is being started or stopped by a job. */
 const LIVE: ReadonlySet<DisplayState> = new Set(['running', 'paused', 'stopping', 'starting']);
@@ -33,20 +33,23 @@ export function mergeCopies(copies: readonly Vm[], previousHostId?: string): Vm 
   return { ...shown, id: shown.uuid, otherCopies };
 }
 
-/** Calls `onNew` when a VM starts running on two hosts at once (once per episode, not per change). */
-export function watchSplitBrain(vms: Collection<Vm>, onNew: () => void): () => void {
+/**
+ * A listener for the `vms` feed that calls `onNew` when a VM starts running on two hosts at once
+ * (once per episode, not per change of the VM).
+ */
+export function splitBrainWatcher(onNew: () => void): (feed: CollectionFeed<Vm>) => void {
   const split = new Set<string>();
-  return vms.onDelta((d) => {
-    if (d.kind !== 'delta') return;
+  return (feed) => {
+    const upsert = feed.kind === 'delta' ? feed.upsert : feed.items;
     let fresh = false;
-    for (const vm of d.upsert) {
+    for (const vm of upsert) {
       if (hostsRunningTwice(vm).length === 0) split.delete(vm.id);
       else if (!split.has(vm.id)) {
         split.add(vm.id);
         fresh = true;
       }
     }
-    for (const id of d.remove) split.delete(id);
+    if (feed.kind === 'delta') for (const id of feed.remove) split.delete(id);
     if (fresh) onNew();
-  });
+  };
 }

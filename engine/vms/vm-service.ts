@@ -3,7 +3,7 @@ import { HangarError } from '../contract/errors';
 import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
 import type { JobRef } from '../contract/jobs';
 import type { Host } from '../contract/hosts';
-import type { HostManager } from '../hosts/host-manager';
+import type { FleetHosts } from '../hosts/fleet';
 import type { VmInventory } from '../inventory/vm-inventory';
 import { domainUuidOf } from '../inventory/domain-xml';
 import type { JobRunner } from '../jobs/job-runner';
@@ -24,9 +24,9 @@ const { LIVE: MODIFY_LIVE, CONFIG: MODIFY_CONFIG } = DeviceModifyFlag;
 /** VM operations beyond the power buttons: create, delete, edit, details. */
 export class VmService {
   constructor(
-    private readonly hosts: HostManager,
-    private readonly inventory: VmInventory,
-    private readonly jobs: JobRunner,
+    private readonly hosts: FleetHosts,
+    private readonly inventory: Pick<VmInventory, 'get' | 'refresh' | 'summariesOn' | 'vms'>,
+    private readonly jobs: Pick<JobRunner, 'start'>,
   ) {}
 
   private vm(id: string): Vm {

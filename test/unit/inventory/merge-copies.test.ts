@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostsRunningTwice, type DisplayState, type Vm } from '../../../engine/contract/vms';
 import { Collection } from '../../../engine/events/collection';
-import { mergeCopies, watchSplitBrain } from '../../../engine/inventory/merge-copies';
+import { mergeCopies, splitBrainWatcher } from '../../../engine/inventory/merge-copies';
 import { VmInventory } from '../../../engine/inventory/vm-inventory';
 import type { LibvirtConnection } from '../../../engine/libvirt';
 import { DomainState } from '../../../engine/libvirt';
@@ -85,7 +85,7 @@ describe('one VM per UUID: merging the copies on several hosts (DESIGN §8)', ()
   it('raises the split-brain alarm once per episode', () => {
     const vms = new Collection<Vm>();
     let calls = 0;
-    watchSplitBrain(vms, () => calls++);
+    vms.onDelta(splitBrainWatcher(() => calls++));
     const twice = mergeCopies([copy('h-a', 'running'), copy('h-b', 'running')])!;
     vms.upsert([twice]);
     vms.upsert([{ ...twice, addresses: ['10.0.0.5'] }]);
