@@ -15,7 +15,7 @@ import type { Vm } from '../contract/vms';
 import type { z } from 'zod';
 import { opScope } from '../common/abort';
 import type { FleetLinks } from '../hosts/fleet';
-import { parseConsoleEndpoints, parseDomainXml } from '../inventory/domain-xml';
+import { parseConsoleEndpoints, parseDomainXml } from '../xml/domain-read';
 import type { VmInventory } from '../inventory/vm-inventory';
 import { ConsoleFlag, DomainXmlFlag, type DomainRef } from '../libvirt';
 import type { Logger } from '../logger';

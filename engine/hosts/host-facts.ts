@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import type { HostAccel, HostFacts } from '../contract/hosts';
 import { StoragePoolState, type LibvirtConnection } from '../libvirt';
 import type { SshConnection } from '../ssh';
+import { readCapabilitiesXml } from '../xml/capabilities';
 
 /** libvirt packs versions as major * 1e6 + minor * 1e3 + release. */
 export function versionString(v: number): string {
@@ -62,7 +63,7 @@ export async function gatherFacts({ conn, socket, via, probeKvm }: { conn: Libvi
     conn.listAllNetworks(0),
   ]);
   const poolInfo = await Promise.all(poolRefs.map((p) => conn.storagePoolGetInfo(p)));
-  const offered = /<domain type=['"]kvm['"]/.test(caps);
+  const offered = readCapabilitiesXml(caps).kvm;
   // A probe that fails (no sh, a slow host) leaves libvirt's word: better than no facts at all.
   const probe = probeKvm ? await probeKvm().catch(() => null) : null;
   return {

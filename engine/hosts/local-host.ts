@@ -8,7 +8,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
-import { xmlEscape } from '../vms/build-domain-xml';
+import { buildDirPoolXml } from '../xml/pool';
 import { connectUnixSocket, detectLocalSocket, LibvirtConnection, StoragePoolState } from '../libvirt';
 import { connectOrAutostart, localDaemonPlan, userDataDir, userRuntimeDir } from '../libvirt/local-daemon';
 import type { Logger } from '../logger';
@@ -90,7 +90,7 @@ export async function ensureDefaultPool(conn: LibvirtConnection, logger: Logger)
     let pool = pools.find((p) => p.name === 'default');
     if (!pool) {
       const dir = defaultPoolPath(await conn.getUri());
-      pool = await conn.storagePoolDefineXml(`<pool type='dir'><name>default</name><target><path>${xmlEscape(dir)}</path></target></pool>`, 0);
+      pool = await conn.storagePoolDefineXml(buildDirPoolXml({ name: 'default', targetPath: dir }), 0);
       await conn.storagePoolBuild(pool, 0);
       await conn.storagePoolSetAutostart(pool, true);
       logger.info('defined the default storage pool of the local host', { path: dir });

@@ -12,7 +12,7 @@ import * as D from '../libvirt/protocol/domain';
 import type { StoragePoolRef } from '../libvirt/protocol/types';
 import { parseDomainStats, type DomainCounters } from './counters';
 import { migrationValues, type MigrationValues } from './migration';
-import { poolTargetPath } from './pool-identity';
+import { poolTargetPath } from '../xml/pool';
 import { hostCpuBusy, hostMemory, vmRates, type Values } from './rates';
 
 export const STATS_GROUPS = T.STATE | T.CPU_TOTAL | T.BALLOON | T.VCPU | T.INTERFACE | T.BLOCK;

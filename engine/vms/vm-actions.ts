@@ -2,10 +2,10 @@ import { sleep } from '../common/abort';
 import { HangarError } from '../contract/errors';
 import type { Vm, VmAction } from '../contract/vms';
 import type { JobHandler, JobSpec } from '../jobs/job-runner';
-import { parseDomainXml } from '../inventory/domain-xml';
+import { domainAccel, parseDomainXml } from '../xml/domain-read';
 import { CreateFlag, DomainState, DomainXmlFlag, ShutdownFlag, type DomainRef, type LibvirtConnection } from '../libvirt';
 import { describeStartFailure, startFailureError, type StartFailure } from './start-failure';
-import { domainAccel, pendingChanges } from './vm-details';
+import { pendingChanges } from './vm-details';
 
 export interface VmActionDeps {
   libvirt(hostId: string): LibvirtConnection;

@@ -1,5 +1,5 @@
 import type { Vm, VmDetails } from '../contract/vms';
-import { parseDomainXml, type DomainSummary } from '../inventory/domain-xml';
+import { domainAccel, parseDomainXml, type DomainSummary } from '../xml/domain-read';
 import { DomainStatsType, DomainXmlFlag, GuestInfoType, paramsToRecord, type DomainRef, type LibvirtConnection } from '../libvirt';
 
 const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
@@ -62,11 +62,6 @@ async function guestOs(conn: LibvirtConnection, dom: DomainRef): Promise<string 
   } catch {
     return null;
   }
-}
-
-/** KVM or TCG, from the domain type (`qemu` is software emulation). */
-export function domainAccel(xml: string): 'kvm' | 'tcg' {
-  return /<domain\b[^>]*\btype=['"]kvm['"]/.test(xml) ? 'kvm' : 'tcg';
 }
 
 /** Live and persistent XML in one pipelined pair of calls, and what the page shows of them. */

@@ -12,10 +12,12 @@ import { ErrorBanner, JobErrorText } from '../../components/ErrorBanner';
 import { navigate, useRoute } from '../../stores/route-store';
 import { Leftovers } from './Leftovers';
 import { TaskDetail } from './TaskDetail';
+import { runSelfTest } from '../../api/engine';
+import { cancelJob } from '../../api/jobs';
+import { runVmAction } from '../../api/vms';
 
 function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
   const title = translateMessage(t, job.title);
   const live = job.state === 'running' || job.state === 'queued';
@@ -47,7 +49,7 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
             type="button"
             className="btn btn-small btn-danger"
             data-testid="job-force-off"
-            onClick={() => client?.call('vms.action', { vmIds: [job.target!.vmId!], action: 'forceOff' }).catch((e: unknown) => onError(HangarError.from(e)))}
+            onClick={() => runVmAction([job.target!.vmId!], 'forceOff').catch((e: unknown) => onError(HangarError.from(e)))}
           >
             {t('vm.action.forceOff')}
           </button>
@@ -56,7 +58,7 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
           <button
             type="button"
             className="btn btn-small"
-            onClick={() => client?.call('jobs.cancel', { jobId: job.id }).catch((e: unknown) => onError(HangarError.from(e)))}
+            onClick={() => cancelJob(job.id).catch((e: unknown) => onError(HangarError.from(e)))}
           >
             {t('tasks.cancel')}
           </button>
@@ -68,20 +70,19 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
 
 export function TasksPage() {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const byId = useJobs((s) => s.byId);
   const jobs = sortedJobs(byId);
   const openId = useRoute((s) => s.param);
   const [error, setError] = useState<HangarError | null>(null);
-  const runSelfTest = () => {
+  const startSelfTest = () => {
     setError(null);
-    client?.call('engine.selfTest', { steps: 10, stepMs: 500 }).catch((e: unknown) => setError(HangarError.from(e)));
+    runSelfTest({ steps: 10, stepMs: 500 }).catch((e: unknown) => setError(HangarError.from(e)));
   };
   return (
     <section>
       <div className="page-head">
         <h1>{t('tasks.title')}</h1>
-        <button type="button" className="btn btn-primary" onClick={runSelfTest} data-testid="run-self-test">
+        <button type="button" className="btn btn-primary" onClick={startSelfTest} data-testid="run-self-test">
           {t('tasks.runSelfTest')}
         </button>
       </div>

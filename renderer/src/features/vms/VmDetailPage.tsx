@@ -20,6 +20,7 @@ import { downloadText } from '../../components/download';
 import { whyNot } from './action-rules';
 import { StartFailure } from './StartFailure';
 import { VmWhere } from './VmWhere';
+import { defineVmXml, getVm, runVmAction } from '../../api/vms';
 
 
 /** noVNC and xterm.js load when a console is first opened, not with the app. */
@@ -49,7 +50,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
 
   const load = useCallback(() => {
     if (!client) return;
-    client.call('vms.get', { vmId }).then(setDetails, (e: unknown) => setError(HangarError.from(e)));
+    getVm(vmId).then(setDetails, (e: unknown) => setError(HangarError.from(e)));
   }, [client, vmId]);
   // The live list says when the VM changed; details (XML, pending changes) follow it.
   useEffect(load, [load, vm?.state, vm?.memoryKiB, vm?.vcpus, vm?.nics, vm?.disks]);
@@ -64,9 +65,9 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
       </section>
     );
   }
-  const run = (p: Promise<unknown> | undefined) => {
+  const run = (p: Promise<unknown>) => {
     setError(null);
-    p?.then(load, (e: unknown) => setError(HangarError.from(e)));
+    p.then(load, (e: unknown) => setError(HangarError.from(e)));
   };
   const stopped = vm.state === 'stopped';
   const deleteWhy = whyNot('delete', vm.state);
@@ -97,7 +98,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
                 data-testid={`vm-action-${a}`}
                 disabled={why !== null}
                 title={why ? t(why, { action: t(`vm.action.${a}`), state: t(`vm.state.${vm.state}`) }) : undefined}
-                onClick={() => run(client?.call('vms.action', { vmIds: [vm.id], action: a }))}
+                onClick={() => run(runVmAction([vm.id], a))}
               >
                 {t(`vm.action.${a}`)}
               </button>
@@ -164,7 +165,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
                     data-testid="vm-xml-save"
                     onClick={() => {
                       setError(null);
-                      client?.call('vms.defineXml', { vmId: vm.id, xml: xmlDraft }).then(
+                      defineVmXml(vm.id, xmlDraft).then(
                         (d) => {
                           setDetails(d);
                           setXmlDraft(null);
