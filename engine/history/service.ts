@@ -48,7 +48,7 @@ export async function historyService(deps: {
   // A finished task is part of the history of what it acted on.
   hub.subscribe('job.updated', {}, (job: Job) => {
     if (!FINAL_JOB_STATES.includes(job.state) || !job.target?.hostId) return;
-    const vmUuid = job.target.vmId?.slice(job.target.hostId.length + 1) ?? null;
+    const vmUuid = job.target.vmId ?? null; // a VM's id is its UUID (DESIGN §8)
     // A failure says why, in the history too (the Tasks page is not where a person looks first).
     const reason: Record<string, string> = job.state === 'failed' && job.error ? { reason: job.error.message } : {};
     history.record({ hostId: job.target.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
@@ -60,7 +60,8 @@ export async function historyService(deps: {
       'events.list': async (p) => {
         const vm = p.vmId ? deps.vm(p.vmId) : undefined;
         if (p.vmId && !vm) throw new HangarError('NOT_FOUND', `No VM ${p.vmId}`);
-        return { events: await history.list({ hostId: vm?.hostId ?? p.hostId, vmUuid: vm?.uuid, limit: p.limit }) };
+        // A VM's history is its UUID's, on every host it ran on.
+        return { events: await history.list({ hostId: vm ? undefined : p.hostId, vmUuid: vm?.uuid, limit: p.limit }) };
       },
     },
     close: () => history.flush(),
