@@ -18,7 +18,8 @@ import { libvirtCleaner } from './jobs/artifact-cleaner';
 import { findLocalLibvirt, givenLocalLibvirt } from './hosts/local-host';
 import { JobRepo } from './jobs/job-repo';
 import { JobRunner } from './jobs/job-runner';
-import { selfTestJob } from './jobs/self-test';
+import { resumeSelfTest, selfTestJob, selfTestSpec } from './jobs/self-test';
+import { hostJob } from './hosts/host-jobs';
 import type { Logger } from './logger';
 import { dispatch } from './rpc/dispatch';
 import type { Handlers } from './rpc/handlers';
@@ -129,13 +130,20 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     const name = hosts.hosts.get(hostId)?.name ?? hostId;
     history.record({ hostId, severity: 'warning', message: { key: 'event.host.keyReplaced', args: { name, previous: change.previous, next: change.next } } });
   });
-  // A finished task is part of the history of what it acted on.
+  // A finished task is part of the history of what it acted on. A VM's UUID is noted while the
+  // VM exists (a deleted VM's task still goes to its history).
+  const vmUuidOfJob = new Map<string, string>();
   hub.subscribe('job.updated', {}, (job: Job) => {
-    if (!FINAL_JOB_STATES.includes(job.state) || !job.target?.hostId) return;
-    const vmUuid = job.target.vmId?.slice(job.target.hostId.length + 1) ?? null;
+    const vm = job.target?.kind === 'vm' ? inventory.get(job.target.id) : undefined;
+    if (vm) vmUuidOfJob.set(job.id, vm.uuid);
+    if (!FINAL_JOB_STATES.includes(job.state)) return;
+    const vmUuid = vmUuidOfJob.get(job.id) ?? null;
+    vmUuidOfJob.delete(job.id);
+    // A removed host has no history left to add to.
+    if (!job.hostId || !hosts.hosts.get(job.hostId)) return;
     // A failure says why, in the history too (the Tasks page is not where a person looks first).
     const reason: Record<string, string> = job.state === 'failed' && job.error ? { reason: job.error.message } : {};
-    history.record({ hostId: job.target.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
+    history.record({ hostId: job.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
   });
   hosts.on('connected', (hostId, conn) => {
     inventory.hostConnected(hostId, conn).catch((err: unknown) => opts.logger.warn('inventory fetch failed', { hostId, error: String(err) }));
@@ -227,11 +235,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
       secrets: await secrets.status(),
       startedAt,
     }),
-    'engine.selfTest': (p) =>
-      jobs.start(
-        { kind: 'engine.selfTest', title: { key: 'job.selfTest.title', args: { steps: p.steps } }, cancellable: true },
-        selfTestJob(p),
-      ),
+    'engine.selfTest': (p) => jobs.start(selfTestSpec(p), selfTestJob(p)),
     'jobs.list': async (p) => ({ jobs: await jobs.list(p.limit, p.states) }),
     'jobs.get': async (p) => jobs.get(p.jobId),
     'jobs.cancel': (p) => jobs.cancel(p.jobId),
@@ -243,15 +247,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'hosts.list': async () => ({ hosts: hosts.hosts.values() }),
     'hosts.test': (p, ctx) => hosts.test(p, ctx.signal),
     'hosts.add': (p, ctx) => hosts.add(p, ctx.signal),
-    'hosts.update': (p) => hosts.update(p.hostId, p),
-    'hosts.connect': (p) => hosts.connect(p.hostId),
-    'hosts.disconnect': (p) => hosts.disconnect(p.hostId),
-    'hosts.remove': async (p) => {
-      await hosts.remove(p.hostId);
-      return { removed: true as const };
-    },
-    'hosts.retry': (p) => hosts.retry(p.hostId),
-    'hosts.replaceKey': (p) => hosts.replaceKey(p.hostId, { previous: p.previous, next: p.next }),
+    'hosts.update': (p) => hostJob(jobs, hosts, 'host.update', p.hostId, () => hosts.update(p.hostId, p)),
+    'hosts.connect': (p) => hostJob(jobs, hosts, 'host.connect', p.hostId, () => hosts.connect(p.hostId)),
+    'hosts.disconnect': (p) => hostJob(jobs, hosts, 'host.disconnect', p.hostId, () => hosts.disconnect(p.hostId)),
+    'hosts.remove': (p) => hostJob(jobs, hosts, 'host.remove', p.hostId, async () => (await hosts.remove(p.hostId), { removed: true as const })),
+    'hosts.retry': (p) => hostJob(jobs, hosts, 'host.retry', p.hostId, () => hosts.retry(p.hostId)),
+    'hosts.replaceKey': (p) => hostJob(jobs, hosts, 'host.replaceKey', p.hostId, () => hosts.replaceKey(p.hostId, { previous: p.previous, next: p.next })),
 
     'vms.list': async (p) => ({ vms: inventory.vms.values().filter((v) => !p.hostId || v.hostId === p.hostId) }),
     'vms.action': async (p) => {
@@ -270,14 +271,20 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
         startFailed: (id: string, f: StartFailure | null) => inventory.setStartFailure(id, f),
         shutdownTimeoutMs: () => settings.get().shutdownTimeoutSec * 1000,
       };
-      return {
-        jobs: await Promise.all(
-          vms.map((vm) => {
-            const { spec, handler } = vmActionJob(vm, p.action, deps);
-            return jobs.start(spec, handler);
-          }),
-        ),
-      };
+      // Each VM on its own: a busy one is refused (CONFLICT naming its task) without holding up the rest.
+      const started = await Promise.allSettled(
+        vms.map((vm) => {
+          const { spec, handler } = vmActionJob(vm, p.action, deps);
+          return jobs.start(spec, handler);
+        }),
+      );
+      const refs = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const refused = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (refused) {
+        const e = HangarError.from(refused.reason);
+        throw new HangarError(e.code, e.message, { ...e.details, started: refs.map((r) => r.jobId) });
+      }
+      return { jobs: refs };
     },
     'storage.volumes': (p) => listVolumes(hosts.libvirt(p.hostId), p.pool),
     'events.list': (p) => {
@@ -316,6 +323,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     'metrics.query': (p) => metrics.query(p.target, p.from, p.to, p.maxPoints),
     'metrics.top': (p) => metrics.top(p.metric, p.periodSec, p.count),
   };
+
+  // Resumable kinds continue what the previous run left, once everything they use is up.
+  jobs.registerResumer('engine.selfTestResumable', resumeSelfTest);
+  await jobs.resumePending();
 
   opts.logger.info('engine started', { dataDir: opts.dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion });
 

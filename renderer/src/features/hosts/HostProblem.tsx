@@ -6,6 +6,7 @@ import { translateMessage } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { keyChangeOf, ReviewKeyDialog } from './ReviewKeyDialog';
+import { replaceHostKey, retryHost } from '../../api/hosts';
 
 /** An error's words: the Message the engine sent with it (details.message), else its kind and text. */
 export function problemText(t: ReturnType<typeof useT>, err: ErrorData): string {
@@ -35,7 +36,6 @@ export function TechnicalDetails({ message }: { message: string }) {
  */
 export function HostProblem({ host, detailed = false }: { host: Host; detailed?: boolean }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
   const [reviewing, setReviewing] = useState(false);
   const [error, setError] = useState<HangarError | null>(null);
@@ -45,8 +45,7 @@ export function HostProblem({ host, detailed = false }: { host: Host; detailed?:
   const retry = () => {
     setRetrying(true);
     setError(null);
-    client
-      ?.call('hosts.retry', { hostId: host.id })
+    retryHost(host.id)
       .catch((e: unknown) => setError(HangarError.from(e)))
       .finally(() => setTimeout(() => setRetrying(false), 1500));
   };
@@ -77,7 +76,7 @@ export function HostProblem({ host, detailed = false }: { host: Host; detailed?:
           onClose={() => setReviewing(false)}
           onReplace={async () => {
             try {
-              await client?.call('hosts.replaceKey', { hostId: host.id, previous: change.previous, next: change.next });
+              await replaceHostKey({ hostId: host.id, previous: change.previous, next: change.next });
               setReviewing(false);
             } catch (e) {
               setError(HangarError.from(e));

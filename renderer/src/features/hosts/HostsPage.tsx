@@ -15,10 +15,10 @@ import { useUsageFeed } from '../../stores/usage-store';
 import { HostUsageCells } from './HostUsage';
 import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
+import { connectHost, disconnectHost, removeHost, updateHost } from '../../api/hosts';
 
 function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: number; running: number; onError: (e: HangarError) => void }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
   const act = (p: Promise<unknown> | undefined) => p?.catch((e: unknown) => onError(HangarError.from(e)));
   const [edit, setEdit] = useState<{ name: string; tags: string } | null>(null);
@@ -31,7 +31,7 @@ function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: num
             onSubmit={(e) => {
               e.preventDefault();
               const tags = edit.tags.split(',').map((s) => s.trim()).filter(Boolean);
-              act(client?.call('hosts.update', { hostId: host.id, name: edit.name.trim(), tags }).then(() => setEdit(null)));
+              act(updateHost({ hostId: host.id, name: edit.name.trim(), tags }).then(() => setEdit(null)));
             }}
           >
             <input data-testid="host-edit-name" aria-label={t('hosts.add.name')} value={edit.name} onChange={(e) => setEdit({ ...edit, name: e.target.value })} />
@@ -86,11 +86,11 @@ function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: num
           {t('hosts.edit')}
         </button>
         {host.state === 'disconnected' ? (
-          <button type="button" className="btn btn-small" onClick={() => act(client?.call('hosts.connect', { hostId: host.id }))}>
+          <button type="button" className="btn btn-small" onClick={() => act(connectHost(host.id))}>
             {t('hosts.connect')}
           </button>
         ) : (
-          <button type="button" className="btn btn-small" onClick={() => act(client?.call('hosts.disconnect', { hostId: host.id }))}>
+          <button type="button" className="btn btn-small" onClick={() => act(disconnectHost(host.id))}>
             {t('hosts.disconnect')}
           </button>
         )}
@@ -98,7 +98,7 @@ function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: num
           type="button"
           className="btn btn-small"
           onClick={() => {
-            if (window.confirm(t('hosts.removeConfirm', { name: host.name }))) act(client?.call('hosts.remove', { hostId: host.id }));
+            if (window.confirm(t('hosts.removeConfirm', { name: host.name }))) act(removeHost(host.id));
           }}
         >
           {t('hosts.remove')}

@@ -1,5 +1,7 @@
 import { useState } from 'react';
-import type { Job } from '../../../../engine/contract';
+import { FINAL_JOB_STATES, type Job } from '../../../../engine/contract';
+import { cancelJob, startSelfTest } from '../../api/jobs';
+import { vmAction } from '../../api/vms';
 import { HangarError } from '../../../../engine/contract/errors';
 import { EmptyState } from '../../components/EmptyState';
 import { jobTone, ProgressBar } from '../../components/ProgressBar';
@@ -7,30 +9,81 @@ import { formatTime } from '../../components/format';
 import { translateMessage } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
-import { sortedJobs, useJobs } from '../../stores/jobs-store';
+import { useHosts } from '../../stores/hosts-store';
+import { useJobs } from '../../stores/jobs-store';
+import { useVms } from '../../stores/vms-store';
 import { ErrorBanner, JobErrorText } from '../../components/ErrorBanner';
 import { navigate, useRoute } from '../../stores/route-store';
 import { Leftovers } from './Leftovers';
 import { TaskDetail } from './TaskDetail';
+import { jobTree } from './job-tree';
 
-function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void }) {
+/** What the task acts on, by its name now (a VM or host renamed since shows its new name). */
+function TargetCell({ job }: { job: Job }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
+  const vm = useVms((s) => (job.target?.kind === 'vm' ? s.byId[job.target.id] : undefined));
+  const host = useHosts((s) => (job.target?.kind === 'host' ? s.byId[job.target.id] : job.hostId ? s.byId[job.hostId] : undefined));
+  if (!job.target) return host ? <span data-testid="job-target">{t('tasks.target.host', { name: host.name })}</span> : null;
+  // A VM or host gone since (deleted, removed) keeps the name the task was given.
+  const name = vm?.name ?? (job.target.kind === 'host' ? host?.name : undefined) ?? String(job.title.args?.['name'] ?? job.target.id);
+  return (
+    <span data-testid="job-target" data-kind={job.target.kind}>
+      {t(`tasks.target.${job.target.kind}`, { name })}
+    </span>
+  );
+}
+
+/** Why a queued task has not started yet. */
+function WaitText({ job }: { job: Job }) {
+  const t = useT();
+  const blocking = useJobs((s) => (job.waitingFor?.reason === 'target' ? s.byId[job.waitingFor.jobId] : undefined));
+  const w = job.waitingFor;
+  if (job.state !== 'queued' || !w) return null;
+  const text =
+    w.reason === 'target'
+      ? t('tasks.wait.target', { task: blocking ? translateMessage(t, blocking.title) : w.jobId })
+      : w.reason === 'limit'
+        ? t(`tasks.wait.limit.${w.scope}`, { limit: w.limit })
+        : t('tasks.wait.capacity');
+  return (
+    <div className="muted small" data-testid="job-waiting" data-reason={w.reason}>
+      {text}
+    </div>
+  );
+}
+
+function JobRow({ job, depth, subtasks, onError }: { job: Job; depth: number; subtasks: Job[]; onError: (e: HangarError) => void }) {
+  const t = useT();
   const lang = useEngine((s) => s.settings.language);
   const title = translateMessage(t, job.title);
   const live = job.state === 'running' || job.state === 'queued';
+  const target = job.target;
   return (
-    <tr data-testid="job-row" data-job-id={job.id} data-state={job.state}>
-      <td>
+    <tr data-testid="job-row" data-job-id={job.id} data-state={job.state} data-depth={depth} data-parent-id={job.parentId} className={depth > 0 ? 'job-child' : undefined}>
+      <td style={depth > 0 ? { paddingLeft: `${10 + depth * 24}px` } : undefined}>
         <div>
+          {depth > 0 && (
+            <span className="muted job-child-mark" aria-hidden="true">
+              ↳{' '}
+            </span>
+          )}
           <a href={`#/tasks/${encodeURIComponent(job.id)}`} onClick={(e) => { e.preventDefault(); navigate('tasks', job.id); }} data-testid="job-open">
             {title}
           </a>
         </div>
         {job.step && live && <div className="muted small">{translateMessage(t, job.step)}</div>}
+        <WaitText job={job} />
+        {subtasks.length > 0 && (
+          <div className="muted small" data-testid="job-subtasks">
+            {t('tasks.subtasks', { done: subtasks.filter((c) => FINAL_JOB_STATES.includes(c.state)).length, count: subtasks.length })}
+          </div>
+        )}
         {job.state === 'interrupted' && <div className="warn small">{t('tasks.interrupted')}</div>}
         {job.error && <JobErrorText error={job.error} />}
         <Leftovers job={job} onError={onError} />
+      </td>
+      <td>
+        <TargetCell job={job} />
       </td>
       <td>
         <span className={`badge state-${job.state}`} data-testid="job-state">
@@ -42,12 +95,12 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
       </td>
       <td className="muted small">{job.startedAt ? formatTime(job.startedAt, lang) : ''}</td>
       <td>
-        {job.error?.details?.offer === 'forceOff' && job.target?.vmId && (
+        {job.error?.details?.offer === 'forceOff' && target?.kind === 'vm' && (
           <button
             type="button"
             className="btn btn-small btn-danger"
             data-testid="job-force-off"
-            onClick={() => client?.call('vms.action', { vmIds: [job.target!.vmId!], action: 'forceOff' }).catch((e: unknown) => onError(HangarError.from(e)))}
+            onClick={() => vmAction([target.id], 'forceOff').catch((e: unknown) => onError(HangarError.from(e)))}
           >
             {t('vm.action.forceOff')}
           </button>
@@ -56,7 +109,8 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
           <button
             type="button"
             className="btn btn-small"
-            onClick={() => client?.call('jobs.cancel', { jobId: job.id }).catch((e: unknown) => onError(HangarError.from(e)))}
+            data-testid="job-cancel"
+            onClick={() => cancelJob(job.id).catch((e: unknown) => onError(HangarError.from(e)))}
           >
             {t('tasks.cancel')}
           </button>
@@ -68,14 +122,13 @@ function JobRow({ job, onError }: { job: Job; onError: (e: HangarError) => void 
 
 export function TasksPage() {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const byId = useJobs((s) => s.byId);
-  const jobs = sortedJobs(byId);
+  const lines = jobTree(Object.values(byId));
   const openId = useRoute((s) => s.param);
   const [error, setError] = useState<HangarError | null>(null);
   const runSelfTest = () => {
     setError(null);
-    client?.call('engine.selfTest', { steps: 10, stepMs: 500 }).catch((e: unknown) => setError(HangarError.from(e)));
+    startSelfTest({ steps: 10, stepMs: 500 }).catch((e: unknown) => setError(HangarError.from(e)));
   };
   return (
     <section>
@@ -87,13 +140,14 @@ export function TasksPage() {
       </div>
       <ErrorBanner error={error} />
       {openId && <TaskDetail job={byId[openId]} onError={setError} />}
-      {jobs.length === 0 ? (
+      {lines.length === 0 ? (
         <EmptyState title={t('tasks.empty')} />
       ) : (
         <table className="table">
           <thead>
             <tr>
               <th>{t('tasks.col.task')}</th>
+              <th>{t('tasks.col.target')}</th>
               <th>{t('tasks.col.state')}</th>
               <th>{t('tasks.col.progress')}</th>
               <th>{t('tasks.col.started')}</th>
@@ -101,8 +155,8 @@ export function TasksPage() {
             </tr>
           </thead>
           <tbody>
-            {jobs.map((j) => (
-              <JobRow key={j.id} job={j} onError={setError} />
+            {lines.map(({ job, depth }) => (
+              <JobRow key={job.id} job={job} depth={depth} subtasks={lines.filter((l) => l.job.parentId === job.id).map((l) => l.job)} onError={setError} />
             ))}
           </tbody>
         </table>

@@ -3,11 +3,11 @@ import type { VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { SavedNote, useSavedNote } from '../../components/SavedNote';
 import { useT } from '../../i18n/use-t';
-import { useEngine } from '../../stores/engine-store';
 import { BootOrderOptions } from './BootOrderOptions';
 import { editRules } from './vm-edit-rules';
 import { useHosts } from '../../stores/hosts-store';
 import { kvmUsable } from '../../../../engine/contract/hosts';
+import { updateVm } from '../../api/vms';
 
 
 const labelsText = (l: Record<string, string>) =>
@@ -29,7 +29,6 @@ const parseLabels = (text: string) =>
 /** The Details tab: what a person may change of a VM's saved configuration. */
 export function DetailsForm({ details, onSaved, onError }: { details: VmDetails; onSaved: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const vm = details.vm;
   const rules = editRules(details);
   const stopped = rules.stopped;
@@ -54,8 +53,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
   const submit = () => {
     const memoryMiB = Number(f.memoryMiB);
     const vcpus = Number(f.vcpus);
-    client
-      ?.call('vms.update', {
+    updateVm({
         vmId: vm.id,
         ...(rules.name && f.name.trim() !== initial.name ? { name: f.name.trim() } : {}),
         ...(f.memoryMiB !== initial.memoryMiB ? { memoryMiB } : {}),

@@ -5,6 +5,7 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { Select } from '../../components/Select';
+import { addVmDisk, detachVmDevice, resizeVmDisk, setVmMedia } from '../../api/vms';
 
 /** The Disks tab: what is attached, a new blank disk or an existing volume to add, detach. */
 export function DisksTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -52,14 +53,14 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
                 {d.device === 'disk' && (
                   <>
                     <input className="small-input" data-testid={`vm-disk-resize-size-${d.target}`} inputMode="decimal" placeholder="GiB" value={sizes[d.target] ?? ''} onChange={(e) => setSizes({ ...sizes, [d.target]: e.target.value.replace(/[^\d.]/g, '') })} />
-                    <button type="button" className="btn btn-small" data-testid={`vm-disk-resize-${d.target}`} disabled={!sizes[d.target]} onClick={() => call(client?.call('vms.resizeDisk', { vmId: vm.id, target: d.target, sizeGiB: Number(sizes[d.target]) }))}>
+                    <button type="button" className="btn btn-small" data-testid={`vm-disk-resize-${d.target}`} disabled={!sizes[d.target]} onClick={() => call(resizeVmDisk({ vmId: vm.id, target: d.target, sizeGiB: Number(sizes[d.target]) }))}>
                       {t('vm.disk.resize')}
                     </button>
                   </>
                 )}
                 {d.device === 'cdrom' &&
                   (d.source ? (
-                    <button type="button" className="btn btn-small" data-testid={`vm-cd-eject-${d.target}`} onClick={() => call(client?.call('vms.setMedia', { vmId: vm.id, target: d.target, iso: null }))}>
+                    <button type="button" className="btn btn-small" data-testid={`vm-cd-eject-${d.target}`} onClick={() => call(setVmMedia({ vmId: vm.id, target: d.target, iso: null }))}>
                       {t('vm.cd.eject')}
                     </button>
                   ) : (
@@ -72,14 +73,14 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
                         disabled={!chosenIso}
                         onClick={() => {
                           const [pool, ...rest] = chosenIso.split('/');
-                          call(client?.call('vms.setMedia', { vmId: vm.id, target: d.target, iso: { pool: pool!, volume: rest.join('/') } }));
+                          call(setVmMedia({ vmId: vm.id, target: d.target, iso: { pool: pool!, volume: rest.join('/') } }));
                         }}
                       >
                         {t('vm.cd.insert')}
                       </button>
                     </>
                   ))}
-                <button type="button" className="btn btn-small" data-testid={`vm-disk-detach-${d.target}`} onClick={() => call(client?.call('vms.detach', { vmId: vm.id, device: d.target }))}>
+                <button type="button" className="btn btn-small" data-testid={`vm-disk-detach-${d.target}`} onClick={() => call(detachVmDevice({ vmId: vm.id, device: d.target }))}>
                   {t('vm.disk.detach')}
                 </button>
               </td>
@@ -91,7 +92,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
         className="panel form-grid"
         onSubmit={(e) => {
           e.preventDefault();
-          call(client?.call('vms.addDisk', { vmId: vm.id, pool: f.pool, bus: f.bus, live: running && f.live, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }));
+          call(addVmDisk({ vmId: vm.id, pool: f.pool, bus: f.bus, live: running && f.live, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }));
         }}
       >
         <h2>{t('vm.disk.add')}</h2>

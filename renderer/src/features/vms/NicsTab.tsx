@@ -3,13 +3,12 @@ import type { VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { Select } from '../../components/Select';
 import { useT } from '../../i18n/use-t';
-import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
+import { addVmNic, detachVmDevice, setVmLink } from '../../api/vms';
 
 /** The Network interfaces tab: what is attached, link up/down, remove, and a new NIC. */
 export function NicsTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const vm = details.vm;
   const host = useHosts((s) => s.byId[vm.hostId]);
   const [form, setForm] = useState({ network: '', model: 'virtio', live: false });
@@ -34,12 +33,12 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
               <td>{n.model}</td>
               <td className="row-actions">
                 {n.mac && (
-                  <button type="button" className="btn btn-small" data-testid="vm-nic-link" data-link={n.linkUp ? 'up' : 'down'} onClick={() => call(client?.call('vms.setLink', { vmId: vm.id, mac: n.mac!, up: !n.linkUp }))}>
+                  <button type="button" className="btn btn-small" data-testid="vm-nic-link" data-link={n.linkUp ? 'up' : 'down'} onClick={() => call(setVmLink({ vmId: vm.id, mac: n.mac!, up: !n.linkUp }))}>
                     {n.linkUp ? t('vm.nic.unplug') : t('vm.nic.plug')}
                   </button>
                 )}
                 {n.mac && (
-                  <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => call(client?.call('vms.detach', { vmId: vm.id, device: n.mac! }))}>
+                  <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => call(detachVmDevice({ vmId: vm.id, device: n.mac! }))}>
                     {t('hosts.remove')}
                   </button>
                 )}
@@ -52,7 +51,7 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
         className="panel form-grid"
         onSubmit={(e) => {
           e.preventDefault();
-          call(client?.call('vms.addNic', { vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }));
+          call(addVmNic({ vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }));
         }}
       >
         <h2>{t('vm.nic.add')}</h2>

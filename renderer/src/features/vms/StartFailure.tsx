@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Vm } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { useT } from '../../i18n/use-t';
-import { useEngine } from '../../stores/engine-store';
+import { updateVm, vmAction } from '../../api/vms';
 
 /**
  * Why the VM's last start failed, in words, above every tab; when KVM was the cause, the fix:
@@ -10,16 +10,13 @@ import { useEngine } from '../../stores/engine-store';
  */
 export function StartFailure({ vm, onError }: { vm: Vm; onError: (e: HangarError | null) => void }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const [busy, setBusy] = useState(false);
   if (!vm.stateReason) return null;
   const switchToTcg = () => {
-    if (!client) return;
     setBusy(true);
     onError(null);
-    client
-      .call('vms.update', { vmId: vm.id, accel: 'tcg' })
-      .then(() => client.call('vms.action', { vmIds: [vm.id], action: 'start' }))
+    updateVm({ vmId: vm.id, accel: 'tcg' })
+      .then(() => vmAction([vm.id], 'start'))
       .catch((e: unknown) => onError(HangarError.from(e)))
       .finally(() => setBusy(false));
   };

@@ -19,6 +19,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { downloadText } from '../../components/download';
 import { whyNot } from './action-rules';
 import { StartFailure } from './StartFailure';
+import { defineVmXml } from '../../api/vms';
 
 
 /** noVNC and xterm.js load when a console is first opened, not with the app. */
@@ -157,7 +158,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
                     data-testid="vm-xml-save"
                     onClick={() => {
                       setError(null);
-                      client?.call('vms.defineXml', { vmId: vm.id, xml: xmlDraft }).then(
+                      defineVmXml({ vmId: vm.id, xml: xmlDraft }).then(
                         (d) => {
                           setDetails(d);
                           setXmlDraft(null);

@@ -15,6 +15,7 @@ import { ConsoleThumbnail } from './ConsoleThumbnail';
 import { stateReasonText } from './state-reason';
 import { BootOrderOptions } from './BootOrderOptions';
 import { editRules } from './vm-edit-rules';
+import { updateVm } from '../../api/vms';
 
 type Update = Omit<z.input<typeof UpdateVmParams>, 'vmId'>;
 
@@ -88,7 +89,6 @@ function RecentEvents({ vmId, refreshKey }: { vmId: string; refreshKey: unknown 
  */
 export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRefresh }: { vm: Vm; details: VmDetails; onSaved: (d: VmDetails) => void; onError: (e: HangarError | null) => void; onOpenConsole: () => void; onRefresh: () => void }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
   const intervalSec = useEngine((s) => s.settings.metricsIntervalSec);
   const host = useHosts((s) => s.byId[vm.hostId]);
@@ -107,7 +107,7 @@ export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRef
   const num = new Intl.NumberFormat(lang);
   const update = (u: Update) => {
     onError(null);
-    const p = client?.call('vms.update', { vmId: vm.id, ...u }) ?? Promise.reject(new Error('not connected'));
+    const p = updateVm({ vmId: vm.id, ...u });
     return p.then(onSaved, (e: unknown) => {
       onError(HangarError.from(e));
       throw e;
