@@ -23,11 +23,18 @@ function TargetCell({ job }: { job: Job }) {
   const t = useT();
   const vm = useVms((s) => (job.target?.kind === 'vm' ? s.byId[job.target.id] : undefined));
   const host = useHosts((s) => (job.target?.kind === 'host' ? s.byId[job.target.id] : job.hostId ? s.byId[job.hostId] : undefined));
-  if (!job.target) return host ? <span data-testid="job-target">{t('tasks.target.host', { name: host.name })}</span> : null;
+  if (!job.target)
+    return host ? (
+      <span data-testid="job-target" data-kind="host" data-host-name={host.name}>
+        {t('tasks.target.host', { name: host.name })}
+      </span>
+    ) : null;
   // A VM or host gone since (deleted, removed) keeps the name the task was given.
   const name = vm?.name ?? (job.target.kind === 'host' ? host?.name : undefined) ?? String(job.title.args?.['name'] ?? job.target.id);
+  // The name is data (marked so, like names elsewhere), the words around it are the UI's.
+  const nameAttr = { [`data-${job.target.kind}-name`]: name };
   return (
-    <span data-testid="job-target" data-kind={job.target.kind}>
+    <span data-testid="job-target" data-kind={job.target.kind} {...nameAttr}>
       {t(`tasks.target.${job.target.kind}`, { name })}
     </span>
   );
@@ -126,17 +133,22 @@ export function TasksPage() {
   const lines = jobTree(Object.values(byId));
   const openId = useRoute((s) => s.param);
   const [error, setError] = useState<HangarError | null>(null);
-  const runSelfTest = () => {
+  const runSelfTest = (children = 0) => {
     setError(null);
-    startSelfTest({ steps: 10, stepMs: 500 }).catch((e: unknown) => setError(HangarError.from(e)));
+    startSelfTest({ steps: 10, stepMs: 500, children }).catch((e: unknown) => setError(HangarError.from(e)));
   };
   return (
     <section>
       <div className="page-head">
         <h1>{t('tasks.title')}</h1>
-        <button type="button" className="btn btn-primary" onClick={runSelfTest} data-testid="run-self-test">
-          {t('tasks.runSelfTest')}
-        </button>
+        <div className="row-actions">
+          <button type="button" className="btn" onClick={() => runSelfTest(3)} data-testid="run-self-test-parent">
+            {t('tasks.runSelfTestParent')}
+          </button>
+          <button type="button" className="btn btn-primary" onClick={() => runSelfTest()} data-testid="run-self-test">
+            {t('tasks.runSelfTest')}
+          </button>
+        </div>
       </div>
       <ErrorBanner error={error} />
       {openId && <TaskDetail job={byId[openId]} onError={setError} />}
