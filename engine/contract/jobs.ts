@@ -22,10 +22,13 @@ export type JobTarget = z.infer<typeof JobTarget>;
  * CONFLICT naming the running job (`busy: 'conflict'`). `limits`: at most this many jobs of the
  * kind run at once on one host (the job's `hostId`) and in the whole fleet; the rest wait as
  * queued. `resumable`: the job persists its step state and an engine restart continues it.
+ * `preempts`: what the kind overrides on a busy target (Force off ends a Shut down that waits).
  */
 export interface JobKindPolicy {
   mutating: boolean;
   busy: 'queue' | 'conflict';
+  /** Running jobs of these kinds on the target are cancelled, and this one waits for them to end. */
+  preempts?: readonly string[];
   limits?: { perHost?: number; fleet?: number };
   resumable?: boolean;
 }
@@ -47,7 +50,8 @@ export const JOB_KINDS = {
   'vm.start': power,
   'vm.startPaused': power,
   'vm.shutdown': power,
-  'vm.forceOff': power,
+  /** A person who forces off while a shutdown waits for the guest means it: the wait ends. */
+  'vm.forceOff': { mutating: true, busy: 'conflict', preempts: ['vm.shutdown', 'vm.reboot'] },
   'vm.reboot': power,
   'vm.reset': power,
   'vm.pause': power,

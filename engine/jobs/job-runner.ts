@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { HangarError } from '../contract/errors';
-import { FINAL_JOB_STATES, JOB_KINDS, leftovers, type Job, type JobArtifact, type JobKind, type JobRef, type JobTarget, type JobWait } from '../contract/jobs';
+import { FINAL_JOB_STATES, JOB_KINDS, leftovers, type Job, type JobArtifact, type JobKind, type JobKindPolicy, type JobRef, type JobTarget, type JobWait } from '../contract/jobs';
 import type { Message } from '../contract/message';
 import { Collection } from '../events/collection';
 import type { EventHub } from '../events/event-hub';
@@ -228,8 +228,10 @@ export class JobRunner {
       ...(spec.hostId ? { hostId: spec.hostId } : {}),
       ...(spec.parentId ? { parentId: spec.parentId } : {}),
     };
-    if (JOB_KINDS[spec.kind].busy === 'conflict') {
-      const holder = lockHolder(job, this.active(), (id) => this.jobs.get(id));
+    const policy: JobKindPolicy = JOB_KINDS[spec.kind];
+    const preempted = policy.preempts ? this.active().filter((a) => a.target && job.target && a.target.kind === job.target.kind && a.target.id === job.target.id && policy.preempts!.includes(a.kind) && a.cancellable) : [];
+    if (policy.busy === 'conflict') {
+      const holder = lockHolder(job, this.active().filter((a) => !preempted.includes(a)), (id) => this.jobs.get(id));
       if (holder) {
         const name = String(holder.title.args?.['name'] ?? holder.target?.id ?? '');
         throw new HangarError('CONFLICT', `${name} is busy: the task ${holder.kind} (${holder.id}) is ${holder.state === 'running' ? 'running' : 'waiting'} on it`, {
@@ -239,6 +241,7 @@ export class JobRunner {
         });
       }
     }
+    for (const p of preempted) await this.cancel(p.id);
     const live: Live = { job, handler, abort: new AbortController(), flushTimer: null, lastFlush: 0, stepState: spec.stepState, children: [] };
     this.live.set(job.id, live);
     parent?.children.push(job.id);
@@ -357,10 +360,16 @@ export class JobRunner {
       },
       finished: (jobId) => this.finished(jobId),
     };
+    // Cancelled (or the engine closing) while its start was being journalled: the handler never runs.
+    if (live.abort.signal.aborted) {
+      if (this.closed && resumable(live.job.kind)) this.leaveForResume(live);
+      else await this.finish(live, 'cancelled', null, undefined);
+      return;
+    }
     try {
       const result = await live.handler(ctx);
-      if (this.closed && resumable(live.job.kind)) this.leaveForResume(live);
-      else if (live.abort.signal.aborted) await this.finish(live, 'cancelled', null, undefined);
+      // A resumable job that returned has finished, even when the engine is closing around it.
+      if (live.abort.signal.aborted && !(this.closed && resumable(live.job.kind))) await this.finish(live, 'cancelled', null, undefined);
       else await this.finish(live, 'succeeded', null, result);
     } catch (err) {
       const e = HangarError.from(err);

@@ -16,7 +16,13 @@ function gate() {
   let open!: () => void;
   const opened = new Promise<void>((r) => (open = r));
   const handler = async (ctx: JobContext) => {
-    await Promise.race([opened, new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new HangarError('CANCELLED', 'Cancelled'))))]);
+    await Promise.race([
+      opened,
+      new Promise((_, reject) => {
+        if (ctx.signal.aborted) reject(new HangarError('CANCELLED', 'Cancelled'));
+        ctx.signal.addEventListener('abort', () => reject(new HangarError('CANCELLED', 'Cancelled')));
+      }),
+    ]);
     return 'done';
   };
   return { open, handler };
@@ -94,6 +100,19 @@ describe('job locks, limits and nesting (real SQLite in its worker)', () => {
     expect(order).toEqual(['a', 'b']);
     expect(runner.get(a.jobId).waitingFor).toBeUndefined();
     expect(runner.get(a.jobId).startedAt).toBeGreaterThanOrEqual(runner.get(first.jobId).finishedAt!);
+  });
+
+  it('Force off ends a Shut down that waits for the guest, then runs; it does not end what it does not preempt', async () => {
+    const shutdown = await start({ kind: 'vm.shutdown', target: vm1 }, gate().handler);
+    await until(shutdown.jobId, (j) => j.state === 'running');
+    const off = await start({ kind: 'vm.forceOff', target: vm1 }, async () => 'off');
+    expect((await done(shutdown.jobId)).state).toBe('cancelled');
+    expect(await done(off.jobId)).toMatchObject({ state: 'succeeded', result: 'off' });
+    const g = gate();
+    const starting = await start({ kind: 'vm.start', target: vm1 }, g.handler);
+    await until(starting.jobId, (j) => j.state === 'running');
+    await expect(start({ kind: 'vm.forceOff', target: vm1 }, async () => 'off')).rejects.toMatchObject({ code: 'CONFLICT', details: { jobId: starting.jobId } });
+    g.open();
   });
 
   it('a power action is refused while an edit waits for the VM too', async () => {
@@ -180,8 +199,9 @@ describe('job locks, limits and nesting (real SQLite in its worker)', () => {
     const res = await runner.start(selfTestSpec(p), selfTestJob(p));
     const plain = await start({ kind: 'engine.selfTest' }, async () => new Promise(() => undefined));
     await until(res.jobId, (j) => (j.progress ?? 0) >= 3 / 6);
-    // The crash: nothing is closed, a new runner opens the same database.
-    const crashed = db;
+    // The crash: the process is gone, so its database connection is too (the old runner can write
+    // nothing more); nothing else is closed. A new runner opens the same database.
+    await db.close();
     await open(false);
     expect(runner.get(res.jobId).state).toBe('queued');
     expect(runner.get(plain.jobId).state).toBe('interrupted');
@@ -193,7 +213,6 @@ describe('job locks, limits and nesting (real SQLite in its worker)', () => {
     expect(result.resumedAt).toHaveLength(1);
     expect(result.resumedAt[0]).toBeGreaterThanOrEqual(2);
     expect(result.resumedAt[0]).toBeLessThan(6);
-    await crashed.close();
   });
 
   it('a resumable job survives a clean engine stop too, and a kind nobody resumes is interrupted', async () => {
