@@ -31,4 +31,3 @@ export async function runJob<M extends JobMethodName>(method: M, params: MethodP
 }
 
 export const cancelJob = (jobId: string) => call('jobs.cancel', { jobId });
-export const startSelfTest = (params: MethodParams<'engine.selfTest'>) => call('engine.selfTest', params);

@@ -4,13 +4,14 @@ import { runJob } from './jobs';
 
 // Configuration edits are jobs on the VM (a second one queues behind the first); each promise
 // follows its job and resolves with the VM's details after the change.
-export const updateVm = (p: MethodParams<'vms.update'>) => runJob('vms.update', p);
-export const addVmNic = (p: MethodParams<'vms.addNic'>) => runJob('vms.addNic', p);
-export const addVmDisk = (p: MethodParams<'vms.addDisk'>) => runJob('vms.addDisk', p);
-export const detachVmDevice = (p: MethodParams<'vms.detach'>) => runJob('vms.detach', p);
-export const resizeVmDisk = (p: MethodParams<'vms.resizeDisk'>) => runJob('vms.resizeDisk', p);
-export const setVmMedia = (p: MethodParams<'vms.setMedia'>) => runJob('vms.setMedia', p);
-export const setVmLink = (p: MethodParams<'vms.setLink'>) => runJob('vms.setLink', p);
-export const defineVmXml = (p: MethodParams<'vms.defineXml'>) => runJob('vms.defineXml', p);
+export const updateVm = (params: MethodParams<'vms.update'>) => runJob('vms.update', params);
+export const defineVmXml = (vmId: string, xml: string) => runJob('vms.defineXml', { vmId, xml });
+export const addVmDisk = (params: MethodParams<'vms.addDisk'>) => runJob('vms.addDisk', params);
+export const resizeVmDisk = (vmId: string, target: string, sizeGiB: number) => runJob('vms.resizeDisk', { vmId, target, sizeGiB });
+export const setVmMedia = (params: MethodParams<'vms.setMedia'>) => runJob('vms.setMedia', params);
+export const addVmNic = (params: MethodParams<'vms.addNic'>) => runJob('vms.addNic', params);
+export const setVmNicLink = (vmId: string, mac: string, up: boolean) => runJob('vms.setLink', { vmId, mac, up });
+/** Detaches a disk (by target) or a NIC (by MAC). */
+export const detachVmDevice = (vmId: string, device: string) => runJob('vms.detach', { vmId, device });
 /** Power actions answer with one job per VM; a busy VM is refused with CONFLICT naming its task. */
-export const vmAction = (vmIds: string[], action: VmAction) => call('vms.action', { vmIds, action });
+export const runVmAction = (vmIds: string[], action: VmAction) => call('vms.action', { vmIds, action });

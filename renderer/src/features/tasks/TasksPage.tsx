@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { FINAL_JOB_STATES, type Job } from '../../../../engine/contract';
-import { cancelJob, startSelfTest } from '../../api/jobs';
-import { vmAction } from '../../api/vms';
+import { runSelfTest } from '../../api/engine';
+import { cancelJob } from '../../api/jobs';
+import { runVmAction } from '../../api/vms';
 import { HangarError } from '../../../../engine/contract/errors';
 import { EmptyState } from '../../components/EmptyState';
 import { jobTone, ProgressBar } from '../../components/ProgressBar';
@@ -107,7 +108,7 @@ function JobRow({ job, depth, subtasks, onError }: { job: Job; depth: number; su
             type="button"
             className="btn btn-small btn-danger"
             data-testid="job-force-off"
-            onClick={() => vmAction([target.id], 'forceOff').catch((e: unknown) => onError(HangarError.from(e)))}
+            onClick={() => runVmAction([target.id], 'forceOff').catch((e: unknown) => onError(HangarError.from(e)))}
           >
             {t('vm.action.forceOff')}
           </button>
@@ -133,19 +134,19 @@ export function TasksPage() {
   const lines = jobTree(Object.values(byId));
   const openId = useRoute((s) => s.param);
   const [error, setError] = useState<HangarError | null>(null);
-  const runSelfTest = (children = 0) => {
+  const startSelfTest = (children = 0) => {
     setError(null);
-    startSelfTest({ steps: 10, stepMs: 500, children }).catch((e: unknown) => setError(HangarError.from(e)));
+    runSelfTest({ steps: 10, stepMs: 500, children }).catch((e: unknown) => setError(HangarError.from(e)));
   };
   return (
     <section>
       <div className="page-head">
         <h1>{t('tasks.title')}</h1>
         <div className="row-actions">
-          <button type="button" className="btn" onClick={() => runSelfTest(3)} data-testid="run-self-test-parent">
+          <button type="button" className="btn" onClick={() => startSelfTest(3)} data-testid="run-self-test-parent">
             {t('tasks.runSelfTestParent')}
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => runSelfTest()} data-testid="run-self-test">
+          <button type="button" className="btn btn-primary" onClick={() => startSelfTest()} data-testid="run-self-test">
             {t('tasks.runSelfTest')}
           </button>
         </div>

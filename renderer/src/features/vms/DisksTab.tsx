@@ -53,7 +53,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
                 {d.device === 'disk' && (
                   <>
                     <input className="small-input" data-testid={`vm-disk-resize-size-${d.target}`} inputMode="decimal" placeholder="GiB" value={sizes[d.target] ?? ''} onChange={(e) => setSizes({ ...sizes, [d.target]: e.target.value.replace(/[^\d.]/g, '') })} />
-                    <button type="button" className="btn btn-small" data-testid={`vm-disk-resize-${d.target}`} disabled={!sizes[d.target]} onClick={() => call(resizeVmDisk({ vmId: vm.id, target: d.target, sizeGiB: Number(sizes[d.target]) }))}>
+                    <button type="button" className="btn btn-small" data-testid={`vm-disk-resize-${d.target}`} disabled={!sizes[d.target]} onClick={() => call(resizeVmDisk(vm.id, d.target, Number(sizes[d.target])))}>
                       {t('vm.disk.resize')}
                     </button>
                   </>
@@ -80,7 +80,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
                       </button>
                     </>
                   ))}
-                <button type="button" className="btn btn-small" data-testid={`vm-disk-detach-${d.target}`} onClick={() => call(detachVmDevice({ vmId: vm.id, device: d.target }))}>
+                <button type="button" className="btn btn-small" data-testid={`vm-disk-detach-${d.target}`} onClick={() => call(detachVmDevice(vm.id, d.target))}>
                   {t('vm.disk.detach')}
                 </button>
               </td>

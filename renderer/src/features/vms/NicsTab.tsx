@@ -4,7 +4,7 @@ import { HangarError } from '../../../../engine/contract/errors';
 import { Select } from '../../components/Select';
 import { useT } from '../../i18n/use-t';
 import { useHosts } from '../../stores/hosts-store';
-import { addVmNic, detachVmDevice, setVmLink } from '../../api/vms';
+import { addVmNic, detachVmDevice, setVmNicLink } from '../../api/vms';
 
 /** The Network interfaces tab: what is attached, link up/down, remove, and a new NIC. */
 export function NicsTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -33,12 +33,12 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
               <td>{n.model}</td>
               <td className="row-actions">
                 {n.mac && (
-                  <button type="button" className="btn btn-small" data-testid="vm-nic-link" data-link={n.linkUp ? 'up' : 'down'} onClick={() => call(setVmLink({ vmId: vm.id, mac: n.mac!, up: !n.linkUp }))}>
+                  <button type="button" className="btn btn-small" data-testid="vm-nic-link" data-link={n.linkUp ? 'up' : 'down'} onClick={() => call(setVmNicLink(vm.id, n.mac!, !n.linkUp))}>
                     {n.linkUp ? t('vm.nic.unplug') : t('vm.nic.plug')}
                   </button>
                 )}
                 {n.mac && (
-                  <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => call(detachVmDevice({ vmId: vm.id, device: n.mac! }))}>
+                  <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => call(detachVmDevice(vm.id, n.mac!))}>
                     {t('hosts.remove')}
                   </button>
                 )}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { Vm } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { useT } from '../../i18n/use-t';
-import { updateVm, vmAction } from '../../api/vms';
+import { runVmAction, updateVm } from '../../api/vms';
 
 /**
  * Why the VM's last start failed, in words, above every tab; when KVM was the cause, the fix:
@@ -16,7 +16,7 @@ export function StartFailure({ vm, onError }: { vm: Vm; onError: (e: HangarError
     setBusy(true);
     onError(null);
     updateVm({ vmId: vm.id, accel: 'tcg' })
-      .then(() => vmAction([vm.id], 'start'))
+      .then(() => runVmAction([vm.id], 'start'))
       .catch((e: unknown) => onError(HangarError.from(e)))
       .finally(() => setBusy(false));
   };

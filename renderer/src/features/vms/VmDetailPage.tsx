@@ -158,7 +158,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
                     data-testid="vm-xml-save"
                     onClick={() => {
                       setError(null);
-                      defineVmXml({ vmId: vm.id, xml: xmlDraft }).then(
+                      defineVmXml(vm.id, xmlDraft).then(
                         (d) => {
                           setDetails(d);
                           setXmlDraft(null);
