@@ -73,6 +73,12 @@ test('a queued task says what it waits for; subtasks sit under their parent, who
     await parent.getByTestId('job-cancel').click();
     await expect(parent).toHaveAttribute('data-state', 'cancelled');
     for (let i = 0; i < 3; i++) await expect(children.nth(i)).toHaveAttribute('data-state', 'cancelled');
+    // A subtask's page names its parent, with a way back to it.
+    await children.first().getByTestId('job-open').click();
+    await expect(page.getByTestId('task-parent')).toHaveText('Subtask of “Self-test with 3 subtasks”');
+    await page.getByTestId('task-parent').click();
+    await expect(page.getByTestId('task-detail')).toHaveAttribute('data-job-id', parentId);
+    await page.getByTestId('task-back').click();
     // The holder ends: the waiting task starts and finishes.
     await api.call('jobs.cancel', holder);
     await expect(waiting).toHaveAttribute('data-state', 'succeeded', { timeout: 15_000 });
