@@ -18,8 +18,10 @@ export type JobTarget = z.infer<typeof JobTarget>;
 
 /**
  * How a kind behaves around others. `mutating`: it changes its target, so it takes the target's
- * lock; a second mutating job on a busy target waits (`busy: 'queue'`) or is refused with
- * CONFLICT naming the running job (`busy: 'conflict'`). `limits`: at most this many jobs of the
+ * lock; a second mutating job on a busy target waits, queued, saying for what (`busy: 'queue'`),
+ * or is refused with CONFLICT naming the job that holds it (`busy: 'conflict'`). `duplicate:
+ * 'conflict'`: the same kind asked again on a target where it is already running or waiting is
+ * refused (a double-click on Start), whatever `busy` says. `limits`: at most this many jobs of the
  * kind run at once on one host (the job's `hostId`) and in the whole fleet; the rest wait as
  * queued. `resumable`: the job persists its step state and an engine restart continues it.
  * `preempts`: what the kind overrides on a busy target (Force off ends a Shut down that waits).
@@ -27,13 +29,15 @@ export type JobTarget = z.infer<typeof JobTarget>;
 export interface JobKindPolicy {
   mutating: boolean;
   busy: 'queue' | 'conflict';
+  duplicate?: 'conflict';
   /** Running jobs of these kinds on the target are cancelled, and this one waits for them to end. */
   preempts?: readonly string[];
   limits?: { perHost?: number; fleet?: number };
   resumable?: boolean;
 }
 
-const power: JobKindPolicy = { mutating: true, busy: 'conflict' };
+/** A person's power actions run in the order asked (Start right after Shut down waits for it); the same one twice is refused. */
+const power: JobKindPolicy = { mutating: true, busy: 'queue', duplicate: 'conflict' };
 /** Edits of a configuration are short and independent: the second waits for the first. */
 const edit: JobKindPolicy = { mutating: true, busy: 'queue' };
 const hostOp: JobKindPolicy = { mutating: true, busy: 'queue' };
@@ -51,7 +55,7 @@ export const JOB_KINDS = {
   'vm.startPaused': power,
   'vm.shutdown': power,
   /** A person who forces off while a shutdown waits for the guest means it: the wait ends. */
-  'vm.forceOff': { mutating: true, busy: 'conflict', preempts: ['vm.shutdown', 'vm.reboot'] },
+  'vm.forceOff': { ...power, preempts: ['vm.shutdown', 'vm.reboot'] },
   'vm.reboot': power,
   'vm.reset': power,
   'vm.pause': power,

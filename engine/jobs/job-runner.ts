@@ -6,7 +6,7 @@ import { Collection } from '../events/collection';
 import type { EventHub } from '../events/event-hub';
 import type { Logger } from '../logger';
 import type { JobRepo } from './job-repo';
-import { blocker, lockHolder, parentProgress } from './job-scheduling';
+import { blocker, lockHolder, parentProgress, sameKindOnTarget } from './job-scheduling';
 
 export interface JobContext {
   /** Aborted when the user cancels the job (or the engine shuts down). */
@@ -205,8 +205,9 @@ export class JobRunner {
 
   /**
    * Queues a job and returns its reference at once. A mutating kind whose target is busy is
-   * refused with CONFLICT naming the job that holds it, when the kind says so; otherwise the job
-   * waits, queued, and says for what.
+   * refused with CONFLICT naming the job that holds it, when the kind says so (or when the same
+   * kind is already there, for kinds that refuse duplicates); otherwise the job waits, queued, and
+   * says for what. What the kind preempts on the target is cancelled first.
    */
   async start(spec: JobSpec, handler: JobHandler): Promise<JobRef> {
     if (this.closed) throw new HangarError('CONFLICT', 'The engine is shutting down');
@@ -230,16 +231,15 @@ export class JobRunner {
     };
     const policy: JobKindPolicy = JOB_KINDS[spec.kind];
     const preempted = policy.preempts ? this.active().filter((a) => a.target && job.target && a.target.kind === job.target.kind && a.target.id === job.target.id && policy.preempts!.includes(a.kind) && a.cancellable) : [];
-    if (policy.busy === 'conflict') {
-      const holder = lockHolder(job, this.active().filter((a) => !preempted.includes(a)), (id) => this.jobs.get(id));
-      if (holder) {
-        const name = String(holder.title.args?.['name'] ?? holder.target?.id ?? '');
-        throw new HangarError('CONFLICT', `${name} is busy: the task ${holder.kind} (${holder.id}) is ${holder.state === 'running' ? 'running' : 'waiting'} on it`, {
-          jobId: holder.id,
-          kind: holder.kind,
-          message: { key: 'job.err.busy', args: { name, jobId: holder.id } },
-        });
-      }
+    const others = this.active().filter((a) => !preempted.includes(a));
+    const holder = policy.busy === 'conflict' ? lockHolder(job, others, (id) => this.jobs.get(id)) : policy.duplicate === 'conflict' ? sameKindOnTarget(job, others) : null;
+    if (holder) {
+      const name = String(holder.title.args?.['name'] ?? holder.target?.id ?? '');
+      throw new HangarError('CONFLICT', `${name} is busy: the task ${holder.kind} (${holder.id}) is ${holder.state === 'running' ? 'running' : 'waiting'} on it`, {
+        jobId: holder.id,
+        kind: holder.kind,
+        message: { key: 'job.err.busy', args: { name, jobId: holder.id } },
+      });
     }
     for (const p of preempted) await this.cancel(p.id);
     const live: Live = { job, handler, abort: new AbortController(), flushTimer: null, lastFlush: 0, stepState: spec.stepState, children: [] };

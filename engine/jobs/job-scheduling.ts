@@ -26,6 +26,13 @@ export function lockHolder(job: Job, active: readonly Job[], byId: (id: string) 
   return null;
 }
 
+/** A job of the same kind already running or waiting on `job`'s target (a request made twice). */
+export function sameKindOnTarget(job: Job, active: readonly Job[]): Job | null {
+  if (!job.target) return null;
+  const key = targetKey(job.target);
+  return active.find((a) => a.id !== job.id && a.kind === job.kind && a.target !== undefined && targetKey(a.target) === key) ?? null;
+}
+
 /** Why `job` (queued) cannot start now, or null when it may. `active`: queued and running jobs, oldest first. */
 export function blocker(job: Job, active: readonly Job[], byId: (id: string) => Job | undefined): JobWait | null {
   const holder = lockHolder(job, active, byId);

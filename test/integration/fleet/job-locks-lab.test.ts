@@ -1,7 +1,7 @@
 /**
  * Issue 14 (fc-jobs), against the lab: two concurrent mutating requests on one VM give one job and
- * one CONFLICT naming it (power actions), or a queued job that runs after it (edits), as each
- * kind declares. The busy VM is one whose guest ignores the power button (nothing to boot), so a
+ * one CONFLICT naming it (the same power action twice), or a queued job that runs after it (edits),
+ * as each kind declares. The busy VM is one whose guest ignores the power button (nothing to boot), so a
  * Shut down keeps it busy until it is cancelled.
  */
 import crypto from 'node:crypto';
@@ -36,8 +36,8 @@ describe('locks on a real VM', () => {
     await sshRun(h1, `virsh destroy ${NAME} >/dev/null 2>&1; virsh undefine ${NAME} >/dev/null 2>&1; virsh vol-delete --pool default ${NAME}-disk0.qcow2 >/dev/null 2>&1; true`).catch(() => undefined);
   });
 
-  it('two power actions at once: one job, one CONFLICT naming it; two edits meanwhile wait, then run in order', async () => {
-    const [a, b] = await Promise.allSettled([engine.call('vms.action', { vmIds: [vmId], action: 'shutdown' }), engine.call('vms.action', { vmIds: [vmId], action: 'reboot' })]);
+  it('the same power action twice at once: one job, one CONFLICT naming it; two edits meanwhile wait, then run in order', async () => {
+    const [a, b] = await Promise.allSettled([engine.call('vms.action', { vmIds: [vmId], action: 'shutdown' }), engine.call('vms.action', { vmIds: [vmId], action: 'shutdown' })]);
     const ok = [a, b].filter((r) => r.status === 'fulfilled');
     const refused = [a, b].filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(ok).toHaveLength(1);

@@ -63,11 +63,11 @@ describe('job locks, limits and nesting (real SQLite in its worker)', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('a second power action on a busy VM is refused with CONFLICT naming the running job; another VM is not held up', async () => {
+  it('the same power action twice on a VM is refused with CONFLICT naming the job; another VM is not held up', async () => {
     const g = gate();
     const first = await start({ kind: 'vm.start', target: vm1, hostId: 'h1' }, g.handler);
     await until(first.jobId, (j) => j.state === 'running');
-    const refused = await start({ kind: 'vm.forceOff', target: vm1, hostId: 'h1' }, async () => undefined).then(
+    const refused = await start({ kind: 'vm.start', target: vm1, hostId: 'h1' }, async () => undefined).then(
       () => null,
       (e: unknown) => e as HangarError,
     );
@@ -76,10 +76,18 @@ describe('job locks, limits and nesting (real SQLite in its worker)', () => {
     expect(refused?.message).toContain(first.jobId);
     // Nothing was journalled for the refused request.
     expect((await runner.list(100)).map((j) => j.id)).toEqual([first.jobId]);
-    const other = await start({ kind: 'vm.forceOff', target: { kind: 'vm', id: 'vm-2' }, hostId: 'h1' }, async () => 'ok');
+    const other = await start({ kind: 'vm.start', target: { kind: 'vm', id: 'vm-2' }, hostId: 'h1' }, async () => 'ok');
     expect((await done(other.jobId)).state).toBe('succeeded');
     g.open();
     expect((await done(first.jobId)).state).toBe('succeeded');
+  });
+
+  it('a kind that refuses a busy target (a migration) gets CONFLICT from any mutating job on it', async () => {
+    const g = gate();
+    const edit = await start({ kind: 'vm.update', target: vm1 }, g.handler);
+    await expect(start({ kind: 'vm.migrate', target: vm1, hostId: 'h1' }, async () => undefined)).rejects.toMatchObject({ code: 'CONFLICT', details: { jobId: edit.jobId, kind: 'vm.update' } });
+    g.open();
+    await done(edit.jobId);
   });
 
   it('an edit on a busy VM waits, queued, saying for which job, then runs; edits run one after the other in order', async () => {
@@ -102,26 +110,31 @@ describe('job locks, limits and nesting (real SQLite in its worker)', () => {
     expect(runner.get(a.jobId).startedAt).toBeGreaterThanOrEqual(runner.get(first.jobId).finishedAt!);
   });
 
-  it('Force off ends a Shut down that waits for the guest, then runs; it does not end what it does not preempt', async () => {
+  it('Force off ends a Shut down that waits for the guest, then runs; what it does not preempt it waits for', async () => {
     const shutdown = await start({ kind: 'vm.shutdown', target: vm1 }, gate().handler);
     await until(shutdown.jobId, (j) => j.state === 'running');
     const off = await start({ kind: 'vm.forceOff', target: vm1 }, async () => 'off');
     expect((await done(shutdown.jobId)).state).toBe('cancelled');
     expect(await done(off.jobId)).toMatchObject({ state: 'succeeded', result: 'off' });
+    // A Start is not preempted: the Force off waits for it.
     const g = gate();
     const starting = await start({ kind: 'vm.start', target: vm1 }, g.handler);
     await until(starting.jobId, (j) => j.state === 'running');
-    await expect(start({ kind: 'vm.forceOff', target: vm1 }, async () => 'off')).rejects.toMatchObject({ code: 'CONFLICT', details: { jobId: starting.jobId } });
+    const later = await start({ kind: 'vm.forceOff', target: vm1 }, async () => 'off');
+    expect(runner.get(later.jobId)).toMatchObject({ state: 'queued', waitingFor: { reason: 'target', jobId: starting.jobId } });
     g.open();
+    expect((await done(starting.jobId)).state).toBe('succeeded');
+    expect((await done(later.jobId)).state).toBe('succeeded');
   });
 
-  it('a power action is refused while an edit waits for the VM too', async () => {
+  it('a power action asked again while the first still waits its turn is refused, naming the waiting one', async () => {
     const g = gate();
     const first = await start({ kind: 'vm.update', target: vm1 }, g.handler);
-    const queued = await start({ kind: 'vm.update', target: vm1 }, async () => undefined);
-    await expect(start({ kind: 'vm.shutdown', target: vm1 }, async () => undefined)).rejects.toMatchObject({ code: 'CONFLICT', details: { jobId: first.jobId } });
+    const shutdown = await start({ kind: 'vm.shutdown', target: vm1 }, async () => undefined);
+    expect(runner.get(shutdown.jobId)).toMatchObject({ state: 'queued', waitingFor: { reason: 'target', jobId: first.jobId } });
+    await expect(start({ kind: 'vm.shutdown', target: vm1 }, async () => undefined)).rejects.toMatchObject({ code: 'CONFLICT', details: { jobId: shutdown.jobId } });
     g.open();
-    expect((await done(queued.jobId)).state).toBe('succeeded');
+    expect((await done(shutdown.jobId)).state).toBe('succeeded');
   });
 
   it('migrations: at most 2 out of one host and 5 in the fleet run at once; the rest wait as queued and start as places free up', async () => {
