@@ -73,6 +73,8 @@ export async function gatherCommand(argv: string[]): Promise<void> {
     dataDir,
     logger: createLogger((line) => logFile.write(line)),
     runtime: 'serve',
+    // One bundle and out: no metrics sampling, periodic health checks or reconcile (the bundle runs its own checks).
+    background: false,
     // Diagnostics look at the machine as it is: a local daemon is included if it runs, never started.
     localLibvirt: adHoc.length ? 'none' : ((await runningLocalSocket()) ?? 'none'),
     secrets: await headlessCipher({ keyFile: path.join(dataDir, 'secret.key') }),

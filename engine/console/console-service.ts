@@ -14,8 +14,8 @@ import { HangarError } from '../contract/errors';
 import type { Vm } from '../contract/vms';
 import type { z } from 'zod';
 import { opScope } from '../common/abort';
-import type { HostManager } from '../hosts/host-manager';
-import { parseConsoleEndpoints, parseDomainXml } from '../inventory/domain-xml';
+import type { FleetLinks } from '../hosts/fleet';
+import { parseConsoleEndpoints, parseDomainXml } from '../xml/domain-read';
 import type { VmInventory } from '../inventory/vm-inventory';
 import { ConsoleFlag, DomainXmlFlag, type DomainRef } from '../libvirt';
 import type { Logger } from '../logger';
@@ -86,8 +86,8 @@ export class ConsoleService {
   private readonly tickets = new ConsoleTickets<Bridge>((b) => b.close(CONSOLE_CLOSE.CLOSED, 'ticket expired'));
 
   constructor(
-    private readonly hosts: HostManager,
-    private readonly inventory: VmInventory,
+    private readonly hosts: FleetLinks,
+    private readonly inventory: Pick<VmInventory, 'get'>,
     private readonly logger: Logger,
     /** Where windows reach the console sockets, when not at the origin that served the UI (Electron). */
     private readonly origin: () => string | null,

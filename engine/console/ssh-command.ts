@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { SshCommand } from '../contract/console';
 import { HangarError } from '../contract/errors';
-import type { DomainNic } from '../inventory/domain-xml';
+import type { DomainNic } from '../xml/domain-read';
 import type { DomainInterface } from '../libvirt';
 import { displayText } from '../common/untrusted-text';
 import { shellQuoteArg } from '../ssh';

@@ -43,6 +43,8 @@ export const HostFacts = z.object({
   /** The libvirt socket reached and how (stream-local forward, or an exec relay). */
   socket: z.string(),
   via: z.enum(['stream-local', 'exec', 'local']),
+  /** Events the daemon refused to register (an older libvirt): changes of those kinds reach Hangar only at the next refetch. */
+  unsupportedEvents: z.array(z.string()).optional(),
 });
 export type HostFacts = z.infer<typeof HostFacts>;
 

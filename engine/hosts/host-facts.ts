@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import type { HostAccel, HostFacts } from '../contract/hosts';
-import type { LibvirtConnection } from '../libvirt';
+import { StoragePoolState, type LibvirtConnection } from '../libvirt';
 import type { SshConnection } from '../ssh';
+import { readCapabilitiesXml } from '../xml/capabilities';
 
 /** libvirt packs versions as major * 1e6 + minor * 1e3 + release. */
 export function versionString(v: number): string {
@@ -62,7 +63,7 @@ export async function gatherFacts({ conn, socket, via, probeKvm }: { conn: Libvi
     conn.listAllNetworks(0),
   ]);
   const poolInfo = await Promise.all(poolRefs.map((p) => conn.storagePoolGetInfo(p)));
-  const offered = /<domain type=['"]kvm['"]/.test(caps);
+  const offered = readCapabilitiesXml(caps).kvm;
   // A probe that fails (no sh, a slow host) leaves libvirt's word: better than no facts at all.
   const probe = probeKvm ? await probeKvm().catch(() => null) : null;
   return {
@@ -76,10 +77,12 @@ export async function gatherFacts({ conn, socket, via, probeKvm }: { conn: Libvi
     memoryKiB: node.memory,
     pools: poolRefs.map((p, i) => {
       const info = poolInfo[i]!;
-      return { name: p.name, active: info.state === 2, capacity: info.capacity, allocation: info.allocation, available: info.available };
+      return { name: p.name, active: info.state === StoragePoolState.RUNNING, capacity: info.capacity, allocation: info.allocation, available: info.available };
     }),
     networks: netRefs.map((n) => ({ name: n.name })),
     socket,
     via,
+    // Known only on a connection that registered the inventory's events (not a connection test).
+    ...(conn.unsupportedEvents?.length ? { unsupportedEvents: conn.unsupportedEvents.map((u) => u.event) } : {}),
   };
 }

@@ -1,12 +1,7 @@
 import type { LibvirtConnection } from '../libvirt';
+import { readCapabilitiesXml } from '../xml/capabilities';
 
-/**
- * libvirt's host UUID (capabilities `/capabilities/host/uuid`): stable across addresses, names
- * and reconnects, distinct per host (libvirtd.conf host_uuid, else SMBIOS or machine-id).
- */
+/** libvirt's host UUID, which names the host whatever its address (see HostCapabilities.hostUuid). */
 export async function libvirtHostUuid(conn: LibvirtConnection): Promise<string | null> {
-  const caps = await conn.getCapabilities();
-  const host = /<host>([\s\S]*?)<\/host>/.exec(caps)?.[1] ?? '';
-  const uuid = /<uuid>\s*([0-9a-fA-F-]{32,36})\s*<\/uuid>/.exec(host)?.[1];
-  return uuid ? uuid.toLowerCase() : null;
+  return readCapabilitiesXml(await conn.getCapabilities()).hostUuid;
 }

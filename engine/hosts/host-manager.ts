@@ -337,6 +337,9 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     });
     link.on('event', (ev) => this.emit('event', l.record.id, ev));
     link.on('connected', (conn) => {
+      const lacking = conn.unsupportedEvents;
+      if (lacking?.length) this.logger.info('libvirt daemon lacks some events; those changes are seen only at a refetch', { hostId: l.record.id, events: lacking });
+      conn.rpc.once('unknown-stream', (packet) => this.logger.warn('libvirt sent a stream packet for no open stream; ignored (logged once per connection)', { hostId: l.record.id, ...packet }));
       this.emit('connected', l.record.id, conn);
       void this.refreshFacts(l);
     });

@@ -8,8 +8,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Socket } from 'node:net';
-import { xmlEscape } from '../vms/build-domain-xml';
-import { connectUnixSocket, detectLocalSocket, LibvirtConnection } from '../libvirt';
+import { buildDirPoolXml } from '../xml/pool';
+import { connectUnixSocket, detectLocalSocket, LibvirtConnection, StoragePoolState } from '../libvirt';
 import { connectOrAutostart, localDaemonPlan, userDataDir, userRuntimeDir } from '../libvirt/local-daemon';
 import type { Logger } from '../logger';
 
@@ -90,13 +90,13 @@ export async function ensureDefaultPool(conn: LibvirtConnection, logger: Logger)
     let pool = pools.find((p) => p.name === 'default');
     if (!pool) {
       const dir = defaultPoolPath(await conn.getUri());
-      pool = await conn.storagePoolDefineXml(`<pool type='dir'><name>default</name><target><path>${xmlEscape(dir)}</path></target></pool>`, 0);
+      pool = await conn.storagePoolDefineXml(buildDirPoolXml({ name: 'default', targetPath: dir }), 0);
       await conn.storagePoolBuild(pool, 0);
       await conn.storagePoolSetAutostart(pool, true);
       logger.info('defined the default storage pool of the local host', { path: dir });
     }
     const info = await conn.storagePoolGetInfo(pool);
-    if (info.state !== 2) await conn.storagePoolCreate(pool, 0);
+    if (info.state !== StoragePoolState.RUNNING) await conn.storagePoolCreate(pool, 0);
   } catch (err) {
     // The host is still usable with the pools it has; creating a VM will say which pool is missing.
     logger.warn('could not prepare the default storage pool of the local host', { error: String(err) });

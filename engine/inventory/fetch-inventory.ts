@@ -1,5 +1,5 @@
 import type { LibvirtConnection } from '../libvirt';
-import { parseDomainXml, type DomainSummary } from './domain-xml';
+import { parseDomainXml, type DomainSummary } from '../xml/domain-read';
 
 export interface DomainRecord {
   summary: DomainSummary;

@@ -5,16 +5,10 @@
  * agent connects. Guests are hostile: only strings node's isIP accepts are ever kept.
  */
 import { isIP } from 'node:net';
-import type { DhcpLease, DomainInterface, LibvirtConnection, LibvirtEvent } from '../libvirt';
+import { AgentLifecycleState, InterfaceAddressesSource, ListActiveFlag, type DhcpLease, type DomainInterface, type LibvirtConnection, type LibvirtEvent } from '../libvirt';
 import type { Logger } from '../logger';
 import type { VmInventory } from './vm-inventory';
 
-/** virConnectListAllNetworksFlags: ACTIVE. */
-const NETWORKS_ACTIVE = 2;
-/** virDomainInterfaceAddressesSource: AGENT. */
-const SOURCE_AGENT = 1;
-/** virConnectDomainEventAgentLifecycleState: CONNECTED. */
-const AGENT_CONNECTED = 1;
 /** The agent is asked every this many rounds (leases every round). */
 const AGENT_EVERY = 6;
 const MAX_ADDRESSES = 16;
@@ -89,7 +83,7 @@ export class GuestAddresses {
   }
 
   onEvent(hostId: string, ev: LibvirtEvent): void {
-    if (ev.kind !== 'domain-agent-lifecycle' || ev.state !== AGENT_CONNECTED) return;
+    if (ev.kind !== 'domain-agent-lifecycle' || ev.state !== AgentLifecycleState.CONNECTED) return;
     const loop = this.loops.get(hostId);
     if (loop) void this.askAgent(hostId, loop, [ev.dom.uuid]).then(() => this.apply(hostId, null));
   }
@@ -116,7 +110,7 @@ export class GuestAddresses {
   private async round(hostId: string, loop: HostLoop): Promise<void> {
     // Nothing runs, nothing has an address: no call at all (addresses clear as VMs stop).
     if (!this.running(hostId).length) return;
-    const nets = await loop.conn.listAllNetworks(NETWORKS_ACTIVE);
+    const nets = await loop.conn.listAllNetworks(ListActiveFlag.ACTIVE);
     const leases = (await Promise.all(nets.map((n) => loop.conn.networkGetDhcpLeases(n).catch(() => [] as DhcpLease[])))).flat();
     if (loop.round++ % AGENT_EVERY === 0) {
       const withAgent = new Set(this.inventory.summariesOn(hostId).filter((s) => s.agentChannel).map((s) => s.uuid));
@@ -132,7 +126,7 @@ export class GuestAddresses {
         const id = `${hostId}:${uuid}`;
         try {
           const dom = await loop.conn.domainLookupByUuid(uuid);
-          const ips = agentAddresses(await loop.conn.domainInterfaceAddresses(dom, SOURCE_AGENT));
+          const ips = agentAddresses(await loop.conn.domainInterfaceAddresses(dom, InterfaceAddressesSource.AGENT));
           if (ips.length) this.agent.set(id, ips);
           else this.agent.delete(id);
         } catch {

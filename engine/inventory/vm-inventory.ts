@@ -4,8 +4,8 @@ import { DomainState, isNotFound, type LibvirtConnection, type LibvirtEvent } fr
 import type { Logger } from '../logger';
 import type { StartFailure } from '../vms/start-failure';
 import { displayState, stateReason } from './display-state';
-import type { DomainSummary } from './domain-xml';
-import { parseDomainXml } from './domain-xml';
+import type { DomainSummary } from '../xml/domain-read';
+import { parseDomainXml } from '../xml/domain-read';
 import { fetchHostInventory, type ParseCache } from './fetch-inventory';
 
 const vmId = (hostId: string, uuid: string) => `${hostId}:${uuid}`;

@@ -1,10 +1,9 @@
 import { sleep } from '../common/abort';
 import { HangarError } from '../contract/errors';
 import type { JobArtifact } from '../contract/jobs';
-import { isNotFound, UndefineFlag, type LibvirtConnection } from '../libvirt';
+import { DomainState, isNotFound, UndefineFlag, type LibvirtConnection } from '../libvirt';
 import type { ArtifactCleaner } from './job-runner';
 
-const SHUT_OFF = 5;
 /**
  * A volume whose creation the killed engine asked for is still being written by libvirt after
  * the restart (a full copy runs on in libvirtd): it cannot be deleted until that ends.
@@ -48,7 +47,7 @@ export function libvirtCleaner(libvirt: (hostId: string) => LibvirtConnection): 
       if (isNotFound(err)) return;
       throw err;
     }
-    if ((await c.domainGetState(dom)).state !== SHUT_OFF) await c.domainDestroy(dom, 0);
+    if ((await c.domainGetState(dom)).state !== DomainState.SHUTOFF) await c.domainDestroy(dom, 0);
     await c.domainUndefine(dom, UndefineFlag.MANAGED_SAVE | UndefineFlag.SNAPSHOTS_METADATA | UndefineFlag.NVRAM);
   };
 }

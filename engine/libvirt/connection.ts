@@ -22,7 +22,7 @@ import * as N from './protocol/network';
 import * as S from './protocol/snapshot';
 import * as V from './protocol/storage';
 import { VirErrorCode } from './protocol/error';
-import { DomainStatsType, VolStreamFlag } from './protocol/flags';
+import { BlockResizeFlag, ConnectFlag, DomainStatsType, VolStreamFlag } from './protocol/flags';
 import { paramsToRecord } from './protocol/types';
 import type { ProcedureDef, RetOf } from './protocol/procedure';
 import type {
@@ -71,7 +71,7 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
     const call: CallOptions = opts.signal ? { signal: opts.signal } : {};
     try {
       await conn.authenticate(call);
-      await rpc.call(C.connectOpen, { name: opts.uri ?? 'qemu:///system', flags: opts.readOnly ? 1 : 0 }, call);
+      await rpc.call(C.connectOpen, { name: opts.uri ?? 'qemu:///system', flags: opts.readOnly ? ConnectFlag.RO : 0 }, call);
       const ka = opts.keepalive ?? DEFAULT_KEEPALIVE;
       // Asking about the keepalive feature is also what makes the daemon start pinging us.
       if (ka.intervalMs > 0 && (await conn.supportsFeature(DrvFeature.PROGRAM_KEEPALIVE))) rpc.startKeepalive(ka);
@@ -249,7 +249,7 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   };
   domainSetMemoryFlags = (dom: DomainRef, memoryKiB: number, flags = 0): Promise<void> => this.rpc.call(D.domainSetMemoryFlags, { dom, memory: memoryKiB, flags });
   domainBlockResize = (dom: DomainRef, disk: string, sizeBytes: number): Promise<void> =>
-    this.rpc.call(D.domainBlockResize, { dom, disk, size: sizeBytes, flags: 1 /* VIR_DOMAIN_BLOCK_RESIZE_BYTES */ });
+    this.rpc.call(D.domainBlockResize, { dom, disk, size: sizeBytes, flags: BlockResizeFlag.BYTES });
   domainDetachDevice = (dom: DomainRef, xml: string, flags = 0): Promise<void> =>
     this.rpc.call(D.domainDetachDeviceFlags, { dom, xml, flags });
 
@@ -379,16 +379,62 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
 
   /**
    * Registers everything the inventory listens to, pipelined: the domain events of DESIGN §3,
-   * network lifecycle, storage pool lifecycle and refresh. Returns the callback ids.
+   * network lifecycle, storage pool lifecycle and refresh. Each id is registered on its own: a
+   * daemon that lacks one (older libvirt, or a driver without that event) refuses only that one,
+   * and the rest still arrive. The refused ones are returned, and kept on `unsupportedEvents`.
+   * Losing the connection still rejects.
    */
-  async registerInventoryEvents(): Promise<number[]> {
-    return Promise.all([
-      ...E.INVENTORY_DOMAIN_EVENTS.map((id) => this.domainEventRegisterAny(id)),
-      this.networkEventRegisterAny(E.NetworkEventId.LIFECYCLE),
-      this.storagePoolEventRegisterAny(E.StoragePoolEventId.LIFECYCLE),
-      this.storagePoolEventRegisterAny(E.StoragePoolEventId.REFRESH),
-    ]);
+  async registerInventoryEvents(): Promise<EventRegistration> {
+    const wanted: [string, () => Promise<number>][] = [
+      ...E.INVENTORY_DOMAIN_EVENTS.map((id): [string, () => Promise<number>] => [eventName('domain', E.DomainEventId, id), () => this.domainEventRegisterAny(id)]),
+      [eventName('network', E.NetworkEventId, E.NetworkEventId.LIFECYCLE), () => this.networkEventRegisterAny(E.NetworkEventId.LIFECYCLE)],
+      [eventName('storage pool', E.StoragePoolEventId, E.StoragePoolEventId.LIFECYCLE), () => this.storagePoolEventRegisterAny(E.StoragePoolEventId.LIFECYCLE)],
+      [eventName('storage pool', E.StoragePoolEventId, E.StoragePoolEventId.REFRESH), () => this.storagePoolEventRegisterAny(E.StoragePoolEventId.REFRESH)],
+    ];
+    const outcomes = await Promise.all(
+      wanted.map(async ([name, register]) => {
+        try {
+          return { name, callbackId: await register(), error: null };
+        } catch (err) {
+          const e = HangarError.from(err);
+          // Only the daemon's own refusal means "lacks this event"; a lost link or a timeout is not an answer.
+          if (e.code !== 'LIBVIRT_ERROR') throw e;
+          return { name, callbackId: null, error: e };
+        }
+      }),
+    );
+    const callbackIds: number[] = [];
+    const unsupported: UnsupportedEvent[] = [];
+    for (const o of outcomes) {
+      if (o.error) unsupported.push({ event: o.name, reason: o.error.message });
+      else if (o.callbackId !== null) callbackIds.push(o.callbackId);
+    }
+    this.unsupported = unsupported;
+    return { callbackIds, unsupported };
   }
+
+  private unsupported: UnsupportedEvent[] | null = null;
+
+  /** The events the daemon refused at registration (null before registerInventoryEvents). */
+  get unsupportedEvents(): readonly UnsupportedEvent[] | null {
+    return this.unsupported;
+  }
+}
+
+export interface UnsupportedEvent {
+  /** libvirt's name for it, e.g. "domain METADATA_CHANGE". */
+  event: string;
+  /** The daemon's refusal. */
+  reason: string;
+}
+
+export interface EventRegistration {
+  callbackIds: number[];
+  unsupported: UnsupportedEvent[];
+}
+
+function eventName(kind: string, ids: Readonly<Record<string, number>>, id: number): string {
+  return `${kind} ${Object.keys(ids).find((k) => ids[k] === id) ?? String(id)}`;
 }
 
 /** True when a libvirt error says the object does not exist (any kind). */

@@ -2,7 +2,7 @@
  * libvirt remote protocol client (DESIGN §3). Import from here; the protocol modules are for
  * code that needs a procedure without a facade method (`conn.call(proc, args)`).
  */
-export { LibvirtConnection, isNotFound, type OpenOptions, type DomainXmlResult } from './connection';
+export { LibvirtConnection, isNotFound, type OpenOptions, type DomainXmlResult, type EventRegistration, type UnsupportedEvent } from './connection';
 export { connectLocal, connectSocket, connectUnixSocket, detectLocalSocket, LOCAL_SOCKET_CANDIDATES, type LocalEndpoint } from './local';
 export { RpcClient, type CallOptions, type RpcClientOptions } from './rpc-client';
 export { LibvirtStream } from './stream';

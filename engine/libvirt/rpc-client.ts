@@ -49,6 +49,11 @@ export interface RpcClientEvents {
   event: [LibvirtEvent];
   /** An event message Hangar does not model (or could not decode). */
   'unknown-event': [proc: number, body: Uint8Array];
+  /**
+   * A stream packet for no stream this client opened (nor one it just ended or gave up on, whose
+   * late packets are expected). The packet is not used; this says so instead of dropping it unseen.
+   */
+  'unknown-stream': [packet: { serial: number; proc: number; type: MessageType; status: MessageStatus; bytes: number }];
   close: [HangarError];
 }
 
@@ -62,6 +67,8 @@ interface Pending {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** How many ended streams are remembered, to tell their late packets from unknown ones. */
+const ENDED_REMEMBERED = 256;
 
 export class RpcClient extends EventEmitter<RpcClientEvents> {
   private readonly frames: FrameDecoder;
@@ -69,6 +76,8 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
   /** Serials of calls we gave up on (timeout/abort): value true if it opened a stream. */
   private readonly abandoned = new Map<number, boolean>();
   private readonly streams = new Map<number, LibvirtStream>();
+  /** Serials of streams that ended on our side, oldest first: the daemon may still send a few packets. */
+  private readonly ended = new Set<number>();
   private readonly pausedBy = new Set<LibvirtStream>();
   private nextSerial = 1;
   private keepalive: Keepalive | undefined;
@@ -293,7 +302,10 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
 
   private onStream(msg: Message): void {
     const stream = this.streams.get(msg.header.serial);
-    if (!stream) return;
+    if (!stream) {
+      this.strayStreamPacket(msg);
+      return;
+    }
     switch (msg.header.status) {
       case MessageStatus.CONTINUE:
         stream.handleData(msg.body);
@@ -312,17 +324,44 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
    */
   private onHole(msg: Message): void {
     const stream = this.streams.get(msg.header.serial);
-    if (!stream) return;
+    if (!stream) {
+      this.strayStreamPacket(msg);
+      return;
+    }
     const err = new HangarError('UNSUPPORTED', 'libvirt sent a sparse-stream hole on a stream Hangar opened without the sparse flag');
     this.sendStreamMsg(msg.header.serial, msg.header.proc, MessageStatus.ERROR);
     stream.handleError(err);
   }
 
+  /**
+   * A stream packet whose stream is not open here. After a stream ends on our side the daemon may
+   * still send what was in flight (as libvirt's own client expects): ignored. Data for a stream
+   * whose opening call we gave up on (timeout, abort) means it did open: the daemon is told to
+   * abort it, once. Anything else is reported on 'unknown-stream'.
+   */
+  private strayStreamPacket(msg: Message): void {
+    const { serial, proc, type, status } = msg.header;
+    if (this.abandoned.get(serial) === true) {
+      this.sendStreamMsg(serial, proc, MessageStatus.ERROR);
+      this.abandoned.set(serial, false); // aborted now: its late reply needs no second abort
+      return;
+    }
+    if (this.ended.has(serial) || this.abandoned.has(serial)) return;
+    this.emit('unknown-stream', { serial, proc, type, status, bytes: msg.body.length });
+  }
+
   // --- streams -------------------------------------------------------------------------------
+
+  private rememberEnded(serial: number): void {
+    this.ended.delete(serial);
+    this.ended.add(serial);
+    if (this.ended.size > ENDED_REMEMBERED) this.ended.delete(this.ended.values().next().value!);
+  }
 
   /** Forgets a stream whose opening call failed or was abandoned; nobody holds it yet. */
   private dropStream(stream: LibvirtStream): void {
     if (this.streams.get(stream.serial) === stream) this.streams.delete(stream.serial);
+    this.rememberEnded(stream.serial);
     stream.discard();
   }
 
@@ -362,6 +401,7 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
     },
     release: (serial) => {
       this.streams.delete(serial);
+      this.rememberEnded(serial);
     },
   };
 

@@ -7,18 +7,17 @@
 import { HangarError } from '../contract/errors';
 import type { MetricValues } from '../contract/metrics';
 import type { LibvirtConnection } from '../libvirt/connection';
+import { DomainJobType, DomainStatsType as T, GetAllDomainStatsFlag, ListActiveFlag } from '../libvirt/protocol/flags';
 import * as D from '../libvirt/protocol/domain';
 import type { StoragePoolRef } from '../libvirt/protocol/types';
 import { parseDomainStats, type DomainCounters } from './counters';
-import { JOB_NONE, migrationValues, type MigrationValues } from './migration';
-import { poolTargetPath } from './pool-identity';
+import { migrationValues, type MigrationValues } from './migration';
+import { poolTargetPath } from '../xml/pool';
 import { hostCpuBusy, hostMemory, vmRates, type Values } from './rates';
 
-/** virDomainStatsTypes: state, cpu-total, balloon, vcpu, interface, block. */
-export const STATS_GROUPS = 1 | 2 | 4 | 8 | 16 | 32;
-/** virConnectGetAllDomainStatsFlags: ACTIVE | NOWAIT (skip a domain busy in a job rather than wait). */
-export const STATS_FLAGS = 1 | (1 << 29);
-const POOL_ACTIVE = 2;
+export const STATS_GROUPS = T.STATE | T.CPU_TOTAL | T.BALLOON | T.VCPU | T.INTERFACE | T.BLOCK;
+/** NOWAIT: skip a domain busy in a job rather than wait for it. */
+export const STATS_FLAGS = GetAllDomainStatsFlag.ACTIVE | GetAllDomainStatsFlag.NOWAIT;
 /** Pools change rarely: list them every this many rounds, read their capacity every round. */
 const POOL_LIST_EVERY = 12;
 
@@ -224,7 +223,7 @@ export class HostSampler {
       this.physicalMemory = node.memory * 1024;
     }
     if (slow) {
-      this.pools = await withDeadline(this.conn.listAllStoragePools(POOL_ACTIVE), deadline, 'pool list').catch(() => this.pools);
+      this.pools = await withDeadline(this.conn.listAllStoragePools(ListActiveFlag.ACTIVE), deadline, 'pool list').catch(() => this.pools);
       this.poolKeys = await withDeadline(this.identifyPools(), deadline, 'pool identity').catch(() => this.poolKeys);
     }
     const at = Date.now();
@@ -247,8 +246,8 @@ export class HostSampler {
         [...watched].map(([uuid, name]) =>
           withDeadline(this.conn.domainGetJobStats({ name, uuid, id: -1 }), deadline, 'migration job stats').then(
             (j) => {
-              if (j.type === JOB_NONE) this.migrating.delete(uuid);
-              return [uuid, j.type === JOB_NONE ? NO_MIGRATION : migrationValues(j.params)] as const;
+              if (j.type === DomainJobType.NONE) this.migrating.delete(uuid);
+              return [uuid, j.type === DomainJobType.NONE ? NO_MIGRATION : migrationValues(j.params)] as const;
             },
             () => [uuid, NO_MIGRATION] as const,
           ),

@@ -55,8 +55,13 @@ export class MetricsService {
     this.store = new MetricsStore(deps.db, this.now);
   }
 
+  /** The store only: queries answer from here on; sampling waits for `start`. */
   async init(): Promise<void> {
     await this.store.init();
+  }
+
+  /** Fleet totals every interval (host samplers start as hosts connect). */
+  start(): void {
     this.scheduleFleet();
   }
 
@@ -118,7 +123,7 @@ export class MetricsService {
 
   /** The interval changed: the next rounds pick it up by themselves; the fleet timer restarts. */
   settingsChanged(): void {
-    this.scheduleFleet();
+    if (this.fleetTimer) this.scheduleFleet();
   }
 
   private scheduleFleet(): void {
@@ -222,6 +227,7 @@ export class MetricsService {
   async close(): Promise<void> {
     for (const id of [...this.samplers.keys()]) this.hostLost(id);
     if (this.fleetTimer) clearInterval(this.fleetTimer);
+    this.fleetTimer = null;
     await this.store.flush();
   }
 }

@@ -5,9 +5,6 @@
  */
 import type { TypedParam } from '../libvirt/protocol/types';
 
-/** virDomainJobType: NONE means no job runs (the migration ended). */
-export const JOB_NONE = 0;
-
 /** The last VM series (SERIES.vm): filled from job stats, not from the bulk stats' rates. */
 export const MIGRATION_SERIES = ['migBps', 'migRemaining', 'migProgress'] as const;
 

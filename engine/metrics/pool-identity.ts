@@ -37,10 +37,3 @@ export function parsePoolProbe(stdout: string, paths: readonly string[]): Map<st
   });
   return out;
 }
-
-/** A pool's target directory from its XML (dir, fs and netfs pools have one). */
-export function poolTargetPath(xml: string): string | null {
-  const target = /<target>([\s\S]*?)<\/target>/.exec(xml)?.[1] ?? '';
-  const path = /<path>([^<]*)<\/path>/.exec(target)?.[1]?.trim();
-  return path ? path.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&apos;/g, "'").replace(/&quot;/g, '"') : null;
-}

@@ -6,7 +6,8 @@ import { kvmUsable, type Host } from '../contract/hosts';
 import type { CreateVmParams } from '../contract/vms';
 import type { ArtifactHandle, JobHandler, JobSpec } from '../jobs/job-runner';
 import { isNotFound, type LibvirtConnection, type StorageVolRef } from '../libvirt';
-import { buildDomainXml, xmlEscape } from './build-domain-xml';
+import { buildDomainXml } from '../xml/domain-build';
+import { buildVolumeXml } from '../xml/volume';
 import { nocloudSeed } from './cloud-init/nocloud';
 import { describeStartFailure, startFailureError } from './start-failure';
 import { chooseNic } from './nic-choice';
@@ -117,10 +118,8 @@ async function volumeByRef(conn: LibvirtConnection, ref: { pool: string; volume:
   }
 }
 
-function volumeXml(name: string, capacityBytes: number, backing?: { path: string; format: string }): string {
-  return `<volume><name>${xmlEscape(name)}</name><capacity unit='bytes'>${Math.ceil(capacityBytes)}</capacity>
-  <target><format type='qcow2'/></target>${backing ? `<backingStore><path>${xmlEscape(backing.path)}</path><format type='${xmlEscape(backing.format)}'/></backingStore>` : ''}</volume>`;
-}
+const volumeXml = (name: string, capacityBytes: number, backing?: { path: string; format: string }): string =>
+  buildVolumeXml({ name, capacityBytes, format: 'qcow2', backing: backing ?? null });
 
 /**
  * Creates a VM as one job: the disk (new, overlay, copy or imported), the domain definition, and
@@ -173,7 +172,7 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         const pool = await c.storagePoolLookupByName(p.diskPool);
         made.askedSeed = { name: seedName, pool: p.diskPool };
         made.seedJ = await ctx.journal.artifact({ kind: 'volume', hostId: host.id, pool: p.diskPool, name: seedName });
-        made.seed = await c.storageVolCreateXml(pool, `<volume><name>${xmlEscape(seedName)}</name><capacity unit='bytes'>${seed.length}</capacity><target><format type='raw'/></target></volume>`, 0);
+        made.seed = await c.storageVolCreateXml(pool, buildVolumeXml({ name: seedName, capacityBytes: seed.length, format: 'raw', backing: null }), 0);
         const up = await c.storageVolUpload(made.seed, 0, seed.length);
         await new Promise<void>((resolve, reject) => {
           up.once('error', reject);

@@ -1,15 +1,22 @@
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { DeleteVmParams, Vm } from '../contract/vms';
-import type { DomainSummary } from '../inventory/domain-xml';
-import { parseDomainXml } from '../inventory/domain-xml';
+import type { DomainSummary } from '../xml/domain-read';
+import { parseDomainXml } from '../xml/domain-read';
+import { readVolumeXml } from '../xml/volume';
 import type { JobHandler, JobSpec } from '../jobs/job-runner';
-import { DomainXmlFlag, isNotFound, UndefineFlag, type LibvirtConnection, type StorageVolRef } from '../libvirt';
+import { DomainState, DomainXmlFlag, isNotFound, UndefineFlag, type LibvirtConnection, type StorageVolRef } from '../libvirt';
 
 type Params = z.output<typeof DeleteVmParams>;
 
-/** `<backingStore><path>…` of a volume's XML, if any. */
-const backingPath = (xml: string): string | null => /<backingStore>\s*<path>([^<]+)<\/path>/.exec(xml)?.[1] ?? null;
+/** The backing file of a volume, if any (a volume whose XML cannot be had has none that counts). */
+const backingPath = (xml: string): string | null => {
+  try {
+    return xml ? (readVolumeXml(xml).backing?.path ?? null) : null;
+  } catch {
+    return null;
+  }
+};
 
 /**
  * Decides, before anything changes, which volumes may go: a disk another domain uses, or the
@@ -54,7 +61,7 @@ export function deleteVmJob(vm: Vm, volumes: { target: string; vol: StorageVolRe
     const c = conn();
     const dom = await c.domainLookupByUuid(vm.uuid);
     const st = await c.domainGetState(dom);
-    if (st.state !== 5 /* shut off */) {
+    if (st.state !== DomainState.SHUTOFF) {
       ctx.progress(0.1, { key: 'job.vm.delete.forceOff' });
       await c.domainDestroy(dom, 0);
     }

@@ -2,13 +2,10 @@ import { sleep } from '../common/abort';
 import { HangarError } from '../contract/errors';
 import type { Vm, VmAction } from '../contract/vms';
 import type { JobHandler, JobSpec } from '../jobs/job-runner';
-import { parseDomainXml } from '../inventory/domain-xml';
-import { DomainState, DomainXmlFlag, ShutdownFlag, type DomainRef, type LibvirtConnection } from '../libvirt';
+import { domainAccel, parseDomainXml } from '../xml/domain-read';
+import { CreateFlag, DomainState, DomainXmlFlag, ShutdownFlag, type DomainRef, type LibvirtConnection } from '../libvirt';
 import { describeStartFailure, startFailureError, type StartFailure } from './start-failure';
-import { domainAccel, pendingChanges } from './vm-details';
-
-/** virDomainCreateFlags: start with the CPUs paused. */
-const START_PAUSED = 1;
+import { pendingChanges } from './vm-details';
 
 export interface VmActionDeps {
   libvirt(hostId: string): LibvirtConnection;
@@ -85,7 +82,7 @@ export function vmActionJob(vm: Vm, action: VmAction, deps: VmActionDeps): { spe
       switch (action) {
         case 'start':
         case 'startPaused':
-          await start(conn, dom, vm, action === 'startPaused' ? START_PAUSED : 0, deps);
+          await start(conn, dom, vm, action === 'startPaused' ? CreateFlag.PAUSED : 0, deps);
           return;
         case 'shutdown': {
           ctx.progress(null, { key: 'job.vm.waitingForGuest' });

@@ -1,9 +1,6 @@
 import type { Vm, VmDetails } from '../contract/vms';
-import { parseDomainXml, type DomainSummary } from '../inventory/domain-xml';
-import { DomainXmlFlag, paramsToRecord, type DomainRef, type LibvirtConnection } from '../libvirt';
-
-/** virDomainGuestInfoTypes: OS. */
-const GUEST_INFO_OS = 2;
+import { domainAccel, parseDomainXml, type DomainSummary } from '../xml/domain-read';
+import { DomainStatsType, DomainXmlFlag, GuestInfoType, paramsToRecord, type DomainRef, type LibvirtConnection } from '../libvirt';
 
 const mib = (kib: number) => `${Math.round(kib / 1024)} MiB`;
 
@@ -44,13 +41,10 @@ async function diskVolumes(conn: LibvirtConnection, disks: DomainSummary['disks'
   return out;
 }
 
-/** virDomainStatsTypes: BALLOON. */
-const STATS_BALLOON = 4;
-
 /** The QEMU process's resident memory (KiB): what the VM really costs the host, overhead included. */
 async function processRss(conn: LibvirtConnection, dom: DomainRef): Promise<number | null> {
   try {
-    const [rec] = await conn.getAllDomainStats([dom], STATS_BALLOON, 0);
+    const [rec] = await conn.getAllDomainStats([dom], DomainStatsType.BALLOON, 0);
     const rss = rec ? paramsToRecord(rec.params)['balloon.rss'] : undefined;
     return typeof rss === 'number' ? rss : null;
   } catch {
@@ -61,18 +55,13 @@ async function processRss(conn: LibvirtConnection, dom: DomainRef): Promise<numb
 /** The agent's name for the guest OS; null when there is no agent or it does not answer. */
 async function guestOs(conn: LibvirtConnection, dom: DomainRef): Promise<string | null> {
   try {
-    const r = paramsToRecord(await conn.domainGetGuestInfo(dom, GUEST_INFO_OS));
+    const r = paramsToRecord(await conn.domainGetGuestInfo(dom, GuestInfoType.OS));
     const name = r['os.pretty-name'] ?? r['os.name'];
     // Guest-reported: one bounded line, never markup the UI would have to trust.
     return typeof name === 'string' ? name.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 128) : null;
   } catch {
     return null;
   }
-}
-
-/** KVM or TCG, from the domain type (`qemu` is software emulation). */
-export function domainAccel(xml: string): 'kvm' | 'tcg' {
-  return /<domain\b[^>]*\btype=['"]kvm['"]/.test(xml) ? 'kvm' : 'tcg';
 }
 
 /** Live and persistent XML in one pipelined pair of calls, and what the page shows of them. */

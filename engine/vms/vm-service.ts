@@ -3,35 +3,31 @@ import { HangarError } from '../contract/errors';
 import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
 import type { JobKind, JobRef } from '../contract/jobs';
 import type { Host } from '../contract/hosts';
-import type { HostManager } from '../hosts/host-manager';
+import type { FleetHosts } from '../hosts/fleet';
 import type { VmInventory } from '../inventory/vm-inventory';
-import { domainUuidOf } from '../inventory/domain-xml';
 import type { JobRunner } from '../jobs/job-runner';
 import { DomainXmlFlag, isNotFound } from '../libvirt';
-import { cdromXml, xmlEscape } from './build-domain-xml';
+import { DefineFlag, DeviceModifyFlag, DomainAffect, MetadataType } from '../libvirt';
 import { createVmJob, hostMisfit, pickHost, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
-import { applyEdits } from './domain-xml-edit';
 import { vmDetails } from './vm-details';
+import { cdromXml, diskDeviceXml, nicDeviceXml } from '../xml/domain-build';
+import { applyEdits } from '../xml/domain-edit';
+import { domainUuidOf } from '../xml/domain-read';
+import { buildVolumeXml } from '../xml/volume';
 
-/** virDomainDefineFlags: validate the XML against libvirt's schema. */
-const DEFINE_VALIDATE = 1;
-/** virDomainModificationImpact */
-const AFFECT_LIVE = 1;
-const AFFECT_CONFIG = 2;
-/** virDomainMetadataType */
-const METADATA_DESCRIPTION = 0;
-const METADATA_TITLE = 1;
-/** virDomainDeviceModifyFlags */
-const MODIFY_LIVE = 1;
-const MODIFY_CONFIG = 2;
+// libvirt's values come from libvirt/protocol/flags.ts; the short names keep the calls below readable.
+const { VALIDATE: DEFINE_VALIDATE } = DefineFlag;
+const { LIVE: AFFECT_LIVE, CONFIG: AFFECT_CONFIG } = DomainAffect;
+const { DESCRIPTION: METADATA_DESCRIPTION, TITLE: METADATA_TITLE } = MetadataType;
+const { LIVE: MODIFY_LIVE, CONFIG: MODIFY_CONFIG } = DeviceModifyFlag;
 
 /** VM operations beyond the power buttons: create, delete, edit, details. */
 export class VmService {
   constructor(
-    private readonly hosts: HostManager,
-    private readonly inventory: VmInventory,
-    private readonly jobs: JobRunner,
+    private readonly hosts: FleetHosts,
+    private readonly inventory: Pick<VmInventory, 'get' | 'refresh' | 'summariesOn' | 'vms'>,
+    private readonly jobs: Pick<JobRunner, 'start'>,
   ) {}
 
   private vm(id: string): Vm {
@@ -180,11 +176,11 @@ export class VmService {
     if (p.volume) vol = await conn.storageVolLookupByName(pool, p.volume);
     else {
       const name = `${vm.name}-${target}.qcow2`;
-      vol = await conn.storageVolCreateXml(pool, `<volume><name>${xmlEscape(name)}</name><capacity unit='bytes'>${Math.ceil(p.sizeGiB! * 1024 ** 3)}</capacity><target><format type='qcow2'/></target></volume>`, 0);
+      vol = await conn.storageVolCreateXml(pool, buildVolumeXml({ name, capacityBytes: p.sizeGiB! * 1024 ** 3, format: 'qcow2', backing: null }), 0);
     }
     const path = await conn.storageVolGetPath(vol);
     const format = path.endsWith('.qcow2') ? 'qcow2' : 'raw';
-    const xml = `<disk type='file' device='disk'><driver name='qemu' type='${format}'/><source file='${xmlEscape(path)}'/><target dev='${target}' bus='${p.bus}'/></disk>`;
+    const xml = diskDeviceXml({ path, format, target, bus: p.bus });
     const running = vm.state === 'running' || vm.state === 'paused';
     try {
       await conn.domainAttachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
@@ -229,8 +225,7 @@ export class VmService {
     const dom = await conn.domainLookupByUuid(vm.uuid);
     const nic = (await vmDetails(vm, conn)).nics.find((n) => n.mac?.toLowerCase() === p.mac.toLowerCase());
     if (!nic) throw new HangarError('NOT_FOUND', `${vm.name} has no network interface ${p.mac}`);
-    const source = nic.type === 'bridge' ? `<source bridge='${xmlEscape(nic.source ?? '')}'/>` : `<source network='${xmlEscape(nic.source ?? '')}'/>`;
-    const xml = `<interface type='${xmlEscape(nic.type)}'><mac address='${xmlEscape(nic.mac!)}'/>${source}${nic.model ? `<model type='${xmlEscape(nic.model)}'/>` : ''}<link state='${p.up ? 'up' : 'down'}'/></interface>`;
+    const xml = nicDeviceXml({ type: nic.type, mac: nic.mac, source: nic.source ?? '', model: nic.model, linkUp: p.up });
     const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainUpdateDevice(dom, xml, AFFECT_CONFIG | (running ? AFFECT_LIVE : 0));
     return this.fresh(vm);
@@ -245,8 +240,9 @@ export class VmService {
     const disk = saved.disks.find((d) => d.target === p.device);
     const nic = saved.nics.find((n) => n.mac?.toLowerCase() === p.device.toLowerCase());
     let xml: string;
-    if (disk) xml = `<disk type='file' device='${xmlEscape(disk.device)}'>${disk.source ? `<source file='${xmlEscape(disk.source)}'/>` : ''}<target dev='${xmlEscape(disk.target)}'/></disk>`;
-    else if (nic) xml = `<interface type='${xmlEscape(nic.type)}'><mac address='${xmlEscape(nic.mac!)}'/></interface>`;
+    if (disk) xml = diskDeviceXml({ device: disk.device, path: disk.source || null, target: disk.target });
+    // libvirt parses the fragment before it matches on the MAC: a network or bridge NIC needs its source.
+    else if (nic) xml = nicDeviceXml({ type: nic.type, mac: nic.mac, source: nic.source });
     else throw new HangarError('NOT_FOUND', `${vm.name} has no disk or network interface ${p.device}`);
     const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainDetachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
@@ -275,7 +271,7 @@ export class VmService {
     const vm = this.vm(p.vmId);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
-    const xml = `<interface type='network'>${p.mac ? `<mac address='${xmlEscape(p.mac)}'/>` : ''}<source network='${xmlEscape(p.network)}'/><model type='${p.model}'/></interface>`;
+    const xml = nicDeviceXml({ type: 'network', mac: p.mac, source: p.network, model: p.model });
     const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainAttachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
     return this.fresh(vm);

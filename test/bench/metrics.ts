@@ -19,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { SERIES, type MetricValues } from '../../engine/contract/metrics';
 import { openHostLibvirt, type HostLibvirt } from '../../engine/hosts/host-libvirt';
 import * as D from '../../engine/libvirt/protocol/domain';
+import { GetAllDomainStatsFlag } from '../../engine/libvirt/protocol/flags';
 import { XdrReader, XdrWriter } from '../../engine/libvirt/xdr';
 import { silentLogger } from '../../engine/logger';
 import { HostSampler, RoundComputer, STATS_GROUPS } from '../../engine/metrics/host-sampler';
@@ -104,7 +105,7 @@ async function labRounds(lab: LabInfo, hosts: LabHost[]) {
     allRecords = recs.reduce((a, r) => a + r.length, 0);
   }
   // Records of the running guests, to clone for the 1,000-running replay.
-  const runningRecs = (await Promise.all(links.map((l) => l.conn.rpc.call(D.connectGetAllDomainStats, { doms: [], stats: STATS_GROUPS, flags: 1 })))).flat();
+  const runningRecs = (await Promise.all(links.map((l) => l.conn.rpc.call(D.connectGetAllDomainStats, { doms: [], stats: STATS_GROUPS, flags: GetAllDomainStatsFlag.ACTIVE })))).flat();
   await svc.close();
   await db.close();
   fs.rmSync(dir, { recursive: true, force: true });

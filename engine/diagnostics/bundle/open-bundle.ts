@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { BundleDomain, BundleSummary, LogMatch } from '../../contract/diagnostics';
-import { parseDomainXml } from '../../inventory/domain-xml';
+import { parseDomainXml } from '../../xml/domain-read';
 import type { Manifest } from '../gather/bundle-writer';
 import type { HostFactsFile } from '../gather/collect-host';
 import { evaluate } from '../health/evaluate';

@@ -1,8 +1,10 @@
 import { HangarError } from '../../contract/errors';
 import { readScreenshot } from '../../console/screenshot';
 import { versionString } from '../../hosts/host-facts';
-import { parseDomainXml } from '../../inventory/domain-xml';
-import type { LibvirtConnection } from '../../libvirt';
+import { readCapabilitiesXml } from '../../xml/capabilities';
+import { parseDomainXml } from '../../xml/domain-read';
+import { poolTargetPath } from '../../xml/pool';
+import { DomainState, StoragePoolState, type LibvirtConnection } from '../../libvirt';
 import type { SshConnection } from '../../ssh';
 import { parseTar } from '../bundle/tar';
 import type { BundleWriter } from './bundle-writer';
@@ -84,11 +86,11 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
   try {
     const conn = h.libvirt();
     const [hostname, lib, hv, caps, node] = await Promise.all([conn.getHostname(), conn.getLibVersion(), conn.getVersion(), conn.getCapabilities(), conn.nodeGetInfo()]);
-    Object.assign(facts, { hostname, libvirtVersion: versionString(lib), qemuVersion: versionString(hv), kvm: /<domain type=['"]kvm['"]/.test(caps), cpuModel: node.model, cpus: node.cpus, memoryKiB: node.memory });
+    Object.assign(facts, { hostname, libvirtVersion: versionString(lib), qemuVersion: versionString(hv), kvm: readCapabilitiesXml(caps).kvm, cpuModel: node.model, cpus: node.cpus, memoryKiB: node.memory });
     const poolRefs = await conn.listAllStoragePools(0);
     for (const p of poolRefs) {
       const [info, xml] = await Promise.all([conn.storagePoolGetInfo(p), conn.storagePoolGetXmlDesc(p, 0)]);
-      facts.pools.push({ name: p.name, active: info.state === 2, capacity: info.capacity, allocation: info.allocation, available: info.available, path: /<path>([^<]*)<\/path>/.exec(xml)?.[1] ?? null });
+      facts.pools.push({ name: p.name, active: info.state === StoragePoolState.RUNNING, capacity: info.capacity, allocation: info.allocation, available: info.available, path: poolTargetPath(xml) });
       await w.put(`${dir}/libvirt/pools/${safeSegment(p.name)}.xml`, xml);
     }
     for (const n of await conn.listAllNetworks(0)) await w.put(`${dir}/libvirt/networks/${safeSegment(n.name)}.xml`, await conn.networkGetXmlDesc(n, 0));
@@ -102,7 +104,7 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
       const file = `${dir}/libvirt/domains/${safeSegment(d.name)}.xml`;
       await w.put(file, x.xml);
       facts.domains.push({ uuid: d.uuid, name: d.name, state: DOMAIN_STATES[st.state] ?? String(st.state), reason: st.reason, file });
-      domains.push({ uuid: d.uuid, name: d.name, running: st.state === 1 || st.state === 3 || st.state === 2, xml: x.xml });
+      domains.push({ uuid: d.uuid, name: d.name, running: st.state === DomainState.RUNNING || st.state === DomainState.PAUSED || st.state === DomainState.BLOCKED, xml: x.xml });
     }
     w.item({ host: h.name, out: `${dir}/libvirt`, kind: 'libvirt', command: 'libvirt RPC: hostname, versions, capabilities, nodeinfo, pools, networks, domains (XML, state)', exitCode: 0, durationMs: Date.now() - t0, stderr: '' });
   } catch (err) {
@@ -116,7 +118,7 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
   tick();
 
   if (o.screenshots) {
-    for (const d of domains.filter((x) => x.running && /<graphics\b/.test(x.xml) && (!h.vmUuids || h.vmUuids.has(x.uuid)))) {
+    for (const d of domains.filter((x) => x.running && hasGraphics(x.xml) && (!h.vmUuids || h.vmUuids.has(x.uuid)))) {
       checkCancel();
       const t = Date.now();
       let out = `${dir}/vms/${safeSegment(d.name)}/screenshot`;
@@ -224,6 +226,15 @@ const SCREENSHOT_TIMEOUT_MS = 20_000;
 const SCREENSHOT_MAX_BYTES = 64 * 1024 * 1024;
 
 /** Reads a screenshot stream to its end, within a timeout and a size cap. */
+/** A domain with a display is worth a screenshot; XML that cannot be read has none to take. */
+function hasGraphics(xml: string): boolean {
+  try {
+    return parseDomainXml(xml).graphics.length > 0;
+  } catch {
+    return false;
+  }
+}
+
 async function screenshot(conn: LibvirtConnection, uuid: string, signal: AbortSignal): Promise<Buffer> {
   return readScreenshot(conn, await conn.domainLookupByUuid(uuid), signal, SCREENSHOT_TIMEOUT_MS, SCREENSHOT_MAX_BYTES);
 }

@@ -2,7 +2,7 @@ import type { Alert, Finding } from '../../contract/diagnostics';
 import { kvmUsable, type Host } from '../../contract/hosts';
 import type { Job } from '../../contract/jobs';
 import { Collection } from '../../events/collection';
-import type { LibvirtConnection } from '../../libvirt';
+import { StoragePoolState, type LibvirtConnection } from '../../libvirt';
 import type { Logger } from '../../logger';
 import type { SshConnection } from '../../ssh';
 import type { Db } from '../../store/db';
@@ -132,7 +132,7 @@ export class HealthService {
         const conn = this.deps.libvirt(h.id);
         const pools = await conn.listAllStoragePools(0);
         const infos = await Promise.all(pools.map((p) => conn.storagePoolGetInfo(p)));
-        snap.pools = pools.map((p, i) => ({ name: p.name, active: infos[i]!.state === 2, capacity: infos[i]!.capacity, available: infos[i]!.available }));
+        snap.pools = pools.map((p, i) => ({ name: p.name, active: infos[i]!.state === StoragePoolState.RUNNING, capacity: infos[i]!.capacity, available: infos[i]!.available }));
         const [doms, states] = await Promise.all([conn.listAllDomains(0), conn.getAllDomainStates()]);
         const xmls = await conn.getAllXml(doms, 0);
         snap.vms = xmls.flatMap((x) => {

@@ -1,4 +1,4 @@
-import { parseDomainXml } from '../../inventory/domain-xml';
+import { parseDomainXml } from '../../xml/domain-read';
 import type { VmSnap } from './snapshot';
 
 /** Text of the probe commands (shared by the bundle and the live probe) turned into facts. */
@@ -23,8 +23,6 @@ export function reasonWord(state: string, reason: number): string | null {
 /** A VM's health facts from its (live) domain XML and libvirt state. */
 export function vmFromXml(xml: string, state: string, reason: string | null): VmSnap {
   const d = parseDomainXml(xml);
-  const agent = /<channel[^>]*type=['"]unix['"][\s\S]*?<target[^>]*name=['"]org\.qemu\.guest_agent\.0['"][^>]*>/.exec(xml)?.[0] ?? null;
-  const agentState = agent ? (/state=['"]connected['"]/.test(agent) ? 'connected' : /state=['"]disconnected['"]/.test(agent) ? 'disconnected' : 'connected') : 'absent';
   return {
     uuid: d.uuid,
     name: d.name,
@@ -33,8 +31,8 @@ export function vmFromXml(xml: string, state: string, reason: string | null): Vm
     vcpus: d.vcpus,
     memoryKiB: d.currentMemoryKiB || d.memoryKiB,
     macs: d.nics.map((n) => n.mac).filter((m): m is string => !!m),
-    agentChannel: agentState,
-    cpuMode: /<cpu[^>]*mode=['"]([^'"]+)['"]/.exec(xml)?.[1] ?? null,
+    agentChannel: d.agentState,
+    cpuMode: d.cpuMode,
   };
 }
 

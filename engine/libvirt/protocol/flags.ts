@@ -126,3 +126,46 @@ export const VolDeleteFlag = { ZEROED: 1, WITH_SNAPSHOTS: 2 } as const;
 
 /** virStorageVolDownloadFlags / virStorageVolUploadFlags (the same bit) */
 export const VolStreamFlag = { SPARSE_STREAM: 1 } as const;
+
+/** virDomainModificationImpact (VIR_DOMAIN_AFFECT_*): which definition a change applies to. */
+export const DomainAffect = { CURRENT: 0, LIVE: 1, CONFIG: 2 } as const;
+
+/** virDomainDeviceModifyFlags (attach, update, detach device): the impact bits plus FORCE. */
+export const DeviceModifyFlag = { ...DomainAffect, FORCE: 4 } as const;
+
+/** virDomainMemoryModFlags (setMemoryFlags): the impact bits plus MAXIMUM. */
+export const MemoryModFlag = { ...DomainAffect, MAXIMUM: 4 } as const;
+
+/** virDomainMetadataType (the `type` of setMetadata/getMetadata). */
+export const MetadataType = { DESCRIPTION: 0, TITLE: 1, ELEMENT: 2 } as const;
+
+/** virDomainCreateFlags (start a defined domain, or create from XML). */
+export const CreateFlag = { PAUSED: 1, AUTODESTROY: 2, BYPASS_CACHE: 4, FORCE_BOOT: 8, VALIDATE: 16, RESET_NVRAM: 32 } as const;
+
+/** virDomainBlockResizeFlags */
+export const BlockResizeFlag = { BYTES: 1 } as const;
+
+/** virDomainPausedReason (the reason of a PAUSED state) — the values Hangar branches on. */
+export const PausedReason = { UNKNOWN: 0, USER: 1, MIGRATION: 2 } as const;
+
+/** virDomainShutoffReason (the reason of a SHUTOFF state). */
+export const ShutoffReason = {
+  UNKNOWN: 0,
+  SHUTDOWN: 1,
+  DESTROYED: 2,
+  CRASHED: 3,
+  MIGRATED: 4,
+  SAVED: 5,
+  FAILED: 6,
+  FROM_SNAPSHOT: 7,
+  DAEMON: 8,
+} as const;
+
+/** virStoragePoolState */
+export const StoragePoolState = { INACTIVE: 0, BUILDING: 1, RUNNING: 2, DEGRADED: 3, INACCESSIBLE: 4 } as const;
+
+/** virDomainJobType (the `type` of job info/stats). */
+export const DomainJobType = { NONE: 0, BOUNDED: 1, UNBOUNDED: 2, COMPLETED: 3, FAILED: 4, CANCELLED: 5 } as const;
+
+/** virConnectDomainEventAgentLifecycleState */
+export const AgentLifecycleState = { CONNECTED: 1, DISCONNECTED: 2 } as const;

@@ -1,10 +1,24 @@
 import type { MethodParams } from '../../../engine/contract';
+import { call } from './call';
 import { runJob } from './jobs';
 
-// Each of these is a job on the host (it waits for the host's running task); the promise follows it.
-export const updateHost = (p: MethodParams<'hosts.update'>) => runJob('hosts.update', p);
+/**
+ * Hosts: test and add (request/response because of the host-key dialogue); edit, connect,
+ * disconnect, remove, retry and replace the key are jobs on the host, each promise following its job.
+ */
+
+export const testHost = (params: MethodParams<'hosts.test'>) => call('hosts.test', params);
+
+export const addHost = (params: MethodParams<'hosts.add'>) => call('hosts.add', params);
+
+export const updateHost = (params: MethodParams<'hosts.update'>) => runJob('hosts.update', params);
+
 export const connectHost = (hostId: string) => runJob('hosts.connect', { hostId });
+
 export const disconnectHost = (hostId: string) => runJob('hosts.disconnect', { hostId });
+
 export const removeHost = (hostId: string) => runJob('hosts.remove', { hostId });
+
 export const retryHost = (hostId: string) => runJob('hosts.retry', { hostId });
-export const replaceHostKey = (p: MethodParams<'hosts.replaceKey'>) => runJob('hosts.replaceKey', p);
+
+export const replaceHostKey = (params: MethodParams<'hosts.replaceKey'>) => runJob('hosts.replaceKey', params);

@@ -31,3 +31,7 @@ export async function runJob<M extends JobMethodName>(method: M, params: MethodP
 }
 
 export const cancelJob = (jobId: string) => call('jobs.cancel', { jobId });
+
+export const cleanUpJobLeftovers = (jobId: string) => call('jobs.cleanup', { jobId });
+
+export const keepJobLeftovers = (jobId: string) => call('jobs.keep', { jobId });

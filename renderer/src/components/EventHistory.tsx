@@ -6,6 +6,7 @@ import { useT } from '../i18n/use-t';
 import { useEngine } from '../stores/engine-store';
 import { ErrorBanner } from './ErrorBanner';
 import { formatDateTimeSec } from './format';
+import { listEvents } from '../api/events';
 
 /** The persisted history of a host or a VM, newest first; refreshed when `refreshKey` changes. */
 export function EventHistory({ hostId, vmId, refreshKey }: { hostId?: string; vmId?: string; refreshKey?: unknown }) {
@@ -17,7 +18,7 @@ export function EventHistory({ hostId, vmId, refreshKey }: { hostId?: string; vm
   useEffect(() => {
     if (!client) return;
     const q = vmId ? { vmId } : hostId ? { hostId } : {};
-    client.call('events.list', { ...q, limit: 200 }).then((r) => setEvents(r.events), (e: unknown) => setError(HangarError.from(e)));
+    listEvents({ ...q, limit: 200 }).then((r) => setEvents(r.events), (e: unknown) => setError(HangarError.from(e)));
   }, [client, hostId, vmId, refreshKey]);
   if (error) return <ErrorBanner error={error} />;
   if (events.length === 0) return <p className="muted">{t('events.empty')}</p>;

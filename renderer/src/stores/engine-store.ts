@@ -2,6 +2,8 @@ import { create } from 'zustand';
 import type { EngineInfo, Settings } from '../../../engine/contract';
 import { DEFAULT_SETTINGS } from '../../../engine/contract/settings';
 import type { ConnectionStatus, HangarClient } from '../api/client';
+import { getEngineInfo } from '../api/engine';
+import { getSettings, saveSettings } from '../api/settings';
 
 interface EngineState {
   client: HangarClient | null;
@@ -24,13 +26,12 @@ export function bindEngine(client: HangarClient): void {
   client.onStatus((status) => {
     useEngine.setState({ status });
     if (status !== 'connected') return;
-    void client.call('engine.info', {}).then((info) => useEngine.setState({ info }));
-    void client.call('settings.get', {}).then((settings) => useEngine.setState({ settings }));
+    void getEngineInfo().then((info) => useEngine.setState({ info }));
+    void getSettings().then((settings) => useEngine.setState({ settings }));
   });
 }
 
 export async function updateSettings(patch: Partial<Settings>): Promise<void> {
-  const client = useEngine.getState().client;
-  if (!client) return;
-  useEngine.setState({ settings: await client.call('settings.update', patch) });
+  if (!useEngine.getState().client) return;
+  useEngine.setState({ settings: await saveSettings(patch) });
 }

@@ -5,9 +5,9 @@
  */
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHostLibvirt } from '../../../engine/hosts/host-libvirt';
 import type { LibvirtConnection, LibvirtStream } from '../../../engine/libvirt';
-import { SshPool } from '../../../engine/ssh';
+import type { SshPool } from '../../../engine/ssh';
+import { openLabLibvirt } from './lab-libvirt';
 import { defineDomain, readLabInfo, serialLogPath, sshRun, testGuestXml, virsh, waitFor, type LabHost } from '../../lab/lab-info';
 
 const lab = readLabInfo();
@@ -29,14 +29,7 @@ describe('libvirt streams against a lab host', () => {
   let conn: LibvirtConnection;
 
   beforeAll(async () => {
-    pool = new SshPool({
-      hostKeys: { get: async () => undefined, pin: async () => undefined },
-      knownHostsFiles: [lab.knownHostsPath],
-      agent: null,
-      sshConfig: { configText: `Host ${h1.address}\n  User root\n  IdentityFile ${lab.keyPath}\n  IdentitiesOnly yes\n` },
-      connectTimeoutMs: 15_000,
-    });
-    ({ conn } = await openHostLibvirt(pool.connection(h1.name, { address: h1.address })));
+    ({ pool, conn } = await openLabLibvirt(lab, h1));
   }, 60_000);
 
   afterAll(async () => {

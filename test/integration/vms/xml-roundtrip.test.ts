@@ -10,9 +10,9 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../engine/engine';
-import { applyEdits } from '../../../engine/vms/domain-xml-edit';
-import { parseXml, serializeXml } from '../../../engine/vms/lossless-xml';
-import { CRAFTED } from '../../unit/vms/domain-xml-corpus';
+import { applyEdits } from '../../../engine/xml/domain-edit';
+import { parseXml, serializeXml } from '../../../engine/xml/lossless';
+import { CRAFTED } from '../../unit/xml/domain-xml-corpus';
 import { labEngine } from '../fleet/lab-engine';
 import { defineDomain, readLabInfo, sshRun, testGuestXml, virsh, waitFor, type LabHost } from '../../lab/lab-info';
 import { runJob } from '../../helpers/run-job';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { agentAddresses, leasesByMac, orderAddresses, usableAddress } from '../../../engine/inventory/guest-addresses';
 import { stateReason } from '../../../engine/inventory/display-state';
-import { parseDomainXml } from '../../../engine/inventory/domain-xml';
+import { parseDomainXml } from '../../../engine/xml/domain-read';
 import type { DhcpLease } from '../../../engine/libvirt';
 
 const lease = (mac: string | null, ipaddr: string, expirytime: number): DhcpLease =>

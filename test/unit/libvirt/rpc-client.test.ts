@@ -275,4 +275,58 @@ describe('RpcClient', () => {
     const [, abort] = await daemon.waitFor(2);
     expect(abort!.msg.header).toMatchObject({ type: MessageType.STREAM, status: MessageStatus.ERROR, serial });
   });
+
+  // Issue 14: a stream packet is never dropped unseen.
+  it('reports a stream packet for a serial it never opened, and keeps working', async () => {
+    const seen: unknown[] = [];
+    client.on('unknown-stream', (p) => seen.push(p));
+    daemon.send(streamFrame(4242, 209, MessageStatus.CONTINUE, Buffer.alloc(10, 1)));
+    const host = client.call(C.connectGetHostname, undefined);
+    const [h] = await daemon.waitFor(1);
+    daemon.send(FakeDaemon.readdress(hostnameReply, h!.msg.header.serial));
+    expect(await host).toBe(fixture('get-hostname').oracle['hostname']);
+    expect(seen).toEqual([{ serial: 4242, proc: 209, type: MessageType.STREAM, status: MessageStatus.CONTINUE, bytes: 10 }]);
+  });
+
+  it('ignores late packets of a stream that ended on its side, without reporting them', async () => {
+    const seen: unknown[] = [];
+    client.on('unknown-stream', (p) => seen.push(p));
+    const opening = client.openStream(V.storageVolDownload, { vol, offset: 0, length: 0, flags: 0 }, { readable: true, writable: false });
+    const [call] = await daemon.waitFor(1);
+    const serial = call!.msg.header.serial;
+    daemon.send(FakeDaemon.readdress(encodeMessage({ ...call!.msg.header, type: MessageType.REPLY }), serial));
+    const dl = await opening;
+    dl.destroy(); // the reader gives up: an abort goes to the daemon…
+    const [, abort] = await daemon.waitFor(2);
+    expect(abort!.msg.header).toMatchObject({ type: MessageType.STREAM, status: MessageStatus.ERROR, serial });
+    // …which had more data in flight.
+    daemon.send(streamFrame(serial, 209, MessageStatus.CONTINUE, Buffer.alloc(10)));
+    const host = client.call(C.connectGetHostname, undefined);
+    const [, , h] = await daemon.waitFor(3);
+    daemon.send(FakeDaemon.readdress(hostnameReply, h!.msg.header.serial));
+    await host;
+    expect(seen).toEqual([]);
+  });
+
+  it('aborts, once, a stream whose opening call it gave up on when its data arrives first', async () => {
+    const seen: unknown[] = [];
+    client.on('unknown-stream', (p) => seen.push(p));
+    const opening = client.openStream(V.storageVolDownload, { vol, offset: 0, length: 0, flags: 0 }, { readable: true, writable: false }, { timeoutMs: 50 });
+    await expect(opening).rejects.toMatchObject({ code: 'TIMEOUT' });
+    const [call] = await daemon.waitFor(1);
+    const serial = call!.msg.header.serial;
+    daemon.send(streamFrame(serial, 209, MessageStatus.CONTINUE, Buffer.alloc(10)));
+    daemon.send(streamFrame(serial, 209, MessageStatus.CONTINUE, Buffer.alloc(10)));
+    // The abort goes out on the data, without waiting for a reply that may come late or never.
+    const [, abort] = await daemon.waitFor(2);
+    expect(abort!.msg.header).toMatchObject({ type: MessageType.STREAM, status: MessageStatus.ERROR, serial });
+    daemon.send(FakeDaemon.readdress(encodeMessage({ ...call!.msg.header, type: MessageType.REPLY }), serial)); // the late reply
+    const host = client.call(C.connectGetHostname, undefined);
+    const [, , h] = await daemon.waitFor(3);
+    daemon.send(FakeDaemon.readdress(hostnameReply, h!.msg.header.serial));
+    await host;
+    const aborts = daemon.received.filter((r) => r.msg.header.serial === serial && r.msg.header.type === MessageType.STREAM);
+    expect(aborts.map((r) => r.msg.header.status)).toEqual([MessageStatus.ERROR]);
+    expect(seen).toEqual([]);
+  });
 });

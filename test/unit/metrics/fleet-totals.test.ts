@@ -6,7 +6,8 @@ import { SERIES, type MetricsSample } from '../../../engine/contract/metrics';
 import { silentLogger } from '../../../engine/logger';
 import { RoundComputer } from '../../../engine/metrics/host-sampler';
 import { MetricsService } from '../../../engine/metrics/metrics-service';
-import { parsePoolProbe, poolProbeCommand, poolTargetPath } from '../../../engine/metrics/pool-identity';
+import { parsePoolProbe, poolProbeCommand } from '../../../engine/metrics/pool-identity';
+import { poolTargetPath } from '../../../engine/xml/pool';
 import { Db } from '../../../engine/store/db';
 
 const GiB = 1024 ** 3;

@@ -8,6 +8,8 @@ import { useVms } from '../../stores/vms-store';
 import { popOutConsole } from './console-route';
 import { GraphicalConsole } from './GraphicalConsole';
 import { SerialConsole } from './SerialConsole';
+import { consoleInfo } from '../../api/console';
+import { vmSshCommand } from '../../api/vms';
 
 /** A VM's consoles: graphical or serial, and how to reach it with SSH. */
 export function ConsoleTab({ vmId, popout = false, initialKind }: { vmId: string; popout?: boolean; initialKind?: ConsoleKind }) {
@@ -22,7 +24,7 @@ export function ConsoleTab({ vmId, popout = false, initialKind }: { vmId: string
 
   useEffect(() => {
     if (!client) return;
-    client.call('console.info', { vmId }).then(
+    consoleInfo(vmId).then(
       (i) => {
         setInfo(i);
         setError(null);
@@ -33,8 +35,7 @@ export function ConsoleTab({ vmId, popout = false, initialKind }: { vmId: string
   }, [client, vmId, running]);
 
   const copySsh = () => {
-    if (!client) return;
-    client.call('vms.sshCommand', { vmId }).then((r) => {
+    vmSshCommand(vmId).then((r) => {
       setSsh(r);
       if (r.command) void navigator.clipboard?.writeText(r.command).catch(() => undefined);
     }, (e: unknown) => setError(HangarError.from(e)));

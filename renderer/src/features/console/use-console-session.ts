@@ -3,6 +3,7 @@ import { CONSOLE_TICKET_PROTOCOL_PREFIX, type ConsoleKind, type ConsoleTicket } 
 import { HangarError } from '../../../../engine/contract/errors';
 import { useEngine } from '../../stores/engine-store';
 import { useVms } from '../../stores/vms-store';
+import { closeConsole, consoleInfo, openConsole } from '../../api/console';
 
 export type ConsoleStatus = 'connecting' | 'connected' | 'reconnecting' | 'notRunning' | 'inUse' | 'heldElsewhere' | 'closed' | 'error';
 
@@ -59,7 +60,7 @@ export function useConsoleSession(vmId: string, kind: ConsoleKind, attach: Attac
     settled.set(slot, gone);
     /** Tells the engine this window's session is over, then lets the next one open. */
     const closeOwn = (t: ConsoleTicket | null) =>
-      void (t ? client.call('console.close', { vmId, kind, ticket: t.ticket }).catch(() => undefined) : Promise.resolve()).then(done);
+      void (t ? closeConsole({ vmId, kind, ticket: t.ticket }).catch(() => undefined) : Promise.resolve()).then(done);
     void before.then(() => {
       if (cancelled) return done();
       // The user's take-over (or force) is spent only by the open that carries it, not by a run of
@@ -67,7 +68,7 @@ export function useConsoleSession(vmId: string, kind: ConsoleKind, attach: Attac
       const params = { vmId, kind, takeOver: takeOver.current, force: force.current, ...(opts.device ? { device: opts.device } : {}) };
       takeOver.current = false;
       force.current = false;
-      client.call('console.open', params).then(
+      openConsole(params).then(
         (t) => {
           ticket = t;
           if (cancelled) return closeOwn(t);
@@ -82,7 +83,7 @@ export function useConsoleSession(vmId: string, kind: ConsoleKind, attach: Attac
               if (cancelled) return;
               detach = null;
               // Why did it end? Another window holding it now means a take-over, not a restart.
-              void client.call('console.info', { vmId }).then(
+              void consoleInfo(vmId).then(
                 (info) => {
                   if (cancelled) return;
                   if (info.open[kind]) return setStatus('inUse');

@@ -7,6 +7,7 @@ import { formatBytes, formatDateTime, formatDateTimeSec, formatKiB, formatNumber
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { AlertList } from './AlertList';
+import { bundleDomains, bundleFile, bundleTree, searchBundleLogs } from '../../api/diagnostics';
 
 type View = 'summary' | 'files' | 'logs' | 'domains';
 
@@ -117,12 +118,12 @@ function Files({ bundleId }: { bundleId: string }) {
   const [open, setOpen] = useState<{ path: string; content: string; truncated: boolean; binary: boolean } | null>(null);
   const [error, setError] = useState<HangarError | null>(null);
   useEffect(() => {
-    client?.call('diagnostics.bundleTree', { bundleId }).then((r) => setFiles(r.files)).catch((e: unknown) => setError(HangarError.from(e)));
+    if (!client) return;
+    bundleTree(bundleId).then((r) => setFiles(r.files)).catch((e: unknown) => setError(HangarError.from(e)));
   }, [client, bundleId]);
   const shown = useMemo(() => files.filter((f) => f.path.toLowerCase().includes(filter.toLowerCase())).slice(0, 2000), [files, filter]);
   const show = (p: string) =>
-    client
-      ?.call('diagnostics.bundleFile', { bundleId, path: p })
+    bundleFile(bundleId, p)
       .then((r) => setOpen({ path: p, ...r }))
       .catch((e: unknown) => setError(HangarError.from(e)));
   return (
@@ -157,7 +158,6 @@ const toMs = (v: string): number | undefined => (v ? new Date(v).getTime() : und
 function Logs({ s }: { s: BundleSummary }) {
   const t = useT();
   const lang = useEngine((x) => x.settings.language);
-  const client = useEngine((x) => x.client);
   const [query, setQuery] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
@@ -166,8 +166,7 @@ function Logs({ s }: { s: BundleSummary }) {
   const [error, setError] = useState<HangarError | null>(null);
   const search = () => {
     setError(null);
-    client
-      ?.call('diagnostics.searchLogs', { bundleId: s.bundleId, query, from: toMs(from), to: toMs(to), ...(host ? { hosts: [host] } : {}) })
+    searchBundleLogs({ bundleId: s.bundleId, query, from: toMs(from), to: toMs(to), ...(host ? { hosts: [host] } : {}) })
       .then(setResult)
       .catch((e: unknown) => setError(HangarError.from(e)));
   };
@@ -235,7 +234,8 @@ function Domains({ bundleId }: { bundleId: string }) {
   const [domains, setDomains] = useState<BundleDomain[]>([]);
   const [xmlOf, setXmlOf] = useState<string | null>(null);
   useEffect(() => {
-    client?.call('diagnostics.bundleDomains', { bundleId }).then((r) => setDomains(r.domains)).catch(() => undefined);
+    if (!client) return;
+    bundleDomains(bundleId).then((r) => setDomains(r.domains)).catch(() => undefined);
   }, [client, bundleId]);
   return (
     <div data-testid="bundle-domains">

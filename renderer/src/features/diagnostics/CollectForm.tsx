@@ -9,6 +9,8 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { useJobs } from '../../stores/jobs-store';
+import { gatherDiagnostics } from '../../api/diagnostics';
+import { cancelJob } from '../../api/jobs';
 
 const SINCE = ['1h', '6h', '24h', '3d', '7d', 'all'] as const;
 
@@ -16,7 +18,6 @@ const SINCE = ['1h', '6h', '24h', '3d', '7d', 'all'] as const;
 export function CollectForm({ onOpen }: { onOpen: (path: string) => void }) {
   const t = useT();
   const lang = useEngine((s) => s.settings.language);
-  const client = useEngine((s) => s.client);
   const hosts = Object.values(useHosts((s) => s.byId)).sort((a, b) => a.name.localeCompare(b.name));
   const [picked, setPicked] = useState<Record<string, boolean>>({});
   const [vmDetails, setVmDetails] = useState(true);
@@ -35,8 +36,7 @@ export function CollectForm({ onOpen }: { onOpen: (path: string) => void }) {
 
   const start = () => {
     setError(null);
-    client
-      ?.call('diagnostics.gather', { hostIds: chosen.map((h) => h.id), vmDetails, images, since, parallel, screenshots, redact, confirmUnredacted })
+    gatherDiagnostics({ hostIds: chosen.map((h) => h.id), vmDetails, images, since, parallel, screenshots, redact, confirmUnredacted })
       .then((r) => setJobId(r.jobId))
       .catch((e: unknown) => setError(HangarError.from(e)));
   };
@@ -93,7 +93,7 @@ export function CollectForm({ onOpen }: { onOpen: (path: string) => void }) {
           {t('diag.collect.start')}
         </button>
         {live && job?.cancellable && (
-          <button type="button" className="btn" onClick={() => client?.call('jobs.cancel', { jobId: job.id }).catch((e: unknown) => setError(HangarError.from(e)))} data-testid="collect-cancel">
+          <button type="button" className="btn" onClick={() => cancelJob(job.id).catch((e: unknown) => setError(HangarError.from(e)))} data-testid="collect-cancel">
             {t('tasks.cancel')}
           </button>
         )}

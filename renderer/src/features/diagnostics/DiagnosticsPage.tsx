@@ -9,6 +9,7 @@ import { AlertList } from './AlertList';
 import { BundleViewer } from './BundleViewer';
 import { CollectForm } from './CollectForm';
 import { useAlerts } from './diagnostics-store';
+import { listBundles, openBundle, runHealthChecks } from '../../api/diagnostics';
 
 type Tab = 'alerts' | 'collect' | 'bundles';
 const TABS: readonly Tab[] = ['alerts', 'collect', 'bundles'];
@@ -16,7 +17,6 @@ const TABS: readonly Tab[] = ['alerts', 'collect', 'bundles'];
 /** Diagnostics: live health alerts, must-gather collection, and the offline bundle viewer. */
 export function DiagnosticsPage() {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const [tab, setTab] = useState<Tab>('alerts');
   const [opened, setOpened] = useState<BundleSummary | null>(null);
   const [error, setError] = useState<HangarError | null>(null);
@@ -25,8 +25,7 @@ export function DiagnosticsPage() {
     setError(null);
     setOpening(true);
     setTab('bundles');
-    client
-      ?.call('diagnostics.openBundle', { path })
+    openBundle(path)
       .then(setOpened)
       .catch((e: unknown) => setError(HangarError.from(e)))
       .finally(() => setOpening(false));
@@ -56,15 +55,13 @@ export function DiagnosticsPage() {
 
 function Alerts() {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const alerts = useAlerts();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<HangarError | null>(null);
   const run = () => {
     setBusy(true);
     setError(null);
-    client
-      ?.call('health.run', {})
+    runHealthChecks()
       .catch((e: unknown) => setError(HangarError.from(e)))
       .finally(() => setBusy(false));
   };
@@ -90,7 +87,8 @@ function OpenBundle({ onOpen, busy }: { onOpen: (path: string) => void; busy: bo
   const [path, setPath] = useState('');
   const [bundles, setBundles] = useState<Array<{ path: string; name: string; bytes: number; createdAt: number }>>([]);
   useEffect(() => {
-    client?.call('diagnostics.listBundles', {}).then((r) => setBundles(r.bundles)).catch(() => undefined);
+    if (!client) return;
+    listBundles().then((r) => setBundles(r.bundles)).catch(() => undefined);
   }, [client]);
   return (
     <div className="panel" data-testid="open-bundle">

@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import type { Alert, Finding, HealthCheck, Language, Severity } from '../../../../engine/contract';
 import { createCollectionStore } from '../../stores/collection-store';
 import { useEngine } from '../../stores/engine-store';
+import { healthCatalogue } from '../../api/diagnostics';
 
 const alerts = createCollectionStore<Alert>();
 export const useAlertStore = alerts.useStore;
@@ -30,8 +31,7 @@ export function useCheck(): (id: string) => HealthCheck | undefined {
   useEffect(() => {
     if (!client || catalogueAsked) return;
     catalogueAsked = true;
-    client
-      .call('health.catalogue', {})
+    healthCatalogue()
       .then((r) => useCatalogue.setState({ checks: Object.fromEntries(r.checks.map((c) => [c.id, c])) }))
       .catch(() => {
         catalogueAsked = false;

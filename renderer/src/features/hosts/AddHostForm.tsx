@@ -7,6 +7,7 @@ import { useEngine } from '../../stores/engine-store';
 import { keyChangeOf, ReviewKeyDialog, type KeyChange } from './ReviewKeyDialog';
 import { hasWords, problemText, TechnicalDetails } from './HostProblem';
 import { accelText } from './accel';
+import { addHost, testHost } from '../../api/hosts';
 
 interface Form {
   address: string;
@@ -31,7 +32,6 @@ interface KeyQuestion {
 
 export function AddHostForm({ onDone }: { onDone: () => void }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
   const [form, setForm] = useState<Form>(EMPTY);
   const [accepted, setAccepted] = useState<string | undefined>();
@@ -55,16 +55,15 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
   });
 
   async function run(what: 'test' | 'add', acceptHostKey?: string, replaceHostKey?: { previous: string; next: string }) {
-    if (!client) return;
     setBusy(what);
     setError(null);
     setQuestion(null);
     try {
       if (what === 'test') {
-        setFacts(await client.call('hosts.test', target(acceptHostKey, replaceHostKey)));
+        setFacts(await testHost(target(acceptHostKey, replaceHostKey)));
       } else {
         const tags = form.tags.split(',').map((s) => s.trim()).filter(Boolean);
-        await client.call('hosts.add', { ...target(acceptHostKey, replaceHostKey), ...(form.name.trim() ? { name: form.name.trim() } : {}), tags });
+        await addHost({ ...target(acceptHostKey, replaceHostKey), ...(form.name.trim() ? { name: form.name.trim() } : {}), tags });
         setForm(EMPTY);
         onDone();
       }

@@ -62,6 +62,11 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
             <p>libvirt {f.libvirtVersion}</p>
             <p>QEMU {f.hypervisorVersion}</p>
             <p className="muted" data-testid="host-accel">{accelText(t, f)}</p>
+            {f.unsupportedEvents?.length ? (
+              <p className="muted" data-testid="host-unsupported-events">
+                {t('host.unsupportedEvents')} <span translate="no">{f.unsupportedEvents.join(', ')}</span>
+              </p>
+            ) : null}
           </div>
         </div>
       )}

@@ -20,7 +20,7 @@ import { connectHost, disconnectHost, removeHost, updateHost } from '../../api/h
 function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: number; running: number; onError: (e: HangarError) => void }) {
   const t = useT();
   const lang = useEngine((s) => s.settings.language);
-  const act = (p: Promise<unknown> | undefined) => p?.catch((e: unknown) => onError(HangarError.from(e)));
+  const act = (p: Promise<unknown>) => p.catch((e: unknown) => onError(HangarError.from(e)));
   const [edit, setEdit] = useState<{ name: string; tags: string } | null>(null);
   if (edit) {
     return (

@@ -7,6 +7,7 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useVms } from '../../stores/vms-store';
 import { formatMetric } from './format-metric';
+import { topConsumers } from '../../api/metrics';
 
 const PERIODS = [['300', '5m'], ['900', '15m'], ['3600', '1h'], ['21600', '6h'], ['86400', '24h'], ['604800', '7d']] as const;
 const COUNTS = ['5', '10', '20'] as const;
@@ -28,7 +29,7 @@ export function TopConsumers() {
     if (!client || !online) return;
     let cancelled = false;
     const load = () =>
-      Promise.all(TOP_METRICS.map((metric) => client.call('metrics.top', { metric, periodSec: Number(period), count: Number(count) }))).then(
+      Promise.all(TOP_METRICS.map((metric) => topConsumers({ metric, periodSec: Number(period), count: Number(count) }))).then(
         (rs) => {
           if (cancelled) return;
           setData(Object.fromEntries(rs.map((r) => [r.metric, r])));

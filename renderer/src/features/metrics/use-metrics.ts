@@ -3,6 +3,7 @@ import type { MetricsGroup, MetricsQueryResult, MetricsTarget } from '../../../.
 import { HangarError } from '../../../../engine/contract/errors';
 import { useEngine } from '../../stores/engine-store';
 import { resolveRange, type TimeRange } from './ranges';
+import { queryMetrics } from '../../api/metrics';
 
 export interface MetricsView {
   result: MetricsQueryResult | null;
@@ -35,7 +36,7 @@ export function useMetrics(target: MetricsTarget | null, range: TimeRange): Metr
     const { from, to, live } = resolveRange(range);
     let windowMs = to - from;
     const load = () =>
-      client.call('metrics.query', { target, from: live ? Date.now() - windowMs : from, ...(live ? {} : { to }) }).then(
+      queryMetrics({ target, from: live ? Date.now() - windowMs : from, ...(live ? {} : { to }) }).then(
         (result) => !cancelled && setView({ result, window: live ? [Date.now() - windowMs, Date.now()] : [from, to], error: null, loading: false }),
         (e: unknown) => !cancelled && setView({ result: null, window: [from, to], error: HangarError.from(e), loading: false }),
       );

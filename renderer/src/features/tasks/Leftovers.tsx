@@ -3,9 +3,9 @@ import { leftovers, type Job, type JobArtifact } from '../../../../engine/contra
 import { HangarError } from '../../../../engine/contract/errors';
 import type { Translate } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
-import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { useJobs } from '../../stores/jobs-store';
+import { cleanUpJobLeftovers, keepJobLeftovers } from '../../api/jobs';
 
 /** One journalled artifact as a person reads it: what, where, on which host. */
 export function artifactLabel(t: Translate, a: JobArtifact, hostName: string): string {
@@ -23,16 +23,15 @@ export function useHostName(): (hostId: string) => string {
  */
 export function Leftovers({ job, onError }: { job: Job; onError: (e: HangarError) => void }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   const hostName = useHostName();
   const cleanup = useJobs((s) => (job.cleanupJobId ? s.byId[job.cleanupJobId] : undefined));
   const [busy, setBusy] = useState(false);
   const left = leftovers(job);
   if (left.length === 0) return null;
   const cleaning = busy || cleanup?.state === 'running' || cleanup?.state === 'queued';
-  const act = (p: Promise<unknown> | undefined) => {
+  const act = (p: Promise<unknown>) => {
     setBusy(true);
-    p?.catch((e: unknown) => onError(HangarError.from(e))).finally(() => setBusy(false));
+    p.catch((e: unknown) => onError(HangarError.from(e))).finally(() => setBusy(false));
   };
   return (
     <div className="leftovers" data-testid="job-leftovers" role="status">
@@ -46,10 +45,10 @@ export function Leftovers({ job, onError }: { job: Job; onError: (e: HangarError
       </ul>
       {cleanup?.state === 'failed' && cleanup.error && <div className="error small">{cleanup.error.message}</div>}
       <div className="row-actions">
-        <button type="button" className="btn btn-small btn-danger" disabled={cleaning} data-testid="job-cleanup" onClick={() => act(client?.call('jobs.cleanup', { jobId: job.id }))}>
+        <button type="button" className="btn btn-small btn-danger" disabled={cleaning} data-testid="job-cleanup" onClick={() => act(cleanUpJobLeftovers(job.id))}>
           {cleaning ? t('tasks.cleaning') : t('tasks.cleanUp')}
         </button>
-        <button type="button" className="btn btn-small" disabled={cleaning} data-testid="job-keep" onClick={() => act(client?.call('jobs.keep', { jobId: job.id }))}>
+        <button type="button" className="btn btn-small" disabled={cleaning} data-testid="job-keep" onClick={() => act(keepJobLeftovers(job.id))}>
           {t('tasks.keep')}
         </button>
       </div>

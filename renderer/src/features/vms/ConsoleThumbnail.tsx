@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ConsoleThumbnail as Thumb } from '../../../../engine/contract';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
+import { consoleThumbnail } from '../../api/console';
 
 const REFRESH_MS = 5000;
 const W = 320;
@@ -67,8 +68,7 @@ export function ConsoleThumbnail({ vmId, running, onOpen }: { vmId: string; runn
     let timer: ReturnType<typeof setTimeout> | undefined;
     const tick = () => {
       if (document.visibilityState !== 'visible') return void (timer = setTimeout(tick, REFRESH_MS));
-      client
-        .call('console.thumbnail', { vmId })
+      consoleThumbnail(vmId)
         .then(async (r) => {
           if (stop || !canvas.current) return;
           await draw(canvas.current, r);

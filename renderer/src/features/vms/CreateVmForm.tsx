@@ -9,6 +9,8 @@ import { useHosts } from '../../stores/hosts-store';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Select } from '../../components/Select';
 import { CreateResult } from './CreateResult';
+import { listVolumes } from '../../api/storage';
+import { createVm } from '../../api/vms';
 
 type SourceKind = 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
 const SOURCES: SourceKind[] = ['iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
@@ -64,7 +66,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
     if (!client || !f.sourcePool) return setVolumes([]);
     let live = true;
     const withPool = targets.filter((h) => h.facts?.pools.some((p) => p.name === f.sourcePool));
-    void Promise.all(withPool.map((h) => client.call('storage.volumes', { hostId: h.id, pool: f.sourcePool }).then((r) => ({ h, vols: r.volumes }), () => ({ h, vols: [] })))).then((lists) => {
+    void Promise.all(withPool.map((h) => listVolumes(h.id, f.sourcePool).then((r) => ({ h, vols: r.volumes }), () => ({ h, vols: [] })))).then((lists) => {
       const byName = new Map<string, Volume>();
       for (const { h, vols } of lists) {
         for (const v of vols) {
@@ -120,11 +122,9 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       data-testid="create-vm-form"
       onSubmit={(e) => {
         e.preventDefault();
-        if (!client) return;
         setBusy(true);
         setError(null);
-        client
-          .call('vms.create', params())
+        createVm(params())
           .then((ref) => setJobId(ref.jobId), (err: unknown) => setError(HangarError.from(err)))
           .finally(() => setBusy(false));
       }}

@@ -2,13 +2,12 @@ import { useState } from 'react';
 import type { VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { useT } from '../../i18n/use-t';
-import { useEngine } from '../../stores/engine-store';
 import { ErrorBanner } from '../../components/ErrorBanner';
+import { deleteVm } from '../../api/vms';
 
 /** Delete asks, per disk, whether its volume goes too; a running VM is forced off only if confirmed. */
 export function DeleteVmForm({ details, onDone }: { details: VmDetails; onDone: (deleted: boolean) => void }) {
   const t = useT();
-  const client = useEngine((s) => s.client);
   // Disks, and the cloud-init seed Hangar made for this VM (never an installer ISO others may share).
   const disks = details.disks.filter((d) => d.source && (d.device === 'disk' || d.source.endsWith(`/${details.vm.name}-seed.iso`)));
   const [chosen, setChosen] = useState<Set<string>>(new Set());
@@ -21,9 +20,7 @@ export function DeleteVmForm({ details, onDone }: { details: VmDetails; onDone: 
       data-testid="delete-vm-form"
       onSubmit={(e) => {
         e.preventDefault();
-        client
-          ?.call('vms.delete', { vmId: details.vm.id, deleteDisks: [...chosen], force })
-          .then(() => onDone(true), (err: unknown) => setError(HangarError.from(err)));
+        deleteVm({ vmId: details.vm.id, deleteDisks: [...chosen], force }).then(() => onDone(true), (err: unknown) => setError(HangarError.from(err)));
       }}
     >
       <h2>{t('vm.delete.title', { name: details.vm.name })}</h2>

@@ -5,6 +5,7 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { Select } from '../../components/Select';
+import { listVolumes } from '../../api/storage';
 import { addVmDisk, detachVmDevice, resizeVmDisk, setVmMedia } from '../../api/vms';
 
 /** The Disks tab: what is attached, a new blank disk or an existing volume to add, detach. */
@@ -19,16 +20,16 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
   const [volumes, setVolumes] = useState<string[]>([]);
   useEffect(() => {
     if (!client || f.kind !== 'existing') return;
-    client.call('storage.volumes', { hostId: vm.hostId, pool: f.pool }).then((r) => setVolumes(r.volumes.map((v) => v.name)), () => setVolumes([]));
+    listVolumes(vm.hostId, f.pool).then((r) => setVolumes(r.volumes.map((v) => v.name)), () => setVolumes([]));
   }, [client, vm.hostId, f.pool, f.kind]);
-  const call = (p: Promise<VmDetails> | undefined) => p?.then(onChanged, (e: unknown) => onError(HangarError.from(e)));
+  const change = (p: Promise<VmDetails>) => p.then(onChanged, (e: unknown) => onError(HangarError.from(e)));
   const [sizes, setSizes] = useState<Record<string, string>>({});
   const [isos, setIsos] = useState<{ pool: string; volume: string }[]>([]);
   const [chosenIso, setChosenIso] = useState('');
   useEffect(() => {
     if (!client) return;
     // ISO images of every pool on the host, for the CD-ROM drives.
-    void Promise.all(pools.map((pool) => client.call('storage.volumes', { hostId: vm.hostId, pool }).then((r) => r.volumes.filter((v) => v.name.toLowerCase().endsWith('.iso')).map((v) => ({ pool, volume: v.name })), () => []))).then((all) => setIsos(all.flat()));
+    void Promise.all(pools.map((pool) => listVolumes(vm.hostId, pool).then((r) => r.volumes.filter((v) => v.name.toLowerCase().endsWith('.iso')).map((v) => ({ pool, volume: v.name })), () => []))).then((all) => setIsos(all.flat()));
   }, [client, vm.hostId, pools.join(',')]);
   return (
     <>
@@ -53,14 +54,14 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
                 {d.device === 'disk' && (
                   <>
                     <input className="small-input" data-testid={`vm-disk-resize-size-${d.target}`} inputMode="decimal" placeholder="GiB" value={sizes[d.target] ?? ''} onChange={(e) => setSizes({ ...sizes, [d.target]: e.target.value.replace(/[^\d.]/g, '') })} />
-                    <button type="button" className="btn btn-small" data-testid={`vm-disk-resize-${d.target}`} disabled={!sizes[d.target]} onClick={() => call(resizeVmDisk(vm.id, d.target, Number(sizes[d.target])))}>
+                    <button type="button" className="btn btn-small" data-testid={`vm-disk-resize-${d.target}`} disabled={!sizes[d.target]} onClick={() => change(resizeVmDisk(vm.id, d.target, Number(sizes[d.target])))}>
                       {t('vm.disk.resize')}
                     </button>
                   </>
                 )}
                 {d.device === 'cdrom' &&
                   (d.source ? (
-                    <button type="button" className="btn btn-small" data-testid={`vm-cd-eject-${d.target}`} onClick={() => call(setVmMedia({ vmId: vm.id, target: d.target, iso: null }))}>
+                    <button type="button" className="btn btn-small" data-testid={`vm-cd-eject-${d.target}`} onClick={() => change(setVmMedia({ vmId: vm.id, target: d.target, iso: null }))}>
                       {t('vm.cd.eject')}
                     </button>
                   ) : (
@@ -73,14 +74,14 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
                         disabled={!chosenIso}
                         onClick={() => {
                           const [pool, ...rest] = chosenIso.split('/');
-                          call(setVmMedia({ vmId: vm.id, target: d.target, iso: { pool: pool!, volume: rest.join('/') } }));
+                          change(setVmMedia({ vmId: vm.id, target: d.target, iso: { pool: pool!, volume: rest.join('/') } }));
                         }}
                       >
                         {t('vm.cd.insert')}
                       </button>
                     </>
                   ))}
-                <button type="button" className="btn btn-small" data-testid={`vm-disk-detach-${d.target}`} onClick={() => call(detachVmDevice(vm.id, d.target))}>
+                <button type="button" className="btn btn-small" data-testid={`vm-disk-detach-${d.target}`} onClick={() => change(detachVmDevice(vm.id, d.target))}>
                   {t('vm.disk.detach')}
                 </button>
               </td>
@@ -92,7 +93,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
         className="panel form-grid"
         onSubmit={(e) => {
           e.preventDefault();
-          call(addVmDisk({ vmId: vm.id, pool: f.pool, bus: f.bus, live: running && f.live, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }));
+          change(addVmDisk({ vmId: vm.id, pool: f.pool, bus: f.bus, live: running && f.live, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }));
         }}
       >
         <h2>{t('vm.disk.add')}</h2>

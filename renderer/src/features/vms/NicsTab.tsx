@@ -13,7 +13,7 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
   const host = useHosts((s) => s.byId[vm.hostId]);
   const [form, setForm] = useState({ network: '', model: 'virtio', live: false });
   const stopped = vm.state === 'stopped';
-  const call = (p: Promise<VmDetails> | undefined) => p?.then(onChanged, (e: unknown) => onError(HangarError.from(e)));
+  const change = (p: Promise<VmDetails>) => p.then(onChanged, (e: unknown) => onError(HangarError.from(e)));
   return (
     <>
       <table className="table">
@@ -33,12 +33,12 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
               <td>{n.model}</td>
               <td className="row-actions">
                 {n.mac && (
-                  <button type="button" className="btn btn-small" data-testid="vm-nic-link" data-link={n.linkUp ? 'up' : 'down'} onClick={() => call(setVmNicLink(vm.id, n.mac!, !n.linkUp))}>
+                  <button type="button" className="btn btn-small" data-testid="vm-nic-link" data-link={n.linkUp ? 'up' : 'down'} onClick={() => change(setVmNicLink(vm.id, n.mac!, !n.linkUp))}>
                     {n.linkUp ? t('vm.nic.unplug') : t('vm.nic.plug')}
                   </button>
                 )}
                 {n.mac && (
-                  <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => call(detachVmDevice(vm.id, n.mac!))}>
+                  <button type="button" className="btn btn-small" data-testid="vm-nic-remove" onClick={() => change(detachVmDevice(vm.id, n.mac!))}>
                     {t('hosts.remove')}
                   </button>
                 )}
@@ -51,7 +51,7 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
         className="panel form-grid"
         onSubmit={(e) => {
           e.preventDefault();
-          call(addVmNic({ vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }));
+          change(addVmNic({ vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }));
         }}
       >
         <h2>{t('vm.nic.add')}</h2>

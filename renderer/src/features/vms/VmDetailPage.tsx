@@ -19,7 +19,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { downloadText } from '../../components/download';
 import { whyNot } from './action-rules';
 import { StartFailure } from './StartFailure';
-import { defineVmXml } from '../../api/vms';
+import { defineVmXml, getVm, runVmAction } from '../../api/vms';
 
 
 /** noVNC and xterm.js load when a console is first opened, not with the app. */
@@ -43,7 +43,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
 
   const load = useCallback(() => {
     if (!client) return;
-    client.call('vms.get', { vmId }).then(setDetails, (e: unknown) => setError(HangarError.from(e)));
+    getVm(vmId).then(setDetails, (e: unknown) => setError(HangarError.from(e)));
   }, [client, vmId]);
   // The live list says when the VM changed; details (XML, pending changes) follow it.
   useEffect(load, [load, vm?.state, vm?.memoryKiB, vm?.vcpus, vm?.nics, vm?.disks]);
@@ -58,9 +58,9 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
       </section>
     );
   }
-  const run = (p: Promise<unknown> | undefined) => {
+  const run = (p: Promise<unknown>) => {
     setError(null);
-    p?.then(load, (e: unknown) => setError(HangarError.from(e)));
+    p.then(load, (e: unknown) => setError(HangarError.from(e)));
   };
   const stopped = vm.state === 'stopped';
   const deleteWhy = whyNot('delete', vm.state);
@@ -91,7 +91,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
                 data-testid={`vm-action-${a}`}
                 disabled={why !== null}
                 title={why ? t(why, { action: t(`vm.action.${a}`), state: t(`vm.state.${vm.state}`) }) : undefined}
-                onClick={() => run(client?.call('vms.action', { vmIds: [vm.id], action: a }))}
+                onClick={() => run(runVmAction([vm.id], a))}
               >
                 {t(`vm.action.${a}`)}
               </button>

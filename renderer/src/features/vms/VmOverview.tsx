@@ -15,6 +15,7 @@ import { ConsoleThumbnail } from './ConsoleThumbnail';
 import { stateReasonText } from './state-reason';
 import { BootOrderOptions } from './BootOrderOptions';
 import { editRules } from './vm-edit-rules';
+import { listEvents } from '../../api/events';
 import { updateVm } from '../../api/vms';
 
 type Update = Omit<z.input<typeof UpdateVmParams>, 'vmId'>;
@@ -67,7 +68,8 @@ function RecentEvents({ vmId, refreshKey }: { vmId: string; refreshKey: unknown 
   const lang = useEngine((s) => s.settings.language);
   const [events, setEvents] = useState<HistoryEvent[]>([]);
   useEffect(() => {
-    client?.call('events.list', { vmId, limit: 5 }).then((r) => setEvents(r.events), () => setEvents([]));
+    if (!client) return;
+    listEvents({ vmId, limit: 5 }).then((r) => setEvents(r.events), () => setEvents([]));
   }, [client, vmId, refreshKey]);
   if (events.length === 0) return <p className="muted">{t('events.empty')}</p>;
   return (
@@ -107,8 +109,7 @@ export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRef
   const num = new Intl.NumberFormat(lang);
   const update = (u: Update) => {
     onError(null);
-    const p = updateVm({ vmId: vm.id, ...u });
-    return p.then(onSaved, (e: unknown) => {
+    return updateVm({ vmId: vm.id, ...u }).then(onSaved, (e: unknown) => {
       onError(HangarError.from(e));
       throw e;
     });

@@ -17,6 +17,7 @@ import { ColumnChooser } from './ColumnChooser';
 import { COLUMN_DEFS, gridTemplate, loadColumns, saveColumns, type ColumnChoice } from './vm-columns';
 import { VmRow, type RowContext } from './VmRow';
 import { whyNot, type VmButton } from './action-rules';
+import { deleteVm, runVmAction } from '../../api/vms';
 
 const BULK: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
 const ROW_HEIGHT = 40;
@@ -29,7 +30,6 @@ export function VmsPage() {
 function VmList() {
   const t = useT();
   const [creating, setCreating] = useState(false);
-  const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
   const byId = useVms((s) => s.byId);
   const hosts = useHosts((s) => s.byId);
@@ -85,26 +85,26 @@ function VmList() {
       },
       act: (vm, action) => {
         setError(null);
-        client?.call('vms.action', { vmIds: [vm.id], action }).catch((e: unknown) => setError(HangarError.from(e)));
+        runVmAction([vm.id], action).catch((e: unknown) => setError(HangarError.from(e)));
       },
     }),
-    [t, lang, intervalSec, hosts, hostsByName, client],
+    [t, lang, intervalSec, hosts, hostsByName],
   );
   const origins = useMemo(() => [...new Set(all.map((v) => v.origin).filter((o): o is string => !!o))].sort(), [all]);
 
   const allShownSelected = shown.length > 0 && chosen.length === shown.length;
   const bulk = (action: VmAction) => {
-    if (chosen.length === 0 || !client) return;
+    if (chosen.length === 0) return;
     setError(null);
-    client.call('vms.action', { vmIds: chosen.map((v) => v.id), action }).catch((e: unknown) => setError(HangarError.from(e)));
+    runVmAction(chosen.map((v) => v.id), action).catch((e: unknown) => setError(HangarError.from(e)));
   };
   /** Deletes the chosen VMs' definitions; their disks stay (per-disk choices are on each VM's page). */
   const bulkDelete = () => {
-    if (chosen.length === 0 || !client) return;
+    if (chosen.length === 0) return;
     const running = chosen.filter((v) => v.state !== 'stopped' && v.state !== 'crashed').length;
     if (!window.confirm(t('vms.bulkDeleteConfirm', { count: chosen.length, running }))) return;
     setError(null);
-    for (const vm of chosen) client.call('vms.delete', { vmId: vm.id, deleteDisks: [], force: true }).catch((e: unknown) => setError(HangarError.from(e)));
+    for (const vm of chosen) deleteVm({ vmId: vm.id, deleteDisks: [], force: true }).catch((e: unknown) => setError(HangarError.from(e)));
     setSelected(new Set());
   };
   /** Why a bulk action is off: the first chosen VM whose state does not allow it, named. */

@@ -1,5 +1,6 @@
 import { XMLValidator } from 'fast-xml-parser';
 import { HangarError } from '../contract/errors';
+import { decodeXml, escapeAttr, escapeText } from './escape';
 
 /**
  * A lossless XML tree for editing libvirt XML: every node keeps the exact bytes it was read from
@@ -104,22 +105,6 @@ export function serializeXml(nodes: readonly XmlNode[]): string {
   for (const n of nodes) out += n.kind === 'element' ? n.open + serializeXml(n.children) + n.close : n.raw;
   return out;
 }
-
-const NAMED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-
-/** Decodes the five predefined entities and character references (others are left as written). */
-export function decodeXml(raw: string): string {
-  return raw.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);/g, (m, ref: string) => {
-    if (ref[0] !== '#') return NAMED[ref] ?? m;
-    const cp = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-    return cp <= 0x10ffff ? String.fromCodePoint(cp) : m;
-  });
-}
-
-export const escapeText = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-/** An attribute value for the given quote; newlines and tabs as references, which attribute reading would otherwise turn into spaces. */
-export const escapeAttr = (v: string, quote: string): string =>
-  escapeText(v).replace(quote === '"' ? /"/g : /'/g, quote === '"' ? '&quot;' : '&apos;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;').replace(/\r/g, '&#13;');
 
 export const elements = (n: XmlElement): XmlElement[] => n.children.filter((c): c is XmlElement => c.kind === 'element');
 export const child = (n: XmlElement, name: string): XmlElement | undefined => elements(n).find((c) => c.name === name);

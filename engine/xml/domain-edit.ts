@@ -1,6 +1,7 @@
 import { HangarError } from '../contract/errors';
-import { HANGAR_METADATA_NS } from '../inventory/domain-xml';
-import { attributes, child, element, elements, escapeAttr, insertAfter, parseXml, removeChild, serializeXml, setAttributes, setText, textOf, type XmlElement } from './lossless-xml';
+import { el, renderXml, type XmlEl } from './build';
+import { attributes, child, element, elements, insertAfter, parseXml, removeChild, serializeXml, setAttributes, setText, textOf, type XmlElement } from './lossless';
+import { HANGAR_METADATA_NS, hangarMetadataEl } from './metadata';
 
 /**
  * Edits of a domain's persistent XML, made on a lossless tree and written back whole: libvirt
@@ -14,15 +15,18 @@ function root(xml: string): { doc: ReturnType<typeof parseXml>; domain: XmlEleme
   return { doc, domain };
 }
 
+/** A new lossless element from a built one: compact, as it is spliced into a formatted document. */
+const fresh = (e: XmlEl): XmlElement => element(renderXml(e, { pretty: false }));
+
 /** Sets an element's text (and attributes), creating it after `after` (or at the end) if missing. */
 function setChild(parent: XmlElement, tag: string, text: string, attrs?: Record<string, string | null>, after?: string): void {
-  let el = child(parent, tag);
-  if (!el) {
-    el = element(`<${tag}/>`);
-    insertAfter(parent, (after && child(parent, after)) || null, [el]);
+  let c = child(parent, tag);
+  if (!c) {
+    c = fresh(el(tag));
+    insertAfter(parent, (after && child(parent, after)) || null, [c]);
   }
-  if (attrs) setAttributes(el, attrs);
-  setText(el, text);
+  if (attrs) setAttributes(c, attrs);
+  setText(c, text);
 }
 
 export interface DomainEdits {
@@ -39,7 +43,6 @@ export interface DomainEdits {
   accel?: 'kvm' | 'tcg' | undefined;
 }
 
-const esc = (v: string) => escapeAttr(v, '"');
 
 /** Hangar's element in <metadata> (whatever prefix it was written with). */
 function hangarNode(d: XmlElement): XmlElement | null {
@@ -71,16 +74,11 @@ export function applyEdits(xml: string, e: DomainEdits): string {
     const keep = (name: string) => (old ? hangarText(old, name) : null);
     const labels = e.labels ?? {};
     const group = e.group === undefined ? keep('group') : e.group;
-    const node = element(
-      `<h:vm xmlns:h="${HANGAR_METADATA_NS}"><h:labels>${Object.entries(labels).map(([k, v]) => `<h:label key="${esc(k)}">${esc(v)}</h:label>`).join('')}</h:labels>` +
-        (group ? `<h:group>${esc(group)}</h:group>` : '') +
-        ['os', 'origin', 'created-by', 'created-at'].map((n) => (keep(n) ? `<h:${n}>${esc(keep(n)!)}</h:${n}>` : '')).join('') +
-        `</h:vm>`,
-    );
+    const node = fresh(hangarMetadataEl({ labels, group, os: keep('os'), origin: keep('origin'), createdBy: keep('created-by'), createdAt: keep('created-at') }));
     let meta = child(d, 'metadata');
     if (old && meta) meta.children.splice(meta.children.indexOf(old), 1, node);
     else {
-      if (!meta) insertAfter(d, child(d, 'uuid') ?? child(d, 'name') ?? null, [(meta = element('<metadata/>'))]);
+      if (!meta) insertAfter(d, child(d, 'uuid') ?? child(d, 'name') ?? null, [(meta = fresh(el('metadata')))]);
       insertAfter(meta, null, [node]);
     }
   }
@@ -89,14 +87,14 @@ export function applyEdits(xml: string, e: DomainEdits): string {
     const boots = elements(os).filter((n) => n.name === 'boot');
     const anchor = boots.length ? (elements(os)[elements(os).indexOf(boots[0]!) - 1] ?? null) : (child(os, 'type') ?? null);
     for (const b of boots) removeChild(os, b);
-    const added = e.bootOrder.map((dev) => element(`<boot dev="${esc(dev)}"/>`));
+    const added = e.bootOrder.map((dev) => fresh(el('boot', { dev })));
     if (anchor) insertAfter(os, anchor, added);
     else os.children.unshift(...added);
   }
   if (os && e.firmware !== undefined) setAttributes(os, { firmware: e.firmware === 'efi' ? 'efi' : null });
   if (e.accel !== undefined) {
     setAttributes(d, { type: e.accel === 'kvm' ? 'kvm' : 'qemu' });
-    const cpu = element(e.accel === 'kvm' ? '<cpu mode="host-passthrough"/>' : '<cpu mode="custom" match="exact"><model>qemu64</model></cpu>');
+    const cpu = fresh(e.accel === 'kvm' ? el('cpu', { mode: 'host-passthrough' }) : el('cpu', { mode: 'custom', match: 'exact' }, el('model', {}, 'qemu64')));
     const old = child(d, 'cpu');
     if (old) {
       insertAfter(d, old, [cpu]);
@@ -105,5 +103,3 @@ export function applyEdits(xml: string, e: DomainEdits): string {
   }
   return serializeXml(doc);
 }
-
-export { HANGAR_METADATA_NS };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseDomainXml } from '../../../engine/inventory/domain-xml';
-import { applyEdits } from '../../../engine/vms/domain-xml-edit';
-import { parseXml, serializeXml } from '../../../engine/vms/lossless-xml';
+import { parseDomainXml } from '../../../engine/xml/domain-read';
+import { applyEdits } from '../../../engine/xml/domain-edit';
+import { parseXml, serializeXml } from '../../../engine/xml/lossless';
 import { CRAFTED } from './domain-xml-corpus';
 
 const XML = `<domain type='kvm'>

@@ -1,8 +1,8 @@
-import { XMLParser } from 'fast-xml-parser';
 import { HangarError } from '../contract/errors';
+import { HANGAR_METADATA_NS, type HangarMetadata } from './metadata';
+import { attr, list, node, readXml, scaledBytes, text, type XmlObject as Node } from './parse';
 
-/** The namespace of Hangar's own `<metadata>` element inside a domain's XML (DESIGN §4). */
-export const HANGAR_METADATA_NS = 'https://hangar.dev/xmlns/domain/1';
+export { HANGAR_METADATA_NS, type HangarMetadata };
 
 export interface DomainDisk {
   device: 'disk' | 'cdrom' | 'floppy' | 'lun';
@@ -32,17 +32,6 @@ export interface DomainGraphics {
   hasPassword: boolean;
 }
 
-export interface HangarMetadata {
-  labels: Record<string, string>;
-  group: string | null;
-  /** The OS profile chosen at creation (linux, windows, legacy). */
-  os: string | null;
-  description: string | null;
-  origin: string | null;
-  createdBy: string | null;
-  createdAt: string | null;
-}
-
 export interface DomainSummary {
   uuid: string;
   name: string;
@@ -68,43 +57,20 @@ export interface DomainSummary {
   serials: number;
   /** A qemu-guest-agent channel is configured: only then is the agent worth asking. */
   agentChannel: boolean;
+  /**
+   * The unix-socket agent channel as the live XML reports it ('absent' when there is none); a
+   * channel without a state (inactive XML) counts as connected.
+   */
+  agentState: 'connected' | 'disconnected' | 'absent';
+  /** The `mode` of `<cpu>` (host-passthrough, host-model, custom…), as written. */
+  cpuMode: string | null;
   hangar: HangarMetadata | null;
 }
 
 /** Elements that may repeat: always arrays, so one device and two devices parse alike. */
-const ARRAY_TAGS = new Set(['disk', 'interface', 'graphics', 'serial', 'console', 'boot', 'label']);
+const ARRAY_TAGS = new Set(['disk', 'interface', 'graphics', 'serial', 'console', 'channel', 'boot', 'label']);
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@',
-  textNodeName: '#text',
-  parseAttributeValue: false,
-  parseTagValue: false,
-  trimValues: true,
-  // Character references too: libvirt writes a newline or tab in an attribute as `&#10;` / `&#9;`.
-  htmlEntities: true,
-  isArray: (name) => ARRAY_TAGS.has(name.replace(/^.*:/, '')),
-});
-
-type Node = Record<string, unknown>;
-const node = (v: unknown): Node => (v && typeof v === 'object' ? (v as Node) : {});
-const list = (v: unknown): Node[] => (Array.isArray(v) ? v.map(node) : v === undefined ? [] : [node(v)]);
-const attr = (n: Node, name: string): string | null => {
-  const v = n[`@${name}`];
-  return typeof v === 'string' ? v : null;
-};
-const text = (v: unknown): string | null => {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  const t = node(v)['#text'];
-  return typeof t === 'string' ? t : typeof t === 'number' ? String(t) : null;
-};
-const toKiB = (v: unknown): number => {
-  const n = Number(text(v) ?? 0);
-  const unit = (attr(node(v), 'unit') ?? 'KiB').toLowerCase();
-  const factor: Record<string, number> = { b: 1 / 1024, bytes: 1 / 1024, k: 1, kib: 1, kb: 1000 / 1024, m: 1024, mib: 1024, mb: 1e6 / 1024, g: 1048576, gib: 1048576, gb: 1e9 / 1024, t: 1073741824, tib: 1073741824 };
-  return Math.round(n * (factor[unit] ?? 1));
-};
+const toKiB = (v: unknown): number => Math.round((scaledBytes(v, 'KiB') ?? 0) / 1024);
 
 function diskSource(src: Node): string | null {
   const file = attr(src, 'file') ?? attr(src, 'dev') ?? attr(src, 'name');
@@ -139,6 +105,14 @@ function hangarMetadata(metadata: Node): HangarMetadata | null {
   return null;
 }
 
+const AGENT = 'org.qemu.guest_agent.0';
+
+function agentState(channels: Node[]): DomainSummary['agentState'] {
+  const target = channels.filter((c) => attr(c, 'type') === 'unix').map((c) => node(c.target)).find((t) => attr(t, 'name') === AGENT);
+  if (!target) return 'absent';
+  return attr(target, 'state') === 'disconnected' ? 'disconnected' : 'connected';
+}
+
 function cpuModelOf(cpu: Node): string | null {
   const mode = attr(cpu, 'mode');
   const model = text(cpu.model);
@@ -147,14 +121,7 @@ function cpuModelOf(cpu: Node): string | null {
   return model ?? mode;
 }
 
-/** Parses the parts of a libvirt domain XML that Hangar shows and reasons about. */
-function parseDoc(xml: string): Node {
-  try {
-    return node(parser.parse(xml, true));
-  } catch (err) {
-    throw new HangarError('LIBVIRT_ERROR', `Malformed domain XML: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
+const parseDoc = (xml: string): Node => readXml(xml, 'domain', ARRAY_TAGS);
 
 /**
  * The text of `/domain/uuid`, or null when the document has none, or more than one (libvirt would
@@ -167,6 +134,16 @@ export function domainUuidOf(xml: string): string | null {
   return Array.isArray(uuid) ? null : text(uuid);
 }
 
+/** KVM or TCG, from the domain type (`qemu` is software emulation; XML that cannot be read is TCG). */
+export function domainAccel(xml: string): 'kvm' | 'tcg' {
+  try {
+    return attr(node(parseDoc(xml).domain), 'type') === 'kvm' ? 'kvm' : 'tcg';
+  } catch {
+    return 'tcg';
+  }
+}
+
+/** Parses the parts of a libvirt domain XML that Hangar shows and reasons about. */
 export function parseDomainXml(xml: string): DomainSummary {
   const doc = parseDoc(xml);
   const d = node(doc.domain);
@@ -230,7 +207,9 @@ export function parseDomainXml(xml: string): DomainSummary {
       };
     }),
     serials: list(devices.serial).length,
-    agentChannel: list(devices.channel).some((c) => attr(node(c.target), 'name') === 'org.qemu.guest_agent.0'),
+    agentChannel: list(devices.channel).some((c) => attr(node(c.target), 'name') === AGENT),
+    agentState: agentState(list(devices.channel)),
+    cpuMode: attr(node(d.cpu), 'mode'),
     hangar: hangarMetadata(node(d.metadata)),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { domainUuidOf, HANGAR_METADATA_NS, parseDomainXml } from '../../../engine/inventory/domain-xml';
+import { domainUuidOf, HANGAR_METADATA_NS, parseDomainXml } from '../../../engine/xml/domain-read';
 
 const XML = `<domain type='kvm' id='3'>
   <name>web-01</name>

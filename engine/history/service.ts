@@ -1,0 +1,75 @@
+import { HangarError } from '../contract/errors';
+import { FINAL_JOB_STATES, type Job } from '../contract/jobs';
+import type { Vm } from '../contract/vms';
+import type { EventHub } from '../events/event-hub';
+import type { Collection } from '../events/collection';
+import type { Host } from '../contract/hosts';
+import type { FleetEvents } from '../hosts/fleet';
+import type { Logger } from '../logger';
+import type { Service } from '../rpc/service';
+import type { Db } from '../store/db';
+import { describeLibvirtEvent } from './describe-event';
+import { EventLog } from './event-log';
+
+/**
+ * What happened, kept: libvirt's domain events, a host's state changes and replaced keys, and every
+ * finished task, recorded as they come; `events.list` reads them back per host or VM.
+ */
+export async function historyService(deps: {
+  db: Db;
+  hub: EventHub;
+  logger: Logger;
+  fleet: FleetEvents & { readonly hosts: Pick<Collection<Host>, 'get' | 'onDelta'> };
+  vm: (vmId: string) => Vm | undefined;
+}): Promise<Service & { readonly log: EventLog }> {
+  const { fleet, hub } = deps;
+  const history = new EventLog(deps.db, deps.logger);
+  await history.init();
+  fleet.on('event', (hostId, ev) => {
+    const d = describeLibvirtEvent(ev);
+    if (d && 'dom' in ev) history.record({ hostId, vmUuid: ev.dom.uuid, ...d });
+  });
+  const hostStates = new Map<string, string>();
+  fleet.hosts.onDelta((d) => {
+    if (d.kind !== 'delta') return;
+    for (const h of d.upsert) {
+      if (hostStates.get(h.id) === h.state) continue;
+      hostStates.set(h.id, h.state);
+      if (h.state === 'connected' || h.state === 'unreachable' || h.state === 'disconnected') {
+        history.record({ hostId: h.id, severity: h.state === 'unreachable' ? 'warning' : 'info', message: { key: `event.host.${h.state}`, args: { name: h.name, ...(h.lastError ? { error: h.lastError.message } : {}) } } });
+      }
+    }
+  });
+  // Never silent: a replaced host key is part of the host's history.
+  fleet.on('keyReplaced', (hostId, change) => {
+    const name = fleet.hosts.get(hostId)?.name ?? hostId;
+    history.record({ hostId, severity: 'warning', message: { key: 'event.host.keyReplaced', args: { name, previous: change.previous, next: change.next } } });
+  });
+  // A finished task is part of the history of what it acted on. A VM's UUID is noted while the
+  // VM exists (a deleted VM's task still goes to its history).
+  const vmUuidOfJob = new Map<string, string>();
+  hub.subscribe('job.updated', {}, (job: Job) => {
+    const vm = job.target?.kind === 'vm' ? deps.vm(job.target.id) : undefined;
+    if (vm) vmUuidOfJob.set(job.id, vm.uuid);
+    if (!FINAL_JOB_STATES.includes(job.state)) return;
+    const vmUuid = vmUuidOfJob.get(job.id) ?? null;
+    vmUuidOfJob.delete(job.id);
+    // A removed host has no history left to add to.
+    if (!job.hostId || !fleet.hosts.get(job.hostId)) return;
+    // A failure says why, in the history too (the Tasks page is not where a person looks first).
+    const reason: Record<string, string> = job.state === 'failed' && job.error ? { reason: job.error.message } : {};
+    history.record({ hostId: job.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
+  });
+  return {
+    name: 'history',
+    log: history,
+    handlers: {
+      'events.list': async (p) => {
+        const vm = p.vmId ? deps.vm(p.vmId) : undefined;
+        if (p.vmId && !vm) throw new HangarError('NOT_FOUND', `No VM ${p.vmId}`);
+        return { events: await history.list({ hostId: vm?.hostId ?? p.hostId, vmUuid: vm?.uuid, limit: p.limit }) };
+      },
+    },
+    close: () => history.flush(),
+  };
+}

@@ -1,0 +1,20 @@
+/** The dashboard. */
+export const dashboard = {
+  'dashboard.title': 'Dashboard',
+  'dashboard.welcome': 'Welcome to Hangar',
+  'dashboard.intro': 'Add your KVM/libvirt hosts over SSH to see VMs, capacity and alerts here.',
+  'dashboard.engine': 'Engine',
+  'dashboard.version': 'Version {version}',
+  'dashboard.runtime.electron': 'Running in the Hangar app',
+  'dashboard.runtime.serve': 'Served by hangar serve',
+  'dashboard.runtime.in-process': 'In-process engine',
+  'dashboard.jobsRunning': '{count} tasks running',
+  'dashboard.vms': 'Virtual machines',
+  'dashboard.trend7d': 'Last 7 days',
+  'dashboard.vcpuUsage': 'vCPU usage (busy / allocated)',
+  'dashboard.memoryUsage': 'Host memory (used / total)',
+  'dashboard.storageUsage': 'Storage (used / capacity)',
+  'dashboard.statuses': 'VM statuses',
+  'dashboard.perTemplate': 'VMs per template',
+  'dashboard.noTemplate': 'Not created by Hangar',
+} as const;

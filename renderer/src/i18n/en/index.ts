@@ -1,0 +1,38 @@
+import { common } from './common';
+import { nav } from './nav';
+import { dashboard } from './dashboard';
+import { hosts } from './hosts';
+import { vms } from './vms';
+import { templates } from './templates';
+import { console } from './console';
+import { metrics } from './metrics';
+import { diagnostics } from './diagnostics';
+import { tasks } from './tasks';
+import { events } from './events';
+import { settings } from './settings';
+import { errors } from './errors';
+
+/**
+ * English strings, one file per area (the key's first segment names it): the source of truth for
+ * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
+ * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
+ */
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, errors } as const;
+
+export const en = {
+  ...common,
+  ...nav,
+  ...dashboard,
+  ...hosts,
+  ...vms,
+  ...templates,
+  ...console,
+  ...metrics,
+  ...diagnostics,
+  ...tasks,
+  ...events,
+  ...settings,
+  ...errors,
+} as const;
+
+export type MessageKey = keyof typeof en;

@@ -1,0 +1,33 @@
+import type { MessageKey } from '../en';
+import { common } from './common';
+import { nav } from './nav';
+import { dashboard } from './dashboard';
+import { hosts } from './hosts';
+import { vms } from './vms';
+import { templates } from './templates';
+import { console } from './console';
+import { metrics } from './metrics';
+import { diagnostics } from './diagnostics';
+import { tasks } from './tasks';
+import { events } from './events';
+import { settings } from './settings';
+import { errors } from './errors';
+
+/** Korean strings, one file per area like en/. Typed as a complete record, so a missing key fails the build. */
+export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, errors } as const;
+
+export const ko: Record<MessageKey, string> = {
+  ...common,
+  ...nav,
+  ...dashboard,
+  ...hosts,
+  ...vms,
+  ...templates,
+  ...console,
+  ...metrics,
+  ...diagnostics,
+  ...tasks,
+  ...events,
+  ...settings,
+  ...errors,
+};
