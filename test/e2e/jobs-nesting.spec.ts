@@ -36,7 +36,9 @@ test('a queued task says what it waits for; subtasks sit under their parent, who
     await expect(waiting.getByTestId('job-waiting')).toHaveText('Waiting for “Self-test (60 steps)” to finish');
     await expect(waiting.getByTestId('job-target')).toHaveText('Pool default');
 
-    await page.getByTestId('run-self-test-parent').click();
+    // The button starts a short one; the one checked here lasts long enough for a busy machine.
+    await expect(page.getByTestId('run-self-test-parent')).toHaveText('Run self-test with subtasks');
+    await api.call('engine.selfTest', { steps: 100, stepMs: 1000, children: 3 });
     const titled = page.locator('[data-testid="job-row"][data-depth="0"]', { hasText: 'Self-test with 3 subtasks' });
     await expect(titled).toHaveAttribute('data-state', 'running');
     const parentId = (await titled.getAttribute('data-job-id'))!;
@@ -45,6 +47,7 @@ test('a queued task says what it waits for; subtasks sit under their parent, who
     await expect(children).toHaveCount(3);
     await expect(children.first()).toHaveAttribute('data-depth', '1');
     await expect(children.first()).toContainText('Self-test subtask 1 of 3');
+    await expect(children.first()).toContainText(/Step \d+ of 100/);
     // The subtasks follow their parent, in order, before any other task.
     const order = await rows(page).evaluateAll((els) => els.map((e) => e.getAttribute('data-job-id')));
     const at = order.indexOf(parentId);
