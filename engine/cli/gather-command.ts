@@ -130,7 +130,7 @@ export async function gatherCommand(argv: string[]): Promise<void> {
       vmIds = values.vm.map((n) => {
         const found = vms.filter((v) => v.name === n || v.id === n || v.uuid === n);
         if (found.length === 0) throw new HangarError('NOT_FOUND', `No VM ${n}`);
-        if (found.length > 1) throw new HangarError('INVALID_PARAMS', `VM name ${n} is on several hosts: give its id (host:uuid)`);
+        if (found.length > 1) throw new HangarError('INVALID_PARAMS', `VM name ${n} is on several hosts: give its UUID`);
         return found[0]!.id;
       });
     }

@@ -16,13 +16,24 @@ export const DISPLAY_STATES = [
 export const DisplayState = z.enum(DISPLAY_STATES);
 export type DisplayState = z.infer<typeof DisplayState>;
 
+/** DESIGN §8: a VM is its libvirt UUID across the fleet, whichever host it runs on. */
 export const VmId = z.string().min(1).max(128);
 
+/** Another host's definition of the same UUID: an inactive copy a migration left, or one that runs too. */
+export const VmCopy = z.object({ hostId: z.string(), state: DisplayState });
+export type VmCopy = z.infer<typeof VmCopy>;
+
 export const Vm = z.object({
-  /** `${hostId}:${uuid}`: a UUID is unique per host, not across a fleet of copies. */
+  /** The libvirt UUID (the same as `uuid`): it stays when the VM moves between hosts. */
   id: VmId,
+  /**
+   * The host of the copy shown: where it runs; when no copy runs, where it last ran as this engine
+   * saw it, else the copy on the first host in id order (engine/inventory/merge-copies.ts).
+   */
   hostId: z.string(),
   uuid: z.string(),
+  /** The definitions on other hosts. Two running copies at once is split brain: the VM page warns. */
+  otherCopies: z.array(VmCopy),
   name: z.string(),
   title: z.string().nullable(),
   /** The domain's <description>, shown on hover in the list. */
@@ -55,6 +66,18 @@ export const Vm = z.object({
   addresses: z.array(z.string()),
 });
 export type Vm = z.infer<typeof Vm>;
+
+/** States in which a copy's guest runs, for "two copies run at once". */
+const RUNS: ReadonlySet<DisplayState> = new Set(['running', 'paused', 'stopping']);
+
+/**
+ * The hosts where copies of this VM run at the same time (split brain: two guests writing the same
+ * disks), or [] when at most one runs. A migration's incoming copy ("migrating") runs nothing yet.
+ */
+export function hostsRunningTwice(vm: Pick<Vm, 'hostId' | 'state' | 'otherCopies'>): string[] {
+  const hosts = [...(RUNS.has(vm.state) ? [vm.hostId] : []), ...vm.otherCopies.filter((c) => RUNS.has(c.state)).map((c) => c.hostId)];
+  return hosts.length > 1 ? hosts : [];
+}
 
 /** `save` writes the memory to disk and stops (managed save); `start` restores it. */
 export const VM_ACTIONS = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save', 'autostartOn', 'autostartOff'] as const;

@@ -45,17 +45,12 @@ export async function historyService(deps: {
     const name = fleet.hosts.get(hostId)?.name ?? hostId;
     history.record({ hostId, severity: 'warning', message: { key: 'event.host.keyReplaced', args: { name, previous: change.previous, next: change.next } } });
   });
-  // A finished task is part of the history of what it acted on. A VM's UUID is noted while the
-  // VM exists (a deleted VM's task still goes to its history).
-  const vmUuidOfJob = new Map<string, string>();
+  // A finished task is part of the history of what it acted on.
   hub.subscribe('job.updated', {}, (job: Job) => {
-    const vm = job.target?.kind === 'vm' ? deps.vm(job.target.id) : undefined;
-    if (vm) vmUuidOfJob.set(job.id, vm.uuid);
     if (!FINAL_JOB_STATES.includes(job.state)) return;
-    const vmUuid = vmUuidOfJob.get(job.id) ?? null;
-    vmUuidOfJob.delete(job.id);
     // A removed host has no history left to add to.
     if (!job.hostId || !fleet.hosts.get(job.hostId)) return;
+    const vmUuid = job.target?.kind === 'vm' ? job.target.id : null; // a VM's id is its UUID (DESIGN §8)
     // A failure says why, in the history too (the Tasks page is not where a person looks first).
     const reason: Record<string, string> = job.state === 'failed' && job.error ? { reason: job.error.message } : {};
     history.record({ hostId: job.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
@@ -67,7 +62,8 @@ export async function historyService(deps: {
       'events.list': async (p) => {
         const vm = p.vmId ? deps.vm(p.vmId) : undefined;
         if (p.vmId && !vm) throw new HangarError('NOT_FOUND', `No VM ${p.vmId}`);
-        return { events: await history.list({ hostId: vm?.hostId ?? p.hostId, vmUuid: vm?.uuid, limit: p.limit }) };
+        // A VM's history is its UUID's, on every host it ran on.
+        return { events: await history.list({ hostId: vm ? undefined : p.hostId, vmUuid: vm?.uuid, limit: p.limit }) };
       },
     },
     close: () => history.flush(),

@@ -123,7 +123,7 @@ export class GuestAddresses {
   private async askAgent(hostId: string, loop: HostLoop, uuids: string[]): Promise<void> {
     await Promise.all(
       uuids.map(async (uuid) => {
-        const id = `${hostId}:${uuid}`;
+        const id = uuid; // the VM's id (DESIGN §8)
         try {
           const dom = await loop.conn.domainLookupByUuid(uuid);
           const ips = agentAddresses(await loop.conn.domainInterfaceAddresses(dom, InterfaceAddressesSource.AGENT));

@@ -7,17 +7,17 @@ import { displayState, stateReason } from './display-state';
 import type { DomainSummary } from '../xml/domain-read';
 import { parseDomainXml } from '../xml/domain-read';
 import { fetchHostInventory, type ParseCache } from './fetch-inventory';
-
-const vmId = (hostId: string, uuid: string) => `${hostId}:${uuid}`;
+import { mergeCopies } from './merge-copies';
 
 function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending?: 'starting' | 'stopping' | 'migrating', failure?: StartFailure, addresses: string[] = []): Vm {
   const shown = displayState(state, reason, pending);
   // A start that failed leaves the domain off (libvirt: shut off, failed): say why next to it.
   const failed = failure && (shown === 'error' || shown === 'stopped') ? failure : null;
   return {
-    id: vmId(hostId, d.uuid),
+    id: d.uuid,
     hostId,
     uuid: d.uuid,
+    otherCopies: [],
     name: d.name,
     title: d.title,
     description: d.description,
@@ -53,17 +53,23 @@ const DOMAIN_EVENTS = new Set<LibvirtEvent['kind']>([
 ]);
 
 /**
- * The `vms` collection: every domain on every connected host. A full fetch when a host (re)connects,
- * then one domain at a time as libvirt's events say it changed (coalesced per domain).
+ * The `vms` collection: every VM of every connected host, one per libvirt UUID (DESIGN §8). Each
+ * host's definition is kept as a copy and the copies of one UUID merge into the VM (merge-copies.ts),
+ * so a VM that moves between hosts stays the same entry. A full fetch when a host (re)connects, then
+ * one domain at a time as libvirt's events say it changed (coalesced per host and domain).
  */
 export class VmInventory {
   readonly vms = new Collection<Vm>();
+  /** Each host's definition, by UUID then host id. */
+  private readonly copies = new Map<string, Map<string, Vm>>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly parseCaches = new Map<string, ParseCache>();
-  /** Transitional states from jobs in flight, by VM id. */
-  private readonly transitions = new Map<string, 'starting' | 'stopping' | 'migrating'>();
+  /** Transitional states from jobs in flight, by VM id, for the copy the job acts on. */
+  private readonly transitions = new Map<string, { hostId: string; t: 'starting' | 'stopping' | 'migrating' }>();
   /** Why each VM's last start failed, until a start succeeds (in memory: libvirt keeps no reason). */
-  private readonly failures = new Map<string, StartFailure>();
+  private readonly failures = new Map<string, { hostId: string; failure: StartFailure }>();
+  /** The guest's addresses, by VM id: only the copy that runs has any. */
+  private readonly addresses = new Map<string, string[]>();
 
   constructor(
     private readonly logger: Logger,
@@ -72,25 +78,28 @@ export class VmInventory {
 
   async hostConnected(hostId: string, conn: LibvirtConnection): Promise<void> {
     const inv = await fetchHostInventory(conn, this.cacheFor(hostId));
-    const seen = new Set<string>();
-    const vms = inv.domains.map((d) => {
-      const id = vmId(hostId, d.summary.uuid);
-      seen.add(id);
-      return this.withFailure(toVm(hostId, d.summary, d.state, d.reason, this.transitions.get(id), this.failures.get(id), this.vms.get(id)?.addresses));
-    });
-    this.vms.upsert(vms);
-    this.vms.remove(this.vms.values().filter((v) => v.hostId === hostId && !seen.has(v.id)).map((v) => v.id));
+    const touched = new Set(this.uuidsOn(hostId));
+    for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);
+    for (const d of inv.domains) {
+      const id = d.summary.uuid;
+      touched.add(id);
+      this.setCopy(toVm(hostId, d.summary, d.state, d.reason, this.transitionOf(hostId, id), this.failureOf(hostId, id), this.addresses.get(id)));
+    }
+    this.publish(touched);
   }
 
   /** The host cannot be reached: its VMs are still there, but their state is Unknown. */
   hostLost(hostId: string): void {
-    this.vms.upsert(this.vms.values().filter((v) => v.hostId === hostId && v.state !== 'unknown').map((v) => ({ ...v, state: 'unknown' as const })));
+    const touched = this.uuidsOn(hostId).filter((uuid) => this.copies.get(uuid)!.get(hostId)!.state !== 'unknown');
+    for (const uuid of touched) this.setCopy({ ...this.copies.get(uuid)!.get(hostId)!, state: 'unknown' });
+    this.publish(touched);
   }
 
   hostRemoved(hostId: string): void {
     this.parseCaches.delete(hostId);
-    const ids = this.vms.values().filter((v) => v.hostId === hostId).map((v) => v.id);
-    this.vms.remove(ids);
+    const touched = this.uuidsOn(hostId);
+    for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);
+    this.publish(touched);
   }
 
   onEvent(hostId: string, ev: LibvirtEvent): void {
@@ -99,13 +108,14 @@ export class VmInventory {
 
   /** Events come in bursts (define + start + resume): one refetch after the burst. */
   private scheduleRefresh(hostId: string, uuid: string): void {
-    const id = vmId(hostId, uuid);
-    if (this.pending.has(id)) return;
+    // Per copy: a migration changes the copies on two hosts at once, and both must be fetched.
+    const key = `${hostId}/${uuid}`;
+    if (this.pending.has(key)) return;
     this.pending.set(
-      id,
+      key,
       setTimeout(() => {
-        this.pending.delete(id);
-        void this.refresh(hostId, uuid).catch((err: unknown) => this.logger.warn('vm refresh failed', { id, error: String(err) }));
+        this.pending.delete(key);
+        void this.refresh(hostId, uuid).catch((err: unknown) => this.logger.warn('vm refresh failed', { hostId, uuid, error: String(err) }));
       }, 30),
     );
   }
@@ -114,31 +124,43 @@ export class VmInventory {
   setTransition(id: string, t: 'starting' | 'stopping' | 'migrating' | null): void {
     const vm = this.vms.get(id);
     if (t) {
-      this.transitions.set(id, t);
-      if (vm) this.vms.upsert([{ ...vm, state: t }]);
+      if (!vm) return;
+      this.transitions.set(id, { hostId: vm.hostId, t });
+      const c = this.copies.get(id)?.get(vm.hostId);
+      if (c) this.setCopy({ ...c, state: t });
+      this.publish([id]);
       return;
     }
+    const was = this.transitions.get(id);
     this.transitions.delete(id);
-    if (vm) this.scheduleRefresh(vm.hostId, vm.uuid); // the job is over: show what libvirt says now
+    if (was) this.scheduleRefresh(was.hostId, id); // the job is over: show what libvirt says now
   }
 
   /** The guest's addresses changed (guest-addresses.ts): one delta, and only when they did. */
   setAddresses(id: string, addresses: string[]): void {
     const vm = this.vms.get(id);
     if (!vm || vm.addresses.join(' ') === addresses.join(' ')) return;
-    this.vms.upsert([{ ...vm, addresses }]);
-  }
-
-  /** A VM that runs (whoever started it) has left its failed start behind: forget the reason. */
-  private withFailure(vm: Vm): Vm {
-    if (vm.state === 'running' || vm.state === 'paused') this.failures.delete(vm.id);
-    return vm;
+    this.addresses.set(id, addresses);
+    const c = this.copies.get(id)?.get(vm.hostId);
+    if (c) this.setCopy({ ...c, addresses });
+    this.publish([id]);
   }
 
   /** Keeps (or with null, forgets) why a VM's start failed; the next refresh shows it. */
   setStartFailure(id: string, failure: StartFailure | null): void {
-    if (failure) this.failures.set(id, failure);
+    const hostId = this.vms.get(id)?.hostId;
+    if (failure && hostId) this.failures.set(id, { hostId, failure });
     else this.failures.delete(id);
+  }
+
+  private transitionOf(hostId: string, id: string) {
+    const x = this.transitions.get(id);
+    return x?.hostId === hostId ? x.t : undefined;
+  }
+
+  private failureOf(hostId: string, id: string) {
+    const x = this.failures.get(id);
+    return x?.hostId === hostId ? x.failure : undefined;
   }
 
   get(id: string): Vm | undefined {
@@ -157,19 +179,51 @@ export class VmInventory {
   }
 
   async refresh(hostId: string, uuid: string): Promise<void> {
-    const id = vmId(hostId, uuid);
+    const id = uuid;
     const c = this.connFor(hostId);
     try {
       const dom = await c.domainLookupByUuid(uuid);
       const [xml, st] = await Promise.all([c.domainGetXmlDesc(dom, 0), c.domainGetState(dom)]);
       const summary = parseDomainXml(xml);
       this.cacheFor(hostId).set(uuid, { xml, summary });
-      this.vms.upsert([this.withFailure(toVm(hostId, summary, st.state, st.reason, this.transitions.get(id), this.failures.get(id), this.vms.get(id)?.addresses))]);
+      this.setCopy(toVm(hostId, summary, st.state, st.reason, this.transitionOf(hostId, id), this.failureOf(hostId, id), this.addresses.get(id)));
     } catch (err) {
       if (!isNotFound(err)) throw err;
       this.cacheFor(hostId).delete(uuid);
-      this.vms.remove([id]);
+      this.copies.get(uuid)?.delete(hostId);
     }
+    this.publish([uuid]);
+  }
+
+  private uuidsOn(hostId: string): string[] {
+    return [...this.copies].filter(([, byHost]) => byHost.has(hostId)).map(([uuid]) => uuid);
+  }
+
+  private setCopy(vm: Vm): void {
+    let byHost = this.copies.get(vm.uuid);
+    if (!byHost) this.copies.set(vm.uuid, (byHost = new Map()));
+    byHost.set(vm.hostId, vm);
+  }
+
+  /** Merges the copies of these UUIDs into the collection: one delta for all of them. */
+  private publish(uuids: Iterable<string>): void {
+    const upsert: Vm[] = [];
+    const remove: string[] = [];
+    for (const uuid of uuids) {
+      const byHost = this.copies.get(uuid);
+      const vm = byHost ? mergeCopies([...byHost.values()], this.vms.get(uuid)?.hostId) : undefined;
+      if (!vm) {
+        this.copies.delete(uuid);
+        this.addresses.delete(uuid);
+        if (this.vms.get(uuid)) remove.push(uuid);
+        continue;
+      }
+      // A VM that runs (whoever started it) has left its failed start behind: forget the reason.
+      if (vm.state === 'running' || vm.state === 'paused') this.failures.delete(uuid);
+      if (vm.addresses.length === 0) this.addresses.delete(uuid);
+      upsert.push(vm);
+    }
+    if (upsert.length) this.vms.upsert(upsert);
+    if (remove.length) this.vms.remove(remove);
   }
 }
-

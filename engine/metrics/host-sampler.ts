@@ -7,7 +7,7 @@
 import { HangarError } from '../contract/errors';
 import type { MetricValues } from '../contract/metrics';
 import type { LibvirtConnection } from '../libvirt/connection';
-import { DomainJobType, DomainStatsType as T, GetAllDomainStatsFlag, ListActiveFlag } from '../libvirt/protocol/flags';
+import { DomainJobType, DomainState, DomainStatsType as T, GetAllDomainStatsFlag, ListActiveFlag, PausedReason } from '../libvirt/protocol/flags';
 import * as D from '../libvirt/protocol/domain';
 import type { StoragePoolRef } from '../libvirt/protocol/types';
 import { parseDomainStats, type DomainCounters } from './counters';
@@ -18,6 +18,20 @@ import { hostCpuBusy, hostMemory, vmRates, type Values } from './rates';
 export const STATS_GROUPS = T.STATE | T.CPU_TOTAL | T.BALLOON | T.VCPU | T.INTERFACE | T.BLOCK;
 /** NOWAIT: skip a domain busy in a job rather than wait for it. */
 export const STATS_FLAGS = GetAllDomainStatsFlag.ACTIVE | GetAllDomainStatsFlag.NOWAIT;
+
+/**
+ * A VM's series is keyed by its UUID whatever host runs it (DESIGN §8). While it migrates both hosts
+ * have a copy; the one paused for the migration runs nothing, so only the other feeds the series.
+ */
+function pausedForMigration(params: readonly { field: string; value: unknown }[]): boolean {
+  let state: unknown;
+  let reason: unknown;
+  for (const p of params) {
+    if (p.field === 'state.state') state = p.value;
+    else if (p.field === 'state.reason') reason = p.value;
+  }
+  return state === DomainState.PAUSED && reason === PausedReason.MIGRATION;
+}
 /** Pools change rarely: list them every this many rounds, read their capacity every round. */
 const POOL_LIST_EVERY = 12;
 
@@ -96,11 +110,13 @@ export class RoundComputer {
     for (const r of records) {
       const c = parseDomainStats(r.params);
       next.set(r.dom.uuid, c);
-      const vmId = `${this.hostId}:${r.dom.uuid}`;
+      const vmId = r.dom.uuid;
       const rates = vmRates(this.prev.get(r.dom.uuid), c, dt, this.hostCpus);
-      entities.push({ key: `vm:${vmId}`, kind: 'vm', label: r.dom.name, values: [...rates.vm, ...(migrations.get(r.dom.uuid) ?? NO_MIGRATION)] });
-      for (const d of rates.disks) entities.push({ key: `disk:${vmId}/${d.name}`, kind: 'disk', label: d.name, values: d.values });
-      for (const n of rates.nics) entities.push({ key: `nic:${vmId}/${n.name}`, kind: 'nic', label: n.name, values: n.values });
+      if (!pausedForMigration(r.params)) {
+        entities.push({ key: `vm:${vmId}`, kind: 'vm', label: r.dom.name, values: [...rates.vm, ...(migrations.get(r.dom.uuid) ?? NO_MIGRATION)] });
+        for (const d of rates.disks) entities.push({ key: `disk:${vmId}/${d.name}`, kind: 'disk', label: d.name, values: d.values });
+        for (const n of rates.nics) entities.push({ key: `nic:${vmId}/${n.name}`, kind: 'nic', label: n.name, values: n.values });
+      }
       vcpus += c.vcpus;
       if (rates.vm[0] != null) vcpuUsed += (rates.vm[0] / 100) * c.vcpus;
       vmMem += (c.balloonCurrent ?? 0) * 1024;

@@ -25,8 +25,8 @@ export interface MetricsDeps {
   hostShell?: (hostId: string) => ((command: string) => Promise<string>) | null;
   publish: (sample: MetricsSample) => void;
   now?: () => number;
-  /** Hosts in the fleet now: a removed host's VMs leave Top consumers with it (their history stays). */
-  hostExists?: (hostId: string) => boolean;
+  /** VMs in the fleet now (by id, the UUID): a removed host's VMs leave Top consumers with it (their history stays). */
+  vmExists?: (vmId: string) => boolean;
 }
 
 const STEP_MS: Record<Res, number> = { raw: 5000, '1m': 60_000, '1h': 3_600_000 };
@@ -192,9 +192,9 @@ export class MetricsService {
     const now = this.now();
     const from = now - periodSec * 1000;
     const res: Res = periodSec <= 3600 ? '1m' : '1h';
-    const exists = this.deps.hostExists;
-    // vm keys are `vm:<hostId>:<uuid>`
-    const keys = this.store.keysOfKind('vm').filter((k) => !exists || exists(k.slice(3, k.indexOf(':', 3))));
+    const exists = this.deps.vmExists;
+    // vm keys are `vm:<vmId>`
+    const keys = this.store.keysOfKind('vm').filter((k) => !exists || exists(k.slice(3)));
     const groups = await this.store.points(keys, res, from, now + 1, STEP_MS[res]);
     const spec = TOP[metric];
     const items = groups

@@ -32,7 +32,7 @@ export async function metricsService(deps: {
       return ssh ? async (command) => (await ssh.exec(command, { timeoutMs: 10_000 })).stdout : null;
     },
     publish: (s) => hub.publish('metrics.sample', s),
-    hostExists: (hostId) => fleet.hosts.get(hostId) !== undefined,
+    vmExists: (vmId) => inventory.vms.get(vmId) !== undefined,
   });
   await metrics.init();
   hub.defineTopic('metrics.sample', { matches: (f, s) => (f.vmId ? f.vmId === s.vmId : !f.hostId || (f.hostId === s.hostId && !s.vmId)) });

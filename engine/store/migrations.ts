@@ -156,6 +156,65 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 9,
+    name: 'VM identity is the libvirt UUID (fc-identity)',
+    // DESIGN §8: a VM was `${hostId}:${uuid}`; it is now its UUID, whichever host runs it. Host ids
+    // never hold ':' (UUIDs, 'local'), so the UUID is what follows the first ':'. Copies of one
+    // VM's series kept under two hosts merge into one (the older id keeps the rows; a minute both
+    // have keeps the keeper's); of two alerts that become one, the last seen stays.
+    sql: `
+      CREATE TEMP TABLE m9_entity AS
+        SELECT id, kind || ':' || substr(rest, instr(rest, ':') + 1) AS nk
+        FROM (SELECT id, kind, substr(key, length(kind) + 2) AS rest FROM metric_entity WHERE kind IN ('vm', 'nic', 'disk'))
+        WHERE instr(rest, ':') > 0 AND (kind = 'vm' OR instr(rest, ':') < instr(rest, '/'));
+      CREATE TEMP TABLE m9_keep AS
+        SELECT nk, MIN(id) AS keep FROM (
+          SELECT id, nk FROM m9_entity
+          UNION ALL SELECT e.id, e.key FROM metric_entity e WHERE e.key IN (SELECT nk FROM m9_entity)
+        ) GROUP BY nk;
+      CREATE TEMP TABLE m9_move AS
+        SELECT c.id AS old, k.keep AS keep FROM (
+          SELECT id, nk FROM m9_entity
+          UNION SELECT e.id, e.key FROM metric_entity e WHERE e.key IN (SELECT nk FROM m9_entity)
+        ) c JOIN m9_keep k ON k.nk = c.nk WHERE c.id <> k.keep;
+      INSERT OR IGNORE INTO metric_raw SELECT m.keep, r.t, r.data FROM metric_raw r JOIN m9_move m ON r.entity = m.old;
+      INSERT OR IGNORE INTO metric_1m SELECT m.keep, r.t, r.data FROM metric_1m r JOIN m9_move m ON r.entity = m.old;
+      INSERT OR IGNORE INTO metric_1h SELECT m.keep, r.t, r.data FROM metric_1h r JOIN m9_move m ON r.entity = m.old;
+      DELETE FROM metric_raw WHERE entity IN (SELECT old FROM m9_move);
+      DELETE FROM metric_1m WHERE entity IN (SELECT old FROM m9_move);
+      DELETE FROM metric_1h WHERE entity IN (SELECT old FROM m9_move);
+      DELETE FROM metric_entity WHERE id IN (SELECT old FROM m9_move);
+      UPDATE metric_entity SET key = (SELECT nk FROM m9_keep WHERE keep = metric_entity.id) WHERE id IN (SELECT keep FROM m9_keep);
+      DROP TABLE m9_entity;
+      DROP TABLE m9_keep;
+      DROP TABLE m9_move;
+
+      -- Alerts: checkId:hostId:uuid[:subject] becomes checkId:-:uuid[:subject] (DomainOnTwoHosts,
+      -- one per host, keeps the host as its subject).
+      CREATE TEMP TABLE m9_alert AS
+        SELECT id AS old, last_seen, substr(vm_id, instr(vm_id, ':') + 1) AS uuid,
+          check_id || ':-:' || substr(id, length(check_id) + instr(vm_id, ':') + 2)
+            || CASE WHEN check_id = 'DomainOnTwoHosts' THEN ':' || substr(vm_id, 1, instr(vm_id, ':') - 1) ELSE '' END AS nid
+        FROM alerts WHERE instr(vm_id, ':') > 0;
+      DELETE FROM alerts WHERE id IN (
+        SELECT a.old FROM m9_alert a WHERE EXISTS (
+          SELECT 1 FROM m9_alert b WHERE b.nid = a.nid AND (b.last_seen > a.last_seen OR (b.last_seen = a.last_seen AND b.old > a.old))));
+      UPDATE OR IGNORE alerts SET
+        id = (SELECT nid FROM m9_alert WHERE old = alerts.id),
+        vm_id = (SELECT uuid FROM m9_alert WHERE old = alerts.id),
+        data = json_set(data, '$.id', (SELECT nid FROM m9_alert WHERE old = alerts.id), '$.vmId', (SELECT uuid FROM m9_alert WHERE old = alerts.id))
+        WHERE id IN (SELECT old FROM m9_alert);
+      DELETE FROM alerts WHERE instr(vm_id, ':') > 0;
+      DROP TABLE m9_alert;
+
+      -- Jobs name what they act on: {hostId, vmId} (and the typed {kind: 'vm', id} of fc-jobs).
+      UPDATE jobs SET target = json_set(target, '$.vmId', substr(json_extract(target, '$.vmId'), instr(json_extract(target, '$.vmId'), ':') + 1))
+        WHERE target IS NOT NULL AND json_valid(target) AND instr(json_extract(target, '$.vmId'), ':') > 0;
+      UPDATE jobs SET target = json_set(target, '$.id', substr(json_extract(target, '$.id'), instr(json_extract(target, '$.id'), ':') + 1))
+        WHERE target IS NOT NULL AND json_valid(target) AND json_extract(target, '$.kind') = 'vm' AND instr(json_extract(target, '$.id'), ':') > 0;
+    `,
+  },
+  {
     version: 10,
     name: 'typed job targets, nesting, waits and step state (fc-jobs)',
     // A target becomes a typed reference {kind, id}; the host it ran on gets its own column (per-host

@@ -15,7 +15,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const LAB_DIR = path.dirname(fileURLToPath(import.meta.url));
-const STATE = path.join(LAB_DIR, 'state');
+// A worktree links its state to the main checkout's, so that one lab (and one lock) serves all:
+// resolve the link, or the mount table (which lists real paths) would not match SHARED.
+const STATE = realOrSame(path.join(LAB_DIR, 'state'));
 const CACHE = path.join(STATE, 'cache');
 const HOSTS_DIR = path.join(STATE, 'hosts');
 const SSH_DIR = path.join(STATE, 'ssh');
@@ -393,6 +395,14 @@ async function status({ json = false } = {}) {
     if (!lab && netns.length) console.log(`  stale namespaces: ${netns.join(' ')}`);
   }
   return out;
+}
+
+function realOrSame(p) {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 function mountedAt(dir) {

@@ -8,12 +8,13 @@ function finding(checkId: string, h: HostSnap | null, vm: VmSnap | null, evidenc
   const check = CHECKS.get(checkId);
   if (!check) throw new Error(`health check ${checkId} is not in the catalogue`);
   return {
-    id: [checkId, h?.id ?? '-', vm?.uuid ?? '-', ...(subject ? [subject] : [])].join(':'),
+    // A VM's alert is keyed by the VM alone (DESIGN §8): it stays the same alert when the VM moves.
+    id: [checkId, vm ? '-' : (h?.id ?? '-'), vm?.uuid ?? '-', ...(subject ? [subject] : [])].join(':'),
     checkId,
     severity: severity ?? check.severity,
     hostId: h?.id ?? null,
     hostName: h?.name ?? null,
-    vmId: h && vm ? `${h.id}:${vm.uuid}` : null,
+    vmId: vm?.uuid ?? null,
     vmName: vm?.name ?? null,
     evidence: { ...(h ? { host: h.name } : {}), ...(vm ? { vm: vm.name } : {}), ...evidence },
   };
@@ -21,6 +22,8 @@ function finding(checkId: string, h: HostSnap | null, vm: VmSnap | null, evidenc
 
 const majorMinor = (v: string | null): string | null => (v ? v.split('.').slice(0, 2).join('.') : null);
 const isActive = (vm: VmSnap): boolean => vm.state === 'running' || vm.state === 'paused' || vm.state === 'blocked' || vm.state === 'pmsuspended';
+/** A migration's copy paused for the hand-over is not a second guest running. */
+const runsGuest = (vm: VmSnap): boolean => isActive(vm) && !(vm.state === 'paused' && vm.reason === 'migration');
 
 /** Every check over one snapshot: pure, so live data and bundles give the same answers. */
 export function evaluate(s: HealthSnapshot, params: CatalogueParams = CATALOGUE.params): Finding[] {
@@ -80,8 +83,12 @@ export function evaluate(s: HealthSnapshot, params: CatalogueParams = CATALOGUE.
   const active = new Map<string, Array<{ h: HostSnap; vm: VmSnap }>>();
   for (const h of up) {
     for (const vm of h.vms) {
-      for (const mac of new Set(vm.macs.map((m) => m.toLowerCase()))) macs.set(mac, [...(macs.get(mac) ?? []), { h, vm }]);
-      if (isActive(vm)) active.set(vm.uuid, [...(active.get(vm.uuid) ?? []), { h, vm }]);
+      for (const mac of new Set(vm.macs.map((m) => m.toLowerCase()))) {
+        const users = macs.get(mac) ?? [];
+        // Copies of one VM (one UUID) on several hosts share their MACs: that is one VM, not two.
+        if (!users.some((u) => u.vm.uuid === vm.uuid)) macs.set(mac, [...users, { h, vm }]);
+      }
+      if (runsGuest(vm)) active.set(vm.uuid, [...(active.get(vm.uuid) ?? []), { h, vm }]);
     }
   }
   for (const [mac, users] of macs) {
@@ -93,7 +100,8 @@ export function evaluate(s: HealthSnapshot, params: CatalogueParams = CATALOGUE.
   for (const users of active.values()) {
     if (users.length < 2) continue;
     const hosts = users.map((u) => u.h.name).join(', ');
-    for (const u of users) out.push(finding('DomainOnTwoHosts', u.h, u.vm, { hosts }));
+    // One per host it runs on, so each host's page shows it too; the VM's page shows them all.
+    for (const u of users) out.push(finding('DomainOnTwoHosts', u.h, u.vm, { hosts }, undefined, u.h.id));
   }
 
   const libvirts = new Set(up.map((h) => majorMinor(h.libvirtVersion)).filter(Boolean));

@@ -5,6 +5,7 @@ import type { JobRunner } from '../../jobs/job-runner';
 import type { Logger } from '../../logger';
 import type { Service } from '../../rpc/service';
 import type { Db } from '../../store/db';
+import { splitBrainWatcher } from '../../inventory/merge-copies';
 import { CATALOGUE } from './catalogue';
 import { HealthService } from './health-service';
 
@@ -21,6 +22,8 @@ export async function healthService(deps: { db: Db; hub: EventHub; logger: Logge
   await health.init();
   hub.defineTopic('alerts', { initial: () => health.alerts.snapshot() });
   health.alerts.onDelta((d) => hub.publish('alerts', d));
+  // Two copies of one VM running at once is an alert now, not at the next periodic run (fc-identity).
+  hub.subscribe('vms', {}, splitBrainWatcher(() => void health.run().catch(() => undefined)));
   // A removed host's alerts go with it now, not at the next periodic run.
   fleet.on('removed', () => void health.run().catch(() => undefined));
   // Leftovers raise their alert, and a clean-up or a keep clears it, now: not at the next run.

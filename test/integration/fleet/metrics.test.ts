@@ -50,8 +50,8 @@ describe('metrics sampling against the lab', () => {
   it('sees CPU % and write bytes/s rise under load and agrees with virsh domstats within 10 %', async () => {
     const host = await engine.call('hosts.add', { address: h1.address, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: h1.hostKeyFingerprint });
     const uuid = (await virsh(h1, ['domuuid', NAME])).trim();
-    const key = `vm:${host.id}:${uuid}`;
-    engine.subscribe('metrics.sample', { vmId: `${host.id}:${uuid}` }, (s: MetricsSample) => {
+    const key = `vm:${uuid}`;
+    engine.subscribe('metrics.sample', { vmId: uuid }, (s: MetricsSample) => {
       const e = s.entities.find((x) => x.key === key);
       if (e) samples.push({ at: s.at, values: e.values });
     });
@@ -81,13 +81,13 @@ describe('metrics sampling against the lab', () => {
     expect(Math.abs(engineWr - virshWr) / virshWr).toBeLessThan(0.1);
 
     // And the history answers a chart and a top-consumers list with the busy guest first.
-    const q = await engine.call('metrics.query', { target: { kind: 'vm', vmId: `${host.id}:${uuid}` }, from: Date.now() - 15 * 60_000 });
+    const q = await engine.call('metrics.query', { target: { kind: 'vm', vmId: uuid }, from: Date.now() - 15 * 60_000 });
     expect(q.resolution).toBe('raw');
     const g = q.groups.find((x) => x.key === key)!;
     expect(g.t.length).toBeGreaterThanOrEqual(10);
     expect(Math.max(...g.avg[CPU]!.map((v) => v ?? 0))).toBeGreaterThan(50);
     expect(q.groups.some((x) => x.kind === 'disk' && x.label === 'vda')).toBe(true);
     const top = await engine.call('metrics.top', { metric: 'storageThroughput', periodSec: 300, count: 5 });
-    expect(top.items[0]?.vmId).toBe(`${host.id}:${uuid}`);
+    expect(top.items[0]?.vmId).toBe(uuid);
   }, 150_000);
 });

@@ -135,7 +135,7 @@ describe('create placement, up-front checks and failed starts', () => {
     const created = await engine.call('vms.create', { name: KVM, hostId: host1.id, memoryMiB: 128, source: { kind: 'blank' }, diskSizeGiB: 0.1, network: null, accel: 'kvm' });
     const made = await finished(created.jobId);
     expect(made.state).toBe('succeeded');
-    const vmId = `${host1.id}:${(made.result as { uuid: string }).uuid}`;
+    const vmId = (made.result as { uuid: string }).uuid;
     expect(await virsh(h1, ['dumpxml', KVM])).toContain("<domain type='kvm'");
 
     const jobId = (await engine.call('vms.action', { vmIds: [vmId], action: 'start' })).jobs[0]!.jobId;

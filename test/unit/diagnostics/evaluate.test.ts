@@ -62,10 +62,22 @@ describe('health evaluators', () => {
     expect(f.filter((x) => x.checkId === 'DomainOnTwoHosts').map((x) => x.hostName).sort()).toEqual(['lab1', 'lab2']);
   });
 
+  it('a VM keeps its alert when it moves (the id names the VM, not the host); its copies are one VM (fc-identity)', () => {
+    const on = (id: string, name: string) => evaluate(snap([host({ id, name, vms: [vm({ agentChannel: 'absent' })] })])).find((x) => x.checkId === 'GuestAgentMissing')!;
+    expect(on('h1', 'lab1').id).toBe('GuestAgentMissing:-:u1');
+    expect(on('h2', 'lab2').id).toBe(on('h1', 'lab1').id);
+    expect(on('h2', 'lab2').vmId).toBe('u1');
+    // A copy left behind shares the VM's MACs; a migration's incoming copy, paused for it, runs nothing.
+    const left = host({ vms: [vm({ state: 'shutoff', reason: 'migrated' })] });
+    const incoming = host({ id: 'h2', name: 'lab2', vms: [vm({ state: 'paused', reason: 'migration' })] });
+    expect(ids(snap([left, host({ id: 'h2', name: 'lab2', vms: [vm()] })]))).toEqual([]);
+    expect(ids(snap([host({ vms: [vm()] }), incoming]))).toEqual([]);
+  });
+
   it('VM conditions: paused by I/O error, crashed, guest agent missing or silent', () => {
     const f = evaluate(snap([host({ vms: [vm({ uuid: 'a', name: 'a', state: 'paused', reason: 'ioerror', macs: [] }), vm({ uuid: 'b', name: 'b', state: 'shutoff', reason: 'crashed', macs: [] }), vm({ uuid: 'c', name: 'c', agentChannel: 'absent', macs: [] }), vm({ uuid: 'd', name: 'd', agentChannel: 'disconnected', macs: [] })] })]));
     expect(f.map((x) => `${x.checkId}:${x.vmName}`).sort()).toEqual(['GuestAgentMissing:c', 'GuestAgentUnavailable:d', 'VmCrashed:b', 'VmPausedIoError:a']);
-    expect(f.find((x) => x.vmName === 'a')!.vmId).toBe('h1:a');
+    expect(f.find((x) => x.vmName === 'a')!.vmId).toBe('a');
   });
 
   it('version skew and CPU incompatibility for migration', () => {

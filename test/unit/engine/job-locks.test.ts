@@ -243,16 +243,16 @@ describe('job locks, limits and nesting (real SQLite in its worker)', () => {
   });
 });
 
-describe('migration 10 (real SQLite)', () => {
-  it('turns the old free-record targets into typed references and keeps their host', async () => {
+describe('migrations 9 and 10 (real SQLite)', () => {
+  it('turn the old free-record targets into typed references (a VM by its UUID) and keep their host', async () => {
     const { default: Database } = await import('better-sqlite3');
     const { migrations } = await import('../../../engine/store/migrations');
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hangar-m10-'));
     try {
       const file = path.join(dir, 'hangar.db');
       const old = new Database(file);
-      for (const m of migrations.filter((x) => x.version < 10)) old.exec(m.sql);
-      old.pragma(`user_version = ${Math.max(...migrations.filter((x) => x.version < 10).map((x) => x.version))}`);
+      for (const m of migrations.filter((x) => x.version < 9)) old.exec(m.sql);
+      old.pragma(`user_version = ${Math.max(...migrations.filter((x) => x.version < 9).map((x) => x.version))}`);
       const insert = old.prepare("INSERT INTO jobs(id, kind, title, target, state, cancellable, created_at) VALUES (?, ?, '{\"key\":\"t\"}', ?, 'succeeded', 0, 1)");
       insert.run('a', 'vm.start', JSON.stringify({ hostId: 'h1', vmId: 'h1:uuid-1' }));
       insert.run('b', 'vm.create', JSON.stringify({ hostId: 'h2' }));
@@ -263,7 +263,7 @@ describe('migration 10 (real SQLite)', () => {
       const jobs = await new JobRepo(db).recent(10);
       await db.close();
       const byId = new Map(jobs.map((j) => [j.id, j]));
-      expect(byId.get('a')).toMatchObject({ target: { kind: 'vm', id: 'h1:uuid-1' }, hostId: 'h1' });
+      expect(byId.get('a')).toMatchObject({ target: { kind: 'vm', id: 'uuid-1' }, hostId: 'h1' });
       expect(byId.get('b')).toMatchObject({ target: { kind: 'host', id: 'h2' }, hostId: 'h2' });
       expect(byId.get('c')?.target).toBeUndefined();
       expect(byId.get('c')?.hostId).toBe('h3');

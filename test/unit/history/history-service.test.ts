@@ -54,7 +54,7 @@ describe('services on real SQLite', () => {
     const jobs = await jobsService({ db, hub, logger: silentLogger });
     const hosts = new Collection<Host>();
     const fleet = Object.assign(new EventEmitter(), { hosts }) as unknown as FleetEvents & { hosts: Collection<Host> };
-    const vm = { id: `h1:${UUID}`, hostId: 'h1', uuid: UUID } as Vm;
+    const vm = { id: UUID, hostId: 'h1', uuid: UUID } as Vm; // a VM's id is its UUID (fc-identity)
     const history = await historyService({ db, hub, logger: silentLogger, fleet, vm: (id) => (id === vm.id ? vm : undefined) });
     closing.push(jobs, history);
     const list = history.handlers['events.list']!;
@@ -82,6 +82,6 @@ describe('services on real SQLite', () => {
 
     const { events: onVm } = await list({ vmId: vm.id, limit: 50 }, ctx);
     expect(onVm.map((e) => e.message.key).sort()).toEqual(['event.vm.started', 'job.test.title']);
-    await expect(list({ vmId: 'h1:00000000-0000-4000-8000-000000000000', limit: 5 }, ctx)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(list({ vmId: '00000000-0000-4000-8000-000000000000', limit: 5 }, ctx)).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

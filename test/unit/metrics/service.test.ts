@@ -30,10 +30,10 @@ describe('MetricsService queries (real SQLite)', () => {
     for (let t = t0; t < t0 + 10 * 60_000; t += 5000) {
       now = t;
       svc.store.add(t, [
-        { key: 'vm:h:busy', kind: 'vm', label: 'busy', values: vmValues(90, 1000) },
-        { key: 'vm:h:writer', kind: 'vm', label: 'writer', values: vmValues(10, 5e7) },
-        { key: 'vm:h:idle', kind: 'vm', label: 'idle', values: vmValues(1, 0) },
-        { key: 'nic:h:busy/vnet0', kind: 'nic', label: 'vnet0', values: [1, 2, 3, 4] },
+        { key: 'vm:busy', kind: 'vm', label: 'busy', values: vmValues(90, 1000) },
+        { key: 'vm:writer', kind: 'vm', label: 'writer', values: vmValues(10, 5e7) },
+        { key: 'vm:idle', kind: 'vm', label: 'idle', values: vmValues(1, 0) },
+        { key: 'nic:busy/vnet0', kind: 'nic', label: 'vnet0', values: [1, 2, 3, 4] },
       ]);
     }
     now = t0 + 10 * 60_000;
@@ -42,15 +42,15 @@ describe('MetricsService queries (real SQLite)', () => {
     expect(cpu.items.map((i) => i.label)).toEqual(['busy', 'writer']);
     expect(cpu.items[0]!.value).toBeCloseTo(90);
     const io = await svc.top('storageThroughput', 3600, 5);
-    expect(io.items.map((i) => i.vmId)).toEqual(['h:writer', 'h:busy', 'h:idle']);
+    expect(io.items.map((i) => i.vmId)).toEqual(['writer', 'busy', 'idle']);
     // No VM reports swap: nobody is listed rather than everyone at zero.
     expect((await svc.top('swap', 3600, 5)).items).toEqual([]);
 
-    const q = await svc.query({ kind: 'vm', vmId: 'h:busy' }, now - 15 * 60_000, undefined, 720);
+    const q = await svc.query({ kind: 'vm', vmId: 'busy' }, now - 15 * 60_000, undefined, 720);
     expect(q.resolution).toBe('raw');
-    expect(q.groups.map((g) => g.key).sort()).toEqual(['nic:h:busy/vnet0', 'vm:h:busy']);
+    expect(q.groups.map((g) => g.key).sort()).toEqual(['nic:busy/vnet0', 'vm:busy']);
     expect(q.groups.find((g) => g.kind === 'vm')!.t).toHaveLength(120);
-    const day = await svc.query({ kind: 'vm', vmId: 'h:busy' }, now - 86_400_000, undefined, 720);
+    const day = await svc.query({ kind: 'vm', vmId: 'busy' }, now - 86_400_000, undefined, 720);
     expect(day.resolution).toBe('1m');
     expect(day.stepMs).toBe(120_000); // 1,440 minutes bucketed to at most 720 points
     await expect(svc.query({ kind: 'fleet' }, now + 120_000, now + 60_000, 720)).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
@@ -61,20 +61,20 @@ describe('MetricsService queries (real SQLite)', () => {
     db = await Db.open(path.join(dir, 'h.db'));
     const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
     let now = t0;
-    const hosts = new Set(['a', 'b']);
-    svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => 2, migrating: () => [], publish: () => undefined, now: () => now, hostExists: (id) => hosts.has(id) });
+    // The inventory's VMs: a VM leaves it with its host (fc-identity: series are keyed by the VM's UUID).
+    const vms = new Set(['u1', 'u2']);
+    svc = new MetricsService({ db, logger: silentLogger, intervalSec: () => 5, vmCount: () => 2, migrating: () => [], publish: () => undefined, now: () => now, vmExists: (id) => vms.has(id) });
     await svc.init();
     for (let t = t0; t < t0 + 5 * 60_000; t += 5000) {
       now = t;
-      // The same guest seen through two host entries (the same host added twice).
       svc.store.add(t, [
-        { key: 'vm:a:u1', kind: 'vm', label: 'web', values: vmValues(50, 0) },
-        { key: 'vm:b:u1', kind: 'vm', label: 'web', values: vmValues(50, 0) },
+        { key: 'vm:u1', kind: 'vm', label: 'web', values: vmValues(50, 0) },
+        { key: 'vm:u2', kind: 'vm', label: 'db', values: vmValues(40, 0) },
       ]);
     }
     now = t0 + 5 * 60_000;
-    expect((await svc.top('cpu', 300, 5)).items.map((i) => i.vmId)).toEqual(['a:u1', 'b:u1']);
-    hosts.delete('b');
-    expect((await svc.top('cpu', 300, 5)).items.map((i) => i.vmId)).toEqual(['a:u1']);
+    expect((await svc.top('cpu', 300, 5)).items.map((i) => i.vmId)).toEqual(['u1', 'u2']);
+    vms.delete('u2'); // its host was removed
+    expect((await svc.top('cpu', 300, 5)).items.map((i) => i.vmId)).toEqual(['u1']);
   });
 });

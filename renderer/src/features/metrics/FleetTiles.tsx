@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import { DISPLAY_STATES, SERIES, type MetricsGroup } from '../../../../engine/contract';
+import { originText } from '../../components/origin-text';
 import { TimeSeriesChart } from '../../components/TimeSeriesChart';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
@@ -89,7 +90,7 @@ export function FleetTiles() {
           <ul className="plain-list">
             {byOrigin.slice(0, 10).map(([o, n]) => (
               <li key={o}>
-                {o || t('dashboard.noTemplate')}: {n}
+                {originText(o, t)}: {n}
               </li>
             ))}
           </ul>

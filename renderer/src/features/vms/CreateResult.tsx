@@ -30,7 +30,7 @@ export function CreateResult({ jobId, name, onBack, onClose }: { jobId: string; 
       {job?.error?.details?.['fix'] === 'useSoftwareEmulation' && <p data-testid="vm-create-kvm-hint">{t('vm.startFailed.kvm')}</p>}
       <div className="actions">
         {state === 'succeeded' && result?.uuid && result.hostId && (
-          <button type="button" className="btn btn-primary" data-testid="vm-create-open" onClick={() => navigate('vms', `${result.hostId}:${result.uuid}`)}>
+          <button type="button" className="btn btn-primary" data-testid="vm-create-open" onClick={() => navigate('vms', result.uuid)}>
             {t('vm.create.openVm', { name })}
           </button>
         )}

@@ -19,6 +19,7 @@ import { ErrorBanner } from '../../components/ErrorBanner';
 import { downloadText } from '../../components/download';
 import { whyNot } from './action-rules';
 import { StartFailure } from './StartFailure';
+import { VmWhere } from './VmWhere';
 import { defineVmXml, getVm, runVmAction } from '../../api/vms';
 
 
@@ -34,7 +35,13 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
   const vm = useVms((s) => s.byId[vmId]);
-  const host = useHosts((s) => (vm ? s.byId[vm.hostId] : undefined));
+  const hosts = useHosts((s) => s.byId);
+  // A link from before a VM's id was its UUID (`host:uuid`) still opens that VM.
+  const legacy = vmId.slice(vmId.indexOf(':') + 1);
+  const legacyFound = useVms((s) => legacy !== vmId && s.byId[legacy] !== undefined);
+  useEffect(() => {
+    if (legacyFound) navigate('vms', legacy);
+  }, [legacyFound, legacy]);
   const [details, setDetails] = useState<VmDetails | null>(null);
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState<HangarError | null>(null);
@@ -78,7 +85,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
               {t(`vm.state.${vm.state}`)}
             </span>
           </h1>
-          <div className="muted small">{host?.name}</div>
+          <VmWhere vm={vm} hostName={(id) => hosts[id]?.name ?? id} t={t} />
         </div>
         <div className="row-actions">
           {ACTIONS.map((a) => {

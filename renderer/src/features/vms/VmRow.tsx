@@ -9,6 +9,7 @@ import { whyNot } from './action-rules';
 import { listActionsFor } from './list-actions-by-state';
 import { stateReasonText } from './state-reason';
 import type { VmColumn } from './vm-columns';
+import { VmHostCell } from './VmWhere';
 
 export interface RowContext {
   t: Translate;
@@ -132,7 +133,7 @@ function cell(id: VmColumn, vm: Vm, ctx: RowContext) {
         </span>
       );
     case 'host':
-      return <span role="cell" className="ellipsis">{ctx.hostName(vm.hostId)}</span>;
+      return <VmHostCell vm={vm} hostName={ctx.hostName} t={ctx.t} />;
     case 'ip':
       return (
         <span role="cell" className="ellipsis mono small" data-testid="vm-ip" title={vm.addresses.join('\n') || undefined}>

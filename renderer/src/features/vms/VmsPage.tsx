@@ -1,4 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
+import { originText } from '../../components/origin-text';
 import { DISPLAY_STATES, OS_PROFILES, type Vm, type VmAction } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { EmptyState } from '../../components/EmptyState';
@@ -175,7 +176,7 @@ function VmList() {
             <option value="">{t('vms.filter.anyOrigin')}</option>
             {origins.map((o) => (
               <option key={o} value={o}>
-                {o}
+                {originText(o, t)}
               </option>
             ))}
           </select>

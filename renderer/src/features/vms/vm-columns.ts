@@ -13,9 +13,9 @@ export interface ColumnDef {
 
 export const COLUMN_DEFS: Record<VmColumn, ColumnDef> = {
   name: { label: 'vms.col.name', width: 'minmax(150px, 2fr)', sort: 'name' },
-  title: { label: 'vms.col.title', width: 'minmax(100px, 1.5fr)' },
+  title: { label: 'vms.col.title', width: 'minmax(74px, 1.5fr)' },
   state: { label: 'vms.col.state', width: '100px', sort: 'state' },
-  host: { label: 'vms.col.host', width: 'minmax(70px, 1fr)', sort: 'host' },
+  host: { label: 'vms.col.host', width: 'minmax(96px, 1fr)', sort: 'host' },
   ip: { label: 'vms.col.ip', width: '120px' },
   cpu: { label: 'vms.col.cpu', width: '100px' },
   memUse: { label: 'vms.col.memUse', width: '150px' },

@@ -226,4 +226,15 @@ export const vms = {
   'vm.create.onHosts': 'on {hosts}',
   'vm.create.ciPasswordHint': 'SSH keys are preferred. A password is written to the seed only as a SHA-512 hash, and it turns on password login over SSH.',
   'vm.edit.saved': 'Changes saved.',
+  'vm.origin.blank': 'Blank disk',
+  'vm.origin.base': 'Base image {name}',
+  'vm.origin.iso': 'ISO {name}',
+  'vm.origin.import': 'Imported disk {name}',
+  // fc-identity: where a VM is (one VM per UUID, copies on other hosts)
+  'vm.where.runsOn': 'Runs on {host}',
+  'vm.where.on': 'On {host}, not running',
+  'vm.where.copies': 'Inactive copies on {hosts}',
+  'vm.where.incoming': 'Migrating to {hosts}',
+  'vm.where.moved': 'Moved from {from} to {to}',
+  'vm.where.twice': 'Running on {hosts} at the same time: two guests can write to the same disks and damage them. Force off the copy that should not run.',
 } as const;

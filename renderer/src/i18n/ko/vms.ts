@@ -228,4 +228,15 @@ export const vms: Record<keyof typeof en, string> = {
   'vm.create.onHosts': '{hosts}에 있음',
   'vm.create.ciPasswordHint': 'SSH 키 사용을 권장합니다. 암호는 시드에 SHA-512 해시로만 기록되며, 암호를 넣으면 SSH 암호 로그인이 켜집니다.',
   'vm.edit.saved': '변경 사항을 저장했습니다.',
+  'vm.origin.blank': '빈 디스크',
+  'vm.origin.base': '기본 이미지 {name}',
+  'vm.origin.iso': 'ISO {name}',
+  'vm.origin.import': '가져온 디스크 {name}',
+  // fc-identity: where a VM is (one VM per UUID, copies on other hosts)
+  'vm.where.runsOn': '{host}에서 실행 중',
+  'vm.where.on': '{host}에 있음, 실행 중 아님',
+  'vm.where.copies': '비활성 사본 위치: {hosts}',
+  'vm.where.incoming': '{hosts}(으)로 마이그레이션 중',
+  'vm.where.moved': '{from}에서 {to}(으)로 옮겨짐',
+  'vm.where.twice': '{hosts}에서 동시에 실행 중입니다. 두 게스트가 같은 디스크에 써서 손상시킬 수 있습니다. 실행되면 안 되는 사본을 강제 종료하세요.',
 };
