@@ -4,7 +4,7 @@ import { AddHostParams, Host, HostFacts, HostId, HostTarget, ReplaceHostKeyParam
 import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
 import { ConsoleInfo, ConsoleKind, ConsoleTicket, ConsoleThumbnail, OpenConsoleParams, SshCommand } from './console';
 import { HistoryEvent } from './events-history';
-import { Job, JobId, JobRef, JobState } from './jobs';
+import { Job, JobId, JobRef, JobState, JobTarget } from './jobs';
 import { Settings } from './settings';
 import { Alert, BundleDomain, BundleFile, BundleId, BundleSummary, Finding, GatherParams, HealthCheck, LogMatch } from './diagnostics';
 import { AffinityGroup, AffinityGroupId, AffinityMemberParams, CreateAffinityGroupParams, HostCapacity, HostPlacementSettings, PlacementOutcome, UpdateAffinityGroupParams } from './placement';
@@ -12,7 +12,10 @@ import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumer
 
 /**
  * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
- * and reports through `job.updated`.
+ * and reports through `job.updated`; its result (when it has one) is the finished job's `result`.
+ * Every method that changes a host or a VM is a job, so it takes the target's lock (DESIGN §2).
+ * The exceptions answer directly, each for the reason given beside it. `jobResult`: the schema of
+ * the finished job's result, where a caller uses it.
  */
 export const methods = {
   'engine.info': { params: z.object({}).strict(), result: EngineInfo, job: false },
@@ -23,6 +26,12 @@ export const methods = {
         stepMs: z.number().int().min(0).max(60_000).default(400),
         /** Makes the job fail at this step: exercises the failure path end to end. */
         failAtStep: z.number().int().min(1).max(100).optional(),
+        /** The resumable kind: it persists each step and an engine restart continues it. */
+        resumable: z.boolean().default(false),
+        /** A parent of this many child self-tests, whose progress is theirs. */
+        children: z.number().int().min(0).max(20).default(0),
+        /** Takes this target's lock as a mutating job would (it changes nothing): a second waits. */
+        target: JobTarget.optional(),
       })
       .strict(),
     result: JobRef,
@@ -45,22 +54,36 @@ export const methods = {
   /** Keeps what a failed or interrupted job left: the leftovers are no longer reported. */
   'jobs.keep': { params: z.object({ jobId: JobId }).strict(), result: Job, job: false },
   'settings.get': { params: z.object({}).strict(), result: Settings, job: false },
+  /**
+   * Not a job: the engine's own preferences, changed in one SQLite write on this machine; no host
+   * is touched, so there is nothing to lock, wait for or cancel.
+   */
   'settings.update': { params: Settings.partial().strict(), result: Settings, job: false },
 
   'hosts.list': { params: z.object({}).strict(), result: z.object({ hosts: z.array(Host) }), job: false },
-  /** The connection test: reaches the host and reports what it found; changes nothing. */
+  /**
+   * The connection test: reaches the host and reports what it found; changes nothing. Not a job:
+   * it is one half of the fingerprint dialogue (HOST_KEY_UNKNOWN carries the fingerprint the
+   * person confirms in the same form), which needs the answer in the request.
+   */
   'hosts.test': { params: HostTarget, result: HostFacts, job: false },
-  /** Tests, then adds and connects. HOST_KEY_UNKNOWN carries the fingerprint to confirm. */
+  /**
+   * Tests, then adds and connects. HOST_KEY_UNKNOWN carries the fingerprint to confirm. Not a job,
+   * for the same fingerprint dialogue as hosts.test: the form asks, and asks again with the key.
+   */
   'hosts.add': { params: AddHostParams, result: Host, job: false },
-  'hosts.update': { params: UpdateHostParams, result: Host, job: false },
-  'hosts.connect': { params: z.object({ hostId: HostId }).strict(), result: Host, job: false },
-  'hosts.disconnect': { params: z.object({ hostId: HostId }).strict(), result: Host, job: false },
-  /** Refused while tasks run on the host. */
-  'hosts.remove': { params: z.object({ hostId: HostId }).strict(), result: z.object({ removed: z.literal(true) }), job: false },
-  /** Probes an unreachable host now instead of at its next planned try. */
-  'hosts.retry': { params: z.object({ hostId: HostId }).strict(), result: Host, job: false },
-  /** After review: trusts the host's new SSH key in place of the pinned one (both fingerprints as shown). */
-  'hosts.replaceKey': { params: ReplaceHostKeyParams, result: Host, job: false },
+  /** Job result: Host. */
+  'hosts.update': { params: UpdateHostParams, result: JobRef, job: true, jobResult: Host },
+  /** Job result: Host. */
+  'hosts.connect': { params: z.object({ hostId: HostId }).strict(), result: JobRef, job: true, jobResult: Host },
+  /** Job result: Host. */
+  'hosts.disconnect': { params: z.object({ hostId: HostId }).strict(), result: JobRef, job: true, jobResult: Host },
+  /** Refused while tasks run on the host. Job result: {removed: true}. */
+  'hosts.remove': { params: z.object({ hostId: HostId }).strict(), result: JobRef, job: true, jobResult: z.object({ removed: z.literal(true) }) },
+  /** Probes an unreachable host now instead of at its next planned try. Job result: Host. */
+  'hosts.retry': { params: z.object({ hostId: HostId }).strict(), result: JobRef, job: true, jobResult: Host },
+  /** After review: trusts the host's new SSH key in place of the pinned one (both fingerprints as shown). Job result: Host. */
+  'hosts.replaceKey': { params: ReplaceHostKeyParams, result: JobRef, job: true, jobResult: Host },
 
   'vms.list': { params: z.object({ hostId: HostId.optional() }).strict(), result: z.object({ vms: z.array(Vm) }), job: false },
   /** One job per VM, so each shows its own progress and outcome. */
@@ -84,18 +107,18 @@ export const methods = {
   /** Checked before the job starts: a bad name, a taken name or too much memory is refused at once. */
   'vms.create': { params: CreateVmParams, result: JobRef.extend({ placement: PlacementOutcome.optional() }), job: true },
   'vms.delete': { params: DeleteVmParams, result: JobRef, job: true },
-  /** Persistent configuration; memory and vCPUs only while stopped. */
-  'vms.update': { params: UpdateVmParams, result: VmDetails, job: false },
-  'vms.addNic': { params: AddNicParams, result: VmDetails, job: false },
-  'vms.addDisk': { params: AddDiskParams, result: VmDetails, job: false },
+  /** Persistent configuration; memory and vCPUs only while stopped. The VM edits below are jobs whose result is VmDetails. */
+  'vms.update': { params: UpdateVmParams, result: JobRef, job: true, jobResult: VmDetails },
+  'vms.addNic': { params: AddNicParams, result: JobRef, job: true, jobResult: VmDetails },
+  'vms.addDisk': { params: AddDiskParams, result: JobRef, job: true, jobResult: VmDetails },
   /** Removes a disk (by target) or a NIC (by MAC) from the configuration (and live, if asked). */
-  'vms.detach': { params: DetachParams, result: VmDetails, job: false },
+  'vms.detach': { params: DetachParams, result: JobRef, job: true, jobResult: VmDetails },
   /** Grows a disk: live on a running VM, the volume itself on a stopped one. */
-  'vms.resizeDisk': { params: ResizeDiskParams, result: VmDetails, job: false },
-  'vms.setMedia': { params: SetMediaParams, result: VmDetails, job: false },
-  'vms.setLink': { params: SetLinkParams, result: VmDetails, job: false },
+  'vms.resizeDisk': { params: ResizeDiskParams, result: JobRef, job: true, jobResult: VmDetails },
+  'vms.setMedia': { params: SetMediaParams, result: JobRef, job: true, jobResult: VmDetails },
+  'vms.setLink': { params: SetLinkParams, result: JobRef, job: true, jobResult: VmDetails },
   /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
-  'vms.defineXml': { params: DefineXmlParams, result: VmDetails, job: false },
+  'vms.defineXml': { params: DefineXmlParams, result: JobRef, job: true, jobResult: VmDetails },
 
   /** What consoles a VM has and which are open. */
   'console.info': { params: z.object({ vmId: VmId }).strict(), result: ConsoleInfo, job: false },
@@ -170,6 +193,10 @@ export type MethodName = keyof Methods;
 export type MethodParams<M extends MethodName> = z.input<Methods[M]['params']>;
 export type MethodParamsParsed<M extends MethodName> = z.output<Methods[M]['params']>;
 export type MethodResult<M extends MethodName> = z.output<Methods[M]['result']>;
+
+/** The methods whose job ends with a typed result (`jobResult`), and that result. */
+export type JobMethodName = { [M in MethodName]: Methods[M] extends { jobResult: z.ZodTypeAny } ? M : never }[MethodName];
+export type JobResult<M extends JobMethodName> = Methods[M] extends { jobResult: infer S extends z.ZodTypeAny } ? z.output<S> : never;
 
 export function isMethodName(name: string): name is MethodName {
   return Object.prototype.hasOwnProperty.call(methods, name);

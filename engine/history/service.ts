@@ -47,11 +47,13 @@ export async function historyService(deps: {
   });
   // A finished task is part of the history of what it acted on.
   hub.subscribe('job.updated', {}, (job: Job) => {
-    if (!FINAL_JOB_STATES.includes(job.state) || !job.target?.hostId) return;
-    const vmUuid = job.target.vmId ?? null; // a VM's id is its UUID (DESIGN §8)
+    if (!FINAL_JOB_STATES.includes(job.state)) return;
+    // A removed host has no history left to add to.
+    if (!job.hostId || !fleet.hosts.get(job.hostId)) return;
+    const vmUuid = job.target?.kind === 'vm' ? job.target.id : null; // a VM's id is its UUID (DESIGN §8)
     // A failure says why, in the history too (the Tasks page is not where a person looks first).
     const reason: Record<string, string> = job.state === 'failed' && job.error ? { reason: job.error.message } : {};
-    history.record({ hostId: job.target.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
+    history.record({ hostId: job.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
   });
   return {
     name: 'history',

@@ -272,7 +272,8 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
 
   async remove(hostId: string): Promise<void> {
     const l = this.get(hostId);
-    const busy = this.jobs.jobs.values().some((j) => j.target?.hostId === hostId && (j.state === 'running' || j.state === 'queued'));
+    // The removal itself is a job on the host: every other one counts.
+    const busy = this.jobs.jobs.values().some((j) => (j.hostId === hostId || (j.target?.kind === 'host' && j.target.id === hostId)) && j.kind !== 'host.remove' && (j.state === 'running' || j.state === 'queued'));
     if (busy) throw new HangarError('CONFLICT', 'Tasks are running on this host: wait for them or cancel them first');
     await this.stopLink(l);
     await this.credentials.forget(hostId);

@@ -7,6 +7,7 @@ import type { SecretStore } from '../secrets/secret-store';
 import type { SshEnvironment } from '../ssh';
 import type { Db } from '../store/db';
 import { HostCredentials } from './credentials';
+import { hostJob } from './host-jobs';
 import { HostKeyRepo } from './host-key-repo';
 import { HostManager } from './host-manager';
 import { HostRepo } from './host-repo';
@@ -40,15 +41,12 @@ export function hostsService(deps: {
       'hosts.list': async () => ({ hosts: hosts.hosts.values() }),
       'hosts.test': (p, ctx) => hosts.test(p, ctx.signal),
       'hosts.add': (p, ctx) => hosts.add(p, ctx.signal),
-      'hosts.update': (p) => hosts.update(p.hostId, p),
-      'hosts.connect': (p) => hosts.connect(p.hostId),
-      'hosts.disconnect': (p) => hosts.disconnect(p.hostId),
-      'hosts.remove': async (p) => {
-        await hosts.remove(p.hostId);
-        return { removed: true as const };
-      },
-      'hosts.retry': (p) => hosts.retry(p.hostId),
-      'hosts.replaceKey': (p) => hosts.replaceKey(p.hostId, { previous: p.previous, next: p.next }),
+      'hosts.update': (p) => hostJob(deps.jobs, hosts, 'host.update', p.hostId, () => hosts.update(p.hostId, p)),
+      'hosts.connect': (p) => hostJob(deps.jobs, hosts, 'host.connect', p.hostId, () => hosts.connect(p.hostId)),
+      'hosts.disconnect': (p) => hostJob(deps.jobs, hosts, 'host.disconnect', p.hostId, () => hosts.disconnect(p.hostId)),
+      'hosts.remove': (p) => hostJob(deps.jobs, hosts, 'host.remove', p.hostId, async () => (await hosts.remove(p.hostId), { removed: true as const })),
+      'hosts.retry': (p) => hostJob(deps.jobs, hosts, 'host.retry', p.hostId, () => hosts.retry(p.hostId)),
+      'hosts.replaceKey': (p) => hostJob(deps.jobs, hosts, 'host.replaceKey', p.hostId, () => hosts.replaceKey(p.hostId, { previous: p.previous, next: p.next })),
     },
     open: () => hosts.init(),
     close: () => hosts.close(),

@@ -215,6 +215,26 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 10,
+    name: 'typed job targets, nesting, waits and step state (fc-jobs)',
+    // A target becomes a typed reference {kind, id}; the host it ran on gets its own column (per-host
+    // limits, history). parent_id nests jobs; waiting_for says why a queued job waits; step_state is
+    // what a resumable job saved, so a restart continues it.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN host_id TEXT;
+      ALTER TABLE jobs ADD COLUMN parent_id TEXT;
+      ALTER TABLE jobs ADD COLUMN waiting_for TEXT;
+      ALTER TABLE jobs ADD COLUMN step_state TEXT;
+      UPDATE jobs SET host_id = json_extract(target, '$.hostId') WHERE target IS NOT NULL;
+      UPDATE jobs SET target = CASE
+          WHEN json_extract(target, '$.vmId') IS NOT NULL THEN json_object('kind', 'vm', 'id', json_extract(target, '$.vmId'))
+          WHEN json_extract(target, '$.hostId') IS NOT NULL AND json_extract(target, '$.jobId') IS NULL THEN json_object('kind', 'host', 'id', json_extract(target, '$.hostId'))
+          ELSE NULL END
+        WHERE target IS NOT NULL AND json_extract(target, '$.kind') IS NULL;
+      CREATE INDEX jobs_parent ON jobs(parent_id);
+    `,
+  },
+  {
     version: 11,
     name: 'placement (fc-placement)',
     // Per-host capacity settings, VM-VM affinity groups, and the resources held for placements

@@ -91,7 +91,7 @@ const volumeXml = (name: string, capacityBytes: number, backing?: { path: string
  * went away) is named in the error so nothing is left unexplained.
  */
 export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection): { spec: JobSpec; handler: JobHandler } {
-  const spec: JobSpec = { kind: 'vm.create', title: { key: 'job.vm.create', args: { name: p.name, host: host.name } }, target: { hostId: host.id }, cancellable: true };
+  const spec: JobSpec = { kind: 'vm.create', title: { key: 'job.vm.create', args: { name: p.name, host: host.name } }, hostId: host.id, cancellable: true };
   const handler: JobHandler = async (ctx) => {
     const made: Made = {};
     const c = conn();

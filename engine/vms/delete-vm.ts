@@ -56,7 +56,7 @@ export async function planDelete(
 }
 
 export function deleteVmJob(vm: Vm, volumes: { target: string; vol: StorageVolRef }[], conn: () => LibvirtConnection): { spec: JobSpec; handler: JobHandler } {
-  const spec: JobSpec = { kind: 'vm.delete', title: { key: 'job.vm.delete', args: { name: vm.name } }, target: { hostId: vm.hostId, vmId: vm.id }, cancellable: false };
+  const spec: JobSpec = { kind: 'vm.delete', title: { key: 'job.vm.delete', args: { name: vm.name } }, target: { kind: 'vm', id: vm.id }, hostId: vm.hostId, cancellable: false };
   const handler: JobHandler = async (ctx) => {
     const c = conn();
     const dom = await c.domainLookupByUuid(vm.uuid);

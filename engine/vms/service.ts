@@ -41,14 +41,20 @@ export function vmsService(deps: {
           if (!vm) throw new HangarError('NOT_FOUND', `No VM ${id}`);
           return vm;
         });
-        return {
-          jobs: await Promise.all(
-            targets.map((vm) => {
-              const { spec, handler } = vmActionJob(vm, p.action, actionDeps);
-              return jobs.start(spec, handler);
-            }),
-          ),
-        };
+        // Each VM on its own: a busy one is refused (CONFLICT naming its task) without holding up the rest.
+        const started = await Promise.allSettled(
+          targets.map((vm) => {
+            const { spec, handler } = vmActionJob(vm, p.action, actionDeps);
+            return jobs.start(spec, handler);
+          }),
+        );
+        const refs = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+        const refused = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (refused) {
+          const e = HangarError.from(refused.reason);
+          throw new HangarError(e.code, e.message, { ...e.details, started: refs.map((r) => r.jobId) });
+        }
+        return { jobs: refs };
       },
       'vms.get': (p) => vms.get(p.vmId),
       'vms.create': (p) => vms.create(p),

@@ -69,7 +69,8 @@ export function vmActionJob(vm: Vm, action: VmAction, deps: VmActionDeps): { spe
   const spec: JobSpec = {
     kind: `vm.${action}`,
     title: { key: `job.vm.${action}`, args: { name: vm.name } },
-    target: { hostId: vm.hostId, vmId: vm.id },
+    target: { kind: 'vm', id: vm.id },
+    hostId: vm.hostId,
     cancellable: action === 'shutdown' || action === 'reboot',
   };
   const handler: JobHandler = async (ctx) => {

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { AddDiskParams, AddNicParams, CreateVmParams, DefineXmlParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DeleteVmParams, UpdateVmParams, Vm, VmDetails } from '../contract/vms';
-import type { JobRef } from '../contract/jobs';
+import type { JobKind, JobRef } from '../contract/jobs';
 import type { Host } from '../contract/hosts';
 import type { FleetHosts } from '../hosts/fleet';
 import type { VmInventory } from '../inventory/vm-inventory';
@@ -100,7 +100,49 @@ export class VmService {
     return this.jobs.start(spec, handler);
   }
 
-  async update(p: z.output<typeof UpdateVmParams>): Promise<VmDetails> {
+  /**
+   * A change of a VM's configuration, as a job on the VM: it waits for the VM's running task (a
+   * second edit queues behind the first), reads the VM afresh when it starts, and its result is
+   * the VM's details after the change.
+   */
+  private edit(kind: Extract<JobKind, `vm.${string}`>, vmId: string, work: () => Promise<VmDetails>): Promise<JobRef> {
+    const vm = this.vm(vmId);
+    return this.jobs.start({ kind, title: { key: `job.${kind}`, args: { name: vm.name } }, target: { kind: 'vm', id: vm.id }, hostId: vm.hostId, cancellable: false }, () => work());
+  }
+
+  update(p: z.output<typeof UpdateVmParams>): Promise<JobRef> {
+    return this.edit('vm.update', p.vmId, () => this.updateNow(p));
+  }
+
+  addDisk(p: z.output<typeof AddDiskParams>): Promise<JobRef> {
+    return this.edit('vm.addDisk', p.vmId, () => this.addDiskNow(p));
+  }
+
+  resizeDisk(p: z.output<typeof ResizeDiskParams>): Promise<JobRef> {
+    return this.edit('vm.resizeDisk', p.vmId, () => this.resizeDiskNow(p));
+  }
+
+  setMedia(p: z.output<typeof SetMediaParams>): Promise<JobRef> {
+    return this.edit('vm.setMedia', p.vmId, () => this.setMediaNow(p));
+  }
+
+  setLink(p: z.output<typeof SetLinkParams>): Promise<JobRef> {
+    return this.edit('vm.setLink', p.vmId, () => this.setLinkNow(p));
+  }
+
+  detach(p: z.output<typeof DetachParams>): Promise<JobRef> {
+    return this.edit('vm.detach', p.vmId, () => this.detachNow(p));
+  }
+
+  defineXml(p: z.output<typeof DefineXmlParams>): Promise<JobRef> {
+    return this.edit('vm.defineXml', p.vmId, () => this.defineXmlNow(p));
+  }
+
+  addNic(p: z.output<typeof AddNicParams>): Promise<JobRef> {
+    return this.edit('vm.addNic', p.vmId, () => this.addNicNow(p));
+  }
+
+  private async updateNow(p: z.output<typeof UpdateVmParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const running = vm.state === 'running' || vm.state === 'paused';
     // A VM whose start failed (Error) or that crashed runs nothing: it may change like a stopped one.
@@ -155,7 +197,7 @@ export class VmService {
     throw new HangarError('CONFLICT', `No free ${bus} disk slot`);
   }
 
-  async addDisk(p: z.output<typeof AddDiskParams>): Promise<VmDetails> {
+  private async addDiskNow(p: z.output<typeof AddDiskParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
@@ -181,7 +223,7 @@ export class VmService {
     return this.fresh(vm);
   }
 
-  async resizeDisk(p: z.output<typeof ResizeDiskParams>): Promise<VmDetails> {
+  private async resizeDiskNow(p: z.output<typeof ResizeDiskParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
@@ -196,7 +238,7 @@ export class VmService {
     return this.fresh(vm);
   }
 
-  async setMedia(p: z.output<typeof SetMediaParams>): Promise<VmDetails> {
+  private async setMediaNow(p: z.output<typeof SetMediaParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
@@ -209,7 +251,7 @@ export class VmService {
     return this.fresh(vm);
   }
 
-  async setLink(p: z.output<typeof SetLinkParams>): Promise<VmDetails> {
+  private async setLinkNow(p: z.output<typeof SetLinkParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
@@ -222,7 +264,7 @@ export class VmService {
   }
 
   /** Removes a disk or NIC from the configuration; its volume stays (Delete offers that). */
-  async detach(p: z.output<typeof DetachParams>): Promise<VmDetails> {
+  private async detachNow(p: z.output<typeof DetachParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);
@@ -240,7 +282,7 @@ export class VmService {
   }
 
   /** The XML must stay this VM's: same UUID (a changed name is libvirt's rename rules to judge). */
-  async defineXml(p: z.output<typeof DefineXmlParams>): Promise<VmDetails> {
+  private async defineXmlNow(p: z.output<typeof DefineXmlParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     // From the parsed document: a `<uuid>` in a comment or in foreign metadata is not the domain's.
     // libvirt reads a UUID with or without dashes, in either case.
@@ -257,7 +299,7 @@ export class VmService {
     return this.fresh(vm);
   }
 
-  async addNic(p: z.output<typeof AddNicParams>): Promise<VmDetails> {
+  private async addNicNow(p: z.output<typeof AddNicParams>): Promise<VmDetails> {
     const vm = this.vm(p.vmId);
     const conn = this.hosts.libvirt(vm.hostId);
     const dom = await conn.domainLookupByUuid(vm.uuid);

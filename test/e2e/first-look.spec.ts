@@ -237,8 +237,8 @@ test('every screen reads right in English and in Korean: Dashboard, Tasks, Setti
     // A failed task's bar stands still; its time reads in the UI's language.
     await expect(failed.locator('.progress-bar')).not.toHaveClass(/indeterminate/);
     expect(await failed.locator('.progress-bar').evaluate((el) => getComputedStyle(el).animationName)).toBe('none');
-    if (lang === 'ko') await expect(failed.locator('td').nth(3)).toHaveText(/오전|오후/);
-    else await expect(failed.locator('td').nth(3)).toHaveText(/AM|PM/);
+    if (lang === 'ko') await expect(failed.locator('td').nth(4)).toHaveText(/오전|오후/);
+    else await expect(failed.locator('td').nth(4)).toHaveText(/AM|PM/);
     // Badges and headers stay on one line (no "성/공").
     const broken = await page.locator('.badge, .table th').evaluateAll((els) =>
       els.flatMap((e) => {

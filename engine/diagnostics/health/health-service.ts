@@ -100,8 +100,8 @@ export class HealthService {
     const hosts = await Promise.all(this.deps.hosts().filter((h) => h.state !== 'disconnected' && h.state !== 'connecting').map((h) => this.probeHost(h)));
     const migrationFailures = this.deps
       .jobs()
-      .filter((j) => /migrat/i.test(j.kind) && j.state === 'failed')
-      .map((j) => ({ vmName: String(j.title.args?.['name'] ?? j.title.args?.['vm'] ?? '?'), hostId: j.target?.hostId ?? null, at: j.finishedAt ?? Date.now() }));
+      .filter((j) => j.kind === 'vm.migrate' && j.state === 'failed')
+      .map((j) => ({ vmName: String(j.title.args?.['name'] ?? j.title.args?.['vm'] ?? '?'), hostId: j.hostId ?? null, at: j.finishedAt ?? Date.now() }));
     return { now: Date.now(), hosts, migrationFailures, taskLeftovers: taskLeftovers(this.deps.jobs(), (id) => this.deps.hosts().find((h) => h.id === id)?.name) };
   }
 

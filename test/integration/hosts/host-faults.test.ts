@@ -21,6 +21,7 @@ import { SshConnection } from '../../../engine/ssh';
 import { defineDomain, LAB_DIR, readLabInfo, sshRun, testGuestXml, waitFor, type LabHost } from '../../lab/lab-info';
 import { refusal } from '../../helpers/refusal';
 import { labEngine } from '../fleet/lab-engine';
+import { runJob } from '../../helpers/run-job';
 
 const lab = readLabInfo();
 const [h1, h2] = lab.hosts as [LabHost, LabHost];
@@ -173,7 +174,7 @@ describe('host faults and identity (issue 13 items 6, 8, 9; issue 21)', () => {
 
     it('probes at once on Retry now', async () => {
       const id = ids[h1.name]!;
-      const host = await t.engine.call('hosts.retry', { hostId: id });
+      const host = await runJob(t.engine, 'hosts.retry', { hostId: id });
       expect(host.state).toBe('connected');
       expect(host.hostUuid).toBe(h1.uuid);
       expect(host.hostKeyFingerprint).toBe(h1.hostKeyFingerprint);
@@ -238,25 +239,25 @@ describe('host faults and identity (issue 13 items 6, 8, 9; issue 21)', () => {
       cleanup.push(() => t.dispose());
       const host = await t.engine.call('hosts.add', { address: h1.address, user: 'root', auth: 'key', keyPath: lab.keyPath, name: 'pinned', acceptHostKey: h1.hostKeyFingerprint });
       await until('connected', async () => (await hostOf(t.engine, host.id)).state === 'connected', 30_000);
-      await t.engine.call('hosts.disconnect', { hostId: host.id });
+      await runJob(t.engine, 'hosts.disconnect', { hostId: host.id });
       // Simulate a re-keyed host without touching the lab: Hangar's own pin now names another key.
       const db = new Database(path.join(t.dir, 'hangar.db'));
       const [, blob] = fakeLine.trim().split(' ').slice(1);
       const changed = db.prepare('UPDATE host_keys SET public_key = ?, fingerprint = ? WHERE endpoint = ?').run(blob, fakeFp, h1.address);
       db.close();
       expect(changed.changes).toBe(1);
-      await t.engine.call('hosts.connect', { hostId: host.id });
+      await runJob(t.engine, 'hosts.connect', { hostId: host.id });
       const refused = await until('refused', async () => (await hostOf(t.engine, host.id)).lastError?.code === 'HOST_KEY_CHANGED', 30_000).then(() => hostOf(t.engine, host.id));
       expect(refused.state).toBe('unreachable');
       expect(refused.nextRetryAt).toBeNull(); // waits for the user, not for a timer
       expect(refused.problem).toEqual({ key: 'hostProblem.keyChanged' });
       expect(refused.lastError?.details).toMatchObject({ previousFingerprint: fakeFp, fingerprint: h1.hostKeyFingerprint, source: 'hangar' });
       // Retry without the review stays refused.
-      await t.engine.call('hosts.retry', { hostId: host.id });
+      await runJob(t.engine, 'hosts.retry', { hostId: host.id });
       await new Promise((r) => setTimeout(r, 1_500));
       expect((await hostOf(t.engine, host.id)).lastError?.code).toBe('HOST_KEY_CHANGED');
-      expect((await refusal(t.engine.call('hosts.replaceKey', { hostId: host.id, previous: h1.hostKeyFingerprint, next: fakeFp }))).code).toBe('HOST_KEY_CHANGED');
-      await t.engine.call('hosts.replaceKey', { hostId: host.id, previous: fakeFp, next: h1.hostKeyFingerprint });
+      expect((await refusal(runJob(t.engine, 'hosts.replaceKey', { hostId: host.id, previous: h1.hostKeyFingerprint, next: fakeFp }))).code).toBe('HOST_KEY_CHANGED');
+      await runJob(t.engine, 'hosts.replaceKey', { hostId: host.id, previous: fakeFp, next: h1.hostKeyFingerprint });
       const t0 = Date.now();
       const ok = await until('connected after the review', async () => (await hostOf(t.engine, host.id)).state === 'connected', 15_000);
       console.log(`[h1] connected ${secs(ok - t0)} s after the reviewed key replacement`);

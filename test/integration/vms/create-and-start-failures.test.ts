@@ -13,6 +13,7 @@ import { HangarError } from '../../../engine/contract/errors';
 import type { Engine } from '../../../engine/engine';
 import { readLabInfo, sshRun, virsh, waitFor, type LabHost } from '../../lab/lab-info';
 import { labEngine } from '../fleet/lab-engine';
+import { runJob } from '../../helpers/run-job';
 
 const lab = readLabInfo();
 const [h1, h2] = lab.hosts as [LabHost, LabHost];
@@ -159,7 +160,7 @@ describe('create placement, up-front checks and failed starts', () => {
     expect(events.severity).toBe('error');
 
     // The fix: software emulation, then start.
-    const details = await engine.call('vms.update', { vmId, accel: 'tcg' });
+    const details = await runJob(engine, 'vms.update', { vmId, accel: 'tcg' });
     expect(details.accel).toBe('tcg');
     expect(await virsh(h1, ['dumpxml', '--inactive', KVM])).toContain("<domain type='qemu'");
     const again = (await engine.call('vms.action', { vmIds: [vmId], action: 'start' })).jobs[0]!.jobId;

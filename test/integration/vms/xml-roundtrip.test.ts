@@ -15,6 +15,7 @@ import { parseXml, serializeXml } from '../../../engine/xml/lossless';
 import { CRAFTED } from '../../unit/xml/domain-xml-corpus';
 import { labEngine } from '../fleet/lab-engine';
 import { defineDomain, readLabInfo, sshRun, testGuestXml, virsh, waitFor, type LabHost } from '../../lab/lab-info';
+import { runJob } from '../../helpers/run-job';
 
 const lab = readLabInfo();
 const h1 = lab.hosts[0] as LabHost;
@@ -109,7 +110,7 @@ describe('domain XML round trips on the lab', () => {
     for (const c of crafted) {
       const before = await dumpxml(h1, c.name);
       const vm = vms.find((v) => v.name === c.name)!;
-      await engine.call('vms.update', { vmId: vm.id, vcpus: 2 });
+      await runJob(engine, 'vms.update', { vmId: vm.id, vcpus: 2 });
       const after = await dumpxml(h1, c.name);
       expect(after, c.key).toBe(vcpuOnly(before, 2));
     }
@@ -130,7 +131,7 @@ describe('domain XML round trips on the lab', () => {
     const hostile = bBefore
       .replace(/<domain([^>]*)>/, `<domain$1>\n  <!-- <uuid>${a.uuid}</uuid> -->`)
       .replace('</name>', `</name>\n  <description>overwritten through ${a.name}</description>`);
-    await expect(engine.call('vms.defineXml', { vmId: vmA.id, xml: hostile })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+    await expect(runJob(engine, 'vms.defineXml', { vmId: vmA.id, xml: hostile })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
     expect(await dumpxml(h1, b.name)).toBe(bBefore);
 
     // The same trick with CDATA and foreign metadata, and two <uuid>s, are refused too.
@@ -138,14 +139,14 @@ describe('domain XML round trips on the lab', () => {
       bBefore.replace('</name>', `</name><description><![CDATA[<uuid>${a.uuid}</uuid>]]></description>`),
       bBefore.replace(/<uuid>[^<]*<\/uuid>/, `<uuid>${a.uuid}</uuid><uuid>${b.uuid}</uuid>`),
     ]) {
-      await expect(engine.call('vms.defineXml', { vmId: vmA.id, xml })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
+      await expect(runJob(engine, 'vms.defineXml', { vmId: vmA.id, xml })).rejects.toMatchObject({ code: 'INVALID_PARAMS' });
     }
     expect(await dumpxml(h1, b.name)).toBe(bBefore);
 
     // A's own XML with a comment naming B's UUID is still A's: accepted.
     const aBefore = await dumpxml(h1, a.name);
     const own = aBefore.replace(/<domain([^>]*)>/, `<domain$1>\n  <!-- <uuid>${b.uuid}</uuid> -->`).replace(/<title>[^<]*<\/title>/, '<title>edited</title>');
-    await engine.call('vms.defineXml', { vmId: vmA.id, xml: own });
+    await runJob(engine, 'vms.defineXml', { vmId: vmA.id, xml: own });
     expect(await dumpxml(h1, a.name)).toContain('<title>edited</title>');
     expect(await dumpxml(h1, b.name)).toBe(bBefore);
   });

@@ -39,7 +39,7 @@ describe('the job journal (real SQLite in its worker)', () => {
   const vol = { kind: 'volume' as const, hostId: 'h1', pool: 'default', name: 'web-disk0.qcow2' };
 
   it('a job that succeeds hands what it made to its result: nothing is left over', async () => {
-    const { jobId } = await runner.start({ kind: 't', title: { key: 't' }, cancellable: true }, async (ctx) => {
+    const { jobId } = await runner.start({ kind: 'engine.selfTest', title: { key: 't' }, cancellable: true }, async (ctx) => {
       const a = await ctx.journal.artifact(vol);
       await a.created();
     });
@@ -49,14 +49,14 @@ describe('the job journal (real SQLite in its worker)', () => {
   });
 
   it('a failed job whose rollback worked leaves nothing; one whose rollback failed lists what it left', async () => {
-    const ok = await runner.start({ kind: 't', title: { key: 't' }, cancellable: true }, async (ctx) => {
+    const ok = await runner.start({ kind: 'engine.selfTest', title: { key: 't' }, cancellable: true }, async (ctx) => {
       const a = await ctx.journal.artifact(vol);
       await a.created();
       await a.removed();
       throw new Error('boom');
     });
     expect(leftovers(await until(ok.jobId, (j) => j.state === 'failed'))).toEqual([]);
-    const bad = await runner.start({ kind: 't', title: { key: 't' }, cancellable: true }, async (ctx) => {
+    const bad = await runner.start({ kind: 'engine.selfTest', title: { key: 't' }, cancellable: true }, async (ctx) => {
       await (await ctx.journal.artifact(vol)).created();
       throw new Error('host went away');
     });

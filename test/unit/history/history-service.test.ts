@@ -64,7 +64,7 @@ describe('services on real SQLite', () => {
     hosts.upsert([host('h1', 'connected')]); // same state: no second line
     (fleet as unknown as EventEmitter).emit('event', 'h1', { kind: 'domain-lifecycle', event: 2, detail: 0, callbackId: 1, dom: { name: 'web', uuid: UUID, id: 1 } });
     (fleet as unknown as EventEmitter).emit('keyReplaced', 'h1', { previous: 'SHA256:old', next: 'SHA256:new' });
-    const ref = await jobs.runner.start({ kind: 'test', title: { key: 'job.test.title', args: { name: 'web' } }, target: { hostId: 'h1', vmId: vm.id }, cancellable: false }, async () => {
+    const ref = await jobs.runner.start({ kind: 'vm.update', title: { key: 'job.test.title', args: { name: 'web' } }, target: { kind: 'vm', id: vm.id }, hostId: 'h1', cancellable: false }, async () => {
       throw new Error('disk full');
     });
     await until(async () => ((await jobs.handlers['jobs.get']!({ jobId: ref.jobId }, ctx)).state === 'failed' ? true : undefined));

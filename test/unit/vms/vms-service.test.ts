@@ -27,9 +27,9 @@ describe('vms service', () => {
     const { action, started } = service();
     const r = await action({ vmIds: [vm(1).id, vm(2).id], action: 'start' }, ctx);
     expect(r.jobs).toEqual([{ jobId: 'j1' }, { jobId: 'j2' }]);
-    expect(started.map((s) => [s.kind, s.target?.['vmId']])).toEqual([
-      ['vm.start', vm(1).id],
-      ['vm.start', vm(2).id],
+    expect(started.map((s) => [s.kind, s.target?.kind, s.target?.id])).toEqual([
+      ['vm.start', 'vm', vm(1).id],
+      ['vm.start', 'vm', vm(2).id],
     ]);
   });
 

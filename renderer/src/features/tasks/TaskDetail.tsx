@@ -6,6 +6,7 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { navigate } from '../../stores/route-store';
 import { artifactLabel, Leftovers, useHostName } from './Leftovers';
+import { ParentLink, TargetCell, WaitText } from './JobCells';
 
 /** One task in full (`#/tasks/<jobId>`): its times, outcome, and everything it made on hosts. */
 export function TaskDetail({ job, onError }: { job: Job | undefined; onError: (e: HangarError) => void }) {
@@ -36,9 +37,19 @@ export function TaskDetail({ job, onError }: { job: Job | undefined; onError: (e
           {t(`tasks.state.${job.state}`)}
         </span>
       </h2>
+      <ParentLink job={job} />
+      <WaitText job={job} />
       {job.state === 'interrupted' && <p className="banner warn">{t('tasks.interrupted')}</p>}
       {job.error && <p className="banner error">{job.error.message}</p>}
       <dl className="about">
+        {(job.target || job.hostId) && (
+          <>
+            <dt>{t('tasks.col.target')}</dt>
+            <dd>
+              <TargetCell job={job} />
+            </dd>
+          </>
+        )}
         <dt>{t('tasks.detail.queued')}</dt>
         <dd>{time(job.createdAt)}</dd>
         <dt>{t('tasks.detail.started')}</dt>
