@@ -26,6 +26,7 @@ import type { SshEnvironment } from './ssh';
 import { storageService } from './storage/service';
 import { Db } from './store/db';
 import { vmsService } from './vms/service';
+import { placementService } from './placement/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -89,14 +90,15 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const vmsOf = () => inventory.inventory.vms.values();
   const history = await historyService({ db, hub, logger, fleet, vm: (id) => inventory.inventory.get(id) });
   const metrics = await metricsService({ db, hub, logger, fleet, inventory: inventory.inventory, settings: current });
-  const vms = vmsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
+  const placement = await placementService({ db, hub, logger, fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
+  const vms = vmsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current, placement: placement.placement });
   const consoles = consoleService({ fleet, inventory: inventory.inventory, logger, origin: opts.consoleOrigin ?? (() => null) });
   const health = await healthService({ db, hub, logger, fleet, jobs: jobs.runner });
   const diagnostics = diagnosticsService({ dataDir, fleet, vms: vmsOf, jobs: jobs.runner, history: history.log, health: health.health, settings: current });
   const storage = storageService(fleet);
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, vms, consoles, health, diagnostics, storage];
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;

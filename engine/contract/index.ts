@@ -19,3 +19,4 @@ export * from './diagnostics';
 export * from './metrics';
 export * from './methods';
 export * from './events';
+export * from './placement';

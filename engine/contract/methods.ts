@@ -7,6 +7,7 @@ import { HistoryEvent } from './events-history';
 import { Job, JobId, JobRef, JobState, JobTarget } from './jobs';
 import { Settings } from './settings';
 import { Alert, BundleDomain, BundleFile, BundleId, BundleSummary, Finding, GatherParams, HealthCheck, LogMatch } from './diagnostics';
+import { AffinityGroup, AffinityGroupId, AffinityMemberParams, CreateAffinityGroupParams, HostCapacity, HostPlacementSettings, PlacementOutcome, UpdateAffinityGroupParams } from './placement';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 
 /**
@@ -104,7 +105,7 @@ export const methods = {
   },
   'vms.get': { params: z.object({ vmId: VmId }).strict(), result: VmDetails, job: false },
   /** Checked before the job starts: a bad name, a taken name or too much memory is refused at once. */
-  'vms.create': { params: CreateVmParams, result: JobRef, job: true },
+  'vms.create': { params: CreateVmParams, result: JobRef.extend({ placement: PlacementOutcome.optional() }), job: true },
   'vms.delete': { params: DeleteVmParams, result: JobRef, job: true },
   /** Persistent configuration; memory and vCPUs only while stopped. The VM edits below are jobs whose result is VmDetails. */
   'vms.update': { params: UpdateVmParams, result: JobRef, job: true, jobResult: VmDetails },
@@ -172,6 +173,19 @@ export const methods = {
   'metrics.query': { params: MetricsQueryParams, result: MetricsQueryResult, job: false },
   /** VMs ranked by a metric averaged over the period. */
   'metrics.top': { params: TopConsumersParams, result: TopConsumersResult, job: false },
+  // --- placement (fc-placement): quick SQLite changes, answered directly like settings.update ---
+  /** Every host's memory and vCPUs as placement counts them (physical × ratio − reserve − committed − reserved). */
+  'placement.capacity': { params: z.object({}).strict(), result: z.object({ hosts: z.array(HostCapacity) }), job: false },
+  /** A host's overcommit ratios, memory reserve and taints. */
+  'placement.setHostSettings': { params: HostPlacementSettings.partial().required({ hostId: true }).strict(), result: HostPlacementSettings, job: false },
+  'placement.groups.list': { params: z.object({}).strict(), result: z.object({ groups: z.array(AffinityGroup) }), job: false },
+  'placement.groups.create': { params: CreateAffinityGroupParams, result: AffinityGroup, job: false },
+  'placement.groups.update': { params: UpdateAffinityGroupParams, result: AffinityGroup, job: false },
+  /** Members are let go and keep running where they are (seed 000 L329). */
+  'placement.groups.delete': { params: z.object({ groupId: AffinityGroupId }).strict(), result: z.object({ deleted: z.literal(true) }), job: false },
+  /** The rule applies from the VM's next placement (start, move); it does not move the VM now. */
+  'placement.groups.addVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
+  'placement.groups.removeVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
 } as const;
 
 export type Methods = typeof methods;

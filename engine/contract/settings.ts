@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PlacementStrategy } from './placement';
 
 export const LANGUAGES = ['en', 'ko'] as const;
 export const Language = z.enum(LANGUAGES);
@@ -14,7 +15,9 @@ export const Settings = z.object({
   shutdownTimeoutSec: z.number().int().min(10).max(3600),
   /** How often each host is sampled for metrics. */
   metricsIntervalSec: z.number().int().min(1).max(300),
+  /** How placement chooses among hosts that can take a VM, unless a request says otherwise. */
+  placementStrategy: PlacementStrategy,
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120, metricsIntervalSec: 5 };
+export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120, metricsIntervalSec: 5, placementStrategy: 'spread' };

@@ -1,3 +1,4 @@
+import { PlacementStrategy } from './placement';
 import { z } from 'zod';
 
 /** DESIGN §5: the states a person sees, the same everywhere. */
@@ -123,9 +124,13 @@ export const CloudInitParams = z
 export const CreateVmParams = z
   .object({
     name: VmName,
-    /** A host, or none for the connected host with the most free memory (among those with all `hostTags`). */
+    /** A host, or none for the one placement chooses (among those with all `hostTags`). */
     hostId: z.string().optional(),
     hostTags: z.array(z.string()).max(16).default([]),
+    /** Affinity groups the new VM joins; their rules hold from this placement on. */
+    affinityGroupIds: z.array(z.string().min(1).max(64)).max(16).default([]),
+    /** Spread or pack; the setting when absent. */
+    placementStrategy: PlacementStrategy.optional(),
     osProfile: OsProfile.default('linux'),
     vcpus: z.number().int().min(1).max(256).default(1),
     memoryMiB: z.number().int().min(32).max(4 * 1024 * 1024).default(512),

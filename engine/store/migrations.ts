@@ -234,4 +234,44 @@ export const migrations: Migration[] = [
       CREATE INDEX jobs_parent ON jobs(parent_id);
     `,
   },
+  {
+    version: 11,
+    name: 'placement (fc-placement)',
+    // Per-host capacity settings, VM-VM affinity groups, and the resources held for placements
+    // whose job has not ended (so parallel requests never overbook; dropped with their job).
+    sql: `
+      CREATE TABLE placement_host_settings (
+        host_id TEXT PRIMARY KEY,
+        memory_ratio REAL NOT NULL,
+        cpu_ratio REAL NOT NULL,
+        memory_reserve_mib INTEGER NOT NULL,
+        taints TEXT NOT NULL DEFAULT '[]'       -- JSON array of tags
+      );
+      CREATE TABLE affinity_groups (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,                     -- affinity | antiAffinity
+        enforcement TEXT NOT NULL,              -- hard | soft
+        description TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE affinity_members (
+        group_id TEXT NOT NULL,
+        vm_uuid TEXT NOT NULL,                  -- libvirt UUID: survives a move between hosts
+        name TEXT NOT NULL,                     -- as last seen
+        PRIMARY KEY (group_id, vm_uuid)
+      );
+      CREATE TABLE placement_reservations (
+        id TEXT PRIMARY KEY,
+        job_id TEXT,                            -- NULL between the decision and the job's start
+        host_id TEXT NOT NULL,
+        memory_mib INTEGER NOT NULL,
+        vcpus INTEGER NOT NULL,
+        group_ids TEXT NOT NULL DEFAULT '[]',   -- JSON array
+        vm_name TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX placement_reservations_job ON placement_reservations(job_id);
+    `,
+  },
 ];

@@ -27,41 +27,6 @@ export function requiredVolume(p: Params): { pool: string; volume: string } | nu
   return s.kind === 'iso' ? s.iso : s.kind === 'import' ? s.disk : s.kind === 'clone' ? s.base : null;
 }
 
-/** Why a host cannot take this VM (a missing source volume or disk pool), or null when it can. */
-export async function hostMisfit(p: Params, host: Host, conn: LibvirtConnection): Promise<string | null> {
-  if (p.source.kind !== 'import' && host.facts && !host.facts.pools.some((x) => x.name === p.diskPool)) return `no storage pool ${p.diskPool}`;
-  const need = requiredVolume(p);
-  if (!need) return null;
-  try {
-    await volumeByRef(conn, need);
-    return null;
-  } catch (err) {
-    if (HangarError.from(err).code === 'NOT_FOUND') return `no volume ${need.volume} in pool ${need.pool}`;
-    throw err;
-  }
-}
-
-/**
- * The connected host with the most free memory under its capacity, among those with every tag and
- * without a misfit (the source volume, the disk pool): a refusal names each host and why.
- */
-export async function pickHost(hosts: Host[], p: Params, usedMemoryKiB: (hostId: string) => number, misfit: (h: Host) => Promise<string | null>): Promise<Host> {
-  const tagged = hosts.filter((h) => h.state === 'connected' && h.facts && p.hostTags.every((t) => h.tags.includes(t)));
-  if (tagged.length === 0) {
-    throw p.hostTags.length
-      ? refuse('CONFLICT', 'hostId', 'vm.err.noTaggedHost', { tags: p.hostTags.join(', ') }, `No connected host has the tags ${p.hostTags.join(', ')}`)
-      : refuse('CONFLICT', 'hostId', 'vm.err.noHost', {}, 'No host is connected');
-  }
-  const why = await Promise.all(tagged.map((h) => misfit(h)));
-  const candidates = tagged.filter((_, i) => why[i] === null);
-  if (candidates.length === 0) {
-    const list = tagged.map((h, i) => `${h.name}: ${why[i]}`).join('; ');
-    throw refuse('CONFLICT', 'hostId', 'vm.err.noHostFits', { hosts: list }, `No host can take this VM (${list})`);
-  }
-  const free = (h: Host) => h.facts!.memoryKiB - usedMemoryKiB(h.id);
-  return candidates.reduce((best, h) => (free(h) > free(best) ? h : best));
-}
-
 /** Whether the new VM runs under KVM: asked for, or what the probe found working on its host. */
 export function domainTypeFor(p: Params, host: Host): 'kvm' | 'qemu' {
   if (p.accel === 'tcg') return 'qemu';
@@ -81,7 +46,8 @@ async function exists(lookup: () => Promise<unknown>): Promise<boolean> {
 
 /**
  * Everything that can be checked before a job starts, so a refusal changes nothing: limits, the
- * name on the host, and leftovers of an earlier attempt in the disk pool.
+ * name on the host, and leftovers of an earlier attempt in the disk pool. (Whether the host has
+ * the source volume and the disk pool is placement's filter.)
  */
 export async function validateCreate(p: Params, host: Host, conn: LibvirtConnection): Promise<void> {
   if (p.accel === 'kvm' && host.facts && !host.facts.kvm) throw refuse('INVALID_PARAMS', 'accel', 'vm.err.noKvm', { host: host.name }, `${host.name} does not offer KVM`);
@@ -95,8 +61,6 @@ export async function validateCreate(p: Params, host: Host, conn: LibvirtConnect
   if (await exists(() => conn.domainLookupByName(p.name))) {
     throw refuse('CONFLICT', 'name', 'vm.err.nameTaken', { host: host.name, name: p.name }, `${host.name} already has a VM named ${p.name}`);
   }
-  const misfit = await hostMisfit(p, host, conn);
-  if (misfit) throw refuse('NOT_FOUND', 'source', 'vm.err.misfit', { host: host.name, why: misfit }, `${host.name} cannot take this VM: ${misfit}`);
   if (p.source.kind === 'import') return;
   const pool = await conn.storagePoolLookupByName(p.diskPool);
   for (const vol of [diskVolumeName(p.name), ...(p.cloudInit ? [seedVolumeName(p.name)] : [])]) {

@@ -8,6 +8,7 @@ import type { Service } from '../rpc/service';
 import type { StartFailure } from './start-failure';
 import { vmActionJob } from './vm-actions';
 import { VmService } from './vm-service';
+import type { PlacementService } from '../placement/placement-service';
 
 /** A VM's life: the power buttons (`vms.action`), create, delete, edit and details. Every change is a job. */
 export function vmsService(deps: {
@@ -15,9 +16,11 @@ export function vmsService(deps: {
   inventory: Pick<VmInventory, 'get' | 'refresh' | 'summariesOn' | 'vms' | 'setTransition' | 'setStartFailure'>;
   jobs: Pick<JobRunner, 'start'>;
   settings: () => Settings;
+  /** Chooses the host of a new VM and holds its resources until the create ends. */
+  placement: Pick<PlacementService, 'place' | 'addMember'>;
 }): Service {
   const { fleet, inventory, jobs } = deps;
-  const vms = new VmService(fleet, inventory, jobs);
+  const vms = new VmService(fleet, inventory, jobs, deps.placement);
   const actionDeps = {
     libvirt: (hostId: string) => fleet.libvirt(hostId),
     setTransition: (id: string, t: 'starting' | 'stopping' | null) => inventory.setTransition(id, t),

@@ -6,9 +6,11 @@ import type { Host } from '../contract/hosts';
 import type { FleetHosts } from '../hosts/fleet';
 import type { VmInventory } from '../inventory/vm-inventory';
 import type { JobRunner } from '../jobs/job-runner';
+import type { PlacementService } from '../placement/placement-service';
+import type { PlacementOutcome } from '../contract/placement';
 import { DomainXmlFlag, isNotFound } from '../libvirt';
 import { DefineFlag, DeviceModifyFlag, DomainAffect, MetadataType } from '../libvirt';
-import { createVmJob, hostMisfit, pickHost, validateCreate } from './create-vm';
+import { createVmJob, requiredVolume, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
 import { vmDetails } from './vm-details';
 import { cdromXml, diskDeviceXml, nicDeviceXml } from '../xml/domain-build';
@@ -28,6 +30,7 @@ export class VmService {
     private readonly hosts: FleetHosts,
     private readonly inventory: Pick<VmInventory, 'get' | 'refresh' | 'summariesOn' | 'vms'>,
     private readonly jobs: Pick<JobRunner, 'start'>,
+    private readonly placement: Pick<PlacementService, 'place' | 'addMember'>,
   ) {}
 
   private vm(id: string): Vm {
@@ -47,17 +50,46 @@ export class VmService {
     return vmDetails(vm, this.hosts.libvirt(vm.hostId));
   }
 
-  async create(p: z.output<typeof CreateVmParams>): Promise<JobRef> {
-    const all = this.hosts.hosts.values();
-    const used = (hostId: string) =>
-      this.inventory.vms.values().filter((v) => v.hostId === hostId && v.state !== 'stopped').reduce((a, v) => a + v.memoryKiB, 0);
-    const misfit = (h: Host) => hostMisfit(p, h, this.hosts.libvirt(h.id));
-    const host = p.hostId ? all.find((h) => h.id === p.hostId) : await pickHost(all, p, used, misfit);
-    if (!host) throw new HangarError('NOT_FOUND', `No host ${p.hostId}`);
-    const conn = this.hosts.libvirt(host.id);
-    await validateCreate(p, host, conn);
-    const { spec, handler } = createVmJob(p, host, () => this.hosts.libvirt(host.id));
-    return this.jobs.start(spec, handler);
+  /**
+   * Placement chooses the host (or checks the one asked for) and holds the VM's memory and vCPUs
+   * there until the job ends; the job makes the inventory and the affinity groups know the new
+   * VM before it ends, so the hold passes to the VM's own count without a gap.
+   */
+  async create(p: z.output<typeof CreateVmParams>): Promise<JobRef & { placement: PlacementOutcome }> {
+    if (p.hostId && !this.hosts.hosts.get(p.hostId)) throw new HangarError('NOT_FOUND', `No host ${p.hostId}`);
+    const volume = requiredVolume(p);
+    const placed = await this.placement.place(
+      {
+        memoryMiB: p.memoryMiB,
+        vcpus: p.vcpus,
+        ...(p.source.kind !== 'import' ? { pool: p.diskPool } : {}),
+        ...(p.network ? { network: p.network } : {}),
+        volumes: volume ? [volume] : [],
+        requiredTags: p.hostTags,
+        affinityGroupIds: p.affinityGroupIds,
+        ...(p.placementStrategy ? { strategy: p.placementStrategy } : {}),
+        ...(p.hostId ? { onlyHostIds: [p.hostId] } : {}),
+      },
+      p.name,
+    );
+    try {
+      const host = this.hosts.hosts.get(placed.host.id);
+      if (!host) throw new HangarError('NOT_FOUND', `No host ${placed.host.id}`);
+      await validateCreate(p, host, this.hosts.libvirt(host.id));
+      const { spec, handler } = createVmJob(p, host, () => this.hosts.libvirt(host.id));
+      const ref = await this.jobs.start(spec, async (ctx) => {
+        const made = (await handler(ctx)) as { uuid: string; name: string; hostId: string };
+        await this.inventory.refresh(made.hostId, made.uuid).catch(() => undefined);
+        // A group deleted meanwhile has nothing left to join.
+        for (const g of p.affinityGroupIds) await this.placement.addMember(g, { uuid: made.uuid, name: made.name }).catch(() => undefined);
+        return { ...made, placement: placed.outcome };
+      });
+      await placed.bind(ref.jobId);
+      return { ...ref, placement: placed.outcome };
+    } catch (err) {
+      await placed.release();
+      throw err;
+    }
   }
 
   async delete(p: z.output<typeof DeleteVmParams>): Promise<JobRef> {

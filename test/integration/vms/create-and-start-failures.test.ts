@@ -101,9 +101,9 @@ describe('create placement, up-front checks and failed starts', () => {
     // A volume no host has: refused up front, each host named with its reason.
     const e = await refusal(engine.call('vms.create', { name: `h2-nowhere-${tag}`, source: { kind: 'clone', base: { pool: 'default', volume: `h2-missing-${tag}.qcow2` }, mode: 'overlay' }, network: null }));
     expect(e.code).toBe('CONFLICT');
-    expect(e.details?.message).toMatchObject({ key: 'vm.err.noHostFits' });
-    expect(e.message).toContain(`${h1.name}: no volume h2-missing-${tag}.qcow2 in pool default`);
-    expect(e.message).toContain(`${h2.name}: no volume`);
+    expect(e.details?.message).toMatchObject({ key: 'placement.err.refused' });
+    expect(e.message).toContain(`${h1.name} has no volume h2-missing-${tag}.qcow2 in pool default`);
+    expect(e.message).toContain(`${h2.name} has no volume`);
   });
 
   it('refuses a taken name and a leftover volume before any job starts, and changes nothing', async () => {
@@ -124,7 +124,8 @@ describe('create placement, up-front checks and failed starts', () => {
     expect(left.message).toMatch(/exists already in pool default/);
 
     const over = await refusal(engine.call('vms.create', { name: `h2-over-${tag}`, hostId: host1.id, ...blank, vcpus: 256 }));
-    expect(over.details).toMatchObject({ field: 'vcpus', message: { key: 'vm.err.vcpus' } });
+    // Placement refuses it, naming the host and why.
+    expect(over.details).toMatchObject({ message: { key: 'placement.err.refused' }, refusals: [{ host: h1.name, reasons: [{ key: 'placement.why.moreVcpusThanCpus', args: { vcpus: 256 } }] }] });
 
     expect((await engine.call('jobs.list', { limit: 500 })).jobs.length).toBe(jobsBefore);
     expect((await virsh(h1, ['list', '--all', '--name'])).split('\n')).not.toContain(LEFT);

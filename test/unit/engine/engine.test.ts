@@ -103,6 +103,6 @@ describe('engine (in-process, real SQLite in a worker)', () => {
     await engine.call('settings.update', { language: 'ko', theme: 'dark' });
     await engine.close();
     engine = await createEngine({ dataDir: dir, secrets: cipher, logger: silentLogger, runtime: 'in-process', localLibvirt: 'none' });
-    expect(await engine.call('settings.get', {})).toEqual({ language: 'ko', theme: 'dark', shutdownTimeoutSec: 120, metricsIntervalSec: 5 });
+    expect(await engine.call('settings.get', {})).toMatchObject({ language: 'ko', theme: 'dark', shutdownTimeoutSec: 120, metricsIntervalSec: 5 });
   });
 });

@@ -17,6 +17,7 @@ function service() {
     inventory: { get: (id: string) => known.get(id), refresh: async () => undefined, summariesOn: () => [], vms: { values: () => [...known.values()] }, setTransition: () => undefined, setStartFailure: () => undefined } as never,
     jobs: { start: async (spec: JobSpec) => (started.push(spec), { jobId: `j${started.length}` }) },
     settings: () => DEFAULT_SETTINGS,
+    placement: { place: () => Promise.reject(new Error('no placement in this test')), addMember: () => Promise.reject(new Error('no placement in this test')) },
   });
   return { action: svc.handlers['vms.action']!, started };
 }

@@ -10,6 +10,7 @@ import { HostMetrics } from '../metrics/HostMetrics';
 import { HostSummary } from './HostUsage';
 import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
+import { HostPlacement } from '../placement/HostPlacement';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -97,6 +98,8 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
           <p>{f.networks.map((n) => n.name).join(', ') || '—'}</p>
         </>
       )}
+      <h2>{t('placement.hostTitle')}</h2>
+      <HostPlacement hostId={host.id} refreshKey={`${host.state}:${active.length}:${memKiB}`} />
       <h2>{t('metrics.title')}</h2>
       <HostMetrics hostId={host.id} hostName={host.name} />
       <h2>{t('host.events')}</h2>

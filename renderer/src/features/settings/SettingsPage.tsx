@@ -81,6 +81,13 @@ export function SettingsPage() {
         </label>
         <SecondsField label={t('settings.shutdownTimeout')} testId="settings-shutdown-timeout" min={10} max={3600} value={settings.shutdownTimeoutSec} onChange={(v) => save({ shutdownTimeoutSec: v })} />
         <SecondsField label={t('settings.metricsInterval')} testId="settings-metrics-interval" min={1} max={300} value={settings.metricsIntervalSec} onChange={(v) => save({ metricsIntervalSec: v })} />
+        <label className="field">
+          <span>{t('placement.strategy')}</span>
+          <select data-testid="settings-placement-strategy" value={settings.placementStrategy} onChange={(e) => save({ placementStrategy: e.target.value as Settings['placementStrategy'] })}>
+            <option value="spread">{t('placement.strategy.spread')}</option>
+            <option value="pack">{t('placement.strategy.pack')}</option>
+          </select>
+        </label>
       </div>
       {info && (
         <>

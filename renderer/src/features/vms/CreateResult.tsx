@@ -5,12 +5,14 @@ import { translateMessage } from '../../i18n/translate';
 import { useT } from '../../i18n/use-t';
 import { useJobs } from '../../stores/jobs-store';
 import { navigate } from '../../stores/route-store';
+import type { Message } from '../../../../engine/contract';
+import { PlacementWarnings } from '../placement/PlacementRefusal';
 
 /**
  * A create's progress and outcome, in front of the user until they close it: on failure the
  * reason and the way back to the form (its values kept), on success the way to the new VM.
  */
-export function CreateResult({ jobId, name, onBack, onClose }: { jobId: string; name: string; onBack: () => void; onClose: () => void }) {
+export function CreateResult({ jobId, name, warnings = [], onBack, onClose }: { jobId: string; name: string; warnings?: Message[]; onBack: () => void; onClose: () => void }) {
   const t = useT();
   const job = useJobs((s) => s.byId[jobId]);
   const state = job?.state ?? 'queued';
@@ -20,6 +22,7 @@ export function CreateResult({ jobId, name, onBack, onClose }: { jobId: string; 
   return (
     <div className="panel" data-testid="vm-create-result" data-state={state} role="status">
       <h2>{live ? t('vm.create.creating', { name }) : state === 'succeeded' ? t('vm.create.succeeded', { name, host }) : t('vm.create.failed', { name })}</h2>
+      <PlacementWarnings warnings={warnings} />
       {job && live && (
         <>
           <ProgressBar value={job.progress} label={translateMessage(t, job.title)} />

@@ -11,6 +11,9 @@ import { Select } from '../../components/Select';
 import { CreateResult } from './CreateResult';
 import { listVolumes } from '../../api/storage';
 import { createVm } from '../../api/vms';
+import { listAffinityGroups } from '../../api/placement';
+import { PlacementRefusal, refusalsOf } from '../placement/PlacementRefusal';
+import type { AffinityGroup, Message, PlacementStrategy } from '../../../../engine/contract';
 
 type SourceKind = 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
 const SOURCES: SourceKind[] = ['iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
@@ -47,7 +50,14 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
     ciPassword: '',
     ciKeys: '',
     ciUserData: '',
+    affinityGroupIds: [] as string[],
+    strategy: '' as PlacementStrategy | '',
   });
+  const [groups, setGroups] = useState<AffinityGroup[]>([]);
+  const [warnings, setWarnings] = useState<Message[]>([]);
+  useEffect(() => {
+    void listAffinityGroups().then(setGroups, () => setGroups([]));
+  }, []);
   const [volumes, setVolumes] = useState<Volume[]>([]);
   const [error, setError] = useState<HangarError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -82,7 +92,8 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
     };
   }, [client, targetKey, f.sourcePool]);
 
-  if (jobId) return <CreateResult jobId={jobId} name={f.name.trim()} onBack={() => setJobId(null)} onClose={onDone} />;
+  if (jobId) return <CreateResult jobId={jobId} name={f.name.trim()} warnings={warnings} onBack={() => setJobId(null)} onClose={onDone} />;
+  const refusals = refusalsOf(error);
 
   function params(): CreateVmParams {
     const ref = { pool: f.sourcePool, volume: f.sourceVolume };
@@ -101,6 +112,8 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       diskSizeGiB: Number(f.diskSizeGiB),
       network: f.network || null,
       start: f.start,
+      affinityGroupIds: f.affinityGroupIds,
+      ...(f.strategy ? { placementStrategy: f.strategy } : {}),
       ...(f.cloudInit
         ? {
             cloudInit: f.ciUserData.trim()
@@ -125,7 +138,13 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
         setBusy(true);
         setError(null);
         createVm(params())
-          .then((ref) => setJobId(ref.jobId), (err: unknown) => setError(HangarError.from(err)))
+          .then(
+            (ref) => {
+              setWarnings(ref.placement?.warnings ?? []);
+              setJobId(ref.jobId);
+            },
+            (err: unknown) => setError(HangarError.from(err)),
+          )
           .finally(() => setBusy(false));
       }}
     >
@@ -145,6 +164,29 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           ))}
         </select>
       </label>
+      <label className="field">
+        <span>{t('placement.strategy')}</span>
+        <select data-testid="vm-create-strategy" value={f.strategy} disabled={Boolean(f.hostId)} onChange={(e) => set('strategy', e.target.value as PlacementStrategy | '')}>
+          <option value="">{t('placement.strategy.default')}</option>
+          <option value="spread">{t('placement.strategy.spread')}</option>
+          <option value="pack">{t('placement.strategy.pack')}</option>
+        </select>
+      </label>
+      {groups.length > 0 && (
+        <fieldset className="field span-all" data-testid="vm-create-groups">
+          <legend>{t('placement.groups.title')}</legend>
+          {groups.map((g) => (
+            <label key={g.id} className="check">
+              <input
+                type="checkbox"
+                checked={f.affinityGroupIds.includes(g.id)}
+                onChange={(e) => set('affinityGroupIds', e.target.checked ? [...f.affinityGroupIds, g.id] : f.affinityGroupIds.filter((x) => x !== g.id))}
+              />
+              {g.name} ({t(`placement.kind.${g.kind}`)}, {t(`placement.enforcement.${g.enforcement}`)})
+            </label>
+          ))}
+        </fieldset>
+      )}
       <label className="field">
         <span>{t('vm.create.os')}</span>
         <select data-testid="vm-create-os" value={f.osProfile} onChange={(e) => set('osProfile', e.target.value as OsProfile)}>
@@ -256,7 +298,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           </label>
         </>
       )}
-      <ErrorBanner error={error} testId="vm-create-error" className="span-all" />
+      {refusals.length > 0 ? <PlacementRefusal refusals={refusals} /> : <ErrorBanner error={error} testId="vm-create-error" className="span-all" />}
       <div className="actions span-all">
         <button type="submit" className="btn btn-primary" disabled={busy || !f.name} data-testid="vm-create-submit">
           {t('vm.create.submit')}

@@ -10,6 +10,7 @@ import { useHosts } from '../../stores/hosts-store';
 import { navigate, useRoute } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
 import { CreateVmForm } from './CreateVmForm';
+import { AffinityGroups } from '../placement/AffinityGroups';
 import { VmDetailPage } from './VmDetailPage';
 import { filterVms, sortVms, type VmFilter, type VmSortKey } from './vm-filter';
 import { ErrorBanner } from '../../components/ErrorBanner';
@@ -31,6 +32,7 @@ export function VmsPage() {
 function VmList() {
   const t = useT();
   const [creating, setCreating] = useState(false);
+  const [showGroups, setShowGroups] = useState(false);
   const lang = useEngine((s) => s.settings.language);
   const byId = useVms((s) => s.byId);
   const hosts = useHosts((s) => s.byId);
@@ -136,8 +138,12 @@ function VmList() {
             {t('vm.create.open')}
           </button>
         )}
+        <button type="button" className="btn" data-testid="affinity-toggle" aria-expanded={showGroups} onClick={() => setShowGroups((x) => !x)}>
+          {t('placement.groups.title')}
+        </button>
       </div>
       {creating && <CreateVmForm onDone={() => setCreating(false)} />}
+      {showGroups && <AffinityGroups />}
       <div className="toolbar">
         <input
           type="search"

@@ -10,6 +10,7 @@ import { diagnostics } from './diagnostics';
 import { tasks } from './tasks';
 import { events } from './events';
 import { settings } from './settings';
+import { placement } from './placement';
 import { errors } from './errors';
 
 /**
@@ -17,7 +18,7 @@ import { errors } from './errors';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, errors } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors } as const;
 
 export const en = {
   ...common,
@@ -32,6 +33,7 @@ export const en = {
   ...tasks,
   ...events,
   ...settings,
+  ...placement,
   ...errors,
 } as const;
 

@@ -11,10 +11,11 @@ import { diagnostics } from './diagnostics';
 import { tasks } from './tasks';
 import { events } from './events';
 import { settings } from './settings';
+import { placement } from './placement';
 import { errors } from './errors';
 
 /** Korean strings, one file per area like en/. Typed as a complete record, so a missing key fails the build. */
-export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, errors } as const;
+export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors } as const;
 
 export const ko: Record<MessageKey, string> = {
   ...common,
@@ -29,5 +30,6 @@ export const ko: Record<MessageKey, string> = {
   ...tasks,
   ...events,
   ...settings,
+  ...placement,
   ...errors,
 };

@@ -1,0 +1,106 @@
+import { useEffect, useState } from 'react';
+import { HangarError, type HostCapacity } from '../../../../engine/contract';
+import { hostCapacities, setHostPlacement } from '../../api/placement';
+import { ErrorBanner } from '../../components/ErrorBanner';
+import { formatNumber } from '../../components/format';
+import { SavedNote, useSavedNote } from '../../components/SavedNote';
+import { useT } from '../../i18n/use-t';
+import { useEngine } from '../../stores/engine-store';
+
+/**
+ * A host's capacity as placement counts it (physical × ratio − reserve − running VMs − VMs being
+ * created), and the settings behind it, editable here.
+ */
+export function HostPlacement({ hostId, refreshKey }: { hostId: string; refreshKey: string }) {
+  const t = useT();
+  const lang = useEngine((s) => s.settings.language);
+  const [cap, setCap] = useState<HostCapacity | null>(null);
+  const [form, setForm] = useState({ memoryRatio: '', cpuRatio: '', memoryReserveMiB: '', taints: '' });
+  const [error, setError] = useState<HangarError | null>(null);
+  const [saved, flashSaved] = useSavedNote();
+  const load = () =>
+    hostCapacities().then((all) => {
+      const c = all.find((x) => x.hostId === hostId) ?? null;
+      setCap(c);
+      if (c) setForm({ memoryRatio: String(c.settings.memoryRatio), cpuRatio: String(c.settings.cpuRatio), memoryReserveMiB: String(c.settings.memoryReserveMiB), taints: c.settings.taints.join(' ') });
+    }, (e: unknown) => setError(HangarError.from(e)));
+  useEffect(() => {
+    void load();
+  }, [hostId, refreshKey]);
+  if (!cap) return error ? <ErrorBanner error={error} /> : null;
+  const n = (v: number) => formatNumber(v, lang);
+  const set = (k: keyof typeof form, v: string) => setForm((f) => ({ ...f, [k]: v }));
+  return (
+    <div data-testid="host-placement">
+      <table className="table" data-testid="host-placement-capacity">
+        <thead>
+          <tr>
+            <th />
+            <th>{t('placement.cap.physical')}</th>
+            <th>{t('placement.cap.allocatable')}</th>
+            <th>{t('placement.cap.committed')}</th>
+            <th>{t('placement.cap.reserved')}</th>
+            <th>{t('placement.cap.free')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(['memory', 'vcpus'] as const).map((k) => (
+            <tr key={k} data-resource={k}>
+              <th scope="row">{t(k === 'memory' ? 'placement.cap.memoryMiB' : 'placement.cap.vcpus')}</th>
+              <td>{n(cap[k].physical)}</td>
+              <td>{n(cap[k].allocatable)}</td>
+              <td>{n(cap[k].committed)}</td>
+              <td>{n(cap[k].reserved)}</td>
+              <td data-testid={`host-placement-free-${k}`}>{n(cap[k].free)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        className="form-grid"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setError(null);
+          setHostPlacement({
+            hostId,
+            memoryRatio: Number(form.memoryRatio),
+            cpuRatio: Number(form.cpuRatio),
+            memoryReserveMiB: Number(form.memoryReserveMiB),
+            taints: form.taints.split(/[\s,]+/).filter(Boolean),
+          }).then(
+            () => {
+              flashSaved();
+              void load();
+            },
+            (err: unknown) => setError(HangarError.from(err)),
+          );
+        }}
+      >
+        <label className="field">
+          <span>{t('placement.memoryRatio')}</span>
+          <input data-testid="host-placement-memory-ratio" inputMode="decimal" value={form.memoryRatio} onChange={(e) => set('memoryRatio', e.target.value.replace(/[^\d.]/g, ''))} />
+        </label>
+        <label className="field">
+          <span>{t('placement.cpuRatio')}</span>
+          <input data-testid="host-placement-cpu-ratio" inputMode="decimal" value={form.cpuRatio} onChange={(e) => set('cpuRatio', e.target.value.replace(/[^\d.]/g, ''))} />
+        </label>
+        <label className="field">
+          <span>{t('placement.memoryReserve')}</span>
+          <input data-testid="host-placement-reserve" inputMode="numeric" value={form.memoryReserveMiB} onChange={(e) => set('memoryReserveMiB', e.target.value.replace(/\D/g, ''))} />
+        </label>
+        <label className="field">
+          <span>{t('placement.taints')}</span>
+          <input data-testid="host-placement-taints" value={form.taints} placeholder="gpu" onChange={(e) => set('taints', e.target.value)} />
+        </label>
+        <p className="muted small span-all">{t('placement.settingsHelp')}</p>
+        <ErrorBanner error={error} className="span-all" />
+        <div className="actions span-all">
+          <button type="submit" className="btn btn-primary" data-testid="host-placement-save">
+            {t('common.save')}
+          </button>
+          <SavedNote shown={saved} text={t('common.saved')} testId="host-placement-saved" />
+        </div>
+      </form>
+    </div>
+  );
+}
