@@ -6,6 +6,7 @@ import { formatNumber } from '../../components/format';
 import { SavedNote, useSavedNote } from '../../components/SavedNote';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
+import { Field } from '../../components/Field';
 
 /**
  * A host's capacity as placement counts it (physical × ratio − reserve − running VMs − VMs being
@@ -76,22 +77,18 @@ export function HostPlacement({ hostId, refreshKey }: { hostId: string; refreshK
           );
         }}
       >
-        <label className="field">
-          <span>{t('placement.memoryRatio')}</span>
+        <Field label={t('placement.memoryRatio')}>
           <input data-testid="host-placement-memory-ratio" inputMode="decimal" value={form.memoryRatio} onChange={(e) => set('memoryRatio', e.target.value.replace(/[^\d.]/g, ''))} />
-        </label>
-        <label className="field">
-          <span>{t('placement.cpuRatio')}</span>
+        </Field>
+        <Field label={t('placement.cpuRatio')}>
           <input data-testid="host-placement-cpu-ratio" inputMode="decimal" value={form.cpuRatio} onChange={(e) => set('cpuRatio', e.target.value.replace(/[^\d.]/g, ''))} />
-        </label>
-        <label className="field">
-          <span>{t('placement.memoryReserve')}</span>
+        </Field>
+        <Field label={t('placement.memoryReserve')}>
           <input data-testid="host-placement-reserve" inputMode="numeric" value={form.memoryReserveMiB} onChange={(e) => set('memoryReserveMiB', e.target.value.replace(/\D/g, ''))} />
-        </label>
-        <label className="field">
-          <span>{t('placement.taints')}</span>
+        </Field>
+        <Field label={t('placement.taints')}>
           <input data-testid="host-placement-taints" value={form.taints} placeholder="gpu" onChange={(e) => set('taints', e.target.value)} />
-        </label>
+        </Field>
         <p className="muted small span-all">{t('placement.settingsHelp')}</p>
         <ErrorBanner error={error} className="span-all" />
         <div className="actions span-all">

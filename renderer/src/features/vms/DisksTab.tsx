@@ -7,6 +7,7 @@ import { useHosts } from '../../stores/hosts-store';
 import { Select } from '../../components/Select';
 import { listVolumes } from '../../api/storage';
 import { addVmDisk, detachVmDevice, resizeVmDisk, setVmMedia } from '../../api/vms';
+import { Field } from '../../components/Field';
 
 /** The Disks tab: what is attached, a new blank disk or an existing volume to add, detach. */
 export function DisksTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -97,35 +98,30 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
         }}
       >
         <h2>{t('vm.disk.add')}</h2>
-        <label className="field">
-          <span>{t('vm.create.diskPool')}</span>
+        <Field label={t('vm.create.diskPool')}>
           <Select testId="vm-disk-pool" value={f.pool} onChange={(pool) => setF({ ...f, pool })} options={pools} />
-        </label>
-        <label className="field">
-          <span>{t('vm.disk.kind')}</span>
+        </Field>
+        <Field label={t('vm.disk.kind')}>
           <select data-testid="vm-disk-kind" value={f.kind} onChange={(e) => setF({ ...f, kind: e.target.value as 'new' | 'existing' })}>
             <option value="new">{t('vm.disk.new')}</option>
             <option value="existing">{t('vm.disk.existing')}</option>
           </select>
-        </label>
+        </Field>
         {f.kind === 'new' ? (
-          <label className="field">
-            <span>{t('vm.create.diskSize')}</span>
+          <Field label={t('vm.create.diskSize')}>
             <input data-testid="vm-disk-size" inputMode="decimal" value={f.sizeGiB} onChange={(e) => setF({ ...f, sizeGiB: e.target.value.replace(/[^\d.]/g, '') })} />
-          </label>
+          </Field>
         ) : (
-          <label className="field">
-            <span>{t('vm.create.sourceVolume')}</span>
+          <Field label={t('vm.create.sourceVolume')}>
             <Select testId="vm-disk-volume" value={f.volume} onChange={(volume) => setF({ ...f, volume })} options={volumes} blank="" />
-          </label>
+          </Field>
         )}
-        <label className="field">
-          <span>{t('vm.disk.bus')}</span>
+        <Field label={t('vm.disk.bus')}>
           <select value={f.bus} onChange={(e) => setF({ ...f, bus: e.target.value as 'virtio' | 'sata' })}>
             <option value="virtio">virtio</option>
             <option value="sata">SATA</option>
           </select>
-        </label>
+        </Field>
         {running && (
           <label className="check">
             <input type="checkbox" data-testid="vm-disk-live" checked={f.live} onChange={(e) => setF({ ...f, live: e.target.checked })} />

@@ -5,6 +5,7 @@ import { Select } from '../../components/Select';
 import { useT } from '../../i18n/use-t';
 import { useHosts } from '../../stores/hosts-store';
 import { addVmNic, detachVmDevice, setVmNicLink } from '../../api/vms';
+import { Field } from '../../components/Field';
 
 /** The Network interfaces tab: what is attached, link up/down, remove, and a new NIC. */
 export function NicsTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -55,18 +56,16 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
         }}
       >
         <h2>{t('vm.nic.add')}</h2>
-        <label className="field">
-          <span>{t('vm.nic.network')}</span>
+        <Field label={t('vm.nic.network')}>
           <Select testId="vm-nic-network" value={form.network} onChange={(network) => setForm({ ...form, network })} options={host?.facts?.networks.map((n) => n.name) ?? []} blank="" />
-        </label>
-        <label className="field">
-          <span>{t('vm.nic.model')}</span>
+        </Field>
+        <Field label={t('vm.nic.model')}>
           <select value={form.model} onChange={(e) => setForm({ ...form, model: e.target.value })}>
             <option value="virtio">virtio</option>
             <option value="e1000">e1000</option>
             <option value="rtl8139">rtl8139</option>
           </select>
-        </label>
+        </Field>
         {!stopped && (
           <label className="check">
             <input type="checkbox" checked={form.live} onChange={(e) => setForm({ ...form, live: e.target.checked })} />
