@@ -8,6 +8,7 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { AlertList } from './AlertList';
 import { bundleDomains, bundleFile, bundleTree, searchBundleLogs } from '../../api/diagnostics';
+import { TableHead } from '../../components/TableHead';
 
 type View = 'summary' | 'files' | 'logs' | 'domains';
 
@@ -51,16 +52,7 @@ function Summary({ s }: { s: BundleSummary }) {
       </p>
       <h2>{t('diag.viewer.hosts')}</h2>
       <table className="table" data-testid="bundle-hosts">
-        <thead>
-          <tr>
-            <th>{t('diag.viewer.host')}</th>
-            <th>libvirt</th>
-            <th>QEMU</th>
-            <th>{t('diag.viewer.kernel')}</th>
-            <th>{t('diag.viewer.vms')}</th>
-            <th>{t('diag.viewer.failed')}</th>
-          </tr>
-        </thead>
+        <TableHead cols={[t('diag.viewer.host'), 'libvirt', 'QEMU', t('diag.viewer.kernel'), t('diag.viewer.vms'), t('diag.viewer.failed')]} />
         <tbody>
           {s.hosts.map((h) => (
             <tr key={h.name} data-testid="bundle-host" data-host-name={h.name}>

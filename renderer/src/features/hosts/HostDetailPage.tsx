@@ -11,6 +11,7 @@ import { HostSummary } from './HostUsage';
 import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
 import { HostPlacement } from '../placement/HostPlacement';
+import { TableHead } from '../../components/TableHead';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -75,13 +76,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
         <>
           <h2>{t('hosts.facts.pools')}</h2>
           <table className="table" data-testid="host-pools">
-            <thead>
-              <tr>
-                <th>{t('host.pool')}</th>
-                <th>{t('host.used')}</th>
-                <th>{t('host.capacity')}</th>
-              </tr>
-            </thead>
+            <TableHead cols={[t('host.pool'), t('host.used'), t('host.capacity')]} />
             <tbody>
               {f.pools.map((p) => (
                 <tr key={p.name}>

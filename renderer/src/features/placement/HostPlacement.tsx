@@ -7,6 +7,7 @@ import { SavedNote, useSavedNote } from '../../components/SavedNote';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { Field } from '../../components/Field';
+import { TableHead } from '../../components/TableHead';
 
 /**
  * A host's capacity as placement counts it (physical × ratio − reserve − running VMs − VMs being
@@ -34,16 +35,7 @@ export function HostPlacement({ hostId, refreshKey }: { hostId: string; refreshK
   return (
     <div data-testid="host-placement">
       <table className="table" data-testid="host-placement-capacity">
-        <thead>
-          <tr>
-            <th />
-            <th>{t('placement.cap.physical')}</th>
-            <th>{t('placement.cap.allocatable')}</th>
-            <th>{t('placement.cap.committed')}</th>
-            <th>{t('placement.cap.reserved')}</th>
-            <th>{t('placement.cap.free')}</th>
-          </tr>
-        </thead>
+        <TableHead cols={[null, t('placement.cap.physical'), t('placement.cap.allocatable'), t('placement.cap.committed'), t('placement.cap.reserved'), t('placement.cap.free')]} />
         <tbody>
           {(['memory', 'vcpus'] as const).map((k) => (
             <tr key={k} data-resource={k}>

@@ -8,6 +8,7 @@ import { Select } from '../../components/Select';
 import { listVolumes } from '../../api/storage';
 import { addVmDisk, detachVmDevice, resizeVmDisk, setVmMedia } from '../../api/vms';
 import { Field } from '../../components/Field';
+import { TableHead } from '../../components/TableHead';
 
 /** The Disks tab: what is attached, a new blank disk or an existing volume to add, detach. */
 export function DisksTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -35,14 +36,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
   return (
     <>
       <table className="table" data-testid="vm-disks">
-        <thead>
-          <tr>
-            <th>{t('vm.disk.target')}</th>
-            <th>{t('vm.disk.device')}</th>
-            <th>{t('vm.disk.source')}</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead cols={[t('vm.disk.target'), t('vm.disk.device'), t('vm.disk.source'), null]} />
         <tbody>
           {details.disks.map((d) => (
             <tr key={d.target} data-testid="vm-disk-row" data-target={d.target}>

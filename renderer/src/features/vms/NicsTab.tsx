@@ -6,6 +6,7 @@ import { useT } from '../../i18n/use-t';
 import { useHosts } from '../../stores/hosts-store';
 import { addVmNic, detachVmDevice, setVmNicLink } from '../../api/vms';
 import { Field } from '../../components/Field';
+import { TableHead } from '../../components/TableHead';
 
 /** The Network interfaces tab: what is attached, link up/down, remove, and a new NIC. */
 export function NicsTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -18,14 +19,7 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
   return (
     <>
       <table className="table">
-        <thead>
-          <tr>
-            <th>MAC</th>
-            <th>{t('vm.nic.network')}</th>
-            <th>{t('vm.nic.model')}</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead cols={['MAC', t('vm.nic.network'), t('vm.nic.model'), null]} />
         <tbody>
           {details.nics.map((n, i) => (
             <tr key={`${n.mac}-${i}`} data-testid="vm-nic-row">
