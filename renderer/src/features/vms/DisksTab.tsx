@@ -9,6 +9,7 @@ import { listVolumes } from '../../api/storage';
 import { addVmDisk, detachVmDevice, resizeVmDisk, setVmMedia } from '../../api/vms';
 import { Field } from '../../components/Field';
 import { TableHead } from '../../components/TableHead';
+import { AttachForm } from './AttachForm';
 
 /** The Disks tab: what is attached, a new blank disk or an existing volume to add, detach. */
 export function DisksTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -84,14 +85,15 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
           ))}
         </tbody>
       </table>
-      <form
-        className="panel form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          change(addVmDisk({ vmId: vm.id, pool: f.pool, bus: f.bus, live: running && f.live, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }));
-        }}
+      <AttachForm
+        title={t('vm.disk.add')}
+        showLive={running}
+        live={f.live}
+        onLive={(live) => setF({ ...f, live })}
+        liveTestId="vm-disk-live"
+        submitTestId="vm-disk-submit"
+        onSubmit={() => change(addVmDisk({ vmId: vm.id, pool: f.pool, bus: f.bus, live: running && f.live, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }))}
       >
-        <h2>{t('vm.disk.add')}</h2>
         <Field label={t('vm.create.diskPool')}>
           <Select testId="vm-disk-pool" value={f.pool} onChange={(pool) => setF({ ...f, pool })} options={pools} />
         </Field>
@@ -116,18 +118,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
             <option value="sata">SATA</option>
           </select>
         </Field>
-        {running && (
-          <label className="check">
-            <input type="checkbox" data-testid="vm-disk-live" checked={f.live} onChange={(e) => setF({ ...f, live: e.target.checked })} />
-            {t('vm.nic.live')}
-          </label>
-        )}
-        <div className="actions span-all">
-          <button type="submit" className="btn btn-primary" data-testid="vm-disk-submit">
-            {t('vm.disk.add')}
-          </button>
-        </div>
-      </form>
+      </AttachForm>
     </>
   );
 }

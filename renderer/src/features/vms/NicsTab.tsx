@@ -7,6 +7,7 @@ import { useHosts } from '../../stores/hosts-store';
 import { addVmNic, detachVmDevice, setVmNicLink } from '../../api/vms';
 import { Field } from '../../components/Field';
 import { TableHead } from '../../components/TableHead';
+import { AttachForm } from './AttachForm';
 
 /** The Network interfaces tab: what is attached, link up/down, remove, and a new NIC. */
 export function NicsTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -42,14 +43,15 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
           ))}
         </tbody>
       </table>
-      <form
-        className="panel form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          change(addVmNic({ vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }));
-        }}
+      <AttachForm
+        title={t('vm.nic.add')}
+        showLive={!stopped}
+        live={form.live}
+        onLive={(live) => setForm({ ...form, live })}
+        submitTestId="vm-nic-submit"
+        canSubmit={!!form.network}
+        onSubmit={() => change(addVmNic({ vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }))}
       >
-        <h2>{t('vm.nic.add')}</h2>
         <Field label={t('vm.nic.network')}>
           <Select testId="vm-nic-network" value={form.network} onChange={(network) => setForm({ ...form, network })} options={host?.facts?.networks.map((n) => n.name) ?? []} blank="" />
         </Field>
@@ -60,18 +62,7 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
             <option value="rtl8139">rtl8139</option>
           </select>
         </Field>
-        {!stopped && (
-          <label className="check">
-            <input type="checkbox" checked={form.live} onChange={(e) => setForm({ ...form, live: e.target.checked })} />
-            {t('vm.nic.live')}
-          </label>
-        )}
-        <div className="actions span-all">
-          <button type="submit" className="btn btn-primary" data-testid="vm-nic-submit" disabled={!form.network}>
-            {t('vm.nic.add')}
-          </button>
-        </div>
-      </form>
+      </AttachForm>
     </>
   );
 }
