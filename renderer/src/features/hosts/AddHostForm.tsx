@@ -9,6 +9,7 @@ import { hasWords, problemText, TechnicalDetails } from './HostProblem';
 import { accelText } from './accel';
 import { addHost, testHost } from '../../api/hosts';
 import { Field } from '../../components/Field';
+import { PanelForm } from '../../components/PanelForm';
 
 interface Form {
   address: string;
@@ -89,15 +90,7 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
   }
 
   return (
-    <form
-      className="panel form-grid"
-      data-testid="add-host-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run('add');
-      }}
-    >
-      <h2>{t('hosts.add.title')}</h2>
+    <PanelForm title={t('hosts.add.title')} testId="add-host-form" onSubmit={() => void run('add')}>
       <Field label={t('hosts.add.address')}>
         <input data-testid="host-address" required value={form.address} onChange={(e) => set('address', e.target.value)} placeholder="10.0.0.5 / kvm01.example.com" />
       </Field>
@@ -202,6 +195,6 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
           {t('common.cancel')}
         </button>
       </div>
-    </form>
+    </PanelForm>
   );
 }

@@ -8,6 +8,7 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { Field } from '../../components/Field';
 import { TableHead } from '../../components/TableHead';
+import { PanelForm, SubmitRow } from '../../components/PanelForm';
 
 /**
  * A host's capacity as placement counts it (physical × ratio − reserve − running VMs − VMs being
@@ -49,10 +50,9 @@ export function HostPlacement({ hostId, refreshKey }: { hostId: string; refreshK
           ))}
         </tbody>
       </table>
-      <form
+      <PanelForm
         className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={() => {
           setError(null);
           setHostPlacement({
             hostId,
@@ -83,13 +83,10 @@ export function HostPlacement({ hostId, refreshKey }: { hostId: string; refreshK
         </Field>
         <p className="muted small span-all">{t('placement.settingsHelp')}</p>
         <ErrorBanner error={error} className="span-all" />
-        <div className="actions span-all">
-          <button type="submit" className="btn btn-primary" data-testid="host-placement-save">
-            {t('common.save')}
-          </button>
+        <SubmitRow label={t('common.save')} testId="host-placement-save">
           <SavedNote shown={saved} text={t('common.saved')} testId="host-placement-saved" />
-        </div>
-      </form>
+        </SubmitRow>
+      </PanelForm>
     </div>
   );
 }

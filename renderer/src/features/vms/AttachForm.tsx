@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { useT } from '../../i18n/use-t';
+import { PanelForm, SubmitRow } from '../../components/PanelForm';
 
 /**
  * The form under a VM's device table that attaches one more device: its fields, a "live too"
@@ -19,14 +20,7 @@ export function AttachForm(props: {
 }) {
   const t = useT();
   return (
-    <form
-      className="panel form-grid"
-      onSubmit={(e) => {
-        e.preventDefault();
-        props.onSubmit();
-      }}
-    >
-      <h2>{props.title}</h2>
+    <PanelForm title={props.title} onSubmit={props.onSubmit}>
       {props.children}
       {props.showLive && (
         <label className="check">
@@ -34,11 +28,7 @@ export function AttachForm(props: {
           {t('vm.nic.live')}
         </label>
       )}
-      <div className="actions span-all">
-        <button type="submit" className="btn btn-primary" data-testid={props.submitTestId} disabled={props.canSubmit === false}>
-          {props.title}
-        </button>
-      </div>
-    </form>
+      <SubmitRow label={props.title} testId={props.submitTestId} disabled={props.canSubmit === false} />
+    </PanelForm>
   );
 }

@@ -15,6 +15,7 @@ import { listAffinityGroups } from '../../api/placement';
 import { PlacementRefusal, refusalsOf } from '../placement/PlacementRefusal';
 import type { AffinityGroup, Message, PlacementStrategy } from '../../../../engine/contract';
 import { Field } from '../../components/Field';
+import { PanelForm, SubmitRow } from '../../components/PanelForm';
 
 type SourceKind = 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
 const SOURCES: SourceKind[] = ['iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
@@ -131,11 +132,10 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
   }
 
   return (
-    <form
-      className="panel form-grid"
-      data-testid="create-vm-form"
-      onSubmit={(e) => {
-        e.preventDefault();
+    <PanelForm
+      title={t('vm.create.title')}
+      testId="create-vm-form"
+      onSubmit={() => {
         setBusy(true);
         setError(null);
         createVm(params())
@@ -149,7 +149,6 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           .finally(() => setBusy(false));
       }}
     >
-      <h2>{t('vm.create.title')}</h2>
       <Field label={t('vm.create.name')}>
         <input data-testid="vm-create-name" required value={f.name} onChange={(e) => set('name', e.target.value)} />
       </Field>
@@ -282,14 +281,11 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
         </>
       )}
       {refusals.length > 0 ? <PlacementRefusal refusals={refusals} /> : <ErrorBanner error={error} testId="vm-create-error" className="span-all" />}
-      <div className="actions span-all">
-        <button type="submit" className="btn btn-primary" disabled={busy || !f.name} data-testid="vm-create-submit">
-          {t('vm.create.submit')}
-        </button>
+      <SubmitRow label={t('vm.create.submit')} testId="vm-create-submit" disabled={busy || !f.name}>
         <button type="button" className="btn" onClick={onDone}>
           {t('common.cancel')}
         </button>
-      </div>
-    </form>
+      </SubmitRow>
+    </PanelForm>
   );
 }

@@ -9,6 +9,7 @@ import { useHosts } from '../../stores/hosts-store';
 import { kvmUsable } from '../../../../engine/contract/hosts';
 import { updateVm } from '../../api/vms';
 import { Field } from '../../components/Field';
+import { PanelForm, SubmitRow } from '../../components/PanelForm';
 
 
 const labelsText = (l: Record<string, string>) =>
@@ -76,13 +77,7 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
       );
   };
   return (
-    <form
-      className="panel form-grid"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
+    <PanelForm onSubmit={submit}>
       {!stopped && <p className="muted span-all">{t('vm.edit.stopFirst')}</p>}
       <Field label={t('vm.create.name')}>
         <input data-testid="vm-edit-name" disabled={!rules.name} value={f.name} onChange={(e) => set('name', e.target.value)} />
@@ -128,12 +123,9 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
       <Field label={t('vm.edit.labels')} wide>
         <textarea data-testid="vm-edit-labels" rows={3} value={f.labels} placeholder="env=prod" onChange={(e) => set('labels', e.target.value)} />
       </Field>
-      <div className="actions span-all">
-        <button type="submit" className="btn btn-primary" data-testid="vm-edit-save">
-          {t('common.save')}
-        </button>
+      <SubmitRow label={t('common.save')} testId="vm-edit-save">
         <SavedNote shown={saved} text={t('vm.edit.saved')} testId="vm-edit-saved" />
-      </div>
-    </form>
+      </SubmitRow>
+    </PanelForm>
   );
 }
