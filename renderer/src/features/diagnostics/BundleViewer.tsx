@@ -9,6 +9,7 @@ import { useEngine } from '../../stores/engine-store';
 import { AlertList } from './AlertList';
 import { bundleDomains, bundleFile, bundleTree, searchBundleLogs } from '../../api/diagnostics';
 import { TableHead } from '../../components/TableHead';
+import { Tabs } from '../../components/Tabs';
 
 type View = 'summary' | 'files' | 'logs' | 'domains';
 
@@ -24,13 +25,7 @@ export function BundleViewer({ summary }: { summary: BundleSummary }) {
   return (
     <div data-testid="bundle-viewer" data-bundle-id={summary.bundleId}>
       <p className="muted small mono">{summary.path}</p>
-      <div className="tabs" role="tablist">
-        {VIEWS.map((v) => (
-          <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'tab active' : 'tab'} onClick={() => setView(v)} data-testid={`bundle-tab-${v}`}>
-            {t(`diag.viewer.${v}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={VIEWS} current={view} onSelect={setView} testIdPrefix="bundle-tab" label={(v) => t(`diag.viewer.${v}`)} />
       {view === 'summary' && <Summary s={summary} />}
       {view === 'files' && <Files bundleId={summary.bundleId} />}
       {view === 'logs' && <Logs s={summary} />}

@@ -21,6 +21,7 @@ import { whyNot } from './action-rules';
 import { StartFailure } from './StartFailure';
 import { VmWhere } from './VmWhere';
 import { defineVmXml, getVm, runVmAction } from '../../api/vms';
+import { Tabs } from '../../components/Tabs';
 
 
 /** noVNC and xterm.js load when a console is first opened, not with the app. */
@@ -129,13 +130,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
       )}
       <StartFailure vm={vm} onError={setError} />
       <ErrorBanner error={error} testId="vm-error" />
-      <div className="tabs" role="tablist">
-        {TABS.map((x) => (
-          <button key={x} type="button" role="tab" aria-selected={tab === x} className={tab === x ? 'tab active' : 'tab'} data-testid={`vm-tab-${x}`} onClick={() => setTab(x)}>
-            {t(`vm.tab.${x}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} current={tab} onSelect={setTab} testIdPrefix="vm-tab" label={(x) => t(`vm.tab.${x}`)} />
       {tab === 'overview' && details && <VmOverview vm={vm} details={details} onSaved={setDetails} onError={setError} onOpenConsole={() => setTab('console')} onRefresh={load} />}
       {tab === 'details' && details && <DetailsForm details={details} onSaved={setDetails} onError={setError} />}
       {tab === 'disks' && details && <DisksTab details={details} onChanged={setDetails} onError={setError} />}
