@@ -12,6 +12,7 @@ import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
 import { HostPlacement } from '../placement/HostPlacement';
 import { TableHead } from '../../components/TableHead';
+import { GoneNotice } from '../../components/GoneNotice';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -21,16 +22,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
   const lang = useEngine((s) => s.settings.language);
   const host = useHosts((s) => s.byId[hostId]);
   const vms = Object.values(useVms((s) => s.byId)).filter((v) => v.hostId === hostId);
-  if (!host) {
-    return (
-      <section>
-        <p className="banner">{t('host.gone')}</p>
-        <button type="button" className="btn" onClick={() => navigate('hosts')}>
-          {t('nav.hosts')}
-        </button>
-      </section>
-    );
-  }
+  if (!host) return <GoneNotice text={t('host.gone')} back={t('nav.hosts')} onBack={() => navigate('hosts')} />;
   const active = vms.filter((v) => v.state === 'running' || v.state === 'paused' || v.state === 'starting' || v.state === 'migrating');
   const vcpus = active.reduce((a, v) => a + v.vcpus, 0);
   const memKiB = active.reduce((a, v) => a + v.memoryKiB, 0);

@@ -22,6 +22,7 @@ import { StartFailure } from './StartFailure';
 import { VmWhere } from './VmWhere';
 import { defineVmXml, getVm, runVmAction } from '../../api/vms';
 import { Tabs } from '../../components/Tabs';
+import { GoneNotice } from '../../components/GoneNotice';
 
 
 /** noVNC and xterm.js load when a console is first opened, not with the app. */
@@ -56,16 +57,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   // The live list says when the VM changed; details (XML, pending changes) follow it.
   useEffect(load, [load, vm?.state, vm?.memoryKiB, vm?.vcpus, vm?.nics, vm?.disks]);
 
-  if (!vm) {
-    return (
-      <section>
-        <p className="banner">{t('vm.gone')}</p>
-        <button type="button" className="btn" onClick={() => navigate('vms')}>
-          {t('vm.back')}
-        </button>
-      </section>
-    );
-  }
+  if (!vm) return <GoneNotice text={t('vm.gone')} back={t('vm.back')} onBack={() => navigate('vms')} />;
   const run = (p: Promise<unknown>) => {
     setError(null);
     p.then(load, (e: unknown) => setError(HangarError.from(e)));
