@@ -19,13 +19,14 @@ export interface HostRecord {
   hostKeyFingerprint: string | null;
 }
 
-interface Row {
-  id: string;
-  name: string;
-  address: string;
-  port: number | null;
-  user: string | null;
-  auth: HostAuth;
+/** The columns stored as the record has them, under the same names. */
+type SameColumns = Pick<HostRecord, 'id' | 'name' | 'address' | 'port' | 'user' | 'auth'>;
+
+// Only these fields, never the rest of the object: a row may hold newer columns, a record more fields.
+const same = ({ id, name, address, port, user, auth }: SameColumns): SameColumns => ({ id, name, address, port, user, auth });
+
+// A type, not an interface: the row goes to SQLite as named parameters.
+type Row = SameColumns & {
   key_path: string | null;
   tags: string;
   disconnected: number;
@@ -33,22 +34,28 @@ interface Row {
   created_at: number;
   host_uuid: string | null;
   host_key_fingerprint: string | null;
-}
+};
 
-const fromRow = (r: Row): HostRecord => ({
-  id: r.id,
-  name: r.name,
-  address: r.address,
-  port: r.port,
-  user: r.user,
-  auth: r.auth,
-  keyPath: r.key_path,
-  tags: JSON.parse(r.tags) as string[],
-  disconnected: r.disconnected === 1,
-  facts: r.facts ? (JSON.parse(r.facts) as HostFacts) : null,
-  createdAt: r.created_at,
-  hostUuid: r.host_uuid,
-  hostKeyFingerprint: r.host_key_fingerprint,
+const fromRow = ({ key_path, tags, disconnected, facts, created_at, host_uuid, host_key_fingerprint, ...r }: Row): HostRecord => ({
+  ...same(r),
+  keyPath: key_path,
+  tags: JSON.parse(tags) as string[],
+  disconnected: disconnected === 1,
+  facts: facts ? (JSON.parse(facts) as HostFacts) : null,
+  createdAt: created_at,
+  hostUuid: host_uuid,
+  hostKeyFingerprint: host_key_fingerprint,
+});
+
+const toRow = ({ keyPath, tags, disconnected, facts, createdAt, hostUuid, hostKeyFingerprint, ...h }: HostRecord): Row => ({
+  ...same(h),
+  key_path: keyPath,
+  tags: JSON.stringify(tags),
+  disconnected: disconnected ? 1 : 0,
+  facts: facts ? JSON.stringify(facts) : null,
+  created_at: createdAt,
+  host_uuid: hostUuid,
+  host_key_fingerprint: hostKeyFingerprint,
 });
 
 export class HostRepo {
@@ -65,21 +72,7 @@ export class HostRepo {
        ON CONFLICT(id) DO UPDATE SET name = excluded.name, address = excluded.address, port = excluded.port, user = excluded.user,
          auth = excluded.auth, key_path = excluded.key_path, tags = excluded.tags, disconnected = excluded.disconnected, facts = excluded.facts,
          host_uuid = excluded.host_uuid, host_key_fingerprint = excluded.host_key_fingerprint`,
-      {
-        id: h.id,
-        name: h.name,
-        address: h.address,
-        port: h.port,
-        user: h.user,
-        auth: h.auth,
-        key_path: h.keyPath,
-        tags: JSON.stringify(h.tags),
-        disconnected: h.disconnected ? 1 : 0,
-        facts: h.facts ? JSON.stringify(h.facts) : null,
-        created_at: h.createdAt,
-        host_uuid: h.hostUuid,
-        host_key_fingerprint: h.hostKeyFingerprint,
-      },
+      toRow(h),
     );
   }
 

@@ -8,7 +8,7 @@ import type { VmInventory } from '../inventory/vm-inventory';
 import type { JobRunner } from '../jobs/job-runner';
 import type { PlacementService } from '../placement/placement-service';
 import type { PlacementOutcome } from '../contract/placement';
-import { DomainXmlFlag, isNotFound } from '../libvirt';
+import { DomainXmlFlag, isNotFound, type DomainRef } from '../libvirt';
 import { DefineFlag, DeviceModifyFlag, DomainAffect, MetadataType } from '../libvirt';
 import { createVmJob, requiredVolume, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
@@ -40,6 +40,14 @@ export class VmService {
   }
 
   /** After a change: the inventory learns it now (not when the event lands), and the answer uses it. */
+  /** The VM an edit works on, with its connection and domain; a paused VM counts as running (its devices are live). */
+  private async open(vmId: string): Promise<{ vm: Vm; conn: ReturnType<FleetHosts['libvirt']>; dom: DomainRef; running: boolean }> {
+    const vm = this.vm(vmId);
+    const conn = this.hosts.libvirt(vm.hostId);
+    const dom = await conn.domainLookupByUuid(vm.uuid);
+    return { vm, conn, dom, running: vm.state === 'running' || vm.state === 'paused' };
+  }
+
   private async fresh(vm: Vm): Promise<VmDetails> {
     await this.inventory.refresh(vm.hostId, vm.uuid);
     return vmDetails(this.vm(vm.id), this.hosts.libvirt(vm.hostId));
@@ -100,46 +108,27 @@ export class VmService {
     return this.jobs.start(spec, handler);
   }
 
+  /** The changes of a VM's configuration, each run by `edit`; the contract's handler names the kind. */
+  private readonly editors = {
+    'vm.update': (p: z.output<typeof UpdateVmParams>) => this.updateNow(p),
+    'vm.addDisk': (p: z.output<typeof AddDiskParams>) => this.addDiskNow(p),
+    'vm.resizeDisk': (p: z.output<typeof ResizeDiskParams>) => this.resizeDiskNow(p),
+    'vm.setMedia': (p: z.output<typeof SetMediaParams>) => this.setMediaNow(p),
+    'vm.setLink': (p: z.output<typeof SetLinkParams>) => this.setLinkNow(p),
+    'vm.detach': (p: z.output<typeof DetachParams>) => this.detachNow(p),
+    'vm.defineXml': (p: z.output<typeof DefineXmlParams>) => this.defineXmlNow(p),
+    'vm.addNic': (p: z.output<typeof AddNicParams>) => this.addNicNow(p),
+  } satisfies Partial<Record<JobKind, (p: never) => Promise<VmDetails>>>;
+
   /**
    * A change of a VM's configuration, as a job on the VM: it waits for the VM's running task (a
    * second edit queues behind the first), reads the VM afresh when it starts, and its result is
    * the VM's details after the change.
    */
-  private edit(kind: Extract<JobKind, `vm.${string}`>, vmId: string, work: () => Promise<VmDetails>): Promise<JobRef> {
-    const vm = this.vm(vmId);
-    return this.jobs.start({ kind, title: { key: `job.${kind}`, args: { name: vm.name } }, target: { kind: 'vm', id: vm.id }, hostId: vm.hostId, cancellable: false }, () => work());
-  }
-
-  update(p: z.output<typeof UpdateVmParams>): Promise<JobRef> {
-    return this.edit('vm.update', p.vmId, () => this.updateNow(p));
-  }
-
-  addDisk(p: z.output<typeof AddDiskParams>): Promise<JobRef> {
-    return this.edit('vm.addDisk', p.vmId, () => this.addDiskNow(p));
-  }
-
-  resizeDisk(p: z.output<typeof ResizeDiskParams>): Promise<JobRef> {
-    return this.edit('vm.resizeDisk', p.vmId, () => this.resizeDiskNow(p));
-  }
-
-  setMedia(p: z.output<typeof SetMediaParams>): Promise<JobRef> {
-    return this.edit('vm.setMedia', p.vmId, () => this.setMediaNow(p));
-  }
-
-  setLink(p: z.output<typeof SetLinkParams>): Promise<JobRef> {
-    return this.edit('vm.setLink', p.vmId, () => this.setLinkNow(p));
-  }
-
-  detach(p: z.output<typeof DetachParams>): Promise<JobRef> {
-    return this.edit('vm.detach', p.vmId, () => this.detachNow(p));
-  }
-
-  defineXml(p: z.output<typeof DefineXmlParams>): Promise<JobRef> {
-    return this.edit('vm.defineXml', p.vmId, () => this.defineXmlNow(p));
-  }
-
-  addNic(p: z.output<typeof AddNicParams>): Promise<JobRef> {
-    return this.edit('vm.addNic', p.vmId, () => this.addNicNow(p));
+  edit<K extends keyof VmService['editors']>(kind: K, p: Parameters<VmService['editors'][K]>[0]): Promise<JobRef> {
+    const vm = this.vm(p.vmId);
+    const work = this.editors[kind] as (p: { vmId: string }) => Promise<VmDetails>;
+    return this.jobs.start({ kind, title: { key: `job.${kind}`, args: { name: vm.name } }, target: { kind: 'vm', id: vm.id }, hostId: vm.hostId, cancellable: false }, () => work(p));
   }
 
   private async updateNow(p: z.output<typeof UpdateVmParams>): Promise<VmDetails> {
@@ -198,9 +187,7 @@ export class VmService {
   }
 
   private async addDiskNow(p: z.output<typeof AddDiskParams>): Promise<VmDetails> {
-    const vm = this.vm(p.vmId);
-    const conn = this.hosts.libvirt(vm.hostId);
-    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const { vm, conn, dom, running } = await this.open(p.vmId);
     const saved = await vmDetails(vm, conn);
     const target = VmService.nextTarget(saved.disks.map((d) => d.target), p.bus);
     const pool = await conn.storagePoolLookupByName(p.pool);
@@ -213,7 +200,6 @@ export class VmService {
     const path = await conn.storageVolGetPath(vol);
     const format = path.endsWith('.qcow2') ? 'qcow2' : 'raw';
     const xml = diskDeviceXml({ path, format, target, bus: p.bus });
-    const running = vm.state === 'running' || vm.state === 'paused';
     try {
       await conn.domainAttachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
     } catch (err) {
@@ -224,50 +210,40 @@ export class VmService {
   }
 
   private async resizeDiskNow(p: z.output<typeof ResizeDiskParams>): Promise<VmDetails> {
-    const vm = this.vm(p.vmId);
-    const conn = this.hosts.libvirt(vm.hostId);
-    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const { vm, conn, dom, running } = await this.open(p.vmId);
     const disk = (await vmDetails(vm, conn)).disks.find((d) => d.target === p.target && d.device === 'disk');
     if (!disk?.source) throw new HangarError('NOT_FOUND', `${vm.name} has no disk ${p.target}`);
     const vol = await conn.storageVolLookupByPath(disk.source);
     const bytes = Math.ceil(p.sizeGiB * 1024 ** 3);
     const info = await conn.storageVolGetInfo(vol);
     if (bytes < info.capacity) throw new HangarError('INVALID_PARAMS', `Disks only grow: ${p.target} is already ${(info.capacity / 1024 ** 3).toFixed(2)} GiB`);
-    if (vm.state === 'running' || vm.state === 'paused') await conn.domainBlockResize(dom, p.target, bytes);
+    if (running) await conn.domainBlockResize(dom, p.target, bytes);
     else await conn.storageVolResize(vol, bytes, 0);
     return this.fresh(vm);
   }
 
   private async setMediaNow(p: z.output<typeof SetMediaParams>): Promise<VmDetails> {
-    const vm = this.vm(p.vmId);
-    const conn = this.hosts.libvirt(vm.hostId);
-    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const { vm, conn, dom, running } = await this.open(p.vmId);
     const drive = (await vmDetails(vm, conn)).disks.find((d) => d.target === p.target && d.device === 'cdrom');
     if (!drive) throw new HangarError('NOT_FOUND', `${vm.name} has no CD-ROM drive ${p.target}`);
     const path = p.iso ? await conn.storageVolGetPath(await conn.storageVolLookupByName(await conn.storagePoolLookupByName(p.iso.pool), p.iso.volume)) : null;
     const xml = cdromXml(path, drive.target, drive.bus ?? 'sata');
-    const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainUpdateDevice(dom, xml, AFFECT_CONFIG | (running ? AFFECT_LIVE : 0));
     return this.fresh(vm);
   }
 
   private async setLinkNow(p: z.output<typeof SetLinkParams>): Promise<VmDetails> {
-    const vm = this.vm(p.vmId);
-    const conn = this.hosts.libvirt(vm.hostId);
-    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const { vm, conn, dom, running } = await this.open(p.vmId);
     const nic = (await vmDetails(vm, conn)).nics.find((n) => n.mac?.toLowerCase() === p.mac.toLowerCase());
     if (!nic) throw new HangarError('NOT_FOUND', `${vm.name} has no network interface ${p.mac}`);
     const xml = nicDeviceXml({ type: nic.type, mac: nic.mac, source: nic.source ?? '', model: nic.model, linkUp: p.up });
-    const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainUpdateDevice(dom, xml, AFFECT_CONFIG | (running ? AFFECT_LIVE : 0));
     return this.fresh(vm);
   }
 
   /** Removes a disk or NIC from the configuration; its volume stays (Delete offers that). */
   private async detachNow(p: z.output<typeof DetachParams>): Promise<VmDetails> {
-    const vm = this.vm(p.vmId);
-    const conn = this.hosts.libvirt(vm.hostId);
-    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const { vm, conn, dom, running } = await this.open(p.vmId);
     const saved = await vmDetails(vm, conn);
     const disk = saved.disks.find((d) => d.target === p.device);
     const nic = saved.nics.find((n) => n.mac?.toLowerCase() === p.device.toLowerCase());
@@ -276,7 +252,6 @@ export class VmService {
     // libvirt parses the fragment before it matches on the MAC: a network or bridge NIC needs its source.
     else if (nic) xml = nicDeviceXml({ type: nic.type, mac: nic.mac, source: nic.source });
     else throw new HangarError('NOT_FOUND', `${vm.name} has no disk or network interface ${p.device}`);
-    const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainDetachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
     return this.fresh(vm);
   }
@@ -300,11 +275,8 @@ export class VmService {
   }
 
   private async addNicNow(p: z.output<typeof AddNicParams>): Promise<VmDetails> {
-    const vm = this.vm(p.vmId);
-    const conn = this.hosts.libvirt(vm.hostId);
-    const dom = await conn.domainLookupByUuid(vm.uuid);
+    const { vm, conn, dom, running } = await this.open(p.vmId);
     const xml = nicDeviceXml({ type: 'network', mac: p.mac, source: p.network, model: p.model });
-    const running = vm.state === 'running' || vm.state === 'paused';
     await conn.domainAttachDevice(dom, xml, MODIFY_CONFIG | (running && p.live ? MODIFY_LIVE : 0));
     return this.fresh(vm);
   }

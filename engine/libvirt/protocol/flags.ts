@@ -15,8 +15,8 @@ export const DomainState = {
   PMSUSPENDED: 7,
 } as const;
 
-/** virConnectListAllDomainsFlags (0 = all) */
-export const ListDomainsFlag = {
+/** The domain filters both listing calls share: libvirt defines VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE… as VIR_CONNECT_LIST_DOMAINS_ACTIVE… */
+const DomainFilter = {
   ACTIVE: 1 << 0,
   INACTIVE: 1 << 1,
   PERSISTENT: 1 << 2,
@@ -25,6 +25,11 @@ export const ListDomainsFlag = {
   PAUSED: 1 << 5,
   SHUTOFF: 1 << 6,
   OTHER: 1 << 7,
+} as const;
+
+/** virConnectListAllDomainsFlags (0 = all) */
+export const ListDomainsFlag = {
+  ...DomainFilter,
   MANAGEDSAVE: 1 << 8,
   NO_MANAGEDSAVE: 1 << 9,
   AUTOSTART: 1 << 10,
@@ -53,14 +58,7 @@ export const DomainStatsType = {
 
 /** virConnectGetAllDomainStatsFlags */
 export const GetAllDomainStatsFlag = {
-  ACTIVE: 1 << 0,
-  INACTIVE: 1 << 1,
-  PERSISTENT: 1 << 2,
-  TRANSIENT: 1 << 3,
-  RUNNING: 1 << 4,
-  PAUSED: 1 << 5,
-  SHUTOFF: 1 << 6,
-  OTHER: 1 << 7,
+  ...DomainFilter,
   NOWAIT: 1 << 29, // skip domains whose monitor is busy instead of waiting
   BACKING: 1 << 30,
   ENFORCE_STATS: 2 ** 31,

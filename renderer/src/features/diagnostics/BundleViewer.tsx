@@ -8,6 +8,8 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { AlertList } from './AlertList';
 import { bundleDomains, bundleFile, bundleTree, searchBundleLogs } from '../../api/diagnostics';
+import { TableHead } from '../../components/TableHead';
+import { Tabs } from '../../components/Tabs';
 
 type View = 'summary' | 'files' | 'logs' | 'domains';
 
@@ -23,13 +25,7 @@ export function BundleViewer({ summary }: { summary: BundleSummary }) {
   return (
     <div data-testid="bundle-viewer" data-bundle-id={summary.bundleId}>
       <p className="muted small mono">{summary.path}</p>
-      <div className="tabs" role="tablist">
-        {VIEWS.map((v) => (
-          <button key={v} type="button" role="tab" aria-selected={view === v} className={view === v ? 'tab active' : 'tab'} onClick={() => setView(v)} data-testid={`bundle-tab-${v}`}>
-            {t(`diag.viewer.${v}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={VIEWS} current={view} onSelect={setView} testIdPrefix="bundle-tab" label={(v) => t(`diag.viewer.${v}`)} />
       {view === 'summary' && <Summary s={summary} />}
       {view === 'files' && <Files bundleId={summary.bundleId} />}
       {view === 'logs' && <Logs s={summary} />}
@@ -51,16 +47,7 @@ function Summary({ s }: { s: BundleSummary }) {
       </p>
       <h2>{t('diag.viewer.hosts')}</h2>
       <table className="table" data-testid="bundle-hosts">
-        <thead>
-          <tr>
-            <th>{t('diag.viewer.host')}</th>
-            <th>libvirt</th>
-            <th>QEMU</th>
-            <th>{t('diag.viewer.kernel')}</th>
-            <th>{t('diag.viewer.vms')}</th>
-            <th>{t('diag.viewer.failed')}</th>
-          </tr>
-        </thead>
+        <TableHead cols={[t('diag.viewer.host'), 'libvirt', 'QEMU', t('diag.viewer.kernel'), t('diag.viewer.vms'), t('diag.viewer.failed')]} />
         <tbody>
           {s.hosts.map((h) => (
             <tr key={h.name} data-testid="bundle-host" data-host-name={h.name}>

@@ -10,6 +10,7 @@ import { BundleViewer } from './BundleViewer';
 import { CollectForm } from './CollectForm';
 import { useAlerts } from './diagnostics-store';
 import { listBundles, openBundle, runHealthChecks } from '../../api/diagnostics';
+import { Tabs } from '../../components/Tabs';
 
 type Tab = 'alerts' | 'collect' | 'bundles';
 const TABS: readonly Tab[] = ['alerts', 'collect', 'bundles'];
@@ -33,13 +34,7 @@ export function DiagnosticsPage() {
   return (
     <section data-testid="diagnostics-page">
       <h1>{t('diagnostics.title')}</h1>
-      <div className="tabs" role="tablist">
-        {TABS.map((x) => (
-          <button key={x} type="button" role="tab" aria-selected={tab === x} className={tab === x ? 'tab active' : 'tab'} data-testid={`diag-tab-${x}`} onClick={() => setTab(x)}>
-            {t(`diag.tab.${x}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} current={tab} onSelect={setTab} testIdPrefix="diag-tab" label={(x) => t(`diag.tab.${x}`)} />
       <ErrorBanner error={error} />
       {tab === 'alerts' && <Alerts />}
       {tab === 'collect' && <CollectForm onOpen={open} />}

@@ -3,6 +3,7 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { AlertList } from './AlertList';
 import { describeFinding, useAlerts, useCheck } from './diagnostics-store';
+import { TableHead } from '../../components/TableHead';
 
 /**
  * Status conditions as OpenShift shows them for a VM (type, status, reason, message), derived
@@ -26,14 +27,7 @@ export function VmDiagnosticsTab({ vmId, startFailure = null }: { vmId: string; 
   return (
     <div data-testid="vm-diagnostics">
       <table className="table" data-testid="vm-conditions">
-        <thead>
-          <tr>
-            <th>{t('diag.cond.type')}</th>
-            <th>{t('diag.cond.status')}</th>
-            <th>{t('diag.cond.reason')}</th>
-            <th>{t('diag.cond.message')}</th>
-          </tr>
-        </thead>
+        <TableHead cols={[t('diag.cond.type'), t('diag.cond.status'), t('diag.cond.reason'), t('diag.cond.message')]} />
         <tbody>
           {CONDITIONS.map((c) => {
             const hit = c.falseWhen.map((id) => byCheck.get(id)).find(Boolean);

@@ -8,6 +8,8 @@ import { keyChangeOf, ReviewKeyDialog, type KeyChange } from './ReviewKeyDialog'
 import { hasWords, problemText, TechnicalDetails } from './HostProblem';
 import { accelText } from './accel';
 import { addHost, testHost } from '../../api/hosts';
+import { Field } from '../../components/Field';
+import { PanelForm } from '../../components/PanelForm';
 
 interface Form {
   address: string;
@@ -88,61 +90,45 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
   }
 
   return (
-    <form
-      className="panel form-grid"
-      data-testid="add-host-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run('add');
-      }}
-    >
-      <h2>{t('hosts.add.title')}</h2>
-      <label className="field">
-        <span>{t('hosts.add.address')}</span>
+    <PanelForm title={t('hosts.add.title')} testId="add-host-form" onSubmit={() => void run('add')}>
+      <Field label={t('hosts.add.address')}>
         <input data-testid="host-address" required value={form.address} onChange={(e) => set('address', e.target.value)} placeholder="10.0.0.5 / kvm01.example.com" />
-      </label>
-      <label className="field">
-        <span>{t('hosts.add.user')}</span>
+      </Field>
+      <Field label={t('hosts.add.user')}>
         <input data-testid="host-user" value={form.user} onChange={(e) => set('user', e.target.value)} placeholder="root" />
-      </label>
-      <label className="field">
-        <span>{t('hosts.add.port')}</span>
+      </Field>
+      <Field label={t('hosts.add.port')}>
         <input data-testid="host-port" inputMode="numeric" value={form.port} onChange={(e) => set('port', e.target.value.replace(/\D/g, ''))} placeholder="22" />
-      </label>
-      <label className="field">
-        <span>{t('hosts.add.auth')}</span>
+      </Field>
+      <Field label={t('hosts.add.auth')}>
         <select data-testid="host-auth" value={form.auth} onChange={(e) => set('auth', e.target.value as HostAuth)}>
           <option value="auto">{t('hosts.auth.auto')}</option>
           <option value="key">{t('hosts.auth.key')}</option>
           <option value="password">{t('hosts.auth.password')}</option>
         </select>
-      </label>
+      </Field>
       {form.auth === 'key' && (
-        <label className="field">
-          <span>{t('hosts.add.keyPath')}</span>
+        <Field label={t('hosts.add.keyPath')}>
           <input data-testid="host-key-path" value={form.keyPath} onChange={(e) => set('keyPath', e.target.value)} placeholder="~/.ssh/id_ed25519" />
-        </label>
+        </Field>
       )}
       {form.auth === 'password' && (
         <>
-          <label className="field">
-            <span>{t('hosts.add.password')}</span>
+          <Field label={t('hosts.add.password')}>
             <input data-testid="host-password" type="password" autoComplete="off" value={form.password} onChange={(e) => set('password', e.target.value)} />
-          </label>
+          </Field>
           <label className="check">
             <input type="checkbox" checked={form.savePassword} onChange={(e) => set('savePassword', e.target.checked)} />
             {t('hosts.add.savePassword')}
           </label>
         </>
       )}
-      <label className="field">
-        <span>{t('hosts.add.name')}</span>
+      <Field label={t('hosts.add.name')}>
         <input data-testid="host-name" value={form.name} onChange={(e) => set('name', e.target.value)} placeholder={form.address || 'kvm01'} />
-      </label>
-      <label className="field">
-        <span>{t('hosts.add.tags')}</span>
+      </Field>
+      <Field label={t('hosts.add.tags')}>
         <input data-testid="host-tags" value={form.tags} onChange={(e) => set('tags', e.target.value)} placeholder="rack-a, gpu" />
-      </label>
+      </Field>
 
       {question && (
         <div className="banner warn span-all" role="alert" data-testid="host-key-question">
@@ -209,6 +195,6 @@ export function AddHostForm({ onDone }: { onDone: () => void }) {
           {t('common.cancel')}
         </button>
       </div>
-    </form>
+    </PanelForm>
   );
 }

@@ -11,6 +11,8 @@ import { HostSummary } from './HostUsage';
 import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
 import { HostPlacement } from '../placement/HostPlacement';
+import { TableHead } from '../../components/TableHead';
+import { GoneNotice } from '../../components/GoneNotice';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -20,16 +22,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
   const lang = useEngine((s) => s.settings.language);
   const host = useHosts((s) => s.byId[hostId]);
   const vms = Object.values(useVms((s) => s.byId)).filter((v) => v.hostId === hostId);
-  if (!host) {
-    return (
-      <section>
-        <p className="banner">{t('host.gone')}</p>
-        <button type="button" className="btn" onClick={() => navigate('hosts')}>
-          {t('nav.hosts')}
-        </button>
-      </section>
-    );
-  }
+  if (!host) return <GoneNotice text={t('host.gone')} back={t('nav.hosts')} onBack={() => navigate('hosts')} />;
   const active = vms.filter((v) => v.state === 'running' || v.state === 'paused' || v.state === 'starting' || v.state === 'migrating');
   const vcpus = active.reduce((a, v) => a + v.vcpus, 0);
   const memKiB = active.reduce((a, v) => a + v.memoryKiB, 0);
@@ -75,13 +68,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
         <>
           <h2>{t('hosts.facts.pools')}</h2>
           <table className="table" data-testid="host-pools">
-            <thead>
-              <tr>
-                <th>{t('host.pool')}</th>
-                <th>{t('host.used')}</th>
-                <th>{t('host.capacity')}</th>
-              </tr>
-            </thead>
+            <TableHead cols={[t('host.pool'), t('host.used'), t('host.capacity')]} />
             <tbody>
               {f.pools.map((p) => (
                 <tr key={p.name}>

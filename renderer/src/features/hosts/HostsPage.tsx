@@ -16,6 +16,7 @@ import { HostUsageCells } from './HostUsage';
 import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
 import { connectHost, disconnectHost, removeHost, updateHost } from '../../api/hosts';
+import { TableHead } from '../../components/TableHead';
 
 function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: number; running: number; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -142,20 +143,7 @@ function HostList() {
         !adding && <EmptyState title={t('hosts.empty')} help={t('hosts.emptyHelp')} />
       ) : (
         <table className="table">
-          <thead>
-            <tr>
-              <th>{t('hosts.col.host')}</th>
-              <th>{t('hosts.col.state')}</th>
-              <th>{t('hosts.col.cpus')}</th>
-              <th>{t('hosts.col.memory')}</th>
-              <th>{t('hosts.col.software')}</th>
-              <th>{t('hosts.col.accel')}</th>
-              <th>{t('hosts.col.cpuUse')}</th>
-              <th>{t('hosts.col.memUse')}</th>
-              <th>{t('hosts.col.vmsRunning')}</th>
-              <th>{t('tasks.col.actions')}</th>
-            </tr>
-          </thead>
+          <TableHead cols={[t('hosts.col.host'), t('hosts.col.state'), t('hosts.col.cpus'), t('hosts.col.memory'), t('hosts.col.software'), t('hosts.col.accel'), t('hosts.col.cpuUse'), t('hosts.col.memUse'), t('hosts.col.vmsRunning'), t('tasks.col.actions')]} />
           <tbody>
             {hosts.map((h) => (
               <HostRow key={h.id} host={h} vmCount={counts.get(h.id) ?? 0} running={running.get(h.id) ?? 0} onError={setError} />

@@ -6,6 +6,9 @@ import { formatNumber } from '../../components/format';
 import { SavedNote, useSavedNote } from '../../components/SavedNote';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
+import { Field } from '../../components/Field';
+import { TableHead } from '../../components/TableHead';
+import { PanelForm, SubmitRow } from '../../components/PanelForm';
 
 /**
  * A host's capacity as placement counts it (physical × ratio − reserve − running VMs − VMs being
@@ -33,16 +36,7 @@ export function HostPlacement({ hostId, refreshKey }: { hostId: string; refreshK
   return (
     <div data-testid="host-placement">
       <table className="table" data-testid="host-placement-capacity">
-        <thead>
-          <tr>
-            <th />
-            <th>{t('placement.cap.physical')}</th>
-            <th>{t('placement.cap.allocatable')}</th>
-            <th>{t('placement.cap.committed')}</th>
-            <th>{t('placement.cap.reserved')}</th>
-            <th>{t('placement.cap.free')}</th>
-          </tr>
-        </thead>
+        <TableHead cols={[null, t('placement.cap.physical'), t('placement.cap.allocatable'), t('placement.cap.committed'), t('placement.cap.reserved'), t('placement.cap.free')]} />
         <tbody>
           {(['memory', 'vcpus'] as const).map((k) => (
             <tr key={k} data-resource={k}>
@@ -56,10 +50,9 @@ export function HostPlacement({ hostId, refreshKey }: { hostId: string; refreshK
           ))}
         </tbody>
       </table>
-      <form
+      <PanelForm
         className="form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
+        onSubmit={() => {
           setError(null);
           setHostPlacement({
             hostId,
@@ -76,31 +69,24 @@ export function HostPlacement({ hostId, refreshKey }: { hostId: string; refreshK
           );
         }}
       >
-        <label className="field">
-          <span>{t('placement.memoryRatio')}</span>
+        <Field label={t('placement.memoryRatio')}>
           <input data-testid="host-placement-memory-ratio" inputMode="decimal" value={form.memoryRatio} onChange={(e) => set('memoryRatio', e.target.value.replace(/[^\d.]/g, ''))} />
-        </label>
-        <label className="field">
-          <span>{t('placement.cpuRatio')}</span>
+        </Field>
+        <Field label={t('placement.cpuRatio')}>
           <input data-testid="host-placement-cpu-ratio" inputMode="decimal" value={form.cpuRatio} onChange={(e) => set('cpuRatio', e.target.value.replace(/[^\d.]/g, ''))} />
-        </label>
-        <label className="field">
-          <span>{t('placement.memoryReserve')}</span>
+        </Field>
+        <Field label={t('placement.memoryReserve')}>
           <input data-testid="host-placement-reserve" inputMode="numeric" value={form.memoryReserveMiB} onChange={(e) => set('memoryReserveMiB', e.target.value.replace(/\D/g, ''))} />
-        </label>
-        <label className="field">
-          <span>{t('placement.taints')}</span>
+        </Field>
+        <Field label={t('placement.taints')}>
           <input data-testid="host-placement-taints" value={form.taints} placeholder="gpu" onChange={(e) => set('taints', e.target.value)} />
-        </label>
+        </Field>
         <p className="muted small span-all">{t('placement.settingsHelp')}</p>
         <ErrorBanner error={error} className="span-all" />
-        <div className="actions span-all">
-          <button type="submit" className="btn btn-primary" data-testid="host-placement-save">
-            {t('common.save')}
-          </button>
+        <SubmitRow label={t('common.save')} testId="host-placement-save">
           <SavedNote shown={saved} text={t('common.saved')} testId="host-placement-saved" />
-        </div>
-      </form>
+        </SubmitRow>
+      </PanelForm>
     </div>
   );
 }

@@ -7,14 +7,14 @@ import type { MessageKey } from '../../i18n/en';
 import { en } from '../../i18n/en';
 import { useT } from '../../i18n/use-t';
 import { updateSettings, useEngine } from '../../stores/engine-store';
+import { Field } from '../../components/Field';
 
 const THEMES: Theme[] = ['system', 'light', 'dark'];
 
 /** A whole number of seconds within the contract's bounds; anything else is not sent. */
 function SecondsField({ label, testId, min, max, value, onChange }: { label: string; testId: string; min: number; max: number; value: number; onChange(v: number): void }) {
   return (
-    <label className="field">
-      <span>{label}</span>
+    <Field label={label}>
       <input
         data-testid={testId}
         type="number"
@@ -26,7 +26,7 @@ function SecondsField({ label, testId, min, max, value, onChange }: { label: str
           if (Number.isInteger(v) && v >= min && v <= max) onChange(v);
         }}
       />
-    </label>
+    </Field>
   );
 }
 
@@ -55,8 +55,7 @@ export function SettingsPage() {
       </div>
       <ErrorBanner error={error} />
       <div className="form">
-        <label className="field">
-          <span>{t('settings.language')}</span>
+        <Field label={t('settings.language')}>
           <select
             data-testid="settings-language"
             value={settings.language}
@@ -68,9 +67,8 @@ export function SettingsPage() {
               </option>
             ))}
           </select>
-        </label>
-        <label className="field">
-          <span>{t('settings.theme')}</span>
+        </Field>
+        <Field label={t('settings.theme')}>
           <select data-testid="settings-theme" value={settings.theme} onChange={(e) => save({ theme: e.target.value as Theme })}>
             {THEMES.map((th) => (
               <option key={th} value={th}>
@@ -78,16 +76,15 @@ export function SettingsPage() {
               </option>
             ))}
           </select>
-        </label>
+        </Field>
         <SecondsField label={t('settings.shutdownTimeout')} testId="settings-shutdown-timeout" min={10} max={3600} value={settings.shutdownTimeoutSec} onChange={(v) => save({ shutdownTimeoutSec: v })} />
         <SecondsField label={t('settings.metricsInterval')} testId="settings-metrics-interval" min={1} max={300} value={settings.metricsIntervalSec} onChange={(v) => save({ metricsIntervalSec: v })} />
-        <label className="field">
-          <span>{t('placement.strategy')}</span>
+        <Field label={t('placement.strategy')}>
           <select data-testid="settings-placement-strategy" value={settings.placementStrategy} onChange={(e) => save({ placementStrategy: e.target.value as Settings['placementStrategy'] })}>
             <option value="spread">{t('placement.strategy.spread')}</option>
             <option value="pack">{t('placement.strategy.pack')}</option>
           </select>
-        </label>
+        </Field>
       </div>
       {info && (
         <>

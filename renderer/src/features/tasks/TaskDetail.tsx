@@ -7,6 +7,7 @@ import { useEngine } from '../../stores/engine-store';
 import { navigate } from '../../stores/route-store';
 import { artifactLabel, Leftovers, useHostName } from './Leftovers';
 import { ParentLink, TargetCell, WaitText } from './JobCells';
+import { TableHead } from '../../components/TableHead';
 
 /** One task in full (`#/tasks/<jobId>`): its times, outcome, and everything it made on hosts. */
 export function TaskDetail({ job, onError }: { job: Job | undefined; onError: (e: HangarError) => void }) {
@@ -73,12 +74,7 @@ export function TaskDetail({ job, onError }: { job: Job | undefined; onError: (e
         <p className="muted">{t('tasks.detail.noArtifacts')}</p>
       ) : (
         <table className="table" data-testid="task-artifacts">
-          <thead>
-            <tr>
-              <th>{t('tasks.col.item')}</th>
-              <th>{t('tasks.col.state')}</th>
-            </tr>
-          </thead>
+          <TableHead cols={[t('tasks.col.item'), t('tasks.col.state')]} />
           <tbody>
             {job.artifacts!.map((a) => (
               <tr key={a.id} data-testid="task-artifact" data-name={a.name} data-state={a.state}>

@@ -17,6 +17,7 @@ import { Leftovers } from './Leftovers';
 import { TaskDetail } from './TaskDetail';
 import { TargetCell, WaitText } from './JobCells';
 import { jobTree } from './job-tree';
+import { TableHead } from '../../components/TableHead';
 
 function JobRow({ job, depth, subtasks, onError }: { job: Job; depth: number; subtasks: Job[]; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -115,16 +116,7 @@ export function TasksPage() {
         <EmptyState title={t('tasks.empty')} />
       ) : (
         <table className="table">
-          <thead>
-            <tr>
-              <th>{t('tasks.col.task')}</th>
-              <th>{t('tasks.col.target')}</th>
-              <th>{t('tasks.col.state')}</th>
-              <th>{t('tasks.col.progress')}</th>
-              <th>{t('tasks.col.started')}</th>
-              <th>{t('tasks.col.actions')}</th>
-            </tr>
-          </thead>
+          <TableHead cols={[t('tasks.col.task'), t('tasks.col.target'), t('tasks.col.state'), t('tasks.col.progress'), t('tasks.col.started'), t('tasks.col.actions')]} />
           <tbody>
             {lines.map(({ job, depth }) => (
               <JobRow key={job.id} job={job} depth={depth} subtasks={lines.filter((l) => l.job.parentId === job.id).map((l) => l.job)} onError={setError} />

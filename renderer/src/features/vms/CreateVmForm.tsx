@@ -14,6 +14,8 @@ import { createVm } from '../../api/vms';
 import { listAffinityGroups } from '../../api/placement';
 import { PlacementRefusal, refusalsOf } from '../placement/PlacementRefusal';
 import type { AffinityGroup, Message, PlacementStrategy } from '../../../../engine/contract';
+import { Field } from '../../components/Field';
+import { PanelForm, SubmitRow } from '../../components/PanelForm';
 
 type SourceKind = 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
 const SOURCES: SourceKind[] = ['iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
@@ -130,11 +132,10 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
   }
 
   return (
-    <form
-      className="panel form-grid"
-      data-testid="create-vm-form"
-      onSubmit={(e) => {
-        e.preventDefault();
+    <PanelForm
+      title={t('vm.create.title')}
+      testId="create-vm-form"
+      onSubmit={() => {
         setBusy(true);
         setError(null);
         createVm(params())
@@ -148,13 +149,10 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           .finally(() => setBusy(false));
       }}
     >
-      <h2>{t('vm.create.title')}</h2>
-      <label className="field">
-        <span>{t('vm.create.name')}</span>
+      <Field label={t('vm.create.name')}>
         <input data-testid="vm-create-name" required value={f.name} onChange={(e) => set('name', e.target.value)} />
-      </label>
-      <label className="field">
-        <span>{t('vms.col.host')}</span>
+      </Field>
+      <Field label={t('vms.col.host')}>
         <select data-testid="vm-create-host" value={f.hostId} onChange={(e) => set('hostId', e.target.value)}>
           <option value="">{t('vm.create.autoHost')}</option>
           {hosts.map((h) => (
@@ -163,15 +161,14 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
             </option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span>{t('placement.strategy')}</span>
+      </Field>
+      <Field label={t('placement.strategy')}>
         <select data-testid="vm-create-strategy" value={f.strategy} disabled={Boolean(f.hostId)} onChange={(e) => set('strategy', e.target.value as PlacementStrategy | '')}>
           <option value="">{t('placement.strategy.default')}</option>
           <option value="spread">{t('placement.strategy.spread')}</option>
           <option value="pack">{t('placement.strategy.pack')}</option>
         </select>
-      </label>
+      </Field>
       {groups.length > 0 && (
         <fieldset className="field span-all" data-testid="vm-create-groups">
           <legend>{t('placement.groups.title')}</legend>
@@ -187,8 +184,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           ))}
         </fieldset>
       )}
-      <label className="field">
-        <span>{t('vm.create.os')}</span>
+      <Field label={t('vm.create.os')}>
         <select data-testid="vm-create-os" value={f.osProfile} onChange={(e) => set('osProfile', e.target.value as OsProfile)}>
           {OS_PROFILES.map((o) => (
             <option key={o} value={o}>
@@ -196,24 +192,20 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
             </option>
           ))}
         </select>
-      </label>
-      <label className="field">
-        <span>{t('vms.col.vcpus')}</span>
+      </Field>
+      <Field label={t('vms.col.vcpus')}>
         <input data-testid="vm-create-vcpus" inputMode="numeric" value={f.vcpus} onChange={(e) => set('vcpus', e.target.value.replace(/\D/g, ''))} />
-      </label>
-      <label className="field">
-        <span>{t('vm.edit.memory')}</span>
+      </Field>
+      <Field label={t('vm.edit.memory')}>
         <input data-testid="vm-create-memory" inputMode="numeric" value={f.memoryMiB} onChange={(e) => set('memoryMiB', e.target.value.replace(/\D/g, ''))} />
-      </label>
-      <label className="field">
-        <span>{t('vm.firmware')}</span>
+      </Field>
+      <Field label={t('vm.firmware')}>
         <select data-testid="vm-create-firmware" value={f.firmware} onChange={(e) => set('firmware', e.target.value as 'bios' | 'uefi')}>
           <option value="bios">BIOS</option>
           <option value="uefi">UEFI</option>
         </select>
-      </label>
-      <label className="field">
-        <span>{t('vm.create.accel')}</span>
+      </Field>
+      <Field label={t('vm.create.accel')}>
         <select data-testid="vm-create-accel" value={f.accel} onChange={(e) => set('accel', e.target.value as 'auto' | 'kvm' | 'tcg')}>
           <option value="auto">{t('vm.accel.auto')}</option>
           <option value="kvm">KVM</option>
@@ -224,9 +216,8 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
             {t('vm.accel.kvmUnusable', { host: kvmBroken.join(', ') })}
           </span>
         )}
-      </label>
-      <label className="field">
-        <span>{t('vm.create.source')}</span>
+      </Field>
+      <Field label={t('vm.create.source')}>
         <select data-testid="vm-create-source" value={f.source} onChange={(e) => set('source', e.target.value as SourceKind)}>
           {SOURCES.map((s) => (
             <option key={s} value={s}>
@@ -234,15 +225,13 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
             </option>
           ))}
         </select>
-      </label>
+      </Field>
       {f.source !== 'blank' && (
         <>
-          <label className="field">
-            <span>{t('vm.create.sourcePool')}</span>
+          <Field label={t('vm.create.sourcePool')}>
             <Select testId="vm-create-source-pool" value={f.sourcePool} onChange={(v) => set('sourcePool', v)} options={pools} blank="" />
-          </label>
-          <label className="field">
-            <span>{t('vm.create.sourceVolume')}</span>
+          </Field>
+          <Field label={t('vm.create.sourceVolume')}>
             <Select
               testId="vm-create-source-volume"
               value={f.sourceVolume}
@@ -250,25 +239,22 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
               options={volumes.map((v) => [v.name, `${v.name} (${formatBytes(v.capacity, lang)})${host ? '' : ` — ${t('vm.create.onHosts', { hosts: v.hosts.join(', ') })}`}`] as const)}
               blank=""
             />
-          </label>
+          </Field>
         </>
       )}
       {f.source !== 'import' && (
         <>
-          <label className="field">
-            <span>{t('vm.create.diskPool')}</span>
+          <Field label={t('vm.create.diskPool')}>
             <Select testId="vm-create-disk-pool" value={f.diskPool} onChange={(v) => set('diskPool', v)} options={pools} />
-          </label>
-          <label className="field">
-            <span>{t('vm.create.diskSize')}</span>
+          </Field>
+          <Field label={t('vm.create.diskSize')}>
             <input data-testid="vm-create-disk-size" inputMode="decimal" value={f.diskSizeGiB} onChange={(e) => set('diskSizeGiB', e.target.value.replace(/[^\d.]/g, ''))} />
-          </label>
+          </Field>
         </>
       )}
-      <label className="field">
-        <span>{t('vm.nic.network')}</span>
+      <Field label={t('vm.nic.network')}>
         <Select testId="vm-create-network" value={f.network} onChange={(v) => set('network', v)} options={networks} blank={t('vm.create.noNetwork')} />
-      </label>
+      </Field>
       <label className="check">
         <input type="checkbox" data-testid="vm-create-start" checked={f.start} onChange={(e) => set('start', e.target.checked)} />
         {t('vm.create.start')}
@@ -279,34 +265,27 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       </label>
       {f.cloudInit && (
         <>
-          <label className="field">
-            <span>{t('vm.create.ciUser')}</span>
+          <Field label={t('vm.create.ciUser')}>
             <input data-testid="vm-create-ci-user" value={f.ciUser} placeholder="hangar" onChange={(e) => set('ciUser', e.target.value)} />
-          </label>
-          <label className="field">
-            <span>{t('hosts.add.password')}</span>
+          </Field>
+          <Field label={t('hosts.add.password')}>
             <input type="password" autoComplete="new-password" data-testid="vm-create-ci-password" value={f.ciPassword} onChange={(e) => set('ciPassword', e.target.value)} />
-          </label>
+          </Field>
           <p className="muted small span-all" data-testid="vm-create-ci-password-hint">{t('vm.create.ciPasswordHint')}</p>
-          <label className="field span-all">
-            <span>{t('vm.create.ciKeys')}</span>
+          <Field label={t('vm.create.ciKeys')} wide>
             <textarea data-testid="vm-create-ci-keys" rows={3} value={f.ciKeys} placeholder="ssh-ed25519 AAAA… user@laptop" onChange={(e) => set('ciKeys', e.target.value)} />
-          </label>
-          <label className="field span-all">
-            <span>{t('vm.create.ciUserData')}</span>
+          </Field>
+          <Field label={t('vm.create.ciUserData')} wide>
             <textarea data-testid="vm-create-ci-userdata" rows={4} value={f.ciUserData} placeholder="#cloud-config" onChange={(e) => set('ciUserData', e.target.value)} />
-          </label>
+          </Field>
         </>
       )}
       {refusals.length > 0 ? <PlacementRefusal refusals={refusals} /> : <ErrorBanner error={error} testId="vm-create-error" className="span-all" />}
-      <div className="actions span-all">
-        <button type="submit" className="btn btn-primary" disabled={busy || !f.name} data-testid="vm-create-submit">
-          {t('vm.create.submit')}
-        </button>
+      <SubmitRow label={t('vm.create.submit')} testId="vm-create-submit" disabled={busy || !f.name}>
         <button type="button" className="btn" onClick={onDone}>
           {t('common.cancel')}
         </button>
-      </div>
-    </form>
+      </SubmitRow>
+    </PanelForm>
   );
 }

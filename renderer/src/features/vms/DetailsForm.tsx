@@ -8,6 +8,8 @@ import { editRules } from './vm-edit-rules';
 import { useHosts } from '../../stores/hosts-store';
 import { kvmUsable } from '../../../../engine/contract/hosts';
 import { updateVm } from '../../api/vms';
+import { Field } from '../../components/Field';
+import { PanelForm, SubmitRow } from '../../components/PanelForm';
 
 
 const labelsText = (l: Record<string, string>) =>
@@ -75,35 +77,24 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
       );
   };
   return (
-    <form
-      className="panel form-grid"
-      onSubmit={(e) => {
-        e.preventDefault();
-        submit();
-      }}
-    >
+    <PanelForm onSubmit={submit}>
       {!stopped && <p className="muted span-all">{t('vm.edit.stopFirst')}</p>}
-      <label className="field">
-        <span>{t('vm.create.name')}</span>
+      <Field label={t('vm.create.name')}>
         <input data-testid="vm-edit-name" disabled={!rules.name} value={f.name} onChange={(e) => set('name', e.target.value)} />
-      </label>
-      <label className="field">
-        <span>{rules.liveMemoryMaxMiB === null ? t('vm.edit.memory') : t('vm.edit.memoryLive', { max: rules.liveMemoryMaxMiB })}</span>
+      </Field>
+      <Field label={rules.liveMemoryMaxMiB === null ? t('vm.edit.memory') : t('vm.edit.memoryLive', { max: rules.liveMemoryMaxMiB })}>
         <input data-testid="vm-edit-memory" inputMode="numeric" value={f.memoryMiB} onChange={(e) => set('memoryMiB', e.target.value.replace(/\D/g, ''))} />
-      </label>
-      <label className="field">
-        <span>{t('vm.edit.vcpus')}</span>
+      </Field>
+      <Field label={t('vm.edit.vcpus')}>
         <input data-testid="vm-edit-vcpus" inputMode="numeric" disabled={!rules.vcpus} value={f.vcpus} onChange={(e) => set('vcpus', e.target.value.replace(/\D/g, ''))} />
-      </label>
-      <label className="field">
-        <span>{t('vm.firmware')}</span>
+      </Field>
+      <Field label={t('vm.firmware')}>
         <select data-testid="vm-edit-firmware" disabled={!rules.firmware} value={f.firmware} onChange={(e) => set('firmware', e.target.value as 'bios' | 'efi')}>
           <option value="bios">BIOS</option>
           <option value="efi">UEFI</option>
         </select>
-      </label>
-      <label className="field">
-        <span>{t('vm.accel')}</span>
+      </Field>
+      <Field label={t('vm.accel')}>
         <select data-testid="vm-edit-accel" disabled={!stopped} value={f.accel} onChange={(e) => set('accel', e.target.value as 'kvm' | 'tcg')}>
           <option value="kvm">{t('vm.accel.kvm')}</option>
           <option value="tcg">{t('vm.accel.tcg')}</option>
@@ -113,35 +104,28 @@ export function DetailsForm({ details, onSaved, onError }: { details: VmDetails;
             {t('vm.accel.kvmUnusable', { host: host.name })}
           </span>
         )}
-      </label>
-      <label className="field">
-        <span>{t('vm.edit.boot')}</span>
+      </Field>
+      <Field label={t('vm.edit.boot')}>
         <select data-testid="vm-edit-boot" value={f.boot} onChange={(e) => set('boot', e.target.value)}>
           <BootOrderOptions current={details.bootOrder} />
         </select>
-      </label>
-      <label className="field">
-        <span>{t('vm.edit.group')}</span>
+      </Field>
+      <Field label={t('vm.edit.group')}>
         <input data-testid="vm-edit-group" value={f.group} onChange={(e) => set('group', e.target.value)} />
-      </label>
+      </Field>
       <label className="check">
         <input type="checkbox" data-testid="vm-edit-autostart" checked={f.autostart} onChange={(e) => set('autostart', e.target.checked)} />
         {t('vm.edit.autostart')}
       </label>
-      <label className="field span-all">
-        <span>{t('vm.description')}</span>
+      <Field label={t('vm.description')} wide>
         <input data-testid="vm-edit-description" value={f.description} onChange={(e) => set('description', e.target.value)} />
-      </label>
-      <label className="field span-all">
-        <span>{t('vm.edit.labels')}</span>
+      </Field>
+      <Field label={t('vm.edit.labels')} wide>
         <textarea data-testid="vm-edit-labels" rows={3} value={f.labels} placeholder="env=prod" onChange={(e) => set('labels', e.target.value)} />
-      </label>
-      <div className="actions span-all">
-        <button type="submit" className="btn btn-primary" data-testid="vm-edit-save">
-          {t('common.save')}
-        </button>
+      </Field>
+      <SubmitRow label={t('common.save')} testId="vm-edit-save">
         <SavedNote shown={saved} text={t('vm.edit.saved')} testId="vm-edit-saved" />
-      </div>
-    </form>
+      </SubmitRow>
+    </PanelForm>
   );
 }

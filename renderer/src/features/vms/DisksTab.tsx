@@ -7,6 +7,9 @@ import { useHosts } from '../../stores/hosts-store';
 import { Select } from '../../components/Select';
 import { listVolumes } from '../../api/storage';
 import { addVmDisk, detachVmDevice, resizeVmDisk, setVmMedia } from '../../api/vms';
+import { Field } from '../../components/Field';
+import { TableHead } from '../../components/TableHead';
+import { AttachForm } from './AttachForm';
 
 /** The Disks tab: what is attached, a new blank disk or an existing volume to add, detach. */
 export function DisksTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -34,14 +37,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
   return (
     <>
       <table className="table" data-testid="vm-disks">
-        <thead>
-          <tr>
-            <th>{t('vm.disk.target')}</th>
-            <th>{t('vm.disk.device')}</th>
-            <th>{t('vm.disk.source')}</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead cols={[t('vm.disk.target'), t('vm.disk.device'), t('vm.disk.source'), null]} />
         <tbody>
           {details.disks.map((d) => (
             <tr key={d.target} data-testid="vm-disk-row" data-target={d.target}>
@@ -89,55 +85,40 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
           ))}
         </tbody>
       </table>
-      <form
-        className="panel form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          change(addVmDisk({ vmId: vm.id, pool: f.pool, bus: f.bus, live: running && f.live, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }));
-        }}
+      <AttachForm
+        title={t('vm.disk.add')}
+        showLive={running}
+        live={f.live}
+        onLive={(live) => setF({ ...f, live })}
+        liveTestId="vm-disk-live"
+        submitTestId="vm-disk-submit"
+        onSubmit={() => change(addVmDisk({ vmId: vm.id, pool: f.pool, bus: f.bus, live: running && f.live, ...(f.kind === 'new' ? { sizeGiB: Number(f.sizeGiB) } : { volume: f.volume }) }))}
       >
-        <h2>{t('vm.disk.add')}</h2>
-        <label className="field">
-          <span>{t('vm.create.diskPool')}</span>
+        <Field label={t('vm.create.diskPool')}>
           <Select testId="vm-disk-pool" value={f.pool} onChange={(pool) => setF({ ...f, pool })} options={pools} />
-        </label>
-        <label className="field">
-          <span>{t('vm.disk.kind')}</span>
+        </Field>
+        <Field label={t('vm.disk.kind')}>
           <select data-testid="vm-disk-kind" value={f.kind} onChange={(e) => setF({ ...f, kind: e.target.value as 'new' | 'existing' })}>
             <option value="new">{t('vm.disk.new')}</option>
             <option value="existing">{t('vm.disk.existing')}</option>
           </select>
-        </label>
+        </Field>
         {f.kind === 'new' ? (
-          <label className="field">
-            <span>{t('vm.create.diskSize')}</span>
+          <Field label={t('vm.create.diskSize')}>
             <input data-testid="vm-disk-size" inputMode="decimal" value={f.sizeGiB} onChange={(e) => setF({ ...f, sizeGiB: e.target.value.replace(/[^\d.]/g, '') })} />
-          </label>
+          </Field>
         ) : (
-          <label className="field">
-            <span>{t('vm.create.sourceVolume')}</span>
+          <Field label={t('vm.create.sourceVolume')}>
             <Select testId="vm-disk-volume" value={f.volume} onChange={(volume) => setF({ ...f, volume })} options={volumes} blank="" />
-          </label>
+          </Field>
         )}
-        <label className="field">
-          <span>{t('vm.disk.bus')}</span>
+        <Field label={t('vm.disk.bus')}>
           <select value={f.bus} onChange={(e) => setF({ ...f, bus: e.target.value as 'virtio' | 'sata' })}>
             <option value="virtio">virtio</option>
             <option value="sata">SATA</option>
           </select>
-        </label>
-        {running && (
-          <label className="check">
-            <input type="checkbox" data-testid="vm-disk-live" checked={f.live} onChange={(e) => setF({ ...f, live: e.target.checked })} />
-            {t('vm.nic.live')}
-          </label>
-        )}
-        <div className="actions span-all">
-          <button type="submit" className="btn btn-primary" data-testid="vm-disk-submit">
-            {t('vm.disk.add')}
-          </button>
-        </div>
-      </form>
+        </Field>
+      </AttachForm>
     </>
   );
 }

@@ -5,6 +5,9 @@ import { Select } from '../../components/Select';
 import { useT } from '../../i18n/use-t';
 import { useHosts } from '../../stores/hosts-store';
 import { addVmNic, detachVmDevice, setVmNicLink } from '../../api/vms';
+import { Field } from '../../components/Field';
+import { TableHead } from '../../components/TableHead';
+import { AttachForm } from './AttachForm';
 
 /** The Network interfaces tab: what is attached, link up/down, remove, and a new NIC. */
 export function NicsTab({ details, onChanged, onError }: { details: VmDetails; onChanged: (d: VmDetails) => void; onError: (e: HangarError) => void }) {
@@ -17,14 +20,7 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
   return (
     <>
       <table className="table">
-        <thead>
-          <tr>
-            <th>MAC</th>
-            <th>{t('vm.nic.network')}</th>
-            <th>{t('vm.nic.model')}</th>
-            <th />
-          </tr>
-        </thead>
+        <TableHead cols={['MAC', t('vm.nic.network'), t('vm.nic.model'), null]} />
         <tbody>
           {details.nics.map((n, i) => (
             <tr key={`${n.mac}-${i}`} data-testid="vm-nic-row">
@@ -47,38 +43,26 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
           ))}
         </tbody>
       </table>
-      <form
-        className="panel form-grid"
-        onSubmit={(e) => {
-          e.preventDefault();
-          change(addVmNic({ vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }));
-        }}
+      <AttachForm
+        title={t('vm.nic.add')}
+        showLive={!stopped}
+        live={form.live}
+        onLive={(live) => setForm({ ...form, live })}
+        submitTestId="vm-nic-submit"
+        canSubmit={!!form.network}
+        onSubmit={() => change(addVmNic({ vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }))}
       >
-        <h2>{t('vm.nic.add')}</h2>
-        <label className="field">
-          <span>{t('vm.nic.network')}</span>
+        <Field label={t('vm.nic.network')}>
           <Select testId="vm-nic-network" value={form.network} onChange={(network) => setForm({ ...form, network })} options={host?.facts?.networks.map((n) => n.name) ?? []} blank="" />
-        </label>
-        <label className="field">
-          <span>{t('vm.nic.model')}</span>
+        </Field>
+        <Field label={t('vm.nic.model')}>
           <select value={form.model} onChange={(e) => setForm({ ...form, model: e.target.value })}>
             <option value="virtio">virtio</option>
             <option value="e1000">e1000</option>
             <option value="rtl8139">rtl8139</option>
           </select>
-        </label>
-        {!stopped && (
-          <label className="check">
-            <input type="checkbox" checked={form.live} onChange={(e) => setForm({ ...form, live: e.target.checked })} />
-            {t('vm.nic.live')}
-          </label>
-        )}
-        <div className="actions span-all">
-          <button type="submit" className="btn btn-primary" data-testid="vm-nic-submit" disabled={!form.network}>
-            {t('vm.nic.add')}
-          </button>
-        </div>
-      </form>
+        </Field>
+      </AttachForm>
     </>
   );
 }

@@ -21,6 +21,8 @@ import { whyNot } from './action-rules';
 import { StartFailure } from './StartFailure';
 import { VmWhere } from './VmWhere';
 import { defineVmXml, getVm, runVmAction } from '../../api/vms';
+import { Tabs } from '../../components/Tabs';
+import { GoneNotice } from '../../components/GoneNotice';
 
 
 /** noVNC and xterm.js load when a console is first opened, not with the app. */
@@ -55,16 +57,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   // The live list says when the VM changed; details (XML, pending changes) follow it.
   useEffect(load, [load, vm?.state, vm?.memoryKiB, vm?.vcpus, vm?.nics, vm?.disks]);
 
-  if (!vm) {
-    return (
-      <section>
-        <p className="banner">{t('vm.gone')}</p>
-        <button type="button" className="btn" onClick={() => navigate('vms')}>
-          {t('vm.back')}
-        </button>
-      </section>
-    );
-  }
+  if (!vm) return <GoneNotice text={t('vm.gone')} back={t('vm.back')} onBack={() => navigate('vms')} />;
   const run = (p: Promise<unknown>) => {
     setError(null);
     p.then(load, (e: unknown) => setError(HangarError.from(e)));
@@ -129,13 +122,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
       )}
       <StartFailure vm={vm} onError={setError} />
       <ErrorBanner error={error} testId="vm-error" />
-      <div className="tabs" role="tablist">
-        {TABS.map((x) => (
-          <button key={x} type="button" role="tab" aria-selected={tab === x} className={tab === x ? 'tab active' : 'tab'} data-testid={`vm-tab-${x}`} onClick={() => setTab(x)}>
-            {t(`vm.tab.${x}`)}
-          </button>
-        ))}
-      </div>
+      <Tabs tabs={TABS} current={tab} onSelect={setTab} testIdPrefix="vm-tab" label={(x) => t(`vm.tab.${x}`)} />
       {tab === 'overview' && details && <VmOverview vm={vm} details={details} onSaved={setDetails} onError={setError} onOpenConsole={() => setTab('console')} onRefresh={load} />}
       {tab === 'details' && details && <DetailsForm details={details} onSaved={setDetails} onError={setError} />}
       {tab === 'disks' && details && <DisksTab details={details} onChanged={setDetails} onError={setError} />}

@@ -12,6 +12,7 @@ import { events } from './events';
 import { settings } from './settings';
 import { placement } from './placement';
 import { errors } from './errors';
+import { flatten } from '../areas';
 
 /**
  * English strings, one file per area (the key's first segment names it): the source of truth for
@@ -20,21 +21,6 @@ import { errors } from './errors';
  */
 export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors } as const;
 
-export const en = {
-  ...common,
-  ...nav,
-  ...dashboard,
-  ...hosts,
-  ...vms,
-  ...templates,
-  ...console,
-  ...metrics,
-  ...diagnostics,
-  ...tasks,
-  ...events,
-  ...settings,
-  ...placement,
-  ...errors,
-} as const;
+export const en = flatten(enAreas);
 
 export type MessageKey = keyof typeof en;
