@@ -45,11 +45,11 @@ async function exists(lookup: () => Promise<unknown>): Promise<boolean> {
 }
 
 /**
- * Everything that can be checked before a job starts, so a refusal changes nothing: limits, the
- * name on the host, and leftovers of an earlier attempt in the disk pool. (Whether the host has
- * the source volume and the disk pool is placement's filter.)
+ * What a host can never give, whatever runs on it: KVM it lacks, more memory or vCPUs than it has.
+ * Checked before placement when the person chose the host, so the answer names the field at fault
+ * rather than the host's free capacity.
  */
-export async function validateCreate(p: Params, host: Host, conn: LibvirtConnection): Promise<void> {
+export function checkHostLimits(p: Params, host: Host): void {
   if (p.accel === 'kvm' && host.facts && !host.facts.kvm) throw refuse('INVALID_PARAMS', 'accel', 'vm.err.noKvm', { host: host.name }, `${host.name} does not offer KVM`);
   const hostMiB = Math.floor((host.facts?.memoryKiB ?? 0) / 1024);
   if (host.facts && p.memoryMiB > hostMiB) {
@@ -58,6 +58,15 @@ export async function validateCreate(p: Params, host: Host, conn: LibvirtConnect
   if (host.facts && p.vcpus > host.facts.cpus) {
     throw refuse('INVALID_PARAMS', 'vcpus', 'vm.err.vcpus', { vcpus: p.vcpus, host: host.name, cpus: host.facts.cpus }, `${p.vcpus} vCPUs are more than ${host.name} has (${host.facts.cpus})`);
   }
+}
+
+/**
+ * Everything that can be checked before a job starts, so a refusal changes nothing: limits, the
+ * name on the host, and leftovers of an earlier attempt in the disk pool. (Whether the host has
+ * the source volume and the disk pool is placement's filter.)
+ */
+export async function validateCreate(p: Params, host: Host, conn: LibvirtConnection): Promise<void> {
+  checkHostLimits(p, host);
   if (await exists(() => conn.domainLookupByName(p.name))) {
     throw refuse('CONFLICT', 'name', 'vm.err.nameTaken', { host: host.name, name: p.name }, `${host.name} already has a VM named ${p.name}`);
   }

@@ -10,7 +10,7 @@ import type { PlacementService } from '../placement/placement-service';
 import type { PlacementOutcome } from '../contract/placement';
 import { DomainXmlFlag, isNotFound, type DomainRef } from '../libvirt';
 import { DefineFlag, DeviceModifyFlag, DomainAffect, MetadataType } from '../libvirt';
-import { createVmJob, requiredVolume, validateCreate } from './create-vm';
+import { checkHostLimits, createVmJob, requiredVolume, validateCreate } from './create-vm';
 import { deleteVmJob, planDelete } from './delete-vm';
 import { vmDetails } from './vm-details';
 import { cdromXml, diskDeviceXml, nicDeviceXml } from '../xml/domain-build';
@@ -64,7 +64,9 @@ export class VmService {
    * VM before it ends, so the hold passes to the VM's own count without a gap.
    */
   async create(p: z.output<typeof CreateVmParams>): Promise<JobRef & { placement: PlacementOutcome }> {
-    if (p.hostId && !this.hosts.hosts.get(p.hostId)) throw new HangarError('NOT_FOUND', `No host ${p.hostId}`);
+    const chosen = p.hostId ? this.hosts.hosts.get(p.hostId) : undefined;
+    if (p.hostId && !chosen) throw new HangarError('NOT_FOUND', `No host ${p.hostId}`);
+    if (chosen) checkHostLimits(p, chosen);
     const volume = requiredVolume(p);
     const placed = await this.placement.place(
       {
