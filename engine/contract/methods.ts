@@ -173,7 +173,7 @@ export const methods = {
   'metrics.query': { params: MetricsQueryParams, result: MetricsQueryResult, job: false },
   /** VMs ranked by a metric averaged over the period. */
   'metrics.top': { params: TopConsumersParams, result: TopConsumersResult, job: false },
-  // --- placement (fc-placement): quick SQLite changes, answered directly like settings.update ---
+  // --- placement: quick SQLite changes, answered directly like settings.update ---
   /** Every host's memory and vCPUs as placement counts them (physical × ratio − reserve − committed − reserved). */
   'placement.capacity': { params: z.object({}).strict(), result: z.object({ hosts: z.array(HostCapacity) }), job: false },
   /** A host's overcommit ratios, memory reserve and taints. */

@@ -22,7 +22,7 @@ export async function healthService(deps: { db: Db; hub: EventHub; logger: Logge
   await health.init();
   hub.defineTopic('alerts', { initial: () => health.alerts.snapshot() });
   health.alerts.onDelta((d) => hub.publish('alerts', d));
-  // Two copies of one VM running at once is an alert now, not at the next periodic run (fc-identity).
+  // Two copies of one VM running at once is an alert now, not at the next periodic run.
   hub.subscribe('vms', {}, splitBrainWatcher(() => void health.run().catch(() => undefined)));
   // A removed host's alerts go with it now, not at the next periodic run.
   fleet.on('removed', () => void health.run().catch(() => undefined));

@@ -1,4 +1,4 @@
-/** Placement (fc-placement): refusals host by host, host capacity settings, affinity groups. */
+/** Placement: refusals host by host, host capacity settings, affinity groups. */
 export const placement = {
   'placement.err.refused': 'No host can take this VM. Each host and why:',
   'placement.err.noHosts': 'There is no host to place this VM on: add a host first.',

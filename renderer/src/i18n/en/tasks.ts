@@ -69,7 +69,7 @@ export const tasks = {
   'job.cleanup': 'Clean up {items}',
   'job.cleanup.volume': 'Deleting the volume {name} in pool {pool}',
   'job.cleanup.domain': 'Removing the VM definition {name}',
-  // --- fc-jobs: typed jobs, locks, waits, subtasks ---
+  // --- typed jobs, locks, waits, subtasks ---
   'tasks.col.target': 'Target',
   'tasks.target.vm': 'VM {name}',
   'tasks.target.host': 'Host {name}',

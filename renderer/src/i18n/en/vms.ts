@@ -226,7 +226,7 @@ export const vms = {
   'vm.origin.base': 'Base image {name}',
   'vm.origin.iso': 'ISO {name}',
   'vm.origin.import': 'Imported disk {name}',
-  // fc-identity: where a VM is (one VM per UUID, copies on other hosts)
+  // Where a VM is (one VM per UUID, copies on other hosts)
   'vm.where.runsOn': 'Runs on {host}',
   'vm.where.on': 'On {host}, not running',
   'vm.where.copies': 'Inactive copies on {hosts}',

@@ -1,6 +1,6 @@
 import type { placement as en } from '../en/placement';
 
-/** Placement (fc-placement): refusals host by host, host capacity settings, affinity groups. Typed against the English area, so a missing or extra key fails the build. */
+/** Placement: refusals host by host, host capacity settings, affinity groups. Typed against the English area, so a missing or extra key fails the build. */
 export const placement: Record<keyof typeof en, string> = {
   'placement.err.refused': '이 VM을 받을 수 있는 호스트가 없습니다. 호스트별 이유:',
   'placement.err.noHosts': '이 VM을 둘 호스트가 없습니다. 먼저 호스트를 추가하세요.',

@@ -71,7 +71,7 @@ export const tasks: Record<keyof typeof en, string> = {
   'job.cleanup': '{items} 정리',
   'job.cleanup.volume': '풀 {pool}의 볼륨 {name} 삭제 중',
   'job.cleanup.domain': 'VM 정의 {name} 제거 중',
-  // --- fc-jobs: typed jobs, locks, waits, subtasks ---
+  // --- typed jobs, locks, waits, subtasks ---
   'tasks.col.target': '대상',
   'tasks.target.vm': 'VM {name}',
   'tasks.target.host': '호스트 {name}',
