@@ -123,9 +123,15 @@ describe('create placement, up-front checks and failed starts', () => {
     expect(left.details).toMatchObject({ message: { key: 'vm.err.volumeExists', args: { volume: `${LEFT}-disk0.qcow2`, pool: 'default' } } });
     expect(left.message).toMatch(/exists already in pool default/);
 
+    // On a chosen host: the field at fault, since that host can never give it.
     const over = await refusal(engine.call('vms.create', { name: `h2-over-${tag}`, hostId: host1.id, ...blank, vcpus: 256 }));
-    // Placement refuses it, naming the host and why.
-    expect(over.details).toMatchObject({ message: { key: 'placement.err.refused' }, refusals: [{ host: h1.name, reasons: [{ key: 'placement.why.moreVcpusThanCpus', args: { vcpus: 256 } }] }] });
+    expect(over.details).toMatchObject({ field: 'vcpus', message: { key: 'vm.err.vcpus', args: { vcpus: 256, host: h1.name } } });
+    // Placed automatically: placement refuses it, naming each host and why.
+    const overAuto = await refusal(engine.call('vms.create', { name: `h2-over-${tag}`, ...blank, vcpus: 256 }));
+    expect(overAuto.details).toMatchObject({ message: { key: 'placement.err.refused' } });
+    const refusals = (overAuto.details as { refusals: { host: string; reasons: { key: string }[] }[] }).refusals;
+    const forH1 = refusals.find((r) => r.host === h1.name);
+    expect(forH1?.reasons).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'placement.why.moreVcpusThanCpus', args: expect.objectContaining({ vcpus: 256 }) })]));
 
     expect((await engine.call('jobs.list', { limit: 500 })).jobs.length).toBe(jobsBefore);
     expect((await virsh(h1, ['list', '--all', '--name'])).split('\n')).not.toContain(LEFT);
