@@ -27,6 +27,8 @@ import { storageService } from './storage/service';
 import { Db } from './store/db';
 import { vmsService } from './vms/service';
 import { placementService } from './placement/service';
+import { migrationService } from './migration/service';
+import { maintenanceService } from './maintenance/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -98,7 +100,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const storage = storageService(fleet);
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage];
+  const migration = migrationService();
+  const maintenance = maintenanceService();
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage, migration, maintenance];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;

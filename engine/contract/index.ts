@@ -20,3 +20,4 @@ export * from './metrics';
 export * from './methods';
 export * from './events';
 export * from './placement';
+export * from './migration';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorData } from './errors';
 import { Message } from './message';
+import { MigrationStats } from './migration';
 
 /** `interrupted`: the engine stopped (crash, kill, power) while the job ran; it is over, not resumed. */
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
@@ -154,6 +155,8 @@ export const Job = z.object({
   artifacts: z.array(JobArtifact).optional(),
   /** The clean-up job started for this job's leftovers, while or after it runs. */
   cleanupJobId: JobId.optional(),
+  /** A vm.migrate job's live figures from libvirt's job stats, refreshed while it runs. */
+  migration: MigrationStats.optional(),
 });
 export type Job = z.infer<typeof Job>;
 

@@ -8,6 +8,7 @@ import { Job, JobId, JobRef, JobState, JobTarget } from './jobs';
 import { Settings } from './settings';
 import { Alert, BundleDomain, BundleFile, BundleId, BundleSummary, Finding, GatherParams, HealthCheck, LogMatch } from './diagnostics';
 import { AffinityGroup, AffinityGroupId, AffinityMemberParams, CreateAffinityGroupParams, HostCapacity, HostPlacementSettings, PlacementOutcome, UpdateAffinityGroupParams } from './placement';
+import { EnterMaintenanceParams, HostMaintenance, MaintenancePlan, MaintenancePlanParams, MigrateParams, MigrateResult, MigrationCheck } from './migration';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 
 /**
@@ -119,6 +120,28 @@ export const methods = {
   'vms.setLink': { params: SetLinkParams, result: JobRef, job: true, jobResult: VmDetails },
   /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
   'vms.defineXml': { params: DefineXmlParams, result: JobRef, job: true, jobResult: VmDetails },
+
+  /** Pre-flight of a move: what blocks the VM, and which hosts can take it or why not. Changes nothing. */
+  'vms.migrateCheck': { params: MigrateParams, result: MigrationCheck, job: false },
+  /**
+   * Live migration of a running VM (client-managed flow: Hangar carries the daemons' handshake, so
+   * hosts need not trust each other), or an offline move of a stopped one. Pre-flight refusals come
+   * back at once, before any job. The job's `migration` field carries libvirt's job stats.
+   */
+  'vms.migrate': { params: MigrateParams, result: JobRef.extend({ placement: PlacementOutcome.optional() }), job: true, jobResult: MigrateResult },
+  /**
+   * Not a job: changes the bandwidth limit of a migration already running (its job holds the VM's
+   * lock; this tunes that job, as jobs.cancel does). MiB/s, 0 = unlimited.
+   */
+  'vms.migrateSetSpeed': { params: z.object({ jobId: JobId, bandwidthMiBs: z.number().int().min(0).max(100_000) }).strict(), result: z.object({ bandwidthMiBs: z.number() }), job: false },
+  /** The host's maintenance state, plan and evacuation job. */
+  'hosts.maintenance': { params: z.object({ hostId: HostId }).strict(), result: HostMaintenance, job: false },
+  /** What entering maintenance would do, VM by VM, and what cannot leave and why. Changes nothing. */
+  'hosts.maintenancePlan': { params: MaintenancePlanParams, result: MaintenancePlan, job: false },
+  /** Enters maintenance: no new placements or incoming migrations, then the evacuation (a resumable parent job of the moves). */
+  'hosts.enterMaintenance': { params: EnterMaintenanceParams, result: JobRef, job: true, jobResult: HostMaintenance },
+  /** Leaves maintenance; moves nothing back. A running evacuation is cancelled (what has moved stays moved). */
+  'hosts.exitMaintenance': { params: z.object({ hostId: HostId }).strict(), result: JobRef, job: true, jobResult: HostMaintenance },
 
   /** What consoles a VM has and which are open. */
   'console.info': { params: z.object({ vmId: VmId }).strict(), result: ConsoleInfo, job: false },
