@@ -10,7 +10,8 @@ import type { Job } from '../../../engine/contract';
 import { readLabInfo, readSerialLog, waitFor, type LabHost } from '../../lab/lab-info';
 import { labEngine } from '../fleet/lab-engine';
 import { addLabHosts, vmWhen } from './drill-fleet';
-import { bootDrillGuest, domainsOn, domState, removeDrillGuest, startDirtier, startTicker, stopDirtier } from './drill-guest';
+import { bootDrillGuest, removeDrillGuest, startDirtier, startTicker, stopDirtier } from './drill-guest';
+import { domains, domstate } from './mig-lab';
 
 const lab = readLabInfo();
 // The drills run between the first host and the last: with 3 hosts that is lab3, where the fewest other tests run.
@@ -61,8 +62,8 @@ describe.skipIf(lab.hosts.length < 2)('a guest that dirties memory faster than t
     expect(job.error?.message).toMatch(/progress|converg|shrunk|remaining/i);
     expect(maxIteration).toBeGreaterThanOrEqual(2);
     // Clean: running on the source, nothing on the target, Hangar shows it on the source.
-    expect(await domState(lab, src, NAME)).toMatch(/^running/);
-    await waitFor(`no ${NAME} on ${dst.name}`, async () => !(await domainsOn(lab, dst)).includes(NAME), 30_000, 500);
+    expect(await domstate(src, NAME)).toMatch(/^running/);
+    await waitFor(`no ${NAME} on ${dst.name}`, async () => !(await domains(dst)).includes(NAME), 30_000, 500);
     const vm = await vmWhen(t.engine, NAME, 'running on the source after the abort', (v) => v.state === 'running' && v.hostId === ids[src.name], 30_000);
     expect(vm.id).toBe(vmId);
     expect((await t.engine.call('jobs.list', { states: ['queued', 'running'] })).jobs.filter((j) => j.kind === 'vm.migrate')).toEqual([]);
@@ -82,8 +83,8 @@ describe.skipIf(lab.hosts.length < 2)('a guest that dirties memory faster than t
     console.log(`[migdrill] post-copy ended ${job.state} after ${((Date.now() - started) / 1000).toFixed(1)} s (post-copy phase seen: ${sawPostcopy}); ${job.error?.message ?? ''}`);
     expect(job.error).toBeNull();
     expect(job.state).toBe('succeeded');
-    expect(await domState(lab, dst, NAME)).toBe('running (migrated)');
-    expect(await domainsOn(lab, src)).not.toContain(NAME);
+    expect(await domstate(dst, NAME)).toBe('running (migrated)');
+    expect(await domains(src)).not.toContain(NAME);
     await vmWhen(t.engine, NAME, 'running on the target', (v) => v.state === 'running' && v.hostId === ids[dst.name] && v.id === vmId, 30_000);
     // Alive there: the ticker goes on in the target's serial log.
     const ticks = async () => [...(await readSerialLog(dst, NAME)).matchAll(/^MDT(\d+)/gm)].map((m) => Number(m[1]));

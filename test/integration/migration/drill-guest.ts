@@ -176,17 +176,6 @@ export async function clearSerialLog(lab: LabInfo, host: LabHost, name: string):
   await sshRun(host, `rm -f ${shellQuote(serialLogPath(name))}`, { lab });
 }
 
-/** The domain's state and reason on a host per `virsh domstate --reason`, or null when it is not defined there. */
-export async function domState(lab: LabInfo, host: LabHost, name: string): Promise<string | null> {
-  const r = await sshExec(host, `virsh domstate --reason ${shellQuote(name)}`, { lab });
-  return r.code === 0 ? r.stdout.trim() : null;
-}
-
-/** Names of the domains defined on a host (all states). */
-export async function domainsOn(lab: LabInfo, host: LabHost): Promise<string[]> {
-  return (await virsh(host, ['list', '--all', '--name'], { lab })).split('\n').map((s) => s.trim()).filter(Boolean);
-}
-
 /**
  * libvirt's own view of outgoing migrations on one host (an oracle beside Hangar's job list): a
  * loop on the host asks, every ~200 ms, for the job of each domain named with the prefix, all in

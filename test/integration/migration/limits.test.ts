@@ -10,7 +10,8 @@ import { readLabInfo, type LabHost } from '../../lab/lab-info';
 import { finishedJob } from '../../helpers/run-job';
 import { labEngine } from '../fleet/lab-engine';
 import { addLabHosts, MigrationJobSampler, vmWhen } from './drill-fleet';
-import { bootDrillGuest, domState, domainsOn, OutgoingMigrationWatch, removeDrillGuest } from './drill-guest';
+import { bootDrillGuest, OutgoingMigrationWatch, removeDrillGuest } from './drill-guest';
+import { domains, domstate } from './mig-lab';
 
 const lab = readLabInfo();
 const [h1, h2, h3] = lab.hosts as [LabHost, LabHost, LabHost];
@@ -45,8 +46,7 @@ describe.skipIf(lab.hosts.length < 3)('migration limits: 1 per host, 2 in the fl
   }, 180_000);
 
   it('never runs more than 1 per source host or 2 in the fleet, and all 5 finish on their targets', async () => {
-    // TODO(mig-live): the settings' names once the engine has them.
-    await t.engine.call('settings.update', { migrationMaxPerHost: 1, migrationMaxInFleet: 2 } as never);
+    await t.engine.call('settings.update', { migrationsPerHost: 1, migrationsInFleet: 2 });
     const jobIds: string[] = [];
     const sampler = new MigrationJobSampler(t.engine, () => jobIds, 100);
     const watches = [h1, h2, h3].map((h) => new OutgoingMigrationWatch(lab, h, PREFIX));
@@ -79,8 +79,8 @@ describe.skipIf(lab.hosts.length < 3)('migration limits: 1 per host, 2 in the fl
       for (const w of libvirtMax) expect(w).toBeLessThanOrEqual(1);
       expect(watches.every((w) => w.rounds.length > 10)).toBe(true);
       for (const m of MOVES) {
-        expect(await domState(lab, m.to, m.name), m.name).toBe('running (migrated)');
-        expect(await domainsOn(lab, m.from), m.name).not.toContain(m.name);
+        expect(await domstate(m.to, m.name), m.name).toBe('running (migrated)');
+        expect(await domains(m.from), m.name).not.toContain(m.name);
       }
     } finally {
       sampler.stop();

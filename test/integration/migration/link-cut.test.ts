@@ -14,7 +14,8 @@ import { FINAL_JOB_STATES, leftovers, type Job } from '../../../engine/contract'
 import { readLabInfo, sshExec, waitFor, type LabHost } from '../../lab/lab-info';
 import { labEngine } from '../fleet/lab-engine';
 import { addLabHosts, vmWhen } from './drill-fleet';
-import { bootDrillGuest, domainsOn, domState, removeDrillGuest, startTicker } from './drill-guest';
+import { bootDrillGuest, removeDrillGuest, startTicker } from './drill-guest';
+import { domains, domstate } from './mig-lab';
 
 const lab = readLabInfo();
 const src = lab.hosts[0] as LabHost;
@@ -76,25 +77,25 @@ describe.skipIf(lab.hosts.length < 2)(`cutting the target's link mid-migration`,
     expect(job.error?.message).toMatch(new RegExp(`${dst.name}|${dst.address}|unreachable|connection|lost|link|network`, 'i'));
 
     // The guest: running on the source, and Hangar says so.
-    expect(await domState(lab, src, NAME)).toMatch(/^running/);
+    expect(await domstate(src, NAME)).toMatch(/^running/);
     await vmWhen(t.engine, NAME, 'running on the source after the failed move', (v) => v.state === 'running' && v.hostId === ids[src.name], 60_000);
 
     // The target, once reachable again: no copy of the guest, or one the failed job names as a leftover.
     await waitFor(`${dst.name} answering over ssh again`, async () => (await sshExec(dst, 'true', { lab, timeoutMs: 10_000 })).code === 0, 60_000, 1000);
     const named = leftovers(job).filter((a) => a.kind === 'domain' && a.hostId === ids[dst.name]);
-    let left = await domainsOn(lab, dst);
+    let left = await domains(dst);
     if (left.includes(NAME) && !named.some((a) => a.name === NAME || a.uuid === vmId)) {
       // libvirt drops an incoming domain when the connection that prepared it closes: give the target's daemon that long.
       left = await waitFor(`no unexplained ${NAME} on ${dst.name}`, async () => {
-        const l = await domainsOn(lab, dst);
+        const l = await domains(dst);
         const j = await t.engine.call('jobs.get', { jobId });
         const n = leftovers(j).filter((a) => a.kind === 'domain' && a.hostId === ids[dst.name]);
         return !l.includes(NAME) || n.some((a) => a.name === NAME || a.uuid === vmId) ? l : undefined;
       }, 90_000, 1000);
     }
-    console.log(`[migdrill] on ${dst.name} after the link came back: ${left.includes(NAME) ? `a copy, named by the job as a leftover (${(await domState(lab, dst, NAME)) ?? 'gone'})` : 'no copy'}`);
-    expect(await domState(lab, src, NAME)).toMatch(/^running/);
+    console.log(`[migdrill] on ${dst.name} after the link came back: ${left.includes(NAME) ? `a copy, named by the job as a leftover (${(await domstate(dst, NAME)) ?? 'gone'})` : 'no copy'}`);
+    expect(await domstate(src, NAME)).toMatch(/^running/);
     // Never running in two places.
-    expect((await domState(lab, dst, NAME)) ?? 'absent').not.toMatch(/^running/);
+    expect((await domstate(dst, NAME)) ?? 'absent').not.toMatch(/^running/);
   }, 420_000);
 });
