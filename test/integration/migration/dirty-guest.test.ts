@@ -18,8 +18,8 @@ const lab = readLabInfo();
 const src = lab.hosts[0] as LabHost;
 const dst = lab.hosts[lab.hosts.length - 1] as LabHost;
 const NAME = `migdrill-dirty-${crypto.randomBytes(3).toString('hex')}`;
-/** MiB/s: well under what the dirtier writes (≈10 MiB/s of random data under TCG, more under KVM). */
-const LIMIT = 4;
+/** MiB/s: under what the dirtier writes (4–10 MiB/s of random data under TCG on a loaded machine, more under KVM). */
+const LIMIT = 2;
 const PROGRESS_TIMEOUT = 5;
 
 describe.skipIf(lab.hosts.length < 2)('a guest that dirties memory faster than the bandwidth limit', () => {
@@ -51,16 +51,20 @@ describe.skipIf(lab.hosts.length < 2)('a guest that dirties memory faster than t
     // Watch the job's own figures: iterations go on while the data remaining does not shrink.
     let last: Job | undefined;
     let maxIteration = 0;
+    let maxDirty = 0;
     const job = await waitFor('the pre-copy job to end', async () => {
       last = await t.engine.call('jobs.get', { jobId });
       maxIteration = Math.max(maxIteration, last.migration?.iteration ?? 0);
+      maxDirty = Math.max(maxDirty, last.migration?.dirtyRate ?? 0);
       return ['failed', 'succeeded', 'cancelled', 'interrupted'].includes(last.state) ? last : undefined;
     }, 240_000, 500);
     const secs = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(`[migdrill] pre-copy ended ${job.state} after ${secs} s, ${maxIteration} iterations; error: ${job.error?.code} ${job.error?.message}; dirty rate ${last?.migration?.dirtyRate ?? '?'} B/s`);
+    console.log(`[migdrill] pre-copy ended ${job.state} after ${secs} s, ${maxIteration} iterations; error: ${job.error?.code} ${job.error?.message}; dirty rate up to ${(maxDirty / 2 ** 20).toFixed(1)} MiB/s against a limit of ${LIMIT} MiB/s`);
     expect(job.state).toBe('failed');
     expect(job.error?.message).toMatch(/progress|converg|shrunk|remaining/i);
     expect(maxIteration).toBeGreaterThanOrEqual(2);
+    // The premise: the guest dirtied memory faster than the limit let it through.
+    expect(maxDirty).toBeGreaterThan(LIMIT * 2 ** 20);
     // Clean: running on the source, nothing on the target, Hangar shows it on the source.
     expect(await domstate(src, NAME)).toMatch(/^running/);
     await waitFor(`no ${NAME} on ${dst.name}`, async () => !(await domains(dst)).includes(NAME), 30_000, 500);
