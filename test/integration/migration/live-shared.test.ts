@@ -32,6 +32,7 @@ describe('live migration over shared storage', () => {
     expect(job.error).toBeNull();
     expect(job.state).toBe('succeeded');
     expect(job.migration?.targetHostId).toBe(L.hostId(L.h2));
+    expect((job.result as MigrateResult).downtimeMs).toBeGreaterThan(0);
     expect(await domstate(L.h2, g.name)).toBe('running (migrated)');
     expect(await domains(L.h1)).not.toContain(g.name);
     // The target keeps it defined (persistent), and the VM keeps its id.
