@@ -62,9 +62,10 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
   const flags = migrationFlags(m);
   let bandwidth = m.bandwidthMiBs;
   let phase: MigrationStats['phase'] = 'preparing';
+  let last: Parameters<typeof toStats>[0] | null = null;
   const publish = (f: Parameters<typeof toStats>[0] | null) =>
     ctx.migration(
-      toStats(f ?? { elapsedMs: null, dataTotal: null, dataProcessed: null, dataRemaining: null, transferRate: null, dirtyRate: null, iteration: null, expectedDowntime: null, downtime: null, diskTotal: null, diskRemaining: null }, {
+      toStats((last = f ?? last) ?? { elapsedMs: null, dataTotal: null, dataProcessed: null, dataRemaining: null, transferRate: null, dirtyRate: null, iteration: null, expectedDowntime: null, downtime: null, diskTotal: null, diskRemaining: null }, {
         phase,
         sourceHostId: m.source.hostId,
         targetHostId: m.target.hostId,
@@ -182,7 +183,7 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
   phase = 'finishing';
   publish(null);
   ctx.progress(0.99, step('job.vm.migrate.finishing'));
-  let fin: { cookieOut: Uint8Array };
+  let fin: { dom: DomainRef; cookieOut: Uint8Array };
   try {
     fin = await dst.migrateFinish3([param.string(MigrateParam.DEST_NAME, m.name), ...uriParams], performCookie, flags, false);
   } catch (err) {
@@ -191,12 +192,13 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
     if (await dst.domainLookupByUuid(m.uuid).then(() => false, () => true)) await made.removed();
     throw failed(err, m);
   }
-  const downtimeMs = await src
-    .domainGetJobStats(dom, JobStatsFlag.COMPLETED)
-    .then((s) => readJobStats(s.params).downtime)
-    .catch(() => null);
   // The guest runs on the target now; a confirm3 that fails leaves only the source's paused copy to tidy.
   await src.migrateConfirm3(dom, performParams, fin.cookieOut, flags, false).catch(() => undefined);
+  // The target keeps the finished job's figures (the source's came with the cookie), downtime among them.
+  const downtimeMs = await dst
+    .domainGetJobStats(fin.dom, JobStatsFlag.COMPLETED)
+    .then((s) => readJobStats(s.params).downtime)
+    .catch(() => null);
   return { downtimeMs };
 }
 
