@@ -93,7 +93,8 @@ describe.skipIf(lab.hosts.length < 2)(`cutting the target's link mid-migration`,
         return !l.includes(NAME) || n.some((a) => a.name === NAME || a.uuid === vmId) ? l : undefined;
       }, 90_000, 1000);
     }
-    console.log(`[migdrill] on ${dst.name} after the link came back: ${left.includes(NAME) ? `a copy, named by the job as a leftover (${(await domstate(dst, NAME)) ?? 'gone'})` : 'no copy'}`);
+    const named2 = leftovers(await t.engine.call('jobs.get', { jobId })).map((a) => `${a.kind} ${a.name} ${a.state}`);
+    console.log(`[migdrill] on ${dst.name} after the link came back: ${left.includes(NAME) ? `a copy (${(await domstate(dst, NAME)) ?? 'gone since'})` : 'no copy'}; the job's leftovers: ${named2.join(', ') || 'none'}`);
     expect(await domstate(src, NAME)).toMatch(/^running/);
     // Never running in two places.
     expect((await domstate(dst, NAME)) ?? 'absent').not.toMatch(/^running/);
