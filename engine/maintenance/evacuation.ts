@@ -16,6 +16,8 @@ export interface EvacuationState {
 
 export interface EvacuationDeps {
   mover: VmMover;
+  /** The evacuation job of the host (its children's parent). */
+  jobOf(hostId: string): string | undefined;
   /** Whether the host's libvirt is connected now. */
   connected(hostId: string): boolean;
   /** The UUIDs defined on the host, and which of them run, as libvirt says now. */
@@ -100,11 +102,11 @@ export function evacuationHandler(initial: EvacuationState | null, deps: Evacuat
       const params = { vmId: step.vmId, storage, ...(step.targetHostId ? { hostId: step.targetHostId } : {}) };
       let ref;
       try {
-        ref = await deps.mover.start(params, ctx);
+        ref = await deps.mover.start(params, deps.jobOf(hostId));
       } catch (err) {
         // The planned target may have filled up since the plan: placement chooses again.
         if (!step.targetHostId || HangarError.from(err).code !== 'CONFLICT' || ctx.signal.aborted) throw err;
-        ref = await deps.mover.start({ vmId: step.vmId, storage }, ctx);
+        ref = await deps.mover.start({ vmId: step.vmId, storage }, deps.jobOf(hostId));
       }
       return awaitChild(ref.jobId);
     };

@@ -1,7 +1,9 @@
+import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { JobRef } from '../contract/jobs';
-import type { MigrateParams, MigrationCheck } from '../contract/migration';
-import type { JobContext } from '../jobs/job-runner';
+import { MigrateParams, type MigrationCheck } from '../contract/migration';
+
+type MigrateRequest = z.output<typeof MigrateParams>;
 
 /**
  * What maintenance needs of the migration engine (engine/migration), and nothing more: its
@@ -11,7 +13,20 @@ import type { JobContext } from '../jobs/job-runner';
  */
 export interface VmMover {
   check(params: MigrateParams): Promise<MigrationCheck>;
-  start(params: MigrateParams, parent: Pick<JobContext, 'child'>): Promise<JobRef>;
+  start(params: MigrateParams, parentJobId: string | undefined): Promise<JobRef>;
+}
+
+/** The migration engine's narrow entry (MigrationEngine.check / start), as maintenance calls it. */
+export interface MigrationEntry {
+  check(p: MigrateRequest): Promise<MigrationCheck>;
+  start(p: MigrateRequest, opts: { parentJobId?: string }): Promise<JobRef>;
+}
+
+export function migrationMover(m: MigrationEntry): VmMover {
+  return {
+    check: (p) => m.check(MigrateParams.parse(p)),
+    start: (p, parentJobId) => m.start(MigrateParams.parse(p), parentJobId ? { parentJobId } : {}),
+  };
 }
 
 /** Until the migration engine answers: every move is refused, saying so. */

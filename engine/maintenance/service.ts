@@ -1,4 +1,5 @@
 import { HangarError } from '../contract/errors';
+import { FINAL_JOB_STATES } from '../contract/jobs';
 import type { HostMaintenance, MaintenancePlan } from '../contract/migration';
 import type { Vm } from '../contract/vms';
 import type { HostManager } from '../hosts/host-manager';
@@ -63,6 +64,8 @@ export function maintenanceService(deps: {
 
   const evacuation: EvacuationDeps = {
     mover,
+    // One evacuation per host at a time (host.evacuate refuses a second): the one not finished is ours.
+    jobOf: (hostId) => jobs.jobs.values().find((j) => j.kind === 'host.evacuate' && j.target?.id === hostId && !FINAL_JOB_STATES.includes(j.state))?.id,
     connected: (hostId) => fleet.hosts.get(hostId)?.state === 'connected',
     domainsOn: async (hostId) => new Map((await fleet.libvirt(hostId).listAllDomains()).map((d) => [d.uuid, { active: d.id !== -1 }])),
     vm: (id) => inventory.get(id),
