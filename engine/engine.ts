@@ -29,7 +29,7 @@ import { vmsService } from './vms/service';
 import { placementService } from './placement/service';
 import { migrationService } from './migration/service';
 import { maintenanceService } from './maintenance/service';
-import { noMover } from './maintenance/mover';
+import { migrationMover } from './maintenance/mover';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -101,8 +101,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const storage = storageService(fleet);
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
-  const migration = migrationService();
-  const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: noMover });
+  const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
+  const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
   const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage, migration, maintenance];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { HangarError } from '../contract/errors';
 import type { JobRef } from '../contract/jobs';
 import { MigrateParams, type MigrationCheck } from '../contract/migration';
 
@@ -28,9 +27,3 @@ export function migrationMover(m: MigrationEntry): VmMover {
     start: (p, parentJobId) => m.start(MigrateParams.parse(p), parentJobId ? { parentJobId } : {}),
   };
 }
-
-/** Until the migration engine answers: every move is refused, saying so. */
-export const noMover: VmMover = {
-  check: () => Promise.reject(new HangarError('UNSUPPORTED', 'Migration is not built yet')),
-  start: () => Promise.reject(new HangarError('UNSUPPORTED', 'Migration is not built yet')),
-};
