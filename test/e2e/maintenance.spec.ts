@@ -89,6 +89,11 @@ test('a maintenance from the host page: the plan first, then Enter empties the h
 
   await page.getByTestId('maintenance-enter').click();
   await expect(page.getByTestId('host-maintenance')).toHaveAttribute('data-state', /preparing|ready/);
+  // While it runs (when it is not over already): the progress and each VM's outcome so far.
+  if ((await page.getByTestId('host-maintenance').getAttribute('data-state')) === 'preparing') {
+    await expect(page.getByTestId('host-maintenance-badge').first()).toHaveText(/Entering maintenance|In maintenance/);
+    await shot('progress-en');
+  }
   await expect(page.getByTestId('host-maintenance')).toHaveAttribute('data-state', 'ready', { timeout: 300_000 });
   await expect(page.getByTestId('host-maintenance-badge').first()).toHaveText('In maintenance');
   for (const s of [run, off]) await expect(s).toHaveAttribute('data-state', 'done');
@@ -99,6 +104,8 @@ test('a maintenance from the host page: the plan first, then Enter empties the h
 
   await page.getByTestId('nav-hosts').click();
   await expect(page.locator(`[data-testid="host-row"][data-host-name="${source.name}"] [data-testid="host-maintenance-badge"]`)).toHaveText('In maintenance');
+  await checkScreen(page, { watch });
+  if (fs.existsSync(path.dirname(SHOTS))) await page.screenshot({ path: path.join(SHOTS, 'maint-list-en.png') });
 });
 
 test('the Korean page reads in Korean, and Leave moves nothing back', async () => {

@@ -66,6 +66,8 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
           </div>
         </div>
       )}
+      <h2>{t('maintenance.title')}</h2>
+      <HostMaintenance host={host} />
       {f && (
         <>
           <h2>{t('hosts.facts.pools')}</h2>
@@ -87,8 +89,6 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
           <p>{f.networks.map((n) => n.name).join(', ') || '—'}</p>
         </>
       )}
-      <h2>{t('maintenance.title')}</h2>
-      <HostMaintenance host={host} />
       <h2>{t('placement.hostTitle')}</h2>
       <HostPlacement hostId={host.id} refreshKey={`${host.state}:${active.length}:${memKiB}`} />
       <h2>{t('metrics.title')}</h2>
