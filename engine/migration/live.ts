@@ -2,7 +2,7 @@ import { sleep } from '../common/abort';
 import { HangarError } from '../contract/errors';
 import type { MigrationMode, MigrationStats } from '../contract/migration';
 import type { JobContext } from '../jobs/job-runner';
-import { DomainJobType, JobStatsFlag, MigrateFlag, MigrateParam, param, type DomainRef, type LibvirtConnection, type TypedParam } from '../libvirt';
+import { DomainJobType, DomainState, JobStatsFlag, MigrateFlag, MigrateParam, param, type DomainRef, type LibvirtConnection, type TypedParam } from '../libvirt';
 import { MigrationWatchdog, progressOf, readJobStats, toStats, type TimeoutVerdict } from './job-stats';
 
 /** How often the source's job stats are read while the migration runs. */
@@ -62,9 +62,10 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
   const flags = migrationFlags(m);
   let bandwidth = m.bandwidthMiBs;
   let phase: MigrationStats['phase'] = 'preparing';
+  let last: Parameters<typeof toStats>[0] | null = null;
   const publish = (f: Parameters<typeof toStats>[0] | null) =>
     ctx.migration(
-      toStats(f ?? { elapsedMs: null, dataTotal: null, dataProcessed: null, dataRemaining: null, transferRate: null, dirtyRate: null, iteration: null, expectedDowntime: null, downtime: null, diskTotal: null, diskRemaining: null }, {
+      toStats((last = f ?? last) ?? { elapsedMs: null, dataTotal: null, dataProcessed: null, dataRemaining: null, transferRate: null, dirtyRate: null, iteration: null, expectedDowntime: null, downtime: null, diskTotal: null, diskRemaining: null }, {
         phase,
         sourceHostId: m.source.hostId,
         targetHostId: m.target.hostId,
@@ -182,22 +183,35 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
   phase = 'finishing';
   publish(null);
   ctx.progress(0.99, step('job.vm.migrate.finishing'));
-  let fin: { cookieOut: Uint8Array };
+  let fin: { dom: DomainRef; cookieOut: Uint8Array };
   try {
     fin = await dst.migrateFinish3([param.string(MigrateParam.DEST_NAME, m.name), ...uriParams], performCookie, flags, false);
   } catch (err) {
     // The target could not start the guest: the source resumes it.
     await src.migrateConfirm3(dom, performParams, new Uint8Array(), flags, true).catch(() => undefined);
+    // Unless finish3 did its work and only its answer was lost: the guest then runs on the target
+    // alone, and that copy must not be reported (nor cleaned) as a leftover.
+    const [onSource, onTarget] = await Promise.all([runs(src, m.uuid), runs(dst, m.uuid)]);
+    if (!onSource && onTarget) return { downtimeMs: null };
     if (await dst.domainLookupByUuid(m.uuid).then(() => false, () => true)) await made.removed();
     throw failed(err, m);
   }
-  const downtimeMs = await src
-    .domainGetJobStats(dom, JobStatsFlag.COMPLETED)
-    .then((s) => readJobStats(s.params).downtime)
-    .catch(() => null);
   // The guest runs on the target now; a confirm3 that fails leaves only the source's paused copy to tidy.
   await src.migrateConfirm3(dom, performParams, fin.cookieOut, flags, false).catch(() => undefined);
+  // The target keeps the finished job's figures (the source's came with the cookie), downtime among them.
+  const downtimeMs = await dst
+    .domainGetJobStats(fin.dom, JobStatsFlag.COMPLETED)
+    .then((s) => readJobStats(s.params).downtime)
+    .catch(() => null);
   return { downtimeMs };
+}
+
+async function runs(conn: LibvirtConnection, uuid: string): Promise<boolean> {
+  try {
+    return (await conn.domainGetState(await conn.domainLookupByUuid(uuid))).state === DomainState.RUNNING;
+  } catch {
+    return false;
+  }
 }
 
 /** finish3 cancelled on the target (it kills and forgets the incoming domain), then confirm3 cancelled on the source (it resumes the guest). */
