@@ -2,7 +2,7 @@ import { sleep } from '../common/abort';
 import { HangarError } from '../contract/errors';
 import type { MigrationMode, MigrationStats } from '../contract/migration';
 import type { JobContext } from '../jobs/job-runner';
-import { DomainJobType, isNotFound, JobStatsFlag, MigrateFlag, MigrateParam, param, type DomainRef, type LibvirtConnection, type TypedParam } from '../libvirt';
+import { DomainJobType, DomainState, isNotFound, JobStatsFlag, MigrateFlag, MigrateParam, param, type DomainRef, type LibvirtConnection, type TypedParam } from '../libvirt';
 import { MigrationWatchdog, progressOf, readJobStats, toStats, type TimeoutVerdict } from './job-stats';
 
 /** How often the source's job stats are read while the migration runs. */
@@ -205,6 +205,10 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
   } catch (err) {
     // The target could not start the guest: the source resumes it.
     await src.migrateConfirm3(dom, performParams, new Uint8Array(), flags, true).catch(() => undefined);
+    // Unless finish3 did its work and only its answer was lost: the guest then runs on the target
+    // alone, and that copy must not be reported (nor cleaned) as a leftover.
+    const [onSource, onTarget] = await Promise.all([runs(src, m.uuid), runs(dst, m.uuid)]);
+    if (!onSource && onTarget) return { downtimeMs: null };
     if (await dst.domainLookupByUuid(m.uuid).then(() => false, () => true)) await made.removed();
     throw failed(err, m);
   }
@@ -216,6 +220,14 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
     .then((s) => readJobStats(s.params).downtime)
     .catch(() => null);
   return { downtimeMs };
+}
+
+async function runs(conn: LibvirtConnection, uuid: string): Promise<boolean> {
+  try {
+    return (await conn.domainGetState(await conn.domainLookupByUuid(uuid))).state === DomainState.RUNNING;
+  } catch {
+    return false;
+  }
 }
 
 /** finish3 cancelled on the target (it kills and forgets the incoming domain), then confirm3 cancelled on the source (it resumes the guest). */

@@ -102,4 +102,7 @@ export const tasks = {
   'job.vm.setMedia': 'Change the CD of {name}',
   'job.vm.setLink': 'Change a network link of {name}',
   'job.vm.defineXml': 'Save the XML of {name}',
+  // maint: host maintenance jobs
+  'job.host.evacuate': 'Empty {name} for maintenance',
+  'job.host.exitMaintenance': 'Leave maintenance on {name}',
 } as const;
