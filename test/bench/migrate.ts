@@ -15,7 +15,7 @@
  * The last line is one JSON object.
  */
 import crypto from 'node:crypto';
-import type { Job } from '../../engine/contract';
+import type { Job, MigrateResult } from '../../engine/contract';
 import { FINAL_JOB_STATES } from '../../engine/contract';
 import type { Engine } from '../../engine/engine';
 import { labEngine } from '../integration/fleet/lab-engine';
@@ -36,7 +36,7 @@ interface Move {
   wallMs: number;
   /** Guest-observed (serial ticker), null when a side saw no tick. */
   downtimeMs: number | null;
-  /** libvirt's "Total downtime" on the target. */
+  /** libvirt's own downtime: "Total downtime" on the target after virsh; the job's result (read from the target the same way) after Hangar. */
   libvirtDowntimeMs: number | null;
 }
 
@@ -53,17 +53,17 @@ async function libvirtDowntime(host: LabHost, name: string): Promise<number | nu
   return m ? Number(m[1]) : null;
 }
 
-/** Wraps one move with serial watches on both hosts; `run` returns the wall time. */
-async function measured(name: string, from: LabHost, to: LabHost, run: () => Promise<number>): Promise<Move> {
+/** Wraps one move with serial watches on both hosts; `run` returns the wall time and, when it knows it, libvirt's downtime. */
+async function measured(name: string, from: LabHost, to: LabHost, run: () => Promise<{ wallMs: number; libvirtDowntimeMs?: number | null }>): Promise<Move> {
   await clearSerialLog(lab, to, name);
   const src = new SerialWatch(lab, from, name);
   const dst = new SerialWatch(lab, to, name);
   await Promise.all([src.ready, dst.ready]);
   try {
-    const wallMs = await run();
-    await new Promise((r) => setTimeout(r, 1_000));
+    const r = await run();
+    await new Promise((res) => setTimeout(res, 1_000));
     const d = downtimeOf(src, dst, TICK_MS);
-    return { wallMs, downtimeMs: d?.downtimeMs ?? null, libvirtDowntimeMs: await libvirtDowntime(to, name) };
+    return { wallMs: r.wallMs, downtimeMs: d?.downtimeMs ?? null, libvirtDowntimeMs: r.libvirtDowntimeMs !== undefined ? r.libvirtDowntimeMs : await libvirtDowntime(to, name) };
   } finally {
     src.close();
     dst.close();
@@ -74,7 +74,7 @@ async function jobEnd(engine: Engine, jobId: string, timeoutMs = 600_000): Promi
   return waitFor(`job ${jobId}`, async () => {
     const j = await engine.call('jobs.get', { jobId });
     return FINAL_JOB_STATES.includes(j.state) ? j : undefined;
-  }, timeoutMs, 10);
+  }, timeoutMs, 25);
 }
 
 async function hangarMove(engine: Engine, ids: Record<string, string>, name: string, from: LabHost, to: LabHost, storage: 'shared' | 'copy'): Promise<Move> {
@@ -84,7 +84,8 @@ async function hangarMove(engine: Engine, ids: Record<string, string>, name: str
     const { jobId } = await engine.call('vms.migrate', { vmId: vm.id, hostId: ids[to.name], storage });
     const job = await jobEnd(engine, jobId);
     if (job.state !== 'succeeded') throw new Error(`Hangar's migration of ${name} ${from.name}→${to.name} ${job.state}: ${job.error?.message}`);
-    return (job.finishedAt ?? Date.now()) - t0;
+    // Hangar reads the target's completed job stats itself (which libvirt then forgets): its result carries them.
+    return { wallMs: (job.finishedAt ?? Date.now()) - t0, libvirtDowntimeMs: (job.result as MigrateResult | undefined)?.downtimeMs ?? null };
   });
   if (storage === 'copy') await dropLocalVolume(from, name);
   return m;
@@ -94,7 +95,7 @@ async function virshMove(name: string, from: LabHost, to: LabHost, extra: string
   const m = await measured(name, from, to, async () => {
     const cmd = ['virsh', 'migrate', '--live', '--p2p', '--persistent', '--undefinesource', ...extra, name, `qemu+ssh://${to.address}/system`].map(shellQuote).join(' ');
     const out = await sshRun(from, `s=$(date +%s%N); ${cmd} >&2 || exit 1; e=$(date +%s%N); echo $(( (e - s) / 1000000 ))`, { lab, timeoutMs: 600_000 });
-    return Number(out.trim());
+    return { wallMs: Number(out.trim()) };
   });
   if (extra.includes('--copy-storage-all')) await dropLocalVolume(from, name);
   return m;
