@@ -144,6 +144,8 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
         try {
           await src.migrateStartPostCopy(dom);
           postcopy = true;
+          // The guest runs on the target now: there is no going back, so no Cancel either.
+          ctx.uncancellable();
           phase = 'postcopy';
           publish(f);
         } catch {
