@@ -29,6 +29,7 @@ const EN: Record<string, string> = {
   'migration.err.noTarget': 'No host can take {name}. Each host and why:',
   'migration.err.completionTimeout': 'The migration of {name} did not complete within {seconds} s and was aborted; the VM keeps running on its host.',
   'migration.err.progressTimeout': 'The migration of {name} made no progress for {seconds} s and was aborted; the VM keeps running on its host.',
+  'migration.err.targetLost': 'The migration of {name} was aborted: the connection to the target host was lost; the VM keeps running on its host.',
   'migration.err.failed': 'The migration of {name} failed: {error}',
   'migration.err.needsCopy': '{name} has disks only its host sees: move it with storage copy.',
   'migration.err.checksum': 'The copy of disk {disk} on the target host does not match the source.',

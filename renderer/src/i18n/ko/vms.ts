@@ -267,6 +267,7 @@ export const vms: Record<keyof typeof en, string> = {
   'migration.err.noTarget': '{name}을(를) 받을 수 있는 호스트가 없습니다. 호스트별 이유:',
   'migration.err.completionTimeout': '{name}의 마이그레이션이 {seconds}초 안에 끝나지 않아 중단되었습니다. VM은 원래 호스트에서 계속 실행됩니다.',
   'migration.err.progressTimeout': '{name}의 마이그레이션이 {seconds}초 동안 진행되지 않아 중단되었습니다. VM은 원래 호스트에서 계속 실행됩니다.',
+  'migration.err.targetLost': '대상 호스트와의 연결이 끊겨 {name}의 마이그레이션이 중단되었습니다. VM은 원래 호스트에서 계속 실행됩니다.',
   'migration.err.failed': '{name}의 마이그레이션에 실패했습니다: {error}',
   'migration.err.needsCopy': '{name}에는 해당 호스트만 보는 디스크가 있습니다. 스토리지 복사로 옮기세요.',
   'migration.err.checksum': '대상 호스트에 복사된 디스크 {disk}이(가) 원본과 일치하지 않습니다.',
