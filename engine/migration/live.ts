@@ -155,6 +155,8 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
         try {
           await src.migrateStartPostCopy(dom);
           postcopy = true;
+          // The guest runs on the target now: there is no going back, so no Cancel either.
+          ctx.uncancellable();
           phase = 'postcopy';
           publish(f);
         } catch {
@@ -212,7 +214,7 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
     // alone, and that copy must not be reported (nor cleaned) as a leftover.
     const [onSource, onTarget] = await Promise.all([runs(src, m.uuid), runs(dst, m.uuid)]);
     if (!onSource && onTarget) return { downtimeMs: null };
-    if (await dst.domainLookupByUuid(m.uuid).then(() => false, () => true)) await made.removed();
+    if (await dst.domainLookupByUuid(m.uuid).then(() => false, (e: unknown) => isNotFound(e))) await made.removed();
     throw failed(err, m);
   }
   // The guest runs on the target now; a confirm3 that fails leaves only the source's paused copy to tidy.

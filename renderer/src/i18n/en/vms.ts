@@ -262,6 +262,7 @@ export const vms = {
   'migration.why.volumeExists': 'the storage pool {pool} on {host} already has a volume {volume}',
   'migration.why.poolSpace': 'the storage pool {pool} on {host} has {freeGiB} GiB free, the disks need {needGiB} GiB',
   'migration.why.cpu': '{host} has another CPU ({model}) than the one this VM runs with ({vmModel})',
+  'migration.why.cpuIncompatible': '{host} cannot run this VM\'s CPU as it runs now',
   'migration.err.sameHost': '{name} is on that host already.',
   'migration.err.blocked': '{name} cannot move:',
   'migration.err.noTarget': 'No host can take {name}. Each host and why:',

@@ -264,6 +264,7 @@ export const vms: Record<keyof typeof en, string> = {
   'migration.why.volumeExists': '{host}의 스토리지 풀 {pool}에 이미 볼륨 {volume}이(가) 있습니다',
   'migration.why.poolSpace': '{host}의 스토리지 풀 {pool}에 {freeGiB} GiB가 남아 있으나 디스크에는 {needGiB} GiB가 필요합니다',
   'migration.why.cpu': '{host}의 CPU({model})가 이 VM이 사용하는 CPU({vmModel})와 다릅니다',
+  'migration.why.cpuIncompatible': '{host}에서는 이 VM이 현재 사용하는 CPU를 실행할 수 없습니다',
   'migration.err.sameHost': '{name}은(는) 이미 그 호스트에 있습니다.',
   'migration.err.blocked': '{name}을(를) 옮길 수 없습니다:',
   'migration.err.noTarget': '{name}을(를) 받을 수 있는 호스트가 없습니다. 호스트별 이유:',
