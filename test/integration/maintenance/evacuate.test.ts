@@ -101,7 +101,17 @@ describe.skipIf(lab.hosts.length < 3)('host maintenance empties a host, survives
     const downId = await idOf(NAMES.down);
 
     // The plan, VM by VM, before anything moves.
-    const plan = await api.call('hosts.maintenancePlan', { hostId, actions: { [downId]: 'shutdown' } });
+    // Another engineer's guest may pass through the host: wait for it to leave rather than move it.
+    const plan = await waitFor(
+      'a plan that names only our guests',
+      async () => {
+        const p = await api.call('hosts.maintenancePlan', { hostId, actions: { [downId]: 'shutdown' } });
+        if (!p.steps.every((s) => isOurs(s.name))) console.log(`[maint] waiting: others' guests on ${source.name}: ${p.steps.filter((s) => !isOurs(s.name)).map((s) => s.name).join(', ')}`);
+        return p.steps.every((s) => isOurs(s.name)) && p;
+      },
+      300_000,
+      10_000,
+    );
     const byName = Object.fromEntries(plan.steps.map((s) => [s.name, s]));
     console.log(`[maint] plan: ${plan.steps.map((s) => `${s.name} → ${s.action} ${nameOf(s.targetHostId) ?? '-'}${s.blocked ? ` (blocked ${JSON.stringify(s.blocked)})` : ''}`).join('; ')}`);
     expect(plan.steps.every((s) => isOurs(s.name)), 'only our guests are on the host').toBe(true);
