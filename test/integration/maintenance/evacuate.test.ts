@@ -131,7 +131,7 @@ describe.skipIf(lab.hosts.length < 3)('host maintenance empties a host, survives
 
     // Enter: the host is preparing at once, and one parent job runs the moves.
     const t0 = Date.now();
-    const { jobId } = await api.call('hosts.enterMaintenance', { hostId, actions: { [downId]: 'shutdown' }, shutdownTimeoutSec: 30 });
+    const { jobId } = await api.call('hosts.enterMaintenance', { hostId, actions: { [downId]: 'shutdown' }, shutdownTimeoutSec: 30, planVmIds: plan.steps.map((s) => s.vmId) });
     expect((await api.call('hosts.maintenance', { hostId })).state).toBe('preparing');
     expect((await api.call('hosts.list', {})).hosts.find((h) => h.id === hostId)!.maintenance).toBe('preparing');
 
