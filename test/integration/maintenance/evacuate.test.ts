@@ -115,8 +115,10 @@ describe.skipIf(lab.hosts.length < 3)('host maintenance empties a host, survives
     const byName = Object.fromEntries(plan.steps.map((s) => [s.name, s]));
     console.log(`[maint] plan: ${plan.steps.map((s) => `${s.name} → ${s.action} ${nameOf(s.targetHostId) ?? '-'}${s.blocked ? ` (blocked ${JSON.stringify(s.blocked)})` : ''}`).join('; ')}`);
     expect(plan.steps.every((s) => isOurs(s.name)), 'only our guests are on the host').toBe(true);
-    const pre = await api.call('vms.migrateCheck', { vmId: await idOf(NAMES.shared), storage: 'shared' });
-    console.log(`[maint] pre-flight of ${NAMES.shared}: candidates ${pre.candidates.map((c) => c.host).join(', ')}; refused ${pre.refused.map((r) => `${r.host}: ${r.reasons.map((x) => x.key).join('+')}`).join('; ') || 'none'}`);
+    for (const storage of ['shared', 'copy'] as const) {
+      const pre = await api.call('vms.migrateCheck', { vmId: await idOf(NAMES.shared), storage });
+      console.log(`[maint] pre-flight (${storage}) of ${NAMES.shared}: candidates ${pre.candidates.map((c) => c.host).join(', ')}; refused ${pre.refused.map((r) => `${r.host}: ${r.reasons.map((x) => JSON.stringify(x)).join('+')}`).join('; ') || 'none'}`);
+    }
     expect(byName[NAMES.shared]).toMatchObject({ action: 'migrate', blocked: null });
     expect(byName[NAMES.local]).toMatchObject({ action: 'migrateCopy', blocked: null });
     expect(byName[NAMES.down]).toMatchObject({ action: 'shutdown', blocked: null });
