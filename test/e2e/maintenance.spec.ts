@@ -67,6 +67,15 @@ async function openSource() {
 
 test('a maintenance from the host page: the plan first, then Enter empties the host', async () => {
   test.setTimeout(400_000);
+  // A host that still has VMs is not removed: the way out is maintenance.
+  await page.getByTestId('nav-hosts').click();
+  page.once('dialog', (d) => void d.accept());
+  await page.locator(`[data-testid="host-row"][data-host-name="${source.name}"]`).getByRole('button', { name: 'Remove' }).click();
+  await expect(page.locator('.banner.error')).toContainText(`${source.name} still has VMs (`, { timeout: 30_000 });
+  await expect(page.locator('.banner.error')).toContainText('Put it in maintenance to move them away, then remove it.');
+  await expect(page.locator(`[data-testid="host-row"][data-host-name="${source.name}"]`)).toBeVisible();
+  await checkScreen(page, { watch });
+  if (fs.existsSync(path.dirname(SHOTS))) await page.screenshot({ path: path.join(SHOTS, 'maint-remove-refused-en.png') });
   await openSource();
   const steps = page.getByTestId('maintenance-step');
   // Another engineer's guest may pass through the host: the plan follows it; wait until only ours are left.
