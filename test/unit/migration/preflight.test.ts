@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { hostReasons, mergeVerdicts, needsCopy, vmBlockers, type PreflightInput, type SourcePath, type TargetProbe } from '../../../engine/migration/preflight';
 import { english } from '../../../engine/migration/english';
-import { migrationFacts, retargetDisks } from '../../../engine/xml/domain-migration';
+import { guestCpu, migrationFacts, retargetDisks } from '../../../engine/xml/domain-migration';
 
 const XML = `<domain type='kvm'>
   <name>web1</name>
@@ -62,6 +62,7 @@ const target = (over: Partial<TargetProbe> = {}): TargetProbe => ({
   nameActive: false,
   pools: new Map([['default', { active: true, available: 100 * 2 ** 30, volumes: new Set<string>() }]]),
   cpuModel: 'Skylake-Client',
+  cpuCompatible: true,
   ...over,
 });
 
@@ -113,10 +114,20 @@ describe('migration pre-flight', () => {
     expect(keys(hostReasons(input({ vm: { name: 'web1', live: false, cpuMode: null } }), target({ pools: pools({ available: 0 }) })))).toEqual(['migration.why.poolSpace']);
   });
 
-  it('host-passthrough needs the same CPU model on the target', () => {
+  it('host-passthrough needs the same CPU model on the target; another CPU the target cannot run refuses it', () => {
     const pt = input({ storage: 'copy', vm: { name: 'web1', live: true, cpuMode: 'host-passthrough' } });
     expect(keys(hostReasons(pt, target({ cpuModel: 'EPYC-Rome' })))).toEqual(['migration.why.cpu']);
     expect(hostReasons(pt, target())).toEqual([]);
+    expect(keys(hostReasons(input({ storage: 'copy' }), target({ cpuCompatible: false })))).toEqual(['migration.why.cpuIncompatible']);
+    // Unknown (not asked, or the daemon could not tell) is not a refusal; a stopped VM is not judged by it.
+    expect(hostReasons(input({ storage: 'copy' }), target({ cpuCompatible: null }))).toEqual([]);
+    expect(hostReasons(input({ vm: { name: 'web1', live: false, cpuMode: null } }), target({ cpuCompatible: false }))).toEqual([]);
+  });
+
+  it('reads the guest CPU as the target hypervisor is asked about it', () => {
+    const cpu = guestCpu(XML.replace('<os>', "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>\n  <os>").replace("<type arch='x86_64'>", "<type arch='x86_64' machine='pc-i440fx-8.2'>"));
+    expect(cpu).toEqual({ xml: "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>", mode: 'custom', emulator: null, arch: 'x86_64', machine: 'pc-i440fx-8.2', virttype: 'kvm' });
+    expect(guestCpu(XML).xml).toBeNull();
   });
 
   it('merges placement and its own reasons per host; the source is never listed', () => {
