@@ -152,4 +152,11 @@ export const MaintenancePolicy = z
   .strict();
 
 export const MaintenancePlanParams = MaintenancePolicy.extend({ hostId: HostId }).strict();
-export const EnterMaintenanceParams = MaintenancePolicy.extend({ hostId: HostId }).strict();
+export const EnterMaintenanceParams = MaintenancePolicy.extend({
+  hostId: HostId,
+  /**
+   * The VMs of the plan the person reviewed (hosts.maintenancePlan). When the host holds others now,
+   * nothing starts: CONFLICT, and the new plan is to be reviewed. Absent: whatever the host holds.
+   */
+  planVmIds: z.array(VmId).optional(),
+}).strict();

@@ -95,11 +95,17 @@ export function maintenanceService(deps: {
     handlers: {
       'hosts.maintenance': async ({ hostId }) => (hostOf(hostId), current(hostId)),
       'hosts.maintenancePlan': ({ hostId, actions }) => plan(hostId, actions),
-      'hosts.enterMaintenance': async ({ hostId, actions, shutdownTimeoutSec }) => {
+      'hosts.enterMaintenance': async ({ hostId, actions, shutdownTimeoutSec, planVmIds }) => {
         const host = hostOf(hostId);
         const was = fleet.maintenanceOf(hostId);
         if (was.state === 'preparing') throw new HangarError('CONFLICT', `${host.name} is being emptied already`, { message: { key: 'maintenance.err.already', args: { host: host.name } } });
         const p = await plan(hostId, actions);
+        // What starts is what the person reviewed: a VM that came since is not moved unseen.
+        const unseen = planVmIds ? p.steps.filter((s) => !planVmIds.includes(s.vmId)) : [];
+        if (unseen.length) {
+          const names = unseen.map((s) => s.name).join(', ');
+          throw new HangarError('CONFLICT', `${host.name} has VMs the plan did not show (${names}): review the new plan`, { message: { key: 'maintenance.err.planChanged', args: { host: host.name, names } } });
+        }
         // From here the host takes no new placements or incoming migrations (placement reads the state).
         await fleet.setMaintenance(hostId, 'preparing', { jobId: null, plan: p, since: Date.now(), error: null });
         const initial: EvacuationState = { hostId, shutdownTimeoutSec, plan: p };

@@ -101,12 +101,24 @@ describe.skipIf(lab.hosts.length < 3)('host maintenance empties a host, survives
     const downId = await idOf(NAMES.down);
 
     // The plan, VM by VM, before anything moves.
-    const plan = await api.call('hosts.maintenancePlan', { hostId, actions: { [downId]: 'shutdown' } });
+    // Another engineer's guest may pass through the host: wait for it to leave rather than move it.
+    const plan = await waitFor(
+      'a plan that names only our guests',
+      async () => {
+        const p = await api.call('hosts.maintenancePlan', { hostId, actions: { [downId]: 'shutdown' } });
+        if (!p.steps.every((s) => isOurs(s.name))) console.log(`[maint] waiting: others' guests on ${source.name}: ${p.steps.filter((s) => !isOurs(s.name)).map((s) => s.name).join(', ')}`);
+        return p.steps.every((s) => isOurs(s.name)) && p;
+      },
+      300_000,
+      10_000,
+    );
     const byName = Object.fromEntries(plan.steps.map((s) => [s.name, s]));
     console.log(`[maint] plan: ${plan.steps.map((s) => `${s.name} → ${s.action} ${nameOf(s.targetHostId) ?? '-'}${s.blocked ? ` (blocked ${JSON.stringify(s.blocked)})` : ''}`).join('; ')}`);
     expect(plan.steps.every((s) => isOurs(s.name)), 'only our guests are on the host').toBe(true);
-    const pre = await api.call('vms.migrateCheck', { vmId: await idOf(NAMES.shared), storage: 'shared' });
-    console.log(`[maint] pre-flight of ${NAMES.shared}: candidates ${pre.candidates.map((c) => c.host).join(', ')}; refused ${pre.refused.map((r) => `${r.host}: ${r.reasons.map((x) => x.key).join('+')}`).join('; ') || 'none'}`);
+    for (const storage of ['shared', 'copy'] as const) {
+      const pre = await api.call('vms.migrateCheck', { vmId: await idOf(NAMES.shared), storage });
+      console.log(`[maint] pre-flight (${storage}) of ${NAMES.shared}: candidates ${pre.candidates.map((c) => c.host).join(', ')}; refused ${pre.refused.map((r) => `${r.host}: ${r.reasons.map((x) => JSON.stringify(x)).join('+')}`).join('; ') || 'none'}`);
+    }
     expect(byName[NAMES.shared]).toMatchObject({ action: 'migrate', blocked: null });
     expect(byName[NAMES.local]).toMatchObject({ action: 'migrateCopy', blocked: null });
     expect(byName[NAMES.down]).toMatchObject({ action: 'shutdown', blocked: null });
@@ -121,7 +133,7 @@ describe.skipIf(lab.hosts.length < 3)('host maintenance empties a host, survives
 
     // Enter: the host is preparing at once, and one parent job runs the moves.
     const t0 = Date.now();
-    const { jobId } = await api.call('hosts.enterMaintenance', { hostId, actions: { [downId]: 'shutdown' }, shutdownTimeoutSec: 30 });
+    const { jobId } = await api.call('hosts.enterMaintenance', { hostId, actions: { [downId]: 'shutdown' }, shutdownTimeoutSec: 30, planVmIds: plan.steps.map((s) => s.vmId) });
     expect((await api.call('hosts.maintenance', { hostId })).state).toBe('preparing');
     expect((await api.call('hosts.list', {})).hosts.find((h) => h.id === hostId)!.maintenance).toBe('preparing');
 

@@ -25,6 +25,8 @@ describe('the host.evacuate job', () => {
   /** How a move behaves, per VM: 'ok' moves it, 'fail' fails the child, 'hang' waits until cancelled. */
   let behaviour: Record<string, 'ok' | 'fail' | 'hang'>;
   let started: string[];
+  /** Guests that ignore the power button. */
+  const stubborn = new Set<string>();
 
   const open = async () => {
     db = await Db.open(path.join(dir, 'hangar.db'));
@@ -49,7 +51,14 @@ describe('the host.evacuate job', () => {
     connected: () => true,
     domainsOn: async (hostId) => new Map([...where].filter(([, w]) => w.hostId === hostId).map(([id, w]) => [id, { active: w.active }])),
     vm: (id) => (where.has(id) ? vm(id) : undefined),
-    shutdown: async (v, _t, parent) => (await parent.child({ kind: 'vm.shutdown', title: { key: 'job.vm.shutdown' }, target: { kind: 'vm', id: v.id }, cancellable: true }, async () => where.set(v.id, { hostId: 'h1', active: false }))).jobId,
+    shutdown: async (v, _t, parent) =>
+      (
+        await parent.child({ kind: 'vm.shutdown', title: { key: 'job.vm.shutdown' }, target: { kind: 'vm', id: v.id }, cancellable: true }, async () => {
+          // A guest that ignores the power button: the shutdown times out.
+          if (stubborn.has(v.id)) throw new HangarError('TIMEOUT', `${v.id} did not shut down`);
+          where.set(v.id, { hostId: 'h1', active: false });
+        })
+      ).jobId,
     forceOff: async (v, parent) => (await parent.child({ kind: 'vm.forceOff', title: { key: 'job.vm.forceOff' }, target: { kind: 'vm', id: v.id }, cancellable: false }, async () => where.set(v.id, { hostId: 'h1', active: false }))).jobId,
     report: async (state, final) => void reported.push({ state: structuredClone(state), final }),
   });
@@ -91,6 +100,18 @@ describe('the host.evacuate job', () => {
     expect(where.get('d')).toEqual({ hostId: 'h3', active: false });
     // The moves (and the shutdown) are the evacuation's children.
     expect(runner.jobs.values().filter((j) => j.parentId === jobId).map((j) => j.kind).sort()).toEqual(['vm.migrate', 'vm.migrate', 'vm.migrate', 'vm.migrate', 'vm.shutdown']);
+  });
+
+  it('a guest that ignores the power button is forced off after the timeout, then moved', async () => {
+    where.set('d', { hostId: 'h1', active: true });
+    stubborn.add('d');
+    const plan: MaintenancePlan = { hostId: 'h1', steps: [step('d', 'shutdown', 'h2')] };
+    const { jobId } = await evacuate({ hostId: 'h1', shutdownTimeoutSec: 5, plan });
+    const job = await until(jobId, (j) => FINAL_JOB_STATES.includes(j.state));
+    expect(job.state).toBe('succeeded');
+    expect(runner.jobs.values().filter((j) => j.parentId === jobId).map((j) => `${j.kind}:${j.state}`).sort()).toEqual(['vm.forceOff:succeeded', 'vm.migrate:succeeded', 'vm.shutdown:failed']);
+    expect(where.get('d')).toEqual({ hostId: 'h2', active: false });
+    expect(reported.at(-1)!.final).toBe('ready');
   });
 
   it('a VM that fails or is blocked ends the host in error, with the reason per VM', async () => {

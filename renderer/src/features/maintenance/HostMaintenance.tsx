@@ -11,6 +11,7 @@ import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { useJobs } from '../../stores/jobs-store';
+import { useVms } from '../../stores/vms-store';
 import { MaintenanceBadge } from './MaintenanceBadge';
 
 /** While the host is being emptied its record changes step by step: read it this often. */
@@ -32,7 +33,8 @@ export function HostMaintenance({ host }: { host: Host }) {
   const [error, setError] = useState<HangarError | null>(null);
   const state = useHosts((s) => s.byId[host.id]?.maintenance ?? 'none');
   const job = useJobs((s) => (m?.jobId ? s.byId[m.jobId] : undefined));
-  const vmKey = useHosts((s) => s.byId[host.id]?.state);
+  // The plan follows the VMs coming to and leaving the host, and the host's link.
+  const vmKey = `${useHosts((s) => s.byId[host.id]?.state)}:${useVms((s) => Object.values(s.byId).filter((v) => v.hostId === host.id).map((v) => `${v.id}/${v.state}`).sort().join(','))}`;
 
   const fail = (e: unknown) => setError(HangarError.from(e));
   useEffect(() => {
@@ -131,7 +133,11 @@ export function HostMaintenance({ host }: { host: Host }) {
             <button type="button" className="btn" disabled={busy} onClick={() => run(maintenancePlan(host.id, actions).then(setPlan))}>
               {t('maintenance.refresh')}
             </button>{' '}
-            <button type="button" className="btn btn-primary" data-testid="maintenance-enter" disabled={busy || !plan} onClick={() => run(enterMaintenance(host.id, actions, Number(timeout) || undefined))}>
+            <button type="button" className="btn btn-primary" data-testid="maintenance-enter" disabled={busy || !plan} onClick={() => run(enterMaintenance(host.id, actions, plan?.steps.map((s) => s.vmId) ?? [], Number(timeout) || undefined).catch((e: unknown) => {
+                // The host changed since the plan was shown: show the new one with the reason.
+                void maintenancePlan(host.id, actions).then(setPlan);
+                throw e;
+              }))}>
               {t('maintenance.enter')}
             </button>
           </>

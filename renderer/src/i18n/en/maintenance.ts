@@ -42,5 +42,6 @@ export const maintenance = {
   'maintenance.err.vmGone': '{name} is no longer known',
   'maintenance.err.notEmpty': 'VMs that could not leave: {count}',
   'maintenance.err.already': '{host} is being emptied already',
+  'maintenance.err.planChanged': '{host} has VMs the plan did not show ({names}). Review the new plan, then enter again.',
   'maintenance.err.removeHasVms': '{host} still has VMs ({names}). Put it in maintenance to move them away, then remove it.',
 } as const;

@@ -44,5 +44,6 @@ export const maintenance: Record<keyof typeof en, string> = {
   'maintenance.err.vmGone': '{name}을(를) 더 이상 찾을 수 없습니다',
   'maintenance.err.notEmpty': '옮기지 못한 VM: {count}개',
   'maintenance.err.already': '{host}은(는) 이미 비우는 중입니다',
+  'maintenance.err.planChanged': '{host}에 계획에 없던 VM이 있습니다({names}). 새 계획을 확인한 다음 다시 시작하세요.',
   'maintenance.err.removeHasVms': '{host}에 아직 VM이 있습니다({names}). 유지 관리로 VM을 옮긴 다음 제거하세요.',
 };
