@@ -86,18 +86,25 @@ async function inGuest(lab: LabInfo, host: LabHost, name: string, line: string, 
 
 /**
  * Starts rewriting `mib` MiB of random data in the guest's tmpfs in a loop (under TCG a copy runs
- * at tens of MiB/s or more, far above the limits the drills set). Only the rewritten copy is
- * dirtied; /run is a tmpfs of half the guest's memory, so mib ≤ memory/4.
+ * at several MiB/s to tens of MiB/s, depending on the machine's load). Only the rewritten copy is
+ * dirtied; /run is a tmpfs of half the guest's memory, so mib ≤ memory/4. Each pass prints DPASS on
+ * the serial console, so the guest's real write rate can be told (dirtierRate): libvirt's "dirty
+ * rate" counts distinct pages per iteration, which a working set rewritten many times understates.
  */
 export async function startDirtier(lab: LabInfo, host: LabHost, name: string, mib = 32): Promise<void> {
   await inGuest(
     lab,
     host,
     name,
-    `dd if=/dev/urandom of=/run/md0 bs=1M count=${mib} 2>/dev/null; cp /run/md0 /run/md1; echo DIRTY-$((6*7)); while :; do dd if=/run/md0 of=/run/md1 bs=1M conv=notrunc 2>/dev/null; done >/dev/null 2>&1 &`,
+    `dd if=/dev/urandom of=/run/md0 bs=1M count=${mib} 2>/dev/null; cp /run/md0 /run/md1; echo DIRTY-$((6*7)); while :; do dd if=/run/md0 of=/run/md1 bs=1M conv=notrunc 2>/dev/null; echo DPASS; done &`,
     'DIRTY-42',
     120_000,
   );
+}
+
+/** Passes of the dirtier so far, in the guest's serial log on `host`. */
+export async function dirtierPasses(lab: LabInfo, host: LabHost, name: string): Promise<number> {
+  return (await readSerialLog(host, name, { lab })).match(/^DPASS/gm)?.length ?? 0;
 }
 
 /** Stops the dirtier (wherever the guest runs now) so it stops costing the shared machine CPU. */
