@@ -1,7 +1,7 @@
 import { HangarError } from '../contract/errors';
 import type { Host } from '../contract/hosts';
 import type { FleetLinks } from '../hosts/fleet';
-import { DomainState, DomainXmlFlag, isNotFound, ListDomainsFlag, StoragePoolState, type LibvirtConnection } from '../libvirt';
+import { DomainState, DomainXmlFlag, isNotFound, ListActiveFlag, ListDomainsFlag, StoragePoolState, type LibvirtConnection } from '../libvirt';
 import { guestCpu, migrationFacts, type GuestCpu, type MigrationFacts } from '../xml/domain-migration';
 import { parseDomainXml } from '../xml/domain-read';
 import type { SourcePath, TargetProbe } from './preflight';
@@ -66,15 +66,16 @@ async function volumeOf(conn: LibvirtConnection, path: string): Promise<{ pool: 
 
 /** One candidate host: which paths it has, whether the VM (or its name) runs there, its pools. */
 export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; name: string }, paths: readonly string[], cpu: GuestCpu | null): Promise<TargetProbe> {
-  const base = { hostId: host.id, host: host.name, present: new Set<string>(), uuidActive: false, nameActive: false, pools: new Map(), cpuModel: host.facts?.cpuModel ?? null, cpuCompatible: null };
+  const base = { hostId: host.id, host: host.name, present: new Set<string>(), uuidActive: false, nameActive: false, pools: new Map(), networks: new Map(), cpuModel: host.facts?.cpuModel ?? null, cpuCompatible: null };
   if (host.state !== 'connected') return { ...base, error: `not connected (${host.state})` };
   try {
     const conn = fleet.libvirt(host.id);
-    const [exists, active, pools, cpuCompatible] = await Promise.all([
+    const [exists, active, pools, cpuCompatible, networks] = await Promise.all([
       perPath(fleet, host.id, `if [ -e "$p" ]; then echo 1; else echo 0; fi`, [...paths]),
       conn.listAllDomains(ListDomainsFlag.ACTIVE),
       poolsOf(conn),
       cpuFits(conn, cpu),
+      networksOf(conn),
     ]);
     return {
       ...base,
@@ -84,6 +85,7 @@ export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; 
       nameActive: active.some((d) => d.name === vm.name),
       pools,
       cpuCompatible,
+      networks,
     };
   } catch (err) {
     return { ...base, error: HangarError.from(err).message };
@@ -102,6 +104,12 @@ async function cpuFits(conn: LibvirtConnection, cpu: GuestCpu | null): Promise<b
     if (HangarError.from(err).code === 'LIBVIRT_ERROR') return null;
     throw err;
   }
+}
+
+async function networksOf(conn: LibvirtConnection): Promise<Map<string, boolean>> {
+  const [all, active] = await Promise.all([conn.listAllNetworks(0), conn.listAllNetworks(ListActiveFlag.ACTIVE)]);
+  const on = new Set(active.map((n) => n.name));
+  return new Map(all.map((n) => [n.name, on.has(n.name)]));
 }
 
 async function poolsOf(conn: LibvirtConnection): Promise<TargetProbe['pools']> {
