@@ -43,7 +43,11 @@ export async function probeSource(fleet: Fleet, vm: { hostId: string; uuid: stri
   const live = st.state === DomainState.RUNNING || st.state === DomainState.PAUSED;
   const [xml, inactiveXml] = await Promise.all([conn.domainGetXmlDesc(dom, 0), conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE)]);
   const facts = migrationFacts(xml);
-  const fsTypes = await perPath(fleet, vm.hostId, `findmnt -n -o FSTYPE -T "$p" 2>/dev/null | head -n 1 | grep . || echo '?'`, facts.paths.map((p) => p.path));
+  // A source not reached over SSH (the local host) cannot say: its disks count as its own, to be copied.
+  const fsTypes = await perPath(fleet, vm.hostId, `findmnt -n -o FSTYPE -T "$p" 2>/dev/null | head -n 1 | grep . || echo '?'`, facts.paths.map((p) => p.path)).catch((err: unknown) => {
+    if (HangarError.from(err).code === 'UNSUPPORTED') return facts.paths.map(() => '?');
+    throw err;
+  });
   const paths = await Promise.all(
     facts.paths.map(async (p, i): Promise<SourcePath> => {
       const vol = await volumeOf(conn, p.path);
