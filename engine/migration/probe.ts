@@ -69,7 +69,7 @@ async function volumeOf(conn: LibvirtConnection, path: string): Promise<{ pool: 
 }
 
 /** One candidate host: which paths it has, whether the VM (or its name) runs there, its pools. */
-export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; name: string }, paths: readonly string[], cpu: GuestCpu | null): Promise<TargetProbe> {
+export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; name: string }, paths: readonly string[], cpu: GuestCpu | null, copyPools: readonly string[]): Promise<TargetProbe> {
   const base = { hostId: host.id, host: host.name, present: new Set<string>(), uuidActive: false, nameActive: false, pools: new Map(), networks: new Map(), cpuModel: host.facts?.cpuModel ?? null, cpuCompatible: null };
   if (host.state !== 'connected') return { ...base, error: `not connected (${host.state})` };
   try {
@@ -77,7 +77,7 @@ export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; 
     const [exists, active, pools, cpuCompatible, networks] = await Promise.all([
       perPath(fleet, host.id, `if [ -e "$p" ]; then echo 1; else echo 0; fi`, [...paths]),
       conn.listAllDomains(ListDomainsFlag.ACTIVE),
-      poolsOf(conn),
+      poolsOf(conn, copyPools),
       cpuFits(conn, cpu),
       networksOf(conn),
     ]);
@@ -116,13 +116,21 @@ async function networksOf(conn: LibvirtConnection): Promise<Map<string, boolean>
   return new Map(all.map((n) => [n.name, on.has(n.name)]));
 }
 
-async function poolsOf(conn: LibvirtConnection): Promise<TargetProbe['pools']> {
+/** Only the pools copies would go to are read (a host may hold thousands of volumes elsewhere); a missing one is absent from the map. */
+async function poolsOf(conn: LibvirtConnection, names: readonly string[]): Promise<TargetProbe['pools']> {
   const out = new Map<string, { active: boolean; available: number; volumes: ReadonlySet<string> }>();
-  for (const pool of await conn.listAllStoragePools()) {
+  for (const name of new Set(names)) {
+    let pool;
+    try {
+      pool = await conn.storagePoolLookupByName(name);
+    } catch (err) {
+      if (isNotFound(err)) continue;
+      throw err;
+    }
     const info = await conn.storagePoolGetInfo(pool);
     const active = info.state === StoragePoolState.RUNNING;
     const volumes = active ? new Set((await conn.listAllVolumes(pool)).map((v) => v.name)) : new Set<string>();
-    out.set(pool.name, { active, available: Number(info.available), volumes });
+    out.set(name, { active, available: Number(info.available), volumes });
   }
   return out;
 }
