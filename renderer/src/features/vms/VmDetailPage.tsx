@@ -23,6 +23,9 @@ import { VmWhere } from './VmWhere';
 import { defineVmXml, getVm, runVmAction } from '../../api/vms';
 import { Tabs } from '../../components/Tabs';
 import { GoneNotice } from '../../components/GoneNotice';
+import { MigrateDialog } from '../migration/MigrateDialog';
+import { VmMigration } from '../migration/MigrationProgress';
+import { whyNotMigrate } from '../migration/migrate-rules';
 
 
 /** noVNC and xterm.js load when a console is first opened, not with the app. */
@@ -48,6 +51,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState<HangarError | null>(null);
   const [deleting, setDeleting] = useState(false);
+  const [migrating, setMigrating] = useState(false);
   const [xmlDraft, setXmlDraft] = useState<string | null>(null);
 
   const load = useCallback(() => {
@@ -64,6 +68,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   };
   const stopped = vm.state === 'stopped';
   const deleteWhy = whyNot('delete', vm.state);
+  const migrateWhy = whyNotMigrate(vm.state);
 
   return (
     <section data-testid="vm-detail" data-vm-name={vm.name} data-state={vm.state}>
@@ -99,6 +104,16 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           })}
           <button
             type="button"
+            className="btn btn-small"
+            data-testid="vm-action-migrate"
+            disabled={migrateWhy !== null}
+            title={migrateWhy ? t(migrateWhy, { action: t('migrate.action'), state: t(`vm.state.${vm.state}`) }) : undefined}
+            onClick={() => setMigrating(true)}
+          >
+            {t('migrate.action')}
+          </button>
+          <button
+            type="button"
             className="btn btn-small btn-danger"
             data-testid="vm-action-delete"
             disabled={deleteWhy !== null}
@@ -109,6 +124,8 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </button>
         </div>
       </div>
+      {migrating && <MigrateDialog vms={[vm]} onClose={() => setMigrating(false)} />}
+      <VmMigration vmId={vm.id} />
       {deleting && details && <DeleteVmForm details={details} onDone={(deleted) => (deleted ? navigate('vms') : setDeleting(false))} />}
       {details && details.pendingChanges.length > 0 && (
         <div className="banner warn" role="status" data-testid="pending-changes">
