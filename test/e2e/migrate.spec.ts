@@ -1,0 +1,213 @@
+/**
+ * Issue 15, the migration UI: from the VM page a running shared-disk guest migrates lab1→lab2 with
+ * a bandwidth limit raised mid-way; the page shows the progress with libvirt's figures (and Tasks
+ * the same), then the new host, and never says the VM is gone. A local-disk guest cannot go with
+ * Shared storage: the dialog says why before anything moves. In Korean, all of it in Korean.
+ * Checked with `virsh` on both hosts.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import crypto from 'node:crypto';
+import { defineDomain, labTimeouts, readSerialLog, sshRun, testGuestXml, virsh, waitFor, type LabHost, type LabInfo } from '../lab/lab-info';
+import { addLabHost, findVm } from './fleet-helpers';
+import { labSpec, serveAndOpen } from './lab-fixture';
+import { checkScreen, watchContext, type PageWatch } from './screen-checks';
+import type { Serve } from './serve-fixture';
+
+const labOf = labSpec();
+test.describe.configure({ mode: 'serial' });
+
+const SHOTS = '/work/notes/screens';
+const tag = crypto.randomBytes(2).toString('hex');
+const SHARED = `migui-shared-${tag}`;
+const LOCAL = `migui-local-${tag}`;
+let serve: Serve;
+let lab: LabInfo;
+let h1: LabHost;
+let h2: LabHost;
+let page: Page;
+let watch: PageWatch;
+
+const sharedDisk = () => `${lab.sharedPoolPath}/${SHARED}.qcow2`;
+const localDisk = `/var/lib/libvirt/images/${LOCAL}.qcow2`;
+
+async function state(h: LabHost, name: string): Promise<string> {
+  return (await sshRun(h, `virsh domstate ${name} 2>/dev/null || echo absent`)).trim();
+}
+
+/** Records, in the page, whether it ever left the VM page (a poll could miss a short flash of "gone"). */
+async function watchForGone(p: Page) {
+  await p.evaluate(() => {
+    const w = window as unknown as { vmGoneSeen: boolean };
+    w.vmGoneSeen = false;
+    new MutationObserver(() => {
+      if (!document.querySelector('[data-testid="vm-detail"]')) w.vmGoneSeen = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+}
+const goneSeen = (p: Page) => p.evaluate(() => (window as unknown as { vmGoneSeen: boolean }).vmGoneSeen);
+
+async function openVm(name: string) {
+  const row = await findVm(page, name);
+  await row.getByRole('link').click();
+  await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-vm-name', name);
+}
+
+test.beforeAll(async ({ browser }) => {
+  test.setTimeout(300_000);
+  lab = labOf();
+  [h1, h2] = lab.hosts as [LabHost, LabHost];
+  await sshRun(h1, `qemu-img create -q -f qcow2 ${sharedDisk()} 64M && virsh pool-refresh shared >/dev/null`);
+  for (const h of lab.hosts) await sshRun(h, 'virsh pool-refresh shared >/dev/null 2>&1; true');
+  await sshRun(h1, `qemu-img create -q -f qcow2 ${localDisk} 64M && virsh pool-refresh default >/dev/null`);
+  await defineDomain(h1, testGuestXml({ name: SHARED, disk: sharedDisk(), memoryMiB: 160, network: null, agent: false, lab }));
+  await defineDomain(h1, testGuestXml({ name: LOCAL, disk: localDisk, memoryMiB: 128, network: null, agent: false, lab }));
+  for (const n of [SHARED, LOCAL]) await virsh(h1, ['start', n]);
+  for (const n of [SHARED, LOCAL]) await waitFor(`${n} to boot`, async () => (await readSerialLog(h1, n)).includes(lab.guest.banner), labTimeouts(lab).bootMs, 500);
+  let opened: { serve: Serve; page: Page };
+  ({ serve, page } = opened = await serveAndOpen(browser));
+  watch = await watchContext(opened.page.context());
+  await page.reload();
+  for (const h of lab.hosts) await addLabHost(page, lab, h);
+});
+
+test.afterAll(async () => {
+  await serve?.stop();
+  for (const h of lab?.hosts ?? []) {
+    await sshRun(h, `for d in ${SHARED} ${LOCAL}; do virsh domjobabort $d >/dev/null 2>&1; virsh destroy $d >/dev/null 2>&1; virsh undefine $d >/dev/null 2>&1; done; rm -f ${localDisk}; virsh pool-refresh default >/dev/null 2>&1; true`).catch(() => undefined);
+  }
+  await sshRun(h1, `rm -f ${sharedDisk()}; virsh pool-refresh shared >/dev/null 2>&1; true`).catch(() => undefined);
+});
+
+test('a local-disk guest cannot go with Shared storage: the dialog says why, and Copy offers a pool per disk', async () => {
+  test.setTimeout(120_000);
+  await openVm(LOCAL);
+  await page.getByTestId('vm-action-migrate').click();
+  const dialog = page.getByTestId('migrate-dialog');
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('heading')).toHaveText(`Migrate ${LOCAL}`);
+  // With Shared storage: refused before anything moves, with its reason (the VM, or every other host).
+  const blockers = dialog.getByTestId('migrate-blockers');
+  const others = dialog.locator(`[data-testid="migrate-target"]:not([data-host-name="${h1.name}"])`);
+  await expect
+    .poll(async () => (await blockers.isVisible()) || (await others.evaluateAll((els) => els.length > 0 && els.every((e) => e.getAttribute('data-refused') === 'true'))), { timeout: 30_000 })
+    .toBe(true);
+  const reason = (await blockers.isVisible()) ? blockers : others.first().getByTestId('migrate-target-why');
+  await expect(reason).toContainText(/\w{3,}/);
+  await expect(dialog.locator(`[data-testid="migrate-target"][data-host-name="${h1.name}"]`)).toHaveAttribute('data-refused', 'true');
+  await expect(dialog.locator(`[data-testid="migrate-target"][data-host-name="${h1.name}"] [data-testid="migrate-target-why"]`)).toContainText('the VM is on this host');
+  await checkScreen(page, { lang: 'en', watch });
+  await page.screenshot({ path: `${SHOTS}/migui-dialog-local-en.png` });
+
+  // Copy storage: the refusal goes, and vda gets a target pool choice from the hosts' pools.
+  await dialog.getByTestId('migrate-storage-copy').check();
+  await expect(blockers).toHaveCount(0, { timeout: 30_000 });
+  const pool = dialog.getByTestId('migrate-disk-pool-vda');
+  await expect(pool).toBeVisible({ timeout: 30_000 });
+  await expect(pool.locator('option')).toContainText(['default']);
+  await expect(dialog.locator(`[data-testid="migrate-target"][data-host-name="${h2.name}"]`)).toHaveAttribute('data-refused', 'false');
+  await page.screenshot({ path: `${SHOTS}/migui-dialog-copy-en.png` });
+  await dialog.getByTestId('migrate-close').click();
+  await expect(dialog).toHaveCount(0);
+});
+
+test('a running shared-disk guest migrates lab1→lab2 from its page: progress, a limit raised mid-way, then the new host', async () => {
+  test.setTimeout(300_000);
+  await openVm(SHARED);
+  const url = page.url();
+  await expect(page.getByTestId('vm-where-host')).toHaveText(`Runs on ${h1.name}`, { timeout: 30_000 });
+  await page.getByTestId('vm-action-migrate').click();
+  const dialog = page.getByTestId('migrate-dialog');
+  await expect(dialog).toHaveAttribute('data-live', 'true');
+  const to2 = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h2.name}"]`);
+  await expect(to2).toHaveAttribute('data-refused', 'false', { timeout: 30_000 });
+  await to2.locator('input').check();
+  // Slow enough to watch: 1 MiB/s, raised to unlimited below.
+  await dialog.getByTestId('migrate-bandwidth').fill('1');
+  await dialog.getByTestId('migrate-advanced').locator('summary').click();
+  await expect(dialog.getByTestId('migrate-progress-timeout')).toHaveValue('150');
+  await checkScreen(page, { lang: 'en', watch });
+  await page.screenshot({ path: `${SHOTS}/migui-dialog-en.png` });
+
+  await watchForGone(page);
+  await dialog.getByTestId('migrate-submit').click();
+  await expect(dialog).toHaveCount(0, { timeout: 15_000 });
+  const progress = page.getByTestId('migration-progress');
+  await expect(progress).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('migration-title')).toHaveText(`Migrating to ${h2.name}`, { timeout: 30_000 });
+  // libvirt's figures arrive once the memory copy runs.
+  await expect(page.getByTestId('migration-remaining')).toContainText(/\d.* of .*\d/, { timeout: 60_000 });
+  await expect(page.getByTestId('migration-transfer-rate')).toContainText(/\/s/);
+  await expect(page.getByTestId('migration-limit')).toContainText('1 MiB/s');
+  await expect(page.getByRole('progressbar', { name: `Migrating to ${h2.name}` })).toBeVisible();
+  await checkScreen(page, { lang: 'en', watch });
+  await page.screenshot({ path: `${SHOTS}/migui-progress-en.png` });
+
+  // Tasks shows the same figures, in a second tab so this page stays open.
+  const tasks = await page.context().newPage();
+  await tasks.goto(serve.url);
+  await tasks.getByTestId('nav-tasks').click();
+  const row = tasks.locator('[data-testid="job-row"][data-state="running"]').filter({ has: tasks.getByTestId('migration-figures') });
+  await expect(row).toHaveCount(1, { timeout: 30_000 });
+  await expect(row.getByTestId('migration-remaining')).toContainText(/ of /);
+  await checkScreen(tasks, { lang: 'en' });
+  await tasks.screenshot({ path: `${SHOTS}/migui-tasks-en.png` });
+  await tasks.close();
+
+  // Raising the limit mid-way lets it finish.
+  await page.getByTestId('migration-speed').fill('0');
+  await page.getByTestId('migration-speed-set').click();
+  await expect(page.getByTestId('migration-limit')).toContainText('Unlimited', { timeout: 30_000 });
+
+  await expect(page.getByTestId('vm-where-host')).toContainText(`Runs on ${h2.name}`, { timeout: labTimeouts(lab).migrateMs });
+  await expect(page.getByTestId('migration-outcome')).toContainText(`Migrated from ${h1.name} to ${h2.name}`, { timeout: 30_000 });
+  await expect(progress).toHaveCount(0);
+  await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-state', 'running');
+  expect(page.url()).toBe(url);
+  expect(await goneSeen(page)).toBe(false);
+  await checkScreen(page, { lang: 'en', watch });
+  await page.screenshot({ path: `${SHOTS}/migui-after-en.png` });
+  // libvirt agrees: running on lab2, not on lab1.
+  expect(await state(h2, SHARED)).toBe('running');
+  expect(await state(h1, SHARED)).not.toBe('running');
+});
+
+test('in Korean: the dialog, the refusal and the progress read in Korean as the guest moves back', async () => {
+  test.setTimeout(300_000);
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-language').selectOption('ko');
+  const allow = [SHARED, LOCAL, ...lab.hosts.map((h) => h.name)];
+
+  await openVm(LOCAL);
+  await page.getByTestId('vm-action-migrate').click();
+  const dialog = page.getByTestId('migrate-dialog');
+  await expect(dialog.getByRole('heading')).toHaveText(`${LOCAL} 마이그레이션`);
+  await expect(dialog.getByTestId('migrate-storage')).toContainText('공유 스토리지');
+  await expect(dialog.locator(`[data-testid="migrate-target"][data-host-name="${h1.name}"] [data-testid="migrate-target-why"]`)).toContainText('VM이 지금 이 호스트에 있습니다', { timeout: 30_000 });
+  await dialog.getByTestId('migrate-advanced').locator('summary').click();
+  await checkScreen(page, { lang: 'ko', watch, allowWords: allow });
+  await page.screenshot({ path: `${SHOTS}/migui-dialog-ko.png` });
+  await dialog.getByTestId('migrate-close').click();
+
+  await openVm(SHARED);
+  await page.getByTestId('vm-action-migrate').click();
+  const back = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h1.name}"]`);
+  await expect(back).toHaveAttribute('data-refused', 'false', { timeout: 30_000 });
+  await back.locator('input').check();
+  await dialog.getByTestId('migrate-bandwidth').fill('2');
+  await watchForGone(page);
+  await dialog.getByTestId('migrate-submit').click();
+  await expect(page.getByTestId('migration-title')).toHaveText(`${h1.name}(으)로 마이그레이션 중`, { timeout: 30_000 });
+  await expect(page.getByTestId('migration-remaining')).toContainText(/중/, { timeout: 60_000 });
+  await checkScreen(page, { lang: 'ko', watch, allowWords: allow });
+  await page.screenshot({ path: `${SHOTS}/migui-progress-ko.png` });
+  await page.getByTestId('migration-speed').fill('0');
+  await page.getByTestId('migration-speed-set').click();
+  await expect(page.getByTestId('vm-where-host')).toContainText(`${h1.name}에서 실행 중`, { timeout: labTimeouts(lab).migrateMs });
+  await expect(page.getByTestId('migration-outcome')).toContainText(`${h2.name}에서 ${h1.name}(으)로 마이그레이션했습니다`, { timeout: 30_000 });
+  expect(await goneSeen(page)).toBe(false);
+  await checkScreen(page, { lang: 'ko', watch, allowWords: allow });
+  await page.screenshot({ path: `${SHOTS}/migui-after-ko.png` });
+  expect(await state(h1, SHARED)).toBe('running');
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-language').selectOption('en');
+});
