@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { MIGRATION_MODES, type MigrateParams, type MigrationCheck, type MigrationMode, type MigrationStorage, type Vm } from '../../../../engine/contract';
+import { z } from 'zod';
+import { MIGRATION_MODES, MigrationBlocker, type MigrateParams, type MigrationCheck, type MigrationMode, type MigrationStorage, type Vm } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { Message } from '../../../../engine/contract/message';
 import { checkMigration, migrateVm } from '../../api/migration';
@@ -259,6 +260,7 @@ export function MigrateDialog({ vms, onClose }: { vms: Vm[]; onClose: () => void
               <div key={vm.id} className="span-all" data-testid="migrate-error" data-vm-name={vm.name}>
                 {!single && <strong>{t('migrate.failedFor', { name: vm.name })}</strong>}
                 {refusals.length > 0 ? <PlacementRefusal refusals={refusals} /> : <ErrorBanner error={error} />}
+                <BlockerList error={error} />
               </div>
             );
           })}
@@ -270,5 +272,21 @@ export function MigrateDialog({ vms, onClose }: { vms: Vm[]; onClose: () => void
         </PanelForm>
       </div>
     </div>
+  );
+}
+
+const Blockers = z.array(MigrationBlocker);
+
+/** The VM-level reasons a refusal of vms.migrate carries (`details.blockers`), under its summary. */
+function BlockerList({ error }: { error: HangarError }) {
+  const t = useT();
+  const parsed = Blockers.safeParse(error.details?.['blockers']);
+  if (!parsed.success || parsed.data.length === 0) return null;
+  return (
+    <ul className="issue-list" data-testid="migrate-error-blockers">
+      {parsed.data.map((b, i) => (
+        <li key={i}>{translateMessage(t, b.reason)}</li>
+      ))}
+    </ul>
   );
 }
