@@ -8,7 +8,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import crypto from 'node:crypto';
 import { defineDomain, labTimeouts, readSerialLog, sshRun, testGuestXml, virsh, waitFor, type LabHost, type LabInfo } from '../lab/lab-info';
-import { addLabHost, findVm } from './fleet-helpers';
+import { addLabHost, findVm, goneSeen, watchForGone } from './fleet-helpers';
 import { labSpec, serveAndOpen } from './lab-fixture';
 import { checkScreen, watchContext, type PageWatch } from './screen-checks';
 import type { Serve } from './serve-fixture';
@@ -33,18 +33,6 @@ const localDisk = `/var/lib/libvirt/images/${LOCAL}.qcow2`;
 async function state(h: LabHost, name: string): Promise<string> {
   return (await sshRun(h, `virsh domstate ${name} 2>/dev/null || echo absent`)).trim();
 }
-
-/** Records, in the page, whether it ever left the VM page (a poll could miss a short flash of "gone"). */
-async function watchForGone(p: Page) {
-  await p.evaluate(() => {
-    const w = window as unknown as { vmGoneSeen: boolean };
-    w.vmGoneSeen = false;
-    new MutationObserver(() => {
-      if (!document.querySelector('[data-testid="vm-detail"]')) w.vmGoneSeen = true;
-    }).observe(document.body, { childList: true, subtree: true });
-  });
-}
-const goneSeen = (p: Page) => p.evaluate(() => (window as unknown as { vmGoneSeen: boolean }).vmGoneSeen);
 
 async function openVm(name: string) {
   const row = await findVm(page, name);
