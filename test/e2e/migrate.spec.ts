@@ -98,6 +98,24 @@ test('a local-disk guest cannot go with Shared storage: the dialog says why, and
   await expect(dialog).toHaveCount(0);
 });
 
+test('from the list, several chosen VMs get one dialog: hosts that cannot take one of them name it', async () => {
+  await page.getByTestId('nav-vms').click();
+  await page.getByTestId('vm-search').fill(`migui-`);
+  for (const n of [SHARED, LOCAL]) await page.locator(`[data-testid="vm-row"][data-vm-name="${n}"] input[type="checkbox"]`).check();
+  await page.getByTestId('vm-bulk-migrate').click();
+  const dialog = page.getByTestId('migrate-dialog');
+  await expect(dialog.getByRole('heading')).toHaveText('Migrate 2 VMs');
+  const here = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h1.name}"]`);
+  await expect(here).toHaveAttribute('data-refused', 'true');
+  await expect(here.getByTestId('migrate-target-why')).toContainText(`${SHARED}: the VM is on this host`);
+  // With Shared storage the local-disk guest cannot go: said for it by name.
+  await expect(dialog.getByTestId('migrate-blockers')).toContainText(LOCAL, { timeout: 30_000 });
+  await checkScreen(page, { lang: 'en', watch });
+  await page.screenshot({ path: `${SHOTS}/migui-bulk-en.png` });
+  await dialog.getByTestId('migrate-close').click();
+  for (const n of [SHARED, LOCAL]) await page.locator(`[data-testid="vm-row"][data-vm-name="${n}"] input[type="checkbox"]`).uncheck();
+});
+
 test('a running shared-disk guest migrates lab1→lab2 from its page: progress, a limit raised mid-way, then the new host', async () => {
   test.setTimeout(300_000);
   await openVm(SHARED);

@@ -190,7 +190,7 @@ export function MigrateDialog({ vms, onClose }: { vms: Vm[]; onClose: () => void
             ))}
             {blockers.length > 0 && (
               <div className="banner error" role="alert" data-testid="migrate-blockers">
-                <strong>{single ? t('migrate.blockers') : t('migrate.blockersFor', { name: blockers[0]!.vm.name })}</strong>
+                <strong>{t(single ? 'migrate.blockers' : 'migrate.blockersSome')}</strong>
                 <ul className="issue-list">
                   {blockers.map((b, i) => (
                     <li key={i}>{single ? translateMessage(t, b.reason) : t('migrate.target.refusedFor', { name: b.vm.name, reason: translateMessage(t, b.reason) })}</li>

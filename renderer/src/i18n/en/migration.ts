@@ -16,7 +16,7 @@ export const migration = {
   'migrate.checking': 'Checking which hosts can take it…',
   'migrate.checkFailed': 'Could not check the hosts:',
   'migrate.blockers': 'This VM cannot move with these choices:',
-  'migrate.blockersFor': '{name} cannot move with these choices:',
+  'migrate.blockersSome': 'Some of these VMs cannot move with these choices:',
   'migrate.storage': 'Storage',
   'migrate.storage.shared': 'Shared storage: the disks stay where both hosts see them',
   'migrate.storage.copy': 'Copy storage: the disks are copied to the target host',

@@ -18,7 +18,7 @@ export const migration: Record<keyof typeof en, string> = {
   'migrate.checking': 'VM을 받을 수 있는 호스트를 확인하는 중…',
   'migrate.checkFailed': '호스트를 확인하지 못했습니다:',
   'migrate.blockers': '이 선택으로는 이 VM을 옮길 수 없습니다:',
-  'migrate.blockersFor': '이 선택으로는 {name}을(를) 옮길 수 없습니다:',
+  'migrate.blockersSome': '이 선택으로는 옮길 수 없는 VM이 있습니다:',
   'migrate.storage': '스토리지',
   'migrate.storage.shared': '공유 스토리지: 디스크는 두 호스트가 모두 보는 곳에 그대로 둡니다',
   'migrate.storage.copy': '스토리지 복사: 디스크를 대상 호스트로 복사합니다',
