@@ -17,7 +17,11 @@ export const Settings = z.object({
   metricsIntervalSec: z.number().int().min(1).max(300),
   /** How placement chooses among hosts that can take a VM, unless a request says otherwise. */
   placementStrategy: PlacementStrategy,
+  /** Live migrations (and offline moves) running at once out of one host; more wait, queued (OpenShift Virtualization: 2). */
+  migrationsPerHost: z.number().int().min(1).max(20),
+  /** Live migrations running at once in the whole fleet (OpenShift Virtualization: 5). */
+  migrationsInFleet: z.number().int().min(1).max(100),
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120, metricsIntervalSec: 5, placementStrategy: 'spread' };
+export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120, metricsIntervalSec: 5, placementStrategy: 'spread', migrationsPerHost: 2, migrationsInFleet: 5 };
