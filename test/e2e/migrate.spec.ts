@@ -116,7 +116,7 @@ test('from the list, several chosen VMs get one dialog: hosts that cannot take o
   for (const n of [SHARED, LOCAL]) await page.locator(`[data-testid="vm-row"][data-vm-name="${n}"] input[type="checkbox"]`).uncheck();
 });
 
-test('a running shared-disk guest migrates lab1→lab2 from its page: progress, a limit raised mid-way, then the new host', async () => {
+test('a running shared-disk guest migrates lab1→lab2 from its page: progress, a limit raised mid-way, then the new host', async ({ browser }) => {
   test.setTimeout(300_000);
   await openVm(SHARED);
   const url = page.url();
@@ -149,7 +149,8 @@ test('a running shared-disk guest migrates lab1→lab2 from its page: progress, 
   await page.screenshot({ path: `${SHOTS}/migui-progress-en.png` });
 
   // Tasks shows the same figures, in a second tab so this page stays open.
-  const tasks = await page.context().newPage();
+  const other = await browser.newContext();
+  const tasks = await other.newPage();
   await tasks.goto(serve.url);
   await tasks.getByTestId('nav-tasks').click();
   const row = tasks.locator('[data-testid="job-row"][data-state="running"]').filter({ has: tasks.getByTestId('migration-figures') });
@@ -157,7 +158,7 @@ test('a running shared-disk guest migrates lab1→lab2 from its page: progress, 
   await expect(row.getByTestId('migration-remaining')).toContainText(/ of /);
   await checkScreen(tasks, { lang: 'en' });
   await tasks.screenshot({ path: `${SHOTS}/migui-tasks-en.png` });
-  await tasks.close();
+  await other.close();
 
   // Raising the limit mid-way lets it finish.
   await page.getByTestId('migration-speed').fill('0');

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
-import type { VmAction, VmDetails } from '../../../../engine/contract';
+import { FINAL_JOB_STATES, type VmAction, type VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
@@ -24,7 +24,7 @@ import { defineVmXml, getVm, runVmAction } from '../../api/vms';
 import { Tabs } from '../../components/Tabs';
 import { GoneNotice } from '../../components/GoneNotice';
 import { MigrateDialog } from '../migration/MigrateDialog';
-import { VmMigration } from '../migration/MigrationProgress';
+import { useVmMigrationJob, VmMigration } from '../migration/MigrationProgress';
 import { whyNotMigrate } from '../migration/migrate-rules';
 
 
@@ -52,6 +52,8 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const [error, setError] = useState<HangarError | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [migrating, setMigrating] = useState(false);
+  const migrationJob = useVmMigrationJob(vmId);
+  const migrationLive = migrationJob !== undefined && !FINAL_JOB_STATES.includes(migrationJob.state);
   const [xmlDraft, setXmlDraft] = useState<string | null>(null);
 
   const load = useCallback(() => {
@@ -68,7 +70,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   };
   const stopped = vm.state === 'stopped';
   const deleteWhy = whyNot('delete', vm.state);
-  const migrateWhy = whyNotMigrate(vm.state);
+  const migrateWhy = whyNotMigrate(vm.state) ?? (migrationLive ? 'vm.why.settled' : null);
 
   return (
     <section data-testid="vm-detail" data-vm-name={vm.name} data-state={vm.state}>
