@@ -9,7 +9,7 @@ export const migration = {
   'migrate.help.offline': 'The VM is stopped: its definition moves to the other host, and its disks too unless they are on shared storage.',
   'migrate.help.bulk': 'Each VM moves as a task of its own: running ones live, stopped ones offline.',
   'migrate.target': 'Target host',
-  'migrate.target.auto': 'Automatic: the host with most room',
+  'migrate.target.auto': 'Automatic: placement chooses a host',
   'migrate.target.here': 'the VM is on this host',
   'migrate.target.unchecked': 'not checked yet',
   'migrate.target.refusedFor': '{name}: {reason}',

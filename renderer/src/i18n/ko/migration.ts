@@ -11,7 +11,7 @@ export const migration: Record<keyof typeof en, string> = {
   'migrate.help.offline': 'VM이 정지되어 있습니다. 정의가 다른 호스트로 옮겨지고, 디스크도 공유 스토리지에 있지 않으면 함께 옮겨집니다.',
   'migrate.help.bulk': 'VM마다 작업이 하나씩 만들어집니다. 실행 중인 VM은 실행한 채로, 정지된 VM은 정지한 채로 옮겨집니다.',
   'migrate.target': '대상 호스트',
-  'migrate.target.auto': '자동: 여유가 가장 많은 호스트',
+  'migrate.target.auto': '자동: 배치 규칙에 따라 호스트 선택',
   'migrate.target.here': 'VM이 지금 이 호스트에 있습니다',
   'migrate.target.unchecked': '아직 확인하지 않음',
   'migrate.target.refusedFor': '{name}: {reason}',
