@@ -127,6 +127,10 @@ test('a running shared-disk guest migrates lab1→lab2 from its page: progress, 
   const to2 = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h2.name}"]`);
   await expect(to2).toHaveAttribute('data-refused', 'false', { timeout: 30_000 });
   await to2.locator('input').check();
+  // A value the engine refuses comes back at its field, in words.
+  await dialog.getByTestId('migrate-bandwidth').fill('200000');
+  await dialog.getByTestId('migrate-submit').click();
+  await expect(dialog.getByTestId('migrate-field-error-bandwidthMiBs')).toHaveText('Bandwidth limit (MiB/s) must be at most 100,000.');
   // Slow enough to watch: 1 MiB/s, raised to unlimited below.
   await dialog.getByTestId('migrate-bandwidth').fill('1');
   await dialog.getByTestId('migrate-advanced').locator('summary').click();
@@ -178,6 +182,33 @@ test('a running shared-disk guest migrates lab1→lab2 from its page: progress, 
   expect(await state(h1, SHARED)).not.toBe('running');
 });
 
+test('Cancel stops a migration half-way and the VM keeps running where it was', async () => {
+  test.setTimeout(180_000);
+  const h3 = lab.hosts[2];
+  test.skip(!h3, 'needs a third lab host');
+  await openVm(SHARED);
+  await page.getByTestId('vm-action-migrate').click();
+  const dialog = page.getByTestId('migrate-dialog');
+  const to3 = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h3!.name}"]`);
+  await expect(to3).toHaveAttribute('data-refused', 'false', { timeout: 30_000 });
+  await to3.locator('input').check();
+  await dialog.getByTestId('migrate-bandwidth').fill('1');
+  await watchForGone(page);
+  await dialog.getByTestId('migrate-submit').click();
+  await expect(page.getByTestId('migration-remaining')).toContainText(/ of /, { timeout: 60_000 });
+  await page.getByTestId('migration-cancel').click();
+  const outcome = page.getByTestId('migration-outcome');
+  await expect(outcome).toHaveAttribute('data-state', 'cancelled', { timeout: 15_000 });
+  await expect(outcome).toContainText(`The migration to ${h3!.name} was cancelled; the VM stays on ${h2.name}.`);
+  await expect(page.getByTestId('vm-where-host')).toHaveText(`Runs on ${h2.name}`);
+  expect(await goneSeen(page)).toBe(false);
+  await checkScreen(page, { lang: 'en', watch });
+  await page.screenshot({ path: `${SHOTS}/migui-cancelled-en.png` });
+  expect(await state(h2, SHARED)).toBe('running');
+  expect(await state(h3!, SHARED)).not.toBe('running');
+  await page.getByTestId('migration-outcome-dismiss').click();
+});
+
 test('in Korean: the dialog, the refusal and the progress read in Korean as the guest moves back', async () => {
   test.setTimeout(300_000);
   await page.getByTestId('nav-settings').click();
@@ -217,4 +248,31 @@ test('in Korean: the dialog, the refusal and the progress read in Korean as the 
   expect(await state(h1, SHARED)).toBe('running');
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('settings-language').selectOption('en');
+});
+
+test('a stopped guest moves offline: the dialog says Move and offers no live choices', async () => {
+  test.setTimeout(180_000);
+  await virsh(h1, ['destroy', LOCAL]);
+  await openVm(LOCAL);
+  await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-state', 'stopped', { timeout: 30_000 });
+  await page.getByTestId('vm-action-migrate').click();
+  const dialog = page.getByTestId('migrate-dialog');
+  await expect(dialog.getByRole('heading')).toHaveText(`Move ${LOCAL}`, { timeout: 30_000 });
+  await expect(dialog).toContainText('The VM is stopped: its definition moves to the other host');
+  await expect(dialog.getByTestId('migrate-bandwidth')).toHaveCount(0);
+  await expect(dialog.getByTestId('migrate-mode')).toHaveCount(0);
+  await expect(dialog.getByTestId('migrate-submit')).toHaveText('Move');
+  await dialog.getByTestId('migrate-storage-copy').check();
+  const to2 = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h2.name}"]`);
+  await expect(to2).toHaveAttribute('data-refused', 'false', { timeout: 30_000 });
+  await to2.locator('input').check();
+  await checkScreen(page, { lang: 'en', watch });
+  await page.screenshot({ path: `${SHOTS}/migui-offline-en.png` });
+  await watchForGone(page);
+  await dialog.getByTestId('migrate-submit').click();
+  await expect(page.getByTestId('vm-where-host')).toHaveText(`On ${h2.name}, not running`, { timeout: 120_000 });
+  await expect(page.getByTestId('migration-outcome')).toHaveAttribute('data-state', 'succeeded', { timeout: 30_000 });
+  expect(await state(h2, LOCAL)).toBe('shut off');
+  expect(await goneSeen(page), 'the VM page said the VM is gone during its offline move').toBe(false);
+  await page.getByTestId('migration-outcome-dismiss').click();
 });

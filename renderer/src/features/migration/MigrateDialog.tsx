@@ -16,6 +16,7 @@ import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
 import { PlacementRefusal, refusalsOf } from '../placement/PlacementRefusal';
 import { targetPools, targetRows, type TargetReason } from './migrate-targets';
+import { followMigration } from './MigrationProgress';
 
 /** What the form holds: numbers as typed, so the engine's refusal of a bad one lands at its field. */
 interface Choices {
@@ -135,7 +136,7 @@ export function MigrateDialog({ vms, onClose }: { vms: Vm[]; onClose: () => void
   const submit = () => {
     setBusy(true);
     setErrors([]);
-    Promise.allSettled(vms.map((vm) => migrateVm(paramsFor(vm.id, c, vms.length === 1)))).then((rs) => {
+    Promise.allSettled(vms.map((vm) => migrateVm(paramsFor(vm.id, c, vms.length === 1)).then((r) => followMigration(r.jobId)))).then((rs) => {
       setBusy(false);
       const failed = rs.flatMap((r, i) => (r.status === 'rejected' ? [{ vm: vms[i]!, error: HangarError.from(r.reason) }] : []));
       if (failed.length === 0) onClose();

@@ -162,13 +162,33 @@ export function MigrationOutcome({ job, onDismiss }: { job: Job; onDismiss: () =
   );
 }
 
-/** The migration panel of a VM page: progress while it runs, its outcome once it ends (if it ended while the page was open). */
+/**
+ * Migrations this window saw run or started, and outcomes dismissed: kept outside the page, so the
+ * outcome of a move still shows when the VM page re-renders from scratch as its VM changes host.
+ */
+const followed = new Set<string>();
+const dismissedOutcomes = new Set<string>();
+
+/** Called with the job of a migration started from this window: its outcome is shown when it ends. */
+export const followMigration = (jobId: string) => void followed.add(jobId);
+
+/** The migration panel of a VM page: progress while it runs, its outcome once it ends (one this window followed). */
 export function VmMigration({ vmId }: { vmId: string }) {
   const job = useVmMigrationJob(vmId);
-  const [openedAt] = useState(() => Date.now());
-  const [dismissed, setDismissed] = useState<string | null>(null);
+  const [, rerender] = useState(0);
   if (!job) return null;
-  if (isLive(job)) return <MigrationProgress job={job} />;
-  if (dismissed === job.id || (job.finishedAt ?? 0) < openedAt) return null;
-  return <MigrationOutcome job={job} onDismiss={() => setDismissed(job.id)} />;
+  if (isLive(job)) {
+    followed.add(job.id);
+    return <MigrationProgress job={job} />;
+  }
+  if (!followed.has(job.id) || dismissedOutcomes.has(job.id)) return null;
+  return (
+    <MigrationOutcome
+      job={job}
+      onDismiss={() => {
+        dismissedOutcomes.add(job.id);
+        rerender((n) => n + 1);
+      }}
+    />
+  );
 }

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { FINAL_JOB_STATES, type VmAction, type VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { formatKiB } from '../../components/format';
@@ -39,7 +39,14 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const t = useT();
   const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
-  const vm = useVms((s) => s.byId[vmId]);
+  const listed = useVms((s) => s.byId[vmId]);
+  const migrationJob = useVmMigrationJob(vmId);
+  const migrationLive = migrationJob !== undefined && !FINAL_JOB_STATES.includes(migrationJob.state);
+  // While a job moves the VM, a moment between its hosts' inventories (undefined on one, not yet
+  // seen on the other) is not the VM being gone: the page keeps showing it as last seen.
+  const lastSeen = useRef(listed);
+  if (listed) lastSeen.current = listed;
+  const vm = listed ?? (migrationLive ? lastSeen.current : undefined);
   const hosts = useHosts((s) => s.byId);
   // A link from before a VM's id was its UUID (`host:uuid`) still opens that VM.
   const legacy = vmId.slice(vmId.indexOf(':') + 1);
@@ -52,8 +59,6 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const [error, setError] = useState<HangarError | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [migrating, setMigrating] = useState(false);
-  const migrationJob = useVmMigrationJob(vmId);
-  const migrationLive = migrationJob !== undefined && !FINAL_JOB_STATES.includes(migrationJob.state);
   const [xmlDraft, setXmlDraft] = useState<string | null>(null);
 
   const load = useCallback(() => {
