@@ -50,7 +50,7 @@ test.beforeAll(async ({ browser }) => {
   await defineDomain(h1, testGuestXml({ name: SHARED, disk: sharedDisk(), memoryMiB: 160, network: null, agent: false, lab }));
   await defineDomain(h1, testGuestXml({ name: LOCAL, disk: localDisk, memoryMiB: 128, network: null, agent: false, lab }));
   for (const n of [SHARED, LOCAL]) await virsh(h1, ['start', n]);
-  for (const n of [SHARED, LOCAL]) await waitFor(`${n} to boot`, async () => (await readSerialLog(h1, n)).includes(lab.guest.banner), labTimeouts(lab).bootMs, 500);
+  for (const n of [SHARED, LOCAL]) await waitFor(`${n} to boot`, async () => (await readSerialLog(h1, n)).includes(lab.guest.banner), labTimeouts(lab).bootMs * 3, 500); // a shared, busy machine boots TCG guests slowly
   let opened: { serve: Serve; page: Page };
   ({ serve, page } = opened = await serveAndOpen(browser));
   watch = await watchContext(opened.page.context());
