@@ -105,6 +105,11 @@ describe('the Migrate dialog’s host list', () => {
     expect(rows.find((r) => r.name === 'lab2')!.reasons).toEqual([{ vm: 'db', text: { kind: 'here' } }]);
   });
 
+  it('says once that a host already has every VM chosen', () => {
+    const rows = targetRows(hosts, [{ id: 'a', name: 'web', hostId: 'h1' }, { id: 'b', name: 'db', hostId: 'h1' }], {});
+    expect(rows.find((r) => r.name === 'lab1')!.reasons).toEqual([{ vm: null, text: { kind: 'here' } }]);
+  });
+
   it('offers for a copied disk the chosen host’s pools, or (automatic) those all other connected hosts share', () => {
     expect(targetPools(hosts, 'h1', 'h3')).toEqual(['shared']);
     expect(targetPools(hosts, 'h1', '')).toEqual(['shared']);

@@ -23,6 +23,8 @@ export function targetRows(hosts: Host[], vms: Pick<Vm, 'id' | 'name' | 'hostId'
     .map((h) => {
       const reasons: TargetRow['reasons'] = [];
       const warnings: TargetRow['warnings'] = [];
+      // Every chosen VM is here already: said once, not per VM.
+      if (many && vms.every((v) => v.hostId === h.id)) return { hostId: h.id, name: h.name, reasons: [{ vm: null, text: { kind: 'here' as const } }], warnings };
       for (const vm of vms) {
         const who = many ? vm.name : null;
         if (vm.hostId === h.id) {
