@@ -107,7 +107,7 @@ test('from the list, several chosen VMs get one dialog: hosts that cannot take o
   await expect(dialog.getByRole('heading')).toHaveText('Migrate 2 VMs');
   const here = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h1.name}"]`);
   await expect(here).toHaveAttribute('data-refused', 'true');
-  await expect(here.getByTestId('migrate-target-why')).toHaveText('— the VM is on this host');
+  await expect(here.getByTestId('migrate-target-why')).toHaveText('— the chosen VMs are all on this host');
   // With Shared storage the local-disk guest cannot go: said for it by name.
   await expect(dialog.getByTestId('migrate-blockers')).toContainText(LOCAL, { timeout: 30_000 });
   await checkScreen(page, { lang: 'en', watch });

@@ -107,7 +107,7 @@ describe('the Migrate dialog’s host list', () => {
 
   it('says once that a host already has every VM chosen', () => {
     const rows = targetRows(hosts, [{ id: 'a', name: 'web', hostId: 'h1' }, { id: 'b', name: 'db', hostId: 'h1' }], {});
-    expect(rows.find((r) => r.name === 'lab1')!.reasons).toEqual([{ vm: null, text: { kind: 'here' } }]);
+    expect(rows.find((r) => r.name === 'lab1')!.reasons).toEqual([{ vm: null, text: { kind: 'hereAll' } }]);
   });
 
   it('offers for a copied disk the chosen host’s pools, or (automatic) those all other connected hosts share', () => {

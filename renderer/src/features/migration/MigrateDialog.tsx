@@ -111,7 +111,7 @@ export function MigrateDialog({ vms, onClose }: { vms: Vm[]; onClose: () => void
   const disks = check?.disksToCopy ?? [];
   const pools = single ? targetPools(hosts, single.hostId, c.hostId) : [];
   const reasonText = (r: { vm: string | null; text: TargetReason }) => {
-    const text = r.text.kind === 'here' ? t('migrate.target.here') : translateMessage(t, { key: r.text.key, args: r.text.args });
+    const text = r.text.kind === 'message' ? translateMessage(t, { key: r.text.key, args: r.text.args }) : t(r.text.kind === 'here' ? 'migrate.target.here' : 'migrate.target.hereAll');
     return r.vm ? t('migrate.target.refusedFor', { name: r.vm, reason: text }) : text;
   };
 

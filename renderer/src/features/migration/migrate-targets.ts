@@ -9,7 +9,7 @@ export interface TargetRow {
   warnings: { vm: string | null; text: TargetReason }[];
 }
 
-export type TargetReason = { kind: 'here' } | { kind: 'message'; key: string; args?: Record<string, string | number> | undefined };
+export type TargetReason = { kind: 'here' } | { kind: 'hereAll' } | { kind: 'message'; key: string; args?: Record<string, string | number> | undefined };
 
 /**
  * The hosts a VM (or several) could go to, from the pre-flight checks: a host is greyed out when it
@@ -24,7 +24,7 @@ export function targetRows(hosts: Host[], vms: Pick<Vm, 'id' | 'name' | 'hostId'
       const reasons: TargetRow['reasons'] = [];
       const warnings: TargetRow['warnings'] = [];
       // Every chosen VM is here already: said once, not per VM.
-      if (many && vms.every((v) => v.hostId === h.id)) return { hostId: h.id, name: h.name, reasons: [{ vm: null, text: { kind: 'here' as const } }], warnings };
+      if (many && vms.every((v) => v.hostId === h.id)) return { hostId: h.id, name: h.name, reasons: [{ vm: null, text: { kind: 'hereAll' as const } }], warnings };
       for (const vm of vms) {
         const who = many ? vm.name : null;
         if (vm.hostId === h.id) {

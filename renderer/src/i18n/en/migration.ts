@@ -11,6 +11,7 @@ export const migration = {
   'migrate.target': 'Target host',
   'migrate.target.auto': 'Automatic: placement chooses a host',
   'migrate.target.here': 'the VM is on this host',
+  'migrate.target.hereAll': 'the chosen VMs are all on this host',
   'migrate.target.unchecked': 'not checked yet',
   'migrate.target.refusedFor': '{name}: {reason}',
   'migrate.checking': 'Checking which hosts can take it…',

@@ -13,6 +13,7 @@ export const migration: Record<keyof typeof en, string> = {
   'migrate.target': '대상 호스트',
   'migrate.target.auto': '자동: 배치 규칙에 따라 호스트 선택',
   'migrate.target.here': 'VM이 지금 이 호스트에 있습니다',
+  'migrate.target.hereAll': '선택한 VM이 모두 이 호스트에 있습니다',
   'migrate.target.unchecked': '아직 확인하지 않음',
   'migrate.target.refusedFor': '{name}: {reason}',
   'migrate.checking': 'VM을 받을 수 있는 호스트를 확인하는 중…',
