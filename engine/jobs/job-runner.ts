@@ -15,6 +15,8 @@ export interface JobContext {
   progress(progress: number | null, step?: Message): void;
   /** A vm.migrate job's live figures (libvirt's job stats), published with the job like its progress. */
   migration(stats: NonNullable<Job['migration']>): void;
+  /** The job can no longer be cancelled from here on (a migration past its switch to post-copy). */
+  uncancellable(): void;
   /** The job's journal of what it makes on hosts (DESIGN §2). */
   journal: JobJournal;
   /**
@@ -363,6 +365,10 @@ export class JobRunner {
       },
       migration: (stats) => {
         live.job = { ...live.job, migration: stats };
+        this.scheduleFlush(live);
+      },
+      uncancellable: () => {
+        live.job = { ...live.job, cancellable: false };
         this.scheduleFlush(live);
       },
       journal: { artifact: (spec) => this.journalArtifact(live, spec) },

@@ -133,6 +133,9 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   getSysinfo = (flags = 0): Promise<string> => this.rpc.call(C.connectGetSysinfo, flags);
   nodeGetInfo = (): Promise<C.NodeInfo> => this.rpc.call(C.nodeGetInfo, undefined);
   nodeGetFreeMemory = (): Promise<number> => this.rpc.call(C.nodeGetFreeMemory, undefined);
+  /** 0 incompatible, 1 identical, 2 superset (virCPUCompareResult) of this host's hypervisor against a guest `<cpu>`. */
+  compareHypervisorCpu = (g: { emulator: string | null; arch: string | null; machine: string | null; virttype: string | null }, xmlCPU: string): Promise<number> =>
+    this.rpc.call(C.connectCompareHypervisorCpu, { ...g, xmlCPU, flags: 0 });
 
   /** Host CPU times in ns (user, kernel, idle, iowait…); cpuNum -1 = all CPUs. */
   async nodeGetCpuStats(cpuNum = C.NODE_ALL): Promise<Record<string, number>> {

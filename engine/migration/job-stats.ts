@@ -80,7 +80,8 @@ export class MigrationWatchdog {
     private readonly startedAt: number,
   ) {
     this.lowestAt = startedAt;
-    this.limitMs = Math.max(1, (opts.bytesToMove / 2 ** 30) * opts.perGiBSec) * 1000;
+    // A VM under 1 GiB counts as 1 GiB: a tiny guest on a slow link is not aborted within seconds.
+    this.limitMs = Math.max(1, opts.bytesToMove / 2 ** 30) * opts.perGiBSec * 1000;
   }
 
   /** The completion limit, seconds. */

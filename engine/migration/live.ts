@@ -2,7 +2,7 @@ import { sleep } from '../common/abort';
 import { HangarError } from '../contract/errors';
 import type { MigrationMode, MigrationStats } from '../contract/migration';
 import type { JobContext } from '../jobs/job-runner';
-import { DomainJobType, JobStatsFlag, MigrateFlag, MigrateParam, param, type DomainRef, type LibvirtConnection, type TypedParam } from '../libvirt';
+import { DomainJobType, DomainState, isNotFound, JobStatsFlag, MigrateFlag, MigrateParam, param, type DomainRef, type LibvirtConnection, type TypedParam } from '../libvirt';
 import { MigrationWatchdog, progressOf, readJobStats, toStats, type TimeoutVerdict } from './job-stats';
 
 /** How often the source's job stats are read while the migration runs. */
@@ -62,9 +62,10 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
   const flags = migrationFlags(m);
   let bandwidth = m.bandwidthMiBs;
   let phase: MigrationStats['phase'] = 'preparing';
+  let last: Parameters<typeof toStats>[0] | null = null;
   const publish = (f: Parameters<typeof toStats>[0] | null) =>
     ctx.migration(
-      toStats(f ?? { elapsedMs: null, dataTotal: null, dataProcessed: null, dataRemaining: null, transferRate: null, dirtyRate: null, iteration: null, expectedDowntime: null, downtime: null, diskTotal: null, diskRemaining: null }, {
+      toStats((last = f ?? last) ?? { elapsedMs: null, dataTotal: null, dataProcessed: null, dataRemaining: null, transferRate: null, dirtyRate: null, iteration: null, expectedDowntime: null, downtime: null, diskTotal: null, diskRemaining: null }, {
         phase,
         sourceHostId: m.source.hostId,
         targetHostId: m.target.hostId,
@@ -95,7 +96,7 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
   const performParams = [...xmlParams, ...uriParams];
 
   const watchdog = new MigrationWatchdog({ perGiBSec: m.completionTimeoutPerGiBSec, progressSec: m.progressTimeoutSec, bytesToMove: m.bytesToMove }, Date.now());
-  let stopReason: 'cancel' | TimeoutVerdict = null;
+  let stopReason: 'cancel' | 'targetLost' | TimeoutVerdict = null;
   let postcopy = false;
   let running = true;
   const abort = () => src.domainAbortJob(dom).catch(() => undefined);
@@ -105,6 +106,15 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
     void abort();
   };
   ctx.signal.addEventListener('abort', onCancel);
+  // A target that stops answering cannot finish the migration: QEMU would wait on a dead stream
+  // until the progress timeout, so the source aborts as soon as the target's connection is lost.
+  const onTargetLost = () => {
+    if (postcopy || stopReason) return;
+    stopReason = 'targetLost';
+    void abort();
+  };
+  dst.on('close', onTargetLost);
+  if (dst.closed) onTargetLost();
   onControl({
     setSpeed: async (bw) => {
       await src.migrateSetMaxSpeed(dom, bw);
@@ -143,6 +153,8 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
         try {
           await src.migrateStartPostCopy(dom);
           postcopy = true;
+          // The guest runs on the target now: there is no going back, so no Cancel either.
+          ctx.uncancellable();
           phase = 'postcopy';
           publish(f);
         } catch {
@@ -166,15 +178,22 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
   } finally {
     running = false;
     ctx.signal.removeEventListener('abort', onCancel);
+    dst.off('close', onTargetLost);
     onControl(null);
     await watch;
   }
 
   if (!performCookie) {
     await rollback(m, dom, flags, uriParams, xmlParams);
-    const gone = await dst.domainLookupByUuid(m.uuid).then(() => false, () => true);
+    // Gone only when the target says so: an unreachable target may still hold the incoming copy, which stays a leftover the job names.
+    const gone = await dst.domainLookupByUuid(m.uuid).then(() => false, (e: unknown) => isNotFound(e));
     if (gone) await made.removed();
     if (stopReason === 'cancel') throw new HangarError('CANCELLED', 'Cancelled: the VM keeps running on its host');
+    if (stopReason === 'targetLost') {
+      throw new HangarError('UNREACHABLE', `The migration of ${m.name} was aborted: the connection to the target host was lost; the VM keeps running on its host`, {
+        message: { key: 'migration.err.targetLost', args: { name: m.name } },
+      });
+    }
     if (stopReason) throw timeoutError(stopReason, m);
     throw failed(performErr, m);
   }
@@ -182,22 +201,35 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
   phase = 'finishing';
   publish(null);
   ctx.progress(0.99, step('job.vm.migrate.finishing'));
-  let fin: { cookieOut: Uint8Array };
+  let fin: { dom: DomainRef; cookieOut: Uint8Array };
   try {
     fin = await dst.migrateFinish3([param.string(MigrateParam.DEST_NAME, m.name), ...uriParams], performCookie, flags, false);
   } catch (err) {
     // The target could not start the guest: the source resumes it.
     await src.migrateConfirm3(dom, performParams, new Uint8Array(), flags, true).catch(() => undefined);
-    if (await dst.domainLookupByUuid(m.uuid).then(() => false, () => true)) await made.removed();
+    // Unless finish3 did its work and only its answer was lost: the guest then runs on the target
+    // alone, and that copy must not be reported (nor cleaned) as a leftover.
+    const [onSource, onTarget] = await Promise.all([runs(src, m.uuid), runs(dst, m.uuid)]);
+    if (!onSource && onTarget) return { downtimeMs: null };
+    if (await dst.domainLookupByUuid(m.uuid).then(() => false, (e: unknown) => isNotFound(e))) await made.removed();
     throw failed(err, m);
   }
-  const downtimeMs = await src
-    .domainGetJobStats(dom, JobStatsFlag.COMPLETED)
-    .then((s) => readJobStats(s.params).downtime)
-    .catch(() => null);
   // The guest runs on the target now; a confirm3 that fails leaves only the source's paused copy to tidy.
   await src.migrateConfirm3(dom, performParams, fin.cookieOut, flags, false).catch(() => undefined);
+  // The target keeps the finished job's figures (the source's came with the cookie), downtime among them.
+  const downtimeMs = await dst
+    .domainGetJobStats(fin.dom, JobStatsFlag.COMPLETED)
+    .then((s) => readJobStats(s.params).downtime)
+    .catch(() => null);
   return { downtimeMs };
+}
+
+async function runs(conn: LibvirtConnection, uuid: string): Promise<boolean> {
+  try {
+    return (await conn.domainGetState(await conn.domainLookupByUuid(uuid))).state === DomainState.RUNNING;
+  } catch {
+    return false;
+  }
 }
 
 /** finish3 cancelled on the target (it kills and forgets the incoming domain), then confirm3 cancelled on the source (it resumes the guest). */

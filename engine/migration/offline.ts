@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Transform } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HangarError } from '../contract/errors';
 import type { JobContext } from '../jobs/job-runner';
@@ -58,12 +58,28 @@ export async function copyVolumes(ctx: JobContext, source: LibvirtConnection, ta
       ctx.signal.removeEventListener('abort', stop);
     }
     const sent = m.digest();
-    if (targetSsh) {
-      const r = await targetSsh.exec(['sha256sum', v.path], { timeoutMs: 10 * 60_000, signal: ctx.signal });
-      const got = r.stdout.trim().split(/\s+/)[0] ?? '';
-      if (got !== sent) throw new HangarError('INTERNAL', `The copy of ${v.disk.target ?? v.name} on the target does not match the source (sha256 ${got || r.stderr.trim()} ≠ ${sent})`, { message: { key: 'migration.err.checksum', args: { disk: v.disk.target ?? v.name } } });
-    }
+    const got = targetSsh ? await hashOnHost(targetSsh, v.path, ctx.signal) : await hashThroughEngine(target, v, ctx.signal);
+    if (got !== sent) throw new HangarError('INTERNAL', `The copy of ${v.disk.target ?? v.name} on the target does not match the source (sha256 ${got} ≠ ${sent})`, { message: { key: 'migration.err.checksum', args: { disk: v.disk.target ?? v.name } } });
   }
+}
+
+async function hashOnHost(ssh: SshConnection, path: string, signal: AbortSignal): Promise<string> {
+  const r = await ssh.exec(['sha256sum', path], { timeoutMs: 10 * 60_000, signal });
+  return r.stdout.trim().split(/\s+/)[0] || r.stderr.trim();
+}
+
+/** A host without SSH (the local one): its copy is read back through libvirt and hashed here. */
+async function hashThroughEngine(conn: LibvirtConnection, v: TargetVolume, signal: AbortSignal): Promise<string> {
+  const back = await conn.storageVolDownload(await conn.storageVolLookupByName(await conn.storagePoolLookupByName(v.pool), v.name), 0, 0);
+  const m = meter(() => undefined);
+  const stop = () => back.destroy(new HangarError('CANCELLED', 'Cancelled'));
+  signal.addEventListener('abort', stop);
+  try {
+    await pipeline(back, m.stream, new Writable({ write: (_c, _e, cb) => cb() }));
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  return m.digest();
 }
 
 /** Defines the VM on the target from its XML (same UUID), journalled before it is asked for. */

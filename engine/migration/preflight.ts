@@ -36,6 +36,8 @@ export interface TargetProbe {
   /** Pools there by name: active, free bytes, and the volume names they hold. */
   pools: ReadonlyMap<string, { active: boolean; available: number; volumes: ReadonlySet<string> }>;
   cpuModel: string | null;
+  /** Whether the host's hypervisor can run the guest's CPU as it runs now (null: not asked, or it could not tell). */
+  cpuCompatible: boolean | null;
 }
 
 export interface PreflightInput {
@@ -99,6 +101,7 @@ export function hostReasons(input: PreflightInput, t: TargetProbe): Message[] {
   if (input.vm.live && input.vm.cpuMode === 'host-passthrough' && input.sourceCpuModel && t.cpuModel && t.cpuModel !== input.sourceCpuModel) {
     why.push(m('migration.why.cpu', { host, model: t.cpuModel, vmModel: input.sourceCpuModel }));
   }
+  if (input.vm.live && t.cpuCompatible === false) why.push(m('migration.why.cpuIncompatible', { host }));
   return why;
 }
 

@@ -1,8 +1,8 @@
 import { HangarError } from '../contract/errors';
 import type { Host } from '../contract/hosts';
 import type { FleetLinks } from '../hosts/fleet';
-import { DomainXmlFlag, isNotFound, ListDomainsFlag, type LibvirtConnection } from '../libvirt';
-import { migrationFacts, type MigrationFacts } from '../xml/domain-migration';
+import { DomainState, DomainXmlFlag, isNotFound, ListDomainsFlag, StoragePoolState, type LibvirtConnection } from '../libvirt';
+import { guestCpu, migrationFacts, type GuestCpu, type MigrationFacts } from '../xml/domain-migration';
 import { parseDomainXml } from '../xml/domain-read';
 import type { SourcePath, TargetProbe } from './preflight';
 
@@ -32,6 +32,7 @@ export interface SourceView {
   paths: SourcePath[];
   live: boolean;
   cpuMode: string | null;
+  cpu: GuestCpu;
 }
 
 /** The VM on its source host: its XML, its paths and which of them are on shared storage, with their volumes. */
@@ -39,7 +40,7 @@ export async function probeSource(fleet: Fleet, vm: { hostId: string; uuid: stri
   const conn = fleet.libvirt(vm.hostId);
   const dom = await conn.domainLookupByUuid(vm.uuid);
   const st = await conn.domainGetState(dom);
-  const live = st.state === 1 || st.state === 3; // running or paused
+  const live = st.state === DomainState.RUNNING || st.state === DomainState.PAUSED;
   const [xml, inactiveXml] = await Promise.all([conn.domainGetXmlDesc(dom, 0), conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE)]);
   const facts = migrationFacts(xml);
   const fsTypes = await perPath(fleet, vm.hostId, `findmnt -n -o FSTYPE -T "$p" 2>/dev/null | head -n 1 | grep . || echo '?'`, facts.paths.map((p) => p.path));
@@ -49,7 +50,7 @@ export async function probeSource(fleet: Fleet, vm: { hostId: string; uuid: stri
       return { ...p, shared: SHARED_FS.has((fsTypes[i] ?? '').trim()), seed: p.kind === 'cdrom' && p.path.endsWith(`/${vm.name}-seed.iso`), ...vol };
     }),
   );
-  return { xml, inactiveXml, facts, paths, live, cpuMode: parseDomainXml(inactiveXml).cpuMode };
+  return { xml, inactiveXml, facts, paths, live, cpuMode: parseDomainXml(inactiveXml).cpuMode, cpu: guestCpu(xml) };
 }
 
 async function volumeOf(conn: LibvirtConnection, path: string): Promise<{ pool: string | null; volume: string | null; bytes: number }> {
@@ -64,15 +65,16 @@ async function volumeOf(conn: LibvirtConnection, path: string): Promise<{ pool: 
 }
 
 /** One candidate host: which paths it has, whether the VM (or its name) runs there, its pools. */
-export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; name: string }, paths: readonly string[]): Promise<TargetProbe> {
-  const base = { hostId: host.id, host: host.name, present: new Set<string>(), uuidActive: false, nameActive: false, pools: new Map(), cpuModel: host.facts?.cpuModel ?? null };
+export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; name: string }, paths: readonly string[], cpu: GuestCpu | null): Promise<TargetProbe> {
+  const base = { hostId: host.id, host: host.name, present: new Set<string>(), uuidActive: false, nameActive: false, pools: new Map(), cpuModel: host.facts?.cpuModel ?? null, cpuCompatible: null };
   if (host.state !== 'connected') return { ...base, error: `not connected (${host.state})` };
   try {
     const conn = fleet.libvirt(host.id);
-    const [exists, active, pools] = await Promise.all([
+    const [exists, active, pools, cpuCompatible] = await Promise.all([
       perPath(fleet, host.id, `if [ -e "$p" ]; then echo 1; else echo 0; fi`, [...paths]),
       conn.listAllDomains(ListDomainsFlag.ACTIVE),
       poolsOf(conn),
+      cpuFits(conn, cpu),
     ]);
     return {
       ...base,
@@ -81,9 +83,24 @@ export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; 
       uuidActive: active.some((d) => d.uuid === vm.uuid),
       nameActive: active.some((d) => d.name === vm.name),
       pools,
+      cpuCompatible,
     };
   } catch (err) {
     return { ...base, error: HangarError.from(err).message };
+  }
+}
+
+/**
+ * Asks the target's hypervisor about the guest CPU as it runs (host-passthrough is the source's
+ * own CPU: compared by model in pre-flight instead). A daemon that cannot say counts as unknown.
+ */
+async function cpuFits(conn: LibvirtConnection, cpu: GuestCpu | null): Promise<boolean | null> {
+  if (!cpu?.xml || cpu.mode === 'host-passthrough' || cpu.mode === 'maximum') return null;
+  try {
+    return (await conn.compareHypervisorCpu(cpu, cpu.xml)) !== 0;
+  } catch (err) {
+    if (HangarError.from(err).code === 'LIBVIRT_ERROR') return null;
+    throw err;
   }
 }
 
@@ -91,7 +108,7 @@ async function poolsOf(conn: LibvirtConnection): Promise<TargetProbe['pools']> {
   const out = new Map<string, { active: boolean; available: number; volumes: ReadonlySet<string> }>();
   for (const pool of await conn.listAllStoragePools()) {
     const info = await conn.storagePoolGetInfo(pool);
-    const active = info.state === 2;
+    const active = info.state === StoragePoolState.RUNNING;
     const volumes = active ? new Set((await conn.listAllVolumes(pool)).map((v) => v.name)) : new Set<string>();
     out.set(pool.name, { active, available: Number(info.available), volumes });
   }

@@ -64,6 +64,36 @@ export function migrationFacts(xml: string): MigrationFacts {
   return { paths, hostDevices, otherDisks };
 }
 
+/** The guest CPU as a host's hypervisor is asked about it (virConnectCompareHypervisorCPU). */
+export interface GuestCpu {
+  /** The domain's `<cpu>` element as written, or null when it has none. */
+  xml: string | null;
+  mode: string | null;
+  emulator: string | null;
+  arch: string | null;
+  machine: string | null;
+  /** The domain type: kvm or qemu. */
+  virttype: string | null;
+}
+
+/** Reads the guest CPU of a (live) domain XML: a running VM's host-model is expanded there. */
+export function guestCpu(xml: string): GuestCpu {
+  const doc = parseXml(xml);
+  const domain = doc.find((n): n is XmlElement => n.kind === 'element');
+  if (domain?.name !== 'domain') throw new HangarError('INVALID_PARAMS', 'Not a domain XML');
+  const cpu = child(domain, 'cpu');
+  const d = node(readXml(xml, 'domain', ARRAY_TAGS).domain);
+  const os = node(d.os);
+  return {
+    xml: cpu ? serializeXml([cpu]) : null,
+    mode: attr(node(d.cpu), 'mode'),
+    emulator: text(node(d.devices).emulator),
+    arch: attr(node(os.type), 'arch'),
+    machine: attr(node(os.type), 'machine'),
+    virttype: attr(d, 'type'),
+  };
+}
+
 /**
  * The domain XML with some disks pointed at new files (a storage copy's target volumes): each
  * listed disk becomes a file disk on `path` in `format`; nothing else changes, byte for byte.

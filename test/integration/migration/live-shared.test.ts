@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MigrateResult } from '../../../engine/contract';
+import { HangarError } from '../../../engine/contract/errors';
+import { defineDomain, sshRun, testGuestXml, virsh } from '../../lab/lab-info';
 import { domains, domstate, migLab, type MigLab } from './mig-lab';
 
 describe('live migration over shared storage', () => {
@@ -30,6 +32,7 @@ describe('live migration over shared storage', () => {
     expect(job.error).toBeNull();
     expect(job.state).toBe('succeeded');
     expect(job.migration?.targetHostId).toBe(L.hostId(L.h2));
+    expect((job.result as MigrateResult).downtimeMs).toBeGreaterThan(0);
     expect(await domstate(L.h2, g.name)).toBe('running (migrated)');
     expect(await domains(L.h1)).not.toContain(g.name);
     // The target keeps it defined (persistent), and the VM keeps its id.
@@ -38,11 +41,40 @@ describe('live migration over shared storage', () => {
     expect(vm.id).toBe(g.vm.id);
   }, 300_000);
 
-  it('the same UUID running on the target is refused before anything moves', async () => {
-    const g = await L.guest('dup', { disk: 'shared' });
-    // Moving it to the host it is on is refused; asking for lab2 where it does not run is fine.
-    const check = await L.engine.call('vms.migrateCheck', { vmId: g.vm.id, hostId: L.hostId(L.h2) });
-    expect(check.candidates.map((c) => c.host)).toEqual([L.h2.name]);
-    await expect(L.engine.call('vms.migrate', { vmId: g.vm.id, hostId: L.hostId(L.h1) })).rejects.toMatchObject({ code: 'CONFLICT' });
+  it('the same UUID running on the target is refused before anything moves, and asking for the host it is on is refused', async () => {
+    const g = await L.guest('dup');
+    const twin = `${g.name}-twin`;
+    const uuid = (await virsh(L.h1, ['domuuid', g.name])).trim();
+    try {
+      await defineDomain(L.h2, testGuestXml({ name: twin, uuid, network: null, lab: L.lab }), { lab: L.lab });
+      await virsh(L.h2, ['start', twin]);
+      const check = await L.engine.call('vms.migrateCheck', { vmId: g.vm.id, hostId: L.hostId(L.h2) });
+      expect(check.candidates).toEqual([]);
+      expect(check.refused.find((r) => r.host === L.h2.name)?.reasons).toContainEqual({ key: 'migration.why.uuidActive', args: { host: L.h2.name } });
+      await expect(L.engine.call('vms.migrate', { vmId: g.vm.id, hostId: L.hostId(L.h2) })).rejects.toMatchObject({ code: 'CONFLICT' });
+      await expect(L.engine.call('vms.migrate', { vmId: g.vm.id, hostId: L.hostId(L.h1) })).rejects.toMatchObject({ code: 'CONFLICT' });
+      expect([...L.jobs.values()].filter((j) => j.kind === 'vm.migrate' && j.target?.id === g.vm.id)).toEqual([]);
+    } finally {
+      await sshRun(L.h2, `virsh destroy '${twin}' >/dev/null 2>&1; virsh undefine '${twin}' >/dev/null 2>&1; true`);
+    }
+  }, 300_000);
+
+  it('a CD-ROM image only lab1 has refuses lab2, naming the image, before any job', async () => {
+    const g = await L.guest('iso', { start: false });
+    const iso = `${g.name}.iso`;
+    await virsh(L.h1, ['vol-create-as', 'default', iso, '1M', '--format', 'raw']);
+    const isoPath = (await virsh(L.h1, ['vol-path', '--pool', 'default', iso])).trim();
+    try {
+      await virsh(L.h1, ['attach-disk', g.name, isoPath, 'sdb', '--type', 'cdrom', '--mode', 'readonly', '--config']);
+      const check = await L.engine.call('vms.migrateCheck', { vmId: g.vm.id });
+      expect(check.candidates).toEqual([]);
+      const lab2 = check.refused.find((r) => r.host === L.h2.name)!;
+      expect(lab2.reasons).toContainEqual({ key: 'migration.why.missing.cdrom', args: { host: L.h2.name, path: isoPath, disk: 'sdb' } });
+      const e = await L.engine.call('vms.migrate', { vmId: g.vm.id }).then(() => null, (x: unknown) => HangarError.from(x));
+      expect(e?.code).toBe('CONFLICT');
+      expect(e?.message).toContain(`${L.h2.name} does not have the CD-ROM image ${isoPath} (sdb)`);
+    } finally {
+      await virsh(L.h1, ['vol-delete', '--pool', 'default', iso]).catch(() => undefined);
+    }
   }, 300_000);
 });
