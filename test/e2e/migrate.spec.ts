@@ -118,12 +118,23 @@ test('from the list, several chosen VMs get one dialog: hosts that cannot take o
 
 test('a running shared-disk guest migrates lab1→lab2 from its page: progress, a limit raised mid-way, then the new host', async ({ browser }) => {
   test.setTimeout(300_000);
+  // Another guest of the same name runs on lab3: the dialog greys lab3 out, saying so.
+  const h3 = lab.hosts[2];
+  if (h3) {
+    await defineDomain(h3, testGuestXml({ name: SHARED, memoryMiB: 64, network: null, agent: false, lab }));
+    await virsh(h3, ['start', SHARED]);
+  }
   await openVm(SHARED);
   const url = page.url();
   await expect(page.getByTestId('vm-where-host')).toHaveText(`Runs on ${h1.name}`, { timeout: 30_000 });
   await page.getByTestId('vm-action-migrate').click();
   const dialog = page.getByTestId('migrate-dialog');
   await expect(dialog).toHaveAttribute('data-live', 'true');
+  if (h3) {
+    const to3 = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h3.name}"]`);
+    await expect(to3).toHaveAttribute('data-refused', 'true', { timeout: 30_000 });
+    await expect(to3.getByTestId('migrate-target-why')).toContainText(`${h3.name} already runs a VM named ${SHARED}`);
+  }
   const to2 = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h2.name}"]`);
   await expect(to2).toHaveAttribute('data-refused', 'false', { timeout: 30_000 });
   await to2.locator('input').check();
@@ -180,6 +191,7 @@ test('a running shared-disk guest migrates lab1→lab2 from its page: progress, 
   // libvirt agrees: running on lab2, not on lab1.
   expect(await state(h2, SHARED)).toBe('running');
   expect(await state(h1, SHARED)).not.toBe('running');
+  if (h3) await sshRun(h3, `virsh destroy ${SHARED} >/dev/null; virsh undefine ${SHARED} >/dev/null`);
 });
 
 test('Cancel stops a migration half-way and the VM keeps running where it was', async () => {

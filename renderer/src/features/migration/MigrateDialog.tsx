@@ -147,7 +147,7 @@ export function MigrateDialog({ vms, onClose }: { vms: Vm[]; onClose: () => void
   const title = single ? t(live ? 'migrate.title.live' : 'migrate.title.offline', { name: single.name }) : t('migrate.title.bulk', { count: vms.length });
   const blocked = single !== null && blockers.length > 0;
   return (
-    <div className="overlay" role="presentation">
+    <div className="overlay" role="presentation" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <div className="panel dialog migrate-dialog" role="dialog" aria-modal="true" aria-label={title} data-testid="migrate-dialog" data-live={live}>
         <PanelForm title={title} className="form-grid" testId="migrate-form" onSubmit={submit}>
           <p className="muted small span-all">{t(single ? (live ? 'migrate.help.live' : 'migrate.help.offline') : 'migrate.help.bulk')}</p>
