@@ -34,8 +34,10 @@ async function state(h: LabHost, name: string): Promise<string> {
   return (await sshRun(h, `virsh domstate ${name} 2>/dev/null || echo absent`)).trim();
 }
 
-async function openVm(name: string) {
-  const row = await findVm(page, name);
+/** Opens a VM's page from the list; `host` picks one of namesakes on several hosts. */
+async function openVm(name: string, host?: LabHost) {
+  const rows = await findVm(page, name);
+  const row = host ? rows.filter({ has: page.getByTestId('vm-host').getByText(host.name, { exact: true }) }) : rows;
   await row.getByRole('link').click();
   await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-vm-name', name);
 }
@@ -124,7 +126,7 @@ test('a running shared-disk guest migrates lab1→lab2 from its page: progress, 
     await defineDomain(h3, testGuestXml({ name: SHARED, memoryMiB: 64, network: null, agent: false, lab }));
     await virsh(h3, ['start', SHARED]);
   }
-  await openVm(SHARED);
+  await openVm(SHARED, h1);
   const url = page.url();
   await expect(page.getByTestId('vm-where-host')).toHaveText(`Runs on ${h1.name}`, { timeout: 30_000 });
   await page.getByTestId('vm-action-migrate').click();
