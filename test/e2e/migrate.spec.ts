@@ -146,6 +146,7 @@ test('a running shared-disk guest migrates lab1→lab2 from its page: progress, 
   await expect(dialog.getByTestId('migrate-field-error-bandwidthMiBs')).toHaveText('Bandwidth limit (MiB/s) must be at most 100,000.');
   // Slow enough to watch: 1 MiB/s, raised to unlimited below.
   await dialog.getByTestId('migrate-bandwidth').fill('1');
+  await expect(dialog.getByTestId('migrate-field-error-bandwidthMiBs')).toHaveCount(0);
   await dialog.getByTestId('migrate-advanced').locator('summary').click();
   await expect(dialog.getByTestId('migrate-progress-timeout')).toHaveValue('150');
   await checkScreen(page, { lang: 'en', watch });

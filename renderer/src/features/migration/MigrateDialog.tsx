@@ -70,7 +70,11 @@ export function MigrateDialog({ vms, onClose }: { vms: Vm[]; onClose: () => void
   const [errors, setErrors] = useState<{ vm: Vm; error: HangarError }[]>([]);
   const [busy, setBusy] = useState(false);
   const single = vms.length === 1 ? vms[0]! : null;
-  const set = <K extends keyof Choices>(k: K, v: Choices[K]) => setC((x) => ({ ...x, [k]: v }));
+  // A refusal speaks of the values sent: a change of any makes it stale.
+  const set = <K extends keyof Choices>(k: K, v: Choices[K]) => {
+    setC((x) => ({ ...x, [k]: v }));
+    setErrors([]);
+  };
 
   // The pre-flight again whenever a choice it depends on changes (not on every keystroke of a number).
   const poolsKey = JSON.stringify(c.diskPools);
