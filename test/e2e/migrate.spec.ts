@@ -236,6 +236,7 @@ test('in Korean: the dialog, the refusal and the progress read in Korean as the 
   await expect(dialog.getByRole('heading')).toHaveText(`${LOCAL} 마이그레이션`);
   await expect(dialog.getByTestId('migrate-storage')).toContainText('공유 스토리지');
   await expect(dialog.locator(`[data-testid="migrate-target"][data-host-name="${h1.name}"] [data-testid="migrate-target-why"]`)).toContainText('VM이 지금 이 호스트에 있습니다', { timeout: 30_000 });
+  await expect(dialog.getByTestId('migrate-blockers')).toContainText('스토리지 복사로 마이그레이션하세요', { timeout: 30_000 });
   await dialog.getByTestId('migrate-advanced').locator('summary').click();
   await checkScreen(page, { lang: 'ko', watch, allowWords: allow });
   await page.screenshot({ path: `${SHOTS}/migui-dialog-ko.png` });
