@@ -42,6 +42,19 @@ async function openVm(name: string, host?: LabHost) {
   await expect(page.getByTestId('vm-detail')).toHaveAttribute('data-vm-name', name);
 }
 
+/** From the VM's page: Migrate, the target host (once the pre-flight allows it), a limit, submit; the page is watched for "gone" from then on. */
+async function migrateFromPage(name: string, to: LabHost, bandwidthMiBs: number) {
+  await openVm(name);
+  await page.getByTestId('vm-action-migrate').click();
+  const dialog = page.getByTestId('migrate-dialog');
+  const target = dialog.locator(`[data-testid="migrate-target"][data-host-name="${to.name}"]`);
+  await expect(target).toHaveAttribute('data-refused', 'false', { timeout: 30_000 });
+  await target.locator('input').check();
+  await dialog.getByTestId('migrate-bandwidth').fill(String(bandwidthMiBs));
+  await watchForGone(page);
+  await dialog.getByTestId('migrate-submit').click();
+}
+
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(300_000);
   lab = labOf();
@@ -201,15 +214,7 @@ test('Cancel stops a migration half-way and the VM keeps running where it was', 
   test.setTimeout(180_000);
   const h3 = lab.hosts[2];
   test.skip(!h3, 'needs a third lab host');
-  await openVm(SHARED);
-  await page.getByTestId('vm-action-migrate').click();
-  const dialog = page.getByTestId('migrate-dialog');
-  const to3 = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h3!.name}"]`);
-  await expect(to3).toHaveAttribute('data-refused', 'false', { timeout: 30_000 });
-  await to3.locator('input').check();
-  await dialog.getByTestId('migrate-bandwidth').fill('1');
-  await watchForGone(page);
-  await dialog.getByTestId('migrate-submit').click();
+  await migrateFromPage(SHARED, h3!, 1);
   await expect(page.getByTestId('migration-remaining')).toContainText(/ of /, { timeout: 60_000 });
   await page.getByTestId('migration-cancel').click();
   const outcome = page.getByTestId('migration-outcome');
@@ -242,14 +247,7 @@ test('in Korean: the dialog, the refusal and the progress read in Korean as the 
   await page.screenshot({ path: `${SHOTS}/migui-dialog-ko.png` });
   await dialog.getByTestId('migrate-close').click();
 
-  await openVm(SHARED);
-  await page.getByTestId('vm-action-migrate').click();
-  const back = dialog.locator(`[data-testid="migrate-target"][data-host-name="${h1.name}"]`);
-  await expect(back).toHaveAttribute('data-refused', 'false', { timeout: 30_000 });
-  await back.locator('input').check();
-  await dialog.getByTestId('migrate-bandwidth').fill('2');
-  await watchForGone(page);
-  await dialog.getByTestId('migrate-submit').click();
+  await migrateFromPage(SHARED, h1, 2);
   await expect(page.getByTestId('migration-title')).toHaveText(`${h1.name}(으)로 마이그레이션 중`, { timeout: 30_000 });
   await expect(page.getByTestId('migration-remaining')).toContainText(/중/, { timeout: 60_000 });
   await checkScreen(page, { lang: 'ko', watch, allowWords: allow });
