@@ -130,6 +130,7 @@ export function MigrationProgress({ job }: { job: Job }) {
           </button>
         )}
       </div>
+      {stats?.phase === 'postcopy' && !job.cancellable && <p className="muted small">{t('migrate.noCancelPostcopy')}</p>}
       {invalid && (
         <p className="error small" role="alert" data-testid="migration-speed-invalid">
           {t('migrate.speedInvalid')}

@@ -64,6 +64,7 @@ export const migration = {
   'migrate.newLimit': 'New limit (MiB/s)',
   'migrate.speedInvalid': 'Type a whole number of MiB/s from 0 (unlimited) to 100000.',
   'migrate.cancel': 'Cancel migration',
+  'migrate.noCancelPostcopy': 'The VM runs on the target now: past the switch to post-copy the migration can no longer be cancelled.',
   'migrate.cancelHelp': 'Cancelling leaves the VM running on {host}.',
   'migrate.ended.succeeded': 'Migrated from {source} to {host}.',
   'migrate.ended.downtime': 'Downtime {downtime}.',

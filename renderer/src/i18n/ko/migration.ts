@@ -66,6 +66,7 @@ export const migration: Record<keyof typeof en, string> = {
   'migrate.newLimit': '새 제한(MiB/s)',
   'migrate.speedInvalid': '0(제한 없음)부터 100000까지의 정수로 MiB/s를 입력하세요.',
   'migrate.cancel': '마이그레이션 취소',
+  'migrate.noCancelPostcopy': 'VM이 이제 대상에서 실행됩니다. 사후 복사로 바뀐 뒤에는 마이그레이션을 취소할 수 없습니다.',
   'migrate.cancelHelp': '취소하면 VM은 {host}에서 계속 실행됩니다.',
   'migrate.ended.succeeded': '{source}에서 {host}(으)로 마이그레이션했습니다.',
   'migrate.ended.downtime': '중단 시간 {downtime}.',
