@@ -87,7 +87,8 @@ export class MigrationEngine {
     // A stopped VM holds no memory or CPUs: capacity does not keep it from moving.
     const placement = source.live ? assessed : relaxForOffline(assessed);
     const targets = this.d.fleet.hosts.values().filter((h) => h.id !== vm.hostId && (!p.hostId || h.id === p.hostId));
-    const probes = await Promise.all(targets.map((h) => probeTarget(this.d.fleet, h, vm, source.paths.map((x) => x.path), source.live ? source.cpu : null)));
+    const copyPools = source.paths.filter(needsCopy).map((x) => targetPoolOf(x, p.diskPools)).filter((x): x is string => x !== null);
+    const probes = await Promise.all(targets.map((h) => probeTarget(this.d.fleet, h, vm, source.paths.map((x) => x.path), source.live ? source.cpu : null, copyPools)));
     const own = new Map(probes.map((t) => [t.hostId, hostReasons(input, t)]));
     const merged = mergeVerdicts(placement, own, vm.hostId);
     const check: MigrationCheck = {

@@ -36,6 +36,8 @@ export interface TargetProbe {
   /** Pools there by name: active, free bytes, and the volume names they hold. */
   pools: ReadonlyMap<string, { active: boolean; available: number; volumes: ReadonlySet<string> }>;
   cpuModel: string | null;
+  /** The host's libvirt networks: name → running. */
+  networks: ReadonlyMap<string, boolean>;
   /** Whether the host's hypervisor can run the guest's CPU as it runs now (null: not asked, or it could not tell). */
   cpuCompatible: boolean | null;
 }
@@ -80,6 +82,11 @@ export function hostReasons(input: PreflightInput, t: TargetProbe): Message[] {
     // Copied with the move, or (shared storage asked for) a VM-level blocker already says it.
     if (needsCopy(p)) continue;
     if (!t.present.has(p.path)) why.push(m(`migration.why.missing.${p.seed ? 'seed' : p.kind}`, { host, path: p.path, disk: p.target ?? '' }));
+  }
+  for (const net of input.facts.networks) {
+    const active = t.networks.get(net);
+    if (active === undefined) why.push(m('migration.why.noNetwork', { host, network: net }));
+    else if (!active && input.vm.live) why.push(m('migration.why.networkInactive', { host, network: net }));
   }
   if (copying) {
     const need = new Map<string, number>();

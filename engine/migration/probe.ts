@@ -1,7 +1,7 @@
 import { HangarError } from '../contract/errors';
 import type { Host } from '../contract/hosts';
 import type { FleetLinks } from '../hosts/fleet';
-import { DomainState, DomainXmlFlag, isNotFound, ListDomainsFlag, StoragePoolState, type LibvirtConnection } from '../libvirt';
+import { DomainState, DomainXmlFlag, isNotFound, ListActiveFlag, ListDomainsFlag, StoragePoolState, type LibvirtConnection } from '../libvirt';
 import { guestCpu, migrationFacts, type GuestCpu, type MigrationFacts } from '../xml/domain-migration';
 import { parseDomainXml } from '../xml/domain-read';
 import type { SourcePath, TargetProbe } from './preflight';
@@ -43,7 +43,11 @@ export async function probeSource(fleet: Fleet, vm: { hostId: string; uuid: stri
   const live = st.state === DomainState.RUNNING || st.state === DomainState.PAUSED;
   const [xml, inactiveXml] = await Promise.all([conn.domainGetXmlDesc(dom, 0), conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE)]);
   const facts = migrationFacts(xml);
-  const fsTypes = await perPath(fleet, vm.hostId, `findmnt -n -o FSTYPE -T "$p" 2>/dev/null | head -n 1 | grep . || echo '?'`, facts.paths.map((p) => p.path));
+  // A source not reached over SSH (the local host) cannot say: its disks count as its own, to be copied.
+  const fsTypes = await perPath(fleet, vm.hostId, `findmnt -n -o FSTYPE -T "$p" 2>/dev/null | head -n 1 | grep . || echo '?'`, facts.paths.map((p) => p.path)).catch((err: unknown) => {
+    if (HangarError.from(err).code === 'UNSUPPORTED') return facts.paths.map(() => '?');
+    throw err;
+  });
   const paths = await Promise.all(
     facts.paths.map(async (p, i): Promise<SourcePath> => {
       const vol = await volumeOf(conn, p.path);
@@ -65,16 +69,17 @@ async function volumeOf(conn: LibvirtConnection, path: string): Promise<{ pool: 
 }
 
 /** One candidate host: which paths it has, whether the VM (or its name) runs there, its pools. */
-export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; name: string }, paths: readonly string[], cpu: GuestCpu | null): Promise<TargetProbe> {
-  const base = { hostId: host.id, host: host.name, present: new Set<string>(), uuidActive: false, nameActive: false, pools: new Map(), cpuModel: host.facts?.cpuModel ?? null, cpuCompatible: null };
+export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; name: string }, paths: readonly string[], cpu: GuestCpu | null, copyPools: readonly string[]): Promise<TargetProbe> {
+  const base = { hostId: host.id, host: host.name, present: new Set<string>(), uuidActive: false, nameActive: false, pools: new Map(), networks: new Map(), cpuModel: host.facts?.cpuModel ?? null, cpuCompatible: null };
   if (host.state !== 'connected') return { ...base, error: `not connected (${host.state})` };
   try {
     const conn = fleet.libvirt(host.id);
-    const [exists, active, pools, cpuCompatible] = await Promise.all([
+    const [exists, active, pools, cpuCompatible, networks] = await Promise.all([
       perPath(fleet, host.id, `if [ -e "$p" ]; then echo 1; else echo 0; fi`, [...paths]),
       conn.listAllDomains(ListDomainsFlag.ACTIVE),
-      poolsOf(conn),
+      poolsOf(conn, copyPools),
       cpuFits(conn, cpu),
+      networksOf(conn),
     ]);
     return {
       ...base,
@@ -84,6 +89,7 @@ export async function probeTarget(fleet: Fleet, host: Host, vm: { uuid: string; 
       nameActive: active.some((d) => d.name === vm.name),
       pools,
       cpuCompatible,
+      networks,
     };
   } catch (err) {
     return { ...base, error: HangarError.from(err).message };
@@ -104,13 +110,27 @@ async function cpuFits(conn: LibvirtConnection, cpu: GuestCpu | null): Promise<b
   }
 }
 
-async function poolsOf(conn: LibvirtConnection): Promise<TargetProbe['pools']> {
+async function networksOf(conn: LibvirtConnection): Promise<Map<string, boolean>> {
+  const [all, active] = await Promise.all([conn.listAllNetworks(0), conn.listAllNetworks(ListActiveFlag.ACTIVE)]);
+  const on = new Set(active.map((n) => n.name));
+  return new Map(all.map((n) => [n.name, on.has(n.name)]));
+}
+
+/** Only the pools copies would go to are read (a host may hold thousands of volumes elsewhere); a missing one is absent from the map. */
+async function poolsOf(conn: LibvirtConnection, names: readonly string[]): Promise<TargetProbe['pools']> {
   const out = new Map<string, { active: boolean; available: number; volumes: ReadonlySet<string> }>();
-  for (const pool of await conn.listAllStoragePools()) {
+  for (const name of new Set(names)) {
+    let pool;
+    try {
+      pool = await conn.storagePoolLookupByName(name);
+    } catch (err) {
+      if (isNotFound(err)) continue;
+      throw err;
+    }
     const info = await conn.storagePoolGetInfo(pool);
     const active = info.state === StoragePoolState.RUNNING;
     const volumes = active ? new Set((await conn.listAllVolumes(pool)).map((v) => v.name)) : new Set<string>();
-    out.set(pool.name, { active, available: Number(info.available), volumes });
+    out.set(name, { active, available: Number(info.available), volumes });
   }
   return out;
 }

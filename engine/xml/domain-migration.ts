@@ -19,6 +19,8 @@ export interface MigrationFacts {
   hostDevices: string[];
   /** Disks whose source is not a local path (network, or a volume Hangar cannot resolve here). */
   otherDisks: string[];
+  /** The libvirt networks its NICs attach to (each once). */
+  networks: string[];
 }
 
 const ARRAY_TAGS = new Set(['disk', 'interface', 'hostdev']);
@@ -61,7 +63,8 @@ export function migrationFacts(xml: string): MigrationFacts {
     return `hostdev ${attr(h, 'type') ?? ''}${where ? ` ${where}` : ''}`.trim();
   });
   for (const nic of list(devices.interface)) if (attr(nic, 'type') === 'hostdev') hostDevices.push(`interface hostdev ${attr(node(nic.mac), 'address') ?? ''}`.trim());
-  return { paths, hostDevices, otherDisks };
+  const networks = [...new Set(list(devices.interface).filter((n) => (attr(n, 'type') ?? 'network') === 'network').map((n) => attr(node(n.source), 'network')).filter((x): x is string => !!x))];
+  return { paths, hostDevices, otherDisks, networks };
 }
 
 /** The guest CPU as a host's hypervisor is asked about it (virConnectCompareHypervisorCPU). */

@@ -26,7 +26,9 @@ describe('live migration over shared storage', () => {
     expect(check.disksToCopy).toEqual([]);
 
     const t0 = Date.now();
-    const ref = await L.engine.call('vms.migrate', { vmId: g.vm.id, hostId: L.hostId(L.h2) });
+    // No host asked for: placement chooses (the engine knows lab1 and lab2 only) and holds the memory there.
+    const ref = await L.engine.call('vms.migrate', { vmId: g.vm.id });
+    expect(ref.placement?.host).toBe(L.h2.name);
     const job = await L.finished(ref.jobId);
     console.log(`[miglive] shared live migration ${L.h1.name} → ${L.h2.name}: ${Date.now() - t0} ms, downtime ${(job.result as MigrateResult | undefined)?.downtimeMs ?? '?'} ms`);
     expect(job.error).toBeNull();

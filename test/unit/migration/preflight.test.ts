@@ -45,7 +45,7 @@ const seed = path({ kind: 'cdrom', target: 'sda', path: '/var/lib/libvirt/images
 
 const input = (over: Partial<PreflightInput> = {}): PreflightInput => ({
   vm: { name: 'web1', live: true, cpuMode: 'host-model' },
-  facts: { paths: [], hostDevices: [], otherDisks: [] },
+  facts: { paths: [], hostDevices: [], otherDisks: [], networks: [] },
   paths: [disk, shared, kernel],
   storage: 'shared',
   diskPools: {},
@@ -63,6 +63,7 @@ const target = (over: Partial<TargetProbe> = {}): TargetProbe => ({
   pools: new Map([['default', { active: true, available: 100 * 2 ** 30, volumes: new Set<string>() }]]),
   cpuModel: 'Skylake-Client',
   cpuCompatible: true,
+  networks: new Map([['default', true]]),
   ...over,
 });
 
@@ -83,7 +84,7 @@ describe('migration pre-flight', () => {
   });
 
   it('a host device blocks the VM; a local disk blocks it only with shared storage, naming the disk', () => {
-    expect(keys(vmBlockers(input({ facts: { paths: [], hostDevices: ['hostdev pci 0x0000:0x03:0x00:0x0'], otherDisks: [] } })))).toEqual(['migration.block.hostDevice', 'migration.block.localDisk']);
+    expect(keys(vmBlockers(input({ facts: { paths: [], hostDevices: ['hostdev pci 0x0000:0x03:0x00:0x0'], otherDisks: [], networks: [] } })))).toEqual(['migration.block.hostDevice', 'migration.block.localDisk']);
     const local = vmBlockers(input());
     expect(local).toEqual([{ key: 'migration.block.localDisk', args: { disk: 'vda', path: disk.path } }]);
     expect(english(local[0]!)).toBe('disk vda (/var/lib/libvirt/images/web1.qcow2) is on storage only its host sees: migrate with storage copy');
@@ -101,6 +102,14 @@ describe('migration pre-flight', () => {
     expect(english(why[3]!)).toBe("lab2 does not have Hangar's cloud-init seed /var/lib/libvirt/images/web1-seed.iso");
     expect(keys(hostReasons(input(), target({ nameActive: true })))).toEqual(['migration.why.nameActive']);
     expect(hostReasons(input(), target({ error: 'not connected (disconnected)' }))).toEqual([{ key: 'migration.why.unchecked', args: { host: 'lab2', error: 'not connected (disconnected)' } }]);
+  });
+
+  it('the networks its NICs use must be there (and running, for a live move)', () => {
+    const withNets = input({ storage: 'copy', facts: { paths: [], hostDevices: [], otherDisks: [], networks: ['default', 'lan'] } });
+    expect(hostReasons(withNets, target())).toEqual([{ key: 'migration.why.noNetwork', args: { host: 'lab2', network: 'lan' } }]);
+    expect(keys(hostReasons(withNets, target({ networks: new Map([['default', false], ['lan', true]]) })))).toEqual(['migration.why.networkInactive']);
+    expect(hostReasons({ ...withNets, vm: { name: 'web1', live: false, cpuMode: null } }, target({ networks: new Map([['default', false], ['lan', true]]) }))).toEqual([]);
+    expect(migrationFacts(XML.replace('</devices>', "<interface type='network'><source network='lan'/></interface><interface type='bridge'><source bridge='br0'/></interface></devices>")).networks).toEqual(['lan']);
   });
 
   it('storage copy: the chosen pool must exist, run, not hold the name already, and have room', () => {

@@ -257,6 +257,8 @@ export const vms = {
   'migration.why.missing.nvram': '{host} does not have the VM\'s NVRAM file {path}',
   'migration.why.missing.loader': '{host} does not have the firmware {path}',
   'migration.why.missing.seed': '{host} does not have Hangar\'s cloud-init seed {path}',
+  'migration.why.noNetwork': '{host} has no network {network}',
+  'migration.why.networkInactive': 'the network {network} on {host} is not running',
   'migration.why.noPool': '{host} has no storage pool {pool} for disk {disk}',
   'migration.why.poolInactive': 'the storage pool {pool} on {host} is not running',
   'migration.why.volumeExists': 'the storage pool {pool} on {host} already has a volume {volume}',

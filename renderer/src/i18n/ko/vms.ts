@@ -259,6 +259,8 @@ export const vms: Record<keyof typeof en, string> = {
   'migration.why.missing.nvram': '{host}에 VM의 NVRAM 파일 {path}이(가) 없습니다',
   'migration.why.missing.loader': '{host}에 펌웨어 {path}이(가) 없습니다',
   'migration.why.missing.seed': '{host}에 Hangar의 cloud-init 시드 {path}이(가) 없습니다',
+  'migration.why.noNetwork': '{host}에 네트워크 {network}이(가) 없습니다',
+  'migration.why.networkInactive': '{host}의 네트워크 {network}이(가) 실행 중이 아닙니다',
   'migration.why.noPool': '{host}에 디스크 {disk}을(를) 위한 스토리지 풀 {pool}이(가) 없습니다',
   'migration.why.poolInactive': '{host}의 스토리지 풀 {pool}이(가) 실행 중이 아닙니다',
   'migration.why.volumeExists': '{host}의 스토리지 풀 {pool}에 이미 볼륨 {volume}이(가) 있습니다',
