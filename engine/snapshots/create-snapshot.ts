@@ -44,7 +44,7 @@ export function createSnapshotJob(
   const writable = new Set(disks.support.filter((d) => d.reason === null).map((d) => d.target));
   const diskXml: SnapshotDisk[] = disks.all
     .filter((d) => d.target)
-    .map((d) => (writable.has(d.target) ? { target: d.target, snapshot: p.external ? 'external' : 'internal', file: p.external ? overlayPath(d.source!, p.name) : null } : { target: d.target, snapshot: 'no', file: null }));
+    .map((d) => (writable.has(d.target) ? { target: d.target, snapshot: p.external ? 'external' : 'internal', file: p.external ? overlayPath(d.source!, vm.name, d.target, p.name) : null } : { target: d.target, snapshot: 'no', file: null }));
   const handler: JobHandler = async (ctx) => {
     const c = deps.conn();
     const dom = await c.domainLookupByUuid(vm.uuid);

@@ -17,8 +17,10 @@ export function diskSupport(disks: readonly DomainDisk[]): Support[] {
     });
 }
 
-/** Where an external snapshot's overlay for a disk goes: beside the image, named after the snapshot. */
-export function overlayPath(source: string, snapshot: string): string {
-  const base = source.replace(/\.qcow2$/, '');
-  return `${base}-${snapshot}.qcow2`;
+/**
+ * Where an external snapshot's overlay for a disk goes: beside the disk's present image, named by
+ * VM, disk and snapshot (not after the image, which after a first snapshot is itself an overlay).
+ */
+export function overlayPath(source: string, vmName: string, target: string, snapshot: string): string {
+  return `${source.slice(0, source.lastIndexOf('/') + 1)}${vmName}-${target}-${snapshot}.qcow2`;
 }
