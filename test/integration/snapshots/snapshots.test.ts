@@ -4,6 +4,8 @@
  * agent and NoGuestAgent without it; an external snapshot's overlay committed back; a snapshot
  * made with virsh, badged; refusals; two operations on one VM at once; VM delete leaves no volume.
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../engine/contract';
 import { HangarError } from '../../../engine/contract/errors';
@@ -23,6 +25,8 @@ const C = snapName('raw');
 describe(`snapshots on ${host.name} (${lab.accel})`, () => {
   let engine: Engine;
   let dispose: (() => Promise<void>) | undefined;
+  let dataDir = '';
+  let closed = false;
   let a = '';
   let b = '';
   let bDisk = '';
@@ -36,6 +40,7 @@ describe(`snapshots on ${host.name} (${lab.accel})`, () => {
     const t = await labEngine(lab, 'snap');
     engine = t.engine;
     dispose = t.dispose;
+    dataDir = t.dir;
     await engine.call('hosts.add', { address: host.address, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: host.hostKeyFingerprint });
     a = await vmIdOf(engine, A, 'running');
     b = await vmIdOf(engine, B, 'running');
@@ -43,7 +48,8 @@ describe(`snapshots on ${host.name} (${lab.accel})`, () => {
   });
 
   afterAll(async () => {
-    await dispose?.();
+    if (closed) fs.rmSync(dataDir, { recursive: true, force: true });
+    else await dispose?.();
     for (const n of [A, B, C]) await removeSnapGuest(host, n);
   });
 
@@ -195,5 +201,29 @@ describe(`snapshots on ${host.name} (${lab.accel})`, () => {
     const vols = await virsh(host, ['vol-list', 'default']);
     expect(vols).not.toContain(B);
     expect(await sshRun(host, `ls ${IMAGES} | grep -c ${B} || true`)).toBe('0\n');
+  });
+
+  it('hangar snapshot list|create|delete on the command line, with the hosts of the data dir', async () => {
+    // The CLI opens the same data dir: the in-process engine lets go of it first.
+    await engine.close();
+    closed = true;
+    const hangar = (...args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) => {
+        const p = spawn(process.execPath, ['scripts/run-ts.mjs', 'engine/cli/hangar.ts', 'snapshot', ...args, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        let err = '';
+        p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        p.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+        p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+      });
+    const made = await hangar('create', A, 'cli1', '--memory', '--description', 'from the CLI');
+    expect(made, made.err).toMatchObject({ code: 0 });
+    const listed = await hangar('list', A);
+    expect(listed.code, listed.err).toBe(0);
+    console.log(`[snap] hangar snapshot list:\n${listed.out}`);
+    expect(listed.out).toMatch(/\* {2}\s*cli1 .*memory, internal/);
+    const del = await hangar('delete', A, 'cli1');
+    expect(del.code, del.err).toBe(0);
+    expect(await virsh(host, ['snapshot-list', A, '--name'])).not.toContain('cli1');
   });
 });
