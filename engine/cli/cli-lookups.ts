@@ -11,10 +11,19 @@ export async function hostsSettled(engine: Pick<Engine, 'call'>, timeoutMs = 20_
   }
 }
 
-/** A VM by name, id or UUID; a name on several hosts must be given by UUID. */
-export async function vmIdByName(engine: Pick<Engine, 'call'>, n: string): Promise<string> {
-  const { vms } = await engine.call('vms.list', {});
-  const found = vms.filter((v) => v.name === n || v.id === n || v.uuid === n);
+/**
+ * A VM by name, id or UUID; a name on several hosts must be given by UUID. A host's inventory
+ * arrives a moment after it connects, so a VM not seen yet is looked for a little longer.
+ */
+export async function vmIdByName(engine: Pick<Engine, 'call'>, n: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let found: { id: string }[] = [];
+  for (;;) {
+    const { vms } = await engine.call('vms.list', {});
+    found = vms.filter((v) => v.name === n || v.id === n || v.uuid === n);
+    if (found.length > 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
   if (found.length === 0) throw new HangarError('NOT_FOUND', `No VM ${n}`);
   if (found.length > 1) throw new HangarError('INVALID_PARAMS', `VM name ${n} is on several hosts: give its UUID`);
   return found[0]!.id;
