@@ -24,7 +24,10 @@ export async function vmIdByName(engine: Pick<Engine, 'call'>, n: string, timeou
     if (found.length > 0 || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
   }
-  if (found.length === 0) throw new HangarError('NOT_FOUND', `No VM ${n}`);
+  if (found.length === 0) {
+    const { hosts } = await engine.call('hosts.list', {});
+    throw new HangarError('NOT_FOUND', `No VM ${n} (hosts: ${hosts.map((h) => `${h.name} ${h.state}${h.lastError ? ` (${h.lastError.message})` : ''}`).join(', ') || 'none'})`);
+  }
   if (found.length > 1) throw new HangarError('INVALID_PARAMS', `VM name ${n} is on several hosts: give its UUID`);
   return found[0]!.id;
 }

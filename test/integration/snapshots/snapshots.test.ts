@@ -6,6 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../engine/contract';
 import { HangarError } from '../../../engine/contract/errors';
@@ -207,9 +209,14 @@ describe(`snapshots on ${host.name} (${lab.accel})`, () => {
     // The CLI opens the same data dir: the in-process engine lets go of it first.
     await engine.close();
     closed = true;
+    // The lab's host keys are in its own known_hosts (the in-process engine was given it): the CLI
+    // reads ~/.ssh/known_hosts, so it runs with a HOME that has that file.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'snap-cli-home-'));
+    fs.mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
+    fs.copyFileSync(lab.knownHostsPath, path.join(home, '.ssh', 'known_hosts'));
     const hangar = (...args: string[]) =>
       new Promise<{ code: number; out: string; err: string }>((resolve) => {
-        const p = spawn(process.execPath, ['scripts/run-ts.mjs', 'engine/cli/hangar.ts', 'snapshot', ...args, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const p = spawn(process.execPath, ['scripts/run-ts.mjs', 'engine/cli/hangar.ts', 'snapshot', ...args, '--data-dir', dataDir], { env: { ...process.env, HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         let err = '';
         p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -225,5 +232,6 @@ describe(`snapshots on ${host.name} (${lab.accel})`, () => {
     const del = await hangar('delete', A, 'cli1');
     expect(del.code, del.err).toBe(0);
     expect(await virsh(host, ['snapshot-list', A, '--name'])).not.toContain('cli1');
+    fs.rmSync(home, { recursive: true, force: true });
   });
 });
