@@ -62,7 +62,7 @@ export function SnapshotsTab({ vm }: { vm: Vm }) {
     <div data-testid="vm-snapshots">
       {data?.conditions.map((c) => (
         <p key={c.type} className="banner warn" role="status" data-testid="snap-condition-NoGuestAgent">
-          <strong>{t('snap.cond.NoGuestAgent')}</strong> {t('snap.cond.NoGuestAgent.help', { snapshot: c.snapshot })}
+          <strong translate="no">{t('snap.cond.NoGuestAgent')}</strong> {t('snap.cond.NoGuestAgent.help', { snapshot: c.snapshot })}
         </p>
       ))}
       {blocked.map((d) => (
@@ -144,13 +144,13 @@ export function SnapshotsTab({ vm }: { vm: Vm }) {
                     {s.indications.includes('NoGuestAgent') && (
                       <>
                         {' '}
-                        <span className="badge vm-error" data-testid="snap-noagent">
+                        <span className="badge vm-error" data-testid="snap-noagent" translate="no">
                           NoGuestAgent
                         </span>
                       </>
                     )}
                   </td>
-                  <td className="small">{s.description ?? ''}</td>
+                  <td className="small user-text">{s.description ?? ''}</td>
                   <td className="row-actions">
                     <button type="button" className="btn btn-small" data-testid={`snap-revert-${s.name}`} disabled={busy || noRevert === true} title={noRevert ? t('snap.revert.externalUnsupported') : undefined} onClick={() => setConfirm({ kind: 'revert', snap: s })}>
                       {t('snap.action.revert')}
