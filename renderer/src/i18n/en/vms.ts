@@ -236,5 +236,6 @@ export const vms = {
   'vm.where.moved': 'Moved from {from} to {to}',
   'vm.where.twice': 'Running on {hosts} at the same time: two guests can write to the same disks and damage them. Force off the copy that should not run.',
   // snapshots (branch snap)
+  'vm.delete.snapshots': 'Its snapshots go with it. A disk deleted here takes along the overlay files its external snapshots made.',
   'vm.tab.snapshots': 'Snapshots',
 } as const;
