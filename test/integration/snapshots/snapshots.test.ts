@@ -131,6 +131,13 @@ describe(`snapshots on ${host.name} (${lab.accel})`, () => {
     expect((await list(a)).snapshots.find((s) => s.name === name(second!))!.parent).toBe(name(first!));
   });
 
+  it('refuses to resize a disk while the VM has snapshots (seed 000)', async () => {
+    const job = await finishedJob(engine, (await engine.call('vms.resizeDisk', { vmId: a, target: 'vda', sizeGiB: 1 })).jobId);
+    expect(job.state).toBe('failed');
+    expect(job.error?.code).toBe('CONFLICT');
+    expect(job.error?.details?.['message']).toMatchObject({ key: 'vm.err.snapshotsExist' });
+  });
+
   it('deletes one snapshot (children move to its parent) and a subtree', async () => {
     await runJob(engine, 'snapshots.delete', { vmId: a, name: 's1' });
     let l = await list(a);
