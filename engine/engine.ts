@@ -29,6 +29,7 @@ import { vmsService } from './vms/service';
 import { placementService } from './placement/service';
 import { migrationService } from './migration/service';
 import { maintenanceService } from './maintenance/service';
+import { migrationMover } from './maintenance/mover';
 import { snapshotsService } from './snapshots/service';
 import type { WebSocket } from 'ws';
 
@@ -102,7 +103,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
-  const maintenance = maintenanceService();
+  const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
   const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
   const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage, migration, maintenance, snapshots];
   const { handlers, owners } = composeHandlers(services);

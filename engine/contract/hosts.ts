@@ -27,6 +27,15 @@ export const HostAccel = z.object({
 });
 export type HostAccel = z.infer<typeof HostAccel>;
 
+/**
+ * Host maintenance (seed 001 L11–80): `preparing` while it is emptied, `ready` when empty, `error`
+ * when some VM could not leave. Anything but `none` takes no new placements or incoming migrations.
+ * Defined here, beside the host it describes; contract/migration.ts re-exports it with the plan.
+ */
+export const MAINTENANCE_STATES = ['none', 'preparing', 'ready', 'error'] as const;
+export const MaintenanceState = z.enum(MAINTENANCE_STATES);
+export type MaintenanceState = z.infer<typeof MaintenanceState>;
+
 export const HostFacts = z.object({
   hostname: z.string(),
   libvirtVersion: z.string(),
@@ -70,6 +79,8 @@ export const Host = z.object({
   hostKeyFingerprint: z.string().nullable(),
   facts: HostFacts.nullable(),
   createdAt: z.number(),
+  /** Its maintenance state (hosts.maintenance has the plan and the evacuation). */
+  maintenance: MaintenanceState,
 });
 export type Host = z.infer<typeof Host>;
 

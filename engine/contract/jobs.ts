@@ -84,6 +84,8 @@ export const JOB_KINDS = {
   'host.connect': hostOp,
   'host.disconnect': hostOp,
   'host.remove': { mutating: true, busy: 'conflict' },
+  /** Leaving maintenance waits for a cancelled evacuation to end (it holds the host). */
+  'host.exitMaintenance': hostOp,
   'host.retry': hostOp,
   'host.replaceKey': hostOp,
 } as const satisfies Record<string, JobKindPolicy>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HostId } from './hosts';
+import { HostId, MaintenanceState } from './hosts';
 import { Message } from './message';
 import { HostRefusal } from './placement';
 import { VmId } from './vms';
@@ -105,10 +105,8 @@ export type MigrateResult = z.infer<typeof MigrateResult>;
 
 /* ---- Host maintenance (seed 001 L11–80) ---- */
 
-/** `preparing`: evacuating; `ready`: empty, safe to service or remove; `error`: some VM could not leave (reasons per VM). */
-export const MAINTENANCE_STATES = ['none', 'preparing', 'ready', 'error'] as const;
-export const MaintenanceState = z.enum(MAINTENANCE_STATES);
-export type MaintenanceState = z.infer<typeof MaintenanceState>;
+/** `preparing`: evacuating; `ready`: empty, safe to service or remove; `error`: some VM could not leave (reasons per VM). Defined with the host. */
+export { MAINTENANCE_STATES, MaintenanceState } from './hosts';
 
 /** What happens to one VM when its host is emptied. */
 export const EVACUATION_ACTIONS = ['migrate', 'migrateCopy', 'shutdown', 'moveDefinition'] as const;
@@ -154,4 +152,11 @@ export const MaintenancePolicy = z
   .strict();
 
 export const MaintenancePlanParams = MaintenancePolicy.extend({ hostId: HostId }).strict();
-export const EnterMaintenanceParams = MaintenancePolicy.extend({ hostId: HostId }).strict();
+export const EnterMaintenanceParams = MaintenancePolicy.extend({
+  hostId: HostId,
+  /**
+   * The VMs of the plan the person reviewed (hosts.maintenancePlan). When the host holds others now,
+   * nothing starts: CONFLICT, and the new plan is to be reviewed. Absent: whatever the host holds.
+   */
+  planVmIds: z.array(VmId).optional(),
+}).strict();

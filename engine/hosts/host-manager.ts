@@ -21,7 +21,8 @@ import { openHostLibvirt } from './host-libvirt';
 import { libvirtHostUuid } from './host-identity';
 import { HostLink, type LinkStatus } from './host-link';
 import { hostProblem, withProblem } from './host-problem';
-import type { HostRecord, HostRepo } from './host-repo';
+import { NO_MAINTENANCE, type HostRecord, type HostRepo, type MaintenanceDetail } from './host-repo';
+import type { MaintenanceState } from '../contract/hosts';
 
 type Target = z.output<typeof HostTarget>;
 type AddParams = z.output<typeof AddHostParams>;
@@ -103,6 +104,8 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
         createdAt: Date.now(),
         hostUuid: null,
         hostKeyFingerprint: null,
+        maintenance: 'none',
+        maintenanceDetail: NO_MAINTENANCE,
       };
       const l: Live = { record, link: null, ssh: null, link_: null };
       this.live.set(record.id, l);
@@ -198,6 +201,8 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       createdAt: Date.now(),
       hostUuid,
       hostKeyFingerprint,
+      maintenance: 'none',
+      maintenanceDetail: NO_MAINTENANCE,
     };
     if (p.password) {
       if (p.savePassword) await this.credentials.save(record.id, p.password);
@@ -270,8 +275,32 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     return this.publish(l);
   }
 
+  /** A host's maintenance as stored (the maintenance service owns what it means). */
+  maintenanceOf(hostId: string): { state: MaintenanceState; detail: MaintenanceDetail } {
+    const r = this.get(hostId).record;
+    return { state: r.maintenance, detail: r.maintenanceDetail };
+  }
+
+  /** Stores and publishes a host's maintenance state: placement and the host list read it from the host. */
+  async setMaintenance(hostId: string, state: MaintenanceState, detail: MaintenanceDetail): Promise<Host> {
+    const l = this.get(hostId);
+    l.record = { ...l.record, maintenance: state, maintenanceDetail: detail };
+    await this.save(l.record);
+    return this.publish(l);
+  }
+
+  /**
+   * What may refuse a host's removal, asked before anything is stopped (the maintenance service:
+   * a host that still has VMs). Set by a service further out, as the jobs' cleaner is.
+   */
+  private removalGuard: ((hostId: string) => void) | null = null;
+  setRemovalGuard(guard: (hostId: string) => void): void {
+    this.removalGuard = guard;
+  }
+
   async remove(hostId: string): Promise<void> {
     const l = this.get(hostId);
+    this.removalGuard?.(hostId);
     // The removal itself is a job on the host: every other one counts.
     const busy = this.jobs.jobs.values().some((j) => (j.hostId === hostId || (j.target?.kind === 'host' && j.target.id === hostId)) && j.kind !== 'host.remove' && (j.state === 'running' || j.state === 'queued'));
     if (busy) throw new HangarError('CONFLICT', 'Tasks are running on this host: wait for them or cancel them first');
@@ -420,6 +449,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       createdAt: r.createdAt,
       hostUuid: r.hostUuid,
       hostKeyFingerprint: r.hostKeyFingerprint,
+      maintenance: r.maintenance,
     };
     this.hosts.upsert([host]);
     return host;

@@ -1,4 +1,9 @@
-import type { HostAuth, HostFacts } from '../contract/hosts';
+import type { HostAuth, HostFacts, MaintenanceState } from '../contract/hosts';
+import type { HostMaintenance } from '../contract/migration';
+
+/** What is kept of a host's maintenance besides its state (HostMaintenance without the ids). */
+export type MaintenanceDetail = Omit<HostMaintenance, 'hostId' | 'state'>;
+export const NO_MAINTENANCE: MaintenanceDetail = { jobId: null, plan: null, since: null, error: null };
 import type { Db } from '../store/db';
 
 /** What is stored of a host; its live state is the manager's. */
@@ -17,6 +22,8 @@ export interface HostRecord {
   /** libvirt's host UUID and the SHA256 of the SSH host key, as last seen (null until first seen). */
   hostUuid: string | null;
   hostKeyFingerprint: string | null;
+  maintenance: MaintenanceState;
+  maintenanceDetail: MaintenanceDetail;
 }
 
 /** The columns stored as the record has them, under the same names. */
@@ -34,9 +41,11 @@ type Row = SameColumns & {
   created_at: number;
   host_uuid: string | null;
   host_key_fingerprint: string | null;
+  maintenance: MaintenanceState;
+  maintenance_detail: string | null;
 };
 
-const fromRow = ({ key_path, tags, disconnected, facts, created_at, host_uuid, host_key_fingerprint, ...r }: Row): HostRecord => ({
+const fromRow = ({ key_path, tags, disconnected, facts, created_at, host_uuid, host_key_fingerprint, maintenance, maintenance_detail, ...r }: Row): HostRecord => ({
   ...same(r),
   keyPath: key_path,
   tags: JSON.parse(tags) as string[],
@@ -45,9 +54,11 @@ const fromRow = ({ key_path, tags, disconnected, facts, created_at, host_uuid, h
   createdAt: created_at,
   hostUuid: host_uuid,
   hostKeyFingerprint: host_key_fingerprint,
+  maintenance: maintenance ?? 'none',
+  maintenanceDetail: maintenance_detail ? (JSON.parse(maintenance_detail) as MaintenanceDetail) : NO_MAINTENANCE,
 });
 
-const toRow = ({ keyPath, tags, disconnected, facts, createdAt, hostUuid, hostKeyFingerprint, ...h }: HostRecord): Row => ({
+const toRow = ({ keyPath, tags, disconnected, facts, createdAt, hostUuid, hostKeyFingerprint, maintenance, maintenanceDetail, ...h }: HostRecord): Row => ({
   ...same(h),
   key_path: keyPath,
   tags: JSON.stringify(tags),
@@ -56,6 +67,8 @@ const toRow = ({ keyPath, tags, disconnected, facts, createdAt, hostUuid, hostKe
   created_at: createdAt,
   host_uuid: hostUuid,
   host_key_fingerprint: hostKeyFingerprint,
+  maintenance,
+  maintenance_detail: JSON.stringify(maintenanceDetail),
 });
 
 export class HostRepo {
@@ -67,11 +80,12 @@ export class HostRepo {
 
   async save(h: HostRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO hosts(id, name, address, port, user, auth, key_path, tags, disconnected, facts, created_at, host_uuid, host_key_fingerprint)
-       VALUES (@id, @name, @address, @port, @user, @auth, @key_path, @tags, @disconnected, @facts, @created_at, @host_uuid, @host_key_fingerprint)
+      `INSERT INTO hosts(id, name, address, port, user, auth, key_path, tags, disconnected, facts, created_at, host_uuid, host_key_fingerprint, maintenance, maintenance_detail)
+       VALUES (@id, @name, @address, @port, @user, @auth, @key_path, @tags, @disconnected, @facts, @created_at, @host_uuid, @host_key_fingerprint, @maintenance, @maintenance_detail)
        ON CONFLICT(id) DO UPDATE SET name = excluded.name, address = excluded.address, port = excluded.port, user = excluded.user,
          auth = excluded.auth, key_path = excluded.key_path, tags = excluded.tags, disconnected = excluded.disconnected, facts = excluded.facts,
-         host_uuid = excluded.host_uuid, host_key_fingerprint = excluded.host_key_fingerprint`,
+         host_uuid = excluded.host_uuid, host_key_fingerprint = excluded.host_key_fingerprint,
+         maintenance = excluded.maintenance, maintenance_detail = excluded.maintenance_detail`,
       toRow(h),
     );
   }

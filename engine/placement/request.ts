@@ -33,8 +33,9 @@ export interface PlacementRequest {
   onlyHostIds?: string[];
 }
 
-/** Host maintenance (DESIGN §8); absent on hosts until maintenance exists, which means none. */
-export type MaintenanceState = 'none' | 'preparing' | 'ready' | 'error';
+/** Host maintenance (DESIGN §8), as the host record has it; absent means none (tests' hosts). */
+export type { MaintenanceState } from '../contract/hosts';
+import type { MaintenanceState } from '../contract/hosts';
 
 export type PlacementHost = Pick<Host, 'id' | 'name' | 'state' | 'tags' | 'facts'> & {
   maintenance?: MaintenanceState;

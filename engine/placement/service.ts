@@ -14,10 +14,9 @@ import { PlacementRepo } from './placement-repo';
 import { PlacementService } from './placement-service';
 import type { PlacementHost } from './request';
 
-/** A host as placement sees it; maintenance is read where the host record has it (absent: none). */
+/** A host as placement sees it, with its maintenance state from the host record. */
 function placementHost(h: Host): PlacementHost {
-  const maintenance = (h as Host & { maintenance?: PlacementHost['maintenance'] }).maintenance;
-  return { id: h.id, name: h.name, state: h.state, tags: h.tags, facts: h.facts, networkFallback: h.kind === 'local', ...(maintenance ? { maintenance } : {}) };
+  return { id: h.id, name: h.name, state: h.state, tags: h.tags, facts: h.facts, networkFallback: h.kind === 'local', maintenance: h.maintenance };
 }
 
 /**

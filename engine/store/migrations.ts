@@ -274,4 +274,14 @@ export const migrations: Migration[] = [
       CREATE INDEX placement_reservations_job ON placement_reservations(job_id);
     `,
   },
+  {
+    version: 13,
+    name: 'host maintenance state',
+    // The state placement and the host list read, and beside it the rest (evacuation job, plan,
+    // since, reason) as one JSON document: read and written whole, never queried.
+    sql: `
+      ALTER TABLE hosts ADD COLUMN maintenance TEXT NOT NULL DEFAULT 'none';
+      ALTER TABLE hosts ADD COLUMN maintenance_detail TEXT;
+    `,
+  },
 ];

@@ -20,7 +20,7 @@ const ctx: CallContext = { signal: new AbortController().signal };
 const UUID = '5b9e3c1e-1111-4222-8333-944455556666';
 
 function host(id: string, state: Host['state']): Host {
-  return { id, kind: 'ssh', name: `name-${id}`, address: '10.0.0.1', port: null, user: null, auth: 'auto', keyPath: null, tags: [], state, lastError: null, problem: null, nextRetryAt: null, hostUuid: null, hostKeyFingerprint: null, facts: null, createdAt: 0 };
+  return { id, kind: 'ssh', name: `name-${id}`, address: '10.0.0.1', port: null, user: null, auth: 'auto', keyPath: null, tags: [], state, lastError: null, problem: null, nextRetryAt: null, hostUuid: null, hostKeyFingerprint: null, facts: null, createdAt: 0, maintenance: 'none' };
 }
 
 async function until<T>(fn: () => Promise<T | undefined>, ms = 5000): Promise<T> {

@@ -13,6 +13,8 @@ import { accelText } from './accel';
 import { HostPlacement } from '../placement/HostPlacement';
 import { TableHead } from '../../components/TableHead';
 import { GoneNotice } from '../../components/GoneNotice';
+import { HostMaintenance } from '../maintenance/HostMaintenance';
+import { MaintenanceBadge } from '../maintenance/MaintenanceBadge';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -33,7 +35,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
         ← {t('nav.hosts')}
       </button>
       <h1>
-        {host.name} <span className={`badge host-${host.state}`}>{t(`hosts.state.${host.state}`)}</span>
+        {host.name} <span className={`badge host-${host.state}`}>{t(`hosts.state.${host.state}`)}</span> <MaintenanceBadge state={host.maintenance} />
       </h1>
       <HostProblem host={host} detailed />
       <HostSummary host={host} running={active.length} total={vms.length} />
@@ -64,6 +66,8 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
           </div>
         </div>
       )}
+      <h2>{t('maintenance.title')}</h2>
+      <HostMaintenance host={host} />
       {f && (
         <>
           <h2>{t('hosts.facts.pools')}</h2>

@@ -1,3 +1,4 @@
+import { MaintenanceBadge } from '../maintenance/MaintenanceBadge';
 import { useState } from 'react';
 import type { Host } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
@@ -71,7 +72,8 @@ function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: num
       <td>
         <span className={`badge host-${host.state}`} data-testid="host-state">
           {t(`hosts.state.${host.state}`)}
-        </span>
+        </span>{' '}
+        <MaintenanceBadge state={host.maintenance} />
         <HostProblem host={host} />
       </td>
       <td>{host.facts ? `${host.facts.cpus}` : '—'}</td>

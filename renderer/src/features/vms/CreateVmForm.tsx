@@ -157,7 +157,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           <option value="">{t('vm.create.autoHost')}</option>
           {hosts.map((h) => (
             <option key={h.id} value={h.id}>
-              {h.name}
+              {h.maintenance === 'none' ? h.name : `${h.name} (${t(`maintenance.state.${h.maintenance}`)})`}
             </option>
           ))}
         </select>

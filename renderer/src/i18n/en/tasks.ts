@@ -102,6 +102,9 @@ export const tasks = {
   'job.vm.setMedia': 'Change the CD of {name}',
   'job.vm.setLink': 'Change a network link of {name}',
   'job.vm.defineXml': 'Save the XML of {name}',
+  // maint: host maintenance jobs
+  'job.host.evacuate': 'Empty {name} for maintenance',
+  'job.host.exitMaintenance': 'Leave maintenance on {name}',
   // snapshots (branch snap)
   'job.vm.snapshotCreate': 'Take snapshot {snapshot} of {name}',
   'job.vm.snapshotCreate.memory': 'Saving memory and disks',

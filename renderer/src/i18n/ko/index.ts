@@ -15,9 +15,10 @@ import { placement } from './placement';
 import { migration } from './migration';
 import { errors } from './errors';
 import { snapshots } from './snapshots';
+import { maintenance } from './maintenance';
 import { flatten } from '../areas';
 
 /** Korean strings, one file per area like en/. Typed as a complete record, so a missing key fails the build. */
-export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, snapshots } as const;
+export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, snapshots, maintenance } as const;
 
 export const ko: Record<MessageKey, string> = flatten(koAreas);

@@ -104,6 +104,9 @@ export const tasks: Record<keyof typeof en, string> = {
   'job.vm.setMedia': '{name}의 CD 변경',
   'job.vm.setLink': '{name}의 네트워크 링크 변경',
   'job.vm.defineXml': '{name}의 XML 저장',
+  // maint: host maintenance jobs
+  'job.host.evacuate': '유지 관리를 위해 {name} 비우기',
+  'job.host.exitMaintenance': '{name} 유지 관리 끝내기',
   // snapshots (branch snap)
   'job.vm.snapshotCreate': '{name}의 스냅숏 {snapshot} 만들기',
   'job.vm.snapshotCreate.memory': '메모리와 디스크 저장 중',
