@@ -21,3 +21,5 @@ export * from './methods';
 export * from './events';
 export * from './placement';
 export * from './migration';
+export * from './storage';
+export * from './networks';
