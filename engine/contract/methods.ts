@@ -106,18 +106,18 @@ export const methods = {
   /** Defines, builds and starts a pool. Job result: Pool. */
   'storage.createPool': { params: CreatePoolParams, result: JobRef, job: true, jobResult: Pool },
   /** Stop and delete are refused (CONFLICT, the VMs named) while any VM definition uses the pool. */
-  'storage.poolAction': { params: PoolActionParams, result: JobRef, job: true },
+  'storage.poolAction': { params: PoolActionParams, result: JobRef, job: true, jobResult: Pool.nullable() },
   /** With who uses each volume (VM definitions, overlays): a volume nobody uses is an orphan. */
   'storage.volumesUsage': { params: z.object({ hostId: HostId, pool: z.string().min(1).max(255) }).strict(), result: z.object({ volumes: z.array(Volume) }), job: false },
   'storage.createVolume': { params: CreateVolumeParams, result: JobRef, job: true, jobResult: Volume },
   /** Grows only: a smaller size is refused before any job. */
   'storage.resizeVolume': { params: ResizeVolumeParams, result: JobRef, job: true, jobResult: Volume },
-  'storage.wipeVolume': { params: VolumeRef, result: JobRef, job: true },
-  'storage.deleteVolume': { params: VolumeRef, result: JobRef, job: true },
+  'storage.wipeVolume': { params: VolumeRef, result: JobRef, job: true, jobResult: z.null() },
+  'storage.deleteVolume': { params: VolumeRef, result: JobRef, job: true, jobResult: z.null() },
   'networks.list': { params: z.object({ hostId: HostId.optional() }).strict(), result: z.object({ networks: z.array(Network) }), job: false },
   /** Overlapping subnets and a DHCP range outside the subnet are refused (INVALID_PARAMS at the field) before any job. Job result: Network. */
   'networks.create': { params: CreateNetworkParams, result: JobRef, job: true, jobResult: Network },
-  'networks.action': { params: z.object({ hostId: HostId, network: NetworkName, action: NetworkAction }).strict(), result: JobRef, job: true },
+  'networks.action': { params: z.object({ hostId: HostId, network: NetworkName, action: NetworkAction }).strict(), result: JobRef, job: true, jobResult: Network.nullable() },
   /** The network's DHCP leases now (virNetworkGetDHCPLeases). */
   'networks.leases': { params: z.object({ hostId: HostId, network: NetworkName }).strict(), result: z.object({ leases: z.array(DhcpLeaseInfo) }), job: false },
   /** The persisted history of one host or one VM (newest first). */
