@@ -58,7 +58,7 @@ export function HostNetworks({ hostId }: { hostId: string }) {
           )}
           {nets.map((n) => (
             <tr key={n.id} data-testid="net-row" data-network={n.name} data-active={n.active ? 'true' : 'false'}>
-              <td className="strong">
+              <td className="strong" translate="no">
                 {n.name}
                 {n.bridge && <div className="muted small mono">{n.bridge}</div>}
               </td>

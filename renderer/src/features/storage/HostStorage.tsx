@@ -52,7 +52,7 @@ export function HostStorage({ hostId }: { hostId: string }) {
       <ErrorBanner error={error} testId="pool-error" />
       {rootPools.length > 0 && (
         <p className="banner warn" data-testid="pool-rootfs-warning">
-          <strong>{rootPools.map((p) => p.name).join(', ')}</strong>: {t('storage.rootFs')}
+          <strong translate="no">{rootPools.map((p) => p.name).join(', ')}</strong>: {t('storage.rootFs')}
         </p>
       )}
       <table className="table" data-testid="host-pools">
@@ -69,8 +69,10 @@ export function HostStorage({ hostId }: { hostId: string }) {
             const running = p.state === 'running';
             const fraction = p.capacity > 0 ? p.allocation / p.capacity : 0;
             return (
-              <tr key={p.id} data-testid="pool-row" data-pool={p.name} data-state={p.state}>
-                <td className="strong">{p.name}</td>
+              <tr key={p.id} data-testid="pool-row" data-pool={p.name} data-pool-name={p.name} data-state={p.state}>
+                <td className="strong" translate="no">
+                  {p.name}
+                </td>
                 <td>{isKnownType(p.type) ? t(`storage.type.${p.type}`) : p.type}</td>
                 <td>
                   <span className={`badge ${running ? 'vm-running' : 'vm-stopped'}`} data-testid="pool-state">
