@@ -47,7 +47,9 @@ export function createVolume(deps: VolumeJobDeps, p: { hostId: string; pool: str
   });
 }
 
-const fmtGiB = (bytes: number) => `${(bytes / GiB).toFixed(2).replace(/\.?0+$/, '')} GiB`;
+const MiB = 1024 ** 2;
+/** A size as the person typed sizes: GiB, or MiB below one GiB (a 64 MiB volume is not "0.06 GiB"). */
+const fmtSize = (bytes: number) => (bytes < GiB ? `${Math.round(bytes / MiB)} MiB` : `${Math.round((bytes / GiB) * 100) / 100} GiB`);
 
 /**
  * Grows a volume; never shrinks it (003 L5933: a shrink cuts the guest's file system), and a volume
@@ -58,7 +60,7 @@ export async function resizeVolume(deps: VolumeJobDeps, p: { hostId: string; poo
   const current = await readVolume(conn, p.pool, p.volume);
   const bytes = Math.round(p.sizeGiB * GiB);
   if (bytes <= current.capacity) {
-    const now = fmtGiB(current.capacity);
+    const now = fmtSize(current.capacity);
     throw new HangarError('INVALID_PARAMS', `${p.volume} is ${now}: a volume only grows, never shrinks; give a larger size`, {
       issues: [{ path: 'sizeGiB', rule: 'min', limit: current.capacity / GiB, of: 'number', hint: `larger than the current ${now}` }],
       messages: { sizeGiB: { key: 'vol.err.shrink', args: { volume: p.volume, size: now } } },

@@ -30,7 +30,9 @@ let page: Page;
 let watch: PageWatch;
 
 const shot = async (name: string) => {
-  if (fs.existsSync(SHOTS)) await page.screenshot({ path: path.join(SHOTS, `sn-${name}.png`), fullPage: true });
+  if (!fs.existsSync(SHOTS)) return;
+  await page.getByTestId('host-storage-networks').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: path.join(SHOTS, `sn-${name}.png`) });
 };
 
 test.describe.configure({ mode: 'serial' });

@@ -59,6 +59,7 @@ export function CreateNetworkForm({ hostId, onClose }: { hostId: string; onClose
   return (
     <PanelForm
       title={t('net.create.title')}
+      className="panel form-grid top-fields"
       testId="net-create-form"
       onSubmit={() => {
         setShown(true);

@@ -47,11 +47,11 @@ export function HostNetworks({ hostId }: { hostId: string }) {
       {creating && <CreateNetworkForm hostId={hostId} onClose={() => setCreating(false)} />}
       <ErrorBanner error={error} testId="net-error" />
       <table className="table" data-testid="host-networks-table">
-        <TableHead cols={[t('net.col.name'), t('net.col.mode'), t('net.col.state'), t('net.col.subnet'), t('net.col.dhcp'), t('net.col.autostart'), null]} />
+        <TableHead cols={[t('net.col.name'), t('net.col.mode'), t('net.col.state'), t('net.col.subnet'), t('net.col.dhcp'), null]} />
         <tbody>
           {nets.length === 0 && (
             <tr>
-              <td colSpan={7} className="muted">
+              <td colSpan={6} className="muted">
                 {loaded ? t('net.none') : t('storage.loading')}
               </td>
             </tr>
@@ -63,10 +63,13 @@ export function HostNetworks({ hostId }: { hostId: string }) {
                 {n.bridge && <div className="muted small mono">{n.bridge}</div>}
               </td>
               <td>{isKnownMode(n.mode) ? t(`net.mode.${n.mode}`) : n.mode}</td>
-              <td>
+              <td className="nowrap">
                 <span className={`badge ${n.active ? 'vm-running' : 'vm-stopped'}`} data-testid="net-state">
                   {n.active ? t('net.active') : t('net.inactive')}
                 </span>
+                <div className="muted small">
+                  {t('net.col.autostart')}: {n.autostart ? t('storage.yes') : t('storage.no')}
+                </div>
               </td>
               <td className="mono">{n.subnet ?? '—'}</td>
               <td>
@@ -78,8 +81,8 @@ export function HostNetworks({ hostId }: { hostId: string }) {
                   </div>
                 )}
               </td>
-              <td>{n.autostart ? t('storage.yes') : t('storage.no')}</td>
-              <td className="row-actions">
+              <td>
+                <div className="inline-form">
                 {n.active ? (
                   <ConfirmButton label={t('net.action.stop')} question={t('net.confirmStop', { name: n.name })} testId="net-stop" disabled={busy} onConfirm={() => act(n, 'stop')} />
                 ) : (
@@ -94,6 +97,7 @@ export function HostNetworks({ hostId }: { hostId: string }) {
                   {t('net.action.leases')}
                 </button>
                 <ConfirmButton label={t('net.action.delete')} question={t('net.confirmDelete', { name: n.name })} testId="net-delete" disabled={busy} onConfirm={() => act(n, 'delete')} />
+                </div>
               </td>
             </tr>
           ))}

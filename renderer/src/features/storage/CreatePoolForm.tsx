@@ -87,6 +87,7 @@ export function CreatePoolForm({ hostId, onClose }: { hostId: string; onClose: (
   return (
     <PanelForm
       title={t('storage.create.title')}
+      className="panel form-grid top-fields"
       testId="pool-create-form"
       onSubmit={() => {
         setShown(true);

@@ -56,11 +56,11 @@ export function HostStorage({ hostId }: { hostId: string }) {
         </p>
       )}
       <table className="table" data-testid="host-pools">
-        <TableHead cols={[t('storage.col.name'), t('storage.col.type'), t('storage.col.state'), t('storage.col.usage'), t('storage.col.target'), t('storage.col.autostart'), null]} />
+        <TableHead cols={[t('storage.col.name'), t('storage.col.state'), t('storage.col.usage'), t('storage.col.target'), null]} />
         <tbody>
           {pools.length === 0 && (
             <tr>
-              <td colSpan={7} className="muted" data-testid="pools-none">
+              <td colSpan={5} className="muted" data-testid="pools-none">
                 {loaded ? t('storage.none') : t('storage.loading')}
               </td>
             </tr>
@@ -70,16 +70,21 @@ export function HostStorage({ hostId }: { hostId: string }) {
             const fraction = p.capacity > 0 ? p.allocation / p.capacity : 0;
             return (
               <tr key={p.id} data-testid="pool-row" data-pool={p.name} data-pool-name={p.name} data-state={p.state}>
-                <td className="strong" translate="no">
-                  {p.name}
-                </td>
-                <td>{isKnownType(p.type) ? t(`storage.type.${p.type}`) : p.type}</td>
                 <td>
+                  <div className="strong" translate="no">
+                    {p.name}
+                  </div>
+                  <div className="muted small">{isKnownType(p.type) ? t(`storage.type.${p.type}`) : p.type}</div>
+                </td>
+                <td className="nowrap">
                   <span className={`badge ${running ? 'vm-running' : 'vm-stopped'}`} data-testid="pool-state">
                     {t(`storage.state.${p.state}`)}
                   </span>
+                  <div className="muted small" data-testid="pool-autostart-state">
+                    {t('storage.col.autostart')}: {p.autostart ? t('storage.yes') : t('storage.no')}
+                  </div>
                 </td>
-                <td style={{ minWidth: 200 }}>
+                <td style={{ minWidth: 180 }}>
                   {running ? (
                     <UsageBar fraction={fraction} warn={fraction > 0.9} testId="pool-usage" label={t('storage.usage', { used: formatBytes(p.allocation, lang), capacity: formatBytes(p.capacity, lang), free: formatBytes(p.available, lang) })} />
                   ) : (
@@ -95,8 +100,8 @@ export function HostStorage({ hostId }: { hostId: string }) {
                     </div>
                   )}
                 </td>
-                <td>{p.autostart ? t('storage.yes') : t('storage.no')}</td>
-                <td className="row-actions">
+                <td>
+                  <div className="inline-form">
                   {running ? (
                     <button type="button" className="btn btn-small" data-testid="pool-stop" disabled={busy !== null} onClick={() => act(p, 'stop')}>
                       {t('storage.action.stop')}
@@ -116,6 +121,7 @@ export function HostStorage({ hostId }: { hostId: string }) {
                     {t('storage.action.volumes')}
                   </button>
                   <ConfirmButton label={t('storage.action.delete')} question={t('storage.confirmDelete', { name: p.name })} testId="pool-delete" disabled={busy !== null} onConfirm={() => act(p, 'delete')} />
+                  </div>
                 </td>
               </tr>
             );

@@ -75,7 +75,8 @@ export function VolumesPanel({ hostId, pool, onClose }: { hostId: string; pool: 
                     </span>
                   )}
                 </td>
-                <td className="row-actions">
+                <td>
+                  <div className="inline-form">
                   <input className="small-input" aria-label={t('vol.growTo')} placeholder="GiB" data-testid="volume-grow-size" inputMode="decimal" value={sizes[v.name] ?? ''} onChange={(e) => setSizes({ ...sizes, [v.name]: e.target.value.replace(/[^\d.]/g, '') })} />
                   <button
                     type="button"
@@ -91,6 +92,7 @@ export function VolumesPanel({ hostId, pool, onClose }: { hostId: string; pool: 
                   </button>
                   <ConfirmButton label={t('vol.wipe')} question={t('vol.confirmWipe', { name: v.name })} testId="volume-wipe" onConfirm={() => void change(wipeVolume(hostId, pool.name, v.name))} />
                   <ConfirmButton label={t('vol.delete')} question={t('vol.confirmDelete', { name: v.name })} testId="volume-delete" onConfirm={() => void change(deleteVolume(hostId, pool.name, v.name))} />
+                  </div>
                   {ge && (
                     <div className="error small" data-testid="volume-grow-error">
                       {ge}
@@ -105,7 +107,7 @@ export function VolumesPanel({ hostId, pool, onClose }: { hostId: string; pool: 
       </table>
       <PanelForm
         title={t('vol.create.title')}
-        className="form-grid"
+        className="form-grid top-fields"
         testId="volume-create-form"
         onSubmit={() => {
           setShown(true);
