@@ -17,7 +17,7 @@ export class NetworkInventory {
   follow(events: FleetEvents): void {
     events.on('connected', (hostId, conn) => void this.fetchHost(hostId, conn));
     events.on('event', (hostId, ev) => this.onEvent(hostId, ev));
-    events.on('lost', (hostId) => this.networks.dropHost(hostId));
+    // A lost host keeps its last known list (the page says the host is unreachable); the next connect reads it whole again.
     events.on('removed', (hostId) => this.networks.dropHost(hostId));
   }
 

@@ -2,6 +2,7 @@
 export const storage = {
   'storage.tab.storage': 'Storage',
   'storage.tab.networks': 'Networks',
+  'storage.stale': 'The host is not connected: these lists are as it was last seen, and changes wait until it is back.',
   'storage.pools': 'Storage pools',
   'storage.none': 'This host has no storage pools.',
   'storage.loading': 'Reading the pools…',

@@ -4,6 +4,7 @@ import type { storage as en } from '../en/storage';
 export const storage: Record<keyof typeof en, string> = {
   'storage.tab.storage': '스토리지',
   'storage.tab.networks': '네트워크',
+  'storage.stale': '호스트가 연결되어 있지 않습니다. 아래 목록은 마지막으로 확인한 상태이며, 변경은 다시 연결된 뒤에 할 수 있습니다.',
   'storage.pools': '스토리지 풀',
   'storage.none': '이 호스트에는 스토리지 풀이 없습니다.',
   'storage.loading': '풀을 읽는 중…',
