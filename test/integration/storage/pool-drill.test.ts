@@ -53,7 +53,7 @@ describe(`pools across a libvirtd restart on ${host.name}`, () => {
     if (!daemonRunning()) startDaemon();
     await t?.dispose();
     await waitFor('libvirtd answering', async () => inHost('virsh', '-q', 'uri').status === 0, 20_000, 200).catch(() => undefined);
-    await sshRun(host, `virsh pool-undefine ${POOL} >/dev/null 2>&1; rm -f /etc/libvirt/storage/${POOL}.xml; rm -rf ${DIR}; true`).catch(() => undefined);
+    await sshRun(host, `virsh pool-destroy ${POOL} >/dev/null 2>&1; virsh pool-undefine ${POOL} >/dev/null 2>&1; rm -f /etc/libvirt/storage/${POOL}.xml; rm -rf ${DIR}; true`).catch(() => undefined);
   }, 60_000);
 
   it('keeps the pools while the daemon is down, and lists a pool defined meanwhile within 5 s of its return', async () => {
