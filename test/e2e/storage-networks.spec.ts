@@ -96,6 +96,15 @@ test('creates a directory pool and a volume from the Storage tab; a shrink is re
   await expect(vol.getByTestId('volume-grow-error')).toContainText('a volume only grows, never shrinks');
   await checkScreen(page, { watch });
   await shot('storage-en');
+
+  // Stopped behind Hangar's back: the row follows libvirt's event; Start on the page brings it back.
+  const stopped = Date.now();
+  await virsh(h, ['pool-destroy', POOL]);
+  await expect(row).toHaveAttribute('data-state', 'inactive', { timeout: 2_000 });
+  console.log(`[sn] pool stopped with virsh shown after ${Date.now() - stopped} ms`);
+  await expect(row.getByTestId('pool-state')).toHaveText('Stopped');
+  await row.getByTestId('pool-start').click();
+  await expect(row).toHaveAttribute('data-state', 'running', { timeout: 15_000 });
 });
 
 test('creates a NAT network from the Networks tab; an overlapping subnet is refused at the field', async () => {

@@ -208,6 +208,16 @@ describe(`storage pools, volumes and networks on ${host.name}`, () => {
     expect(await virsh(host, ['net-list', '--all', '--name'])).not.toMatch(/sn-net[23]-/);
   });
 
+  it('shows a network stopped and started with virsh within 2 s (its lifecycle event)', async () => {
+    const id = `${hostId}/${NET}`;
+    for (const [cmd, active] of [['net-destroy', false], ['net-start', true]] as const) {
+      const at = Date.now();
+      await virsh(host, [cmd, NET]);
+      await waitFor(`the network ${active ? 'active' : 'stopped'} in Hangar`, async () => networks.get(id)?.active === active, 2_000, 20);
+      console.log(`[sn] ${cmd} seen after ${Date.now() - at} ms`);
+    }
+  });
+
   it('deletes the network (stopped first)', async () => {
     await virsh(host, ['destroy', GUEST]).catch(() => undefined);
     await succeeded(engine.call('networks.action', { hostId, network: NET, action: 'delete' }));
