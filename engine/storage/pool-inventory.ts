@@ -6,6 +6,8 @@ import type { Logger } from '../logger';
 import { readPoolByName, readPools } from './read-pool';
 import { rootFsPaths } from './root-fs';
 
+const ROOT_FS_TTL_MS = 60_000;
+
 /**
  * The pools of the fleet: fetched whole when a host connects, then kept current by libvirt's pool
  * lifecycle and refresh events (a pool stopped with virsh shows stopped at once), each pool read
@@ -13,6 +15,8 @@ import { rootFsPaths } from './root-fs';
  */
 export class PoolInventory {
   readonly pools = new HostObjects<Pool>();
+  /** Root file system answers by host and path: a pool refreshes often (every volume listing), its mount rarely changes. */
+  private readonly rootFs = new Map<string, { onRoot: boolean; at: number }>();
 
   constructor(
     private readonly fleet: Pick<FleetLinks, 'libvirt' | 'ssh'>,
@@ -49,12 +53,17 @@ export class PoolInventory {
 
   private async withRootFs(hostId: string, pools: Pool[]): Promise<Pool[]> {
     const ssh = this.fleet.ssh(hostId);
+    const key = (path: string) => `${hostId}\0${path}`;
+    const now = Date.now();
     const paths = [...new Set(pools.filter((p) => p.state === 'running' && p.targetPath?.startsWith('/') && !p.targetPath.startsWith('/dev/')).map((p) => p.targetPath!))];
-    if (!ssh || paths.length === 0) return pools;
-    const onRoot = await rootFsPaths(ssh, paths).catch((err: unknown) => {
-      this.logger.warn('root file system probe failed', { hostId, error: String(err) });
-      return new Map<string, boolean>();
-    });
-    return pools.map((p) => ({ ...p, onRootFs: p.targetPath ? (onRoot.get(p.targetPath) ?? null) : null }));
+    const stale = paths.filter((p) => now - (this.rootFs.get(key(p))?.at ?? 0) > ROOT_FS_TTL_MS);
+    if (ssh && stale.length > 0) {
+      const fresh = await rootFsPaths(ssh, stale).catch((err: unknown) => {
+        this.logger.warn('root file system probe failed', { hostId, error: String(err) });
+        return new Map<string, boolean>();
+      });
+      for (const [path, onRoot] of fresh) this.rootFs.set(key(path), { onRoot, at: now });
+    }
+    return pools.map((p) => ({ ...p, onRootFs: p.state === 'running' && p.targetPath ? (this.rootFs.get(key(p.targetPath))?.onRoot ?? null) : null }));
   }
 }

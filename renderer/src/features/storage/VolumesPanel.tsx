@@ -26,10 +26,11 @@ export function VolumesPanel({ hostId, pool, onClose }: { hostId: string; pool: 
   const [createError, setCreateError] = useState<HangarError | null>(null);
   const [shown, setShown] = useState(false);
   const load = () => listVolumesUsage(hostId, pool.name).then((r) => setVolumes(r.volumes), (e: unknown) => setError(HangarError.from(e)));
-  // The pool's allocation changes with every volume job (its refresh event): read the list again then.
+  // Read on opening and after each change made here; not on the pool's own updates: listing
+  // refreshes the pool, whose refresh event would then read the list again, without end.
   useEffect(() => {
     void load();
-  }, [hostId, pool.name, pool.allocation]);
+  }, [hostId, pool.name]);
   const change = (p: Promise<unknown>) => {
     setError(null);
     return p.then(load, (e: unknown) => setError(HangarError.from(e)));
