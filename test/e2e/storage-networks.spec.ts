@@ -32,6 +32,7 @@ let watch: PageWatch;
 const shot = async (name: string) => {
   if (!fs.existsSync(SHOTS)) return;
   await page.getByTestId('host-storage-networks').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+  await page.waitForTimeout(100);
   await page.screenshot({ path: path.join(SHOTS, `sn-${name}.png`) });
 };
 
@@ -157,6 +158,16 @@ test('the Storage and Networks tabs in Korean', async () => {
   await expect(page.locator(`[data-testid="volume-row"][data-volume="${VOL}"]`)).toContainText('고아 볼륨');
   await checkScreen(page, { lang: 'ko', watch, allowWords });
   await shot('storage-ko');
+  // The create form for an NFS pool, with its errors, in Korean.
+  await page.getByTestId('pool-create-open').click();
+  await page.getByTestId('pool-field-type').selectOption('netfs');
+  await page.getByTestId('pool-create-submit').click();
+  await expect(page.getByTestId('pool-error-sourceHost')).toHaveText('필수 항목입니다.');
+  await page.getByTestId('pool-field-sourcePath').fill('export');
+  await expect(page.getByTestId('pool-error-sourcePath')).toHaveText('/로 시작하는 절대 경로를 입력하세요.');
+  await checkScreen(page, { lang: 'ko', watch, allowWords });
+  await shot('pool-form-ko');
+  await page.getByTestId('pool-create-form').getByRole('button', { name: '취소' }).click();
 
   await page.getByTestId('host-tab-networks').click();
   await expect(page.locator(`[data-testid="net-row"][data-network="${NET}"] [data-testid="net-state"]`)).toHaveText('활성');

@@ -64,7 +64,7 @@ export function CreatePoolForm({ hostId, onClose }: { hostId: string; onClose: (
   const t = useT();
   const lang = useEngine((s) => s.settings.language);
   const [type, setType] = useState<PoolType>('dir');
-  const [f, setF] = useState<Record<string, string>>({ name: '', targetPath: '/var/lib/libvirt/images/', vgName: '', devices: '', sourceHost: '', sourcePath: '', iqn: '' });
+  const [f, setF] = useState<Record<string, string>>({ name: '', targetPath: '', vgName: '', devices: '', sourceHost: '', sourcePath: '', iqn: '' });
   const [autostart, setAutostart] = useState(true);
   const [shown, setShown] = useState(false);
   const [error, setError] = useState<HangarError | null>(null);
@@ -110,7 +110,7 @@ export function CreatePoolForm({ hostId, onClose }: { hostId: string; onClose: (
           ))}
         </select>
       </Field>
-      {type === 'dir' && input('targetPath', 'storage.create.targetPath')}
+      {type === 'dir' && input('targetPath', 'storage.create.targetPath', `/var/lib/libvirt/${f.name || 'pool'}`)}
       {type === 'logical' && (
         <>
           {input('vgName', 'storage.create.vgName')}
@@ -124,7 +124,7 @@ export function CreatePoolForm({ hostId, onClose }: { hostId: string; onClose: (
         <>
           {input('sourceHost', 'storage.create.sourceHost', 'nfs.example.com')}
           {input('sourcePath', 'storage.create.sourcePath', '/export/vms')}
-          {input('targetPath', 'storage.create.mountPoint')}
+          {input('targetPath', 'storage.create.mountPoint', `/mnt/${f.name || 'pool'}`)}
         </>
       )}
       {type === 'iscsi' && (
