@@ -30,6 +30,7 @@ import { vmsService } from './vms/service';
 import { placementService } from './placement/service';
 import { migrationService } from './migration/service';
 import { maintenanceService } from './maintenance/service';
+import { snapshotsService } from './snapshots/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -102,9 +103,10 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const networks = networksService({ fleet, hub, jobs: jobs.runner, logger });
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
-  const migration = migrationService();
+  const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService();
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage, networks, migration, maintenance];
+  const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;

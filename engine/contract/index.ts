@@ -23,3 +23,4 @@ export * from './placement';
 export * from './migration';
 export * from './storage';
 export * from './networks';
+export * from './snapshots';

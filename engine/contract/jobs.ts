@@ -72,6 +72,10 @@ export const JOB_KINDS = {
   'vm.setMedia': edit,
   'vm.setLink': edit,
   'vm.defineXml': edit,
+  /** One snapshot operation per VM at a time: a second waits behind the first (and behind any other change of the VM). */
+  'vm.snapshotCreate': edit,
+  'vm.snapshotRevert': edit,
+  'vm.snapshotDelete': edit,
   /** Declared ahead of the migration issue: OpenShift Virtualization's defaults (2 out per host, 5 in the fleet). */
   'vm.migrate': { mutating: true, busy: 'conflict', limits: { perHost: 2, fleet: 5 } },
   /** The parent of a host's migrations. */

@@ -116,6 +116,12 @@ export const SnapshotCreateFlag = {
   VALIDATE: 1 << 9,
 } as const;
 
+/** virDomainSnapshotDeleteFlags */
+export const SnapshotDeleteFlag = { CHILDREN: 1 << 0, METADATA_ONLY: 1 << 1, CHILDREN_ONLY: 1 << 2 } as const;
+
+/** virDomainSnapshotRevertFlags */
+export const SnapshotRevertFlag = { RUNNING: 1 << 0, PAUSED: 1 << 1, FORCE: 1 << 2, RESET_NVRAM: 1 << 3 } as const;
+
 /** virConnectListAllStoragePoolsFlags / virConnectListAllNetworksFlags share ACTIVE/INACTIVE */
 export const ListActiveFlag = { INACTIVE: 1 << 0, ACTIVE: 1 << 1 } as const;
 
@@ -167,6 +173,9 @@ export const ShutoffReason = {
 
 /** virStoragePoolState */
 export const StoragePoolState = { INACTIVE: 0, BUILDING: 1, RUNNING: 2, DEGRADED: 3, INACCESSIBLE: 4 } as const;
+
+/** virDomainGetJobStatsFlags: COMPLETED asks for the last finished job (a migration's real downtime). */
+export const JobStatsFlag = { COMPLETED: 1, KEEP_COMPLETED: 2 } as const;
 
 /** virDomainJobType (the `type` of job info/stats). */
 export const DomainJobType = { NONE: 0, BOUNDED: 1, UNBOUNDED: 2, COMPLETED: 3, FAILED: 4, CANCELLED: 5 } as const;
