@@ -11,6 +11,7 @@ import { tasks } from './tasks';
 import { events } from './events';
 import { settings } from './settings';
 import { placement } from './placement';
+import { migration } from './migration';
 import { errors } from './errors';
 import { storage } from './storage';
 import { networks } from './networks';
@@ -22,7 +23,7 @@ import { flatten } from '../areas';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors, snapshots, storage, networks } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, snapshots, storage, networks } as const;
 
 export const en = flatten(enAreas);
 

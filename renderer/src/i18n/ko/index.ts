@@ -12,6 +12,7 @@ import { tasks } from './tasks';
 import { events } from './events';
 import { settings } from './settings';
 import { placement } from './placement';
+import { migration } from './migration';
 import { errors } from './errors';
 import { snapshots } from './snapshots';
 import { storage } from './storage';
@@ -19,6 +20,6 @@ import { networks } from './networks';
 import { flatten } from '../areas';
 
 /** Korean strings, one file per area like en/. Typed as a complete record, so a missing key fails the build. */
-export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors, snapshots, storage, networks } as const;
+export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, snapshots, storage, networks } as const;
 
 export const ko: Record<MessageKey, string> = flatten(koAreas);
