@@ -24,6 +24,7 @@ import { SecretStore } from './secrets/secret-store';
 import { settingsService } from './settings/service';
 import type { SshEnvironment } from './ssh';
 import { storageService } from './storage/service';
+import { networksService } from './networks/service';
 import { Db } from './store/db';
 import { vmsService } from './vms/service';
 import { placementService } from './placement/service';
@@ -99,13 +100,14 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const consoles = consoleService({ fleet, inventory: inventory.inventory, logger, origin: opts.consoleOrigin ?? (() => null) });
   const health = await healthService({ db, hub, logger, fleet, jobs: jobs.runner });
   const diagnostics = diagnosticsService({ dataDir, fleet, vms: vmsOf, jobs: jobs.runner, history: history.log, health: health.health, settings: current });
-  const storage = storageService(fleet);
+  const storage = storageService({ fleet, hub, jobs: jobs.runner, logger });
+  const networks = networksService({ fleet, hub, jobs: jobs.runner, logger });
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
   const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage, migration, maintenance, snapshots];
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;

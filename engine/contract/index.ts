@@ -21,4 +21,6 @@ export * from './methods';
 export * from './events';
 export * from './placement';
 export * from './migration';
+export * from './storage';
+export * from './networks';
 export * from './snapshots';

@@ -88,6 +88,23 @@ export const JOB_KINDS = {
   'host.exitMaintenance': hostOp,
   'host.retry': hostOp,
   'host.replaceKey': hostOp,
+  // storage-net: pools, volumes, networks. Start/stop/delete are like power actions (in order, the
+  // same twice refused); a create is refused while the same name is being made.
+  'pool.create': { mutating: true, busy: 'conflict' },
+  'pool.start': power,
+  'pool.stop': power,
+  'pool.delete': power,
+  'pool.refresh': { ...edit, duplicate: 'conflict' },
+  'pool.autostart': edit,
+  'volume.create': { mutating: true, busy: 'conflict' },
+  'volume.resize': edit,
+  'volume.wipe': power,
+  'volume.delete': power,
+  'network.create': { mutating: true, busy: 'conflict' },
+  'network.start': power,
+  'network.stop': power,
+  'network.delete': power,
+  'network.autostart': edit,
 } as const satisfies Record<string, JobKindPolicy>;
 
 export type JobKind = keyof typeof JOB_KINDS;

@@ -13,6 +13,8 @@ import { settings } from './settings';
 import { placement } from './placement';
 import { migration } from './migration';
 import { errors } from './errors';
+import { storage } from './storage';
+import { networks } from './networks';
 import { snapshots } from './snapshots';
 import { maintenance } from './maintenance';
 import { flatten } from '../areas';
@@ -22,7 +24,7 @@ import { flatten } from '../areas';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, snapshots, maintenance } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, snapshots, maintenance, storage, networks } as const;
 
 export const en = flatten(enAreas);
 
