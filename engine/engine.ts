@@ -29,6 +29,7 @@ import { vmsService } from './vms/service';
 import { placementService } from './placement/service';
 import { migrationService } from './migration/service';
 import { maintenanceService } from './maintenance/service';
+import { cloneService } from './clone/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -94,6 +95,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const metrics = await metricsService({ db, hub, logger, fleet, inventory: inventory.inventory, settings: current });
   const placement = await placementService({ db, hub, logger, fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
   const vms = vmsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current, placement: placement.placement });
+  const clone = cloneService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, createVm: (p) => vms.vms.create(p) });
   const consoles = consoleService({ fleet, inventory: inventory.inventory, logger, origin: opts.consoleOrigin ?? (() => null) });
   const health = await healthService({ db, hub, logger, fleet, jobs: jobs.runner });
   const diagnostics = diagnosticsService({ dataDir, fleet, vms: vmsOf, jobs: jobs.runner, history: history.log, health: health.health, settings: current });
@@ -102,7 +104,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const migration = migrationService();
   const maintenance = maintenanceService();
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage, migration, maintenance];
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, migration, maintenance];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;

@@ -21,3 +21,4 @@ export * from './methods';
 export * from './events';
 export * from './placement';
 export * from './migration';
+export * from './clone';

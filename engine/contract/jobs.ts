@@ -72,6 +72,11 @@ export const JOB_KINDS = {
   'vm.setMedia': edit,
   'vm.setLink': edit,
   'vm.defineXml': edit,
+  /**
+   * A clone holds its source VM's lock: the source is not started, edited or deleted while its
+   * disks are read; a busy source refuses the clone, naming its task. Copies are heavy: two per host.
+   */
+  'vm.clone': { mutating: true, busy: 'conflict', limits: { perHost: 2, fleet: 6 } },
   /** Declared ahead of the migration issue: OpenShift Virtualization's defaults (2 out per host, 5 in the fleet). */
   'vm.migrate': { mutating: true, busy: 'conflict', limits: { perHost: 2, fleet: 5 } },
   /** The parent of a host's migrations. */

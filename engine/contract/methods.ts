@@ -9,6 +9,7 @@ import { Settings } from './settings';
 import { Alert, BundleDomain, BundleFile, BundleId, BundleSummary, Finding, GatherParams, HealthCheck, LogMatch } from './diagnostics';
 import { AffinityGroup, AffinityGroupId, AffinityMemberParams, CreateAffinityGroupParams, HostCapacity, HostPlacementSettings, PlacementOutcome, UpdateAffinityGroupParams } from './placement';
 import { EnterMaintenanceParams, HostMaintenance, MaintenancePlan, MaintenancePlanParams, MigrateParams, MigrateResult, MigrationCheck } from './migration';
+import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 
 /**
@@ -120,6 +121,13 @@ export const methods = {
   'vms.setLink': { params: SetLinkParams, result: JobRef, job: true, jobResult: VmDetails },
   /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
   'vms.defineXml': { params: DefineXmlParams, result: JobRef, job: true, jobResult: VmDetails },
+
+  /**
+   * A full or linked clone (contract/clone.ts). Refusals that change nothing come back at once: a
+   * running source for a full clone without `newSnapshot`, a linked clone on a disk a VM writes to,
+   * a taken name, no host that reaches the source's disks.
+   */
+  'vms.clone': { params: CloneVmParams, result: CloneStarted, job: true, jobResult: CloneResult },
 
   /** Pre-flight of a move: what blocks the VM, and which hosts can take it or why not. Changes nothing. */
   'vms.migrateCheck': { params: MigrateParams, result: MigrationCheck, job: false },
