@@ -12,6 +12,7 @@ import { events } from './events';
 import { settings } from './settings';
 import { placement } from './placement';
 import { errors } from './errors';
+import { clone } from './clone';
 import { flatten } from '../areas';
 
 /**
@@ -19,7 +20,7 @@ import { flatten } from '../areas';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors, clone } as const;
 
 export const en = flatten(enAreas);
 

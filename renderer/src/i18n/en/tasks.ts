@@ -102,4 +102,13 @@ export const tasks = {
   'job.vm.setMedia': 'Change the CD of {name}',
   'job.vm.setLink': 'Change a network link of {name}',
   'job.vm.defineXml': 'Save the XML of {name}',
+  // clone branch: the clone job's title and steps
+  'job.vm.clone.full': 'Full clone of {name} as {clone} on {host}',
+  'job.vm.clone.linked': 'Linked clone of {name} as {clone} on {host}',
+  'job.vm.clone.snapshot': 'Taking the snapshot {snapshot}',
+  'job.vm.clone.copy': 'Copying {disk}',
+  'job.vm.clone.seed': 'Writing the new cloud-init seed',
+  'job.vm.clone.define': 'Defining the clone',
+  'job.vm.clone.start': 'Starting it',
+  'job.vm.clone.done': 'Done',
 } as const;

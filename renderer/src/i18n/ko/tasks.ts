@@ -104,4 +104,13 @@ export const tasks: Record<keyof typeof en, string> = {
   'job.vm.setMedia': '{name}의 CD 변경',
   'job.vm.setLink': '{name}의 네트워크 링크 변경',
   'job.vm.defineXml': '{name}의 XML 저장',
+  // clone branch: the clone job's title and steps
+  'job.vm.clone.full': '{name}을(를) {host}에 {clone}(으)로 전체 복제',
+  'job.vm.clone.linked': '{name}을(를) {host}에 {clone}(으)로 연결 복제',
+  'job.vm.clone.snapshot': '스냅샷 {snapshot} 생성 중',
+  'job.vm.clone.copy': '{disk} 복사 중',
+  'job.vm.clone.seed': '새 cloud-init 시드 작성 중',
+  'job.vm.clone.define': '복제본 정의 중',
+  'job.vm.clone.start': '시작 중',
+  'job.vm.clone.done': '완료',
 };
