@@ -9,6 +9,7 @@ import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
 import { EventHistory } from '../../components/EventHistory';
 import { DeleteVmForm } from './DeleteVmForm';
+import { CloneVmForm } from '../clone/CloneVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
 import { NicsTab } from './NicsTab';
@@ -48,6 +49,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState<HangarError | null>(null);
   const [deleting, setDeleting] = useState(false);
+  const [cloning, setCloning] = useState(false);
   const [xmlDraft, setXmlDraft] = useState<string | null>(null);
 
   const load = useCallback(() => {
@@ -97,6 +99,9 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
               </button>
             );
           })}
+          <button type="button" className="btn btn-small" data-testid="vm-action-clone" onClick={() => setCloning(true)}>
+            {t('clone.action')}
+          </button>
           <button
             type="button"
             className="btn btn-small btn-danger"
@@ -109,6 +114,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </button>
         </div>
       </div>
+      {cloning && <CloneVmForm vm={vm} onDone={() => setCloning(false)} />}
       {deleting && details && <DeleteVmForm details={details} onDone={(deleted) => (deleted ? navigate('vms') : setDeleting(false))} />}
       {details && details.pendingChanges.length > 0 && (
         <div className="banner warn" role="status" data-testid="pending-changes">
