@@ -15,7 +15,7 @@ export const clone: Record<keyof typeof en, string> = {
   'clone.from.newSnapshot': '새 스냅샷(VM은 계속 실행)',
   'clone.from.snapshot': '스냅샷 {snapshot}',
   'clone.host': '대상 호스트',
-  'clone.host.auto': '자동(배치 규칙이 선택)',
+  'clone.host.auto': '자동',
   'clone.pool': '스토리지 풀',
   'clone.pool.same': '원본 디스크와 같은 풀',
   'clone.start': '준비되면 복제본 시작',
