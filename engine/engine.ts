@@ -30,6 +30,7 @@ import { placementService } from './placement/service';
 import { migrationService } from './migration/service';
 import { maintenanceService } from './maintenance/service';
 import { cloneService } from './clone/service';
+import { snapshotsService } from './snapshots/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -104,7 +105,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const migration = migrationService();
   const maintenance = maintenanceService();
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, migration, maintenance];
+  const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, migration, maintenance, snapshots];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;

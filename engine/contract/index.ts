@@ -22,3 +22,4 @@ export * from './events';
 export * from './placement';
 export * from './migration';
 export * from './clone';
+export * from './snapshots';

@@ -77,6 +77,10 @@ export const JOB_KINDS = {
    * disks are read; a busy source refuses the clone, naming its task. Copies are heavy: two per host.
    */
   'vm.clone': { mutating: true, busy: 'conflict', limits: { perHost: 2, fleet: 6 } },
+  /** One snapshot operation per VM at a time: a second waits behind the first (and behind any other change of the VM). */
+  'vm.snapshotCreate': edit,
+  'vm.snapshotRevert': edit,
+  'vm.snapshotDelete': edit,
   /** Declared ahead of the migration issue: OpenShift Virtualization's defaults (2 out per host, 5 in the fleet). */
   'vm.migrate': { mutating: true, busy: 'conflict', limits: { perHost: 2, fleet: 5 } },
   /** The parent of a host's migrations. */

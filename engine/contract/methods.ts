@@ -10,6 +10,7 @@ import { Alert, BundleDomain, BundleFile, BundleId, BundleSummary, Finding, Gath
 import { AffinityGroup, AffinityGroupId, AffinityMemberParams, CreateAffinityGroupParams, HostCapacity, HostPlacementSettings, PlacementOutcome, UpdateAffinityGroupParams } from './placement';
 import { EnterMaintenanceParams, HostMaintenance, MaintenancePlan, MaintenancePlanParams, MigrateParams, MigrateResult, MigrationCheck } from './migration';
 import { CloneResult, CloneStarted, CloneVmParams } from './clone';
+import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 
 /**
@@ -150,6 +151,16 @@ export const methods = {
   'hosts.enterMaintenance': { params: EnterMaintenanceParams, result: JobRef, job: true, jobResult: HostMaintenance },
   /** Leaves maintenance; moves nothing back. A running evacuation is cancelled (what has moved stays moved). */
   'hosts.exitMaintenance': { params: z.object({ hostId: HostId }).strict(), result: JobRef, job: true, jobResult: HostMaintenance },
+
+  // --- snapshots (issue 16) ---
+  /** The VM's snapshots in tree order (libvirt's, including those made outside Hangar), and what each disk allows. */
+  'snapshots.list': { params: z.object({ vmId: VmId }).strict(), result: SnapshotList, job: false },
+  /** Refused at once: memory of a stopped VM, a raw or block disk, the maximum per VM reached, a taken name. */
+  'snapshots.create': { params: CreateSnapshotParams, result: JobRef, job: true, jobResult: SnapshotJobResult },
+  /** The VM returns to the snapshot; a memory snapshot of a running VM resumes running. Children stay. */
+  'snapshots.revert': { params: SnapshotTarget, result: JobRef, job: true, jobResult: SnapshotJobResult },
+  /** One snapshot (its children move to its parent) or its subtree; an external one is committed back (a block job). */
+  'snapshots.delete': { params: DeleteSnapshotParams, result: JobRef, job: true, jobResult: SnapshotJobResult },
 
   /** What consoles a VM has and which are open. */
   'console.info': { params: z.object({ vmId: VmId }).strict(), result: ConsoleInfo, job: false },

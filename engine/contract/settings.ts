@@ -17,7 +17,11 @@ export const Settings = z.object({
   metricsIntervalSec: z.number().int().min(1).max(300),
   /** How placement chooses among hosts that can take a VM, unless a request says otherwise. */
   placementStrategy: PlacementStrategy,
+  /** Snapshots a VM may have; creating one more is refused. */
+  snapshotMaxPerVm: z.number().int().min(1).max(256),
+  /** A snapshot operation still running after this long is aborted and the guest thawed (OpenShift's failureDeadline, 5 min). */
+  snapshotDeadlineSec: z.number().int().min(10).max(86_400),
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120, metricsIntervalSec: 5, placementStrategy: 'spread' };
+export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120, metricsIntervalSec: 5, placementStrategy: 'spread', snapshotMaxPerVm: 32, snapshotDeadlineSec: 300 };

@@ -284,6 +284,17 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
     this.rpc.call(S.domainSnapshotGetXmlDesc, { snap, flags });
   snapshotRevert = (snap: SnapshotRef, flags = 0): Promise<void> => this.rpc.call(S.domainRevertToSnapshot, { snap, flags });
   snapshotDelete = (snap: SnapshotRef, flags = 0): Promise<void> => this.rpc.call(S.domainSnapshotDelete, { snap, flags });
+  /** The current snapshot's name, or null when the domain has none. */
+  async snapshotCurrentName(dom: DomainRef): Promise<string | null> {
+    try {
+      return (await this.rpc.call(S.domainSnapshotCurrent, { dom, flags: 0 })).name;
+    } catch (err) {
+      if (err instanceof HangarError && err.details?.['libvirtCode'] === VirErrorCode.NO_DOMAIN_SNAPSHOT) return null;
+      throw err;
+    }
+  }
+  /** Resolves with how many file systems were thawed. */
+  domainFsThaw = (dom: DomainRef): Promise<number> => this.rpc.call(S.domainFsThaw, { dom, mountpoints: [], flags: 0 });
 
   // --- migration (see protocol/migrate.ts for the flow) --------------------------------------
 

@@ -4,8 +4,9 @@ import type { DeleteVmParams, Vm } from '../contract/vms';
 import type { DomainSummary } from '../xml/domain-read';
 import { parseDomainXml } from '../xml/domain-read';
 import { readVolumeXml } from '../xml/volume';
+import { readSnapshotXml } from '../xml/snapshot';
 import type { JobHandler, JobSpec } from '../jobs/job-runner';
-import { DomainState, DomainXmlFlag, isNotFound, UndefineFlag, type LibvirtConnection, type StorageVolRef } from '../libvirt';
+import { DomainState, DomainXmlFlag, isNotFound, UndefineFlag, type DomainRef, type LibvirtConnection, type StorageVolRef } from '../libvirt';
 
 type Params = z.output<typeof DeleteVmParams>;
 
@@ -17,6 +18,16 @@ const backingPath = (xml: string): string | null => {
     return null;
   }
 };
+
+/** Every overlay file the VM's external snapshots made (libvirt records each in the snapshot's XML). */
+async function snapshotOverlays(conn: LibvirtConnection, dom: DomainRef): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const snap of await conn.snapshotListAll(dom, 0)) {
+    const info = readSnapshotXml(await conn.snapshotGetXmlDesc(snap, 0));
+    for (const d of info.disks) if (d.snapshot === 'external' && d.file) out.add(d.file);
+  }
+  return out;
+}
 
 /**
  * Decides, before anything changes, which volumes may go: a disk another domain uses, or the
@@ -33,24 +44,39 @@ export async function planDelete(
   }
   const dom = await conn.domainLookupByUuid(vm.uuid);
   const me = parseDomainXml(await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE));
+  // External snapshots left overlays on top of the disk: they go with it, down to the disk the VM had
+  // before its first snapshot (a template's base image below that is someone else's).
+  const overlays = await snapshotOverlays(conn, dom);
   const volumes: { target: string; path: string; vol: StorageVolRef }[] = [];
   for (const target of p.deleteDisks) {
     const disk = me.disks.find((d) => d.target === target);
     if (!disk?.source) throw new HangarError('NOT_FOUND', `${vm.name} has no disk ${target}`);
     const user = others.find((o) => o.uuid !== vm.uuid && o.disks.some((d) => d.source === disk.source));
     if (user) throw new HangarError('CONFLICT', `The disk ${target} (${disk.source}) is also used by ${user.name}: it is kept`, { target, usedBy: user.name });
-    let vol: StorageVolRef;
-    try {
-      vol = await conn.storageVolLookupByPath(disk.source);
-    } catch (err) {
-      if (isNotFound(err)) throw new HangarError('NOT_FOUND', `${disk.source} is not a volume of any storage pool on this host, so Hangar will not delete it`);
-      throw err;
+    const lookup = async (file: string) => {
+      try {
+        return await conn.storageVolLookupByPath(file);
+      } catch (err) {
+        if (isNotFound(err)) throw new HangarError('NOT_FOUND', `${file} is not a volume of any storage pool on this host, so Hangar will not delete it`);
+        throw err;
+      }
+    };
+    const chain: { path: string; vol: StorageVolRef }[] = [];
+    for (let file: string | null = disk.source; file && !chain.some((c) => c.path === file); ) {
+      const vol = await lookup(file);
+      chain.push({ path: file, vol });
+      if (!overlays.has(file)) break;
+      file = backingPath(await conn.storageVolGetXmlDesc(vol).catch(() => ''));
     }
-    const siblings = await conn.listAllVolumes(await conn.storagePoolLookupByName(vol.pool));
-    const xmls = await Promise.all(siblings.map((s) => conn.storageVolGetXmlDesc(s).catch(() => '')));
-    const child = siblings.find((s, i) => backingPath(xmls[i]!) === disk.source);
-    if (child) throw new HangarError('CONFLICT', `The disk ${target} is the backing file of ${child.name}: it is kept`, { target, backingOf: child.name });
-    volumes.push({ target, path: disk.source, vol });
+    const mine = new Set(chain.map((c) => c.path));
+    for (const pool of new Set(chain.map((c) => c.vol.pool))) {
+      const siblings = await conn.listAllVolumes(await conn.storagePoolLookupByName(pool));
+      const xmls = await Promise.all(siblings.map((s) => conn.storageVolGetXmlDesc(s).catch(() => '')));
+      const inChain = (s: StorageVolRef) => chain.some((c) => c.vol.name === s.name && c.vol.pool === s.pool);
+      const child = siblings.find((s, i) => !inChain(s) && mine.has(backingPath(xmls[i]!) ?? ''));
+      if (child) throw new HangarError('CONFLICT', `The disk ${target} is the backing file of ${child.name}: it is kept`, { target, backingOf: child.name });
+    }
+    for (const c of chain) volumes.push({ target, ...c });
   }
   return { volumes };
 }
@@ -71,7 +97,7 @@ export function deleteVmJob(vm: Vm, volumes: { target: string; vol: StorageVolRe
     const failed: string[] = [];
     for (const v of volumes) await c.storageVolDelete(v.vol, 0).catch((e: unknown) => failed.push(`${v.target}: ${HangarError.from(e).message}`));
     if (failed.length) throw new HangarError('LIBVIRT_ERROR', `${vm.name} was deleted, but some disks were not: ${failed.join('; ')}`);
-    return { deletedDisks: volumes.map((v) => v.target) };
+    return { deletedDisks: [...new Set(volumes.map((v) => v.target))] };
   };
   return { spec, handler };
 }

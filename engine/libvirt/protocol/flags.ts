@@ -116,6 +116,12 @@ export const SnapshotCreateFlag = {
   VALIDATE: 1 << 9,
 } as const;
 
+/** virDomainSnapshotDeleteFlags */
+export const SnapshotDeleteFlag = { CHILDREN: 1 << 0, METADATA_ONLY: 1 << 1, CHILDREN_ONLY: 1 << 2 } as const;
+
+/** virDomainSnapshotRevertFlags */
+export const SnapshotRevertFlag = { RUNNING: 1 << 0, PAUSED: 1 << 1, FORCE: 1 << 2, RESET_NVRAM: 1 << 3 } as const;
+
 /** virConnectListAllStoragePoolsFlags / virConnectListAllNetworksFlags share ACTIVE/INACTIVE */
 export const ListActiveFlag = { INACTIVE: 1 << 0, ACTIVE: 1 << 1 } as const;
 

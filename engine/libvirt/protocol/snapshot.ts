@@ -36,3 +36,11 @@ export const domainSnapshotCurrent = remoteProc(
   snapshotRef,
 );
 export const domainSnapshotGetParent = remoteProc('domain snapshot get parent', 244, snapFlags, snapshotRef);
+
+/** Thaws the guest's frozen file systems through the agent (no mount points = all): a snapshot past its deadline must not leave the guest frozen. */
+export const domainFsThaw = remoteProc(
+  'domain fsthaw',
+  336,
+  struct({ dom: domainRef, mountpoints: array(nonnullString, 256), flags: uint }),
+  int,
+);

@@ -79,6 +79,8 @@ export function SettingsPage() {
         </Field>
         <SecondsField label={t('settings.shutdownTimeout')} testId="settings-shutdown-timeout" min={10} max={3600} value={settings.shutdownTimeoutSec} onChange={(v) => save({ shutdownTimeoutSec: v })} />
         <SecondsField label={t('settings.metricsInterval')} testId="settings-metrics-interval" min={1} max={300} value={settings.metricsIntervalSec} onChange={(v) => save({ metricsIntervalSec: v })} />
+        <SecondsField label={t('settings.snapshotMax')} testId="settings-snapshot-max" min={1} max={256} value={settings.snapshotMaxPerVm} onChange={(v) => save({ snapshotMaxPerVm: v })} />
+        <SecondsField label={t('settings.snapshotDeadline')} testId="settings-snapshot-deadline" min={10} max={86400} value={settings.snapshotDeadlineSec} onChange={(v) => save({ snapshotDeadlineSec: v })} />
         <Field label={t('placement.strategy')}>
           <select data-testid="settings-placement-strategy" value={settings.placementStrategy} onChange={(e) => save({ placementStrategy: e.target.value as Settings['placementStrategy'] })}>
             <option value="spread">{t('placement.strategy.spread')}</option>

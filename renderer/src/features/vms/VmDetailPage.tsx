@@ -16,6 +16,7 @@ import { NicsTab } from './NicsTab';
 import { VmOverview } from './VmOverview';
 import { VmDiagnosticsTab } from '../diagnostics/VmDiagnosticsTab';
 import { VmMetricsTab } from '../metrics/VmMetricsTab';
+import { SnapshotsTab } from '../snapshots/SnapshotsTab';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { downloadText } from '../../components/download';
 import { whyNot } from './action-rules';
@@ -30,7 +31,7 @@ import { GoneNotice } from '../../components/GoneNotice';
 const ConsoleTab = lazy(() => import('../console/ConsoleTab').then((m) => ({ default: m.ConsoleTab })));
 
 const ACTIONS: VmAction[] = ['start', 'startPaused', 'shutdown', 'forceOff', 'reboot', 'reset', 'pause', 'resume', 'save'];
-const TABS = ['overview', 'details', 'metrics', 'console', 'disks', 'nics', 'events', 'diagnostics', 'xml'] as const;
+const TABS = ['overview', 'details', 'metrics', 'console', 'snapshots', 'disks', 'nics', 'events', 'diagnostics', 'xml'] as const;
 type Tab = (typeof TABS)[number];
 
 export function VmDetailPage({ vmId }: { vmId: string }) {
@@ -133,6 +134,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
       {tab === 'details' && details && <DetailsForm details={details} onSaved={setDetails} onError={setError} />}
       {tab === 'disks' && details && <DisksTab details={details} onChanged={setDetails} onError={setError} />}
       {tab === 'nics' && details && <NicsTab details={details} onChanged={setDetails} onError={setError} />}
+      {tab === 'snapshots' && <SnapshotsTab vm={vm} />}
       {tab === 'metrics' && <VmMetricsTab vmId={vm.id} vmName={vm.name} />}
       {tab === 'console' && (
         <Suspense fallback={<p className="muted">{t('connection.connecting')}</p>}>

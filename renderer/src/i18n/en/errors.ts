@@ -63,4 +63,7 @@ export const errors = {
   'param.hint.tags': '{field}: letters, digits and . _ : / - only.',
   'param.hint.address': '{field}: an address, a host name or an ~/.ssh/config alias.',
   'param.hint.user': '{field}: a user name (lowercase letters, digits, _ and -).',
+  // snapshots (branch snap)
+  'field.snapshotMaxPerVm': 'Most snapshots per VM',
+  'field.snapshotDeadlineSec': 'Snapshot deadline (seconds)',
 } as const;

@@ -13,6 +13,7 @@ import { settings } from './settings';
 import { placement } from './placement';
 import { errors } from './errors';
 import { clone } from './clone';
+import { snapshots } from './snapshots';
 import { flatten } from '../areas';
 
 /**
@@ -20,7 +21,7 @@ import { flatten } from '../areas';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors, clone } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors, clone, snapshots } as const;
 
 export const en = flatten(enAreas);
 

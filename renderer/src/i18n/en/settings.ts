@@ -26,4 +26,7 @@ export const settings = {
   'secrets.backend.kwallet5': 'KWallet',
   'secrets.backend.kwallet6': 'KWallet',
   'secrets.backend.other': 'the system keyring ({name})',
+  // snapshots (branch snap)
+  'settings.snapshotMax': 'Most snapshots a VM may have',
+  'settings.snapshotDeadline': 'Seconds a snapshot may take before it is aborted and the guest thawed',
 } as const;

@@ -111,4 +111,16 @@ export const tasks = {
   'job.vm.clone.define': 'Defining the clone',
   'job.vm.clone.start': 'Starting it',
   'job.vm.clone.done': 'Done',
+  // snapshots (branch snap)
+  'job.vm.snapshotCreate': 'Take snapshot {snapshot} of {name}',
+  'job.vm.snapshotCreate.memory': 'Saving memory and disks',
+  'job.vm.snapshotCreate.disks': 'Saving the disks',
+  'job.vm.snapshotCreate.quiesced': 'Freezing the file systems and writing overlays',
+  'job.vm.snapshotCreate.noAgent': 'No guest agent: taking it without quiescing',
+  'job.vm.snapshotRevert': 'Revert {name} to {snapshot}',
+  'job.vm.snapshotRevert.step': 'Reverting',
+  'job.vm.snapshotDelete': 'Delete snapshot {snapshot} of {name}',
+  'job.vm.snapshotDeleteTree': 'Delete snapshot {snapshot} of {name} and its children',
+  'job.vm.snapshotDelete.step': 'Deleting',
+  'job.vm.snapshotDelete.commit': 'Merging the overlay back into the disk',
 } as const;

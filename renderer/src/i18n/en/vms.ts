@@ -233,4 +233,6 @@ export const vms = {
   'vm.where.incoming': 'Migrating to {hosts}',
   'vm.where.moved': 'Moved from {from} to {to}',
   'vm.where.twice': 'Running on {hosts} at the same time: two guests can write to the same disks and damage them. Force off the copy that should not run.',
+  // snapshots (branch snap)
+  'vm.tab.snapshots': 'Snapshots',
 } as const;

@@ -65,4 +65,7 @@ export const errors: Record<keyof typeof en, string> = {
   'param.hint.tags': '{field}: 문자, 숫자와 . _ : / - 만 쓸 수 있습니다.',
   'param.hint.address': '{field}: 주소, 호스트 이름 또는 ~/.ssh/config 별칭을 입력하세요.',
   'param.hint.user': '{field}: 사용자 이름(영문 소문자, 숫자, _, -)을 입력하세요.',
+  // snapshots (branch snap)
+  'field.snapshotMaxPerVm': 'VM당 최대 스냅숏 수',
+  'field.snapshotDeadlineSec': '스냅숏 제한 시간(초)',
 };

@@ -28,4 +28,7 @@ export const settings: Record<keyof typeof en, string> = {
   'secrets.backend.kwallet5': 'KWallet',
   'secrets.backend.kwallet6': 'KWallet',
   'secrets.backend.other': '시스템 키링({name})',
+  // snapshots (branch snap)
+  'settings.snapshotMax': 'VM당 최대 스냅숏 수',
+  'settings.snapshotDeadline': '스냅숏 제한 시간(초): 넘으면 중단하고 게스트 파일 시스템 정지를 풂',
 };

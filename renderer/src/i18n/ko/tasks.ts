@@ -113,4 +113,16 @@ export const tasks: Record<keyof typeof en, string> = {
   'job.vm.clone.define': '복제본 정의 중',
   'job.vm.clone.start': '시작 중',
   'job.vm.clone.done': '완료',
+  // snapshots (branch snap)
+  'job.vm.snapshotCreate': '{name}의 스냅숏 {snapshot} 만들기',
+  'job.vm.snapshotCreate.memory': '메모리와 디스크 저장 중',
+  'job.vm.snapshotCreate.disks': '디스크 저장 중',
+  'job.vm.snapshotCreate.quiesced': '파일 시스템을 정지하고 오버레이 작성 중',
+  'job.vm.snapshotCreate.noAgent': '게스트 에이전트 없음: 정지 없이 만드는 중',
+  'job.vm.snapshotRevert': '{name}을(를) {snapshot}(으)로 되돌리기',
+  'job.vm.snapshotRevert.step': '되돌리는 중',
+  'job.vm.snapshotDelete': '{name}의 스냅숏 {snapshot} 삭제',
+  'job.vm.snapshotDeleteTree': '{name}의 스냅숏 {snapshot}과(와) 하위 스냅숏 삭제',
+  'job.vm.snapshotDelete.step': '삭제 중',
+  'job.vm.snapshotDelete.commit': '오버레이를 디스크로 병합하는 중',
 };

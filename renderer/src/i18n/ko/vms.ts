@@ -235,4 +235,6 @@ export const vms: Record<keyof typeof en, string> = {
   'vm.where.incoming': '{hosts}(으)로 마이그레이션 중',
   'vm.where.moved': '{from}에서 {to}(으)로 옮겨짐',
   'vm.where.twice': '{hosts}에서 동시에 실행 중입니다. 두 게스트가 같은 디스크에 써서 손상시킬 수 있습니다. 실행되면 안 되는 사본을 강제 종료하세요.',
+  // snapshots (branch snap)
+  'vm.tab.snapshots': '스냅숏',
 };
