@@ -96,7 +96,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const metrics = await metricsService({ db, hub, logger, fleet, inventory: inventory.inventory, settings: current });
   const placement = await placementService({ db, hub, logger, fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
   const vms = vmsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current, placement: placement.placement });
-  const clone = cloneService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, createVm: (p) => vms.vms.create(p) });
+  const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
+  const clone = cloneService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, createVm: (p) => vms.vms.create(p), prepareSnapshot: (p) => snapshots.prepareCreate(p) });
   const consoles = consoleService({ fleet, inventory: inventory.inventory, logger, origin: opts.consoleOrigin ?? (() => null) });
   const health = await healthService({ db, hub, logger, fleet, jobs: jobs.runner });
   const diagnostics = diagnosticsService({ dataDir, fleet, vms: vmsOf, jobs: jobs.runner, history: history.log, health: health.health, settings: current });
@@ -105,7 +106,6 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const migration = migrationService();
   const maintenance = maintenanceService();
-  const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
   const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, migration, maintenance, snapshots];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();

@@ -29,8 +29,8 @@ export interface CloneJobInput {
 export interface CloneJobDeps {
   libvirt(hostId: string): LibvirtConnection;
   ssh(hostId: string): SshConnection | null;
-  /** Takes the external disk-only snapshot a running source is cloned from. */
-  takeSnapshot(ctx: JobContext, name: string): Promise<void>;
+  /** Takes the external disk-only snapshot a running source is cloned from (the snapshots service's job, as a child). */
+  takeSnapshot(ctx: JobContext): Promise<void>;
 }
 
 interface Made {
@@ -90,7 +90,7 @@ export function cloneVmJob(input: CloneJobInput, deps: CloneJobDeps): { spec: Jo
     try {
       if (plan.snapshot?.take) {
         ctx.progress(0, { key: 'job.vm.clone.snapshot', args: { snapshot: plan.snapshot.name } });
-        await deps.takeSnapshot(ctx, plan.snapshot.name);
+        await deps.takeSnapshot(ctx);
       }
       const pool = await c.storagePoolLookupByName(input.pool);
       const total = plan.disks.reduce((s, d) => s + d.capacity, 0) || 1;

@@ -123,6 +123,6 @@ export async function planClone(
     disks,
     seedPath: seed?.source ?? null,
     nvram: nvramPath(xml),
-    snapshot: opts.snapshot ? { name: opts.snapshot, take: false } : opts.newSnapshot ? { name: `clone-${opts.name}`, take: true } : null,
+    snapshot: opts.snapshot ? { name: opts.snapshot, take: false } : opts.newSnapshot ? { name: `clone-${opts.name}`.slice(0, 64), take: true } : null,
   };
 }

@@ -4,7 +4,8 @@ import type { CloneVmParams } from '../contract/clone';
 import type { CreateVmParams } from '../contract/vms';
 import type { FleetLinks } from '../hosts/fleet';
 import type { VmInventory } from '../inventory/vm-inventory';
-import type { JobRunner } from '../jobs/job-runner';
+import type { JobHandler, JobRunner, JobSpec } from '../jobs/job-runner';
+import type { CreateSnapshotParams } from '../contract/snapshots';
 import { isNotFound } from '../libvirt';
 import type { PlacementService } from '../placement/placement-service';
 import type { Service } from '../rpc/service';
@@ -12,7 +13,6 @@ import { parseDomainXml } from '../xml/domain-read';
 import { cloneVmJob } from './clone-job';
 import { cloneDiskName, cloneSeedName } from './identity';
 import { planClone, refuse } from './plan-clone';
-import { takeSourceSnapshot } from './source-snapshot';
 import { hostsReaching } from './storage-reach';
 
 type Params = z.output<typeof CloneVmParams>;
@@ -39,6 +39,8 @@ export function cloneService(deps: {
   placement: Pick<PlacementService, 'place'>;
   /** A template's clone is a new VM over (linked) or copied from (full) its base image: the create path. */
   createVm(p: z.output<typeof CreateVmParams>): Promise<{ jobId: string }>;
+  /** The snapshots service's create, checked and ready to run as the clone's child job. */
+  prepareSnapshot(p: z.output<typeof CreateSnapshotParams>): Promise<{ spec: JobSpec; handler: JobHandler }>;
 }): Service {
   const { fleet, inventory, jobs } = deps;
 
@@ -106,12 +108,21 @@ export function cloneService(deps: {
           throw refuse('CONFLICT', 'vm.err.volumeExists', { volume: vol, pool, host: target.name }, `A volume ${vol} exists already in pool ${pool} on ${target.name} (left by an earlier attempt?): delete it or choose another name`, 'name');
         }
       }
+      // External and disk-only: the VM goes on writing to new overlays while the clone reads what the snapshot froze.
+      const snapshot = plan.snapshot?.take
+        ? await deps.prepareSnapshot({ vmId: vm.id, name: plan.snapshot.name, description: `Taken for the clone ${p.name}`, memory: false, external: true, quiesce: true })
+        : null;
       const { spec, handler } = cloneVmJob(
         { plan, name: p.name, mode: p.mode, source, target, pool, cloudInit: p.cloudInit, start: p.start },
         {
           libvirt: (id) => fleet.libvirt(id),
           ssh: (id) => fleet.ssh(id),
-          takeSnapshot: (_ctx, name) => takeSourceSnapshot(fleet.libvirt(source.id), plan, name),
+          takeSnapshot: async (ctx) => {
+            if (!snapshot) return;
+            // A child job: it runs under the clone's hold on the VM instead of queueing behind it.
+            const done = await ctx.finished((await ctx.child(snapshot.spec, snapshot.handler)).jobId);
+            if (done.state !== 'succeeded') throw done.error ? HangarError.fromData(done.error) : new HangarError('CANCELLED', `The snapshot ended ${done.state}`);
+          },
         },
       );
       const ref = await jobs.start(spec, async (ctx) => {

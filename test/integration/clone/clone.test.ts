@@ -24,6 +24,8 @@ const FULL = `clone-full-${tag}`;
 const TPL = `clone-tpl-${tag}`;
 const BIG = `clone-big-${tag}`;
 const CANCEL = `clone-cancel-${tag}`;
+const SNAPFULL = `clone-snapfull-${tag}`;
+const SNAPLINK = `clone-snaplink-${tag}`;
 const t = labTimeouts(lab);
 
 async function refusal(p: Promise<unknown>): Promise<HangarError> {
@@ -43,6 +45,7 @@ describe('clone', () => {
   let engine: Engine;
   let te: { engine: Engine; dispose(): Promise<void> } | undefined;
   let hostId: string;
+  let pool = '';
   const vmId = (name: string) => waitFor(`${name} in the inventory`, async () => (await engine.call('vms.list', {})).vms.find((v) => v.name === name)?.id, 30_000, 100);
 
   beforeAll(async () => {
@@ -52,7 +55,7 @@ describe('clone', () => {
     hostId = host.id;
     await waitFor('the host connected', async () => (await engine.call('hosts.list', {})).hosts.find((x) => x.state === 'connected'), 30_000, 100);
     // A chain to flatten: the lab's base image in the pool, and the source's disk an overlay on it.
-    const pool = (await virsh(h, ['pool-dumpxml', 'default'])).match(/<path>([^<]+)<\/path>/)![1]!;
+    pool = (await virsh(h, ['pool-dumpxml', 'default'])).match(/<path>([^<]+)<\/path>/)![1]!;
     await sshRun(h, `cp ${shellQuote(lab.guest.baseImage)} ${shellQuote(`${pool}/${BASE}`)} && qemu-img create -q -f qcow2 -F qcow2 -b ${shellQuote(`${pool}/${BASE}`)} ${shellQuote(`${pool}/${SRC_DISK}`)} && ` +
       // A 1 GiB disk of data for the cancelled copy.
       `qemu-img create -q -f qcow2 ${shellQuote(`${pool}/${BIG}.qcow2`)} 1G && qemu-io -f qcow2 -c 'write -P 0x5a 0 1G' ${shellQuote(`${pool}/${BIG}.qcow2`)} >/dev/null && virsh pool-refresh default >/dev/null`);
@@ -62,11 +65,13 @@ describe('clone', () => {
 
   afterAll(async () => {
     await te?.dispose();
-    const doms = [SRC, FULL, TPL, BIG, CANCEL];
-    const vols = [BASE, SRC_DISK, `${FULL}-disk0.qcow2`, `${TPL}-disk0.qcow2`, `${TPL}-seed.iso`, `${BIG}.qcow2`, `${CANCEL}-disk0.qcow2`];
+    const doms = [SNAPLINK, SNAPFULL, SRC, FULL, TPL, BIG, CANCEL];
+    const vols = [`${SNAPLINK}-disk0.qcow2`, `${SNAPFULL}-disk0.qcow2`, BASE, SRC_DISK, `${FULL}-disk0.qcow2`, `${TPL}-disk0.qcow2`, `${TPL}-seed.iso`, `${BIG}.qcow2`, `${CANCEL}-disk0.qcow2`];
     await sshRun(
       h,
-      [...doms.map((d) => `virsh destroy ${d} >/dev/null 2>&1; virsh undefine --nvram ${d} >/dev/null 2>&1; rm -f ${shellQuote(serialLogPath(d))}`), ...vols.map((v) => `virsh vol-delete --pool default ${v} >/dev/null 2>&1`), 'true'].join('; '),
+      [...doms.map((d) => `virsh destroy ${d} >/dev/null 2>&1; virsh undefine --nvram --snapshots-metadata ${d} >/dev/null 2>&1; rm -f ${shellQuote(serialLogPath(d))}`), ...vols.map((v) => `virsh vol-delete --pool default ${v} >/dev/null 2>&1`),
+        // The overlays the snapshot made of the source's disk.
+        `rm -f ${shellQuote(pool)}/${SRC}*; virsh pool-refresh default >/dev/null 2>&1`, 'true'].join('; '),
     ).catch(() => undefined);
   }, 120_000);
 
@@ -108,6 +113,26 @@ describe('clone', () => {
     // Nothing was made.
     expect(await virsh(h, ['list', '--all', '--name'])).not.toContain(`clone-no-${tag}`);
   });
+
+  it('clones a running VM in full from a new snapshot, and links a clone to that snapshot', async () => {
+    const src = await vmId(SRC);
+    const { jobId } = await engine.call('vms.clone', { source: { kind: 'vm', vmId: src, newSnapshot: true }, name: SNAPFULL, mode: 'full' });
+    const job = await finishedJob(engine, jobId, 300_000);
+    expect(job.state, job.error?.message).toBe('succeeded');
+    const snapshot = (job.result as CloneResult).snapshot!;
+    expect(snapshot).toBe(`clone-${SNAPFULL}`);
+    // The snapshot ran as the clone's child, under its hold on the VM.
+    const child = (await engine.call('jobs.list', {})).jobs.find((j) => j.parentId === jobId);
+    expect(child).toMatchObject({ kind: 'vm.snapshotCreate', state: 'succeeded' });
+    expect(await virsh(h, ['snapshot-list', '--name', SRC])).toContain(snapshot);
+    expect((await virsh(h, ['domstate', SRC])).trim()).toBe('running');
+    expect((await qemuImgInfo(await volPath(`${SNAPFULL}-disk0.qcow2`)))['backing-filename']).toBeUndefined();
+    // The frozen image under the snapshot is what a linked clone may sit on.
+    const linked = await engine.call('vms.clone', { source: { kind: 'vm', vmId: src, snapshot }, name: SNAPLINK, mode: 'linked' });
+    const lj = await finishedJob(engine, linked.jobId, 120_000);
+    expect(lj.state, lj.error?.message).toBe('succeeded');
+    expect((await qemuImgInfo(await volPath(`${SNAPLINK}-disk0.qcow2`)))['backing-filename']).toBe(`${pool}/${SRC_DISK}`);
+  }, 600_000);
 
   it('a linked clone of a template boots', async () => {
     const { jobId } = await engine.call('vms.clone', { source: { kind: 'template', pool: 'default', volume: BASE, memoryMiB: 256 }, name: TPL, mode: 'linked', hostId });
