@@ -90,9 +90,7 @@ try {
   let snapshot_ms: number | null = null;
   let revert_ms: number | null = null;
   let snapshotNote: string | null = null;
-  const create = 'vms.snapshotCreate';
-  const revert = 'vms.snapshotRevert';
-  if (isMethodName(create) && isMethodName(revert)) {
+  if (isMethodName('snapshots.create') && isMethodName('snapshots.revert')) {
     const gdisk = `${pool}/${GUEST}.qcow2`;
     made.vols.push(`${GUEST}.qcow2`);
     await sshRun(h, `qemu-img create -q -f qcow2 ${shellQuote(gdisk)} 64M && virsh pool-refresh default >/dev/null`);
@@ -104,8 +102,8 @@ try {
     const reverts: number[] = [];
     for (let i = 0; i <= RUNS; i++) {
       const name = `s${i}`;
-      const s = await timedJob(engine, () => engine.call(create as never, { vmId: g.id, name, memory: true } as never) as Promise<{ jobId: string }>);
-      const r = await timedJob(engine, () => engine.call(revert as never, { vmId: g.id, name } as never) as Promise<{ jobId: string }>);
+      const s = await timedJob(engine, () => engine.call('snapshots.create', { vmId: g.id, name, memory: true }));
+      const r = await timedJob(engine, () => engine.call('snapshots.revert', { vmId: g.id, name }));
       if (i > 0) (snaps.push(s), reverts.push(r));
       log(`snapshot ${i === 0 ? 'warm-up' : `${i}/${RUNS}`}: ${round(s)} ms, revert ${round(r)} ms`);
     }
