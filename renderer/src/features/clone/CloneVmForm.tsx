@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import type { Vm } from '../../../../engine/contract';
+import { useEffect, useState } from 'react';
+import type { Snapshot, Vm } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { ErrorBanner } from '../../components/ErrorBanner';
 import { Field } from '../../components/Field';
@@ -11,8 +11,10 @@ import { useHosts } from '../../stores/hosts-store';
 import { useJobs } from '../../stores/jobs-store';
 import { navigate } from '../../stores/route-store';
 import { cloneVm } from '../../api/clone';
+import { listSnapshots } from '../../api/snapshots';
 
-type From = 'now' | 'newSnapshot';
+/** The disks now, a new snapshot, or `snap:<name>`, an existing one. */
+type From = string;
 
 /**
  * The Clone dialog, on the VM page and the VM list: the clone's name, full or linked, what it is
@@ -27,6 +29,12 @@ export function CloneVmForm({ vm, onDone }: { vm: Vm; onDone: () => void }) {
   const [error, setError] = useState<HangarError | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
   const job = useJobs((s) => (jobId ? s.byId[jobId] : undefined));
+  const [snapshots, setSnapshots] = useState<Snapshot[]>([]);
+  useEffect(() => {
+    void listSnapshots(vm.id).then((l) => setSnapshots(l.snapshots), () => setSnapshots([]));
+  }, [vm.id]);
+  // A linked clone sits only on what no VM writes to: an external snapshot's frozen images.
+  const choices = f.mode === 'linked' ? snapshots.filter((s) => s.kind === 'external') : snapshots;
   const set = <K extends keyof typeof f>(k: K, v: (typeof f)[K]) => setF((x) => ({ ...x, [k]: v }));
   const targets = f.hostId ? hosts.filter((h) => h.id === f.hostId) : hosts;
   const pools = [...new Set(targets.flatMap((h) => h.facts?.pools.map((p) => p.name) ?? []))].sort();
@@ -34,7 +42,12 @@ export function CloneVmForm({ vm, onDone }: { vm: Vm; onDone: () => void }) {
   const submit = () => {
     setError(null);
     cloneVm({
-      source: { kind: 'vm', vmId: vm.id, newSnapshot: f.mode === 'full' && f.from === 'newSnapshot' },
+      source: {
+        kind: 'vm',
+        vmId: vm.id,
+        newSnapshot: f.mode === 'full' && f.from === 'newSnapshot',
+        ...(f.from.startsWith('snap:') ? { snapshot: f.from.slice(5) } : {}),
+      },
       name: f.name,
       mode: f.mode,
       ...(f.hostId ? { hostId: f.hostId } : {}),
@@ -49,7 +62,7 @@ export function CloneVmForm({ vm, onDone }: { vm: Vm; onDone: () => void }) {
         <input data-testid="clone-name" value={f.name} onChange={(e) => set('name', e.target.value)} required />
       </Field>
       <Field label={t('clone.mode')}>
-        <select data-testid="clone-mode" value={f.mode} onChange={(e) => set('mode', e.target.value as 'full' | 'linked')}>
+        <select data-testid="clone-mode" value={f.mode} onChange={(e) => setF((x) => ({ ...x, mode: e.target.value as 'full' | 'linked', from: e.target.value === 'linked' ? 'now' : running ? 'newSnapshot' : 'now' }))}>
           <option value="full">{t('clone.mode.full')}</option>
           <option value="linked">{t('clone.mode.linked')}</option>
         </select>
@@ -57,14 +70,18 @@ export function CloneVmForm({ vm, onDone }: { vm: Vm; onDone: () => void }) {
       <p className="muted small span-all" data-testid="clone-mode-help">
         {t(f.mode === 'full' ? 'clone.mode.fullHelp' : 'clone.mode.linkedHelp')}
       </p>
-      {f.mode === 'full' && (
-        <Field label={t('clone.from')}>
-          <select data-testid="clone-from" value={f.from} onChange={(e) => set('from', e.target.value as From)}>
-            <option value="now">{t('clone.from.now')}</option>
-            <option value="newSnapshot">{t('clone.from.newSnapshot')}</option>
-          </select>
-        </Field>
-      )}
+      <Field label={t('clone.from')}>
+        <select data-testid="clone-from" value={f.from} onChange={(e) => set('from', e.target.value)}>
+          {f.mode === 'full' && <option value="now">{t('clone.from.now')}</option>}
+          {f.mode === 'full' && <option value="newSnapshot">{t('clone.from.newSnapshot')}</option>}
+          {f.mode === 'linked' && <option value="now">{t('clone.from.live')}</option>}
+          {choices.map((s) => (
+            <option key={s.name} value={`snap:${s.name}`}>
+              {t('clone.from.snapshot', { snapshot: s.name })}
+            </option>
+          ))}
+        </select>
+      </Field>
       <Field label={t('clone.host')}>
         <select data-testid="clone-host" value={f.hostId} onChange={(e) => set('hostId', e.target.value)}>
           <option value="">{t('clone.host.auto')}</option>

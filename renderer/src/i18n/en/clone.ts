@@ -11,6 +11,7 @@ export const clone = {
   'clone.from': 'Clone from',
   'clone.from.now': 'Its disks now (stopped)',
   'clone.from.newSnapshot': 'A new snapshot (keeps running)',
+  'clone.from.live': 'Its disks now (refused: a VM writes to them)',
   'clone.from.snapshot': 'Snapshot {snapshot}',
   'clone.host': 'Target host',
   'clone.host.auto': 'Automatic',

@@ -13,6 +13,7 @@ export const clone: Record<keyof typeof en, string> = {
   'clone.from': '복제 기준',
   'clone.from.now': '현재 디스크 상태(VM 정지 상태)',
   'clone.from.newSnapshot': '새 스냅샷(VM은 계속 실행)',
+  'clone.from.live': '현재 디스크(거절됨: VM이 쓰는 디스크)',
   'clone.from.snapshot': '스냅샷 {snapshot}',
   'clone.host': '대상 호스트',
   'clone.host.auto': '자동',
