@@ -26,6 +26,10 @@ const BIG = `clone-big-${tag}`;
 const CANCEL = `clone-cancel-${tag}`;
 const SNAPFULL = `clone-snapfull-${tag}`;
 const SNAPLINK = `clone-snaplink-${tag}`;
+const SHARED = `clone-shared-${tag}`;
+const MOVED = `clone-moved-${tag}`;
+// Another host, for a clone that goes elsewhere over the shared pool.
+const other = lab.hosts.find((x) => x.name !== h.name) as LabHost;
 const t = labTimeouts(lab);
 
 async function refusal(p: Promise<unknown>): Promise<HangarError> {
@@ -53,7 +57,8 @@ describe('clone', () => {
     engine = te.engine;
     const host = await engine.call('hosts.add', { address: h.address, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: h.hostKeyFingerprint, name: h.name });
     hostId = host.id;
-    await waitFor('the host connected', async () => (await engine.call('hosts.list', {})).hosts.find((x) => x.state === 'connected'), 30_000, 100);
+    await engine.call('hosts.add', { address: other.address, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: other.hostKeyFingerprint, name: other.name });
+    await waitFor('both hosts connected', async () => (await engine.call('hosts.list', {})).hosts.filter((x) => x.state === 'connected').length === 2, 30_000, 100);
     // A chain to flatten: the lab's base image in the pool, and the source's disk an overlay on it.
     pool = (await virsh(h, ['pool-dumpxml', 'default'])).match(/<path>([^<]+)<\/path>/)![1]!;
     await sshRun(h, `cp ${shellQuote(lab.guest.baseImage)} ${shellQuote(`${pool}/${BASE}`)} && qemu-img create -q -f qcow2 -F qcow2 -b ${shellQuote(`${pool}/${BASE}`)} ${shellQuote(`${pool}/${SRC_DISK}`)} && ` +
@@ -61,10 +66,14 @@ describe('clone', () => {
       `qemu-img create -q -f qcow2 ${shellQuote(`${pool}/${BIG}.qcow2`)} 1G && qemu-io -f qcow2 -c 'write -P 0x5a 0 1G' ${shellQuote(`${pool}/${BIG}.qcow2`)} >/dev/null && virsh pool-refresh default >/dev/null`);
     await defineDomain(h, testGuestXml({ name: SRC, disk: `${pool}/${SRC_DISK}`, lab }));
     await defineDomain(h, testGuestXml({ name: BIG, disk: `${pool}/${BIG}.qcow2`, network: null, lab }));
+    await sshRun(h, `qemu-img create -q -f qcow2 ${shellQuote(`${lab.sharedPoolPath}/${SHARED}.qcow2`)} 64M && virsh pool-refresh shared >/dev/null`);
+    await defineDomain(h, testGuestXml({ name: SHARED, disk: `${lab.sharedPoolPath}/${SHARED}.qcow2`, network: null, lab }));
   }, 180_000);
 
   afterAll(async () => {
     await te?.dispose();
+    await sshRun(other, `virsh undefine ${MOVED} >/dev/null 2>&1; virsh vol-delete --pool shared ${MOVED}-disk0.qcow2 >/dev/null 2>&1; true`).catch(() => undefined);
+    await sshRun(h, `virsh undefine ${SHARED} >/dev/null 2>&1; rm -f ${shellQuote(`${lab.sharedPoolPath}/${SHARED}.qcow2`)}; virsh pool-refresh shared >/dev/null 2>&1; true`).catch(() => undefined);
     const doms = [SNAPLINK, SNAPFULL, SRC, FULL, TPL, BIG, CANCEL];
     const vols = [`${SNAPLINK}-disk0.qcow2`, `${SNAPFULL}-disk0.qcow2`, BASE, SRC_DISK, `${FULL}-disk0.qcow2`, `${TPL}-disk0.qcow2`, `${TPL}-seed.iso`, `${BIG}.qcow2`, `${CANCEL}-disk0.qcow2`];
     await sshRun(
@@ -144,6 +153,20 @@ describe('clone', () => {
     await sshRun(h, `f=$(mktemp) && virsh dumpxml --inactive ${TPL} | sed "s|<serial type='pty'>|<serial type='pty'><log file='${serialLogPath(TPL)}' append='off'/>|" > "$f" && virsh define "$f" >/dev/null && rm -f "$f" && virsh start ${TPL} >/dev/null`);
     await waitFor('the linked clone to boot', async () => (await readSerialLog(h, TPL)).includes(lab.guest.banner), t.bootMs * 3, 1000);
   }, 600_000);
+
+  it('a clone goes to another host over the shared pool, and is refused there from local storage', async () => {
+    const hosts = (await engine.call('hosts.list', {})).hosts;
+    const there = hosts.find((x) => x.name === other.name)!;
+    const { jobId } = await engine.call('vms.clone', { source: { kind: 'vm', vmId: await vmId(SHARED) }, name: MOVED, mode: 'full', hostId: there.id });
+    const job = await finishedJob(engine, jobId, 300_000);
+    expect(job.state, job.error?.message).toBe('succeeded');
+    expect((job.result as CloneResult).hostId).toBe(there.id);
+    expect((await virsh(other, ['domuuid', MOVED])).trim()).toBe((job.result as CloneResult).uuid);
+    expect((await virsh(other, ['vol-list', 'shared'])).includes(`${MOVED}-disk0.qcow2`)).toBe(true);
+    // The source's disk on lab-local storage: the other host cannot read it.
+    const e = await refusal(engine.call('vms.clone', { source: { kind: 'vm', vmId: await vmId(BIG) }, name: `clone-no-${tag}`, mode: 'full', hostId: there.id }));
+    expect(e.details?.message).toMatchObject({ key: 'clone.err.unreachable', args: { host: other.name, source: h.name } });
+  }, 300_000);
 
   it('a cancelled full clone leaves nothing behind', async () => {
     const big = await vmId(BIG);
