@@ -34,7 +34,7 @@ async function exists(lookup: () => Promise<unknown>): Promise<boolean> {
  */
 export function cloneService(deps: {
   fleet: FleetLinks;
-  inventory: Pick<VmInventory, 'get' | 'refresh'>;
+  inventory: Pick<VmInventory, 'get' | 'refresh' | 'summariesOn'>;
   jobs: Pick<JobRunner, 'start'>;
   placement: Pick<PlacementService, 'place'>;
   /** A template's clone is a new VM over (linked) or copied from (full) its base image: the create path. */
@@ -44,8 +44,35 @@ export function cloneService(deps: {
 }): Service {
   const { fleet, inventory, jobs } = deps;
 
+  /**
+   * A template is a base image no VM writes to: one that is a VM's writable disk (on any host that
+   * has it) is refused for a linked clone, which would read it as it changes.
+   */
+  async function checkTemplateUnused(pool: string, volume: string): Promise<void> {
+    for (const host of fleet.hosts.values()) {
+      if (host.state !== 'connected') continue;
+      const c = fleet.libvirt(host.id);
+      let path: string;
+      try {
+        path = await c.storageVolGetPath(await c.storageVolLookupByName(await c.storagePoolLookupByName(pool), volume));
+      } catch (err) {
+        if (isNotFound(err)) continue;
+        throw err;
+      }
+      for (const d of inventory.summariesOn(host.id)) {
+        const disk = d.disks.find((x) => x.device === 'disk' && !x.readonly && x.source === path);
+        if (!disk) continue;
+        const state = inventory.get(d.uuid)?.state ?? 'unknown';
+        throw state === 'stopped' || state === 'crashed'
+          ? refuse('CONFLICT', 'clone.err.linkedStopped', { name: d.name, disk: disk.target }, `${disk.target} is the disk ${d.name} writes to when it starts: a linked clone goes only on a snapshot or a template`)
+          : refuse('CONFLICT', 'clone.err.linkedLive', { name: d.name, disk: disk.target }, `${d.name} is running and writes to ${disk.target}: a linked clone goes only on a snapshot or a template, never on a disk a running VM writes to`);
+      }
+    }
+  }
+
   async function cloneTemplate(p: Params & { source: { kind: 'template' } }) {
     const s = p.source;
+    if (p.mode === 'linked') await checkTemplateUnused(s.pool, s.volume);
     return deps.createVm({
       name: p.name,
       ...(p.hostId ? { hostId: p.hostId } : {}),

@@ -27,7 +27,7 @@ const volumes = async () => (await virsh(h, ['vol-list', '--pool', 'default'])).
 
 test.beforeAll(async () => {
   lab = labOf();
-  h = lab.hosts[2] ?? lab.hosts[0]!;
+  h = lab.hosts[1] ?? lab.hosts[0]!;
   const pool = (await virsh(h, ['pool-dumpxml', 'default'])).match(/<path>([^<]+)<\/path>/)![1]!;
   // 1.5 GiB of data: the copy is still running when the engine dies.
   await sshRun(h, `qemu-img create -q -f qcow2 ${shellQuote(`${pool}/${SRC}.qcow2`)} 1536M && qemu-io -f qcow2 -c 'write -P 0x33 0 1536M' ${shellQuote(`${pool}/${SRC}.qcow2`)} >/dev/null && virsh pool-refresh default >/dev/null`, { timeoutMs: 300_000 });

@@ -34,7 +34,7 @@ const shot = async (name: string) => {
 
 test.beforeAll(async ({ browser }) => {
   lab = labOf();
-  h = lab.hosts[2] ?? lab.hosts[0]!;
+  h = lab.hosts[1] ?? lab.hosts[0]!;
   const pool = (await virsh(h, ['pool-dumpxml', 'default'])).match(/<path>([^<]+)<\/path>/)![1]!;
   await sshRun(h, `qemu-img create -q -f qcow2 ${shellQuote(`${pool}/${SRC}.qcow2`)} 256M && virsh pool-refresh default >/dev/null`);
   await defineDomain(h, testGuestXml({ name: SRC, disk: `${pool}/${SRC}.qcow2`, network: null, lab }));

@@ -14,8 +14,8 @@ import { labEngine } from '../fleet/lab-engine';
 import { finishedJob } from '../../helpers/run-job';
 
 const lab = readLabInfo();
-// lab3: the host other sessions use least.
-const h = (lab.hosts[2] ?? lab.hosts[0]) as LabHost;
+// lab2: lab3 is where other sessions run their fault drills.
+const h = (lab.hosts[1] ?? lab.hosts[0]) as LabHost;
 const tag = crypto.randomBytes(3).toString('hex');
 const BASE = `clone-base-${tag}.qcow2`;
 const SRC = `clone-src-${tag}`;
@@ -78,7 +78,7 @@ describe('clone', () => {
     const vols = [`${SNAPLINK}-disk0.qcow2`, `${SNAPFULL}-disk0.qcow2`, BASE, SRC_DISK, `${FULL}-disk0.qcow2`, `${TPL}-disk0.qcow2`, `${TPL}-seed.iso`, `${BIG}.qcow2`, `${CANCEL}-disk0.qcow2`];
     await sshRun(
       h,
-      [...doms.map((d) => `virsh destroy ${d} >/dev/null 2>&1; virsh undefine --nvram --snapshots-metadata ${d} >/dev/null 2>&1; rm -f ${shellQuote(serialLogPath(d))}`), ...vols.map((v) => `virsh vol-delete --pool default ${v} >/dev/null 2>&1`),
+      [...doms.map((d) => `virsh destroy ${d} >/dev/null 2>&1; virsh undefine --nvram --snapshots-metadata ${d} >/dev/null 2>&1; rm -f ${shellQuote(serialLogPath(d))} /var/log/libvirt/qemu/${d}.log`), ...vols.map((v) => `virsh vol-delete --pool default ${v} >/dev/null 2>&1`),
         // The overlays the snapshot made of the source's disk.
         `rm -f ${shellQuote(pool)}/${SRC}*; virsh pool-refresh default >/dev/null 2>&1`, 'true'].join('; '),
     ).catch(() => undefined);
@@ -119,6 +119,9 @@ describe('clone', () => {
     expect(linked.message).toContain('never on a disk a running VM writes to');
     const full = await refusal(engine.call('vms.clone', { source: { kind: 'vm', vmId: src }, name: `clone-no-${tag}`, mode: 'full' }));
     expect(full.details?.message).toMatchObject({ key: 'clone.err.running' });
+    // The same disk offered as a template: still the disk a running VM writes to.
+    const asTemplate = await refusal(engine.call('vms.clone', { source: { kind: 'template', pool: 'default', volume: SRC_DISK }, name: `clone-no-${tag}`, mode: 'linked' }));
+    expect(asTemplate.details?.message).toMatchObject({ key: 'clone.err.linkedLive', args: { name: SRC, disk: 'vda' } });
     // Nothing was made.
     expect(await virsh(h, ['list', '--all', '--name'])).not.toContain(`clone-no-${tag}`);
   });
