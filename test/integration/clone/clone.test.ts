@@ -74,6 +74,8 @@ describe('clone', () => {
     await te?.dispose();
     await sshRun(other, `virsh undefine ${MOVED} >/dev/null 2>&1; virsh vol-delete --pool shared ${MOVED}-disk0.qcow2 >/dev/null 2>&1; true`).catch(() => undefined);
     await sshRun(h, `virsh undefine ${SHARED} >/dev/null 2>&1; rm -f ${shellQuote(`${lab.sharedPoolPath}/${SHARED}.qcow2`)}; virsh pool-refresh shared >/dev/null 2>&1; true`).catch(() => undefined);
+    // Every host lists the shared pool's files: they forget the removed ones at a refresh.
+    for (const x of lab.hosts) await virsh(x, ['pool-refresh', 'shared']).catch(() => undefined);
     const doms = [SNAPLINK, SNAPFULL, SRC, FULL, TPL, BIG, CANCEL];
     const vols = [`${SNAPLINK}-disk0.qcow2`, `${SNAPFULL}-disk0.qcow2`, BASE, SRC_DISK, `${FULL}-disk0.qcow2`, `${TPL}-disk0.qcow2`, `${TPL}-seed.iso`, `${BIG}.qcow2`, `${CANCEL}-disk0.qcow2`];
     await sshRun(
