@@ -39,6 +39,13 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
       <table className="table" data-testid="vm-disks">
         <TableHead cols={[t('vm.disk.target'), t('vm.disk.device'), t('vm.disk.source'), null]} />
         <tbody>
+          {details.disks.length === 0 && (
+            <tr data-testid="vm-disks-none">
+              <td colSpan={4} className="muted">
+                {t('vm.disk.none')}
+              </td>
+            </tr>
+          )}
           {details.disks.map((d) => (
             <tr key={d.target} data-testid="vm-disk-row" data-target={d.target}>
               <td className="mono">{d.target}</td>

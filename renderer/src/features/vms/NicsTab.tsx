@@ -22,6 +22,13 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
       <table className="table">
         <TableHead cols={['MAC', t('vm.nic.network'), t('vm.nic.model'), null]} />
         <tbody>
+          {details.nics.length === 0 && (
+            <tr data-testid="vm-nics-none">
+              <td colSpan={4} className="muted">
+                {t('vm.nic.none')}
+              </td>
+            </tr>
+          )}
           {details.nics.map((n, i) => (
             <tr key={`${n.mac}-${i}`} data-testid="vm-nic-row">
               <td className="mono">{n.mac}</td>

@@ -135,14 +135,16 @@ function VmList() {
         <span className="muted" data-testid="vm-count">
           {t('vms.count', { shown: shown.length, total: all.length })}
         </span>
-        {!creating && (
-          <button type="button" className="btn btn-primary" data-testid="create-vm" onClick={() => setCreating(true)}>
-            {t('vm.create.open')}
+        <span className="page-actions">
+          <button type="button" className="btn" data-testid="affinity-toggle" aria-expanded={showGroups} onClick={() => setShowGroups((x) => !x)}>
+            {t('placement.groups.title')}
           </button>
-        )}
-        <button type="button" className="btn" data-testid="affinity-toggle" aria-expanded={showGroups} onClick={() => setShowGroups((x) => !x)}>
-          {t('placement.groups.title')}
-        </button>
+          {!creating && (
+            <button type="button" className="btn btn-primary" data-testid="create-vm" onClick={() => setCreating(true)}>
+              {t('vm.create.open')}
+            </button>
+          )}
+        </span>
       </div>
       {creating && <CreateVmForm onDone={() => setCreating(false)} />}
       {cloning && <CloneVmForm vm={cloning} onDone={() => setCloning(null)} />}
