@@ -11,7 +11,9 @@ import { DomainXmlFlag, type LibvirtConnection } from '../libvirt';
 import type { Service } from '../rpc/service';
 import { parseDomainXml } from '../xml/domain-read';
 import { poolTargetPath } from '../xml/pool';
+import { refuseIfLinkedClones } from '../clone/linked-users';
 import { checkCreate, createSnapshotJob } from './create-snapshot';
+import { subtree } from './tree';
 import { deleteSnapshotJob } from './delete-snapshot';
 import { diskSupport } from './disk-support';
 import { readSnapshots, type HostShell } from './read-snapshots';
@@ -107,6 +109,8 @@ export function snapshotsService(deps: {
         const vm = vmOf(p.vmId);
         const { snaps } = await look(vm);
         if (!snaps.list.some((s) => s.name === p.name)) throw new HangarError('NOT_FOUND', `${vm.name} has no snapshot ${p.name}`);
+        const gone = p.withChildren ? subtree(snaps.list, p.name) : [p.name];
+        await refuseIfLinkedClones(fleet.libvirt(vm.hostId), p.name, snaps.list.filter((s) => gone.includes(s.name)).flatMap((s) => s.disks.flatMap((d) => (d.location === 'external' && d.file ? [d.file] : []))));
         return run(vm, deleteSnapshotJob(vm, snaps.list, p.name, p.withChildren, { conn: () => fleet.libvirt(vm.hostId), poolRefresh: (files) => refreshPoolsOf(fleet.libvirt(vm.hostId), files) }));
       },
     },

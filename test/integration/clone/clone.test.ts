@@ -146,6 +146,10 @@ describe('clone', () => {
     const lj = await finishedJob(engine, linked.jobId, 120_000);
     expect(lj.state, lj.error?.message).toBe('succeeded');
     expect((await qemuImgInfo(await volPath(`${SNAPLINK}-disk0.qcow2`)))['backing-filename']).toBe(`${pool}/${SRC_DISK}`);
+    // Deleting that snapshot would commit the VM's later writes into the clone's base: refused.
+    const del = await refusal(engine.call('snapshots.delete', { vmId: src, name: snapshot }));
+    expect(del.details?.message).toMatchObject({ key: 'clone.err.snapshotHasClones', args: { snapshot, volume: `${SNAPLINK}-disk0.qcow2` } });
+    expect(await virsh(h, ['snapshot-list', '--name', SRC])).toContain(snapshot);
   }, 600_000);
 
   it('a linked clone of a template boots', async () => {

@@ -34,4 +34,5 @@ export const clone = {
   'clone.err.linkedStopped': '{disk} is the disk {name} writes to when it starts: a linked clone goes only on a snapshot or a template.',
   'clone.err.noDisks': '{name} has no disk to lay a linked clone on.',
   'clone.err.unreachable': 'The disks of {name} are on storage only {source} reaches: {host} cannot read them (a shared pool can).',
+  'clone.err.snapshotHasClones': 'The snapshot {snapshot} is the base of the linked clone disk {volume}: delete that clone first.',
 } as const;

@@ -36,4 +36,5 @@ export const clone: Record<keyof typeof en, string> = {
   'clone.err.linkedStopped': '{disk}는 {name}이(가) 시작하면 쓰는 디스크입니다. 연결 복제는 스냅샷이나 템플릿 위에만 만들 수 있습니다.',
   'clone.err.noDisks': '{name}에는 연결 복제를 만들 디스크가 없습니다.',
   'clone.err.unreachable': '{name}의 디스크는 {source}만 접근할 수 있는 스토리지에 있습니다. {host}는 읽을 수 없습니다(공유 풀이면 가능합니다).',
+  'clone.err.snapshotHasClones': '스냅샷 {snapshot}은(는) 연결 복제 디스크 {volume}의 기반입니다. 먼저 그 복제본을 삭제하세요.',
 } as const;
