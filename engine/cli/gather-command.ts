@@ -11,6 +11,7 @@ import { createEngine } from '../engine';
 import { openLogFile } from '../log-file';
 import { createLogger } from '../logger';
 import { headlessCipher } from '../secrets/key-cipher';
+import { hostsSettled, vmIdByName } from './cli-lookups';
 
 export const GATHER_USAGE = `Usage: hangar gather [options]
 
@@ -112,13 +113,8 @@ export async function gatherCommand(argv: string[]): Promise<void> {
       if (added) reached++;
     }
     if (adHoc.length && reached === 0) throw new HangarError('UNREACHABLE', 'None of the hosts given with --host could be reached');
-    // Known hosts connect in the background: give them a moment, an unreachable one is skipped later.
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const { hosts } = await engine.call('hosts.list', {});
-      if (hosts.every((h) => h.state !== 'connecting') || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    // Known hosts connect in the background: an unreachable one is skipped later.
+    await hostsSettled(engine);
     const { hosts } = await engine.call('hosts.list', {});
     const only = values.only ?? [];
     const unknown = only.filter((n) => !hosts.some((h) => h.name === n));
@@ -126,13 +122,8 @@ export async function gatherCommand(argv: string[]): Promise<void> {
     const hostIds = only.length ? hosts.filter((h) => only.includes(h.name)).map((h) => h.id) : undefined;
     let vmIds: string[] | undefined;
     if (values.vm?.length) {
-      const { vms } = await engine.call('vms.list', {});
-      vmIds = values.vm.map((n) => {
-        const found = vms.filter((v) => v.name === n || v.id === n || v.uuid === n);
-        if (found.length === 0) throw new HangarError('NOT_FOUND', `No VM ${n}`);
-        if (found.length > 1) throw new HangarError('INVALID_PARAMS', `VM name ${n} is on several hosts: give its UUID`);
-        return found[0]!.id;
-      });
+      vmIds = [];
+      for (const n of values.vm) vmIds.push(await vmIdByName(engine, n));
     }
     const ref = await engine.call('diagnostics.gather', {
       ...(hostIds ? { hostIds } : {}),

@@ -1,12 +1,14 @@
 import { HangarError } from '../contract/errors';
 import { SERVE_USAGE, serveCommand } from './serve-command';
 import { GATHER_USAGE, gatherCommand } from './gather-command';
+import { SNAPSHOT_USAGE, snapshotCommand } from './snapshot-command';
 
 const USAGE = `Usage: hangar <command> [options]
 
 Commands:
   serve     serve the Hangar UI to a browser (hangar serve --help)
   gather    collect a diagnostics bundle from hosts (hangar gather --help)
+  snapshot  list, take, revert and delete VM snapshots (hangar snapshot --help)
 `;
 
 /** `hangar` command line: the headless entry point of the engine. */
@@ -23,10 +25,12 @@ async function main(argv: string[]): Promise<void> {
       return serveCommand(rest);
     case 'gather':
       return gatherCommand(rest);
+    case 'snapshot':
+      return snapshotCommand(rest);
     case undefined:
     case '-h':
     case '--help':
-      console.log(USAGE + '\n' + SERVE_USAGE + '\n\n' + GATHER_USAGE);
+      console.log(USAGE + '\n' + SERVE_USAGE + '\n\n' + GATHER_USAGE + '\n\n' + SNAPSHOT_USAGE);
       return;
     default:
       console.error(`hangar: unknown command '${command}'\n\n${USAGE}`);

@@ -7,12 +7,19 @@ import { snapshotTree } from './tree';
 /** Runs a command on the VM's host (argv, quoted by the SSH layer); null where there is no shell (the local host). */
 export type HostShell = ((argv: string[]) => Promise<string>) | null;
 
-/** The saved RAM of each internal snapshot of one image, by name, from `qemu-img info` (read-only, shared lock). */
+type ImageInfo = { snapshots?: { name?: unknown; 'vm-state-size'?: unknown }[] };
+
+/**
+ * The saved RAM of each internal snapshot in a disk's chain, by name, from `qemu-img info`
+ * (read-only, shared lock). The whole chain: after an external snapshot the internal ones are in
+ * the image below the overlay.
+ */
 async function vmStateSizes(shell: NonNullable<HostShell>, image: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   try {
-    const info = JSON.parse(await shell(['qemu-img', 'info', '--force-share', '--output=json', image])) as { snapshots?: { name?: unknown; 'vm-state-size'?: unknown }[] };
-    for (const s of info.snapshots ?? []) if (typeof s.name === 'string' && typeof s['vm-state-size'] === 'number') out.set(s.name, s['vm-state-size']);
+    const parsed = JSON.parse(await shell(['qemu-img', 'info', '--force-share', '--backing-chain', '--output=json', image])) as ImageInfo | ImageInfo[];
+    for (const info of Array.isArray(parsed) ? parsed : [parsed])
+      for (const s of info.snapshots ?? []) if (typeof s.name === 'string' && typeof s['vm-state-size'] === 'number') out.set(s.name, s['vm-state-size']);
   } catch {
     // A size is a nicety: an image qemu-img cannot read leaves it unknown.
   }

@@ -17,8 +17,9 @@ export function checkRevert(vm: Vm, snap: Snapshot, libVersion: number): void {
 
 /**
  * Reverts the VM to the snapshot. A VM that runs keeps running: libvirt restores a memory
- * snapshot's RAM and resumes it, and boots from a disk-only one; a stopped VM stays stopped
- * unless the snapshot holds memory, which it must resume to mean anything.
+ * snapshot's RAM and resumes it, and boots from a disk-only one; a paused VM stays paused; a
+ * stopped VM stays stopped unless the snapshot holds memory, which it must resume to mean anything.
+ * (libvirt 9.0 restarts QEMU for a running-to-running revert: most of its time.)
  */
 export function revertSnapshotJob(vm: Vm, snap: Snapshot, conn: () => LibvirtConnection): { spec: JobSpec; handler: JobHandler } {
   const spec: JobSpec = { kind: 'vm.snapshotRevert', title: { key: 'job.vm.snapshotRevert', args: { name: vm.name, snapshot: snap.name } }, target: { kind: 'vm', id: vm.id }, hostId: vm.hostId, cancellable: false };
@@ -26,7 +27,7 @@ export function revertSnapshotJob(vm: Vm, snap: Snapshot, conn: () => LibvirtCon
     const c = conn();
     const dom = await c.domainLookupByUuid(vm.uuid);
     ctx.progress(0.2, { key: 'job.vm.snapshotRevert.step' });
-    const flags = isRunning(vm) || snap.memory ? SnapshotRevertFlag.RUNNING : 0;
+    const flags = vm.state === 'paused' ? SnapshotRevertFlag.PAUSED : isRunning(vm) || snap.memory ? SnapshotRevertFlag.RUNNING : 0;
     await c.snapshotRevert(await c.snapshotLookupByName(dom, snap.name), flags);
     return { name: snap.name };
   };

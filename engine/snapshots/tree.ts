@@ -18,7 +18,7 @@ export function snapshotTree(nodes: readonly Node[], current: string | null): Sn
   const out: Snapshot[] = [];
   const walk = (parent: string | null, depth: number) => {
     for (const n of [...(kids.get(parent) ?? [])].sort(order)) {
-      out.push({ ...n, parent: parent, depth, current: n.name === current, children: (kids.get(n.name) ?? []).map((c) => c.name) });
+      out.push({ ...n, parent: parent, depth, current: n.name === current, children: [...(kids.get(n.name) ?? [])].sort(order).map((c) => c.name) });
       walk(n.name, depth + 1);
     }
   };

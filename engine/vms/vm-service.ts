@@ -215,6 +215,9 @@ export class VmService {
     const { vm, conn, dom, running } = await this.open(p.vmId);
     const disk = (await vmDetails(vm, conn)).disks.find((d) => d.target === p.target && d.device === 'disk');
     if (!disk?.source) throw new HangarError('NOT_FOUND', `${vm.name} has no disk ${p.target}`);
+    // Seed 000: no volume edits while snapshots exist (a snapshot's disks would no longer match).
+    const snapshots = (await conn.snapshotListAll(dom, 0)).length;
+    if (snapshots > 0) throw new HangarError('CONFLICT', `${vm.name} has ${snapshots} snapshots: delete them before resizing a disk`, { message: { key: 'vm.err.snapshotsExist', args: { name: vm.name, count: snapshots } } });
     const vol = await conn.storageVolLookupByPath(disk.source);
     const bytes = Math.ceil(p.sizeGiB * 1024 ** 3);
     const info = await conn.storageVolGetInfo(vol);

@@ -62,7 +62,7 @@ export function SnapshotsTab({ vm }: { vm: Vm }) {
     <div data-testid="vm-snapshots">
       {data?.conditions.map((c) => (
         <p key={c.type} className="banner warn" role="status" data-testid="snap-condition-NoGuestAgent">
-          <strong>{t('snap.cond.NoGuestAgent')}</strong> {t('snap.cond.NoGuestAgent.help', { snapshot: c.snapshot })}
+          <strong translate="no">{t('snap.cond.NoGuestAgent')}</strong> {t('snap.cond.NoGuestAgent.help', { snapshot: c.snapshot })}
         </p>
       ))}
       {blocked.map((d) => (
@@ -137,32 +137,34 @@ export function SnapshotsTab({ vm }: { vm: Vm }) {
                   </td>
                   <td className="small">{when(s)}</td>
                   <td>{s.memory ? t('snap.memory.yes') : t('snap.memory.no')}</td>
-                  <td>{t(`snap.kind.${s.kind}`)}</td>
+                  <td title={t(`snap.kind.${s.kind}.help`)}>{t(`snap.kind.${s.kind}`)}</td>
                   <td className="small">{s.sizeBytes === null ? '—' : formatBytes(s.sizeBytes, lang)}</td>
                   <td className="small">
                     {s.quiesced === true ? t('snap.quiesced') : s.quiesced === false ? t('snap.notQuiesced') : s.memory ? t('snap.withMemory') : '—'}
                     {s.indications.includes('NoGuestAgent') && (
                       <>
                         {' '}
-                        <span className="badge vm-error" data-testid="snap-noagent">
+                        <span className="badge vm-error" data-testid="snap-noagent" translate="no">
                           NoGuestAgent
                         </span>
                       </>
                     )}
                   </td>
-                  <td className="small">{s.description ?? ''}</td>
-                  <td className="row-actions">
-                    <button type="button" className="btn btn-small" data-testid={`snap-revert-${s.name}`} disabled={busy || noRevert === true} title={noRevert ? t('snap.revert.externalUnsupported') : undefined} onClick={() => setConfirm({ kind: 'revert', snap: s })}>
-                      {t('snap.action.revert')}
-                    </button>
-                    <button type="button" className="btn btn-small btn-danger" data-testid={`snap-delete-${s.name}`} disabled={busy} onClick={() => setConfirm({ kind: 'delete', snap: s })}>
-                      {t('snap.action.delete')}
-                    </button>
-                    {s.children.length > 0 && (
-                      <button type="button" className="btn btn-small btn-danger" data-testid={`snap-delete-tree-${s.name}`} disabled={busy} onClick={() => setConfirm({ kind: 'deleteTree', snap: s })}>
-                        {t('snap.action.deleteTree')}
+                  <td className="small user-text">{s.description ?? ''}</td>
+                  <td>
+                    <div className="row-actions">
+                      <button type="button" className="btn btn-small" data-testid={`snap-revert-${s.name}`} disabled={busy || noRevert === true} title={noRevert ? t('snap.revert.externalUnsupported') : undefined} onClick={() => setConfirm({ kind: 'revert', snap: s })}>
+                        {t('snap.action.revert')}
                       </button>
-                    )}
+                      <button type="button" className="btn btn-small btn-danger" data-testid={`snap-delete-${s.name}`} disabled={busy} onClick={() => setConfirm({ kind: 'delete', snap: s })}>
+                        {t('snap.action.delete')}
+                      </button>
+                      {s.children.length > 0 && (
+                        <button type="button" className="btn btn-small btn-danger" data-testid={`snap-delete-tree-${s.name}`} disabled={busy} onClick={() => setConfirm({ kind: 'deleteTree', snap: s })}>
+                          {t('snap.action.deleteTree')}
+                        </button>
+                      )}
+                    </div>
                   </td>
                 </tr>
               );

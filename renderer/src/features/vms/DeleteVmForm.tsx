@@ -41,6 +41,9 @@ export function DeleteVmForm({ details, onDone }: { details: VmDetails; onDone: 
         </label>
       ))}
       {disks.length > 0 && <p className="muted small">{t('vm.delete.keepHelp')}</p>}
+      <p className="muted small" data-testid="delete-snapshots-note">
+        {t('vm.delete.snapshots')}
+      </p>
       {running && (
         <label className="check">
           <input type="checkbox" data-testid="delete-force" checked={force} onChange={(e) => setForce(e.target.checked)} />

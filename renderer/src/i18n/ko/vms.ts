@@ -240,5 +240,7 @@ export const vms: Record<keyof typeof en, string> = {
   'vm.where.moved': '{from}에서 {to}(으)로 옮겨짐',
   'vm.where.twice': '{hosts}에서 동시에 실행 중입니다. 두 게스트가 같은 디스크에 써서 손상시킬 수 있습니다. 실행되면 안 되는 사본을 강제 종료하세요.',
   // snapshots (branch snap)
+  'vm.delete.snapshots': 'VM의 스냅숏도 함께 삭제됩니다. 여기서 삭제하는 디스크는 외부 스냅숏이 만든 오버레이 파일도 함께 삭제합니다.',
+  'vm.err.snapshotsExist': '{name}에 스냅숏이 {count}개 있습니다. 디스크 크기를 바꾸려면 먼저 삭제하세요.',
   'vm.tab.snapshots': '스냅숏',
 };
