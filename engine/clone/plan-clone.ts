@@ -4,7 +4,7 @@ import type { Message } from '../contract/message';
 import type { Vm } from '../contract/vms';
 import { DomainState, DomainXmlFlag, isNotFound, type LibvirtConnection } from '../libvirt';
 import { parseDomainXml } from '../xml/domain-read';
-import { nvramPath } from '../xml/domain-clone';
+import { nvramPath, snapshotDiskSources } from '../xml/domain-clone';
 import { readSnapshotXml } from '../xml/snapshot';
 import { readVolumeXml } from '../xml/volume';
 import type { CopySource } from './disk-copy';
@@ -67,6 +67,7 @@ export async function planClone(
   }
 
   let snapDisks: Map<string, { location: string; file: string | null }> | null = null;
+  let snapSources = new Map<string, string>();
   if (opts.snapshot) {
     let snapXml: string;
     try {
@@ -76,6 +77,7 @@ export async function planClone(
       throw err;
     }
     snapDisks = new Map(readSnapshotXml(snapXml).disks.map((d) => [d.target, { location: d.snapshot, file: d.file }]));
+    snapSources = snapshotDiskSources(snapXml);
   }
 
   const disks: SourceDisk[] = [];
@@ -102,7 +104,10 @@ export async function planClone(
         if (opts.mode === 'linked') {
           throw refuse('CONFLICT', 'clone.err.linkedInternal', { disk: d.target, snapshot: opts.snapshot }, `The snapshot ${opts.snapshot} keeps ${d.target} inside the disk its VM writes to: a linked clone needs an external snapshot or a template. A full clone copies it.`);
         }
-        from = { ...from, snapshot: opts.snapshot, shared: true };
+        // The image that held the disk when the snapshot was taken keeps it (later external snapshots put overlays on top).
+        const holder = snapSources.get(d.target) ?? d.source;
+        const format = holder === d.source ? from.format : readVolumeXml(await conn.storageVolGetXmlDesc(await conn.storageVolLookupByPath(holder))).format;
+        from = { path: holder, format, snapshot: opts.snapshot, shared: true };
       } else if (opts.mode === 'linked') {
         throw refuse('CONFLICT', 'clone.err.linkedLive', { name: vm.name, disk: d.target }, `The snapshot ${opts.snapshot} does not cover ${d.target}: a linked clone would sit on a disk ${vm.name} writes to`);
       }

@@ -114,3 +114,23 @@ export function nvramPath(xml: string): string | null {
   const path = n ? textOf(n).trim() : '';
   return path || null;
 }
+
+/**
+ * The disk files of the domain as a snapshot recorded it (the `<domain>` inside its XML), by
+ * target: where an internal snapshot lives, even after later external snapshots moved the VM
+ * onto overlays.
+ */
+export function snapshotDiskSources(snapshotXml: string): Map<string, string> {
+  const root = parseXml(snapshotXml).find((n): n is XmlElement => n.kind === 'element');
+  const dom = root && child(root, 'domain');
+  const devices = dom && child(dom, 'devices');
+  const out = new Map<string, string>();
+  for (const disk of devices ? elements(devices).filter((e) => e.name === 'disk') : []) {
+    const src = child(disk, 'source');
+    const target = child(disk, 'target');
+    const file = src && attr(src, 'file');
+    const dev = target && attr(target, 'dev');
+    if (file && dev) out.set(dev, file);
+  }
+  return out;
+}
