@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { convertCommand, lastProgress } from '../../../engine/clone/disk-copy';
 import { cloneNvramPath, newMac } from '../../../engine/clone/identity';
 import { shellQuote } from '../../../engine/ssh/shell-quote';
-import { cloneDomainXml, interfaceCount, nvramPath } from '../../../engine/xml/domain-clone';
+import { cloneDomainXml, interfaceCount, nvramPath, snapshotDiskSources } from '../../../engine/xml/domain-clone';
 import { parseDomainXml } from '../../../engine/xml/domain-read';
 
 const SOURCE = `<domain type='kvm'>
@@ -122,5 +122,12 @@ describe('the copy on the host', () => {
   it('new MACs are QEMU-local and NVRAM sits beside the source', () => {
     expect(newMac()).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
     expect(cloneNvramPath('/var/lib/libvirt/qemu/nvram/web-01_VARS.fd', 'web-02')).toBe('/var/lib/libvirt/qemu/nvram/web-02_VARS.fd');
+  });
+});
+
+describe('a snapshot\'s own record of the disks', () => {
+  it('names the file each disk was when it was taken', () => {
+    const xml = `<domainsnapshot><name>s1</name><memory snapshot='internal'/><disks><disk name='vda' snapshot='internal'/></disks>${SOURCE.replace("<source file='/pool/web-01-disk0.qcow2'/>", "<source file='/pool/then.qcow2'/>")}</domainsnapshot>`;
+    expect(snapshotDiskSources(xml)).toEqual(new Map([['vda', '/pool/then.qcow2'], ['sdc', '/pool/web-01-seed.iso'], ['sdb', '/isos/debian.iso']]));
   });
 });
