@@ -104,7 +104,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const storage = storageService(fleet);
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
-  const migration = migrationService();
+  const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService();
   const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, migration, maintenance, snapshots];
   const { handlers, owners } = composeHandlers(services);

@@ -21,7 +21,11 @@ export const Settings = z.object({
   snapshotMaxPerVm: z.number().int().min(1).max(256),
   /** A snapshot operation still running after this long is aborted and the guest thawed (OpenShift's failureDeadline, 5 min). */
   snapshotDeadlineSec: z.number().int().min(10).max(86_400),
+  /** Live migrations (and offline moves) running at once out of one host; more wait, queued (OpenShift Virtualization: 2). */
+  migrationsPerHost: z.number().int().min(1).max(20),
+  /** Live migrations running at once in the whole fleet (OpenShift Virtualization: 5). */
+  migrationsInFleet: z.number().int().min(1).max(100),
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120, metricsIntervalSec: 5, placementStrategy: 'spread', snapshotMaxPerVm: 32, snapshotDeadlineSec: 300 };
+export const DEFAULT_SETTINGS: Settings = { language: 'en', theme: 'system', shutdownTimeoutSec: 120, metricsIntervalSec: 5, placementStrategy: 'spread', snapshotMaxPerVm: 32, snapshotDeadlineSec: 300, migrationsPerHost: 2, migrationsInFleet: 5 };

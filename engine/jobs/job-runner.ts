@@ -6,13 +6,17 @@ import { Collection } from '../events/collection';
 import type { EventHub } from '../events/event-hub';
 import type { Logger } from '../logger';
 import type { JobRepo } from './job-repo';
-import { blocker, lockHolder, parentProgress, sameKindOnTarget } from './job-scheduling';
+import { blocker, declaredLimits, lockHolder, parentProgress, sameKindOnTarget, type KindLimits } from './job-scheduling';
 
 export interface JobContext {
   /** Aborted when the user cancels the job (or the engine shuts down). */
   signal: AbortSignal;
   /** Reports progress (0..1, or null when unknown) and, optionally, the current step. */
   progress(progress: number | null, step?: Message): void;
+  /** A vm.migrate job's live figures (libvirt's job stats), published with the job like its progress. */
+  migration(stats: NonNullable<Job['migration']>): void;
+  /** The job can no longer be cancelled from here on (a migration past its switch to post-copy). */
+  uncancellable(): void;
   /** The job's journal of what it makes on hosts (DESIGN §2). */
   journal: JobJournal;
   /**
@@ -99,6 +103,7 @@ export class JobRunner {
   /** Resumable jobs a previous run left unfinished, until `resumePending` restarts them. */
   private pending: { job: Job; stepState: unknown }[] = [];
   private readonly waiters = new Map<string, ((job: Job) => void)[]>();
+  private readonly limitOverrides = new Map<JobKind, () => KindLimits>();
 
   constructor(
     private readonly repo: JobRepo,
@@ -154,6 +159,16 @@ export class JobRunner {
     }
     for (const live of this.live.values()) if (live.job.parentId) this.live.get(live.job.parentId)?.children.push(live.job.id);
     await this.interrupt(orphans);
+    this.pump();
+  }
+
+  /** A kind's limits from a setting, read each time a job waits (JOB_KINDS declares the defaults). */
+  setLimits(kind: JobKind, limits: () => KindLimits): void {
+    this.limitOverrides.set(kind, limits);
+  }
+
+  /** Re-reads what waits: call when a limit setting changed. */
+  limitsChanged(): void {
     this.pump();
   }
 
@@ -261,7 +276,8 @@ export class JobRunner {
   private waitOf(live: Live): JobWait | null {
     // A parent waiting for its children does not take a place from them.
     const busy = [...this.live.values()].filter((l) => l.job.state === 'running' && l.children.length === 0).length;
-    return blocker(live.job, this.active(), (id) => this.jobs.get(id)) ?? (busy >= MAX_RUNNING ? { reason: 'capacity' } : null);
+    const limitsOf = (kind: JobKind) => this.limitOverrides.get(kind)?.() ?? declaredLimits(kind);
+    return blocker(live.job, this.active(), (id) => this.jobs.get(id), limitsOf) ?? (busy >= MAX_RUNNING ? { reason: 'capacity' } : null);
   }
 
   get(jobId: string): Job {
@@ -345,6 +361,14 @@ export class JobRunner {
         // With children, the progress is theirs; the job's own steps still show.
         const own = live.children.length > 0 ? live.job.progress : progress === null ? null : Math.min(1, Math.max(0, progress));
         live.job = { ...live.job, progress: own, ...(step ? { step } : {}) };
+        this.scheduleFlush(live);
+      },
+      migration: (stats) => {
+        live.job = { ...live.job, migration: stats };
+        this.scheduleFlush(live);
+      },
+      uncancellable: () => {
+        live.job = { ...live.job, cancellable: false };
         this.scheduleFlush(live);
       },
       journal: { artifact: (spec) => this.journalArtifact(live, spec) },

@@ -33,14 +33,22 @@ export function sameKindOnTarget(job: Job, active: readonly Job[]): Job | null {
   return active.find((a) => a.id !== job.id && a.kind === job.kind && a.target !== undefined && targetKey(a.target) === key) ?? null;
 }
 
-/** Why `job` (queued) cannot start now, or null when it may. `active`: queued and running jobs, oldest first. */
-export function blocker(job: Job, active: readonly Job[], byId: (id: string) => Job | undefined): JobWait | null {
+export type KindLimits = { perHost?: number; fleet?: number };
+
+/** The limits a kind declares in JOB_KINDS. */
+export const declaredLimits = (kind: Job['kind']): KindLimits | undefined => (JOB_KINDS[kind] as { limits?: KindLimits }).limits;
+
+/**
+ * Why `job` (queued) cannot start now, or null when it may. `active`: queued and running jobs,
+ * oldest first. `limitsOf`: the kind's limits in force (a setting may override what JOB_KINDS declares).
+ */
+export function blocker(job: Job, active: readonly Job[], byId: (id: string) => Job | undefined, limitsOf: (kind: Job['kind']) => KindLimits | undefined = declaredLimits): JobWait | null {
   const holder = lockHolder(job, active, byId);
   if (holder) return { reason: 'target', jobId: holder.id };
-  const limits = JOB_KINDS[job.kind] as { limits?: { perHost?: number; fleet?: number } };
-  if (limits.limits) {
+  const limits = limitsOf(job.kind);
+  if (limits) {
     const same = active.filter((a) => a.state === 'running' && a.kind === job.kind);
-    const { perHost, fleet } = limits.limits;
+    const { perHost, fleet } = limits;
     if (perHost !== undefined && job.hostId !== undefined && same.filter((a) => a.hostId === job.hostId).length >= perHost) return { reason: 'limit', scope: 'host', limit: perHost };
     if (fleet !== undefined && same.length >= fleet) return { reason: 'limit', scope: 'fleet', limit: fleet };
   }

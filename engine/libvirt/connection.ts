@@ -133,6 +133,9 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   getSysinfo = (flags = 0): Promise<string> => this.rpc.call(C.connectGetSysinfo, flags);
   nodeGetInfo = (): Promise<C.NodeInfo> => this.rpc.call(C.nodeGetInfo, undefined);
   nodeGetFreeMemory = (): Promise<number> => this.rpc.call(C.nodeGetFreeMemory, undefined);
+  /** 0 incompatible, 1 identical, 2 superset (virCPUCompareResult) of this host's hypervisor against a guest `<cpu>`. */
+  compareHypervisorCpu = (g: { emulator: string | null; arch: string | null; machine: string | null; virttype: string | null }, xmlCPU: string): Promise<number> =>
+    this.rpc.call(C.connectCompareHypervisorCpu, { ...g, xmlCPU, flags: 0 });
 
   /** Host CPU times in ns (user, kernel, idle, iowait…); cpuNum -1 = all CPUs. */
   async nodeGetCpuStats(cpuNum = C.NODE_ALL): Promise<Record<string, number>> {
@@ -303,12 +306,15 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   migratePrepare3 = (params: TypedParam[], cookieIn: Uint8Array, flags: number) =>
     this.rpc.call(M.domainMigratePrepare3Params, { params, cookieIn, flags });
   /** dconnuri non-null (with MigrateFlag.PEER2PEER) = the source daemon drives the migration. */
-  migratePerform3 = (dom: DomainRef, dconnuri: string | null, params: TypedParam[], cookieIn: Uint8Array, flags: number) =>
-    this.rpc.call(M.domainMigratePerform3Params, { dom, dconnuri, params, cookieIn, flags });
+  migratePerform3 = (dom: DomainRef, dconnuri: string | null, params: TypedParam[], cookieIn: Uint8Array, flags: number, opts?: CallOptions) =>
+    this.rpc.call(M.domainMigratePerform3Params, { dom, dconnuri, params, cookieIn, flags }, opts);
   migrateFinish3 = (params: TypedParam[], cookieIn: Uint8Array, flags: number, cancelled: boolean) =>
     this.rpc.call(M.domainMigrateFinish3Params, { params, cookieIn, flags, cancelled: cancelled ? 1 : 0 });
   migrateConfirm3 = (dom: DomainRef, params: TypedParam[], cookieIn: Uint8Array, flags: number, cancelled: boolean) =>
     this.rpc.call(M.domainMigrateConfirm3Params, { dom, params, cookieIn, flags, cancelled: cancelled ? 1 : 0 });
+  /** MiB/s; 0 = unlimited. */
+  migrateSetMaxSpeed = (dom: DomainRef, bandwidthMiBs: number): Promise<void> => this.rpc.call(M.domainMigrateSetMaxSpeed, { dom, bandwidth: bandwidthMiBs, flags: 0 });
+  migrateStartPostCopy = (dom: DomainRef): Promise<void> => this.rpc.call(M.domainMigrateStartPostCopy, { dom, flags: 0 });
 
   // --- storage -------------------------------------------------------------------------------
 

@@ -137,6 +137,20 @@ export class PlacementService {
     });
   }
 
+  /**
+   * The decision without holding anything (a pre-flight): each considered host that could take the
+   * VM now, with its warnings, and each that could not, with every reason.
+   */
+  async assess(req: PlacementRequest): Promise<{ fit: PlacementOutcome[]; refusals: HostRefusal[] }> {
+    const all = this.d.hosts();
+    const considered = req.onlyHostIds ? all.filter((h) => req.onlyHostIds!.includes(h.id)) : all;
+    const problems = await this.volumeProblems(req, considered);
+    const decision = decide(req, await this.snapshot(problems));
+    const fit = decision.verdicts.filter((v) => v.reasons.length === 0 && v.capacity).map((v) => ({ hostId: v.host.id, host: v.host.name, warnings: v.warnings }));
+    const refusals = decision.verdicts.filter((v) => v.reasons.length > 0).map((v) => ({ hostId: v.host.id, host: v.host.name, reasons: v.reasons }));
+    return { fit, refusals };
+  }
+
   /** Every host's capacity as placement counts it now. */
   async capacity(): Promise<HostCapacity[]> {
     const reservations = await this.d.repo.reservations();

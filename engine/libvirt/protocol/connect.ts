@@ -18,6 +18,16 @@ export const connectGetLibVersion = remoteProc('connect get lib version', 157, u
 export const connectGetCapabilities = remoteProc('connect get capabilities', 7, undefined, nonnullString);
 export const connectGetSysinfo = remoteProc('connect get sysinfo', 203, uint, nonnullString);
 export const connectIsSecure = remoteProc('connect is secure', 149, undefined, int);
+/**
+ * Whether this host's hypervisor can run a guest CPU described by `xmlCPU` (a domain's `<cpu>`):
+ * virCPUCompareResult, 0 incompatible, 1 identical, 2 superset.
+ */
+export const connectCompareHypervisorCpu = remoteProc(
+  'connect compare hypervisor cpu',
+  393,
+  struct({ emulator: optString, arch: optString, machine: optString, virttype: optString, xmlCPU: nonnullString, flags: uint }),
+  int,
+);
 
 /** The auth types (AuthType) the daemon demands, in its order of preference. */
 export const authList = remoteProc('auth list', 66, undefined, array(int, REMOTE_AUTH_TYPE_LIST_MAX));

@@ -168,6 +168,9 @@ export const ShutoffReason = {
 /** virStoragePoolState */
 export const StoragePoolState = { INACTIVE: 0, BUILDING: 1, RUNNING: 2, DEGRADED: 3, INACCESSIBLE: 4 } as const;
 
+/** virDomainGetJobStatsFlags: COMPLETED asks for the last finished job (a migration's real downtime). */
+export const JobStatsFlag = { COMPLETED: 1, KEEP_COMPLETED: 2 } as const;
+
 /** virDomainJobType (the `type` of job info/stats). */
 export const DomainJobType = { NONE: 0, BOUNDED: 1, UNBOUNDED: 2, COMPLETED: 3, FAILED: 4, CANCELLED: 5 } as const;
 

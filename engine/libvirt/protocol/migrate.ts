@@ -4,7 +4,7 @@
  * finish3 on the destination → confirm3 on the source, passing each step's cookie to the next.
  * Peer-to-peer is a single perform3 on the source with VIR_MIGRATE_PEER2PEER and a dconnuri.
  */
-import { int, opaque, struct, uint } from '../codec';
+import { int, opaque, struct, uhyper, uint } from '../codec';
 import { REMOTE_DOMAIN_MIGRATE_PARAM_LIST_MAX, REMOTE_MIGRATE_COOKIE_MAX } from './constants';
 import { remoteProc } from './procedure';
 import { domainRef, nonnullString, optString, typedParams } from './types';
@@ -41,6 +41,11 @@ export const domainMigrateConfirm3Params = remoteProc(
   307,
   struct({ dom: domainRef, params, cookieIn: cookie, flags: uint, cancelled: int }),
 );
+
+/** The bandwidth limit of a migration running (or about to run) from this host, in MiB/s; 0 = unlimited. */
+export const domainMigrateSetMaxSpeed = remoteProc('domain migrate set max speed', 207, struct({ dom: domainRef, bandwidth: uhyper, flags: uint }));
+/** Switches a migration started with MigrateFlag.POSTCOPY from pre-copy to post-copy (the guest runs on the destination). */
+export const domainMigrateStartPostCopy = remoteProc('domain migrate start post copy', 364, struct({ dom: domainRef, flags: uint }));
 
 /** Typed-parameter names (VIR_MIGRATE_PARAM_*) Hangar uses. */
 export const MigrateParam = {

@@ -81,6 +81,8 @@ export function SettingsPage() {
         <SecondsField label={t('settings.metricsInterval')} testId="settings-metrics-interval" min={1} max={300} value={settings.metricsIntervalSec} onChange={(v) => save({ metricsIntervalSec: v })} />
         <SecondsField label={t('settings.snapshotMax')} testId="settings-snapshot-max" min={1} max={256} value={settings.snapshotMaxPerVm} onChange={(v) => save({ snapshotMaxPerVm: v })} />
         <SecondsField label={t('settings.snapshotDeadline')} testId="settings-snapshot-deadline" min={10} max={86400} value={settings.snapshotDeadlineSec} onChange={(v) => save({ snapshotDeadlineSec: v })} />
+        <SecondsField label={t('settings.migrationsPerHost')} testId="settings-migrations-per-host" min={1} max={20} value={settings.migrationsPerHost} onChange={(v) => save({ migrationsPerHost: v })} />
+        <SecondsField label={t('settings.migrationsInFleet')} testId="settings-migrations-in-fleet" min={1} max={100} value={settings.migrationsInFleet} onChange={(v) => save({ migrationsInFleet: v })} />
         <Field label={t('placement.strategy')}>
           <select data-testid="settings-placement-strategy" value={settings.placementStrategy} onChange={(e) => save({ placementStrategy: e.target.value as Settings['placementStrategy'] })}>
             <option value="spread">{t('placement.strategy.spread')}</option>

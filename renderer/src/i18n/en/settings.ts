@@ -14,6 +14,9 @@ export const settings = {
   'language.ko': '한국어',
   'settings.shutdownTimeout': 'Seconds a guest gets to shut down before Force off is offered',
   'settings.metricsInterval': 'Metrics sampling interval (seconds)',
+  // Migration limits (the vm.migrate job limits).
+  'settings.migrationsPerHost': 'Live migrations at once out of one host (more wait, queued)',
+  'settings.migrationsInFleet': 'Live migrations at once in the whole fleet',
   'settings.secrets.keyBesideDatabase': 'The secret key {keyFile} is in the data folder, beside the database it protects: a copy of the folder carries both the encrypted passwords and their key. Keep the key elsewhere (hangar serve --secret-key-file) or give it in HANGAR_SECRET_KEY.',
   'settings.saved': 'Settings saved.',
   'settings.secrets.with': 'Passwords and passphrases are stored encrypted, with {backend}.',

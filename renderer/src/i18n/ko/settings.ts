@@ -16,6 +16,9 @@ export const settings: Record<keyof typeof en, string> = {
   'language.ko': '한국어',
   'settings.shutdownTimeout': '강제 종료를 제안하기 전에 게스트가 종료할 때까지 기다리는 시간(초)',
   'settings.metricsInterval': '메트릭 수집 간격(초)',
+  // Migration limits (the vm.migrate job limits).
+  'settings.migrationsPerHost': '한 호스트에서 동시에 나가는 라이브 마이그레이션 수 (나머지는 대기열에서 기다림)',
+  'settings.migrationsInFleet': '전체 호스트에서 동시에 실행되는 라이브 마이그레이션 수',
   'settings.secrets.keyBesideDatabase': '비밀 키 {keyFile}이(가) 보호 대상인 데이터베이스와 같은 데이터 폴더에 있습니다. 폴더를 복사하면 암호화된 비밀번호와 그 키가 함께 복사됩니다. 키를 다른 곳에 두거나(hangar serve --secret-key-file) HANGAR_SECRET_KEY로 지정하세요.',
   'settings.saved': '설정을 저장했습니다.',
   'settings.secrets.with': '비밀번호와 암호문구는 암호화해 저장합니다. 암호화 방식: {backend}',
