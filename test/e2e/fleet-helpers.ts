@@ -25,3 +25,17 @@ export async function findVm(page: Page, name: string) {
   await page.getByTestId('vm-search').fill(name);
   return page.locator(`[data-testid="vm-row"][data-vm-name="${name}"]`);
 }
+
+/** Records, in the page, whether it ever left the VM page (a poll could miss a short flash of "gone"). */
+export async function watchForGone(p: Page) {
+  await p.evaluate(() => {
+    const w = window as unknown as { vmGoneSeen: boolean };
+    w.vmGoneSeen = false;
+    new MutationObserver(() => {
+      if (!document.querySelector('[data-testid="vm-detail"]')) w.vmGoneSeen = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+}
+
+/** Whether the VM page was ever gone since watchForGone. */
+export const goneSeen = (p: Page) => p.evaluate(() => (window as unknown as { vmGoneSeen: boolean }).vmGoneSeen);

@@ -6,7 +6,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import crypto from 'node:crypto';
 import { defineDomain, labTimeouts, readSerialLog, sshExec, sshRun, testGuestXml, virsh, waitFor, type LabHost, type LabInfo } from '../lab/lab-info';
-import { addLabHost, findVm } from './fleet-helpers';
+import { addLabHost, findVm, goneSeen, watchForGone } from './fleet-helpers';
 import { labSpec, serveAndOpen } from './lab-fixture';
 import { checkScreen, watchPage, type PageWatch } from './screen-checks';
 import type { Serve } from './serve-fixture';
@@ -27,18 +27,6 @@ async function migrate(from: LabHost, to: LabHost) {
   const r = await sshExec(from, `virsh migrate --live --persistent ${NAME} qemu+ssh://${to.address}/system`, { timeoutMs: labTimeouts(lab).migrateMs });
   expect(r.code, r.stderr).toBe(0);
 }
-
-/** Records, in the page, whether it ever said the VM is gone (a poll could miss a short flash). */
-async function watchForGone(p: Page) {
-  await p.evaluate(() => {
-    const w = window as unknown as { vmGoneSeen: boolean };
-    w.vmGoneSeen = false;
-    new MutationObserver(() => {
-      if (!document.querySelector('[data-testid="vm-detail"]')) w.vmGoneSeen = true;
-    }).observe(document.body, { childList: true, subtree: true });
-  });
-}
-const goneSeen = (p: Page) => p.evaluate(() => (window as unknown as { vmGoneSeen: boolean }).vmGoneSeen);
 
 test.beforeAll(async ({ browser }) => {
   test.setTimeout(240_000);

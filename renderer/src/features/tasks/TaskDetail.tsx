@@ -8,6 +8,7 @@ import { navigate } from '../../stores/route-store';
 import { artifactLabel, Leftovers, useHostName } from './Leftovers';
 import { ParentLink, TargetCell, WaitText } from './JobCells';
 import { TableHead } from '../../components/TableHead';
+import { MigrationBar, MigrationFigures } from '../migration/MigrationProgress';
 
 /** One task in full (`#/tasks/<jobId>`): its times, outcome, and everything it made on hosts. */
 export function TaskDetail({ job, onError }: { job: Job | undefined; onError: (e: HangarError) => void }) {
@@ -65,9 +66,10 @@ export function TaskDetail({ job, onError }: { job: Job | undefined; onError: (e
         )}
         <dt>{t('tasks.col.progress')}</dt>
         <dd>
-          <ProgressBar value={job.progress} label={title} />
+          {job.migration ? <MigrationBar job={job} label={title} /> : <ProgressBar value={job.progress} label={title} />}
         </dd>
       </dl>
+      {job.migration && <MigrationFigures stats={job.migration} />}
       <Leftovers job={job} onError={onError} />
       <h3>{t('tasks.detail.artifacts')}</h3>
       {(job.artifacts ?? []).length === 0 ? (

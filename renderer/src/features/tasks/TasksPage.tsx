@@ -18,6 +18,7 @@ import { TaskDetail } from './TaskDetail';
 import { TargetCell, WaitText } from './JobCells';
 import { jobTree } from './job-tree';
 import { TableHead } from '../../components/TableHead';
+import { MigrationBar, MigrationFigures } from '../migration/MigrationProgress';
 
 function JobRow({ job, depth, subtasks, onError }: { job: Job; depth: number; subtasks: Job[]; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -39,6 +40,7 @@ function JobRow({ job, depth, subtasks, onError }: { job: Job; depth: number; su
           </a>
         </div>
         {job.step && live && <div className="muted small">{translateMessage(t, job.step)}</div>}
+        {job.migration && live && <MigrationFigures stats={job.migration} compact />}
         <WaitText job={job} />
         {subtasks.length > 0 && (
           <div className="muted small" data-testid="job-subtasks">
@@ -58,7 +60,7 @@ function JobRow({ job, depth, subtasks, onError }: { job: Job; depth: number; su
         </span>
       </td>
       <td>
-        <ProgressBar value={job.progress} label={title} tone={jobTone(job.state)} />
+        {job.migration ? <MigrationBar job={job} label={title} /> : <ProgressBar value={job.progress} label={title} tone={jobTone(job.state)} />}
       </td>
       <td className="muted small">{job.startedAt ? formatTime(job.startedAt, lang) : ''}</td>
       <td>

@@ -1,5 +1,5 @@
-import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
-import type { VmAction, VmDetails } from '../../../../engine/contract';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
+import { FINAL_JOB_STATES, type VmAction, type VmDetails } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
 import { formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
@@ -25,6 +25,9 @@ import { VmWhere } from './VmWhere';
 import { defineVmXml, getVm, runVmAction } from '../../api/vms';
 import { Tabs } from '../../components/Tabs';
 import { GoneNotice } from '../../components/GoneNotice';
+import { MigrateDialog } from '../migration/MigrateDialog';
+import { useVmMigrationJob, VmMigration } from '../migration/MigrationProgress';
+import { whyNotMigrate } from '../migration/migrate-rules';
 
 
 /** noVNC and xterm.js load when a console is first opened, not with the app. */
@@ -38,7 +41,14 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const t = useT();
   const client = useEngine((s) => s.client);
   const lang = useEngine((s) => s.settings.language);
-  const vm = useVms((s) => s.byId[vmId]);
+  const listed = useVms((s) => s.byId[vmId]);
+  const migrationJob = useVmMigrationJob(vmId);
+  const migrationLive = migrationJob !== undefined && !FINAL_JOB_STATES.includes(migrationJob.state);
+  // While a job moves the VM, a moment between its hosts' inventories (undefined on one, not yet
+  // seen on the other) is not the VM being gone: the page keeps showing it as last seen.
+  const lastSeen = useRef(listed);
+  if (listed) lastSeen.current = listed;
+  const vm = listed ?? (migrationLive ? lastSeen.current : undefined);
   const hosts = useHosts((s) => s.byId);
   // A link from before a VM's id was its UUID (`host:uuid`) still opens that VM.
   const legacy = vmId.slice(vmId.indexOf(':') + 1);
@@ -51,6 +61,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const [error, setError] = useState<HangarError | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [cloning, setCloning] = useState(false);
+  const [migrating, setMigrating] = useState(false);
   const [xmlDraft, setXmlDraft] = useState<string | null>(null);
 
   const load = useCallback(() => {
@@ -67,6 +78,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   };
   const stopped = vm.state === 'stopped';
   const deleteWhy = whyNot('delete', vm.state);
+  const migrateWhy = whyNotMigrate(vm.state) ?? (migrationLive ? 'vm.why.settled' : null);
 
   return (
     <section data-testid="vm-detail" data-vm-name={vm.name} data-state={vm.state}>
@@ -105,6 +117,16 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </button>
           <button
             type="button"
+            className="btn btn-small"
+            data-testid="vm-action-migrate"
+            disabled={migrateWhy !== null}
+            title={migrateWhy ? t(migrateWhy, { action: t('migrate.action'), state: t(`vm.state.${vm.state}`) }) : undefined}
+            onClick={() => setMigrating(true)}
+          >
+            {t('migrate.action')}
+          </button>
+          <button
+            type="button"
             className="btn btn-small btn-danger"
             data-testid="vm-action-delete"
             disabled={deleteWhy !== null}
@@ -116,6 +138,8 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
         </div>
       </div>
       {cloning && <CloneVmForm vm={vm} onDone={() => setCloning(false)} />}
+      {migrating && <MigrateDialog vms={[vm]} onClose={() => setMigrating(false)} />}
+      <VmMigration vmId={vm.id} />
       {deleting && details && <DeleteVmForm details={details} onDone={(deleted) => (deleted ? navigate('vms') : setDeleting(false))} />}
       {details && details.pendingChanges.length > 0 && (
         <div className="banner warn" role="status" data-testid="pending-changes">

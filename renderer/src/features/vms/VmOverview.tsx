@@ -249,9 +249,9 @@ export function VmOverview({ vm, details, onSaved, onError, onOpenConsole, onRef
               return (
                 <tr key={d.target} data-target={d.target}>
                   <td className="mono">{d.target}</td>
-                  <td>{d.device}</td>
+                  <td className="mono">{d.device}</td>
                   <td data-testid="ov-disk-size">{v ? formatBytes(v.capacity, lang) : '—'}</td>
-                  <td>{v?.pool ?? '—'}</td>
+                  <td data-pool-name={v?.pool}>{v?.pool ?? '—'}</td>
                   <td className="mono small ellipsis" title={d.source ?? undefined}>
                     {d.source ?? t('vm.ov.empty')}
                   </td>

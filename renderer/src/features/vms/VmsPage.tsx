@@ -21,6 +21,8 @@ import { COLUMN_DEFS, gridTemplate, loadColumns, saveColumns, type ColumnChoice 
 import { VmRow, type RowContext } from './VmRow';
 import { whyNot, type VmButton } from './action-rules';
 import { deleteVm, runVmAction } from '../../api/vms';
+import { MigrateDialog } from '../migration/MigrateDialog';
+import { whyNotMigrate } from '../migration/migrate-rules';
 
 const BULK: VmAction[] = ['start', 'shutdown', 'forceOff', 'reboot', 'pause', 'resume'];
 const ROW_HEIGHT = 40;
@@ -35,6 +37,7 @@ function VmList() {
   const [creating, setCreating] = useState(false);
   const [cloning, setCloning] = useState<Vm | null>(null);
   const [showGroups, setShowGroups] = useState(false);
+  const [migrating, setMigrating] = useState<Vm[] | null>(null);
   const lang = useEngine((s) => s.settings.language);
   const byId = useVms((s) => s.byId);
   const hosts = useHosts((s) => s.byId);
@@ -213,8 +216,10 @@ function VmList() {
               </button>
             );
           })}
+          <BulkMigrate chosen={chosen} onOpen={setMigrating} />
         </div>
       </div>
+      {migrating && <MigrateDialog vms={migrating} onClose={() => setMigrating(null)} />}
       <ErrorBanner error={error} />
       {all.length === 0 && !creating ? (
         <EmptyState title={t('vms.empty')} help={t('vms.emptyHelp')} />
@@ -247,5 +252,17 @@ function VmList() {
         </div>
       )}
     </section>
+  );
+}
+
+/** The list's Migrate: one dialog for the chosen VMs, one task each; off (saying which VM and why) when one of them cannot move now. */
+function BulkMigrate({ chosen, onOpen }: { chosen: Vm[]; onOpen: (vms: Vm[]) => void }) {
+  const t = useT();
+  const stuck = chosen.find((v) => whyNotMigrate(v.state) !== null);
+  const why = stuck ? t('vms.bulk.why', { name: stuck.name, why: t(whyNotMigrate(stuck.state)!, { action: t('migrate.action'), state: t(`vm.state.${stuck.state}`) }) }) : null;
+  return (
+    <button type="button" className="btn btn-small" data-testid="vm-bulk-migrate" disabled={chosen.length === 0 || why !== null} title={why ?? undefined} onClick={() => onOpen(chosen)}>
+      {t('migrate.action')}
+    </button>
   );
 }

@@ -11,6 +11,7 @@ import { tasks } from './tasks';
 import { events } from './events';
 import { settings } from './settings';
 import { placement } from './placement';
+import { migration } from './migration';
 import { errors } from './errors';
 import { clone } from './clone';
 import { snapshots } from './snapshots';
@@ -21,7 +22,7 @@ import { flatten } from '../areas';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors, clone, snapshots } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots } as const;
 
 export const en = flatten(enAreas);
 

@@ -12,12 +12,13 @@ import { tasks } from './tasks';
 import { events } from './events';
 import { settings } from './settings';
 import { placement } from './placement';
+import { migration } from './migration';
 import { errors } from './errors';
 import { clone } from './clone';
 import { snapshots } from './snapshots';
 import { flatten } from '../areas';
 
 /** Korean strings, one file per area like en/. Typed as a complete record, so a missing key fails the build. */
-export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, errors, clone, snapshots } as const;
+export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots } as const;
 
 export const ko: Record<MessageKey, string> = flatten(koAreas);
