@@ -23,4 +23,5 @@ export * from './placement';
 export * from './migration';
 export * from './storage';
 export * from './networks';
+export * from './clone';
 export * from './snapshots';

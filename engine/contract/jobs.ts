@@ -72,6 +72,11 @@ export const JOB_KINDS = {
   'vm.setMedia': edit,
   'vm.setLink': edit,
   'vm.defineXml': edit,
+  /**
+   * A clone holds its source VM's lock: the source is not started, edited or deleted while its
+   * disks are read; a busy source refuses the clone, naming its task. Copies are heavy: two per host.
+   */
+  'vm.clone': { mutating: true, busy: 'conflict', limits: { perHost: 2, fleet: 6 } },
   /** One snapshot operation per VM at a time: a second waits behind the first (and behind any other change of the VM). */
   'vm.snapshotCreate': edit,
   'vm.snapshotRevert': edit,

@@ -11,6 +11,7 @@ import { AffinityGroup, AffinityGroupId, AffinityMemberParams, CreateAffinityGro
 import { EnterMaintenanceParams, HostMaintenance, MaintenancePlan, MaintenancePlanParams, MigrateParams, MigrateResult, MigrationCheck } from './migration';
 import { CreatePoolParams, CreateVolumeParams, Pool, PoolActionParams, ResizeVolumeParams, Volume, VolumeRef } from './storage';
 import { CreateNetworkParams, DhcpLeaseInfo, Network, NetworkAction, NetworkName } from './networks';
+import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 
@@ -143,6 +144,13 @@ export const methods = {
   'vms.setLink': { params: SetLinkParams, result: JobRef, job: true, jobResult: VmDetails },
   /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
   'vms.defineXml': { params: DefineXmlParams, result: JobRef, job: true, jobResult: VmDetails },
+
+  /**
+   * A full or linked clone (contract/clone.ts). Refusals that change nothing come back at once: a
+   * running source for a full clone without `newSnapshot`, a linked clone on a disk a VM writes to,
+   * a taken name, no host that reaches the source's disks.
+   */
+  'vms.clone': { params: CloneVmParams, result: CloneStarted, job: true, jobResult: CloneResult },
 
   /** Pre-flight of a move: what blocks the VM, and which hosts can take it or why not. Changes nothing. */
   'vms.migrateCheck': { params: MigrateParams, result: MigrationCheck, job: false },
