@@ -24,12 +24,14 @@ import { SecretStore } from './secrets/secret-store';
 import { settingsService } from './settings/service';
 import type { SshEnvironment } from './ssh';
 import { storageService } from './storage/service';
+import { networksService } from './networks/service';
 import { Db } from './store/db';
 import { vmsService } from './vms/service';
 import { placementService } from './placement/service';
 import { migrationService } from './migration/service';
 import { maintenanceService } from './maintenance/service';
 import { migrationMover } from './maintenance/mover';
+import { cloneService } from './clone/service';
 import { snapshotsService } from './snapshots/service';
 import type { WebSocket } from 'ws';
 
@@ -96,16 +98,18 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const metrics = await metricsService({ db, hub, logger, fleet, inventory: inventory.inventory, settings: current });
   const placement = await placementService({ db, hub, logger, fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
   const vms = vmsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current, placement: placement.placement });
+  const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
+  const clone = cloneService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, createVm: (p) => vms.vms.create(p), prepareSnapshot: (p) => snapshots.prepareCreate(p) });
   const consoles = consoleService({ fleet, inventory: inventory.inventory, logger, origin: opts.consoleOrigin ?? (() => null) });
   const health = await healthService({ db, hub, logger, fleet, jobs: jobs.runner });
   const diagnostics = diagnosticsService({ dataDir, fleet, vms: vmsOf, jobs: jobs.runner, history: history.log, health: health.health, settings: current });
-  const storage = storageService(fleet);
+  const storage = storageService({ fleet, hub, jobs: jobs.runner, logger });
+  const networks = networksService({ fleet, hub, jobs: jobs.runner, logger });
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
-  const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, consoles, health, diagnostics, storage, migration, maintenance, snapshots];
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;

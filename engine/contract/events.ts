@@ -6,6 +6,8 @@ import { Vm } from './vms';
 import { Settings } from './settings';
 import { Alert } from './diagnostics';
 import { MetricsSample } from './metrics';
+import { Pool } from './storage';
+import { Network } from './networks';
 
 /** Every topic a client can subscribe to, with its payload and accepted filter keys. */
 export const topics = {
@@ -18,6 +20,10 @@ export const topics = {
   hosts: { payload: collectionFeed(Host), filter: z.object({}).strict() },
   /** Every domain of every connected host, with its display state. */
   vms: { payload: collectionFeed(Vm), filter: z.object({}).strict() },
+  /** Every storage pool of every connected host, kept current by libvirt's pool events. */
+  pools: { payload: collectionFeed(Pool), filter: z.object({}).strict() },
+  /** Every virtual network of every connected host, kept current by libvirt's network events. */
+  networks: { payload: collectionFeed(Network), filter: z.object({}).strict() },
   /** Active health alerts (per host, per VM, fleet-wide): snapshot then deltas. */
   alerts: { payload: collectionFeed(Alert), filter: z.object({}).strict() },
   /** Live samples: `vmId` for one VM, `hostId` for a host's own series, `hostId: 'fleet'` for the totals. */

@@ -21,4 +21,7 @@ export * from './methods';
 export * from './events';
 export * from './placement';
 export * from './migration';
+export * from './storage';
+export * from './networks';
+export * from './clone';
 export * from './snapshots';

@@ -72,6 +72,11 @@ export const JOB_KINDS = {
   'vm.setMedia': edit,
   'vm.setLink': edit,
   'vm.defineXml': edit,
+  /**
+   * A clone holds its source VM's lock: the source is not started, edited or deleted while its
+   * disks are read; a busy source refuses the clone, naming its task. Copies are heavy: two per host.
+   */
+  'vm.clone': { mutating: true, busy: 'conflict', limits: { perHost: 2, fleet: 6 } },
   /** One snapshot operation per VM at a time: a second waits behind the first (and behind any other change of the VM). */
   'vm.snapshotCreate': edit,
   'vm.snapshotRevert': edit,
@@ -88,6 +93,23 @@ export const JOB_KINDS = {
   'host.exitMaintenance': hostOp,
   'host.retry': hostOp,
   'host.replaceKey': hostOp,
+  // storage-net: pools, volumes, networks. Start/stop/delete are like power actions (in order, the
+  // same twice refused); a create is refused while the same name is being made.
+  'pool.create': { mutating: true, busy: 'conflict' },
+  'pool.start': power,
+  'pool.stop': power,
+  'pool.delete': power,
+  'pool.refresh': { ...edit, duplicate: 'conflict' },
+  'pool.autostart': edit,
+  'volume.create': { mutating: true, busy: 'conflict' },
+  'volume.resize': edit,
+  'volume.wipe': power,
+  'volume.delete': power,
+  'network.create': { mutating: true, busy: 'conflict' },
+  'network.start': power,
+  'network.stop': power,
+  'network.delete': power,
+  'network.autostart': edit,
 } as const satisfies Record<string, JobKindPolicy>;
 
 export type JobKind = keyof typeof JOB_KINDS;

@@ -9,6 +9,9 @@ import { Settings } from './settings';
 import { Alert, BundleDomain, BundleFile, BundleId, BundleSummary, Finding, GatherParams, HealthCheck, LogMatch } from './diagnostics';
 import { AffinityGroup, AffinityGroupId, AffinityMemberParams, CreateAffinityGroupParams, HostCapacity, HostPlacementSettings, PlacementOutcome, UpdateAffinityGroupParams } from './placement';
 import { EnterMaintenanceParams, HostMaintenance, MaintenancePlan, MaintenancePlanParams, MigrateParams, MigrateResult, MigrationCheck } from './migration';
+import { CreatePoolParams, CreateVolumeParams, Pool, PoolActionParams, ResizeVolumeParams, Volume, VolumeRef } from './storage';
+import { CreateNetworkParams, DhcpLeaseInfo, Network, NetworkAction, NetworkName } from './networks';
+import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 
@@ -96,9 +99,29 @@ export const methods = {
   },
   'storage.volumes': {
     params: z.object({ hostId: HostId, pool: z.string().min(1).max(255) }).strict(),
-    result: z.object({ volumes: z.array(z.object({ name: z.string(), path: z.string(), capacity: z.number(), allocation: z.number() })) }),
+    result: z.object({ volumes: z.array(Volume) }),
     job: false,
   },
+  // --- storage pools, volumes and networks (issue 17, branch storage-net) ---
+  /** The pools collection, one host or all. */
+  'storage.pools': { params: z.object({ hostId: HostId.optional() }).strict(), result: z.object({ pools: z.array(Pool) }), job: false },
+  /** Defines, builds and starts a pool. Job result: Pool. */
+  'storage.createPool': { params: CreatePoolParams, result: JobRef, job: true, jobResult: Pool },
+  /** Stop and delete are refused (CONFLICT, the VMs named) while any VM definition uses the pool. */
+  'storage.poolAction': { params: PoolActionParams, result: JobRef, job: true, jobResult: Pool.nullable() },
+  /** With who uses each volume (VM definitions, overlays): a volume nobody uses is an orphan. */
+  'storage.volumesUsage': { params: z.object({ hostId: HostId, pool: z.string().min(1).max(255) }).strict(), result: z.object({ volumes: z.array(Volume) }), job: false },
+  'storage.createVolume': { params: CreateVolumeParams, result: JobRef, job: true, jobResult: Volume },
+  /** Grows only: a smaller size is refused before any job. */
+  'storage.resizeVolume': { params: ResizeVolumeParams, result: JobRef, job: true, jobResult: Volume },
+  'storage.wipeVolume': { params: VolumeRef, result: JobRef, job: true, jobResult: z.null() },
+  'storage.deleteVolume': { params: VolumeRef, result: JobRef, job: true, jobResult: z.null() },
+  'networks.list': { params: z.object({ hostId: HostId.optional() }).strict(), result: z.object({ networks: z.array(Network) }), job: false },
+  /** Overlapping subnets and a DHCP range outside the subnet are refused (INVALID_PARAMS at the field) before any job. Job result: Network. */
+  'networks.create': { params: CreateNetworkParams, result: JobRef, job: true, jobResult: Network },
+  'networks.action': { params: z.object({ hostId: HostId, network: NetworkName, action: NetworkAction }).strict(), result: JobRef, job: true, jobResult: Network.nullable() },
+  /** The network's DHCP leases now (virNetworkGetDHCPLeases). */
+  'networks.leases': { params: z.object({ hostId: HostId, network: NetworkName }).strict(), result: z.object({ leases: z.array(DhcpLeaseInfo) }), job: false },
   /** The persisted history of one host or one VM (newest first). */
   'events.list': {
     params: z.object({ hostId: HostId.optional(), vmId: VmId.optional(), limit: z.number().int().min(1).max(1000).default(200) }).strict(),
@@ -121,6 +144,13 @@ export const methods = {
   'vms.setLink': { params: SetLinkParams, result: JobRef, job: true, jobResult: VmDetails },
   /** Saves edited domain XML; libvirt validates it against its schema and its error is shown as is. */
   'vms.defineXml': { params: DefineXmlParams, result: JobRef, job: true, jobResult: VmDetails },
+
+  /**
+   * A full or linked clone (contract/clone.ts). Refusals that change nothing come back at once: a
+   * running source for a full clone without `newSnapshot`, a linked clone on a disk a VM writes to,
+   * a taken name, no host that reaches the source's disks.
+   */
+  'vms.clone': { params: CloneVmParams, result: CloneStarted, job: true, jobResult: CloneResult },
 
   /** Pre-flight of a move: what blocks the VM, and which hosts can take it or why not. Changes nothing. */
   'vms.migrateCheck': { params: MigrateParams, result: MigrationCheck, job: false },

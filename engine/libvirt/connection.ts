@@ -331,6 +331,9 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   storagePoolCreate = (pool: StoragePoolRef, flags = 0): Promise<void> => this.rpc.call(V.storagePoolCreate, { pool, flags });
   storagePoolBuild = (pool: StoragePoolRef, flags = 0): Promise<void> => this.rpc.call(V.storagePoolBuild, { pool, flags });
   storagePoolSetAutostart = (pool: StoragePoolRef, autostart: boolean): Promise<void> => this.rpc.call(V.storagePoolSetAutostart, { pool, autostart: autostart ? 1 : 0 });
+  async storagePoolGetAutostart(pool: StoragePoolRef): Promise<boolean> {
+    return (await this.rpc.call(V.storagePoolGetAutostart, { pool })) === 1;
+  }
   storagePoolDestroy = (pool: StoragePoolRef): Promise<void> => this.rpc.call(V.storagePoolDestroy, { pool });
   storagePoolUndefine = (pool: StoragePoolRef): Promise<void> => this.rpc.call(V.storagePoolUndefine, { pool });
   async listAllVolumes(pool: StoragePoolRef, flags = 0): Promise<StorageVolRef[]> {
@@ -348,6 +351,7 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   storageVolCreateXmlFrom = (pool: StoragePoolRef, xml: string, clonevol: StorageVolRef, flags = 0): Promise<StorageVolRef> =>
     this.rpc.call(V.storageVolCreateXmlFrom, { pool, xml, clonevol, flags });
   storageVolDelete = (vol: StorageVolRef, flags = 0): Promise<void> => this.rpc.call(V.storageVolDelete, { vol, flags });
+  storageVolWipe = (vol: StorageVolRef): Promise<void> => this.rpc.call(V.storageVolWipe, { vol, flags: 0 });
   storageVolResize = (vol: StorageVolRef, capacityBytes: number, flags = 0): Promise<void> => this.rpc.call(V.storageVolResize, { vol, capacity: capacityBytes, flags });
 
   /** A writable stream into the volume; end() resolves once the daemon stored everything. */
@@ -374,6 +378,17 @@ export class LibvirtConnection extends EventEmitter<LibvirtConnectionEvents> {
   }
   networkLookupByName = (name: string): Promise<NetworkRef> => this.rpc.call(N.networkLookupByName, name);
   networkGetXmlDesc = (net: NetworkRef, flags = 0): Promise<string> => this.rpc.call(N.networkGetXmlDesc, { net, flags });
+  networkDefineXml = (xml: string): Promise<NetworkRef> => this.rpc.call(N.networkDefineXml, xml);
+  networkCreate = (net: NetworkRef): Promise<void> => this.rpc.call(N.networkCreate, { net });
+  networkDestroy = (net: NetworkRef): Promise<void> => this.rpc.call(N.networkDestroy, { net });
+  networkUndefine = (net: NetworkRef): Promise<void> => this.rpc.call(N.networkUndefine, { net });
+  async networkIsActive(net: NetworkRef): Promise<boolean> {
+    return (await this.rpc.call(N.networkIsActive, { net })) === 1;
+  }
+  async networkGetAutostart(net: NetworkRef): Promise<boolean> {
+    return (await this.rpc.call(N.networkGetAutostart, { net })) === 1;
+  }
+  networkSetAutostart = (net: NetworkRef, autostart: boolean): Promise<void> => this.rpc.call(N.networkSetAutostart, { net, autostart: autostart ? 1 : 0 });
   async networkGetDhcpLeases(net: NetworkRef, mac: string | null = null): Promise<N.DhcpLease[]> {
     return (await this.rpc.call(N.networkGetDhcpLeases, { net, mac, needResults: 1, flags: 0 })).leases;
   }

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { HangarError } from '../contract/errors';
 import type { Settings } from '../contract/settings';
-import type { SnapshotList } from '../contract/snapshots';
+import type { z } from 'zod';
+import type { CreateSnapshotParams, SnapshotList } from '../contract/snapshots';
 import type { Vm } from '../contract/vms';
 import type { FleetLinks } from '../hosts/fleet';
 import type { VmInventory } from '../inventory/vm-inventory';
@@ -10,7 +11,9 @@ import { DomainXmlFlag, type LibvirtConnection } from '../libvirt';
 import type { Service } from '../rpc/service';
 import { parseDomainXml } from '../xml/domain-read';
 import { poolTargetPath } from '../xml/pool';
+import { refuseIfLinkedClones } from '../clone/linked-users';
 import { checkCreate, createSnapshotJob } from './create-snapshot';
+import { subtree } from './tree';
 import { deleteSnapshotJob } from './delete-snapshot';
 import { diskSupport } from './disk-support';
 import { readSnapshots, type HostShell } from './read-snapshots';
@@ -31,7 +34,7 @@ export function snapshotsService(deps: {
   inventory: Pick<VmInventory, 'get' | 'refresh'>;
   jobs: Pick<JobRunner, 'start'>;
   settings: () => Settings;
-}): Service {
+}): Service & { prepareCreate(p: z.output<typeof CreateSnapshotParams>): Promise<{ spec: Parameters<JobRunner['start']>[0]; handler: JobHandler }> } {
   const { fleet, inventory, jobs } = deps;
   const vmOf = (id: string): Vm => {
     const vm = inventory.get(id);
@@ -62,8 +65,21 @@ export function snapshotsService(deps: {
       }
     });
 
+  /** A create checked and ready to run: as its own job, or as a child of another (a clone from a new snapshot). */
+  const prepareCreate = async (p: z.output<typeof CreateSnapshotParams>) => {
+    const vm = vmOf(p.vmId);
+    const { disks, support, snaps } = await look(vm);
+    checkCreate(p, vm, support, snaps.list.map((s) => s.name), deps.settings().snapshotMaxPerVm);
+    return createSnapshotJob(p, vm, { support, all: disks }, {
+      conn: () => fleet.libvirt(vm.hostId),
+      deadlineMs: deps.settings().snapshotDeadlineSec * 1000,
+      poolRefresh: (files) => refreshPoolsOf(fleet.libvirt(vm.hostId), files),
+    });
+  };
+
   return {
     name: 'snapshots',
+    prepareCreate,
     handlers: {
       'snapshots.list': async (p): Promise<SnapshotList> => {
         const vm = vmOf(p.vmId);
@@ -80,19 +96,7 @@ export function snapshotsService(deps: {
           conditions: last?.indications.includes('NoGuestAgent') ? [{ type: 'NoGuestAgent' as const, snapshot: last.name, at: last.createdAt ?? 0 }] : [],
         };
       },
-      'snapshots.create': async (p) => {
-        const vm = vmOf(p.vmId);
-        const { disks, support, snaps } = await look(vm);
-        checkCreate(p, vm, support, snaps.list.map((s) => s.name), deps.settings().snapshotMaxPerVm);
-        return run(
-          vm,
-          createSnapshotJob(p, vm, { support, all: disks }, {
-            conn: () => fleet.libvirt(vm.hostId),
-            deadlineMs: deps.settings().snapshotDeadlineSec * 1000,
-            poolRefresh: (files) => refreshPoolsOf(fleet.libvirt(vm.hostId), files),
-          }),
-        );
-      },
+      'snapshots.create': async (p) => run(vmOf(p.vmId), await prepareCreate(p)),
       'snapshots.revert': async (p) => {
         const vm = vmOf(p.vmId);
         const { snaps, libVersion } = await look(vm);
@@ -105,6 +109,8 @@ export function snapshotsService(deps: {
         const vm = vmOf(p.vmId);
         const { snaps } = await look(vm);
         if (!snaps.list.some((s) => s.name === p.name)) throw new HangarError('NOT_FOUND', `${vm.name} has no snapshot ${p.name}`);
+        const gone = p.withChildren ? subtree(snaps.list, p.name) : [p.name];
+        await refuseIfLinkedClones(fleet.libvirt(vm.hostId), p.name, snaps.list.filter((s) => gone.includes(s.name)).flatMap((s) => s.disks.flatMap((d) => (d.location === 'external' && d.file ? [d.file] : []))));
         return run(vm, deleteSnapshotJob(vm, snaps.list, p.name, p.withChildren, { conn: () => fleet.libvirt(vm.hostId), poolRefresh: (files) => refreshPoolsOf(fleet.libvirt(vm.hostId), files) }));
       },
     },

@@ -18,7 +18,7 @@ export function vmsService(deps: {
   settings: () => Settings;
   /** Chooses the host of a new VM and holds its resources until the create ends. */
   placement: Pick<PlacementService, 'place' | 'addMember'>;
-}): Service {
+}): Service & { readonly vms: VmService } {
   const { fleet, inventory, jobs } = deps;
   const vms = new VmService(fleet, inventory, jobs, deps.placement);
   const actionDeps = {
@@ -33,6 +33,7 @@ export function vmsService(deps: {
   };
   return {
     name: 'vms',
+    vms,
     handlers: {
       'vms.action': async (p) => {
         // Every VM is found before any job starts: one unknown id refuses the whole request.

@@ -45,13 +45,13 @@ export interface DomainEdits {
 
 
 /** Hangar's element in <metadata> (whatever prefix it was written with). */
-function hangarNode(d: XmlElement): XmlElement | null {
+export function hangarNode(d: XmlElement): XmlElement | null {
   const meta = child(d, 'metadata');
   return (meta && elements(meta).find((n) => attributes(n).some((a) => a.name.startsWith('xmlns') && a.value === HANGAR_METADATA_NS))) ?? null;
 }
 
 /** Reads a text child of Hangar's element (origin, created-at…) so a rewrite keeps it. */
-function hangarText(n: XmlElement, name: string): string | null {
+export function hangarText(n: XmlElement, name: string): string | null {
   const el = elements(n).find((c) => c.name.replace(/^.*:/, '') === name);
   return el ? textOf(el) : null;
 }

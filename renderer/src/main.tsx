@@ -6,6 +6,8 @@ import { bindEngine, useEngine } from './stores/engine-store';
 import { bindHosts } from './stores/hosts-store';
 import { bindJobs } from './stores/jobs-store';
 import { bindVms } from './stores/vms-store';
+import { bindPools } from './stores/pools-store';
+import { bindNetworks } from './stores/networks-store';
 import './styles/app.css';
 
 const client = connect();
@@ -16,6 +18,8 @@ if ('error' in client) {
   bindJobs(client);
   bindHosts(client);
   bindVms(client);
+  bindPools(client);
+  bindNetworks(client);
 }
 
 createRoot(document.getElementById('root')!).render(

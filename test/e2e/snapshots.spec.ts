@@ -48,8 +48,12 @@ test.beforeAll(async ({ browser }) => {
   watch = await watchPage(page);
   await addLabHost(page, lab, host);
 });
+const CLONES = [`${VM}-full`, `${VM}-linked`];
 test.afterAll(async () => {
   await serve?.stop();
+  // The clones first: the linked one sits on a file of the VM's snapshot.
+  for (const c of CLONES) await virsh(host, ['undefine', c]).catch(() => undefined);
+  for (const c of CLONES) await virsh(host, ['vol-delete', '--pool', 'default', `${c}-disk0.qcow2`]).catch(() => undefined);
   await removeSnapGuest(host, VM);
 });
 
@@ -124,4 +128,23 @@ test('the same in Korean; a disk-only snapshot without a guest agent shows NoGue
   await expect(page.getByTestId('snap-condition-NoGuestAgent')).toBeVisible({ timeout: 30_000 });
   await checkScreen(page, { lang: 'en', watch });
   await shot('noagent-en');
+});
+
+test('clones the running VM from its snapshots on the VM page: full from a memory snapshot, linked on a disk-only one', async () => {
+  const [full, linked] = CLONES as [string, string];
+  await openSnapshots();
+  for (const [name, mode, from] of [[full, 'full', 'before-upgrade'], [linked, 'linked', 'ko-disk']] as const) {
+    await page.getByTestId('vm-action-clone').click();
+    await page.getByTestId('clone-name').fill(name);
+    await page.getByTestId('clone-mode').selectOption(mode);
+    await page.getByTestId('clone-from').selectOption(`snap:${from}`);
+    await page.getByTestId('clone-submit').click();
+    await expect(page.getByTestId('clone-progress')).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
+    await checkScreen(page, { lang: 'en', watch });
+    await page.getByTestId('clone-close').click();
+  }
+  expect((await virsh(host, ['domstate', VM])).trim()).toBe('running');
+  for (const c of CLONES) expect(await virsh(host, ['list', '--all', '--name'])).toContain(c);
+  await page.getByTestId('nav-tasks').click();
+  await expect(page.locator('[data-testid="job-row"]', { hasText: `Linked clone of ${VM} as ${linked}` })).toHaveAttribute('data-state', 'succeeded');
 });

@@ -128,6 +128,12 @@ export const ListActiveFlag = { INACTIVE: 1 << 0, ACTIVE: 1 << 1 } as const;
 /** virStorageVolDeleteFlags */
 export const VolDeleteFlag = { ZEROED: 1, WITH_SNAPSHOTS: 2 } as const;
 
+/** virStorageVolResizeFlags: SHRINK is never passed (Hangar only grows volumes). */
+export const VolResizeFlag = { ALLOCATE: 1, DELTA: 2, SHRINK: 4 } as const;
+
+/** virStoragePoolBuildFlags */
+export const PoolBuildFlag = { NEW: 0, REPAIR: 1, RESIZE: 2, NO_OVERWRITE: 4, OVERWRITE: 8 } as const;
+
 /** virStorageVolDownloadFlags / virStorageVolUploadFlags (the same bit) */
 export const VolStreamFlag = { SPARSE_STREAM: 1 } as const;
 

@@ -20,6 +20,13 @@ export const networkGetXmlDesc = remoteProc(
   struct({ net: networkRef, flags: uint }),
   nonnullString,
 );
+const net = struct({ net: networkRef });
+export const networkDefineXml = remoteProc('network define xml', 41, nonnullString, networkRef);
+export const networkCreate = remoteProc('network create', 39, net);
+export const networkDestroy = remoteProc('network destroy', 42, net);
+export const networkUndefine = remoteProc('network undefine', 49, net);
+export const networkGetAutostart = remoteProc('network get autostart', 44, net, int);
+export const networkSetAutostart = remoteProc('network set autostart', 48, struct({ net: networkRef, autostart: int }));
 export const networkIsActive = remoteProc('network is active', 152, struct({ net: networkRef }), int);
 
 export const dhcpLease = struct({

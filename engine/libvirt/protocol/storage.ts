@@ -42,6 +42,7 @@ export const storagePoolCreate = remoteProc('storage pool create', 78, poolFlags
 export const storagePoolBuild = remoteProc('storage pool build', 79, poolFlags);
 export const storagePoolDestroy = remoteProc('storage pool destroy', 80, pool);
 export const storagePoolUndefine = remoteProc('storage pool undefine', 82, pool);
+export const storagePoolGetAutostart = remoteProc('storage pool get autostart', 89, pool, int);
 export const storagePoolSetAutostart = remoteProc(
   'storage pool set autostart',
   90,
@@ -92,6 +93,9 @@ export const storageVolResize = remoteProc(
   260,
   struct({ vol: storageVolRef, capacity: uhyper, flags: uint }),
 );
+
+/** Overwrites the volume's data with zeroes. */
+export const storageVolWipe = remoteProc('storage vol wipe', 165, volFlags);
 
 const transfer = struct({ vol: storageVolRef, offset: uhyper, length: uhyper, flags: uint });
 /** Write stream: the client sends the bytes (length 0 = to the end of the volume). */

@@ -1,10 +1,10 @@
 import type { Translate } from '../i18n/translate';
 
-const KINDS = ['base', 'iso', 'import'] as const;
+const KINDS = ['base', 'iso', 'import', 'clone'] as const;
 
 /**
  * What a VM was made from, in the user's language: Hangar records it as `base:pool/volume`,
- * `iso:pool/volume`, `import:pool/volume` or `blank`; anything else (another tool's value) is
+ * `iso:pool/volume`, `import:pool/volume`, `clone:vm[@snapshot]` or `blank`; anything else (another tool's value) is
  * shown as it is.
  */
 export function originText(origin: string | null | undefined, t: Translate): string {

@@ -45,7 +45,7 @@ describe('readers on captured libvirt XML', () => {
       uuid: 'dd8fe884-6c02-601e-7551-cca97df1c5df',
       forwardMode: 'nat',
       bridge: 'virbr0',
-      ips: [{ family: 'ipv4', address: '192.168.122.1', prefix: 24, dhcpRanges: [{ start: '192.168.122.2', end: '192.168.122.254' }] }],
+      ips: [{ family: 'ipv4', address: '192.168.122.1', prefix: 24, dhcpRanges: [{ start: '192.168.122.2', end: '192.168.122.254' }], dhcpHosts: [], leaseMinutes: null }],
     });
   });
 });
@@ -97,7 +97,7 @@ describe('readers on what libvirt writes', () => {
 
   it("a pool's target directory, not its source's", () => {
     const xml = `<pool type='netfs'><name>n</name><uuid>1e3c4a52-0000-4000-8000-000000000001</uuid><capacity unit='bytes'>100</capacity><allocation unit='bytes'>40</allocation><available unit='bytes'>60</available><source><host name='nfs1'/><dir path='/export'/></source><target><path>/mnt/a&amp;b</path></target></pool>`;
-    expect(readPoolXml(xml)).toEqual({ name: 'n', uuid: '1e3c4a52-0000-4000-8000-000000000001', type: 'netfs', targetPath: '/mnt/a&b', capacityBytes: 100, allocationBytes: 40, availableBytes: 60 });
+    expect(readPoolXml(xml)).toEqual({ name: 'n', uuid: '1e3c4a52-0000-4000-8000-000000000001', type: 'netfs', targetPath: '/mnt/a&b', capacityBytes: 100, allocationBytes: 40, availableBytes: 60, source: 'nfs1:/export' });
     expect(poolTargetPath(`<pool type='rbd'><source><name>x</name></source></pool>`)).toBeNull();
     expect(poolTargetPath('not xml <')).toBeNull();
   });

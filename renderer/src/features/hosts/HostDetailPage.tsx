@@ -1,6 +1,6 @@
 import { EventHistory } from '../../components/EventHistory';
 import { HostAlerts } from '../diagnostics/HostAlerts';
-import { formatBytes, formatKiB } from '../../components/format';
+import { formatKiB } from '../../components/format';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { useHosts } from '../../stores/hosts-store';
@@ -11,10 +11,10 @@ import { HostSummary } from './HostUsage';
 import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
 import { HostPlacement } from '../placement/HostPlacement';
-import { TableHead } from '../../components/TableHead';
 import { GoneNotice } from '../../components/GoneNotice';
 import { HostMaintenance } from '../maintenance/HostMaintenance';
 import { MaintenanceBadge } from '../maintenance/MaintenanceBadge';
+import { StorageNetworkTabs } from '../storage/StorageNetworkTabs';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -68,27 +68,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
       )}
       <h2>{t('maintenance.title')}</h2>
       <HostMaintenance host={host} />
-      {f && (
-        <>
-          <h2>{t('hosts.facts.pools')}</h2>
-          <table className="table" data-testid="host-pools">
-            <TableHead cols={[t('host.pool'), t('host.used'), t('host.capacity')]} />
-            <tbody>
-              {f.pools.map((p) => (
-                <tr key={p.name}>
-                  <td>{p.name}</td>
-                  <td>
-                    {formatBytes(p.allocation, lang)} ({p.capacity ? Math.round((100 * p.allocation) / p.capacity) : 0}%)
-                  </td>
-                  <td>{formatBytes(p.capacity, lang)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <h2>{t('hosts.facts.networks')}</h2>
-          <p>{f.networks.map((n) => n.name).join(', ') || '—'}</p>
-        </>
-      )}
+      {f && <StorageNetworkTabs hostId={host.id} />}
       <h2>{t('placement.hostTitle')}</h2>
       <HostPlacement hostId={host.id} refreshKey={`${host.state}:${active.length}:${memKiB}`} />
       <h2>{t('metrics.title')}</h2>

@@ -4,6 +4,7 @@ import { HangarError } from '../../../../engine/contract/errors';
 import { Select } from '../../components/Select';
 import { useT } from '../../i18n/use-t';
 import { useHosts } from '../../stores/hosts-store';
+import { useNetworkNames } from '../../stores/networks-store';
 import { addVmNic, detachVmDevice, setVmNicLink } from '../../api/vms';
 import { Field } from '../../components/Field';
 import { TableHead } from '../../components/TableHead';
@@ -14,6 +15,7 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
   const t = useT();
   const vm = details.vm;
   const host = useHosts((s) => s.byId[vm.hostId]);
+  const liveNetworks = useNetworkNames(vm.hostId);
   const [form, setForm] = useState({ network: '', model: 'virtio', live: false });
   const stopped = vm.state === 'stopped';
   const change = (p: Promise<VmDetails>) => p.then(onChanged, (e: unknown) => onError(HangarError.from(e)));
@@ -60,7 +62,7 @@ export function NicsTab({ details, onChanged, onError }: { details: VmDetails; o
         onSubmit={() => change(addVmNic({ vmId: vm.id, network: form.network, model: form.model as 'virtio', live: form.live }))}
       >
         <Field label={t('vm.nic.network')}>
-          <Select testId="vm-nic-network" value={form.network} onChange={(network) => setForm({ ...form, network })} options={host?.facts?.networks.map((n) => n.name) ?? []} blank="" />
+          <Select testId="vm-nic-network" value={form.network} onChange={(network) => setForm({ ...form, network })} options={liveNetworks.length ? liveNetworks : (host?.facts?.networks.map((n) => n.name) ?? [])} blank="" />
         </Field>
         <Field label={t('vm.nic.model')}>
           <select value={form.model} onChange={(e) => setForm({ ...form, model: e.target.value })}>

@@ -9,6 +9,7 @@ import { navigate } from '../../stores/route-store';
 import { useVms } from '../../stores/vms-store';
 import { EventHistory } from '../../components/EventHistory';
 import { DeleteVmForm } from './DeleteVmForm';
+import { CloneVmForm } from '../clone/CloneVmForm';
 import { DetailsForm } from './DetailsForm';
 import { DisksTab } from './DisksTab';
 import { NicsTab } from './NicsTab';
@@ -59,6 +60,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
   const [tab, setTab] = useState<Tab>('overview');
   const [error, setError] = useState<HangarError | null>(null);
   const [deleting, setDeleting] = useState(false);
+  const [cloning, setCloning] = useState(false);
   const [migrating, setMigrating] = useState(false);
   const [xmlDraft, setXmlDraft] = useState<string | null>(null);
 
@@ -110,6 +112,9 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
               </button>
             );
           })}
+          <button type="button" className="btn btn-small" data-testid="vm-action-clone" onClick={() => setCloning(true)}>
+            {t('clone.action')}
+          </button>
           <button
             type="button"
             className="btn btn-small"
@@ -132,6 +137,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </button>
         </div>
       </div>
+      {cloning && <CloneVmForm vm={vm} onDone={() => setCloning(false)} />}
       {migrating && <MigrateDialog vms={[vm]} onClose={() => setMigrating(false)} />}
       <VmMigration vmId={vm.id} />
       {deleting && details && <DeleteVmForm details={details} onDone={(deleted) => (deleted ? navigate('vms') : setDeleting(false))} />}

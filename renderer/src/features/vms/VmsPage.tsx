@@ -1,4 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
+import { CloneVmForm } from '../clone/CloneVmForm';
 import { originText } from '../../components/origin-text';
 import { DISPLAY_STATES, OS_PROFILES, type Vm, type VmAction } from '../../../../engine/contract';
 import { HangarError } from '../../../../engine/contract/errors';
@@ -34,6 +35,7 @@ export function VmsPage() {
 function VmList() {
   const t = useT();
   const [creating, setCreating] = useState(false);
+  const [cloning, setCloning] = useState<Vm | null>(null);
   const [showGroups, setShowGroups] = useState(false);
   const [migrating, setMigrating] = useState<Vm[] | null>(null);
   const lang = useEngine((s) => s.settings.language);
@@ -148,6 +150,7 @@ function VmList() {
         </span>
       </div>
       {creating && <CreateVmForm onDone={() => setCreating(false)} />}
+      {cloning && <CloneVmForm vm={cloning} onDone={() => setCloning(null)} />}
       {showGroups && <AffinityGroups />}
       <div className="toolbar">
         <input
@@ -194,6 +197,9 @@ function VmList() {
         )}
         <ColumnChooser columns={columns} onChange={setColumns} />
         <div className="bulk" data-testid="vm-bulk">
+          <button type="button" className="btn btn-small" data-testid="vm-bulk-clone" disabled={chosen.length !== 1} onClick={() => setCloning(chosen[0] ?? null)}>
+            {t('clone.action')}
+          </button>
           {[...BULK, 'delete' as const].map((a) => {
             const why = bulkWhy(a);
             return (

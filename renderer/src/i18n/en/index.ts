@@ -13,8 +13,11 @@ import { settings } from './settings';
 import { placement } from './placement';
 import { migration } from './migration';
 import { errors } from './errors';
-import { maintenance } from './maintenance';
+import { storage } from './storage';
+import { networks } from './networks';
+import { clone } from './clone';
 import { snapshots } from './snapshots';
+import { maintenance } from './maintenance';
 import { flatten } from '../areas';
 
 /**
@@ -22,7 +25,7 @@ import { flatten } from '../areas';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, maintenance, snapshots } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks } as const;
 
 export const en = flatten(enAreas);
 

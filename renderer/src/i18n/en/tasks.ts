@@ -105,6 +105,15 @@ export const tasks = {
   // maint: host maintenance jobs
   'job.host.evacuate': 'Empty {name} for maintenance',
   'job.host.exitMaintenance': 'Leave maintenance on {name}',
+  // clone branch: the clone job's title and steps
+  'job.vm.clone.full': 'Full clone of {name} as {clone} on {host}',
+  'job.vm.clone.linked': 'Linked clone of {name} as {clone} on {host}',
+  'job.vm.clone.snapshot': 'Taking the snapshot {snapshot}',
+  'job.vm.clone.copy': 'Copying {disk}',
+  'job.vm.clone.seed': 'Writing the new cloud-init seed',
+  'job.vm.clone.define': 'Defining the clone',
+  'job.vm.clone.start': 'Starting it',
+  'job.vm.clone.done': 'Done',
   // snapshots (branch snap)
   'job.vm.snapshotCreate': 'Take snapshot {snapshot} of {name}',
   'job.vm.snapshotCreate.memory': 'Saving memory and disks',

@@ -228,6 +228,8 @@ export const vms = {
   'vm.origin.base': 'Base image {name}',
   'vm.origin.iso': 'ISO {name}',
   'vm.origin.import': 'Imported disk {name}',
+  // clone branch
+  'vm.origin.clone': 'Clone of {name}',
   // Where a VM is (one VM per UUID, copies on other hosts)
   'vm.where.runsOn': 'Runs on {host}',
   'vm.where.on': 'On {host}, not running',

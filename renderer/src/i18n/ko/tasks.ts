@@ -107,6 +107,15 @@ export const tasks: Record<keyof typeof en, string> = {
   // maint: host maintenance jobs
   'job.host.evacuate': '유지 관리를 위해 {name} 비우기',
   'job.host.exitMaintenance': '{name} 유지 관리 끝내기',
+  // clone branch: the clone job's title and steps
+  'job.vm.clone.full': '{name}을(를) {host}에 {clone}(으)로 전체 복제',
+  'job.vm.clone.linked': '{name}을(를) {host}에 {clone}(으)로 연결 복제',
+  'job.vm.clone.snapshot': '스냅샷 {snapshot} 생성 중',
+  'job.vm.clone.copy': '{disk} 복사 중',
+  'job.vm.clone.seed': '새 cloud-init 시드 작성 중',
+  'job.vm.clone.define': '복제본 정의 중',
+  'job.vm.clone.start': '시작 중',
+  'job.vm.clone.done': '완료',
   // snapshots (branch snap)
   'job.vm.snapshotCreate': '{name}의 스냅숏 {snapshot} 만들기',
   'job.vm.snapshotCreate.memory': '메모리와 디스크 저장 중',

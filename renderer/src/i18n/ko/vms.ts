@@ -230,6 +230,8 @@ export const vms: Record<keyof typeof en, string> = {
   'vm.origin.base': '기본 이미지 {name}',
   'vm.origin.iso': 'ISO {name}',
   'vm.origin.import': '가져온 디스크 {name}',
+  // clone branch
+  'vm.origin.clone': '{name}의 복제본',
   // Where a VM is (one VM per UUID, copies on other hosts)
   'vm.where.runsOn': '{host}에서 실행 중',
   'vm.where.on': '{host}에 있음, 실행 중 아님',
