@@ -82,8 +82,8 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
 
   return (
     <section data-testid="vm-detail" data-vm-name={vm.name} data-state={vm.state}>
-      <div className="page-head">
-        <div>
+      <div className="page-head vm-head">
+        <div className="vm-head-title">
           <button type="button" className="btn btn-small" onClick={() => navigate('vms')}>
             ← {t('vm.back')}
           </button>
@@ -95,7 +95,8 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </h1>
           <VmWhere vm={vm} hostName={(id) => hosts[id]?.name ?? id} t={t} />
         </div>
-        <div className="row-actions">
+        <div className="vm-head-actions">
+          <span className="row-actions" role="group" aria-label={t('vm.actions.power')}>
           {ACTIONS.map((a) => {
             const why = whyNot(a, vm.state);
             return (
@@ -112,6 +113,8 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
               </button>
             );
           })}
+          </span>
+          <span className="row-actions" role="group" aria-label={t('vm.actions.object')}>
           <button type="button" className="btn btn-small" data-testid="vm-action-clone" onClick={() => setCloning(true)}>
             {t('clone.action')}
           </button>
@@ -135,6 +138,7 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           >
             {t('vm.action.delete')}
           </button>
+          </span>
         </div>
       </div>
       {cloning && <CloneVmForm vm={vm} onDone={() => setCloning(false)} />}

@@ -114,6 +114,8 @@ export const vms = {
   'vms.filter.origin': 'Created from',
   'vms.filter.anyOrigin': 'Any origin',
   'vm.edit.memoryLive': 'Memory (MiB, live up to {max})',
+  'vm.actions.power': 'Power',
+  'vm.actions.object': 'The VM as a whole',
   'vm.disk.none': 'This VM has no disks or CD-ROM drives.',
   'vm.nic.none': 'This VM has no network interfaces.',
   'vm.disk.resize': 'Grow',

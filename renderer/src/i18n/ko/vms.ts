@@ -116,6 +116,8 @@ export const vms: Record<keyof typeof en, string> = {
   'vms.filter.origin': '생성 원본',
   'vms.filter.anyOrigin': '모든 원본',
   'vm.edit.memoryLive': '메모리(MiB, 실행 중 최대 {max})',
+  'vm.actions.power': '전원',
+  'vm.actions.object': 'VM 전체',
   'vm.disk.none': '이 VM에는 디스크나 CD-ROM 드라이브가 없습니다.',
   'vm.nic.none': '이 VM에는 네트워크 인터페이스가 없습니다.',
   'vm.disk.resize': '늘리기',
