@@ -122,9 +122,11 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
     },
   });
 
+  // Stopped the moment perform3 returns: the guest is paused until finish3, which must not wait for the next sample.
+  const stopWatch = new AbortController();
   const watch = (async () => {
     while (running) {
-      await sleep(POLL_MS, new AbortController().signal);
+      await sleep(POLL_MS, stopWatch.signal).catch(() => undefined);
       if (!running) break;
       let stats;
       try {
@@ -177,6 +179,7 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
     performErr = err;
   } finally {
     running = false;
+    stopWatch.abort();
     ctx.signal.removeEventListener('abort', onCancel);
     dst.off('close', onTargetLost);
     onControl(null);

@@ -1,7 +1,8 @@
 /**
  * Vitest globalSetup for the integration suite: acquires the shared test lab (HANGAR_LAB_HOSTS
- * hosts, default 2; `lab.mjs acquire` reuses a healthy one or brings it up), waits until every host
- * answers `virsh` over SSH, and at the end releases it: the last runner out takes it down.
+ * hosts, default 3, as the migration drills move guests across three hosts; `lab.mjs acquire`
+ * reuses a healthy one or brings it up), waits until every host answers `virsh` over SSH, and at
+ * the end releases it: the last runner out takes it down.
  * Tests can `inject('hangarLabBroughtUp')` to know whether this run brought the lab up.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,7 +28,7 @@ export async function setup(project?: ProvideTarget): Promise<void> {
   const pre = lab(['preflight'], false);
   if (pre.code !== 0) throw new Error(`the integration tests need the hypervisor lab, which cannot start here:\n${pre.out.trim()}`);
 
-  const hosts = Number(process.env.HANGAR_LAB_HOSTS ?? 2);
+  const hosts = Number(process.env.HANGAR_LAB_HOSTS ?? 3);
   // Shared with any other runner on this machine: reused when it fits, brought up otherwise, and
   // taken down by the last holder out (only if a holder brought it up).
   const r = lab(['acquire', '--hosts', String(hosts), '--holder', String(process.pid)]);

@@ -474,6 +474,9 @@ async function up({ hosts: nHosts = 2, domains = 0 } = {}) {
   say('building/checking the test guest (cached in ' + path.join(CACHE, 'guest') + ')');
   run('bash', [BUILD_GUEST_SH, path.join(CACHE, 'guest')], { stdio: ['ignore', 'inherit', 'inherit'] });
   const guest = JSON.parse(fs.readFileSync(path.join(CACHE, 'guest', 'guest.json'), 'utf8'));
+  // guest.json names absolute paths from where it was built; a cache copied or moved from another
+  // clone or worktree would point at files that no longer exist, so they are taken from here.
+  for (const k of ['kernel', 'bzImage', 'initrd', 'iso', 'baseImage']) if (guest[k]) guest[k] = path.join(CACHE, 'guest', path.basename(guest[k]));
   const { accel, reason } = detectAccel(guest);
   say(`acceleration: ${accel.toUpperCase()} (${reason})`);
 
