@@ -1,3 +1,5 @@
+import { Message } from '../contract/message';
+import type { ErrorData } from '../contract/errors';
 import { HangarError } from '../contract/errors';
 import { FINAL_JOB_STATES, type Job } from '../contract/jobs';
 import type { Vm } from '../contract/vms';
@@ -52,7 +54,7 @@ export async function historyService(deps: {
     if (!job.hostId || !fleet.hosts.get(job.hostId)) return;
     const vmUuid = job.target?.kind === 'vm' ? job.target.id : null; // a VM's id is its UUID (DESIGN §8)
     // A failure says why, in the history too (the Tasks page is not where a person looks first).
-    const reason: Record<string, string> = job.state === 'failed' && job.error ? { reason: job.error.message } : {};
+    const reason = job.state === 'failed' && job.error ? reasonArgs(job.error) : {};
     history.record({ hostId: job.hostId, vmUuid, severity: job.state === 'failed' ? 'error' : 'info', message: { key: job.title.key, args: { ...job.title.args, outcome: job.state, ...reason } } });
   });
   return {
@@ -68,4 +70,19 @@ export async function historyService(deps: {
     },
     close: () => history.flush(),
   };
+}
+
+/**
+ * A failure's reason as flat Message args: the engine's English text (`reason`), and, when the
+ * error carried its words as a Message, that key and its args (`reasonKey`, `reason.<arg>`), so the
+ * history reads in the user's language like the rest of the page.
+ */
+export function reasonArgs(error: ErrorData): Record<string, string | number> {
+  const out: Record<string, string | number> = { reason: error.message };
+  const msg = Message.safeParse(error.details?.['message']);
+  if (msg.success) {
+    out['reasonKey'] = msg.data.key;
+    for (const [k, v] of Object.entries(msg.data.args ?? {})) out[`reason.${k}`] = v;
+  }
+  return out;
 }

@@ -142,7 +142,8 @@ test('a start that fails on KVM says why everywhere, and software emulation make
   await shot('start-failed-en');
 
   await page.getByTestId('vm-tab-events').click();
-  await expect(page.getByTestId('event-reason').first()).toHaveText(`Reason: ${reason}`);
+  // The history says it in the engine's words for it (a Message), as the Korean page does in Korean.
+  await expect(page.getByTestId('event-reason').first()).toHaveText(`Reason: ${KVM} could not start: ${reason}`);
   await page.getByTestId('vm-tab-diagnostics').click();
   const ready = page.locator('[data-testid="vm-condition"][data-type="Ready"]');
   await expect(ready).toHaveAttribute('data-status', 'False');

@@ -52,9 +52,17 @@ export function EngineText({ text }: { text: string }) {
 /** A job's error: what kind, in the user's language, then the engine's specifics. */
 export function JobErrorText({ error, className = 'error small' }: { error: ErrorData; className?: string }) {
   const t = useT();
+  // The engine's words for it where it sent them (details.message), else the kind and its English specifics.
+  const words = Message.safeParse(error.details?.['message']);
   return (
     <div className={className} data-testid="job-error">
-      <strong>{t(`error.${error.code}`)}</strong> <EngineText text={error.message} />
+      {words.success ? (
+        translateMessage(t, words.data)
+      ) : (
+        <>
+          <strong>{t(`error.${error.code}`)}</strong> <EngineText text={error.message} />
+        </>
+      )}
     </div>
   );
 }

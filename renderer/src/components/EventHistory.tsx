@@ -4,7 +4,7 @@ import { HangarError } from '../../../engine/contract/errors';
 import { translateMessage } from '../i18n/translate';
 import { useT } from '../i18n/use-t';
 import { useEngine } from '../stores/engine-store';
-import { ErrorBanner } from './ErrorBanner';
+import { EngineText, ErrorBanner } from './ErrorBanner';
 import { formatDateTimeSec } from './format';
 import { listEvents } from '../api/events';
 
@@ -36,7 +36,7 @@ export function EventHistory({ hostId, vmId, refreshKey }: { hostId?: string; vm
                 {typeof outcome === 'string' && <span className={`badge state-${outcome}`}> {t(`tasks.state.${outcome as 'succeeded'}`)}</span>}
                 {typeof reason === 'string' && (
                   <div className="small" data-testid="event-reason">
-                    {t('events.reason', { reason })}
+                    {reasonText(t, e.message.args ?? {}, reason)}
                   </div>
                 )}
               </td>
@@ -45,5 +45,20 @@ export function EventHistory({ hostId, vmId, refreshKey }: { hostId?: string; vm
         })}
       </tbody>
     </table>
+  );
+}
+
+/** A failure's reason in the user's language when the engine sent its words (reasonKey), else its English text marked as such. */
+function reasonText(t: ReturnType<typeof useT>, args: Record<string, string | number>, english: string) {
+  const key = args['reasonKey'];
+  if (typeof key === 'string') {
+    const reasonArgs = Object.fromEntries(Object.entries(args).flatMap(([k, v]) => (k.startsWith('reason.') ? [[k.slice('reason.'.length), v]] : [])));
+    return t('events.reason', { reason: translateMessage(t, { key, args: reasonArgs }) });
+  }
+  return (
+    <>
+      {t('events.reason', { reason: '' })}
+      <EngineText text={english} />
+    </>
   );
 }
