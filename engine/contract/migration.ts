@@ -100,7 +100,8 @@ export const MigrationStats = z.object({
 });
 export type MigrationStats = z.infer<typeof MigrationStats>;
 
-export const MigrateResult = z.object({ vmId: VmId, sourceHostId: HostId, targetHostId: HostId, live: z.boolean(), downtimeMs: z.number().nullable() });
+/** `postcopy`: the migration switched to post-copy (the guest ran on the target before all its memory was there). */
+export const MigrateResult = z.object({ vmId: VmId, sourceHostId: HostId, targetHostId: HostId, live: z.boolean(), downtimeMs: z.number().nullable(), postcopy: z.boolean() });
 export type MigrateResult = z.infer<typeof MigrateResult>;
 
 /* ---- Host maintenance (seed 001 L11–80) ---- */

@@ -56,7 +56,7 @@ const step = (key: string, args: Record<string, string | number> = {}) => ({ key
  * a cancel before the switch ends with finish3 and confirm3 cancelled: the guest runs on the source
  * only, and the target's half-made domain is gone.
  */
-export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: (c: LiveControl | null) => void): Promise<{ downtimeMs: number | null }> {
+export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: (c: LiveControl | null) => void): Promise<{ downtimeMs: number | null; postcopy: boolean }> {
   const src = m.source.conn;
   const dst = m.target.conn;
   const flags = migrationFlags(m);
@@ -213,7 +213,7 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
     // Unless finish3 did its work and only its answer was lost: the guest then runs on the target
     // alone, and that copy must not be reported (nor cleaned) as a leftover.
     const [onSource, onTarget] = await Promise.all([runs(src, m.uuid), runs(dst, m.uuid)]);
-    if (!onSource && onTarget) return { downtimeMs: null };
+    if (!onSource && onTarget) return { downtimeMs: null, postcopy };
     if (await dst.domainLookupByUuid(m.uuid).then(() => false, (e: unknown) => isNotFound(e))) await made.removed();
     throw failed(err, m);
   }
@@ -224,7 +224,7 @@ export async function migrateLive(ctx: JobContext, m: LiveMigration, onControl: 
     .domainGetJobStats(fin.dom, JobStatsFlag.COMPLETED)
     .then((s) => readJobStats(s.params).downtime)
     .catch(() => null);
-  return { downtimeMs };
+  return { downtimeMs, postcopy };
 }
 
 async function runs(conn: LibvirtConnection, uuid: string): Promise<boolean> {

@@ -177,6 +177,7 @@ export class MigrationEngine {
     const moved = Object.fromEntries(vols.map((v) => [v.disk.target!, { path: v.path, format: v.format }]));
     const retarget = (xml: string) => (vols.length ? retargetDisks(xml, moved) : xml);
     let downtimeMs: number | null = null;
+    let postcopy = false;
     try {
       if (source.live) {
         const [liveXml, persistXml] = await Promise.all([
@@ -208,6 +209,7 @@ export class MigrationEngine {
           },
         );
         downtimeMs = r.downtimeMs;
+        postcopy = r.postcopy;
         if (autostart) await dst.domainSetAutostart(await dst.domainLookupByUuid(vm.uuid), true).catch((e: unknown) => this.d.logger.warn('migration: autostart on the target failed', { vm: vm.name, error: String(e) }));
       } else {
         ctx.migration({ phase: 'offline', sourceHostId: vm.hostId, targetHostId: targetId, dataTotal: null, dataRemaining: null, transferRate: null, dirtyRate: null, iteration: null, expectedDowntime: null, bandwidthMiBs: 0, diskTotal: vols.reduce((a, v) => a + v.bytes, 0), diskRemaining: null });
@@ -230,7 +232,7 @@ export class MigrationEngine {
       }
     }
     await Promise.all([this.d.inventory.refresh(targetId, vm.uuid), this.d.inventory.refresh(vm.hostId, vm.uuid)].map((r) => r.catch(() => undefined)));
-    return { vmId: vm.id, sourceHostId: vm.hostId, targetHostId: targetId, live: source.live, downtimeMs };
+    return { vmId: vm.id, sourceHostId: vm.hostId, targetHostId: targetId, live: source.live, downtimeMs, postcopy };
   }
 }
 
