@@ -1,0 +1,185 @@
+/**
+ * Metrics chunks in SQLite, the storage half that runs in the SQLite worker (engine/store/db-worker.ts):
+ * encoding, decoding, compaction and the conversion of the old format all happen there, never on
+ * the engine's thread. Loaded by Node as-is: explicit `.ts` imports and erasable syntax only.
+ *
+ * Tables metric_raw / metric_1m / metric_1h (entity, t, data): `t` is a chunk's start (epoch s),
+ * `data` a chunk (chunk-codec.ts) of the points in [t, t + span). Minutes are written as they close
+ * (one small chunk per entity and minute); `compact` merges a finished span into one chunk.
+ */
+import { inflateRawSync } from 'node:zlib';
+import type Database from 'better-sqlite3';
+import { concatChunks, decodeChunk, encodeChunk, quantize, type Chunk } from './chunk-codec.ts';
+
+export const CHUNK_TABLES = { raw: 'metric_raw', '1m': 'metric_1m', '1h': 'metric_1h' } as const;
+export type ChunkTier = keyof typeof CHUNK_TABLES;
+/** The longest span one chunk of a tier covers (s): what a read looks back for. */
+export const CHUNK_SPAN_SEC: Record<ChunkTier, number> = { raw: 3600, '1m': 3600, '1h': 86_400 };
+
+export interface ChunkPut {
+  tier: ChunkTier;
+  entity: number;
+  /** Chunk start, epoch s. */
+  t: number;
+  times: number[];
+  values: Float64Array;
+  k: number;
+}
+
+export interface ChunkRows {
+  entity: number;
+  /** Absolute epoch ms of each point, ascending. */
+  times: Float64Array;
+  values: Float64Array;
+  k: number;
+}
+
+export type ChunkOp =
+  | { op: 'chunkPut'; puts: ChunkPut[]; deletes?: { tier: ChunkTier; entity: number; before: number }[] }
+  | { op: 'chunkRead'; tier: ChunkTier; ids: number[]; fromMs: number; toMs: number }
+  | { op: 'chunkCompact'; tier: ChunkTier; ids: number[]; lo: number; hi: number; span: number }
+  | { op: 'chunkLegacy'; entities: { id: number; n: number }[]; sinceSec: Record<ChunkTier, number> };
+
+const table = (tier: ChunkTier): string => {
+  const t = CHUNK_TABLES[tier];
+  if (!t) throw new Error(`unknown metrics tier ${String(tier)}`);
+  return t;
+};
+
+export function chunkOp(db: Database.Database, req: ChunkOp): unknown {
+  switch (req.op) {
+    case 'chunkPut':
+      return put(db, req.puts, req.deletes ?? []);
+    case 'chunkRead':
+      return read(db, req.tier, req.ids, req.fromMs, req.toMs);
+    case 'chunkCompact':
+      return compact(db, req.tier, req.ids, req.lo, req.hi, req.span);
+    case 'chunkLegacy':
+      return legacy(db, req.entities, req.sinceSec);
+  }
+}
+
+function put(db: Database.Database, puts: ChunkPut[], deletes: { tier: ChunkTier; entity: number; before: number }[]): { count: number } {
+  const blobs = puts.map((p) => encodeChunk(p));
+  db.transaction(() => {
+    for (let i = 0; i < puts.length; i++) {
+      const p = puts[i]!;
+      db.prepare(`INSERT OR REPLACE INTO ${table(p.tier)}(entity, t, data) VALUES (?, ?, ?)`).run(p.entity, p.t, blobs[i]);
+    }
+    for (const d of deletes) db.prepare(`DELETE FROM ${table(d.tier)} WHERE entity = ? AND t < ?`).run(d.entity, d.before);
+  })();
+  return { count: puts.length };
+}
+
+/** Points of each entity in [fromMs, toMs), decoded and merged in time order. */
+function read(db: Database.Database, tier: ChunkTier, ids: number[], fromMs: number, toMs: number): ChunkRows[] {
+  const lo = Math.floor(fromMs / 1000) - CHUNK_SPAN_SEC[tier];
+  const hi = Math.ceil(toMs / 1000);
+  const stmt = db.prepare(`SELECT t, data FROM ${table(tier)} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
+  const out: ChunkRows[] = [];
+  for (const id of ids) {
+    const rows = stmt.all(id, lo, hi) as { t: number; data: Uint8Array }[];
+    if (!rows.length) continue;
+    const parts = rows.map((r) => ({ startMs: r.t * 1000, chunk: decodeChunk(r.data) }));
+    const k = Math.max(...parts.map((p) => p.chunk.k));
+    const all = concatChunks(parts, 0, k);
+    const m = all.times.length;
+    const keep: number[] = [];
+    for (let i = 0; i < m; i++) if (all.times[i]! >= fromMs && all.times[i]! < toMs) keep.push(i);
+    const values = new Float64Array(k * keep.length);
+    for (let c = 0; c < k; c++) for (let j = 0; j < keep.length; j++) values[c * keep.length + j] = all.values[c * m + keep[j]!]!;
+    out.push({ entity: id, times: Float64Array.from(keep, (i) => all.times[i]!), values, k });
+  }
+  return out;
+}
+
+/**
+ * Merges each entity's chunks in [lo, hi) into one chunk per `span` (aligned to it): an hour of
+ * minute chunks becomes one. One transaction.
+ */
+function compact(db: Database.Database, tier: ChunkTier, ids: number[], lo: number, hi: number, span: number): { merged: number } {
+  const tb = table(tier);
+  const sel = db.prepare(`SELECT t, data FROM ${tb} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
+  const del = db.prepare(`DELETE FROM ${tb} WHERE entity = ? AND t >= ? AND t < ?`);
+  const ins = db.prepare(`INSERT OR REPLACE INTO ${tb}(entity, t, data) VALUES (?, ?, ?)`);
+  let merged = 0;
+  db.transaction(() => {
+    for (const id of ids) {
+      const rows = sel.all(id, lo, hi) as { t: number; data: Uint8Array }[];
+      const groups = new Map<number, { t: number; data: Uint8Array }[]>();
+      for (const r of rows) {
+        const g = Math.floor(r.t / span) * span;
+        let list = groups.get(g);
+        if (!list) groups.set(g, (list = []));
+        list.push(r);
+      }
+      for (const [g, list] of groups) {
+        if (list.length === 1 && list[0]!.t === g) continue;
+        const parts = list.map((r) => ({ startMs: r.t * 1000, chunk: decodeChunk(r.data) }));
+        const k = Math.max(...parts.map((p) => p.chunk.k));
+        del.run(id, g, g + span);
+        ins.run(id, g, encodeChunk(concatChunks(parts, g * 1000, k)));
+        merged++;
+      }
+    }
+  })();
+  return { merged };
+}
+
+/**
+ * Converts the old rows (migration 5's format, moved aside by migration 18) of some entities into
+ * compacted chunks, values rounded as new samples are, then deletes them. Rows past each tier's
+ * retention are dropped, not converted. The engine calls this a few entities at a time.
+ */
+function legacy(db: Database.Database, entities: { id: number; n: number }[], sinceSec: Record<ChunkTier, number>): { converted: number } {
+  let converted = 0;
+  const tiers: ChunkTier[] = ['raw', '1m', '1h'];
+  db.transaction(() => {
+    for (const tier of tiers) {
+      const old = `metric_v5_${tier}`;
+      const sel = db.prepare(`SELECT t, data FROM ${old} WHERE entity = ? AND t >= ? ORDER BY t`);
+      const ins = db.prepare(`INSERT OR IGNORE INTO ${table(tier)}(entity, t, data) VALUES (?, ?, ?)`);
+      const span = CHUNK_SPAN_SEC[tier];
+      for (const { id, n } of entities) {
+        const groups = new Map<number, { startMs: number; chunk: Chunk }[]>();
+        for (const r of sel.all(id, sinceSec[tier]) as { t: number; data: Uint8Array }[]) {
+          const chunk = tier === 'raw' ? legacyRaw(r.data, n) : legacyAgg(r.data, n);
+          if (!chunk) continue;
+          const g = Math.floor(r.t / span) * span;
+          let list = groups.get(g);
+          if (!list) groups.set(g, (list = []));
+          list.push({ startMs: r.t * 1000, chunk });
+          converted++;
+        }
+        for (const [g, parts] of groups) ins.run(id, g, encodeChunk(concatChunks(parts, g * 1000, parts[0]!.chunk.k)));
+        db.prepare(`DELETE FROM ${old} WHERE entity = ?`).run(id);
+      }
+    }
+  })();
+  return { converted };
+}
+
+const f32 = (u8: Uint8Array): Float32Array => new Float32Array(u8.slice().buffer);
+const q = (x: number): number => (Number.isNaN(x) ? NaN : quantize(x));
+
+/** Old raw row: deflate(Float32 column-major [offsets (s)…, series 0…, …]). */
+function legacyRaw(blob: Uint8Array, n: number): Chunk | null {
+  let a: Float32Array;
+  try {
+    a = f32(inflateRawSync(blob));
+  } catch {
+    return null;
+  }
+  const m = Math.floor(a.length / (n + 1));
+  const times = Array.from({ length: m }, (_, j) => Math.round(a[j]! * 1000));
+  const values = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) values[i * m + j] = q(a[(i + 1) * m + j]!);
+  return { times, values, k: n };
+}
+
+/** Old 1m/1h row: Float32 [avg…, max…]. */
+function legacyAgg(blob: Uint8Array, n: number): Chunk | null {
+  const a = f32(blob);
+  if (a.length < 2 * n) return null;
+  return { times: [0], values: Float64Array.from(a.subarray(0, 2 * n), q), k: 2 * n };
+}
