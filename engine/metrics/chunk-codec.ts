@@ -120,37 +120,75 @@ class BitReader {
   }
 }
 
-/** The bit width W minimising `0` | `10`+W | `11`+6+len over deltas (a histogram of their bit lengths). */
-function pickWidth(hist: readonly number[]): number {
-  let best = 0;
-  let bestCost = Infinity;
-  for (let w = 0; w <= 56; w++) {
-    let cost = 0;
-    for (let l = 1; l < 64; l++) if (hist[l]) cost += hist[l]! * (l <= w ? 2 + w : 8 + l);
-    if (cost < bestCost) {
-      bestCost = cost;
-      best = w;
+/**
+ * How a column's zigzagged deltas are coded: scheme A `0` (zero) | `10`+W bits | `11`+6-bit
+ * length+bits, for columns mostly unchanged; scheme B `0`+W bits | `1`+6-bit length+bits, for
+ * noisy ones. The width W and the scheme are picked per column from a histogram of bit lengths.
+ */
+interface Coding {
+  b: 0 | 1;
+  w: number;
+  cost: number;
+}
+
+function pickCoding(hist: readonly number[]): Coding {
+  const ls: number[] = [];
+  for (let l = 0; l < 64; l++) if (hist[l]) ls.push(l);
+  const top = ls.length ? ls[ls.length - 1]! : 0;
+  let best: Coding = { b: 0, w: 0, cost: Infinity };
+  for (let w = 0; w <= top; w++) {
+    let a = 0;
+    let bc = 0;
+    for (const l of ls) {
+      const c = hist[l]!;
+      a += l === 0 ? c : c * (l <= w ? 2 + w : 8 + l);
+      bc += c * (l <= w ? 1 + w : 7 + l);
     }
+    if (a < best.cost) best = { b: 0, w, cost: a };
+    if (bc < best.cost) best = { b: 1, w, cost: bc };
   }
   return best;
 }
 
-function writeDelta(w: BitWriter, u: number, width: number): void {
-  if (u === 0) w.write(0, 1);
-  else if (bitLen(u) <= width) {
-    w.write(0b10, 2);
-    w.write(u, width);
+function writeCoding(w: BitWriter, c: Coding): void {
+  w.write(c.b, 1);
+  w.write(c.w, 6);
+}
+
+function readCoding(r: BitReader): Coding {
+  const b = r.read(1) as 0 | 1;
+  return { b, w: r.read(6), cost: 0 };
+}
+
+function writeDelta(w: BitWriter, u: number, c: Coding): void {
+  const l = bitLen(u);
+  if (c.b === 0) {
+    if (u === 0) w.write(0, 1);
+    else if (l <= c.w) {
+      w.write(0b10, 2);
+      w.write(u, c.w);
+    } else {
+      w.write(0b11, 2);
+      w.write(l, 6);
+      w.write(u, l);
+    }
+  } else if (l <= c.w) {
+    w.write(0, 1);
+    w.write(u, c.w);
   } else {
-    const l = bitLen(u);
-    w.write(0b11, 2);
+    w.write(1, 1);
     w.write(l, 6);
     w.write(u, l);
   }
 }
 
-function readDelta(r: BitReader, width: number): number {
-  if (!r.read(1)) return 0;
-  if (!r.read(1)) return r.read(width);
+function readDelta(r: BitReader, c: Coding): number {
+  if (c.b === 0) {
+    if (!r.read(1)) return 0;
+    if (!r.read(1)) return r.read(c.w);
+    return r.read(r.read(6));
+  }
+  if (!r.read(1)) return r.read(c.w);
   return r.read(r.read(6));
 }
 
@@ -168,18 +206,18 @@ function writeInts(w: BitWriter, xs: readonly number[]): void {
     prev = x;
     prevD = d;
   }
-  const width = pickWidth(hist);
-  w.write(width, 6);
-  for (const u of us) writeDelta(w, u, width);
+  const coding = pickCoding(hist);
+  writeCoding(w, coding);
+  for (const u of us) writeDelta(w, u, coding);
 }
 
 function readInts(r: BitReader, m: number): number[] {
-  const width = r.read(6);
+  const coding = readCoding(r);
   const out: number[] = [];
   let prev = 0;
   let prevD = 0;
   for (let i = 0; i < m; i++) {
-    const d = prevD + unzig(readDelta(r, width));
+    const d = prevD + unzig(readDelta(r, coding));
     prev += d;
     prevD = d;
     out.push(prev);
@@ -199,46 +237,86 @@ const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+/**
+ * The exponent for v: the previous one if v is exact there and it is at most one digit finer than
+ * v's own (`quantize`'s), else the smallest that is exact; NaN when v has no decimal
+ * form (then it is stored raw). Keeping the previous one keeps deltas on one scale.
+ */
+function exponentFor(v: number, prevE: number): number {
+  if (v === 0) return prevE;
+  if (!Number.isFinite(v)) return NaN;
+  // At most one digit finer than its own ⇔ at most SIG + 1 digits of mantissa.
+  const mp = mantissa(v, prevE);
+  if (!Number.isNaN(mp) && Math.abs(mp) < P10[SIG + 1]!) return prevE;
+  const own = SIG - 1 - Math.floor(Math.log10(Math.abs(v)));
+  if (!Number.isNaN(mantissa(v, own))) {
+    // Trailing zeros dropped: an integer counter is coded at exponent 0, not at six digits.
+    let e = own;
+    while (e > -EXP_BIAS && !Number.isNaN(mantissa(v, e - 1))) e--;
+    return e;
+  }
+  for (let e = Math.max(-EXP_BIAS, own - SIG); e <= EXP_BIAS; e++) if (!Number.isNaN(mantissa(v, e))) return e;
+  return NaN;
+}
+
+function writeExp(w: BitWriter, e: number, cur: number): void {
+  if (e === cur) w.write(0, 1);
+  else if (e === cur + 1 || e === cur - 1) w.write(e > cur ? 0b100 : 0b101, 3);
+  else {
+    w.write(0b11, 2);
+    w.write(e + EXP_BIAS, 5);
+  }
+}
+
+function readExp(r: BitReader, cur: number): number {
+  if (!r.read(1)) return cur;
+  if (!r.read(1)) return r.read(1) ? cur - 1 : cur + 1;
+  return r.read(5) - EXP_BIAS;
+}
+
+/**
+ * A column's present values. Header: predictor (1 bit: 0 = from the previous value, 1 = none, for
+ * white noise) and the coding. Per value: exponent (`0` unchanged, `10x` ±1, `11`+5 bits; 31 = a
+ * raw float follows) and the zigzagged mantissa minus the prediction.
+ */
 function writeValues(w: BitWriter, vals: readonly number[]): void {
-  // First pass: exponents and zigzagged mantissa deltas (the previous value's exponent is tried
-  // first: it keeps deltas on one scale), to pick the width. e = EXP_RAW marks a raw float.
   const n = vals.length;
   const es = new Int8Array(n);
-  const us = new Float64Array(n);
-  const hist = new Array<number>(64).fill(0);
+  const ms = new Float64Array(n);
+  const ud = new Float64Array(n);
+  const histD = new Array<number>(64).fill(0);
+  const histN = new Array<number>(64).fill(0);
   let prev = 0;
   let prevE = 0;
   for (let i = 0; i < n; i++) {
     const v = vals[i]!;
-    let e = prevE;
-    let m = v === 0 ? 0 : Number.isFinite(v) ? mantissa(v, e) : NaN;
-    if (Number.isNaN(m) && Number.isFinite(v)) {
-      const guess = SIG - 1 - Math.floor(Math.log10(Math.abs(v)));
-      for (e = Math.max(-EXP_BIAS, guess - SIG); e <= EXP_BIAS; e++) {
-        m = mantissa(v, e);
-        if (!Number.isNaN(m)) break;
-      }
-    }
-    if (Number.isNaN(m)) {
+    const e = exponentFor(v, prevE);
+    if (Number.isNaN(e)) {
       es[i] = EXP_RAW;
       prev = 0;
       continue;
     }
+    const m = v === 0 ? 0 : mantissa(v, e);
     const pred = prev === 0 ? 0 : scaleRound(prev, e);
-    const u = zig(m - pred);
     es[i] = e;
-    us[i] = u;
-    hist[bitLen(u)]!++;
+    ms[i] = m;
+    ud[i] = zig(m - pred);
+    histD[bitLen(ud[i]!)]!++;
+    histN[bitLen(zig(m))]!++;
     prev = v;
     prevE = e;
   }
-  const width = pickWidth(hist);
-  w.write(width, 6);
+  const cd = pickCoding(histD);
+  const cn = pickCoding(histN);
+  const none = cn.cost < cd.cost;
+  const coding = none ? cn : cd;
+  w.write(none ? 1 : 0, 1);
+  writeCoding(w, coding);
   let curE = 0;
   for (let i = 0; i < n; i++) {
     const e = es[i]!;
     if (e === EXP_RAW) {
-      w.write(1, 1);
+      w.write(0b11, 2);
       w.write(EXP_RAW, 5);
       f64[0] = vals[i]!;
       const lo = LITTLE ? u32[0]! : u32[1]!;
@@ -249,41 +327,36 @@ function writeValues(w: BitWriter, vals: readonly number[]): void {
       w.write(lo & 0xffff, 16);
       continue;
     }
-    if (e === curE) w.write(0, 1);
-    else {
-      w.write(1, 1);
-      w.write(e + EXP_BIAS, 5);
-      curE = e;
-    }
-    writeDelta(w, us[i]!, width);
+    writeExp(w, e, curE);
+    curE = e;
+    writeDelta(w, none ? zig(ms[i]!) : ud[i]!, coding);
   }
 }
 
 function readValues(r: BitReader, count: number, out: Float64Array, at: (i: number) => number): void {
-  const width = r.read(6);
+  const none = r.read(1) === 1;
+  const coding = readCoding(r);
   let prev = 0;
   let curE = 0;
   for (let i = 0; i < count; i++) {
-    if (r.read(1)) {
-      const code = r.read(5);
-      if (code === EXP_RAW) {
-        const hi = (r.read(16) * 65536 + r.read(16)) >>> 0;
-        const lo = (r.read(16) * 65536 + r.read(16)) >>> 0;
-        if (LITTLE) {
-          u32[0] = lo;
-          u32[1] = hi;
-        } else {
-          u32[0] = hi;
-          u32[1] = lo;
-        }
-        out[at(i)] = f64[0]!;
-        prev = 0;
-        continue;
+    const e = readExp(r, curE);
+    if (e === EXP_RAW - EXP_BIAS) {
+      const hi = (r.read(16) * 65536 + r.read(16)) >>> 0;
+      const lo = (r.read(16) * 65536 + r.read(16)) >>> 0;
+      if (LITTLE) {
+        u32[0] = lo;
+        u32[1] = hi;
+      } else {
+        u32[0] = hi;
+        u32[1] = lo;
       }
-      curE = code - EXP_BIAS;
+      out[at(i)] = f64[0]!;
+      prev = 0;
+      continue;
     }
-    const pred = prev === 0 ? 0 : scaleRound(prev, curE);
-    const v = fromDec(pred + unzig(readDelta(r, width)), curE);
+    curE = e;
+    const pred = none || prev === 0 ? 0 : scaleRound(prev, e);
+    const v = fromDec(pred + unzig(readDelta(r, coding)), e);
     out[at(i)] = v;
     prev = v;
   }
