@@ -159,7 +159,12 @@ function legacy(db: Database.Database, entities: { id: number; n: number }[], si
   return { converted };
 }
 
-const f32 = (u8: Uint8Array): Float32Array => new Float32Array(u8.slice().buffer);
+/** A copy (a Buffer's slice() shares its pool's memory, and Float32Array needs alignment). */
+function f32(u8: Uint8Array): Float32Array {
+  const copy = new Uint8Array(u8.byteLength & ~3);
+  copy.set(u8.subarray(0, copy.byteLength));
+  return new Float32Array(copy.buffer);
+}
 const q = (x: number): number => (Number.isNaN(x) ? NaN : quantize(x));
 
 /** Old raw row: deflate(Float32 column-major [offsets (s)…, series 0…, …]). */
