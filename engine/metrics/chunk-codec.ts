@@ -134,9 +134,9 @@ interface Coding {
 function pickCoding(hist: readonly number[]): Coding {
   const ls: number[] = [];
   for (let l = 0; l < 64; l++) if (hist[l]) ls.push(l);
-  const top = ls.length ? ls[ls.length - 1]! : 0;
   let best: Coding = { b: 0, w: 0, cost: Infinity };
-  for (let w = 0; w <= top; w++) {
+  // The best width is one of the lengths present (or 0): a wider one only adds bits.
+  for (const w of ls.length && ls[0] === 0 ? ls : [0, ...ls]) {
     let a = 0;
     let bc = 0;
     for (const l of ls) {

@@ -40,6 +40,16 @@ export type ChunkOp =
   | { op: 'chunkCompact'; tier: ChunkTier; ids: number[]; lo: number; hi: number; span: number }
   | { op: 'chunkLegacy'; entities: { id: number; n: number }[]; sinceSec: Record<ChunkTier, number> };
 
+const statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+/** Prepared once per database and SQL text (preparing costs more than running these). */
+function prep(db: Database.Database, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let s = cache.get(sql);
+  if (!s) cache.set(sql, (s = db.prepare(sql)));
+  return s;
+}
+
 const table = (tier: ChunkTier): string => {
   const t = CHUNK_TABLES[tier];
   if (!t) throw new Error(`unknown metrics tier ${String(tier)}`);
@@ -64,9 +74,9 @@ function put(db: Database.Database, puts: ChunkPut[], deletes: { tier: ChunkTier
   db.transaction(() => {
     for (let i = 0; i < puts.length; i++) {
       const p = puts[i]!;
-      db.prepare(`INSERT OR REPLACE INTO ${table(p.tier)}(entity, t, data) VALUES (?, ?, ?)`).run(p.entity, p.t, blobs[i]);
+      prep(db, `INSERT OR REPLACE INTO ${table(p.tier)}(entity, t, data) VALUES (?, ?, ?)`).run(p.entity, p.t, blobs[i]);
     }
-    for (const d of deletes) db.prepare(`DELETE FROM ${table(d.tier)} WHERE entity = ? AND t < ?`).run(d.entity, d.before);
+    for (const d of deletes) prep(db, `DELETE FROM ${table(d.tier)} WHERE entity = ? AND t < ?`).run(d.entity, d.before);
   })();
   return { count: puts.length };
 }
@@ -75,20 +85,38 @@ function put(db: Database.Database, puts: ChunkPut[], deletes: { tier: ChunkTier
 function read(db: Database.Database, tier: ChunkTier, ids: number[], fromMs: number, toMs: number): ChunkRows[] {
   const lo = Math.floor(fromMs / 1000) - CHUNK_SPAN_SEC[tier];
   const hi = Math.ceil(toMs / 1000);
-  const stmt = db.prepare(`SELECT t, data FROM ${table(tier)} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
+  const stmt = prep(db, `SELECT t, data FROM ${table(tier)} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
   const out: ChunkRows[] = [];
   for (const id of ids) {
     const rows = stmt.all(id, lo, hi) as { t: number; data: Uint8Array }[];
     if (!rows.length) continue;
-    const parts = rows.map((r) => ({ startMs: r.t * 1000, chunk: decodeChunk(r.data) }));
-    const k = Math.max(...parts.map((p) => p.chunk.k));
-    const all = concatChunks(parts, 0, k);
-    const m = all.times.length;
-    const keep: number[] = [];
-    for (let i = 0; i < m; i++) if (all.times[i]! >= fromMs && all.times[i]! < toMs) keep.push(i);
-    const values = new Float64Array(k * keep.length);
-    for (let c = 0; c < k; c++) for (let j = 0; j < keep.length; j++) values[c * keep.length + j] = all.values[c * m + keep[j]!]!;
-    out.push({ entity: id, times: Float64Array.from(keep, (i) => all.times[i]!), values, k });
+    // Only the points in range are copied out of each decoded chunk.
+    const parts: { c: Chunk; startMs: number; from: number; to: number }[] = [];
+    let k = 0;
+    let m = 0;
+    for (const r of rows) {
+      const c = decodeChunk(r.data);
+      const startMs = r.t * 1000;
+      let from = 0;
+      while (from < c.times.length && startMs + c.times[from]! < fromMs) from++;
+      let to = from;
+      while (to < c.times.length && startMs + c.times[to]! < toMs) to++;
+      if (to > from) {
+        parts.push({ c, startMs, from, to });
+        k = Math.max(k, c.k);
+        m += to - from;
+      }
+    }
+    const times = new Float64Array(m);
+    const values = new Float64Array(k * m).fill(NaN);
+    let j = 0;
+    for (const { c, startMs, from, to } of parts) {
+      const pm = c.times.length;
+      for (let i = from; i < to; i++) times[j + i - from] = startMs + c.times[i]!;
+      for (let col = 0; col < c.k; col++) values.set(c.values.subarray(col * pm + from, col * pm + to), col * m + j);
+      j += to - from;
+    }
+    if (m) out.push({ entity: id, times, values, k });
   }
   return out;
 }
@@ -99,9 +127,9 @@ function read(db: Database.Database, tier: ChunkTier, ids: number[], fromMs: num
  */
 function compact(db: Database.Database, tier: ChunkTier, ids: number[], lo: number, hi: number, span: number): { merged: number } {
   const tb = table(tier);
-  const sel = db.prepare(`SELECT t, data FROM ${tb} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
-  const del = db.prepare(`DELETE FROM ${tb} WHERE entity = ? AND t >= ? AND t < ?`);
-  const ins = db.prepare(`INSERT OR REPLACE INTO ${tb}(entity, t, data) VALUES (?, ?, ?)`);
+  const sel = prep(db, `SELECT t, data FROM ${tb} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
+  const del = prep(db, `DELETE FROM ${tb} WHERE entity = ? AND t >= ? AND t < ?`);
+  const ins = prep(db, `INSERT OR REPLACE INTO ${tb}(entity, t, data) VALUES (?, ?, ?)`);
   let merged = 0;
   db.transaction(() => {
     for (const id of ids) {
