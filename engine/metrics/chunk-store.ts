@@ -127,23 +127,25 @@ function read(db: Database.Database, tier: ChunkTier, ids: number[], fromMs: num
  */
 function compact(db: Database.Database, tier: ChunkTier, ids: number[], lo: number, hi: number, span: number): { merged: number } {
   const tb = table(tier);
+  const keys = prep(db, `SELECT t FROM ${tb} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
   const sel = prep(db, `SELECT t, data FROM ${tb} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
   const del = prep(db, `DELETE FROM ${tb} WHERE entity = ? AND t >= ? AND t < ?`);
   const ins = prep(db, `INSERT OR REPLACE INTO ${tb}(entity, t, data) VALUES (?, ?, ?)`);
   let merged = 0;
   db.transaction(() => {
     for (const id of ids) {
-      const rows = sel.all(id, lo, hi) as { t: number; data: Uint8Array }[];
-      const groups = new Map<number, { t: number; data: Uint8Array }[]>();
-      for (const r of rows) {
-        const g = Math.floor(r.t / span) * span;
-        let list = groups.get(g);
-        if (!list) groups.set(g, (list = []));
-        list.push(r);
+      // Keys first: windows already one chunk are not read at all.
+      const count = new Map<number, { n: number; aligned: boolean }>();
+      for (const { t } of keys.all(id, lo, hi) as { t: number }[]) {
+        const g = Math.floor(t / span) * span;
+        const c = count.get(g);
+        if (c) c.n++;
+        else count.set(g, { n: 1, aligned: t === g });
       }
-      for (const [g, list] of groups) {
-        if (list.length === 1 && list[0]!.t === g) continue;
-        const parts = list.map((r) => ({ startMs: r.t * 1000, chunk: decodeChunk(r.data) }));
+      for (const [g, c] of count) {
+        if (c.n === 1 && c.aligned) continue;
+        const rows = sel.all(id, g, g + span) as { t: number; data: Uint8Array }[];
+        const parts = rows.map((r) => ({ startMs: r.t * 1000, chunk: decodeChunk(r.data) }));
         const k = Math.max(...parts.map((p) => p.chunk.k));
         del.run(id, g, g + span);
         ins.run(id, g, encodeChunk(concatChunks(parts, g * 1000, k)));

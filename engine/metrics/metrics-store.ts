@@ -122,7 +122,7 @@ export class MetricsStore {
       const puts = this.pendingHour.splice(0).map((a) => this.hourRow(a));
       if (puts.length) await this.db.chunks({ op: 'chunkPut', puts });
       // Hours and days a previous run left as minute chunks are merged now.
-      await this.compactBefore(nowH);
+      await this.compactBefore(nowH, nowH - RETENTION_SEC['1m'] - 86_400);
     }
     this.rolledUntil = nowH;
     await this.prune();
@@ -146,15 +146,19 @@ export class MetricsStore {
     for (const t of ['raw', '1m', '1h']) await this.db.run(`DROP TABLE IF EXISTS metric_v5_${t}`);
   }
 
-  /** Merges the minute chunks of every finished hour (raw, 1m) and the hour chunks of every finished day (1h). */
-  private async compactBefore(nowH: number): Promise<void> {
+  /**
+   * Merges the minute chunks of the finished hours in [sinceH, nowH) (raw, 1m) and the hour chunks
+   * of the finished days since then (1h), a few hundred entities per worker request.
+   */
+  private async compactBefore(nowH: number, sinceH: number): Promise<void> {
     const ids = [...this.byId.keys()];
     const day = Math.floor(nowH / 86_400) * 86_400;
+    const sinceDay = Math.floor(sinceH / 86_400) * 86_400;
     for (let i = 0; i < ids.length; i += 200) {
       const part = ids.slice(i, i + 200);
-      await this.db.chunks({ op: 'chunkCompact', tier: 'raw', ids: part, lo: nowH - RETENTION_SEC.raw - 3600, hi: nowH, span: CHUNK_SPAN_SEC.raw });
-      await this.db.chunks({ op: 'chunkCompact', tier: '1m', ids: part, lo: nowH - RETENTION_SEC['1m'] - 3600, hi: nowH, span: CHUNK_SPAN_SEC['1m'] });
-      await this.db.chunks({ op: 'chunkCompact', tier: '1h', ids: part, lo: day - RETENTION_SEC['1m'] - 86_400, hi: day, span: CHUNK_SPAN_SEC['1h'] });
+      await this.db.chunks({ op: 'chunkCompact', tier: 'raw', ids: part, lo: sinceH, hi: nowH, span: CHUNK_SPAN_SEC.raw });
+      await this.db.chunks({ op: 'chunkCompact', tier: '1m', ids: part, lo: sinceH, hi: nowH, span: CHUNK_SPAN_SEC['1m'] });
+      if (sinceDay < day) await this.db.chunks({ op: 'chunkCompact', tier: '1h', ids: part, lo: sinceDay, hi: day, span: CHUNK_SPAN_SEC['1h'] });
     }
   }
 
@@ -263,8 +267,8 @@ export class MetricsStore {
     }
     await this.db.chunks({ op: 'chunkPut', puts: statements });
     if (hour > this.rolledUntil) {
+      await this.compactBefore(hour, this.rolledUntil);
       this.rolledUntil = hour;
-      await this.compactBefore(hour);
       await this.prune();
     }
   }
