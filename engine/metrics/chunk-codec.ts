@@ -162,21 +162,16 @@ function readCoding(r: BitReader): Coding {
 
 function writeDelta(w: BitWriter, u: number, c: Coding): void {
   const l = bitLen(u);
-  if (c.b === 0) {
-    if (u === 0) w.write(0, 1);
-    else if (l <= c.w) {
-      w.write(0b10, 2);
-      w.write(u, c.w);
-    } else {
-      w.write(0b11, 2);
-      w.write(l, 6);
-      w.write(u, l);
-    }
-  } else if (l <= c.w) {
+  // Scheme A spends a bit more on a change to spend only one on no change.
+  const fits = l <= c.w;
+  if (c.b === 0 && u === 0) {
     w.write(0, 1);
-    w.write(u, c.w);
-  } else {
-    w.write(1, 1);
+    return;
+  }
+  if (c.b === 0) w.write(fits ? 0b10 : 0b11, 2);
+  else w.write(fits ? 0 : 1, 1);
+  if (fits) w.write(u, c.w);
+  else {
     w.write(l, 6);
     w.write(u, l);
   }
