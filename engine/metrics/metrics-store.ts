@@ -1,14 +1,22 @@
 /**
  * Metrics history in SQLite: raw samples (24 h), 1-minute avg+max (7 days), 1-hour avg+max
  * (1 year). Samples collect in memory for the current minute; when a minute closes, one batched
- * transaction writes every entity's raw row and 1-minute rollup. Hours are rolled up from the
+ * transaction writes every entity's raw chunk and 1-minute rollup. Hours are rolled up from the
  * stored minutes (so a restart loses nothing but the minute in flight); pruning is per entity by
  * primary key, never a table scan. Queries merge what is still in memory, so charts are current.
+ *
+ * Storage (issue 20) is compressed chunks (chunk-codec.ts): a minute's chunk per entity as it
+ * closes, merged into one chunk per entity and hour (raw, 1m) or day (1h) when that ends. Encoding,
+ * decoding and merging run in the SQLite worker (chunk-store.ts); this side only sends numbers.
+ * Values are kept to SIG significant digits (`quantize`, at `add`), so what is stored, what the
+ * minute in memory answers and what the roll-ups are computed from are the same numbers.
  */
 import { SERIES, type EntityKind, type MetricValues } from '../contract/metrics';
 import type { Db } from '../store/db';
+import { quantize } from './chunk-codec';
+import { CHUNK_SPAN_SEC, type ChunkPut, type ChunkRows, type ChunkTier } from './chunk-store';
 import type { Values } from './rates';
-import { aggregate, bucketize, decodeAgg, decodeRaw, encodeAgg, encodeRaw, type Point } from './rollup';
+import { aggregate, bucketize, type Point } from './rollup';
 
 export const RETENTION_SEC = { raw: 86_400, '1m': 7 * 86_400, '1h': 366 * 86_400 } as const;
 export type Res = keyof typeof RETENTION_SEC;
@@ -29,7 +37,40 @@ export interface EntityPoints {
   points: Point[];
 }
 
-type Row = { entity: number; t: number; data: Uint8Array };
+const q = (v: number | null | undefined): number | null => (v == null || !Number.isFinite(v) ? null : quantize(v));
+const toNaN = (v: number | null | undefined): number => (v == null ? NaN : v);
+
+/** A stored chunk's points: raw rows are samples; 1m/1h rows are [avg…, max…] per point. */
+function rowPoints(r: ChunkRows, tier: ChunkTier, n: number): Point[] {
+  const m = r.times.length;
+  const at = (c: number, i: number): number | null => {
+    if (c >= r.k) return null;
+    const v = r.values[c * m + i]!;
+    return Number.isNaN(v) ? null : v;
+  };
+  const out: Point[] = [];
+  for (let i = 0; i < m; i++) {
+    const avg: Values = new Array(n);
+    for (let c = 0; c < n; c++) avg[c] = at(c, i);
+    if (tier === 'raw') out.push({ t: r.times[i]!, avg, max: avg });
+    else {
+      const max: Values = new Array(n);
+      for (let c = 0; c < n; c++) max[c] = at(n + c, i);
+      out.push({ t: r.times[i]!, avg, max });
+    }
+  }
+  return out;
+}
+
+/** One rollup point as a chunk of one point: [avg…, max…]. */
+function aggPut(tier: ChunkTier, entity: number, t: number, avg: Values, max: Values, n: number): ChunkPut {
+  const values = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    values[i] = toNaN(q(avg[i]));
+    values[n + i] = toNaN(max[i]);
+  }
+  return { tier, entity, t, times: [0], values, k: 2 * n };
+}
 
 interface HourAcc {
   id: number;
@@ -68,19 +109,57 @@ export class MetricsStore {
     if (fleet !== undefined) {
       // The fleet entity has a row for every minute and hour the engine ran, so its rows (a
       // primary-key range, not a scan) say which hours a previous run left unfinished.
-      const last = await this.db.get<{ t: number | null }>('SELECT max(t) AS t FROM metric_1h WHERE entity = ?', [fleet]);
-      const from = Math.max(last?.t != null ? last.t + 3600 : 0, nowH - RETENTION_SEC['1m']);
-      const mins = await this.db.all<{ t: number }>('SELECT t FROM metric_1m WHERE entity = ? AND t >= ? AND t < ?', [fleet, from, nowH]);
-      for (const h of new Set(mins.map((m) => Math.floor(m.t / 3600) * 3600))) {
-        for (const acc of this.accumulateRows(await this.readRows('metric_1m', h, h + 3600), h).values()) this.pendingHour.push(acc);
+      // (A chunk's t is its start; the 1h tier's day chunks hold the hour's points inside.)
+      const lastHour = (await this.readChunks('1h', Math.max(0, nowH - RETENTION_SEC['1m']) * 1000, nowH * 1000, [fleet]))[0];
+      const last = lastHour?.times.length ? lastHour.times[lastHour.times.length - 1]! / 1000 : null;
+      const from = Math.max(last != null ? last + 3600 : 0, nowH - RETENTION_SEC['1m']);
+      const mins = (await this.readChunks('1m', from * 1000, nowH * 1000, [fleet]))[0]?.times ?? [];
+      for (const h of new Set([...mins].map((t) => Math.floor(t / 3_600_000) * 3600))) {
+        for (const acc of this.accumulateRows(await this.readChunks('1m', h * 1000, (h + 3600) * 1000), h).values()) this.pendingHour.push(acc);
       }
       // A restart within the hour: the minutes already stored seed this hour's accumulators.
-      for (const [key, acc] of this.accumulateRows(await this.readRows('metric_1m', nowH, nowH + 3600), nowH)) this.hourAcc.set(key, acc);
-      const statements = this.pendingHour.splice(0).map((a) => this.hourRow(a));
-      if (statements.length) await this.db.batch(statements);
+      for (const [key, acc] of this.accumulateRows(await this.readChunks('1m', nowH * 1000, (nowH + 3600) * 1000), nowH)) this.hourAcc.set(key, acc);
+      const puts = this.pendingHour.splice(0).map((a) => this.hourRow(a));
+      if (puts.length) await this.db.chunks({ op: 'chunkPut', puts });
+      // Hours and days a previous run left as minute chunks are merged now.
+      await this.compactBefore(nowH, nowH - RETENTION_SEC['1m'] - 86_400);
     }
     this.rolledUntil = nowH;
     await this.prune();
+    this.legacy = this.convertLegacy().catch(() => undefined);
+  }
+
+  /** Conversion of the old rows (migration 18) in progress, if any (tests and the bench await it). */
+  legacy: Promise<void> = Promise.resolve();
+
+  /**
+   * The history an older version stored (moved aside by migration 18) is converted in the worker
+   * a few entities at a time, so other database work interleaves; then the old tables go.
+   */
+  private async convertLegacy(): Promise<void> {
+    const has = await this.db.get<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'metric_v5_raw'");
+    if (!has?.n) return;
+    const now = Math.floor(this.now() / 1000);
+    const sinceSec = { raw: now - RETENTION_SEC.raw, '1m': now - RETENTION_SEC['1m'], '1h': now - RETENTION_SEC['1h'] };
+    const list = [...this.ids.values()].map((v) => ({ id: v.id, n: SERIES[v.kind].length }));
+    for (let i = 0; i < list.length; i += 20) await this.db.chunks({ op: 'chunkLegacy', entities: list.slice(i, i + 20), sinceSec });
+    for (const t of ['raw', '1m', '1h']) await this.db.run(`DROP TABLE IF EXISTS metric_v5_${t}`);
+  }
+
+  /**
+   * Merges the minute chunks of the finished hours in [sinceH, nowH) (raw, 1m) and the hour chunks
+   * of the finished days since then (1h), a few hundred entities per worker request.
+   */
+  private async compactBefore(nowH: number, sinceH: number): Promise<void> {
+    const ids = [...this.byId.keys()];
+    const day = Math.floor(nowH / 86_400) * 86_400;
+    const sinceDay = Math.floor(sinceH / 86_400) * 86_400;
+    for (let i = 0; i < ids.length; i += 200) {
+      const part = ids.slice(i, i + 200);
+      await this.db.chunks({ op: 'chunkCompact', tier: 'raw', ids: part, lo: sinceH, hi: nowH, span: CHUNK_SPAN_SEC.raw });
+      await this.db.chunks({ op: 'chunkCompact', tier: '1m', ids: part, lo: sinceH, hi: nowH, span: CHUNK_SPAN_SEC['1m'] });
+      if (sinceDay < day) await this.db.chunks({ op: 'chunkCompact', tier: '1h', ids: part, lo: sinceDay, hi: day, span: CHUNK_SPAN_SEC['1h'] });
+    }
   }
 
   /** One round of samples at `at` (epoch ms). */
@@ -95,7 +174,7 @@ export class MetricsStore {
       let b = this.current.get(e.key);
       if (!b) this.current.set(e.key, (b = { key: e.key, kind: e.kind, label: e.label, minute, samples: [] }));
       b.label = e.label;
-      b.samples.push({ offsetSec, values: e.values });
+      b.samples.push({ offsetSec, values: e.values.map(q) });
     }
   }
 
@@ -135,13 +214,13 @@ export class MetricsStore {
     }
   }
 
-  private hourRow(acc: HourAcc): { sql: string; params: (number | Uint8Array)[] } {
+  private hourRow(acc: HourAcc): ChunkPut {
     const avg = acc.sum.map((s, i) => (acc.cnt[i] ? s / acc.cnt[i]! : null));
-    return { sql: 'INSERT OR REPLACE INTO metric_1h(entity, t, data) VALUES (?, ?, ?)', params: [acc.id, acc.hour, encodeAgg(avg, acc.max, acc.sum.length)] };
+    return aggPut('1h', acc.id, acc.hour, avg, acc.max, acc.sum.length);
   }
 
-  /** Accumulators for one hour from stored minute rows (start-up only). */
-  private accumulateRows(rows: Row[], hour: number): Map<string, HourAcc> {
+  /** Accumulators for one hour from stored minute chunks (start-up only). */
+  private accumulateRows(rows: ChunkRows[], hour: number): Map<string, HourAcc> {
     const out = new Map<string, HourAcc>();
     for (const r of rows) {
       const key = this.byId.get(r.entity);
@@ -149,7 +228,7 @@ export class MetricsStore {
       if (!key || !meta) continue;
       let acc = out.get(key);
       if (!acc) out.set(key, (acc = this.newAcc(r.entity, meta.kind, hour)));
-      MetricsStore.addTo(acc, decodeAgg(r.data, r.t, SERIES[meta.kind].length));
+      for (const p of rowPoints(r, '1m', SERIES[meta.kind].length)) MetricsStore.addTo(acc, p);
     }
     return out;
   }
@@ -160,14 +239,17 @@ export class MetricsStore {
    */
   private async writeMinute(bufs: MinuteBuf[]): Promise<void> {
     if (!bufs.length) return;
-    const statements: { sql: string; params: (number | Uint8Array)[] }[] = [];
+    const statements: ChunkPut[] = [];
     const hour = Math.floor(bufs[0]!.minute / 3600) * 3600;
     for (const b of bufs) {
       const n = SERIES[b.kind].length;
       const id = await this.entityId(b.key, b.kind, b.label);
       const agg = aggregate(b.samples.map((s) => ({ t: 0, avg: s.values, max: s.values })), n);
-      statements.push({ sql: 'INSERT OR REPLACE INTO metric_raw(entity, t, data) VALUES (?, ?, ?)', params: [id, b.minute, encodeRaw(b.samples, n)] });
-      statements.push({ sql: 'INSERT OR REPLACE INTO metric_1m(entity, t, data) VALUES (?, ?, ?)', params: [id, b.minute, encodeAgg(agg.avg, agg.max, n)] });
+      const m = b.samples.length;
+      const values = new Float64Array(n * m);
+      for (let j = 0; j < m; j++) for (let i = 0; i < n; i++) values[i * m + j] = toNaN(b.samples[j]!.values[i]);
+      statements.push({ tier: 'raw', entity: id, t: b.minute, times: b.samples.map((s) => Math.round(s.offsetSec * 1000)), values, k: n });
+      statements.push(aggPut('1m', id, b.minute, agg.avg, agg.max, n));
       let acc = this.hourAcc.get(b.key);
       if (acc && acc.hour !== hour) {
         statements.push(this.hourRow(acc));
@@ -183,34 +265,33 @@ export class MetricsStore {
         this.hourAcc.delete(key);
       }
     }
-    await this.db.batch(statements);
+    await this.db.chunks({ op: 'chunkPut', puts: statements });
     if (hour > this.rolledUntil) {
+      await this.compactBefore(hour, this.rolledUntil);
       this.rolledUntil = hour;
       await this.prune();
     }
   }
 
-  /** Rows of every known entity in [lo, hi) by primary-key seeks (chunked IN lists), never a scan. */
-  private async readRows(table: string, lo: number, hi: number, ids: readonly number[] = [...this.byId.keys()]): Promise<Row[]> {
-    const out: Row[] = [];
-    if (lo >= hi) return out;
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      out.push(...(await this.db.all<Row>(`SELECT entity, t, data FROM ${table} WHERE entity IN (${chunk.map(() => '?').join(',')}) AND t >= ? AND t < ? ORDER BY entity, t`, [...chunk, lo, hi])));
-    }
+  /** Points of entities in [fromMs, toMs), decoded in the worker, by primary-key seeks per entity. */
+  private async readChunks(tier: ChunkTier, fromMs: number, toMs: number, ids: readonly number[] = [...this.byId.keys()]): Promise<ChunkRows[]> {
+    const out: ChunkRows[] = [];
+    if (fromMs >= toMs) return out;
+    for (let i = 0; i < ids.length; i += 500) out.push(...(await this.db.chunks<ChunkRows[]>({ op: 'chunkRead', tier, ids: ids.slice(i, i + 500), fromMs, toMs })));
     return out;
   }
 
-  /** Drops what is past each resolution's retention: one primary-key range delete per entity. */
+  /**
+   * Drops what is past each resolution's retention: one primary-key range delete per entity. A
+   * chunk goes when all of its span is past (so up to one span more is kept).
+   */
   async prune(): Promise<void> {
     const now = Math.floor(this.now() / 1000);
-    const statements: { sql: string; params: number[] }[] = [];
+    const deletes: { tier: ChunkTier; entity: number; before: number }[] = [];
     for (const { id } of this.ids.values()) {
-      statements.push({ sql: 'DELETE FROM metric_raw WHERE entity = ? AND t < ?', params: [id, now - RETENTION_SEC.raw] });
-      statements.push({ sql: 'DELETE FROM metric_1m WHERE entity = ? AND t < ?', params: [id, now - RETENTION_SEC['1m']] });
-      statements.push({ sql: 'DELETE FROM metric_1h WHERE entity = ? AND t < ?', params: [id, now - RETENTION_SEC['1h']] });
+      for (const tier of ['raw', '1m', '1h'] as const) deletes.push({ tier, entity: id, before: now - RETENTION_SEC[tier] - CHUNK_SPAN_SEC[tier] + 1 });
     }
-    if (statements.length) await this.db.batch(statements);
+    if (deletes.length) await this.db.chunks({ op: 'chunkPut', puts: [], deletes });
   }
 
   /** Writes the minute in flight (engine close; tests). */
@@ -261,20 +342,22 @@ export class MetricsStore {
     const known = keys.map((k) => ({ key: k, meta: this.ids.get(k) })).filter((x) => x.meta);
     const acc = new Map<string, Point[]>(keys.map((k) => [k, []]));
     const idList = known.map((k) => k.meta!.id);
-    const read = (table: string, lo: number, hi: number): Promise<Row[]> => (idList.length ? this.readRows(table, lo, hi, idList) : Promise.resolve([]));
-    const push = (r: Row, decode: (n: number) => Point[]) => {
-      const key = this.byId.get(r.entity)!;
-      const kind = this.ids.get(key)!.kind;
-      acc.get(key)?.push(...decode(SERIES[kind].length));
+    const read = async (tier: ChunkTier, lo: number, hi: number): Promise<void> => {
+      if (!idList.length) return;
+      for (const r of await this.readChunks(tier, lo * 1000, hi * 1000, idList)) {
+        const key = this.byId.get(r.entity)!;
+        const kind = this.ids.get(key)!.kind;
+        const pts = rowPoints(r, tier, SERIES[kind].length);
+        const list = acc.get(key);
+        if (list) for (const p of pts) if (tier !== 'raw' || (p.t >= fromMs && p.t < toMs)) list.push(p);
+      }
     };
-    if (res === 'raw') {
-      for (const r of await read('metric_raw', fromS - 60, toS)) push(r, (n) => decodeRaw(r.data, r.t * 1000, n).filter((p) => p.t >= fromMs && p.t < toMs));
-    } else if (res === '1m') {
-      for (const r of await read('metric_1m', fromS - (fromS % 60), toS)) push(r, (n) => [decodeAgg(r.data, r.t * 1000, n)]);
-    } else {
+    if (res === 'raw') await read('raw', Math.floor(fromMs / 1000) - 60, toS);
+    else if (res === '1m') await read('1m', fromS - (fromS % 60), toS);
+    else {
       const split = Math.max(this.rolledUntil, fromS - (fromS % 3600));
-      for (const r of await read('metric_1h', fromS - (fromS % 3600), Math.min(toS, split))) push(r, (n) => [decodeAgg(r.data, r.t * 1000, n)]);
-      for (const r of await read('metric_1m', split, toS)) push(r, (n) => [decodeAgg(r.data, r.t * 1000, n)]);
+      await read('1h', fromS - (fromS % 3600), Math.min(toS, split));
+      await read('1m', split, toS);
     }
     for (const k of keys) {
       const b = this.current.get(k);

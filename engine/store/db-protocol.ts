@@ -1,4 +1,6 @@
 /** Messages between the engine and the SQLite worker thread. */
+import type { ChunkOp } from '../metrics/chunk-store';
+
 export type SqlValue = string | number | bigint | null | Uint8Array;
 export type SqlParams = SqlValue[] | Record<string, SqlValue>;
 
@@ -9,6 +11,8 @@ export type DbOp =
   /** Several writes in one transaction: how batched writes stay cheap. */
   | { op: 'batch'; statements: { sql: string; params?: SqlParams }[] }
   | { op: 'info' }
+  /** Metrics chunks: encoded, decoded and compacted in the worker (engine/metrics/chunk-store.ts). */
+  | ChunkOp
   | { op: 'close' };
 
 export type DbRequest = { id: number } & DbOp;

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { migrations } from './migrations.ts';
+import { chunkOp } from '../metrics/chunk-store.ts';
 import type { DbReply, DbRequest, SqlParams } from './db-protocol.ts';
 
 const { file } = workerData as { file: string };
@@ -17,7 +18,8 @@ db.pragma('busy_timeout = 5000');
 
 function migrate(): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (const m of migrations) {
+  // In version order whatever the array's order (branches append their numbers independently).
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);
@@ -62,6 +64,11 @@ function handle(req: DbRequest): unknown {
     case 'close':
       db.close();
       return null;
+    case 'chunkPut':
+    case 'chunkRead':
+    case 'chunkCompact':
+    case 'chunkLegacy':
+      return chunkOp(db, req);
   }
 }
 

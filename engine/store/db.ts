@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { HangarError } from '../contract/errors';
+import type { ChunkOp } from '../metrics/chunk-store';
 import type { DbInfo, DbOp, DbReply, SqlParams } from './db-protocol';
 
 export type { SqlParams, SqlValue } from './db-protocol';
@@ -75,6 +76,10 @@ export class Db {
   }
   batch(statements: { sql: string; params?: SqlParams }[]): Promise<{ count: number }> {
     return this.send({ op: 'batch', statements });
+  }
+  /** Metrics chunk storage work, done in the worker (engine/metrics/chunk-store.ts). */
+  chunks<T>(op: ChunkOp): Promise<T> {
+    return this.send(op);
   }
   info(): Promise<DbInfo> {
     return this.send({ op: 'info' });

@@ -284,4 +284,20 @@ export const migrations: Migration[] = [
       ALTER TABLE hosts ADD COLUMN maintenance_detail TEXT;
     `,
   },
+  {
+    version: 18,
+    name: 'metrics history in compressed chunks',
+    // Issue 20: the same three tables now hold chunks (engine/metrics/chunk-codec.ts) instead of
+    // one deflated Float32 row per minute. The old rows are moved aside, not dropped: the engine
+    // converts them in the SQLite worker a few entities at a time after start (chunk-store.ts,
+    // `legacy`), so a user's history survives, and drops these tables when they are empty.
+    sql: `
+      ALTER TABLE metric_raw RENAME TO metric_v5_raw;
+      ALTER TABLE metric_1m RENAME TO metric_v5_1m;
+      ALTER TABLE metric_1h RENAME TO metric_v5_1h;
+      CREATE TABLE metric_raw (entity INTEGER NOT NULL, t INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (entity, t)) WITHOUT ROWID;
+      CREATE TABLE metric_1m (entity INTEGER NOT NULL, t INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (entity, t)) WITHOUT ROWID;
+      CREATE TABLE metric_1h (entity INTEGER NOT NULL, t INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (entity, t)) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -7,8 +7,9 @@
  *  - round_cpu_ms: 1,000 *running* domains, which a TCG lab cannot run: the stats records of the lab's
  *    running guests are cloned to 1,000, encoded as libvirt's reply and pushed through decode, rates
  *    and storage exactly as a live round would;
- *  - bytes_per_vm_day: one simulated day of 5-second samples for 50 VMs (each with a disk and a NIC)
- *    in a real SQLite file, measured with dbstat per table;
+ *  - bytes_per_sample, steady_mb_per_vm: eight simulated days of 5-second samples for 50 VMs (each
+ *    with a disk and a NIC) through the store in a real SQLite file, measured with dbstat per table
+ *    after VACUUM (BENCH_STORE_ONLY=1 runs this part alone, without the lab);
  *  - query_7d_ms / query_7d_fleet_ms: a 7-day chart (1-minute rollups) for one VM and the fleet totals.
  * Prints one JSON object as its last line.
  */
@@ -16,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { SERIES, type MetricValues } from '../../engine/contract/metrics';
+import type { MetricValues } from '../../engine/contract/metrics';
 import { openHostLibvirt, type HostLibvirt } from '../../engine/hosts/host-libvirt';
 import * as D from '../../engine/libvirt/protocol/domain';
 import { GetAllDomainStatsFlag } from '../../engine/libvirt/protocol/flags';
@@ -33,7 +34,9 @@ const log = benchLog('metrics');
 const DOMAINS = Number(process.env.BENCH_DOMAINS ?? 1000);
 const RUNNING_PER_HOST = 2;
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
-const SIM_VMS = 50;
+const SIM_VMS = Number(process.env.BENCH_SIM_VMS ?? 50);
+/** Days simulated through the store: from the second on, the raw table is at its steady state (24 h). */
+const SIM_DAYS = Number(process.env.BENCH_SIM_DAYS ?? 2);
 
 const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
 
@@ -146,7 +149,13 @@ async function replayRounds(template: D.DomainStatsRecord[]) {
   return { cpu: median(cpu), params };
 }
 
-/** A simulated day for SIM_VMS VMs, then six more days of minute rollups, then chart queries. */
+/**
+ * The real steady state (issue 20): SIM_DAYS simulated days of 5-second samples for SIM_VMS VMs
+ * through the store (minute chunks, hourly and daily merges and pruning all as in the engine). The
+ * raw table is then what a user's file holds (a day, pruned); the minute week and the hourly year
+ * are the measured bytes per day of those tables times 7 and 366 (both hold every simulated day,
+ * merged). Sizes are dbstat page totals after VACUUM.
+ */
 async function storageAndQueries() {
   const { db, dir } = await tempDb('store');
   const t0 = Date.UTC(2026, 0, 1);
@@ -177,25 +186,45 @@ async function storageAndQueries() {
     return out;
   };
   const simStart = performance.now();
+  const simCpu0 = process.cpuUsage();
   const flushCpu: number[] = [];
-  for (let m = 0; m < 1440; m++) {
+  const flushWall: number[] = [];
+  const hourWall: number[] = [];
+  for (let m = 0; m < SIM_DAYS * 1440; m++) {
     for (let s = 0; s < 12; s++) {
       now = t0 + m * 60_000 + s * 5000;
       svc.store.add(now, ents());
     }
+    // The fleet's minute too: the engine writes one every minute it runs.
+    svc.fleetRound();
     now = t0 + (m + 1) * 60_000;
     const c0 = process.cpuUsage();
+    const w0 = performance.now();
     await svc.store.flush();
-    flushCpu.push(cpuMs(process.cpuUsage(c0)));
+    // Engine-thread CPU of closing a minute (the encoding is the worker's), and its wall time.
+    if ((m + 1) % 60 === 0) hourWall.push(performance.now() - w0);
+    else {
+      flushCpu.push(cpuMs(process.cpuUsage(c0)));
+      flushWall.push(performance.now() - w0);
+    }
+    if ((m + 1) % 1440 === 0) log(`simulated day ${(m + 1) / 1440} of ${SIM_DAYS} (${round((performance.now() - simStart) / 1000)} s)`);
   }
-  log(`simulated one day for ${SIM_VMS} VMs in ${round((performance.now() - simStart) / 1000)} s`);
+  // Process CPU (the engine's thread and the SQLite worker) per simulated minute of 50 VMs.
+  const simCpu = cpuMs(process.cpuUsage(simCpu0));
   await db.run('VACUUM');
   const sizes = await db.all<{ name: string; bytes: number }>("SELECT name, sum(pgsize) AS bytes FROM dbstat WHERE name LIKE 'metric%' GROUP BY name");
   const by = Object.fromEntries(sizes.map((s) => [s.name, s.bytes]));
   const perVm = (name: string) => (by[name] ?? 0) / SIM_VMS;
-  const raw = perVm('metric_raw');
-  const m1 = perVm('metric_1m');
-  const h1 = perVm('metric_1h');
+  // Samples the raw table holds: every stored value, and those reported (not null).
+  const ids = (await db.all<{ id: number }>('SELECT id FROM metric_entity')).map((r) => r.id);
+  const rows = await db.chunks<{ values: Float64Array }[]>({ op: 'chunkRead', tier: 'raw', ids, fromMs: 0, toMs: now + 1 });
+  let slots = 0;
+  let reported = 0;
+  for (const r of rows) {
+    slots += r.values.length;
+    for (const v of r.values) if (!Number.isNaN(v)) reported++;
+  }
+  const rawBytes = by.metric_raw ?? 0;
 
   const q = async (target: Parameters<MetricsService['query']>[0], spanMs: number, res: string) => {
     const xs: number[] = [];
@@ -210,34 +239,7 @@ async function storageAndQueries() {
     return { ms: median(xs), points };
   };
   const vm7 = { kind: 'vm' as const, vmId: 'sim:00000000-0000-4000-8000-000000000007' };
-  // A 3-hour chart of raw samples, at the end of the simulated day.
   const vm3h = await q(vm7, 3 * 3_600_000 - 60_000, 'raw');
-
-  // Six more days of minute and hour rollups (direct rows: the same encoding the store writes).
-  const ids = await db.all<{ id: number; kind: string }>('SELECT id, kind FROM metric_entity');
-  const sample = await db.all<{ entity: number; data: Uint8Array }>('SELECT entity, data FROM metric_1m WHERE t = ?', [t0 / 1000]);
-  const blobOf = new Map(sample.map((s) => [s.entity, s.data]));
-  // The fleet entity gets a week as well.
-  now = t0 + 86_400_000;
-  svc.fleetRound();
-  await svc.store.flush();
-  const fleetId = (await db.get<{ id: number }>("SELECT id FROM metric_entity WHERE key = 'fleet'"))!.id;
-  const fleetBlob = new Uint8Array(new Float32Array(SERIES.fleet.length * 2).fill(1).buffer);
-  for (let day = 1; day < 7; day++) {
-    const st: { sql: string; params: (number | Uint8Array)[] }[] = [];
-    for (let m = 0; m < 1440; m++) {
-      const t = t0 / 1000 + day * 86_400 + m * 60;
-      for (const e of ids) st.push({ sql: 'INSERT OR REPLACE INTO metric_1m(entity, t, data) VALUES (?, ?, ?)', params: [e.id, t, blobOf.get(e.id) ?? fleetBlob] });
-      if (m % 60 === 0) for (const e of ids) st.push({ sql: 'INSERT OR REPLACE INTO metric_1h(entity, t, data) VALUES (?, ?, ?)', params: [e.id, t, blobOf.get(e.id) ?? fleetBlob] });
-    }
-    for (let i = 0; i < st.length; i += 20_000) await db.batch(st.slice(i, i + 20_000));
-  }
-  await db.run('INSERT OR REPLACE INTO metric_1m(entity, t, data) SELECT ?, t, ? FROM metric_1m WHERE entity = ?', [fleetId, fleetBlob, ids[0]!.id]);
-  await db.run('INSERT OR REPLACE INTO metric_1h(entity, t, data) SELECT ?, t, ? FROM metric_1h WHERE entity = ?', [fleetId, fleetBlob, ids[0]!.id]);
-  now = t0 + 7 * 86_400_000 - 1000;
-  // The engine writes a fleet minute every minute it runs: one at "now" brings the store's clock along.
-  svc.fleetRound();
-  await svc.store.flush();
   const vmQ = await q(vm7, 7 * 86_400_000, '1h');
   const fleetQ = await q({ kind: 'fleet' }, 7 * 86_400_000, '1h');
   const vm2d = await q(vm7, 2 * 86_400_000, '1m');
@@ -250,10 +252,32 @@ async function storageAndQueries() {
   await svc.close();
   await db.close();
   fs.rmSync(dir, { recursive: true, force: true });
-  return { raw, m1, h1, vmQ, fleetQ, vm2d, vm3h, top1h: median(top), flushCpu: median(flushCpu) };
+  return {
+    raw: perVm('metric_raw'),
+    m1Day: perVm('metric_1m') / SIM_DAYS,
+    h1Day: perVm('metric_1h') / SIM_DAYS,
+    cpuPerSimMinute: simCpu / (SIM_DAYS * 1440),
+    bytesPerSample: rawBytes / reported,
+    bytesPerSlot: rawBytes / slots,
+    reported,
+    slots,
+    vmQ,
+    fleetQ,
+    vm2d,
+    vm3h,
+    top1h: median(top),
+    flushCpu: median(flushCpu),
+    flushWall: median(flushWall),
+    hourWall: median(hourWall),
+  };
 }
 
 async function main() {
+  if (process.env.BENCH_STORE_ONLY) {
+    // The storage half alone (no lab): for working on the store; the full run prints the same keys.
+    console.log(JSON.stringify({ bench: 'metrics', store_only: true, ...(await storageAndQueries()) }));
+    return;
+  }
   const { lab, release } = ensureLab(log, 2);
   const hosts = lab.hosts.slice(0, 2);
   const per = Math.ceil(DOMAINS / hosts.length);
@@ -284,17 +308,23 @@ async function main() {
       lab_round_cpu_ms: round(labR.cpu),
       lab_round_wall_ms: round(labR.wall),
       lab_all_domains_cpu_ms: round(labR.allCpu),
-      bytes_per_vm_day: Math.round(store.raw + store.m1 + store.h1),
-      bytes_per_vm_day_raw: Math.round(store.raw),
-      bytes_per_vm_day_1m: Math.round(store.m1),
-      bytes_per_vm_day_1h: Math.round(store.h1),
-      steady_bytes_per_vm: Math.round(store.raw + 7 * store.m1 + 365 * store.h1),
+      bytes_per_sample: round(store.bytesPerSample, 3),
+      bytes_per_sample_note: `raw table bytes (dbstat, after VACUUM) / the ${store.reported} reported values it holds (${round(store.bytesPerSlot, 3)} per value slot, unreported series included: ${store.slots})`,
+      steady_mb_per_vm: round((store.raw + 7 * store.m1Day + 366 * store.h1Day) / 1e6, 3),
+      steady_bytes_per_vm: Math.round(store.raw + 7 * store.m1Day + 366 * store.h1Day),
+      steady_bytes_per_vm_raw_day: Math.round(store.raw),
+      steady_bytes_per_vm_1m_week: Math.round(7 * store.m1Day),
+      steady_bytes_per_vm_1h_year: Math.round(366 * store.h1Day),
+      sim: `${SIM_VMS} VMs (each a VM, a disk and a NIC entity: 26 series), ${SIM_DAYS} days of 5 s samples through the store`,
       query_7d_ms: round(store.vmQ.ms),
       query_7d_points: store.vmQ.points,
       query_7d_fleet_ms: round(store.fleetQ.ms),
       query_2d_1m_ms: round(store.vm2d.ms),
       query_3h_raw_ms: round(store.vm3h.ms),
-      minute_flush_cpu_ms_50_vms: round(store.flushCpu),
+      minute_flush_cpu_ms_50_vms: round(store.flushCpu, 2),
+      minute_flush_wall_ms_50_vms: round(store.flushWall, 2),
+      hour_end_wall_ms_50_vms: round(store.hourWall, 1),
+      sim_cpu_ms_per_minute_50_vms: round(store.cpuPerSimMinute, 1),
       top_1h_ms_50_vms: round(store.top1h),
       runs: RUNS,
       accel: lab.accel,

@@ -4,21 +4,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SERIES } from '../../../engine/contract/metrics';
 import { MetricsStore } from '../../../engine/metrics/metrics-store';
-import { aggregate, bucketize, decodeAgg, decodeRaw, encodeAgg, encodeRaw } from '../../../engine/metrics/rollup';
+import { aggregate, bucketize } from '../../../engine/metrics/rollup';
 import { Db } from '../../../engine/store/db';
 
 describe('metrics rollups', () => {
-  it('round-trips raw and aggregate blobs, with missing values as null', () => {
-    const raw = encodeRaw([{ offsetSec: 0, values: [1, null, 3, 4] }, { offsetSec: 5.5, values: [2, 2, null, 8] }], 4);
-    expect(raw.byteLength).toBeLessThan(2 * 5 * 4 + 8); // compressed
-    const pts = decodeRaw(raw, 60_000, 4);
-    expect(pts.map((p) => p.t)).toEqual([60_000, 65_500]);
-    expect(pts[0]!.avg).toEqual([1, null, 3, 4]);
-    const agg = decodeAgg(encodeAgg([1.5, null, 3, 6], [2, null, 3, 8], 4), 0, 4);
-    expect(agg.avg).toEqual([1.5, null, 3, 6]);
-    expect(agg.max).toEqual([2, null, 3, 8]);
-  });
-
   it('averages and takes maxima, ignoring gaps', () => {
     const a = aggregate(
       [

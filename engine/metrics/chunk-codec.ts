@@ -1,0 +1,440 @@
+/**
+ * The metrics chunk codec (issue 20): one entity's points over a time window, column by column,
+ * bit-packed. Pure; runs in the SQLite worker (loaded by Node as-is: erasable syntax only).
+ *
+ * A chunk is `m` points of `k` columns: a timestamp column (ms from the chunk's start) and the
+ * value columns (NaN = not reported). Gorilla's two ideas, adapted to what Hangar stores:
+ *  - timestamps: delta-of-delta, so a steady 5-second cadence costs one bit a point;
+ *  - values: Gorilla XORs float bits, which costs 3–8 bytes for any value whose low digits move.
+ *    Stored values here are decimals of at most SIG significant digits (`quantize`), so each value
+ *    is coded exactly as a decimal m·10^−e: the exponent (one bit when unchanged) and the mantissa
+ *    as a delta from the previous value at that exponent. A value with no short decimal form
+ *    (±Infinity, or one that did not come through `quantize`) is stored as its raw 64 bits: the
+ *    codec itself is lossless for every number.
+ *  - every delta is zigzagged and coded with a per-column bit width W picked for that column:
+ *    `0` (no change), `10`+W bits, or `11`+6-bit length+that many bits. A constant or unreported
+ *    column costs one or two bits a point; a noisy one costs about the bits its digits carry.
+ *
+ * Layout: u8 version, varint m, varint k, timestamps (int column), then per column a 2-bit
+ * presence tag (0 none, 1 all, 2 mixed + m bits, 3 all and all equal: one value) and its values.
+ */
+
+/** Significant decimal digits kept per stored value (Float32, the old format, kept about 7.2). */
+export const SIG = 6;
+
+const VERSION = 1;
+const P10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
+const EXP_BIAS = 15; // exponents −15..15 in 5 bits; 31 = raw 64-bit float
+const EXP_RAW = 31;
+const MAX_MANT = 2 ** 50;
+
+/** Rounds to SIG significant decimal digits (null and non-finite values pass through). */
+export function quantize(v: number): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const e = SIG - 1 - Math.floor(Math.log10(Math.abs(v)));
+  return e >= 0 ? (e > 22 ? v : Math.round(v * P10[e]!) / P10[e]!) : -e > 22 ? v : Math.round(v / P10[-e]!) * P10[-e]!;
+}
+
+const scaleRound = (v: number, e: number): number => (e >= 0 ? Math.round(v * P10[e]!) : Math.round(v / P10[-e]!));
+const fromDec = (m: number, e: number): number => (e >= 0 ? m / P10[e]! : m * P10[-e]!);
+const zig = (n: number): number => (n >= 0 ? 2 * n : -2 * n - 1);
+const unzig = (u: number): number => (u % 2 === 0 ? u / 2 : -(u + 1) / 2);
+const bitLen = (u: number): number => (u === 0 ? 0 : u < 2 ** 31 ? 32 - Math.clz32(u) : 32 + (32 - Math.clz32(Math.floor(u / 2 ** 32))));
+
+class BitWriter {
+  private buf = new Uint8Array(256);
+  private pos = 0; // bits written
+  private ensure(bits: number): void {
+    const need = (this.pos + bits + 7) >> 3;
+    if (need <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(need, this.buf.length * 2));
+    next.set(this.buf);
+    this.buf = next;
+  }
+  /** Up to 53 bits of a non-negative integer, most significant first. */
+  write(value: number, bits: number): void {
+    if (bits === 0) return;
+    if (bits > 24) {
+      const hi = Math.floor(value / 2 ** 24);
+      this.write(hi, bits - 24);
+      this.write(value - hi * 2 ** 24, 24);
+      return;
+    }
+    this.ensure(bits);
+    // Fill the current byte, then whole bytes, then the rest: a few operations per call.
+    let left = bits;
+    while (left > 0) {
+      const free = 8 - (this.pos & 7);
+      const take = left < free ? left : free;
+      const part = (value >>> (left - take)) & ((1 << take) - 1);
+      this.buf[this.pos >> 3]! |= part << (free - take);
+      this.pos += take;
+      left -= take;
+    }
+  }
+  varint(n: number): void {
+    while (n >= 0x80) {
+      this.write((n & 0x7f) | 0x80, 8);
+      n = Math.floor(n / 128);
+    }
+    this.write(n, 8);
+  }
+  bytes(): Uint8Array {
+    return this.buf.slice(0, (this.pos + 7) >> 3);
+  }
+}
+
+class BitReader {
+  private pos = 0;
+  private readonly buf: Uint8Array;
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+  }
+  read(bits: number): number {
+    if (bits > 24) {
+      const hi = this.read(bits - 24);
+      return hi * 2 ** 24 + this.read(24);
+    }
+    let v = 0;
+    let left = bits;
+    while (left > 0) {
+      const byte = this.buf[this.pos >> 3];
+      if (byte === undefined) throw new Error('metrics chunk: truncated');
+      const avail = 8 - (this.pos & 7);
+      const take = left < avail ? left : avail;
+      v = (v << take) | ((byte >> (avail - take)) & ((1 << take) - 1));
+      this.pos += take;
+      left -= take;
+    }
+    return v >>> 0;
+  }
+  varint(): number {
+    let n = 0;
+    let mul = 1;
+    for (;;) {
+      const b = this.read(8);
+      n += (b & 0x7f) * mul;
+      if (b < 0x80) return n;
+      mul *= 128;
+    }
+  }
+}
+
+/**
+ * How a column's zigzagged deltas are coded: scheme A `0` (zero) | `10`+W bits | `11`+6-bit
+ * length+bits, for columns mostly unchanged; scheme B `0`+W bits | `1`+6-bit length+bits, for
+ * noisy ones. The width W and the scheme are picked per column from a histogram of bit lengths.
+ */
+interface Coding {
+  b: 0 | 1;
+  w: number;
+  cost: number;
+}
+
+function pickCoding(hist: readonly number[]): Coding {
+  const ls: number[] = [];
+  for (let l = 0; l < 64; l++) if (hist[l]) ls.push(l);
+  let best: Coding = { b: 0, w: 0, cost: Infinity };
+  // The best width is one of the lengths present (or 0): a wider one only adds bits.
+  for (const w of ls.length && ls[0] === 0 ? ls : [0, ...ls]) {
+    let a = 0;
+    let bc = 0;
+    for (const l of ls) {
+      const c = hist[l]!;
+      a += l === 0 ? c : c * (l <= w ? 2 + w : 8 + l);
+      bc += c * (l <= w ? 1 + w : 7 + l);
+    }
+    if (a < best.cost) best = { b: 0, w, cost: a };
+    if (bc < best.cost) best = { b: 1, w, cost: bc };
+  }
+  return best;
+}
+
+function writeCoding(w: BitWriter, c: Coding): void {
+  w.write(c.b, 1);
+  w.write(c.w, 6);
+}
+
+function readCoding(r: BitReader): Coding {
+  const b = r.read(1) as 0 | 1;
+  return { b, w: r.read(6), cost: 0 };
+}
+
+function writeDelta(w: BitWriter, u: number, c: Coding): void {
+  const l = bitLen(u);
+  // Scheme A spends a bit more on a change to spend only one on no change.
+  const fits = l <= c.w;
+  if (c.b === 0 && u === 0) {
+    w.write(0, 1);
+    return;
+  }
+  if (c.b === 0) w.write(fits ? 0b10 : 0b11, 2);
+  else w.write(fits ? 0 : 1, 1);
+  if (fits) w.write(u, c.w);
+  else {
+    w.write(l, 6);
+    w.write(u, l);
+  }
+}
+
+function readDelta(r: BitReader, c: Coding): number {
+  if (c.b === 0) {
+    if (!r.read(1)) return 0;
+    if (!r.read(1)) return r.read(c.w);
+    return r.read(r.read(6));
+  }
+  if (!r.read(1)) return r.read(c.w);
+  return r.read(r.read(6));
+}
+
+/** Non-negative integers (the timestamps), delta-of-delta. */
+function writeInts(w: BitWriter, xs: readonly number[]): void {
+  const us: number[] = [];
+  const hist = new Array<number>(64).fill(0);
+  let prev = 0;
+  let prevD = 0;
+  for (const x of xs) {
+    const d = x - prev;
+    const u = zig(d - prevD);
+    us.push(u);
+    hist[bitLen(u)]!++;
+    prev = x;
+    prevD = d;
+  }
+  const coding = pickCoding(hist);
+  writeCoding(w, coding);
+  for (const u of us) writeDelta(w, u, coding);
+}
+
+function readInts(r: BitReader, m: number): number[] {
+  const coding = readCoding(r);
+  const out: number[] = [];
+  let prev = 0;
+  let prevD = 0;
+  for (let i = 0; i < m; i++) {
+    const d = prevD + unzig(readDelta(r, coding));
+    prev += d;
+    prevD = d;
+    out.push(prev);
+  }
+  return out;
+}
+
+/** Mantissa of v at exponent e if v is exactly m·10^−e (|m| < 2^50), else NaN. */
+function mantissa(v: number, e: number): number {
+  if (e < -EXP_BIAS || e > EXP_BIAS) return NaN;
+  const m = e >= 0 ? Math.round(v * P10[e]!) : Math.round(v / P10[-e]!);
+  if (!(m < MAX_MANT && m > -MAX_MANT)) return NaN;
+  return (e >= 0 ? m / P10[e]! : m * P10[-e]!) === v ? m : NaN;
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The exponent for v: the previous one if v is exact there and it is at most one digit finer than
+ * v's own (`quantize`'s), else the smallest that is exact; NaN when v has no decimal
+ * form (then it is stored raw). Keeping the previous one keeps deltas on one scale.
+ */
+function exponentFor(v: number, prevE: number): number {
+  if (v === 0) return prevE;
+  if (!Number.isFinite(v)) return NaN;
+  // At most one digit finer than its own ⇔ at most SIG + 1 digits of mantissa.
+  const mp = mantissa(v, prevE);
+  if (!Number.isNaN(mp) && Math.abs(mp) < P10[SIG + 1]!) return prevE;
+  const own = SIG - 1 - Math.floor(Math.log10(Math.abs(v)));
+  if (!Number.isNaN(mantissa(v, own))) {
+    // Trailing zeros dropped: an integer counter is coded at exponent 0, not at six digits.
+    let e = own;
+    while (e > -EXP_BIAS && !Number.isNaN(mantissa(v, e - 1))) e--;
+    return e;
+  }
+  for (let e = Math.max(-EXP_BIAS, own - SIG); e <= EXP_BIAS; e++) if (!Number.isNaN(mantissa(v, e))) return e;
+  return NaN;
+}
+
+function writeExp(w: BitWriter, e: number, cur: number): void {
+  if (e === cur) w.write(0, 1);
+  else if (e === cur + 1 || e === cur - 1) w.write(e > cur ? 0b100 : 0b101, 3);
+  else {
+    w.write(0b11, 2);
+    w.write(e + EXP_BIAS, 5);
+  }
+}
+
+function readExp(r: BitReader, cur: number): number {
+  if (!r.read(1)) return cur;
+  if (!r.read(1)) return r.read(1) ? cur - 1 : cur + 1;
+  return r.read(5) - EXP_BIAS;
+}
+
+/**
+ * A column's present values. Header: predictor (1 bit: 0 = from the previous value, 1 = none, for
+ * white noise) and the coding. Per value: exponent (`0` unchanged, `10x` ±1, `11`+5 bits; 31 = a
+ * raw float follows) and the zigzagged mantissa minus the prediction.
+ */
+function writeValues(w: BitWriter, vals: readonly number[]): void {
+  const n = vals.length;
+  const es = new Int8Array(n);
+  const ms = new Float64Array(n);
+  const ud = new Float64Array(n);
+  const histD = new Array<number>(64).fill(0);
+  const histN = new Array<number>(64).fill(0);
+  let prev = 0;
+  let prevE = 0;
+  for (let i = 0; i < n; i++) {
+    const v = vals[i]!;
+    const e = exponentFor(v, prevE);
+    if (Number.isNaN(e)) {
+      es[i] = EXP_RAW;
+      prev = 0;
+      continue;
+    }
+    const m = v === 0 ? 0 : mantissa(v, e);
+    const pred = prev === 0 ? 0 : scaleRound(prev, e);
+    es[i] = e;
+    ms[i] = m;
+    ud[i] = zig(m - pred);
+    histD[bitLen(ud[i]!)]!++;
+    histN[bitLen(zig(m))]!++;
+    prev = v;
+    prevE = e;
+  }
+  const cd = pickCoding(histD);
+  const cn = pickCoding(histN);
+  const none = cn.cost < cd.cost;
+  const coding = none ? cn : cd;
+  w.write(none ? 1 : 0, 1);
+  writeCoding(w, coding);
+  let curE = 0;
+  for (let i = 0; i < n; i++) {
+    const e = es[i]!;
+    if (e === EXP_RAW) {
+      w.write(0b11, 2);
+      w.write(EXP_RAW, 5);
+      f64[0] = vals[i]!;
+      const lo = LITTLE ? u32[0]! : u32[1]!;
+      const hi = LITTLE ? u32[1]! : u32[0]!;
+      w.write(hi >>> 16, 16);
+      w.write(hi & 0xffff, 16);
+      w.write(lo >>> 16, 16);
+      w.write(lo & 0xffff, 16);
+      continue;
+    }
+    writeExp(w, e, curE);
+    curE = e;
+    writeDelta(w, none ? zig(ms[i]!) : ud[i]!, coding);
+  }
+}
+
+function readValues(r: BitReader, count: number, out: Float64Array, at: (i: number) => number): void {
+  const none = r.read(1) === 1;
+  const coding = readCoding(r);
+  let prev = 0;
+  let curE = 0;
+  for (let i = 0; i < count; i++) {
+    const e = readExp(r, curE);
+    if (e === EXP_RAW - EXP_BIAS) {
+      const hi = (r.read(16) * 65536 + r.read(16)) >>> 0;
+      const lo = (r.read(16) * 65536 + r.read(16)) >>> 0;
+      if (LITTLE) {
+        u32[0] = lo;
+        u32[1] = hi;
+      } else {
+        u32[0] = hi;
+        u32[1] = lo;
+      }
+      out[at(i)] = f64[0]!;
+      prev = 0;
+      continue;
+    }
+    curE = e;
+    const pred = none || prev === 0 ? 0 : scaleRound(prev, e);
+    const v = fromDec(pred + unzig(readDelta(r, coding)), e);
+    out[at(i)] = v;
+    prev = v;
+  }
+}
+
+export interface Chunk {
+  /** ms from the chunk's start, ascending, non-negative integers. */
+  times: number[];
+  /** k columns × m points, column-major; NaN = not reported. */
+  values: Float64Array;
+  k: number;
+}
+
+export function encodeChunk(c: Chunk): Uint8Array {
+  const m = c.times.length;
+  const w = new BitWriter();
+  w.write(VERSION, 8);
+  w.varint(m);
+  w.varint(c.k);
+  writeInts(w, c.times);
+  for (let col = 0; col < c.k; col++) {
+    const base = col * m;
+    const present: number[] = [];
+    for (let i = 0; i < m; i++) if (!Number.isNaN(c.values[base + i]!)) present.push(c.values[base + i]!);
+    if (!present.length) {
+      w.write(0, 2);
+      continue;
+    }
+    if (present.length === m) {
+      if (present.every((v) => Object.is(v, present[0]))) {
+        // A constant column (memory size, an idle disk): its one value.
+        w.write(3, 2);
+        writeValues(w, [present[0]!]);
+        continue;
+      }
+      w.write(1, 2);
+    } else {
+      w.write(2, 2);
+      for (let i = 0; i < m; i++) w.write(Number.isNaN(c.values[base + i]!) ? 0 : 1, 1);
+    }
+    writeValues(w, present);
+  }
+  return w.bytes();
+}
+
+export function decodeChunk(blob: Uint8Array): Chunk {
+  const r = new BitReader(blob);
+  const version = r.read(8);
+  if (version !== VERSION) throw new Error(`metrics chunk: unknown version ${version}`);
+  const m = r.varint();
+  const k = r.varint();
+  const times = readInts(r, m);
+  const values = new Float64Array(k * m).fill(NaN);
+  for (let col = 0; col < k; col++) {
+    const base = col * m;
+    const tag = r.read(2);
+    if (tag === 0) continue;
+    if (tag === 3) {
+      readValues(r, 1, values, () => base);
+      values.fill(values[base]!, base, base + m);
+    } else if (tag === 1) readValues(r, m, values, (i) => base + i);
+    else {
+      const idx: number[] = [];
+      for (let i = 0; i < m; i++) if (r.read(1)) idx.push(base + i);
+      readValues(r, idx.length, values, (i) => idx[i]!);
+    }
+  }
+  return { times, values, k };
+}
+
+/** Points of several chunks (already decoded, in time order) as one chunk; times relative to `startMs`. */
+export function concatChunks(parts: readonly { startMs: number; chunk: Chunk }[], startMs: number, k: number): Chunk {
+  const m = parts.reduce((a, p) => a + p.chunk.times.length, 0);
+  const times: number[] = [];
+  const values = new Float64Array(k * m).fill(NaN);
+  let j = 0;
+  for (const p of parts) {
+    const pm = p.chunk.times.length;
+    for (let i = 0; i < pm; i++) {
+      times.push(p.startMs - startMs + p.chunk.times[i]!);
+      for (let col = 0; col < Math.min(k, p.chunk.k); col++) values[col * m + j + i] = p.chunk.values[col * pm + i]!;
+    }
+    j += pm;
+  }
+  return { times, values, k };
+}
