@@ -14,7 +14,7 @@ import type { TransferEndpoints } from '../storage/transfer/service';
 
 const ROUTE = new RegExp(`^${TRANSFER_PATH}/(upload|download)/([A-Za-z0-9_-]{20,100})$`);
 
-const STATUS: Partial<Record<ErrorCode, number>> = { INVALID_PARAMS: 400, CONFLICT: 409, NOT_FOUND: 404, CANCELLED: 409, TIMEOUT: 408, UNREACHABLE: 502 };
+const STATUS: Partial<Record<ErrorCode, number>> = { UNAUTHORIZED: 401, INVALID_PARAMS: 400, CONFLICT: 409, NOT_FOUND: 404, CANCELLED: 409, TIMEOUT: 408, UNREACHABLE: 502 };
 
 export interface TransferHttpOptions {
   /** Origins a browser request may come from (an Origin header elsewhere is refused; none is a non-browser client). */
