@@ -53,19 +53,21 @@ export function transferService(deps: TransferDeps): Service & { readonly transf
     return { jobId, ticket: t.ticket, url: url(kind, t.ticket), offset, size, expiresAt: t.expiresAt };
   };
 
+  /** Two libvirt calls, no SSH: the pool's state and free space as libvirt has them now. */
   async function checkTarget(spec: Pick<UploadIntoPool, 'hostId' | 'pool' | 'name' | 'size'>): Promise<void> {
-    const pool = await deps.pools.refreshPool(spec.hostId, spec.pool).catch((err: unknown) => {
-      throw err instanceof HangarError ? err : new HangarError('LIBVIRT_ERROR', String(err));
+    const conn = deps.fleet.libvirt(spec.hostId);
+    const poolRef = await conn.storagePoolLookupByName(spec.pool).catch((err: unknown) => {
+      if (isNotFound(err)) throw new HangarError('NOT_FOUND', `No pool ${spec.pool}`, { message: { key: 'transfer.err.noPool', args: { pool: spec.pool } } });
+      throw err;
     });
-    if (!pool) throw new HangarError('NOT_FOUND', `No pool ${spec.pool}`, { message: { key: 'transfer.err.noPool', args: { pool: spec.pool } } });
-    if (pool.state !== 'running') throw new HangarError('CONFLICT', `Pool ${spec.pool} is stopped`, { message: { key: 'pool.err.stopped', args: { pool: spec.pool } } });
+    const pool = await conn.storagePoolGetInfo(poolRef);
+    if (pool.state !== 2) throw new HangarError('CONFLICT', `Pool ${spec.pool} is stopped`, { message: { key: 'pool.err.stopped', args: { pool: spec.pool } } });
     if (pool.available < spec.size + SPACE_MARGIN) {
       throw new HangarError('CONFLICT', `Pool ${spec.pool} has ${pool.available} bytes free, the upload needs ${spec.size}`, {
         message: { key: 'transfer.err.space', args: { pool: spec.pool, need: sizeText(spec.size), free: sizeText(pool.available) } },
       });
     }
-    const conn = deps.fleet.libvirt(spec.hostId);
-    const exists = await conn.storageVolLookupByName(await conn.storagePoolLookupByName(spec.pool), spec.name).then(
+    const exists = await conn.storageVolLookupByName(poolRef, spec.name).then(
       () => true,
       (err: unknown) => {
         if (isNotFound(err)) return false;

@@ -58,6 +58,8 @@ export function UploadControl({ hostId, pool, begin = beginUpload, formats = UPL
   const [format, setFormat] = useState<UploadFormat>('qcow2');
   const [jobId, setJobId] = useState<string | null>(null);
   const [sending, setSending] = useState(false);
+  /** uploadBegin is on its way: the engine checks the pool's free space and makes the volume. */
+  const [starting, setStarting] = useState(false);
   const [error, setError] = useState<HangarError | null>(null);
   const [shown, setShown] = useState(false);
   const job = useJobs((s) => (jobId ? s.byId[jobId] : undefined));
@@ -77,12 +79,16 @@ export function UploadControl({ hostId, pool, begin = beginUpload, formats = UPL
     setShown(true);
     if (!file || !NAME.test(name)) return;
     setError(null);
+    setStarting(true);
     try {
       const ticket = await begin({ hostId, pool, name, size: file.size, format });
       setJobId(ticket.jobId);
+      setStarting(false);
       await send(ticket, file);
     } catch (e) {
       setError(HangarError.from(e));
+    } finally {
+      setStarting(false);
     }
   };
   const resume = async () => {
@@ -110,7 +116,7 @@ export function UploadControl({ hostId, pool, begin = beginUpload, formats = UPL
   const nameError = !shown ? null : !file ? t('transfer.upload.needFile') : !NAME.test(name) ? t('storage.err.name') : null;
 
   return (
-    <section className="panel upload-control" data-testid={testId} data-state={job?.state ?? (sending ? 'starting' : 'idle')}>
+    <section className="panel upload-control" data-testid={testId} data-state={job?.state ?? (starting || sending ? 'starting' : 'idle')}>
       <div className="toolbar">
         <h3>{t('transfer.upload.title', { pool })}</h3>
         {onClose && (
@@ -151,7 +157,7 @@ export function UploadControl({ hostId, pool, begin = beginUpload, formats = UPL
             </select>
           </Field>
           <div className="span-all">
-            <button type="button" className="btn btn-primary" data-testid="upload-start" disabled={sending} onClick={() => void start()}>
+            <button type="button" className="btn btn-primary" data-testid="upload-start" disabled={starting || sending} onClick={() => void start()}>
               {t('transfer.upload.submit')}
             </button>
           </div>

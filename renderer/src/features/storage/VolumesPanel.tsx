@@ -75,7 +75,7 @@ export function VolumesPanel({ hostId, pool, onClose }: { hostId: string; pool: 
                 <td>{formatBytes(v.capacity, lang)}</td>
                 <td>{formatBytes(v.allocation, lang)}</td>
                 <td>
-                  {(v.usedBy ?? []).join(', ')}
+                  <span translate="no">{(v.usedBy ?? []).join(', ')}</span>
                   {(v.backingOf ?? []).length > 0 && <div className="muted small">{t('vol.backingOf', { names: v.backingOf!.join(', ') })}</div>}
                   {orphan && (
                     <span className="warn-text small" data-testid="volume-orphan">
