@@ -28,6 +28,8 @@ let watch: PageWatch;
 
 const shot = async (name: string) => {
   if (!fs.existsSync(SHOTS)) return;
+  // The host page above the Storage tab can be long (other sessions' VMs in the maintenance plan).
+  await page.getByTestId('upload-control').evaluate((e) => e.scrollIntoView({ block: 'center' })).catch(() => undefined);
   await page.screenshot({ path: path.join(SHOTS, `upload-${name}.png`) });
 };
 

@@ -178,7 +178,6 @@ describe(`volume upload and download on ${host.name}`, () => {
     const resumed = await waitFor('a resume ticket (the host back)', async () => engine.call('storage.uploadResume', { jobId: ticket.jobId }).catch(() => undefined), 60_000, 1_000);
     console.log(`[upload] link cut at ${((waiting.transfer?.bytesDone ?? 0) / MiB).toFixed(0)} MiB; resumed from ${(resumed.offset / MiB).toFixed(0)} MiB`);
     expect(resumed.offset).toBeGreaterThan(0);
-    expect(resumed.offset % MiB).toBe(0);
     expect(await put(server!.origin, resumed, file)).toBe(204);
     const job = await final(ticket.jobId);
     expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
