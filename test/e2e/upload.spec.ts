@@ -101,7 +101,7 @@ async function upload(name: string, lang: 'en' | 'ko'): Promise<number[]> {
     await page.locator('[data-testid="pool-row"][data-pool="default"]').getByTestId('pool-volumes').click();
     await expect(row).toBeVisible({ timeout: 60_000 });
   });
-  await checkScreen(page, { lang, watch, allowWords: [name, h.name, 'default', 'SHA-256'], allowConsole: [/keepalive|did not answer/] });
+  await checkScreen(page, { lang, watch, allowWords: [name, h.name, 'default', 'SHA-256', 'iso'], allowConsole: [/keepalive|did not answer/] });
   await shot(`done-${lang}`);
   expect(shotTaken, 'the upload was seen in progress').toBe(true);
   return samples;
