@@ -24,6 +24,8 @@ import { SecretStore } from './secrets/secret-store';
 import { settingsService } from './settings/service';
 import type { SshEnvironment } from './ssh';
 import { storageService } from './storage/service';
+import { transferService, type TransferEndpoints } from './storage/transfer/service';
+import type { TransferApi } from './storage/transfer/api';
 import { networksService } from './networks/service';
 import { Db } from './store/db';
 import { vmsService } from './vms/service';
@@ -50,6 +52,8 @@ export interface EngineOptions {
   localLibvirt?: string;
   /** Where windows reach console sockets when that is not the origin that served the UI (Electron's loopback console server). */
   consoleOrigin?: () => string | null;
+  /** Where clients reach transfer URLs (upload/download) when not the UI's own origin: the app's loopback server (http://). */
+  transferOrigin?: () => string | null;
   /**
    * Whether background work runs: metrics sampling, the periodic health checks, the inventory
    * reconcile. The app and `hangar serve` want it (the default); a one-shot command such as
@@ -67,6 +71,8 @@ export interface Engine {
   openSession(send: (msg: ServerMsg) => void): Session;
   /** A console socket arrived with a ticket from `console.open`: bridge it, or close it refused. */
   attachConsole(vmId: string, ticket: string, ws: WebSocket): void;
+  /** The transfer endpoints' tickets (engine/server/transfer-http.ts) and the engine-side upload (the CLI). */
+  readonly transfers: TransferApi & TransferEndpoints;
   /** The services it is made of, which methods each answers, and whether its background work runs. */
   readonly services: ReadonlyArray<{ name: string; methods: MethodName[]; background: boolean }>;
   close(): Promise<void>;
@@ -105,18 +111,19 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const diagnostics = diagnosticsService({ dataDir, fleet, vms: vmsOf, jobs: jobs.runner, history: history.log, health: health.health, settings: current });
   const storage = storageService({ fleet, hub, jobs: jobs.runner, logger });
   const networks = networksService({ fleet, hub, jobs: jobs.runner, logger });
+  const transfer = transferService({ fleet, pools: storage.pools, jobs: jobs.runner, logger, origin: opts.transferOrigin ?? opts.consoleOrigin ?? (() => null) });
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots];
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;
   if (background) for (const s of services) s.start?.();
   // Shutdown order matters: background work and consoles first, then running jobs (their clean-up
   // may still reach a host), then the host links, then what records their going, then the db.
-  const closing: Service[] = [inventory, consoles, health, jobs, hosts, metrics, history];
+  const closing: Service[] = [inventory, consoles, transfer, health, jobs, hosts, metrics, history];
 
   logger.info('engine started', { dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion, background: background ? services.filter((s) => s.start).map((s) => s.name) : [] });
 
@@ -126,6 +133,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     subscribe: (topic, filter, listener) => hub.subscribe(topic, filter, listener),
     openSession: (send) => openSession({ handlers, hub, logger }, send),
     attachConsole: (vmId, ticket, ws) => consoles.consoles.attach(vmId, ticket, ws),
+    transfers: transfer.transfers,
     services: services.map((s) => ({ name: s.name, methods: (Object.keys(owners) as MethodName[]).filter((m) => owners[m] === s.name), background: background && s.start !== undefined })),
     async close() {
       for (const s of closing) await s.close?.();

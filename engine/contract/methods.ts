@@ -14,6 +14,7 @@ import { CreateNetworkParams, DhcpLeaseInfo, Network, NetworkAction, NetworkName
 import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
+import { DownloadBeginParams, DownloadResult, TransferJobParams, TransferTicket, UploadBeginParams, UploadResult } from './transfer';
 
 /**
  * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
@@ -250,6 +251,15 @@ export const methods = {
   /** The rule applies from the VM's next placement (start, move); it does not move the VM now. */
   'placement.groups.addVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
   'placement.groups.removeVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
+  // --- volume upload/download (issue 17, branch upload; engine/storage/transfer) ---
+  /** Checks free space, creates the volume and starts a `volume.upload` job that waits for the PUT. Job result: UploadResult. */
+  'storage.uploadBegin': { params: UploadBeginParams, result: TransferTicket, job: true, jobResult: UploadResult },
+  /** After a broken link: a new ticket and the offset the host verified (the body starts there). */
+  'storage.uploadResume': { params: TransferJobParams, result: TransferTicket, job: false },
+  /** Ends the upload and deletes its volume (a job's cancel does the same). */
+  'storage.uploadCancel': { params: TransferJobParams, result: z.object({ cancelled: z.boolean() }), job: false },
+  /** A `volume.download` job and a ticket to GET the volume's bytes. Job result: DownloadResult. */
+  'storage.downloadBegin': { params: DownloadBeginParams, result: TransferTicket, job: true, jobResult: DownloadResult },
 } as const;
 
 export type Methods = typeof methods;
