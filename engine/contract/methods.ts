@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EngineInfo } from './engine-info';
+import { EnginePerf } from './engine-perf';
 import { AddHostParams, Host, HostFacts, HostId, HostTarget, ReplaceHostKeyParams, UpdateHostParams } from './hosts';
 import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
 import { ConsoleInfo, ConsoleKind, ConsoleTicket, ConsoleThumbnail, OpenConsoleParams, SshCommand } from './console';
@@ -250,6 +251,8 @@ export const methods = {
   /** The rule applies from the VM's next placement (start, move); it does not move the VM now. */
   'placement.groups.addVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
   'placement.groups.removeVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
+  /** The engine thread's event-loop delay and the engine's memory (Diagnostics, live): reads only. */
+  'engine.perf': { params: z.object({}).strict(), result: EnginePerf, job: false },
 } as const;
 
 export type Methods = typeof methods;
