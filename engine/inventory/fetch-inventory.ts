@@ -1,6 +1,6 @@
 import type { DomainRef, DomainXmlResult, LibvirtConnection } from '../libvirt';
 import type { DomainSummary } from '../xml/domain-read';
-import { parseDomains } from './parse-pool';
+import { parseDomains } from '../xml/parse-pool';
 
 export interface DomainRecord {
   summary: DomainSummary;
@@ -27,8 +27,8 @@ export interface HostInventory {
  */
 export type ParseCache = Map<string, { xml: string; summary: DomainSummary; name?: string; id?: number; state?: number; reason?: number }>;
 
-/** XML calls in flight per batch: a host's 2,000 domains go out in short bursts, two batches at a time. */
-const FETCH_BATCH = 250;
+/** XML calls per batch: a host's 2,000 domains go out in short bursts, two batches in flight at a time. */
+const FETCH_BATCH = 128;
 
 export interface FetchOptions {
   /**

@@ -3,7 +3,7 @@ import type { FleetEvents, FleetHosts } from '../hosts/fleet';
 import type { Logger } from '../logger';
 import type { Service } from '../rpc/service';
 import { GuestAddresses } from './guest-addresses';
-import { closeParsePool } from './parse-pool';
+import { closeParsePool } from '../xml/parse-pool';
 import { VmInventory } from './vm-inventory';
 
 /** How often every connected host's inventory is fetched whole, in case an event was missed. */

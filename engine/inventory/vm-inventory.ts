@@ -7,7 +7,7 @@ import { displayState, stateReason } from './display-state';
 import type { DomainSummary } from '../xml/domain-read';
 import { activity } from '../perf/event-loop';
 import { fetchHostInventory, type FetchOptions, type ParseCache } from './fetch-inventory';
-import { parseDomains } from './parse-pool';
+import { parseDomains } from '../xml/parse-pool';
 import { mergeCopies } from './merge-copies';
 
 function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending?: 'starting' | 'stopping' | 'migrating', failure?: StartFailure, addresses: string[] = []): Vm {

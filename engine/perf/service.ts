@@ -1,6 +1,6 @@
 import type { Logger } from '../logger';
 import type { Service } from '../rpc/service';
-import { parseWorkerCount } from '../inventory/parse-pool';
+import { parseWorkerCount } from '../xml/parse-pool';
 import { eventLoop } from './event-loop';
 
 /**

@@ -1,13 +1,16 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { HangarError } from '../contract/errors';
+import { ErrorCode, HangarError } from '../contract/errors';
+
+const isErrorCode = (c: string | undefined): c is ErrorCode => ErrorCode.safeParse(c).success;
 
 /** What a pool's worker receives and answers: one request, one reply, matched by id. */
 export interface PoolRequest<T> {
   id: number;
   task: T;
 }
-export type PoolReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; message: string };
+export type PoolReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; message: string; code?: string };
 
 interface Slot {
   worker: Worker;
@@ -69,7 +72,8 @@ export class WorkerPool<T, R> {
       slot.pending.delete(reply.id);
       if (slot.pending.size === 0) worker.unref();
       if (reply.ok) p.resolve(reply.value);
-      else p.reject(new HangarError('INTERNAL', `${this.name}: ${reply.message}`));
+      // A HangarError thrown in the worker keeps its code (e.g. malformed XML is LIBVIRT_ERROR).
+      else p.reject(new HangarError(isErrorCode(reply.code) ? reply.code : 'INTERNAL', reply.code ? reply.message : `${this.name}: ${reply.message}`));
     });
     const fail = (err: Error) => {
       const i = this.slots.indexOf(slot);
@@ -90,14 +94,31 @@ export class WorkerPool<T, R> {
   }
 }
 
+/**
+ * Lowers the calling worker thread's CPU priority (Linux: a thread's id is its own scheduling
+ * entity), so on a busy machine the engine's thread is served first and the work waits instead.
+ * Best effort: elsewhere, or when not allowed, the worker runs at normal priority.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
+  } catch {
+    // not permitted or not Linux-like: normal priority
+  }
+}
+
 /** The worker side: answers each request with `handle`'s value or its error's message. */
 export async function serveWorker<T, R>(port: import('node:worker_threads').MessagePort, handle: (task: T) => R | Promise<R>): Promise<void> {
+  lowerThreadPriority();
   port.on('message', async (req: PoolRequest<T>) => {
     let reply: PoolReply<R>;
     try {
       reply = { id: req.id, ok: true, value: await handle(req.task) };
     } catch (err) {
-      reply = { id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) };
+      const code = err instanceof HangarError ? err.code : undefined;
+      reply = { id: req.id, ok: false, message: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}) };
     }
     port.postMessage(reply);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeParsePool, parseDomains, parseWorkerCount } from '../../../engine/inventory/parse-pool';
+import { closeParsePool, parseDomains, parseWorkerCount } from '../../../engine/xml/parse-pool';
 import { EventLoopMonitor } from '../../../engine/perf/event-loop';
 import { parseDomainXml } from '../../../engine/xml/domain-read';
 
