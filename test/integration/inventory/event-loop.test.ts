@@ -38,12 +38,16 @@ describe('event loop during a cold inventory of 2 × 1,000 domains', () => {
     const engine = t.engine;
     const since = Date.now();
     await Promise.all(hosts.map((h) => engine.call('hosts.add', { address: h.address, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: h.hostKeyFingerprint })));
+    const added = Date.now() - since;
     const ours = async () => (await engine.call('vms.list', {})).vms.filter((v) => v.name.startsWith(`${PREFIX}-`));
+    let firstSeen = 0;
+    await waitFor('the first evloop-it domains', async () => (firstSeen = (await ours()).length) > 0, 90_000, 100);
+    const first = Date.now() - since;
     await waitFor('every evloop-it domain in the inventory', async () => (await ours()).length >= hosts.length * PER_HOST, 90_000, 250);
     const coldMs = Date.now() - since;
     const loop = eventLoop.stats(since);
     const perf = await engine.call('engine.perf', {});
-    console.log(JSON.stringify({ coldMs, loop, rssMiB: Math.round(perf.memory.rssBytes / 2 ** 20), parseWorkers: perf.parseWorkers }));
+    console.log(JSON.stringify({ added, first, firstSeen, coldMs, loop, rssMiB: Math.round(perf.memory.rssBytes / 2 ** 20), parseWorkers: perf.parseWorkers }));
     expect(loop.samples).toBeGreaterThan(0);
     expect(loop.p99Ms).toBeLessThan(100);
     expect(perf.parseWorkers).toBeGreaterThan(0);
