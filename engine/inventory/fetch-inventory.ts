@@ -28,7 +28,7 @@ export interface HostInventory {
 export type ParseCache = Map<string, { xml: string; summary: DomainSummary; name?: string; id?: number; state?: number; reason?: number }>;
 
 /** XML calls per batch: a host's 2,000 domains go out in short bursts, two batches in flight at a time. */
-const FETCH_BATCH = 128;
+const FETCH_BATCH = 64;
 
 export interface FetchOptions {
   /**

@@ -16,7 +16,7 @@ const RECONCILE_MS = 5 * 60_000;
  */
 export function inventoryService(deps: { hub: EventHub; logger: Logger; fleet: FleetEvents & FleetHosts; addressIntervalMs: () => number }): Service & { readonly inventory: VmInventory } {
   const { fleet, hub, logger } = deps;
-  const inventory = new VmInventory(logger, (hostId) => fleet.libvirt(hostId));
+  const inventory = new VmInventory(logger, (hostId) => fleet.libvirt(hostId), (hostId) => fleet.hosts.get(hostId)?.name ?? hostId);
   const addresses = new GuestAddresses(inventory, logger, deps.addressIntervalMs);
   fleet.on('connected', (hostId, conn) => {
     inventory.hostConnected(hostId, conn).catch((err: unknown) => logger.warn('inventory fetch failed', { hostId, error: String(err) }));

@@ -5,7 +5,7 @@ import type { Logger } from '../logger';
 import type { StartFailure } from '../vms/start-failure';
 import { displayState, stateReason } from './display-state';
 import type { DomainSummary } from '../xml/domain-read';
-import { activity } from '../perf/event-loop';
+import { activity, eventLoop } from '../perf/event-loop';
 import { fetchHostInventory, type FetchOptions, type ParseCache } from './fetch-inventory';
 import { parseDomains } from '../xml/parse-pool';
 import { mergeCopies } from './merge-copies';
@@ -75,18 +75,25 @@ export class VmInventory {
   constructor(
     private readonly logger: Logger,
     private readonly connFor: (hostId: string) => LibvirtConnection,
+    /** The host's name for activity labels (the stall log and Diagnostics say which host). */
+    private readonly hostName: (hostId: string) => string = (id) => id,
   ) {}
 
   async hostConnected(hostId: string, conn: LibvirtConnection, opts: FetchOptions = {}): Promise<void> {
-    const inv = await activity(opts.onlyChanged ? `inventory reconcile ${hostId}` : `inventory fetch ${hostId}`, () => fetchHostInventory(conn, this.cacheFor(hostId), opts));
-    const touched = new Set(this.uuidsOn(hostId));
-    for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);
-    for (const d of inv.domains) {
-      const id = d.summary.uuid;
-      touched.add(id);
-      this.setCopy(toVm(hostId, d.summary, d.state, d.reason, this.transitionOf(hostId, id), this.failureOf(hostId, id), this.addresses.get(id)));
+    const inv = await activity(`${opts.onlyChanged ? 'inventory reconcile' : 'inventory fetch'} ${this.hostName(hostId)}`, () => fetchHostInventory(conn, this.cacheFor(hostId), opts));
+    const end = eventLoop.begin(`inventory publish ${this.hostName(hostId)}`);
+    try {
+      const touched = new Set(this.uuidsOn(hostId));
+      for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);
+      for (const d of inv.domains) {
+        const id = d.summary.uuid;
+        touched.add(id);
+        this.setCopy(toVm(hostId, d.summary, d.state, d.reason, this.transitionOf(hostId, id), this.failureOf(hostId, id), this.addresses.get(id)));
+      }
+      this.publish(touched);
+    } finally {
+      end();
     }
-    this.publish(touched);
   }
 
   /**

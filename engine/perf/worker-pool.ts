@@ -18,7 +18,7 @@ interface Slot {
 }
 
 /** How many workers a pool may start: one core stays for the engine's own thread. */
-export const defaultPoolSize = (): number => Math.min(4, Math.max(2, os.availableParallelism() - 1));
+export const defaultPoolSize = (): number => Math.min(4, Math.max(1, os.availableParallelism() - 1));
 
 /**
  * A small pool of worker threads for CPU work that must not run on the engine's thread (Electron's
