@@ -50,7 +50,7 @@ export function EnginePanel() {
             <dt>{t('diag.engine.max')}</dt>
             <dd data-testid="engine-max">{ms(loop.maxMs)}</dd>
             <dt>{t('diag.engine.now')}</dt>
-            <dd>{perf.activities.length ? perf.activities.join(', ') : t('diag.engine.idle')}</dd>
+            <dd data-testid="engine-now">{perf.activities.length ? <Activities items={perf.activities} /> : t('diag.engine.idle')}</dd>
             <dt>{t('diag.engine.workers')}</dt>
             <dd>{perf.parseWorkers}</dd>
           </dl>
@@ -80,7 +80,7 @@ export function EnginePanel() {
                   <tr key={s.at}>
                     <td>{formatDateTimeSec(s.at, lang)}</td>
                     <td>{ms(s.ms)}</td>
-                    <td>{s.activities.length ? s.activities.join(', ') : t('diag.engine.unknown')}</td>
+                    <td>{s.activities.length ? <Activities items={s.activities} /> : t('diag.engine.unknown')}</td>
                   </tr>
                 ))}
               </tbody>
@@ -90,5 +90,14 @@ export function EnginePanel() {
         </>
       )}
     </div>
+  );
+}
+
+/** The engine's own labels (`inventory fetch lab1`, `job vm.start`): identifiers, shown as they are. */
+function Activities({ items }: { items: string[] }) {
+  return (
+    <span className="mono" translate="no">
+      {items.join(', ')}
+    </span>
   );
 }
