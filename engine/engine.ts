@@ -35,6 +35,7 @@ import { maintenanceService } from './maintenance/service';
 import { migrationMover } from './maintenance/mover';
 import { cloneService } from './clone/service';
 import { snapshotsService } from './snapshots/service';
+import { perfService } from './perf/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -107,7 +108,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
   const clone = cloneService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, createVm: (p) => vms.vms.create(p), prepareSnapshot: (p) => snapshots.prepareCreate(p) });
   const consoles = consoleService({ fleet, inventory: inventory.inventory, logger, origin: opts.consoleOrigin ?? (() => null) });
-  const health = await healthService({ db, hub, logger, fleet, jobs: jobs.runner });
+  const health = await healthService({ db, hub, logger, fleet, jobs: jobs.runner, inventory: inventory.inventory });
   const diagnostics = diagnosticsService({ dataDir, fleet, vms: vmsOf, jobs: jobs.runner, history: history.log, health: health.health, settings: current });
   const storage = storageService({ fleet, hub, jobs: jobs.runner, logger });
   const networks = networksService({ fleet, hub, jobs: jobs.runner, logger });
@@ -117,6 +118,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
   const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer];
+  services.push(perfService({ logger }));
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;

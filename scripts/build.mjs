@@ -1,5 +1,5 @@
 // Builds everything into out/: the renderer (Vite), the `hangar` CLI, Electron main and preload
-// (esbuild), and the SQLite worker beside each bundle that opens the database.
+// (esbuild), and the worker threads beside each bundle: SQLite, and the domain XML parser.
 import { build as esbuild } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { build as viteBuild } from 'vite';
@@ -22,10 +22,10 @@ const jobs = [];
 if (want('renderer')) jobs.push(viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn' }));
 if (want('cli')) {
   jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { hangar: 'engine/cli/hangar.ts' }, outdir: 'out/cli', outExtension: { '.js': '.mjs' }, banner: { js: '#!/usr/bin/env node' } }));
-  jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { 'db-worker': 'engine/store/db-worker.ts' }, outdir: 'out/cli' }));
+  jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { 'db-worker': 'engine/store/db-worker.ts', 'parse-worker': 'engine/xml/parse-worker.ts' }, outdir: 'out/cli' }));
 }
 if (want('main')) {
-  jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { index: 'main/index.ts', 'db-worker': 'engine/store/db-worker.ts' }, outdir: 'out/main', external: ['electron'] }));
+  jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { index: 'main/index.ts', 'db-worker': 'engine/store/db-worker.ts', 'parse-worker': 'engine/xml/parse-worker.ts' }, outdir: 'out/main', external: ['electron'] }));
   // A sandboxed preload can only require('electron') and a few built-ins: one CommonJS file.
   jobs.push(esbuild({ ...common, packages: undefined, format: 'cjs', entryPoints: { index: 'preload/index.ts' }, outdir: 'out/preload', outExtension: { '.js': '.cjs' }, external: ['electron'] }));
 }

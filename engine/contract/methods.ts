@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EngineInfo } from './engine-info';
+import { EnginePerf } from './engine-perf';
 import { AddHostParams, Host, HostFacts, HostId, HostTarget, ReplaceHostKeyParams, UpdateHostParams } from './hosts';
 import { AddDiskParams, AddNicParams, CreateVmParams, DetachParams, ResizeDiskParams, SetLinkParams, SetMediaParams, DefineXmlParams, DeleteVmParams, UpdateVmParams, Vm, VmAction, VmDetails, VmId } from './vms';
 import { ConsoleInfo, ConsoleKind, ConsoleTicket, ConsoleThumbnail, OpenConsoleParams, SshCommand } from './console';
@@ -260,6 +261,8 @@ export const methods = {
   'storage.uploadCancel': { params: TransferJobParams, result: z.object({ cancelled: z.boolean() }), job: false },
   /** A `volume.download` job and a ticket to GET the volume's bytes. Job result: DownloadResult. */
   'storage.downloadBegin': { params: DownloadBeginParams, result: TransferTicket, job: true, jobResult: DownloadResult },
+  /** The engine thread's event-loop delay and the engine's memory (Diagnostics, live): reads only. */
+  'engine.perf': { params: z.object({}).strict(), result: EnginePerf, job: false },
 } as const;
 
 export type Methods = typeof methods;

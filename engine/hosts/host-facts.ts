@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import type { HostAccel, HostFacts } from '../contract/hosts';
 import { StoragePoolState, type LibvirtConnection } from '../libvirt';
 import type { SshConnection } from '../ssh';
-import { readCapabilitiesXml } from '../xml/capabilities';
+import { parseCapabilities } from '../xml/parse-pool';
 
 /** libvirt packs versions as major * 1e6 + minor * 1e3 + release. */
 export function versionString(v: number): string {
@@ -63,7 +63,7 @@ export async function gatherFacts({ conn, socket, via, probeKvm }: { conn: Libvi
     conn.listAllNetworks(0),
   ]);
   const poolInfo = await Promise.all(poolRefs.map((p) => conn.storagePoolGetInfo(p)));
-  const offered = readCapabilitiesXml(caps).kvm;
+  const offered = (await parseCapabilities(caps)).kvm;
   // A probe that fails (no sh, a slow host) leaves libvirt's word: better than no facts at all.
   const probe = probeKvm ? await probeKvm().catch(() => null) : null;
   return {

@@ -1,7 +1,7 @@
 import type { LibvirtConnection } from '../libvirt';
-import { readCapabilitiesXml } from '../xml/capabilities';
+import { parseCapabilities } from '../xml/parse-pool';
 
 /** libvirt's host UUID, which names the host whatever its address (see HostCapabilities.hostUuid). */
 export async function libvirtHostUuid(conn: LibvirtConnection): Promise<string | null> {
-  return readCapabilitiesXml(await conn.getCapabilities()).hostUuid;
+  return (await parseCapabilities(await conn.getCapabilities())).hostUuid;
 }

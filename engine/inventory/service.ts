@@ -3,6 +3,7 @@ import type { FleetEvents, FleetHosts } from '../hosts/fleet';
 import type { Logger } from '../logger';
 import type { Service } from '../rpc/service';
 import { GuestAddresses } from './guest-addresses';
+import { closeParsePool } from '../xml/parse-pool';
 import { VmInventory } from './vm-inventory';
 
 /** How often every connected host's inventory is fetched whole, in case an event was missed. */
@@ -15,7 +16,7 @@ const RECONCILE_MS = 5 * 60_000;
  */
 export function inventoryService(deps: { hub: EventHub; logger: Logger; fleet: FleetEvents & FleetHosts; addressIntervalMs: () => number }): Service & { readonly inventory: VmInventory } {
   const { fleet, hub, logger } = deps;
-  const inventory = new VmInventory(logger, (hostId) => fleet.libvirt(hostId));
+  const inventory = new VmInventory(logger, (hostId) => fleet.libvirt(hostId), (hostId) => fleet.hosts.get(hostId)?.name ?? hostId);
   const addresses = new GuestAddresses(inventory, logger, deps.addressIntervalMs);
   fleet.on('connected', (hostId, conn) => {
     inventory.hostConnected(hostId, conn).catch((err: unknown) => logger.warn('inventory fetch failed', { hostId, error: String(err) }));
@@ -49,7 +50,7 @@ export function inventoryService(deps: { hub: EventHub; logger: Logger; fleet: F
         for (const h of fleet.hosts.values()) {
           if (h.state !== 'connected') continue;
           try {
-            void inventory.hostConnected(h.id, fleet.libvirt(h.id)).catch((err: unknown) => logger.warn('reconcile failed', { hostId: h.id, error: String(err) }));
+            void inventory.reconcile(h.id, fleet.libvirt(h.id)).catch((err: unknown) => logger.warn('reconcile failed', { hostId: h.id, error: String(err) }));
           } catch {
             // disconnected meanwhile
           }
@@ -57,9 +58,10 @@ export function inventoryService(deps: { hub: EventHub; logger: Logger; fleet: F
       }, RECONCILE_MS);
       reconcile.unref();
     },
-    close() {
+    async close() {
       if (reconcile) clearInterval(reconcile);
       addresses.close();
+      await closeParsePool();
     },
   };
 }

@@ -5,8 +5,9 @@ import type { Logger } from '../logger';
 import type { StartFailure } from '../vms/start-failure';
 import { displayState, stateReason } from './display-state';
 import type { DomainSummary } from '../xml/domain-read';
-import { parseDomainXml } from '../xml/domain-read';
-import { fetchHostInventory, type ParseCache } from './fetch-inventory';
+import { activity, eventLoop } from '../perf/event-loop';
+import { fetchHostInventory, type FetchOptions, type ParseCache } from './fetch-inventory';
+import { parseDomains } from '../xml/parse-pool';
 import { mergeCopies } from './merge-copies';
 
 function toVm(hostId: string, d: DomainSummary, state: number, reason: number, pending?: 'starting' | 'stopping' | 'migrating', failure?: StartFailure, addresses: string[] = []): Vm {
@@ -74,18 +75,33 @@ export class VmInventory {
   constructor(
     private readonly logger: Logger,
     private readonly connFor: (hostId: string) => LibvirtConnection,
+    /** The host's name for activity labels (the stall log and Diagnostics say which host). */
+    private readonly hostName: (hostId: string) => string = (id) => id,
   ) {}
 
-  async hostConnected(hostId: string, conn: LibvirtConnection): Promise<void> {
-    const inv = await fetchHostInventory(conn, this.cacheFor(hostId));
-    const touched = new Set(this.uuidsOn(hostId));
-    for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);
-    for (const d of inv.domains) {
-      const id = d.summary.uuid;
-      touched.add(id);
-      this.setCopy(toVm(hostId, d.summary, d.state, d.reason, this.transitionOf(hostId, id), this.failureOf(hostId, id), this.addresses.get(id)));
+  async hostConnected(hostId: string, conn: LibvirtConnection, opts: FetchOptions = {}): Promise<void> {
+    const inv = await activity(`${opts.onlyChanged ? 'inventory reconcile' : 'inventory fetch'} ${this.hostName(hostId)}`, () => fetchHostInventory(conn, this.cacheFor(hostId), opts));
+    const end = eventLoop.begin(`inventory publish ${this.hostName(hostId)}`);
+    try {
+      const touched = new Set(this.uuidsOn(hostId));
+      for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);
+      for (const d of inv.domains) {
+        const id = d.summary.uuid;
+        touched.add(id);
+        this.setCopy(toVm(hostId, d.summary, d.state, d.reason, this.transitionOf(hostId, id), this.failureOf(hostId, id), this.addresses.get(id)));
+      }
+      this.publish(touched);
+    } finally {
+      end();
     }
-    this.publish(touched);
+  }
+
+  /**
+   * The periodic reconcile: libvirt lists every domain with its state in two calls, and only the
+   * domains that are new or whose listing changed are fetched again (events keep the rest current).
+   */
+  reconcile(hostId: string, conn: LibvirtConnection): Promise<void> {
+    return this.hostConnected(hostId, conn, { onlyChanged: true });
   }
 
   /** The host cannot be reached: its VMs are still there, but their state is Unknown. */
@@ -167,6 +183,14 @@ export class VmInventory {
     return this.vms.get(id);
   }
 
+  /**
+   * What the inventory knows of each domain on a host, with libvirt's own state and reason codes
+   * (the health checks read this instead of fetching and parsing every XML again).
+   */
+  domainsOn(hostId: string): Array<{ summary: DomainSummary; state: number | null; reason: number | null }> {
+    return [...(this.parseCaches.get(hostId)?.values() ?? [])].map((e) => ({ summary: e.summary, state: e.state ?? null, reason: e.reason ?? null }));
+  }
+
   /** The last parsed XML of every domain on a host (e.g. to see who else uses a disk). */
   summariesOn(hostId: string): DomainSummary[] {
     return [...this.cacheFor(hostId).values()].map((e) => e.summary);
@@ -184,8 +208,10 @@ export class VmInventory {
     try {
       const dom = await c.domainLookupByUuid(uuid);
       const [xml, st] = await Promise.all([c.domainGetXmlDesc(dom, 0), c.domainGetState(dom)]);
-      const summary = parseDomainXml(xml);
-      this.cacheFor(hostId).set(uuid, { xml, summary });
+      const [parsed] = await parseDomains([xml]);
+      if (!parsed || 'error' in parsed) throw new Error(`domain ${uuid}: ${parsed?.error ?? 'no parse result'}`);
+      const summary = parsed.summary;
+      this.cacheFor(hostId).set(uuid, { xml, summary, name: dom.name, id: dom.id, state: st.state, reason: st.reason });
       this.setCopy(toVm(hostId, summary, st.state, st.reason, this.transitionOf(hostId, id), this.failureOf(hostId, id), this.addresses.get(id)));
     } catch (err) {
       if (!isNotFound(err)) throw err;

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { activity } from '../perf/event-loop';
 import { HangarError } from '../contract/errors';
 import { FINAL_JOB_STATES, JOB_KINDS, leftovers, type Job, type JobArtifact, type JobKind, type JobKindPolicy, type JobRef, type JobTarget, type JobWait } from '../contract/jobs';
 import type { Message } from '../contract/message';
@@ -397,7 +398,7 @@ export class JobRunner {
       return;
     }
     try {
-      const result = await live.handler(ctx);
+      const result = await activity(`job ${live.job.kind}`, () => live.handler(ctx)); // named in the stall log
       // A resumable job that returned has finished, even when the engine is closing around it.
       if (live.abort.signal.aborted && !(this.closed && resumable(live.job.kind))) await this.finish(live, 'cancelled', null, undefined);
       else await this.finish(live, 'succeeded', null, result);

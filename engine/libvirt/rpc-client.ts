@@ -198,14 +198,36 @@ export class RpcClient extends EventEmitter<RpcClientEvents> {
       // libvirtd may send a download's or screenshot's first data before the call's reply:
       // the stream must be known by then, or that data would be lost.
       if (stream) this.streams.set(serial, stream);
-      this.write(frame);
+      this.write(frame, true);
     });
   }
 
-  private write(frame: Buffer): boolean {
+  /** Calls made in the same turn, written together (see write). */
+  private outQueue: Buffer[] = [];
+
+  /**
+   * Writes a frame. Calls (`coalesce`) issued in one turn go out as one write: 2,000 XML calls of
+   * an inventory are then a handful of SSH packets, not 2,000 encryptions and socket writes on the
+   * engine's thread. Anything else flushes what is queued first, so the order on the wire holds.
+   */
+  private write(frame: Buffer, coalesce = false): boolean {
     if (this.closeError) return false;
     this.tap?.('out', frame);
+    if (coalesce) {
+      this.outQueue.push(frame);
+      if (this.outQueue.length === 1) queueMicrotask(() => this.flush());
+      return true;
+    }
+    this.flush();
     return this.transport.write(frame);
+  }
+
+  private flush(): void {
+    const q = this.outQueue;
+    if (q.length === 0) return;
+    this.outQueue = [];
+    if (this.closeError) return;
+    this.transport.write(q.length === 1 ? q[0]! : Buffer.concat(q));
   }
 
   // --- receiving -----------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import type { Logger } from '../../logger';
 import type { SshConnection } from '../../ssh';
 import type { Db } from '../../store/db';
 import { evaluate } from './evaluate';
-import { clockOffset, kernelKvmErrors, outdatedQemu, parseCerts, reasonWord, stateWord, vmFromXml } from './parse';
+import { clockOffset, kernelKvmErrors, outdatedQemu, parseCerts, reasonWord, stateWord, vmFromSummary } from './parse';
+import type { DomainSummary } from '../../xml/domain-read';
 import type { HealthSnapshot, HostSnap } from './snapshot';
 import { taskLeftovers } from './task-leftovers';
 import { hostCommands } from '../gather/host-items';
@@ -17,6 +18,8 @@ export interface HealthDeps {
   libvirt(hostId: string): LibvirtConnection;
   ssh(hostId: string): SshConnection | null;
   jobs(): Job[];
+  /** The inventory's model of each host's domains (no second fetch and parse of every XML). */
+  domainsOn(hostId: string): Array<{ summary: DomainSummary; state: number | null; reason: number | null }>;
   db: Db;
   logger: Logger;
 }
@@ -133,17 +136,10 @@ export class HealthService {
         const pools = await conn.listAllStoragePools(0);
         const infos = await Promise.all(pools.map((p) => conn.storagePoolGetInfo(p)));
         snap.pools = pools.map((p, i) => ({ name: p.name, active: infos[i]!.state === StoragePoolState.RUNNING, capacity: infos[i]!.capacity, available: infos[i]!.available }));
-        const [doms, states] = await Promise.all([conn.listAllDomains(0), conn.getAllDomainStates()]);
-        const xmls = await conn.getAllXml(doms, 0);
-        snap.vms = xmls.flatMap((x) => {
-          const st = states.get(x.dom.uuid);
-          if (!('xml' in x) || typeof x.xml !== 'string' || !st) return [];
-          const state = stateWord(st.state);
-          try {
-            return [vmFromXml(x.xml, state, reasonWord(state, st.reason))];
-          } catch {
-            return [];
-          }
+        snap.vms = this.deps.domainsOn(h.id).flatMap((d) => {
+          if (d.state === null) return [];
+          const state = stateWord(d.state);
+          return [vmFromSummary(d.summary, state, reasonWord(state, d.reason ?? 0))];
         });
       } catch (err) {
         snap.libvirtUp = false;

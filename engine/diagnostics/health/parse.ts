@@ -1,4 +1,4 @@
-import { parseDomainXml } from '../../xml/domain-read';
+import { parseDomainXml, type DomainSummary } from '../../xml/domain-read';
 import type { VmSnap } from './snapshot';
 
 /** Text of the probe commands (shared by the bundle and the live probe) turned into facts. */
@@ -22,7 +22,11 @@ export function reasonWord(state: string, reason: number): string | null {
 
 /** A VM's health facts from its (live) domain XML and libvirt state. */
 export function vmFromXml(xml: string, state: string, reason: string | null): VmSnap {
-  const d = parseDomainXml(xml);
+  return vmFromSummary(parseDomainXml(xml), state, reason);
+}
+
+/** A VM's health facts from a parsed domain (the inventory's model) and libvirt state. */
+export function vmFromSummary(d: DomainSummary, state: string, reason: string | null): VmSnap {
   return {
     uuid: d.uuid,
     name: d.name,

@@ -6,6 +6,7 @@ import type { Logger } from '../../logger';
 import type { Service } from '../../rpc/service';
 import type { Db } from '../../store/db';
 import { splitBrainWatcher } from '../../inventory/merge-copies';
+import type { VmInventory } from '../../inventory/vm-inventory';
 import { CATALOGUE } from './catalogue';
 import { HealthService } from './health-service';
 
@@ -16,9 +17,9 @@ const HEALTH_MS = 2 * 60_000;
  * Health checks on live data and the `alerts` they raise: on demand always, periodically as
  * background work, and at once when a host goes or a task leaves (or stops leaving) leftovers.
  */
-export async function healthService(deps: { db: Db; hub: EventHub; logger: Logger; fleet: FleetEvents & Pick<FleetLinks, 'hosts' | 'libvirt' | 'ssh'>; jobs: Pick<JobRunner, 'jobs'> }): Promise<Service & { readonly health: HealthService }> {
+export async function healthService(deps: { db: Db; hub: EventHub; logger: Logger; fleet: FleetEvents & Pick<FleetLinks, 'hosts' | 'libvirt' | 'ssh'>; jobs: Pick<JobRunner, 'jobs'>; inventory: Pick<VmInventory, 'domainsOn'> }): Promise<Service & { readonly health: HealthService }> {
   const { fleet, hub } = deps;
-  const health = new HealthService({ hosts: () => fleet.hosts.values(), libvirt: (id) => fleet.libvirt(id), ssh: (id) => fleet.ssh(id), jobs: () => deps.jobs.jobs.values(), db: deps.db, logger: deps.logger });
+  const health = new HealthService({ hosts: () => fleet.hosts.values(), libvirt: (id) => fleet.libvirt(id), ssh: (id) => fleet.ssh(id), jobs: () => deps.jobs.jobs.values(), domainsOn: (id) => deps.inventory.domainsOn(id), db: deps.db, logger: deps.logger });
   await health.init();
   hub.defineTopic('alerts', { initial: () => health.alerts.snapshot() });
   health.alerts.onDelta((d) => hub.publish('alerts', d));

@@ -8,12 +8,13 @@ import { useEngine } from '../../stores/engine-store';
 import { AlertList } from './AlertList';
 import { BundleViewer } from './BundleViewer';
 import { CollectForm } from './CollectForm';
+import { EnginePanel } from './EnginePanel';
 import { useAlerts } from './diagnostics-store';
 import { listBundles, openBundle, runHealthChecks } from '../../api/diagnostics';
 import { Tabs } from '../../components/Tabs';
 
-type Tab = 'alerts' | 'collect' | 'bundles';
-const TABS: readonly Tab[] = ['alerts', 'collect', 'bundles'];
+type Tab = 'alerts' | 'collect' | 'bundles' | 'engine';
+const TABS: readonly Tab[] = ['alerts', 'collect', 'bundles', 'engine'];
 
 /** Diagnostics: live health alerts, must-gather collection, and the offline bundle viewer. */
 export function DiagnosticsPage() {
@@ -38,6 +39,7 @@ export function DiagnosticsPage() {
       <ErrorBanner error={error} />
       {tab === 'alerts' && <Alerts />}
       {tab === 'collect' && <CollectForm onOpen={open} />}
+      {tab === 'engine' && <EnginePanel />}
       {tab === 'bundles' && (
         <>
           <OpenBundle onOpen={open} busy={opening} />

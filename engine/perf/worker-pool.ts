@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { ErrorCode, HangarError } from '../contract/errors';
+
+const isErrorCode = (c: string | undefined): c is ErrorCode => ErrorCode.safeParse(c).success;
+
+/** What a pool's worker receives and answers: one request, one reply, matched by id. */
+export interface PoolRequest<T> {
+  id: number;
+  task: T;
+}
+export type PoolReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; message: string; code?: string };
+
+interface Slot {
+  worker: Worker;
+  pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
+}
+
+/** How many workers a pool may start: one core stays for the engine's own thread. */
+export const defaultPoolSize = (): number => Math.min(4, Math.max(1, os.availableParallelism() - 1));
+
+/**
+ * A small pool of worker threads for CPU work that must not run on the engine's thread (Electron's
+ * main thread in the app). `entry` is the worker script: a built `.js` beside the bundle, or in the
+ * sources a `.ts` run through ts-worker-boot.mjs. Workers start on first use, each task goes to the
+ * worker with the fewest in flight, and an idle pool does not keep the process alive.
+ */
+export class WorkerPool<T, R> {
+  private readonly slots: Slot[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly entry: URL,
+    private readonly size: number = defaultPoolSize(),
+  ) {}
+
+  get workers(): number {
+    return this.slots.length;
+  }
+
+  run(task: T): Promise<R> {
+    if (this.closed) return Promise.reject(new HangarError('INTERNAL', `${this.name} pool is closed`));
+    const slot = this.pick();
+    const id = this.nextId++;
+    return new Promise<R>((resolve, reject) => {
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      slot.worker.postMessage({ id, task } satisfies PoolRequest<T>);
+    });
+  }
+
+  private pick(): Slot {
+    const idle = this.slots.find((s) => s.pending.size === 0);
+    if (idle) return idle;
+    if (this.slots.length < this.size) return this.spawn();
+    return this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+  }
+
+  private spawn(): Slot {
+    const source = this.entry.pathname.endsWith('.ts');
+    const worker = source
+      ? new Worker(new URL('./ts-worker-boot.mjs', import.meta.url), { workerData: { entry: this.entry.href }, name: this.name })
+      : new Worker(this.entry, { name: this.name });
+    const slot: Slot = { worker, pending: new Map() };
+    worker.unref();
+    worker.on('message', (reply: PoolReply<R>) => {
+      const p = slot.pending.get(reply.id);
+      if (!p) return;
+      slot.pending.delete(reply.id);
+      if (slot.pending.size === 0) worker.unref();
+      if (reply.ok) p.resolve(reply.value);
+      // A HangarError thrown in the worker keeps its code (e.g. malformed XML is LIBVIRT_ERROR).
+      else p.reject(new HangarError(isErrorCode(reply.code) ? reply.code : 'INTERNAL', reply.code ? reply.message : `${this.name}: ${reply.message}`));
+    });
+    const fail = (err: Error) => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1); // the next task starts a fresh worker
+      for (const p of slot.pending.values()) p.reject(new HangarError('INTERNAL', `${this.name} worker: ${err.message}`));
+      slot.pending.clear();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const slots = this.slots.splice(0);
+    await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
+  }
+}
+
+/**
+ * Lowers the calling worker thread's CPU priority (Linux: a thread's id is its own scheduling
+ * entity), so on a busy machine the engine's thread is served first and the work waits instead.
+ * Best effort: elsewhere, or when not allowed, the worker runs at normal priority.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, 10);
+  } catch {
+    // not permitted or not Linux-like: normal priority
+  }
+}
+
+/** The worker side: answers each request with `handle`'s value or its error's message. */
+export async function serveWorker<T, R>(port: import('node:worker_threads').MessagePort, handle: (task: T) => R | Promise<R>): Promise<void> {
+  lowerThreadPriority();
+  port.on('message', async (req: PoolRequest<T>) => {
+    let reply: PoolReply<R>;
+    try {
+      reply = { id: req.id, ok: true, value: await handle(req.task) };
+    } catch (err) {
+      const code = err instanceof HangarError ? err.code : undefined;
+      reply = { id: req.id, ok: false, message: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}) };
+    }
+    port.postMessage(reply);
+  });
+}
