@@ -42,6 +42,9 @@ function toVm(hostId: string, d: DomainSummary, state: number, reason: number, p
   };
 }
 
+/** A copy no longer live: Unknown now, with what it was when last seen. */
+const lastKnown = (vm: Vm, at: number): Vm => ({ ...vm, state: 'unknown', lastSeen: { at, state: vm.state } });
+
 /** Events that can change what the VM list shows: refetch that one domain. */
 const DOMAIN_EVENTS = new Set<LibvirtEvent['kind']>([
   'domain-lifecycle',
@@ -76,7 +79,11 @@ export class VmInventory {
     private readonly connFor: (hostId: string) => LibvirtConnection,
   ) {}
 
+  /** Hosts whose copies come from libvirt now (connected); the others' copies are last-known. */
+  private readonly liveHosts = new Set<string>();
+
   async hostConnected(hostId: string, conn: LibvirtConnection): Promise<void> {
+    this.liveHosts.add(hostId);
     const inv = await fetchHostInventory(conn, this.cacheFor(hostId));
     const touched = new Set(this.uuidsOn(hostId));
     for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);
@@ -88,14 +95,36 @@ export class VmInventory {
     this.publish(touched);
   }
 
-  /** The host cannot be reached: its VMs are still there, but their state is Unknown. */
+  /** The host cannot be reached: its VMs are still there, but their state is Unknown; what it was last is kept. */
   hostLost(hostId: string): void {
-    const touched = this.uuidsOn(hostId).filter((uuid) => this.copies.get(uuid)!.get(hostId)!.state !== 'unknown');
-    for (const uuid of touched) this.setCopy({ ...this.copies.get(uuid)!.get(hostId)!, state: 'unknown' });
+    this.liveHosts.delete(hostId);
+    const touched = this.uuidsOn(hostId).filter((uuid) => !this.copies.get(uuid)!.get(hostId)!.lastSeen);
+    for (const uuid of touched) this.setCopy(lastKnown(this.copies.get(uuid)!.get(hostId)!, Date.now()));
     this.publish(touched);
   }
 
+  /**
+   * Warm start (warm-start.ts): a host's copies as last persisted, seen at `seenAt`, shown (state
+   * Unknown, `lastSeen` saying what it was) until the host's live fetch replaces them.
+   */
+  loadKnown(hostId: string, known: Vm[], seenAt: number): void {
+    if (this.liveHosts.has(hostId)) return;
+    const touched: string[] = [];
+    for (const vm of known) {
+      if (this.copies.get(vm.uuid)?.has(hostId)) continue;
+      this.setCopy(lastKnown({ ...vm, hostId, otherCopies: [], lastSeen: null }, seenAt));
+      touched.push(vm.uuid);
+    }
+    this.publish(touched);
+  }
+
+  /** Every host's copy of a VM (what warm-start.ts persists). */
+  copiesOf(uuid: string): Vm[] {
+    return [...(this.copies.get(uuid)?.values() ?? [])];
+  }
+
   hostRemoved(hostId: string): void {
+    this.liveHosts.delete(hostId);
     this.parseCaches.delete(hostId);
     const touched = this.uuidsOn(hostId);
     for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);

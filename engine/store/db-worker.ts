@@ -17,7 +17,8 @@ db.pragma('busy_timeout = 5000');
 
 function migrate(): void {
   const current = db.pragma('user_version', { simple: true }) as number;
-  for (const m of migrations) {
+  // In version order whatever order branches appended them in (a lower number after a higher one would be skipped).
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);
