@@ -34,13 +34,13 @@ export function ageText(t: Translate, lang: string, at: number, now: number): st
 export const isRefreshing = (host: Host | undefined): boolean => host?.state === 'connecting';
 
 /** The state cell of a VM not live: its last-known state greyed, and the age or "Refreshing…". */
-export function LastSeenState({ vm, host, t, hostName }: { vm: Vm & { lastSeen: NonNullable<Vm['lastSeen']> }; host: Host | undefined; t: Translate; hostName: string }) {
+export function LastSeenState({ vm, host, t, hostName, stacked = false }: { vm: Vm & { lastSeen: NonNullable<Vm['lastSeen']> }; host: Host | undefined; t: Translate; hostName: string; stacked?: boolean }) {
   const lang = useEngine((s) => s.settings.language);
   const now = useNow();
   const age = ageText(t, lang, vm.lastSeen.at, now);
   const refreshing = isRefreshing(host);
   return (
-    <span className="last-seen" data-testid="vm-last-seen" data-refreshing={refreshing} title={t('warm.notLive', { host: hostName, age })}>
+    <span className={stacked ? 'last-seen stacked' : 'last-seen'} data-testid="vm-last-seen" data-refreshing={refreshing} title={t('warm.notLive', { host: hostName, age })}>
       <span className={`badge vm-${vm.lastSeen.state} stale`} data-testid="vm-state" aria-label={t('warm.lastState', { state: t(`vm.state.${vm.lastSeen.state}`) })}>
         {t(`vm.state.${vm.lastSeen.state}`)}
       </span>{' '}

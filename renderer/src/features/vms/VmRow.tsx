@@ -131,7 +131,7 @@ function cell(id: VmColumn, vm: Vm, ctx: RowContext) {
       if (vm.lastSeen) {
         return (
           <span role="cell">
-            <LastSeenState vm={{ ...vm, lastSeen: vm.lastSeen }} host={ctx.host?.(vm.hostId)} t={ctx.t} hostName={ctx.hostName(vm.hostId)} />
+            <LastSeenState vm={{ ...vm, lastSeen: vm.lastSeen }} host={ctx.host?.(vm.hostId)} t={ctx.t} hostName={ctx.hostName(vm.hostId)} stacked />
           </span>
         );
       }
