@@ -146,6 +146,9 @@ test('relaunch shows the last-known VM list at once, refreshing, then live; offl
       await page.getByTestId('nav-hosts').click();
       await expect(page.locator('[data-testid="host-row"][data-host-name="offline-site"]').getByTestId('host-last-seen')).toBeVisible();
       await shot(page, `${lang}-hosts`);
+      await page.getByTestId('nav-dashboard').click();
+      await expect(page.getByTestId('warm-banner')).toContainText(lang === 'en' ? '2 VMs are shown as last seen' : 'VM 2개를 마지막으로 확인한 상태');
+      await shot(page, `${lang}-dashboard`);
 
       if (lang === 'en') {
         const api2 = await connectApi(serve.url);
