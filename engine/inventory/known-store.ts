@@ -11,6 +11,8 @@ export interface KnownInventory {
   seenAt: Map<string, number>;
   /** Each host's copies as last persisted. */
   vms: Map<string, Vm[]>;
+  /** How long the SQLite worker took to answer (the rest of the load is parsing here). */
+  readMs: number;
 }
 
 /** One statement of a write batch (Db.batch runs a batch in one transaction in the SQLite worker). */
@@ -28,9 +30,11 @@ export class KnownStore {
    * host when `localId` is given: it is found anew at each start), parsed in slices that yield.
    */
   async load(localId: string | null): Promise<KnownInventory> {
+    const t0 = performance.now();
     const hostRows = await this.db.all<{ host_id: string; seen_at: number }>('SELECT host_id, seen_at FROM inventory_hosts WHERE host_id IN (SELECT id FROM hosts) OR host_id = ?', [localId]);
     const seenAt = new Map(hostRows.map((r) => [r.host_id, r.seen_at]));
     const rows = seenAt.size ? await this.db.all<{ host_id: string; data: string }>('SELECT host_id, data FROM inventory_vms') : [];
+    const readMs = performance.now() - t0;
     const vms = new Map<string, Vm[]>();
     for (let i = 0; i < rows.length; i += PARSE_SLICE) {
       if (i > 0) await yieldTurn();
@@ -47,7 +51,7 @@ export class KnownStore {
         else vms.set(r.host_id, [vm]);
       }
     }
-    return { seenAt, vms };
+    return { seenAt, vms, readMs };
   }
 
   dropCopy(hostId: string, uuid: string): KnownWrite {

@@ -60,6 +60,7 @@ export async function warmStartService(deps: {
 
   const t0 = performance.now();
   const known = await store.load(deps.localId);
+  const t1 = performance.now();
   let count = 0;
   for (const [hostId, at] of known.seenAt) {
     fleet.setLastSeen(hostId, at);
@@ -68,7 +69,10 @@ export async function warmStartService(deps: {
     inventory.loadKnown(hostId, vms, at);
     count += vms.length;
   }
-  if (count) logger.info('last-known inventory loaded', { vms: count, hosts: known.seenAt.size, ms: Math.round(performance.now() - t0) });
+  if (count) {
+    const t2 = performance.now();
+    logger.info('last-known inventory loaded', { vms: count, hosts: known.seenAt.size, ms: Math.round(t2 - t0), readMs: Math.round(known.readMs), parseMs: Math.round(t1 - t0 - known.readMs), publishMs: Math.round(t2 - t1) });
+  }
 
   const dirty = new Set<string>();
   /** Hosts seen connected in this run, not since lost: their "last seen" is now. */
