@@ -109,13 +109,18 @@ export class VmInventory {
    */
   loadKnown(hostId: string, known: Vm[], seenAt: number): void {
     if (this.liveHosts.has(hostId)) return;
-    const touched: string[] = [];
+    // A VM with one copy (the usual case) is that copy: no merge to compute, 10,000 of them at start.
+    const single: Vm[] = [];
+    const merge: string[] = [];
     for (const vm of known) {
       if (this.copies.get(vm.uuid)?.has(hostId)) continue;
-      this.setCopy(lastKnown({ ...vm, hostId, otherCopies: [], lastSeen: null }, seenAt));
-      touched.push(vm.uuid);
+      const copy: Vm = { ...vm, id: vm.uuid, hostId, otherCopies: [], state: 'unknown', lastSeen: { at: seenAt, state: vm.state } };
+      this.setCopy(copy);
+      if (this.copies.get(vm.uuid)!.size > 1) merge.push(vm.uuid);
+      else single.push(copy);
     }
-    this.publish(touched);
+    this.vms.upsert(single);
+    this.publish(merge);
   }
 
   /** Every host's copy of a VM (what warm-start.ts persists). */
