@@ -155,7 +155,7 @@ test('relaunch shows the last-known VM list at once, refreshing, then live; offl
       // The host answers: a is live, b is gone; the offline site's VMs stay as they were seen.
       relay.release();
       await expect(row('b')).toHaveCount(0, { timeout: 90_000 });
-      await expect(row('a')).not.toHaveAttribute('data-stale', 'true');
+      await expect(row('a')).not.toHaveAttribute('data-stale', 'true', { timeout: 90_000 });
       await expect(row('a').getByTestId('vm-state')).toHaveText(lang === 'en' ? 'Stopped' : '중지됨');
       await expect(row('c').getByTestId('vm-age')).toHaveText(aged);
       await checkScreen(page, { lang, watch: run.watch, allowWords: ['offline-site', /^warm-/] });
