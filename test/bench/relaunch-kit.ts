@@ -82,7 +82,7 @@ export async function measureRelaunch(opts: {
       const tServe = performance.now() - t0;
       try {
         // The first visit hands the token over (as a user's first open does); later ones are the tab coming back.
-        await page.goto(i === 0 ? serve.url : `${serve.origin}/#/vms`);
+        await page.goto(i === 0 ? serve.url : `${serve.origin}/#/vms`, { timeout: 120_000 }); // a loaded machine takes its time
         if (i === 0) await page.evaluate(() => (window.location.hash = '#/vms'));
         await waitForList(page, want);
         const ms = performance.now() - t0;
