@@ -36,6 +36,8 @@ import { migrationMover } from './maintenance/mover';
 import { cloneService } from './clone/service';
 import { snapshotsService } from './snapshots/service';
 import { perfService } from './perf/service';
+import { warmStartService } from './inventory/warm-start';
+import { LOCAL_HOST_ID } from './hosts/host-manager';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -101,6 +103,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const fleet = hosts.fleet;
   const inventory = inventoryService({ hub, logger, fleet, addressIntervalMs: () => current().metricsIntervalSec * 1000 });
   const vmsOf = () => inventory.inventory.vms.values();
+  // The last-known inventory from SQLite, before any host connects (issue 20: instant start).
+  const warm = await warmStartService({ db, logger, fleet, inventory: inventory.inventory, localId: local ? LOCAL_HOST_ID : null });
   const history = await historyService({ db, hub, logger, fleet, vm: (id) => inventory.inventory.get(id) });
   const metrics = await metricsService({ db, hub, logger, fleet, inventory: inventory.inventory, settings: current });
   const placement = await placementService({ db, hub, logger, fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
@@ -117,7 +121,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer];
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer, warm];
   services.push(perfService({ logger }));
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();

@@ -81,6 +81,8 @@ export const Host = z.object({
   createdAt: z.number(),
   /** Its maintenance state (hosts.maintenance has the plan and the evacuation). */
   maintenance: MaintenanceState,
+  /** When Hangar last had this host connected (ms since epoch), while it is not; null while connected or if never seen. */
+  lastSeenAt: z.number().nullable().optional(),
 });
 export type Host = z.infer<typeof Host>;
 

@@ -65,6 +65,12 @@ export const Vm = z.object({
    * libvirt network's DHCP leases. Refreshed with the metrics round, never per view.
    */
   addresses: z.array(z.string()),
+  /**
+   * Not live (warm start, engine/inventory/warm-start.ts): this entry is the VM as Hangar last saw it
+   * (`at`, ms since epoch, and its state then), from the inventory kept in SQLite or from before its
+   * host was lost; `state` is then `unknown`. Absent or null: live from its host.
+   */
+  lastSeen: z.object({ at: z.number(), state: DisplayState }).nullable().optional(),
 });
 export type Vm = z.infer<typeof Vm>;
 

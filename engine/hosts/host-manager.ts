@@ -88,6 +88,16 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
     });
   }
 
+  /** When each host was last seen connected (warm start: restored from SQLite, set when one is lost). */
+  private readonly lastSeen = new Map<string, number>();
+
+  /** Records when a host was last seen connected and shows it (engine/inventory/warm-start.ts). */
+  setLastSeen(hostId: string, at: number): void {
+    this.lastSeen.set(hostId, at);
+    const l = this.live.get(hostId);
+    if (l) this.publish(l);
+  }
+
   async init(): Promise<void> {
     if (this.local) {
       const record: HostRecord = {
@@ -450,6 +460,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       hostUuid: r.hostUuid,
       hostKeyFingerprint: r.hostKeyFingerprint,
       maintenance: r.maintenance,
+      lastSeenAt: state === 'connected' ? null : (this.lastSeen.get(r.id) ?? null),
     };
     this.hosts.upsert([host]);
     return host;

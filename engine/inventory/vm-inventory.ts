@@ -43,6 +43,9 @@ function toVm(hostId: string, d: DomainSummary, state: number, reason: number, p
   };
 }
 
+/** A copy no longer live: Unknown now, with what it was when last seen. */
+const lastKnown = (vm: Vm, at: number): Vm => ({ ...vm, state: 'unknown', lastSeen: { at, state: vm.state } });
+
 /** Events that can change what the VM list shows: refetch that one domain. */
 const DOMAIN_EVENTS = new Set<LibvirtEvent['kind']>([
   'domain-lifecycle',
@@ -79,7 +82,11 @@ export class VmInventory {
     private readonly hostName: (hostId: string) => string = (id) => id,
   ) {}
 
+  /** Hosts whose copies come from libvirt now (connected); the others' copies are last-known. */
+  private readonly liveHosts = new Set<string>();
+
   async hostConnected(hostId: string, conn: LibvirtConnection, opts: FetchOptions = {}): Promise<void> {
+    this.liveHosts.add(hostId);
     const inv = await activity(`${opts.onlyChanged ? 'inventory reconcile' : 'inventory fetch'} ${this.hostName(hostId)}`, () => fetchHostInventory(conn, this.cacheFor(hostId), opts));
     const end = eventLoop.begin(`inventory publish ${this.hostName(hostId)}`);
     try {
@@ -104,14 +111,41 @@ export class VmInventory {
     return this.hostConnected(hostId, conn, { onlyChanged: true });
   }
 
-  /** The host cannot be reached: its VMs are still there, but their state is Unknown. */
+  /** The host cannot be reached: its VMs are still there, but their state is Unknown; what it was last is kept. */
   hostLost(hostId: string): void {
-    const touched = this.uuidsOn(hostId).filter((uuid) => this.copies.get(uuid)!.get(hostId)!.state !== 'unknown');
-    for (const uuid of touched) this.setCopy({ ...this.copies.get(uuid)!.get(hostId)!, state: 'unknown' });
+    this.liveHosts.delete(hostId);
+    const touched = this.uuidsOn(hostId).filter((uuid) => !this.copies.get(uuid)!.get(hostId)!.lastSeen);
+    for (const uuid of touched) this.setCopy(lastKnown(this.copies.get(uuid)!.get(hostId)!, Date.now()));
     this.publish(touched);
   }
 
+  /**
+   * Warm start (warm-start.ts): a host's copies as last persisted, seen at `seenAt`, shown (state
+   * Unknown, `lastSeen` saying what it was) until the host's live fetch replaces them.
+   */
+  loadKnown(hostId: string, known: Vm[], seenAt: number): void {
+    if (this.liveHosts.has(hostId)) return;
+    // A VM with one copy (the usual case) is that copy: no merge to compute, 10,000 of them at start.
+    const single: Vm[] = [];
+    const merge: string[] = [];
+    for (const vm of known) {
+      if (this.copies.get(vm.uuid)?.has(hostId)) continue;
+      const copy: Vm = { ...vm, id: vm.uuid, hostId, otherCopies: [], state: 'unknown', lastSeen: { at: seenAt, state: vm.state } };
+      this.setCopy(copy);
+      if (this.copies.get(vm.uuid)!.size > 1) merge.push(vm.uuid);
+      else single.push(copy);
+    }
+    this.vms.upsert(single);
+    this.publish(merge);
+  }
+
+  /** Every host's copy of a VM (what warm-start.ts persists). */
+  copiesOf(uuid: string): Vm[] {
+    return [...(this.copies.get(uuid)?.values() ?? [])];
+  }
+
   hostRemoved(hostId: string): void {
+    this.liveHosts.delete(hostId);
     this.parseCaches.delete(hostId);
     const touched = this.uuidsOn(hostId);
     for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);

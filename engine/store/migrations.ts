@@ -300,4 +300,23 @@ export const migrations: Migration[] = [
       CREATE TABLE metric_1h (entity INTEGER NOT NULL, t INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (entity, t)) WITHOUT ROWID;
     `,
   },
+  {
+    version: 19,
+    name: 'last-known inventory for a warm start (warmstart)',
+    // Each host's copy of each VM as last seen live (the contract's Vm as JSON, written behind and
+    // batched), and when each host was last seen connected: shown at start before hosts answer.
+    sql: `
+      CREATE TABLE inventory_vms (
+        host_id TEXT NOT NULL,
+        uuid TEXT NOT NULL,
+        data TEXT NOT NULL,                     -- JSON Vm (one host's copy)
+        PRIMARY KEY (host_id, uuid)
+      ) WITHOUT ROWID;
+      CREATE INDEX inventory_vms_uuid ON inventory_vms(uuid);
+      CREATE TABLE inventory_hosts (
+        host_id TEXT PRIMARY KEY,
+        seen_at INTEGER NOT NULL                -- ms: last time it was seen connected
+      );
+    `,
+  },
 ];

@@ -5,16 +5,21 @@ import { useJobs } from '../../stores/jobs-store';
 import { AlertsTile } from '../diagnostics/AlertsTile';
 import { FleetTiles } from '../metrics/FleetTiles';
 import { TopConsumers } from '../metrics/TopConsumers';
+import { useVms } from '../../stores/vms-store';
+import { WarmBanner } from '../vms/LastSeen';
 
 export function DashboardPage() {
   const t = useT();
   const info = useEngine((s) => s.info);
   // The welcome tells a new user what to do first; once a host is added, the fleet tiles say it all.
   const noHosts = useHosts((s) => s.loaded && Object.keys(s.byId).length === 0);
+  const vms = useVms((s) => s.byId);
+  const hosts = useHosts((s) => s.byId);
   const running = useJobs((s) => Object.values(s.byId).filter((j) => j.state === 'running' || j.state === 'queued').length);
   return (
     <section>
       <h1>{t('dashboard.title')}</h1>
+      <WarmBanner vms={Object.values(vms)} hosts={hosts} t={t} />
       <div className="tiles" data-testid="dashboard-tiles">
         <FleetTiles />
         <AlertsTile />

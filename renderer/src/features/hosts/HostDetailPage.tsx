@@ -15,6 +15,7 @@ import { GoneNotice } from '../../components/GoneNotice';
 import { HostMaintenance } from '../maintenance/HostMaintenance';
 import { MaintenanceBadge } from '../maintenance/MaintenanceBadge';
 import { StorageNetworkTabs } from '../storage/StorageNetworkTabs';
+import { HostLastSeen, LastSeenState } from '../vms/LastSeen';
 
 const ratio = (allocated: number, capacity: number) => (capacity > 0 ? (allocated / capacity).toFixed(2) : '—');
 
@@ -35,7 +36,7 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
         ← {t('nav.hosts')}
       </button>
       <h1>
-        {host.name} <span className={`badge host-${host.state}`}>{t(`hosts.state.${host.state}`)}</span> <MaintenanceBadge state={host.maintenance} />
+        {host.name} <span className={`badge host-${host.state}`}>{t(`hosts.state.${host.state}`)}</span> <MaintenanceBadge state={host.maintenance} /> <HostLastSeen host={host} t={t} />
       </h1>
       <HostProblem host={host} detailed />
       <HostSummary host={host} running={active.length} total={vms.length} />
@@ -83,7 +84,8 @@ export function HostDetailPage({ hostId }: { hostId: string }) {
           .slice(0, 200)
           .map((v) => (
             <li key={v.id}>
-              <a href={`#/vms/${encodeURIComponent(v.id)}`}>{v.name}</a> <span className={`badge vm-${v.state}`}>{t(`vm.state.${v.state}`)}</span>
+              <a href={`#/vms/${encodeURIComponent(v.id)}`}>{v.name}</a>{' '}
+              {v.lastSeen ? <LastSeenState vm={{ ...v, lastSeen: v.lastSeen }} host={host} t={t} hostName={host.name} /> : <span className={`badge vm-${v.state}`}>{t(`vm.state.${v.state}`)}</span>}
             </li>
           ))}
       </ul>

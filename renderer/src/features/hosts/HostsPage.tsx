@@ -18,6 +18,7 @@ import { HostProblem } from './HostProblem';
 import { accelText } from './accel';
 import { connectHost, disconnectHost, removeHost, updateHost } from '../../api/hosts';
 import { TableHead } from '../../components/TableHead';
+import { HostLastSeen } from '../vms/LastSeen';
 
 function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: number; running: number; onError: (e: HangarError) => void }) {
   const t = useT();
@@ -74,6 +75,7 @@ function HostRow({ host, vmCount, running, onError }: { host: Host; vmCount: num
           {t(`hosts.state.${host.state}`)}
         </span>{' '}
         <MaintenanceBadge state={host.maintenance} />
+        <HostLastSeen host={host} t={t} />
         <HostProblem host={host} />
       </td>
       <td>{host.facts ? `${host.facts.cpus}` : '—'}</td>

@@ -22,6 +22,7 @@ import { downloadText } from '../../components/download';
 import { whyNot } from './action-rules';
 import { StartFailure } from './StartFailure';
 import { VmWhere } from './VmWhere';
+import { LastSeenState } from './LastSeen';
 import { defineVmXml, getVm, runVmAction } from '../../api/vms';
 import { Tabs } from '../../components/Tabs';
 import { GoneNotice } from '../../components/GoneNotice';
@@ -89,9 +90,13 @@ export function VmDetailPage({ vmId }: { vmId: string }) {
           </button>
           <h1>
             {vm.name}{' '}
-            <span className={`badge vm-${vm.state}`} data-testid="vm-detail-state">
-              {t(`vm.state.${vm.state}`)}
-            </span>
+            {vm.lastSeen ? (
+              <LastSeenState vm={{ ...vm, lastSeen: vm.lastSeen }} host={hosts[vm.hostId]} t={t} hostName={hosts[vm.hostId]?.name ?? vm.hostId} />
+            ) : (
+              <span className={`badge vm-${vm.state}`} data-testid="vm-detail-state">
+                {t(`vm.state.${vm.state}`)}
+              </span>
+            )}
           </h1>
           <VmWhere vm={vm} hostName={(id) => hosts[id]?.name ?? id} t={t} />
         </div>

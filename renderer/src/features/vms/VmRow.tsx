@@ -1,5 +1,5 @@
 import { Fragment, memo, useEffect, useRef, useState } from 'react';
-import type { Vm, VmAction } from '../../../../engine/contract';
+import type { Host, Vm, VmAction } from '../../../../engine/contract';
 import { formatBytes, formatKiB } from '../../components/format';
 import { formatPercent, Sparkline, UsageBar } from '../../components/UsageBar';
 import type { Translate } from '../../i18n/translate';
@@ -10,6 +10,7 @@ import { listActionsFor } from './list-actions-by-state';
 import { stateReasonText } from './state-reason';
 import type { VmColumn } from './vm-columns';
 import { VmHostCell } from './VmWhere';
+import { LastSeenState } from './LastSeen';
 
 export interface RowContext {
   t: Translate;
@@ -19,6 +20,8 @@ export interface RowContext {
   /** Hosts (names) of the other VMs with this name, when there are any. */
   twins: (vm: Vm) => string[];
   act: (vm: Vm, action: VmAction) => void;
+  /** The VM's host, for a VM shown from what was last seen (refreshing, or out of reach). */
+  host?: (id: string) => Host | undefined;
 }
 
 const live = (vm: Vm) => vm.state === 'running' || vm.state === 'paused';
@@ -125,6 +128,13 @@ function cell(id: VmColumn, vm: Vm, ctx: RowContext) {
         </span>
       );
     case 'state':
+      if (vm.lastSeen) {
+        return (
+          <span role="cell">
+            <LastSeenState vm={{ ...vm, lastSeen: vm.lastSeen }} host={ctx.host?.(vm.hostId)} t={ctx.t} hostName={ctx.hostName(vm.hostId)} stacked />
+          </span>
+        );
+      }
       return (
         <span role="cell">
           <span className={`badge vm-${vm.state}`} data-testid="vm-state" title={vm.stateReason ?? (vm.libvirtReason ? stateReasonText(ctx.t, vm.libvirtReason) : undefined)}>
@@ -157,7 +167,7 @@ function cell(id: VmColumn, vm: Vm, ctx: RowContext) {
 /** One VM's row; memoised so a keystroke that keeps a row in view does not redraw it. */
 export const VmRow = memo(function VmRow({ vm, columns, template, selected, onToggle, ctx }: { vm: Vm; columns: readonly VmColumn[]; template: string; selected: boolean; onToggle: (id: string) => void; ctx: RowContext }) {
   return (
-    <div className="vrow" role="row" style={{ gridTemplateColumns: template }} data-testid="vm-row" data-vm-name={vm.name} data-vm-id={vm.id} data-state={vm.state}>
+    <div className="vrow" role="row" style={{ gridTemplateColumns: template }} data-testid="vm-row" data-vm-name={vm.name} data-vm-id={vm.id} data-state={vm.state} data-stale={vm.lastSeen ? 'true' : undefined}>
       <span role="cell">
         <input type="checkbox" aria-label={vm.name} checked={selected} onChange={() => onToggle(vm.id)} />
       </span>

@@ -19,6 +19,7 @@ import { useUsageFeed } from '../../stores/usage-store';
 import { ColumnChooser } from './ColumnChooser';
 import { COLUMN_DEFS, gridTemplate, loadColumns, saveColumns, type ColumnChoice } from './vm-columns';
 import { VmRow, type RowContext } from './VmRow';
+import { WarmBanner } from './LastSeen';
 import { whyNot, type VmButton } from './action-rules';
 import { deleteVm, runVmAction } from '../../api/vms';
 import { MigrateDialog } from '../migration/MigrateDialog';
@@ -87,6 +88,7 @@ function VmList() {
       lang,
       intervalSec,
       hostName: (id) => hosts[id]?.name ?? id,
+      host: (id) => hosts[id],
       twins: (vm) => {
         const on = hostsByName.get(vm.name);
         return on && on.length > 1 ? on.filter((h) => h !== vm.hostId).map((h) => hosts[h]?.name ?? h) : [];
@@ -221,6 +223,7 @@ function VmList() {
       </div>
       {migrating && <MigrateDialog vms={migrating} onClose={() => setMigrating(null)} />}
       <ErrorBanner error={error} />
+      <WarmBanner vms={all} hosts={hosts} t={t} />
       {all.length === 0 && !creating ? (
         <EmptyState title={t('vms.empty')} help={t('vms.emptyHelp')} />
       ) : (
