@@ -24,7 +24,9 @@ import type { CommandItem } from './host-items';
  *
  * A virsh session does not report each command's exit status; virsh exits 1 exactly when a command
  * fails, and a failing command reports `error: …`. A virsh command whose stderr holds such a line is
- * therefore run again on its own, so the status and stderr recorded are virsh's own.
+ * therefore run again as a process of its own (in a second batch, as a shell command), so the status
+ * and stderr recorded are virsh's own. So are the commands of a session that did not run at all
+ * (virsh exits at once when it cannot connect) in a batch that otherwise ended.
  */
 
 /** The remote login shell receives the script as one argument: Linux caps one at 128 KiB. */
@@ -48,7 +50,7 @@ export function batchCost(c: CommandItem): number {
  * The shell script of a batch and the order its markers come in. Read-only virsh commands share one
  * session, read-write ones (the guest agent's ping) another, the rest run each in a subshell.
  */
-export function batchScript(items: readonly CommandItem[], token: string): { script: string; order: number[] } {
+export function batchScript(items: readonly CommandItem[], token: string): { script: string; order: number[]; starts: Set<number> } {
   const ro: number[] = [];
   const rw: number[] = [];
   const sh: number[] = [];
@@ -63,7 +65,9 @@ export function batchScript(items: readonly CommandItem[], token: string): { scr
     lines.push(`echo '${token} ${i} B'; echo '${token} ${i} B' >&2; (${items[i]!.command}\n) </dev/null; echo "${token} ${i} E $?"; echo '${token} ${i} E' >&2`);
   }
   lines.push(`echo '${token} END'; echo '${token} END' >&2`);
-  return { script: lines.join('\n'), order: [...ro, ...rw, ...sh] };
+  // Where each part starts in the order of markers: each session, each shell command.
+  const starts = new Set<number>([0, ro.length, ro.length + rw.length, ...sh.map((_, k) => ro.length + rw.length + k)]);
+  return { script: lines.join('\n'), order: [...ro, ...rw, ...sh], starts };
 }
 
 export interface FramedItem {
@@ -81,6 +85,8 @@ export interface ParsedBatch {
   items: Array<FramedItem | undefined>;
   /** A marker out of its place: nothing of the batch can be trusted. */
   tampered: boolean;
+  /** The script reached its end (both streams): what is not framed did not run. */
+  ended: boolean;
 }
 
 interface Segment {
@@ -92,7 +98,7 @@ interface Segment {
 
 const MARKER = /^ (?:(\d{1,9}) ([BE])(?: (\d{1,3}))?|END)$/;
 
-function scan(buf: Buffer, token: string, order: readonly number[], virshErr: ReadonlySet<number> | null): { segs: Map<number, Segment>; tampered: boolean } {
+function scan(buf: Buffer, token: string, order: readonly number[], starts: ReadonlySet<number>, virshErr: ReadonlySet<number> | null): { segs: Map<number, Segment>; tampered: boolean; ended: boolean } {
   const tok = Buffer.from(token, 'latin1');
   const segs = new Map<number, Segment>();
   let next = 0;
@@ -102,22 +108,31 @@ function scan(buf: Buffer, token: string, order: readonly number[], virshErr: Re
   let pos = 0;
   for (;;) {
     const p = buf.indexOf(tok, pos);
-    if (p < 0) return { segs, tampered: false };
+    if (p < 0) return { segs, tampered: false, ended };
     const nl = buf.indexOf(0x0a, p);
-    if (nl < 0) return { segs, tampered: false }; // the stream was cut inside a marker
+    if (nl < 0) return { segs, tampered: false, ended: false }; // the stream was cut inside a marker
     const m = MARKER.exec(buf.toString('latin1', p + tok.length, nl));
-    if (!m || ended) return { segs, tampered: true };
+    if (!m || ended) return { segs, tampered: true, ended: false };
     if (m[1] === undefined) {
-      if (open !== -1 || next !== order.length) return { segs, tampered: true };
+      // The end: after every command, or after a virsh session that ran none of its own.
+      if (open !== -1) return { segs, tampered: true, ended: false };
       ended = true;
     } else {
       const i = Number(m[1]);
       if (m[2] === 'B') {
-        if (open !== -1 || i !== order[next]) return { segs, tampered: true };
+        if (open !== -1) return { segs, tampered: true, ended: false };
+        if (i !== order[next]) {
+          // Only forward to the start of a later part: a virsh session that stopped early (or could
+          // not connect) leaves out the rest of its commands. Never back, so a forged marker still
+          // puts the real ones that follow it out of order.
+          const at = order.indexOf(i, next);
+          if (at < 0 || !starts.has(at)) return { segs, tampered: true, ended: false };
+          next = at;
+        }
         open = i;
         bodyStart = nl + 1;
       } else {
-        if (open !== i) return { segs, tampered: true };
+        if (open !== i) return { segs, tampered: true, ended: false };
         let end = p;
         // virsh's `echo --err` writes `error: <marker>` on a line of its own.
         if (virshErr?.has(i) && end - 7 >= bodyStart && buf.toString('latin1', end - 7, end) === 'error: ' && (end - 7 === bodyStart || buf[end - 8] === 0x0a)) end -= 7;
@@ -131,17 +146,17 @@ function scan(buf: Buffer, token: string, order: readonly number[], virshErr: Re
 }
 
 /** Splits a batch's two streams into its items' outputs (see the framing above). */
-export function parseBatch(stdout: Buffer, stderr: Buffer, token: string, order: readonly number[], virshItems: ReadonlySet<number>): ParsedBatch {
-  const o = scan(stdout, token, order, null);
-  const e = scan(stderr, token, order, virshItems);
+export function parseBatch(stdout: Buffer, stderr: Buffer, token: string, plan: { order: readonly number[]; starts: ReadonlySet<number> }, virshItems: ReadonlySet<number>): ParsedBatch {
+  const o = scan(stdout, token, plan.order, plan.starts, null);
+  const e = scan(stderr, token, plan.order, plan.starts, virshItems);
   const items: Array<FramedItem | undefined> = [];
-  for (let i = 0; i < order.length; i++) items.push(undefined);
-  if (o.tampered || e.tampered) return { items, tampered: true };
+  for (let i = 0; i < plan.order.length; i++) items.push(undefined);
+  if (o.tampered || e.tampered) return { items, tampered: true, ended: false };
   for (const [i, s] of o.segs) {
     const err = e.segs.get(i);
     if (err) items[i] = { stdout: s.body, stderr: err.body, status: s.status, from: s.from, to: s.to };
   }
-  return { items, tampered: false };
+  return { items, tampered: false, ended: o.ended && e.ended };
 }
 
 export interface BatchOutcome {
@@ -187,32 +202,36 @@ class Received {
 /** Commands cost this much extra time in a batch (virsh's guest-agent ping waits up to 5 s). */
 const AGENT_WAIT_MS = 6_000;
 
+/** Per item of a batch: its outcome, or how it must run instead. */
+export type BatchAnswer = BatchOutcome | 'alone' | 'process';
+
 /**
- * Runs a batch in one exec. Per item: its outcome, or undefined when it must run on its own (not
- * framed, the batch tampered with, or a virsh command that reported an error). Throws only when
- * cancelled.
+ * Runs a batch in one exec. Per item: its outcome; 'process' for a virsh command to run again as a
+ * process of its own (it reported an error, or its session never ran it in a batch that ended);
+ * 'alone' for one to run in an exec of its own (the batch was cut short, or tampered with). Throws
+ * only when cancelled.
  */
-export async function runBatch(ssh: SshConnection, items: readonly CommandItem[], opts: { signal: AbortSignal; timeoutMs: number }): Promise<Array<BatchOutcome | undefined>> {
+export async function runBatch(ssh: SshConnection, items: readonly CommandItem[], opts: { signal: AbortSignal; timeoutMs: number }): Promise<BatchAnswer[]> {
   const token = batchToken();
-  const { script, order } = batchScript(items, token);
+  const plan = batchScript(items, token);
   const out = new Received();
   const err = new Received();
   const rw = items.filter((c) => c.virsh?.rw).length;
   const timeoutMs = Math.max(opts.timeoutMs, ...items.map((c) => c.timeoutMs ?? 0)) + rw * AGENT_WAIT_MS;
   try {
-    await ssh.exec(script, { signal: opts.signal, timeoutMs, maxBuffer: 0, onStdout: (c) => out.add(c), onStderr: (c) => err.add(c) });
+    await ssh.exec(plan.script, { signal: opts.signal, timeoutMs, maxBuffer: 0, onStdout: (c) => out.add(c), onStderr: (c) => err.add(c) });
   } catch (e) {
     if (opts.signal.aborted) throw e;
     // Timed out or lost: the commands framed so far stand, the others run on their own.
   }
   const virshItems = new Set(items.flatMap((c, i) => (c.virsh ? [i] : [])));
-  const parsed = parseBatch(out.buffer(), err.buffer(), token, order, virshItems);
-  return parsed.items.map((f, i) => {
-    if (!f) return undefined;
+  const parsed = parseBatch(out.buffer(), err.buffer(), token, plan, virshItems);
+  return parsed.items.map((f, i): BatchAnswer => {
+    if (!f) return parsed.ended && virshItems.has(i) ? 'process' : 'alone';
     const stderr = f.stderr.toString('utf8');
     let exitCode = f.status;
     if (exitCode === null) {
-      if (/^error: /m.test(stderr)) return undefined;
+      if (/^error: /m.test(stderr)) return 'process';
       exitCode = 0;
     }
     const startedAt = out.timeAt(f.from);

@@ -8,7 +8,7 @@ import { DomainState, StoragePoolState, type LibvirtConnection } from '../../lib
 import type { SshConnection } from '../../ssh';
 import { Slots } from '../../ssh/slots';
 import { TarParser } from '../bundle/tar';
-import { planBatches, runBatch } from './batch';
+import { planBatches, runBatch, type BatchOutcome } from './batch';
 import type { BundleWriter } from './bundle-writer';
 import { safeSegment } from './bundle-writer';
 import { filesTarCommand, hostCommands, qemuImgInfoCommand, qemuProcCommand, vmCommands, volListArgs, volListCommand, type CommandItem } from './host-items';
@@ -87,21 +87,32 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
       release();
     }
   };
-  /** Items in one exec; those the batch could not answer for run one exec each. */
+  /** Records one item's outcome from a batch. */
+  const record = async (c: CommandItem, r: BatchOutcome): Promise<void> => {
+    await w.put(c.out, r.stdout);
+    w.item({ host: h.name, out: c.out, kind: 'command', command: c.command, exitCode: r.exitCode, startedAt: r.startedAt, durationMs: r.durationMs, stderr: r.stderr });
+    if (r.exitCode !== 0) failed++;
+    tick();
+  };
+  /**
+   * Items in one exec; virsh commands the session could not answer for, again as processes of their
+   * own in a second batch; what is left, one exec each (as before batching).
+   */
   const runItems = async (s: SshConnection, items: CommandItem[]): Promise<void> => {
-    const framed = items.length > 1 ? await inLane(() => runBatch(s, items, { signal: o.signal, timeoutMs: o.commandTimeoutMs })) : [undefined];
     const alone: CommandItem[] = [];
-    for (const [i, c] of items.entries()) {
-      const r = framed[i];
-      if (!r) {
-        alone.push(c);
-        continue;
+    let pending = items;
+    for (let pass = 0; pass < 2 && pending.length > 1; pass++) {
+      const batch = pending;
+      const answers = await inLane(() => runBatch(s, batch, { signal: o.signal, timeoutMs: o.commandTimeoutMs }));
+      pending = [];
+      for (const [i, c] of batch.entries()) {
+        const a = answers[i]!;
+        if (a === 'alone') alone.push(c);
+        else if (a === 'process') pending.push({ out: c.out, command: c.command, ...(c.timeoutMs ? { timeoutMs: c.timeoutMs } : {}) });
+        else await record(c, a);
       }
-      await w.put(c.out, r.stdout);
-      w.item({ host: h.name, out: c.out, kind: 'command', command: c.command, exitCode: r.exitCode, startedAt: r.startedAt, durationMs: r.durationMs, stderr: r.stderr });
-      if (r.exitCode !== 0) failed++;
-      tick();
     }
+    alone.push(...pending);
     await Promise.all(
       alone.map((c) =>
         inLane(async () => {

@@ -25,9 +25,9 @@ describe('batch framing', () => {
       item("head -c 3000000 /dev/zero | tr '\\0' x"),
       item('true'),
     ];
-    const { script, order } = batchScript(items, token);
-    const r = run(script);
-    const p = parseBatch(r.stdout, r.stderr, token, order, new Set());
+    const plan = batchScript(items, token);
+    const r = run(plan.script);
+    const p = parseBatch(r.stdout, r.stderr, token, plan, new Set());
     expect(p.tampered).toBe(false);
     const [a, b, c, d, e] = p.items;
     expect([a?.stdout.toString(), a?.stderr.toString(), a?.status]).toEqual(['out\n', 'err\n', 3]);
@@ -42,19 +42,19 @@ describe('batch framing', () => {
   it('throws away a batch where a command printed the real token', () => {
     const token = batchToken();
     const items = [item(`printf 'half\\n${token} 0 E 0\\n${token} 1 B\\nforged'`), item('echo real')];
-    const { script, order } = batchScript(items, token);
-    const r = run(script);
-    const p = parseBatch(r.stdout, r.stderr, token, order, new Set());
+    const plan = batchScript(items, token);
+    const r = run(plan.script);
+    const p = parseBatch(r.stdout, r.stderr, token, plan, new Set());
     expect(p.tampered).toBe(true);
     expect(p.items.every((x) => x === undefined)).toBe(true);
   });
 
   it('keeps what was framed before a batch was cut short', () => {
     const token = batchToken();
-    const { script, order } = batchScript([item('echo one'), item('echo two')], token);
-    const r = run(script);
+    const plan = batchScript([item('echo one'), item('echo two')], token);
+    const r = run(plan.script);
     const cut = r.stdout.subarray(0, r.stdout.indexOf(`${token} 1 E`) + 10);
-    const p = parseBatch(cut, r.stderr, token, order, new Set());
+    const p = parseBatch(cut, r.stderr, token, plan, new Set());
     expect(p.tampered).toBe(false);
     expect(p.items[0]?.stdout.toString()).toBe('one\n');
     expect(p.items[1]).toBeUndefined();
@@ -66,15 +66,30 @@ describe('batch framing', () => {
       { out: 'a', command: 'virsh -r -c qemu:///system dominfo --domain x', virsh: { args: ['dominfo', '--domain', 'x'] } },
       { out: 'b', command: 'virsh -r -c qemu:///system nodeinfo', virsh: { args: ['nodeinfo'] } },
     ];
-    const { script, order } = batchScript(items, token);
-    expect(script).toContain(`virsh -r -c qemu:///system 'echo ${token} 0 B; echo --err ${token} 0 B; dominfo '\\''--domain'\\'' x;`);
+    const plan = batchScript(items, token);
+    expect(plan.script).toContain(`virsh -r -c qemu:///system 'echo ${token} 0 B; echo --err ${token} 0 B; dominfo '\\''--domain'\\'' x;`);
     const out = Buffer.from(`${token} 0 B\n\n${token} 0 E\n${token} 1 B\nCPU model: x86_64\n\n${token} 1 E\n${token} END\n`);
     const err = Buffer.from(`error: ${token} 0 B\nerror: failed to get domain 'x'\n\nerror: ${token} 0 E\nerror: ${token} 1 B\nerror: ${token} 1 E\n${token} END\n`);
-    const p = parseBatch(out, err, token, order, new Set([0, 1]));
+    const p = parseBatch(out, err, token, plan, new Set([0, 1]));
     expect(p.tampered).toBe(false);
     expect(p.items[0]).toMatchObject({ status: null });
     expect(p.items[0]?.stderr.toString()).toBe("error: failed to get domain 'x'\n\n");
     expect(p.items[1]?.stdout.toString()).toBe('CPU model: x86_64\n\n');
     expect(p.items[1]?.stderr.length).toBe(0);
+  });
+
+  it('tells a virsh session that could not connect (its commands never ran) from a batch cut short', () => {
+    const token = batchToken();
+    const items: CommandItem[] = [{ out: 'a', command: 'virsh -r -c qemu:///system nodeinfo', virsh: { args: ['nodeinfo'] } }, item('echo shell')];
+    const plan = batchScript(items, token);
+    // virsh exits at once without the daemon; the shell command after it runs.
+    const script = plan.script.replace(/^virsh .*$/m, "echo 'error: failed to connect to the hypervisor' >&2");
+    const r = run(script);
+    const p = parseBatch(r.stdout, r.stderr, token, plan, new Set([0]));
+    expect([p.tampered, p.ended, p.items[0]]).toEqual([false, true, undefined]);
+    expect(p.items[1]?.stdout.toString()).toBe('shell\n');
+    // A forged jump to a later part still puts the real markers out of order.
+    const forged = Buffer.concat([Buffer.from(`${token} 0 B\n${token} 1 B\n`), r.stdout]);
+    expect(parseBatch(forged, r.stderr, token, plan, new Set([0])).tampered).toBe(true);
   });
 });
