@@ -64,8 +64,8 @@ export interface HostFactsFile {
 
 /**
  * Collects one host into `hosts/<name>/`: libvirt over RPC (facts, domain XMLs) beside the host's
- * own commands and files over SSH, then what libvirt named (VMs, pools), batched. A failing item is recorded and the rest goes on; only
- * cancellation stops it.
+ * own commands and files over SSH, then what libvirt named (VMs, pools), batched. A failing item
+ * is recorded and the rest goes on; only cancellation stops it.
  */
 export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptions): Promise<{ failed: number; libvirtError: string | null }> {
   const dir = `hosts/${safeSegment(h.name)}`;
@@ -147,10 +147,11 @@ export async function collectHost(h: HostScope, w: BundleWriter, o: CollectOptio
       total += extra.length;
       await Promise.all(planBatches(extra.map((c) => [c]), BATCH_MAX_ITEMS).map((b) => runItems(ssh, b)));
     };
-    early = Promise.all([inLane(() => collectFiles(ssh, h.name, dir, w, o)).then((ok) => {
-      if (!ok) failed++;
+    const files = async (): Promise<void> => {
+      if (!(await inLane(() => collectFiles(ssh, h.name, dir, w, o)))) failed++;
       tick();
-    }), ...[virshItems, ...groups].filter((g) => g.length > 0).map((g) => runItems(ssh, g)), processes()]);
+    };
+    early = Promise.all([files(), ...[virshItems, ...groups].filter((g) => g.length > 0).map((g) => runItems(ssh, g)), processes()]);
     early.catch(() => undefined); // awaited below; a cancellation must not surface as unhandled meanwhile
   } else {
     w.logLine(`${h.name}: no SSH connection (the machine's own libvirt): host commands and files left out`);
