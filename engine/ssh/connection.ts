@@ -108,6 +108,11 @@ export class SshConnection {
     return this.last;
   }
 
+  /** Session channels (exec, exec streams) this connection opens at once at most: sshd's MaxSessions, as learned. */
+  get sessionCapacity(): number {
+    return this.slots.capacity;
+  }
+
   /** The SHA256 fingerprint of the key the host presented on the open connection, if any. */
   get hostKeyFingerprint(): string | undefined {
     return this.current?.hostKey.fingerprint;

@@ -13,6 +13,17 @@ export interface CommandItem {
   out: string;
   command: string;
   timeoutMs?: number;
+  /**
+   * Set when `command` is exactly one virsh command (`virsh [-r] -c qemu:///system ARGS…`): a batch
+   * then runs it inside one virsh session with its neighbours instead of a process of its own.
+   */
+  virsh?: VirshCall;
+}
+
+export interface VirshCall {
+  /** Needs a read-write connection (qemu-agent-command); read-only otherwise. */
+  rw?: boolean;
+  args: readonly string[];
 }
 
 const V = 'virsh -r -c qemu:///system';
@@ -21,6 +32,8 @@ export function hostCommands(sinceEpochSec: number | null): CommandItem[] {
   const since = sinceEpochSec === null ? [] : ['--since', `@${sinceEpochSec}`];
   const journal = (units: string[]): string => shellQuote(['journalctl', '--no-pager', '-o', 'short-iso-precise', ...units.flatMap((u) => ['-u', u]), ...since]);
   const c = (out: string, command: string, timeoutMs?: number): CommandItem => ({ out, command, ...(timeoutMs ? { timeoutMs } : {}) });
+  /** A read-only virsh command of constant words: the same line as before, and batchable. */
+  const vc = (out: string, ...args: string[]): CommandItem => ({ out, command: `${V} ${args.join(' ')}`, virsh: { args } });
   return [
     // Identity, time and packages.
     c('os-release', 'cat /etc/os-release'),
@@ -31,25 +44,25 @@ export function hostCommands(sinceEpochSec: number | null): CommandItem[] {
     c('chrony-tracking.txt', 'chronyc tracking'),
     c('packages.txt', "(dpkg-query -W -f '${Package} ${Version}\\n' 2>/dev/null || rpm -qa) | grep -Ei '^(libvirt|qemu|ovmf|edk2|seabios|swtpm|libguestfs|ipxe)'"),
     // virsh plugin of sos (all read-only).
-    c('virsh-version.txt', `${V} version --daemon`),
-    c('capabilities.xml', `${V} capabilities`),
-    c('domcapabilities.xml', `${V} domcapabilities`),
-    c('nodeinfo.txt', `${V} nodeinfo`),
-    c('freecell.txt', `${V} freecell --all`),
-    c('node-memory-tune.txt', `${V} node-memory-tune`),
-    c('pool-capabilities.xml', `${V} pool-capabilities`),
-    c('nodecpumap.txt', `${V} nodecpumap`),
-    c('maxvcpus-kvm.txt', `${V} maxvcpus kvm`),
-    c('sysinfo.xml', `${V} sysinfo`),
-    c('nodedev-tree.txt', `${V} nodedev-list --tree`),
+    vc('virsh-version.txt', 'version', '--daemon'),
+    vc('capabilities.xml', 'capabilities'),
+    vc('domcapabilities.xml', 'domcapabilities'),
+    vc('nodeinfo.txt', 'nodeinfo'),
+    vc('freecell.txt', 'freecell', '--all'),
+    vc('node-memory-tune.txt', 'node-memory-tune'),
+    vc('pool-capabilities.xml', 'pool-capabilities'),
+    vc('nodecpumap.txt', 'nodecpumap'),
+    vc('maxvcpus-kvm.txt', 'maxvcpus', 'kvm'),
+    vc('sysinfo.xml', 'sysinfo'),
+    vc('nodedev-tree.txt', 'nodedev-list', '--tree'),
     c('virt-host-validate.txt', 'virt-host-validate qemu', 60_000),
-    c('libvirt/list-all.txt', `${V} list --all`),
-    c('libvirt/net-list.txt', `${V} net-list --all`),
-    c('libvirt/nwfilter-list.txt', `${V} nwfilter-list`),
-    c('libvirt/pool-list.txt', `${V} pool-list --all --details`),
-    c('libvirt/secret-list.txt', `${V} secret-list`),
-    c('libvirt/nodedev-xml.txt', `for d in $(${V} nodedev-list); do echo "=== $d"; ${V} nodedev-dumpxml "$d"; done`, 120_000),
-    c('libvirt/nwfilter-xml.txt', `for f in $(${V} nwfilter-list --name 2>/dev/null || ${V} nwfilter-list | awk 'NR>2 && $2 {print $2}'); do echo "=== $f"; ${V} nwfilter-dumpxml "$f"; done`),
+    vc('libvirt/list-all.txt', 'list', '--all'),
+    vc('libvirt/net-list.txt', 'net-list', '--all'),
+    vc('libvirt/nwfilter-list.txt', 'nwfilter-list'),
+    vc('libvirt/pool-list.txt', 'pool-list', '--all', '--details'),
+    vc('libvirt/secret-list.txt', 'secret-list'),
+    c('libvirt/nodedev-xml.txt', dumpEach(`${V} nodedev-list`, 'nodedev-dumpxml'), 120_000),
+    c('libvirt/nwfilter-xml.txt', dumpEach(`${V} nwfilter-list --name 2>/dev/null || ${V} nwfilter-list | awk 'NR>2 && $2 {print $2}'`, 'nwfilter-dumpxml')),
     c('libvirt/daemon-log-settings.txt', 'virt-admin daemon-log-filters; virt-admin daemon-log-outputs'),
     c('libvirt/tls-expiry.txt', 'for f in /etc/pki/CA/cacert.pem /etc/pki/libvirt/*.pem /etc/pki/qemu/*.pem /etc/pki/libvirt-vnc/*.pem /etc/pki/libvirt-spice/*.pem; do [ -f "$f" ] || continue; case "$f" in *key*) continue;; esac; echo "$f|$(openssl x509 -noout -subject -enddate -in "$f" 2>&1 | tr \'\\n\' \'|\')"; done'),
     c('libvirt/var-lib-libvirt-qemu-ls.txt', 'ls -laR /var/lib/libvirt/qemu'),
@@ -94,6 +107,16 @@ export function hostCommands(sinceEpochSec: number | null): CommandItem[] {
   ];
 }
 
+/**
+ * `=== NAME` and the object's XML for each name the list prints. One virsh session dumps them all
+ * when every name is a plain word (a process per object cost most of a small host's bundle); a name
+ * with anything else in it (or a leading dash) makes it one virsh per name, quoted by the shell, as
+ * before. The output is the same either way.
+ */
+function dumpEach(list: string, dump: string): string {
+  return `L=$(${list}); s=; ok=1; for d in $L; do case $d in -*|*[!A-Za-z0-9_.:-]*) ok=;; esac; s="$s echo === $d; ${dump} $d;"; done; if [ -n "$ok" ]; then [ -z "$s" ] || ${V} "$s"; else for d in $L; do echo "=== $d"; ${V} ${dump} "$d"; done; fi`;
+}
+
 /** Per libvirt-managed process (sos libvirt plugin: /proc/<pid>/{cgroup,maps,numa_maps,limits}; environ is left out: it can carry secrets). */
 export function qemuProcCommand(pid: number): string {
   const p = String(Math.trunc(pid));
@@ -102,7 +125,7 @@ export function qemuProcCommand(pid: number): string {
 
 /** Per domain, with --vms-details: by UUID (what libvirt returned), quoted. */
 export function vmCommands(uuid: string, running: boolean): CommandItem[] {
-  const v = (out: string, ...args: string[]): CommandItem => ({ out, command: shellQuote(['virsh', '-r', '-c', 'qemu:///system', ...args]) });
+  const v = (out: string, ...args: string[]): CommandItem => ({ out, command: shellQuote(['virsh', '-r', '-c', 'qemu:///system', ...args]), virsh: { args } });
   const items = [
     v('dominfo.txt', 'dominfo', '--domain', uuid),
     v('domstate.txt', 'domstate', '--reason', '--domain', uuid),
@@ -122,10 +145,15 @@ export function vmCommands(uuid: string, running: boolean): CommandItem[] {
       v('dommemstat.txt', 'dommemstat', '--domain', uuid),
       v('domifaddr-lease.txt', 'domifaddr', '--source', 'lease', '--domain', uuid),
       v('guestinfo.txt', 'guestinfo', '--domain', uuid),
-      { out: 'guest-ping.txt', command: shellQuote(['virsh', '-c', 'qemu:///system', 'qemu-agent-command', '--timeout', '5', '--domain', uuid, '--cmd', '{"execute":"guest-ping"}']) },
+      guestPing(uuid),
     );
   }
   return items;
+}
+
+function guestPing(uuid: string): CommandItem {
+  const args = ['qemu-agent-command', '--timeout', '5', '--domain', uuid, '--cmd', '{"execute":"guest-ping"}'];
+  return { out: 'guest-ping.txt', command: shellQuote(['virsh', '-c', 'qemu:///system', ...args]), virsh: { rw: true, args } };
 }
 
 /** `--` ends the options: a path named `-f…` or `--help` is a file to inspect, never an option. */
@@ -135,7 +163,11 @@ export function qemuImgInfoCommand(path: string): string {
 
 /** The pool as `--pool=NAME`: one word virsh cannot read as an option whatever the name starts with. */
 export function volListCommand(pool: string): string {
-  return shellQuote(['virsh', '-r', '-c', 'qemu:///system', 'vol-list', '--details', `--pool=${pool}`]);
+  return shellQuote(['virsh', '-r', '-c', 'qemu:///system', ...volListArgs(pool)]);
+}
+
+export function volListArgs(pool: string): string[] {
+  return ['vol-list', '--details', `--pool=${pool}`];
 }
 
 /**
