@@ -110,6 +110,11 @@ export const JOB_KINDS = {
   'network.stop': power,
   'network.delete': power,
   'network.autostart': edit,
+  // library: a template's register, copies and deletes; copies are heavy (two per host).
+  'library.register': { mutating: true, busy: 'conflict', limits: { perHost: 2 } },
+  'library.copy': { mutating: true, busy: 'conflict', limits: { perHost: 2 } },
+  'library.deleteCopy': power,
+  'library.delete': power,
 } as const satisfies Record<string, JobKindPolicy>;
 
 export type JobKind = keyof typeof JOB_KINDS;
