@@ -24,6 +24,7 @@ import { SecretStore } from './secrets/secret-store';
 import { settingsService } from './settings/service';
 import type { SshEnvironment } from './ssh';
 import { storageService } from './storage/service';
+import { transferService } from './storage/transfer/service';
 import { networksService } from './networks/service';
 import { Db } from './store/db';
 import { vmsService } from './vms/service';
@@ -51,6 +52,8 @@ export interface EngineOptions {
   localLibvirt?: string;
   /** Where windows reach console sockets when that is not the origin that served the UI (Electron's loopback console server). */
   consoleOrigin?: () => string | null;
+  /** Where clients reach transfer URLs (upload/download) when not the UI's own origin: the app's loopback server (http://). */
+  transferOrigin?: () => string | null;
   /**
    * Whether background work runs: metrics sampling, the periodic health checks, the inventory
    * reconcile. The app and `hangar serve` want it (the default); a one-shot command such as
@@ -98,7 +101,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const history = await historyService({ db, hub, logger, fleet, vm: (id) => inventory.inventory.get(id) });
   const metrics = await metricsService({ db, hub, logger, fleet, inventory: inventory.inventory, settings: current });
   const placement = await placementService({ db, hub, logger, fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
-  const library = await libraryService({ db, hub, fleet, jobs: jobs.runner, vm: (id) => inventory.inventory.get(id) });
+  const library = await libraryService({ db, hub, fleet, jobs: jobs.runner, vm: (id) => inventory.inventory.get(id), transfer: () => transfer.transfers });
   const vms = vmsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current, placement: placement.placement, library: library.library });
   const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
   const clone = cloneService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, createVm: (p) => vms.vms.create(p), prepareSnapshot: (p) => snapshots.prepareCreate(p) });
@@ -107,11 +110,12 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const diagnostics = diagnosticsService({ dataDir, fleet, vms: vmsOf, jobs: jobs.runner, history: history.log, health: health.health, settings: current });
   const storage = storageService({ fleet, hub, jobs: jobs.runner, logger, library: library.library });
   const networks = networksService({ fleet, hub, jobs: jobs.runner, logger });
+  const transfer = transferService({ fleet, pools: storage.pools, jobs: jobs.runner, logger, origin: opts.transferOrigin ?? opts.consoleOrigin ?? (() => null) });
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, library];
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer, library];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;

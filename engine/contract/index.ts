@@ -26,3 +26,4 @@ export * from './networks';
 export * from './clone';
 export * from './snapshots';
 export * from './library';
+export * from './transfer';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorData } from './errors';
 import { Message } from './message';
 import { MigrationStats } from './migration';
+import { TransferStats } from './transfer';
 
 /** `interrupted`: the engine stopped (crash, kill, power) while the job ran; it is over, not resumed. */
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] as const;
@@ -115,6 +116,10 @@ export const JOB_KINDS = {
   'library.copy': { mutating: true, busy: 'conflict', limits: { perHost: 2 } },
   'library.deleteCopy': power,
   'library.delete': power,
+  // upload: bytes into a new volume (a conflict while the same name is being made; heavy: 4 per host),
+  // and out of one (reads only).
+  'volume.upload': { mutating: true, busy: 'conflict', limits: { perHost: 4 } },
+  'volume.download': { mutating: false, busy: 'queue', limits: { perHost: 4 } },
 } as const satisfies Record<string, JobKindPolicy>;
 
 export type JobKind = keyof typeof JOB_KINDS;
@@ -190,6 +195,8 @@ export const Job = z.object({
   cleanupJobId: JobId.optional(),
   /** A vm.migrate job's live figures from libvirt's job stats, refreshed while it runs. */
   migration: MigrationStats.optional(),
+  /** A volume.upload / volume.download job's bytes, rate and ETA. */
+  transfer: TransferStats.optional(),
 });
 export type Job = z.infer<typeof Job>;
 

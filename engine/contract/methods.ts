@@ -13,8 +13,9 @@ import { CreatePoolParams, CreateVolumeParams, Pool, PoolActionParams, ResizeVol
 import { CreateNetworkParams, DhcpLeaseInfo, Network, NetworkAction, NetworkName } from './networks';
 import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
-import { CopyToHostParams, DeleteCopyParams, LibraryItem, LibraryItemId, OsEntry, RegisterFromVmParams } from './library';
+import { CopyToHostParams, DeleteCopyParams, LibraryItem, LibraryItemId, OsEntry, RegisterFromVmParams, UploadItemParams } from './library';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
+import { DownloadBeginParams, DownloadResult, TransferJobParams, TransferTicket, UploadBeginParams, UploadResult } from './transfer';
 
 /**
  * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
@@ -258,12 +259,26 @@ export const methods = {
   'library.osCatalogue': { params: z.object({}).strict(), result: z.object({ entries: z.array(OsEntry) }), job: false },
   /** A template from a stopped VM's root disk (a running one is refused at once); listed at once, usable once Ready. */
   'library.registerFromVm': { params: RegisterFromVmParams, result: JobRef.extend({ itemId: LibraryItemId }), job: true, jobResult: z.object({ itemId: LibraryItemId, sha256: z.string() }) },
+  /**
+   * A new item from a file on the person's machine: answers the upload's ticket at once (the bytes
+   * go to its URL, contract/transfer.ts); the item shows Uploading n%, Verifying, then Ready.
+   */
+  'library.upload': { params: UploadItemParams, result: z.object({ itemId: LibraryItemId, jobId: JobId, ticket: TransferTicket.nullable() }), job: true },
   /** Copies an item to another host through the engine (download into upload), sha256 checked on the target. */
   'library.copyToHost': { params: CopyToHostParams, result: JobRef, job: true, jobResult: z.object({ itemId: LibraryItemId, hostId: z.string(), sha256: z.string() }) },
   /** Deletes one host's copy; the others stay. Refused, naming them, while linked clones use it. */
   'library.deleteCopy': { params: DeleteCopyParams, result: JobRef, job: true },
   /** Deletes the item and all its copies. Refused, naming them, while linked clones use any copy. */
   'library.delete': { params: z.object({ itemId: LibraryItemId }).strict(), result: JobRef, job: true },
+  // --- volume upload/download (issue 17, branch upload; engine/storage/transfer) ---
+  /** Checks free space, creates the volume and starts a `volume.upload` job that waits for the PUT. Job result: UploadResult. */
+  'storage.uploadBegin': { params: UploadBeginParams, result: TransferTicket, job: true, jobResult: UploadResult },
+  /** After a broken link: a new ticket and the offset the host verified (the body starts there). */
+  'storage.uploadResume': { params: TransferJobParams, result: TransferTicket, job: false },
+  /** Ends the upload and deletes its volume (a job's cancel does the same). */
+  'storage.uploadCancel': { params: TransferJobParams, result: z.object({ cancelled: z.boolean() }), job: false },
+  /** A `volume.download` job and a ticket to GET the volume's bytes. Job result: DownloadResult. */
+  'storage.downloadBegin': { params: DownloadBeginParams, result: TransferTicket, job: true, jobResult: DownloadResult },
 } as const;
 
 export type Methods = typeof methods;

@@ -15,6 +15,8 @@ export interface JobContext {
   progress(progress: number | null, step?: Message): void;
   /** A vm.migrate job's live figures (libvirt's job stats), published with the job like its progress. */
   migration(stats: NonNullable<Job['migration']>): void;
+  /** A volume.upload / volume.download job's bytes, rate and ETA, published with the job like its progress. */
+  transfer(stats: NonNullable<Job['transfer']>): void;
   /** The job can no longer be cancelled from here on (a migration past its switch to post-copy). */
   uncancellable(): void;
   /** The job's journal of what it makes on hosts (DESIGN §2). */
@@ -365,6 +367,10 @@ export class JobRunner {
       },
       migration: (stats) => {
         live.job = { ...live.job, migration: stats };
+        this.scheduleFlush(live);
+      },
+      transfer: (stats) => {
+        live.job = { ...live.job, transfer: stats };
         this.scheduleFlush(live);
       },
       uncancellable: () => {

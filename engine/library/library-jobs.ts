@@ -3,7 +3,9 @@ import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { JobRef } from '../contract/jobs';
-import type { CopyToHostParams, DeleteCopyParams, LibraryCopy, LibraryItem, RegisterFromVmParams } from '../contract/library';
+import type { CopyToHostParams, DeleteCopyParams, LibraryCopy, LibraryItem, RegisterFromVmParams, UploadItemParams } from '../contract/library';
+import type { TransferTicket, UploadFormat } from '../contract/transfer';
+import type { TransferApi } from '../storage/transfer/api';
 import type { Vm } from '../contract/vms';
 import { copyDisk } from '../clone/disk-copy';
 import { hostsReaching } from '../clone/storage-reach';
@@ -293,4 +295,48 @@ export async function deleteItem(deps: LibraryDeps, itemId: string): Promise<Job
     await deps.store.removeItem(item.id);
     return { leftBehind: left };
   });
+}
+
+/**
+ * A new item whose first copy is uploaded from the person's machine through the transfer
+ * endpoint (`upload`'s ticketed PUT): listed at once as Uploading n%, Verifying while the host
+ * hashes and inspects it, Ready once the upload job has checked it. A failed or cancelled upload
+ * removes the item (its volume is the upload's to delete).
+ */
+export async function uploadItem(deps: LibraryDeps & { transfer: () => TransferApi }, p: z.output<typeof UploadItemParams>): Promise<{ itemId: string; jobId: string; ticket: TransferTicket | null }> {
+  checkNewItem(deps, p);
+  const format: UploadFormat = p.format ?? (p.kind === 'iso' ? 'iso' : /\.qcow2$/i.test(p.fileName) ? 'qcow2' : 'raw');
+  const id = newItemId();
+  const volume = volumeNameFor(p.name, id, format === 'qcow2' ? 'qcow2' : format === 'iso' ? 'iso' : 'img');
+  await deps.store.addItem({ id, name: p.name, kind: p.kind, osId: p.osId, description: p.description, minVcpus: p.minVcpus, minMemoryMiB: p.minMemoryMiB, minDiskGiB: p.minDiskGiB, bootable: p.kind === 'iso' && p.bootable, format, source: `upload:${p.fileName}`, createdAt: Date.now() });
+  const copy: LibraryCopy = { hostId: p.hostId, pool: p.pool, volume, path: '', bytes: p.bytes, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
+  await deps.store.putCopy(id, copy);
+  let last = -1;
+  try {
+    const handle = await deps.transfer().uploadIntoPool({
+      hostId: p.hostId,
+      pool: p.pool,
+      name: volume,
+      size: p.bytes,
+      format,
+      source: { kind: 'ticket' },
+      title: { key: 'job.library.upload', args: { name: p.name, host: hostName(deps, p.hostId) } },
+      onProgress: (s) => {
+        if (s.phase === 'verifying') return void deps.store.setState(id, copy, 'verifying');
+        const pct = Math.floor((s.bytesDone / (s.bytesTotal || 1)) * 100);
+        if (pct === last) return;
+        last = pct;
+        void deps.store.setState(id, copy, 'uploading', { percent: pct });
+      },
+      onComplete: async (r) => {
+        const { shared, reach } = await reachOf(deps, p.hostId, r.path);
+        await deps.store.putCopy(id, { ...copy, path: r.path, bytes: r.size, sha256: r.sha256, state: 'ready', percent: null, shared, reach });
+      },
+      onFailed: () => void deps.store.removeItem(id),
+    });
+    return { itemId: id, jobId: handle.jobId, ticket: handle.ticket };
+  } catch (err) {
+    await deps.store.removeItem(id);
+    throw err;
+  }
 }

@@ -6,7 +6,8 @@ import type { FleetLinks } from '../hosts/fleet';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Service } from '../rpc/service';
 import type { Db } from '../store/db';
-import { copyToHost, deleteCopy, deleteItem, hostName, readyCopyFor, registerFromVm, type LibraryDeps } from './library-jobs';
+import type { TransferApi } from '../storage/transfer/api';
+import { copyToHost, deleteCopy, deleteItem, hostName, readyCopyFor, registerFromVm, uploadItem, type LibraryDeps } from './library-jobs';
 import { LibraryStore } from './library-store';
 import { OS_CATALOGUE } from './os-catalogue';
 
@@ -25,7 +26,7 @@ export interface LibraryResolver {
 const inDir = (path: string, dir: string | null) => dir !== null && dir !== '/' && path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
 /** The template and ISO library (issue 17): the `library` topic, its jobs, and the resolver others use. */
-export async function libraryService(deps: { db: Db; hub: EventHub; fleet: Pick<FleetLinks, 'libvirt' | 'ssh' | 'hosts'>; jobs: Pick<JobRunner, 'start'>; vm(id: string): Vm | undefined }): Promise<Service & { readonly library: LibraryResolver; readonly store: LibraryStore }> {
+export async function libraryService(deps: { db: Db; hub: EventHub; fleet: Pick<FleetLinks, 'libvirt' | 'ssh' | 'hosts'>; jobs: Pick<JobRunner, 'start'>; vm(id: string): Vm | undefined; transfer: () => TransferApi }): Promise<Service & { readonly library: LibraryResolver; readonly store: LibraryStore }> {
   const store = new LibraryStore(deps.db);
   await store.load();
   deps.hub.defineTopic('library', { initial: () => store.items.snapshot() });
@@ -84,6 +85,7 @@ export async function libraryService(deps: { db: Db; hub: EventHub; fleet: Pick<
       'library.list': async () => ({ items: store.items.values() }),
       'library.osCatalogue': async () => ({ entries: [...OS_CATALOGUE] }),
       'library.registerFromVm': (p) => registerFromVm(jobDeps, p),
+      'library.upload': (p) => uploadItem({ ...jobDeps, transfer: deps.transfer }, p),
       'library.copyToHost': (p) => copyToHost(jobDeps, p),
       'library.deleteCopy': (p) => deleteCopy(jobDeps, p),
       'library.delete': (p) => deleteItem(jobDeps, p.itemId),
