@@ -116,3 +116,9 @@ export const CopyToHostParams = z.object({ itemId: LibraryItemId, toHostId: Host
 export type CopyToHostParams = z.input<typeof CopyToHostParams>;
 
 export const DeleteCopyParams = z.object({ itemId: LibraryItemId, hostId: HostId, pool: z.string().min(1).max(255), volume: z.string().min(1).max(255) }).strict();
+
+/** A volume a host already has, taken into the library as it is (hashed there, then Ready). */
+export const AdoptVolumeParams = z
+  .object({ kind: LibraryKind, ...itemFields, bootable: z.boolean().default(false), hostId: HostId, pool: StorageName, volume: z.string().min(1).max(255) })
+  .strict();
+export type AdoptVolumeParams = z.input<typeof AdoptVolumeParams>;

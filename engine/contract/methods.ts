@@ -13,7 +13,7 @@ import { CreatePoolParams, CreateVolumeParams, Pool, PoolActionParams, ResizeVol
 import { CreateNetworkParams, DhcpLeaseInfo, Network, NetworkAction, NetworkName } from './networks';
 import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
-import { CopyToHostParams, DeleteCopyParams, LibraryItem, LibraryItemId, OsEntry, RegisterFromVmParams, UploadItemParams } from './library';
+import { AdoptVolumeParams, CopyToHostParams, DeleteCopyParams, LibraryItem, LibraryItemId, OsEntry, RegisterFromVmParams, UploadItemParams } from './library';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 import { DownloadBeginParams, DownloadResult, TransferJobParams, TransferTicket, UploadBeginParams, UploadResult } from './transfer';
 
@@ -259,6 +259,8 @@ export const methods = {
   'library.osCatalogue': { params: z.object({}).strict(), result: z.object({ entries: z.array(OsEntry) }), job: false },
   /** A template from a stopped VM's root disk (a running one is refused at once); listed at once, usable once Ready. */
   'library.registerFromVm': { params: RegisterFromVmParams, result: JobRef.extend({ itemId: LibraryItemId }), job: true, jobResult: z.object({ itemId: LibraryItemId, sha256: z.string() }) },
+  /** Takes a volume a host already has (an ISO in the shared pool…) into the library; Ready once hashed there. */
+  'library.adopt': { params: AdoptVolumeParams, result: JobRef.extend({ itemId: LibraryItemId }), job: true, jobResult: z.object({ itemId: LibraryItemId, sha256: z.string() }) },
   /**
    * A new item from a file on the person's machine: answers the upload's ticket at once (the bytes
    * go to its URL, contract/transfer.ts); the item shows Uploading n%, Verifying, then Ready.

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { JobRef } from '../contract/jobs';
-import type { CopyToHostParams, DeleteCopyParams, LibraryCopy, LibraryItem, RegisterFromVmParams, UploadItemParams } from '../contract/library';
+import type { AdoptVolumeParams, CopyToHostParams, DeleteCopyParams, LibraryCopy, LibraryItem, RegisterFromVmParams, UploadItemParams } from '../contract/library';
 import type { TransferTicket, UploadFormat } from '../contract/transfer';
 import type { TransferApi } from '../storage/transfer/api';
 import type { Vm } from '../contract/vms';
@@ -335,6 +335,44 @@ export async function uploadItem(deps: LibraryDeps & { transfer: () => TransferA
       onFailed: () => void deps.store.removeItem(id),
     });
     return { itemId: id, jobId: handle.jobId, ticket: handle.ticket };
+  } catch (err) {
+    await deps.store.removeItem(id);
+    throw err;
+  }
+}
+
+/**
+ * Takes a volume a host already has (an ISO or base image put there by hand, or one a pool on
+ * shared storage holds) into the library as it is: hashed on the host, then Ready. The library
+ * owns it from then on: deleting the item deletes the volume.
+ */
+export async function adoptVolume(deps: LibraryDeps, p: z.output<typeof AdoptVolumeParams>): Promise<JobRef & { itemId: string }> {
+  checkNewItem(deps, p);
+  const taken = deps.store.items.values().find((it) => it.copies.some((c) => c.hostId === p.hostId && c.pool === p.pool && c.volume === p.volume));
+  if (taken) throw refuse('CONFLICT', 'library.err.alreadyIn', { volume: p.volume, name: taken.name }, `${p.volume} is in the library already, as ${taken.name}`);
+  const conn = deps.fleet.libvirt(p.hostId);
+  const ref = await conn.storageVolLookupByName(await conn.storagePoolLookupByName(p.pool), p.volume).catch((err: unknown) => {
+    throw isNotFound(err) ? new HangarError('NOT_FOUND', `No volume ${p.volume} in pool ${p.pool}`) : err;
+  });
+  const info = readVolumeXml(await conn.storageVolGetXmlDesc(ref));
+  if (info.backing) throw refuse('CONFLICT', 'library.err.hasBacking', { volume: p.volume }, `${p.volume} is an overlay on another image: only a standalone image can be a template`);
+  const path = await conn.storageVolGetPath(ref);
+  const id = newItemId();
+  const format = p.kind === 'iso' ? 'iso' : info.format || 'raw';
+  await deps.store.addItem({ id, name: p.name, kind: p.kind, osId: p.osId, description: p.description, minVcpus: p.minVcpus, minMemoryMiB: p.minMemoryMiB, minDiskGiB: p.minDiskGiB, bootable: p.kind === 'iso' && p.bootable, format, source: `volume:${p.pool}/${p.volume}`, createdAt: Date.now() });
+  const copy: LibraryCopy = { hostId: p.hostId, pool: p.pool, volume: p.volume, path, bytes: null, sha256: null, state: 'verifying', percent: null, error: null, shared: false, reach: [], createdAt: Date.now() };
+  await deps.store.putCopy(id, copy);
+  try {
+    const ref2 = await deps.jobs.start({ kind: 'library.register', title: { key: 'job.library.adopt', args: { name: p.name, volume: p.volume } }, target: template(id), hostId: p.hostId, cancellable: true }, async (ctx) => {
+      try {
+        ctx.progress(null, { key: 'job.library.verifying' });
+        return { itemId: id, sha256: await verifyCopy(deps, id, copy, null, ctx.signal) };
+      } catch (err) {
+        await deps.store.removeItem(id);
+        throw err;
+      }
+    });
+    return { ...ref2, itemId: id };
   } catch (err) {
     await deps.store.removeItem(id);
     throw err;

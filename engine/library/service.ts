@@ -7,7 +7,7 @@ import type { JobRunner } from '../jobs/job-runner';
 import type { Service } from '../rpc/service';
 import type { Db } from '../store/db';
 import type { TransferApi } from '../storage/transfer/api';
-import { copyToHost, deleteCopy, deleteItem, hostName, readyCopyFor, registerFromVm, uploadItem, type LibraryDeps } from './library-jobs';
+import { adoptVolume, copyToHost, deleteCopy, deleteItem, hostName, readyCopyFor, registerFromVm, uploadItem, type LibraryDeps } from './library-jobs';
 import { LibraryStore } from './library-store';
 import { OS_CATALOGUE } from './os-catalogue';
 
@@ -85,6 +85,7 @@ export async function libraryService(deps: { db: Db; hub: EventHub; fleet: Pick<
       'library.list': async () => ({ items: store.items.values() }),
       'library.osCatalogue': async () => ({ entries: [...OS_CATALOGUE] }),
       'library.registerFromVm': (p) => registerFromVm(jobDeps, p),
+      'library.adopt': (p) => adoptVolume(jobDeps, p),
       'library.upload': (p) => uploadItem({ ...jobDeps, transfer: deps.transfer }, p),
       'library.copyToHost': (p) => copyToHost(jobDeps, p),
       'library.deleteCopy': (p) => deleteCopy(jobDeps, p),
