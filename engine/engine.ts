@@ -24,7 +24,8 @@ import { SecretStore } from './secrets/secret-store';
 import { settingsService } from './settings/service';
 import type { SshEnvironment } from './ssh';
 import { storageService } from './storage/service';
-import { transferService } from './storage/transfer/service';
+import { transferService, type TransferEndpoints } from './storage/transfer/service';
+import type { TransferApi } from './storage/transfer/api';
 import { networksService } from './networks/service';
 import { Db } from './store/db';
 import { vmsService } from './vms/service';
@@ -71,6 +72,8 @@ export interface Engine {
   openSession(send: (msg: ServerMsg) => void): Session;
   /** A console socket arrived with a ticket from `console.open`: bridge it, or close it refused. */
   attachConsole(vmId: string, ticket: string, ws: WebSocket): void;
+  /** The transfer endpoints' tickets (engine/server/transfer-http.ts) and the engine-side upload (the CLI). */
+  readonly transfers: TransferApi & TransferEndpoints;
   /** The services it is made of, which methods each answers, and whether its background work runs. */
   readonly services: ReadonlyArray<{ name: string; methods: MethodName[]; background: boolean }>;
   close(): Promise<void>;
@@ -122,7 +125,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   if (background) for (const s of services) s.start?.();
   // Shutdown order matters: background work and consoles first, then running jobs (their clean-up
   // may still reach a host), then the host links, then what records their going, then the db.
-  const closing: Service[] = [inventory, consoles, health, jobs, hosts, metrics, history];
+  const closing: Service[] = [inventory, consoles, transfer, health, jobs, hosts, metrics, history];
 
   logger.info('engine started', { dataDir, runtime: opts.runtime, sqlite: dbInfo.sqliteVersion, background: background ? services.filter((s) => s.start).map((s) => s.name) : [] });
 
@@ -132,6 +135,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     subscribe: (topic, filter, listener) => hub.subscribe(topic, filter, listener),
     openSession: (send) => openSession({ handlers, hub, logger }, send),
     attachConsole: (vmId, ticket, ws) => consoles.consoles.attach(vmId, ticket, ws),
+    transfers: transfer.transfers,
     services: services.map((s) => ({ name: s.name, methods: (Object.keys(owners) as MethodName[]).filter((m) => owners[m] === s.name), background: background && s.start !== undefined })),
     async close() {
       for (const s of closing) await s.close?.();

@@ -11,6 +11,7 @@ import { createEngine, type Engine } from '../engine/engine';
 import { openLogFile } from '../engine/log-file';
 import { createLogger } from '../engine/logger';
 import { startConsoleServer } from '../engine/server/console-socket';
+import { startTransferServer } from '../engine/server/transfer-http';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { bindIpc } from './ipc-transport';
 import { safeStorageCipher } from './secrets-electron';
@@ -23,6 +24,8 @@ const preloadPath = path.join(here, '..', 'preload', 'index.cjs');
 let engine: Engine | null = null;
 /** The loopback server console sockets use (the contract itself travels over IPC). */
 let consoleServer: { origin: string; close(): Promise<void> } | null = null;
+/** The loopback server volume uploads and downloads use (ticketed; CORS for the app's origin only). */
+let transferServer: { origin: string; close(): Promise<void> } | null = null;
 
 registerAppScheme(protocol);
 installSecurityHooks(app, () => consoleWindowOptions(preloadPath, !app.isPackaged));
@@ -44,7 +47,7 @@ app.on('second-instance', () => {
 
 app.whenReady().then(async () => {
   lockDownSession(session.defaultSession);
-  serveRenderer(protocol, path.join(here, '..', 'renderer'), () => (consoleServer ? [consoleServer.origin] : []));
+  serveRenderer(protocol, path.join(here, '..', 'renderer'), () => [consoleServer?.origin, transferServer?.origin].filter((o): o is string => !!o));
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const logFile = openLogFile(dataDir);
   const logger = createLogger((line) => logFile.write(line));
@@ -55,8 +58,10 @@ app.whenReady().then(async () => {
     logger,
     secrets: safeStorageCipher(safeStorage, process.platform),
     consoleOrigin: () => consoleServer?.origin ?? null,
+    transferOrigin: () => transferServer?.origin ?? null,
   });
   consoleServer = await startConsoleServer(engine, APP_ORIGIN, logger);
+  transferServer = await startTransferServer(engine.transfers, APP_ORIGIN, logger);
   bindIpc(ipcMain, engine);
   await createWindow();
   app.on('activate', () => {
@@ -73,5 +78,5 @@ app.on('will-quit', (event) => {
   if (quitting || !engine) return;
   quitting = true;
   event.preventDefault();
-  void Promise.all([consoleServer?.close(), engine.close()]).finally(() => app.quit());
+  void Promise.all([consoleServer?.close(), transferServer?.close(), engine.close()]).finally(() => app.quit());
 });

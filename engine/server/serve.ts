@@ -9,6 +9,7 @@ import { consoleUpgradeHandler } from './console-socket';
 import { contentSecurityPolicy } from './csp';
 import { DEFAULT_SOCKET_LIMITS, ConnectionCap, refuseUpgrade, startHeartbeat, throttledWarnings, type SocketLimits } from './socket-guard';
 import { readStatic } from './static-files';
+import { transferHandler } from './transfer-http';
 import type { TlsMaterial } from './tls';
 import { WS_AUTH_CHECK_PATH, WS_PROTOCOL, originAllowed, tokenFromProtocols, tokenMatches } from './ws-auth';
 
@@ -43,7 +44,10 @@ function allowedOrigins(host: string, port: number, scheme: string): Set<string>
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const scheme = opts.tls ? 'https' : 'http';
   let origins = new Set<string>();
+  // Volume uploads and downloads (ticketed: the ticket came over the authenticated socket).
+  const transfer = transferHandler(opts.engine.transfers, { get origins() { return origins; }, corsOrigin: null, logger: opts.logger });
   const onRequest: http.RequestListener = (req, res) => {
+    if (transfer(req, res)) return;
     void (async () => {
       if (req.method === 'POST' && new URL(req.url ?? '/', 'http://x').pathname === WS_AUTH_CHECK_PATH) {
         // A browser cannot read the status of a refused WebSocket handshake: the UI asks here
@@ -75,6 +79,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
   };
   const server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : http.createServer(onRequest);
+  // An upload of many GiB takes longer than Node's default 5 minutes per request; headers still time out.
+  server.requestTimeout = 0;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

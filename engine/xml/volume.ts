@@ -7,6 +7,8 @@ export interface VolumeSpec {
   capacityBytes: number;
   format: string;
   backing: { path: string; format: string } | null;
+  /** Bytes to allocate up front (0: sparse, as an upload wants); libvirt's default is all of the capacity. */
+  allocationBytes?: number | null;
 }
 
 /** A volume as libvirt describes it (storageVolGetXMLDesc). */
@@ -25,6 +27,7 @@ export function buildVolumeXml(v: VolumeSpec): string {
       {},
       el('name', {}, v.name),
       el('capacity', { unit: 'bytes' }, String(Math.ceil(v.capacityBytes))),
+      v.allocationBytes != null ? el('allocation', { unit: 'bytes' }, String(Math.ceil(v.allocationBytes))) : null,
       el('target', {}, el('format', { type: v.format })),
       v.backing ? el('backingStore', {}, el('path', {}, v.backing.path), el('format', { type: v.backing.format })) : null,
     ),
