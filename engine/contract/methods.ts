@@ -269,9 +269,9 @@ export const methods = {
   /** Copies an item to another host through the engine (download into upload), sha256 checked on the target. */
   'library.copyToHost': { params: CopyToHostParams, result: JobRef, job: true, jobResult: z.object({ itemId: LibraryItemId, hostId: z.string(), sha256: z.string() }) },
   /** Deletes one host's copy; the others stay. Refused, naming them, while linked clones use it. */
-  'library.deleteCopy': { params: DeleteCopyParams, result: JobRef, job: true },
+  'library.deleteCopy': { params: DeleteCopyParams, result: JobRef, job: true, jobResult: z.null() },
   /** Deletes the item and all its copies. Refused, naming them, while linked clones use any copy. */
-  'library.delete': { params: z.object({ itemId: LibraryItemId }).strict(), result: JobRef, job: true },
+  'library.delete': { params: z.object({ itemId: LibraryItemId }).strict(), result: JobRef, job: true, jobResult: z.object({ leftBehind: z.array(z.string()) }) },
   // --- volume upload/download (issue 17, branch upload; engine/storage/transfer) ---
   /** Checks free space, creates the volume and starts a `volume.upload` job that waits for the PUT. Job result: UploadResult. */
   'storage.uploadBegin': { params: UploadBeginParams, result: TransferTicket, job: true, jobResult: UploadResult },

@@ -51,6 +51,7 @@ export const templates = {
   'templates.form.uploadUnavailable': 'Uploading needs the transfer endpoint, which this engine does not offer yet.',
   'templates.os.other': 'Other',
   // The create form's template choice.
+  'templates.pick.source': 'From the library (template)',
   'templates.pick.label': 'Template',
   'templates.pick.readyOn': 'Ready on {hosts}',
   'templates.pick.none': 'No template is Ready yet',
