@@ -94,6 +94,8 @@ test('uploads base.qcow2 into the library: Uploading, then Ready', async () => {
 });
 
 test('creates a VM from the uploaded template, registers it as a template, and a VM made from that boots', async () => {
+  // Two creates, a register and a boot under TCG on a shared, loaded machine.
+  test.setTimeout(180_000 + labTimeouts(lab).bootMs * 3);
   await createFromTemplate(VM_A, UP, false);
   await page.getByTestId('nav-templates').click();
   await page.getByTestId('library-register-open').click();
@@ -108,11 +110,13 @@ test('creates a VM from the uploaded template, registers it as a template, and a
   await shot('page-en');
 
   await createFromTemplate(VM_B, REG, true);
+  // The lab's hosts carry other people's domains: find this one by name.
+  await page.getByTestId('vm-search').fill(VM_B);
   const vmRow = page.locator(`[data-testid="vm-row"][data-vm-name="${VM_B}"]`);
   await expect(vmRow).toHaveAttribute('data-state', 'running', { timeout: 60_000 });
   // The guest really boots from the template's disk: its guest agent answers from inside it.
   await expect
-    .poll(async () => sshRun(h, `virsh qemu-agent-command ${VM_B} '{"execute":"guest-ping"}' 2>&1 || true`), { timeout: labTimeouts(lab).bootMs * 2, intervals: [2000] })
+    .poll(async () => sshRun(h, `virsh qemu-agent-command ${VM_B} '{"execute":"guest-ping"}' 2>&1 || true`), { timeout: labTimeouts(lab).bootMs * 3, intervals: [2000] })
     .toContain('"return"');
   await expect(vmRow.getByTestId('vm-state')).toHaveText('Running');
 });
