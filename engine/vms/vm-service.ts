@@ -259,12 +259,16 @@ export class VmService {
     } else if (p.iso) path = await conn.storageVolGetPath(await conn.storageVolLookupByName(await conn.storagePoolLookupByName(p.iso.pool), p.iso.volume));
     const xml = cdromXml(path, drive.target, drive.bus ?? 'sata');
     const flags = AFFECT_CONFIG | (running ? AFFECT_LIVE : 0);
-    try {
-      await conn.domainUpdateDevice(dom, xml, flags | (p.force && running ? MODIFY_FORCE : 0));
-    } catch (err) {
-      // A guest that locks its tray (a mounted CD) refuses a polite eject: an eject forces it.
-      if (!running || p.force || path !== null || !/tray|locked/i.test(HangarError.from(err).message)) throw err;
-      await conn.domainUpdateDevice(dom, xml, flags | MODIFY_FORCE);
+    // A guest that locks its tray (a mounted CD), or is too busy to open it in time, refuses a
+    // polite eject: an eject then forces it, a few times while the tray still reads shut.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await conn.domainUpdateDevice(dom, xml, flags | ((p.force || attempt > 0) && running ? MODIFY_FORCE : 0));
+        break;
+      } catch (err) {
+        if (!running || attempt >= 3 || !/tray/i.test(HangarError.from(err).message)) throw err;
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
     }
     return this.fresh(vm);
   }

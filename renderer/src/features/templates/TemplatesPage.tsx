@@ -94,7 +94,7 @@ function ItemRow({ item, osLabel, run }: { item: LibraryItem; osLabel: string; r
         <div className="strong" translate="no">
           {item.name}
         </div>
-        {item.description && <div className="muted small">{item.description}</div>}
+        {item.description && <div className="muted small user-text">{item.description}</div>}
       </td>
       <td className="nowrap">
         {t(`templates.kind.${item.kind}`)}
