@@ -32,6 +32,9 @@ export interface TransferEndpoints {
 
 type Ticketed = { kind: 'upload'; run: UploadRun } | { kind: 'download'; run: DownloadRun };
 
+/** Bytes as the messages show them (units read the same in every language). */
+export const sizeText = (n: number): string => (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
+
 /** Pool space is counted with this much to spare (file system metadata, a qcow2 growing its last cluster). */
 const SPACE_MARGIN = 16 * 1024 ** 2;
 
@@ -58,7 +61,7 @@ export function transferService(deps: TransferDeps): Service & { readonly transf
     if (pool.state !== 'running') throw new HangarError('CONFLICT', `Pool ${spec.pool} is stopped`, { message: { key: 'pool.err.stopped', args: { pool: spec.pool } } });
     if (pool.available < spec.size + SPACE_MARGIN) {
       throw new HangarError('CONFLICT', `Pool ${spec.pool} has ${pool.available} bytes free, the upload needs ${spec.size}`, {
-        message: { key: 'transfer.err.space', args: { pool: spec.pool, need: spec.size, free: pool.available } },
+        message: { key: 'transfer.err.space', args: { pool: spec.pool, need: sizeText(spec.size), free: sizeText(pool.available) } },
       });
     }
     const conn = deps.fleet.libvirt(spec.hostId);

@@ -242,10 +242,10 @@ export class UploadRun {
     let nextCheckpoint = position + this.deps.tuning.checkpointBytes;
     let timer: NodeJS.Timeout | null = null;
     const tap = new Transform({
-      highWaterMark: 4 * MiB,
+      highWaterMark: 1 * MiB,
       transform: (chunk: Buffer, _enc, cb) => {
         if (position + chunk.length > size) {
-          cb(final(new HangarError('INVALID_PARAMS', `More bytes than the ${size} announced`, { message: { key: 'transfer.err.tooLong', args: { size } } })));
+          cb(final(new HangarError('INVALID_PARAMS', `More bytes than the ${size} announced`, { message: { key: 'transfer.err.tooLong', args: { size: String(size) } } })));
           return;
         }
         this.hash.update(chunk);
@@ -262,7 +262,7 @@ export class UploadRun {
       },
       flush: (cb) => {
         if (timer) clearTimeout(timer);
-        if (position < size) cb(new HangarError('UNREACHABLE', `The upload ended at byte ${position} of ${size}`, { message: { key: 'transfer.err.short', args: { done: position, size } } }));
+        if (position < size) cb(new HangarError('UNREACHABLE', `The upload ended at byte ${position} of ${size}`, { message: { key: 'transfer.err.short', args: { done: `${Math.floor(position / MiB)} MiB`, size: `${Math.floor(size / MiB)} MiB` } } }));
         else cb();
       },
     });

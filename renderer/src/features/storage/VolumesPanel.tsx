@@ -11,6 +11,8 @@ import { TableHead } from '../../components/TableHead';
 import { useT } from '../../i18n/use-t';
 import { useEngine } from '../../stores/engine-store';
 import { ConfirmButton } from './ConfirmButton';
+import { DownloadButton } from './DownloadButton';
+import { UploadControl } from './UploadControl';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 
@@ -25,6 +27,7 @@ export function VolumesPanel({ hostId, pool, onClose }: { hostId: string; pool: 
   const [form, setForm] = useState({ name: '', sizeGiB: '1', format: 'qcow2' as 'qcow2' | 'raw' });
   const [createError, setCreateError] = useState<HangarError | null>(null);
   const [shown, setShown] = useState(false);
+  const [uploading, setUploading] = useState(false);
   const load = () => listVolumesUsage(hostId, pool.name).then((r) => setVolumes(r.volumes), (e: unknown) => setError(HangarError.from(e)));
   // Read on opening and after each change made here; not on the pool's own updates: listing
   // refreshes the pool, whose refresh event would then read the list again, without end.
@@ -43,11 +46,15 @@ export function VolumesPanel({ hostId, pool, onClose }: { hostId: string; pool: 
     <section className="panel" data-testid="volumes-panel" data-pool={pool.name}>
       <div className="toolbar">
         <h2>{t('vol.title', { pool: pool.name })}</h2>
+        <button type="button" className="btn btn-small" data-testid="volume-upload-open" onClick={() => setUploading(true)} disabled={uploading}>
+          {t('transfer.upload.open')}
+        </button>
         <button type="button" className="btn btn-small" onClick={onClose}>
           {t('vol.close')}
         </button>
       </div>
       <ErrorBanner error={error} testId="volume-error" />
+      {uploading && <UploadControl hostId={hostId} pool={pool.name} onDone={() => void load()} onClose={() => setUploading(false)} />}
       <table className="table" data-testid="volumes">
         <TableHead cols={[t('vol.col.name'), t('vol.col.format'), t('vol.col.size'), t('vol.col.allocation'), t('vol.col.usedBy'), null]} />
         <tbody>
@@ -94,6 +101,7 @@ export function VolumesPanel({ hostId, pool, onClose }: { hostId: string; pool: 
                   <ConfirmButton label={t('vol.wipe')} question={t('vol.confirmWipe', { name: v.name })} testId="volume-wipe" onConfirm={() => void change(wipeVolume(hostId, pool.name, v.name))} />
                   <ConfirmButton label={t('vol.delete')} question={t('vol.confirmDelete', { name: v.name })} testId="volume-delete" onConfirm={() => void change(deleteVolume(hostId, pool.name, v.name))} />
                   </div>
+                  <DownloadButton hostId={hostId} pool={pool.name} volume={v.name} />
                   {ge && (
                     <div className="error small" data-testid="volume-grow-error">
                       {ge}

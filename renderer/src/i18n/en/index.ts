@@ -15,6 +15,7 @@ import { migration } from './migration';
 import { errors } from './errors';
 import { storage } from './storage';
 import { networks } from './networks';
+import { transfer } from './transfer';
 import { clone } from './clone';
 import { snapshots } from './snapshots';
 import { maintenance } from './maintenance';
@@ -25,7 +26,7 @@ import { flatten } from '../areas';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks, transfer } as const;
 
 export const en = flatten(enAreas);
 
