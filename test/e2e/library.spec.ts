@@ -82,12 +82,16 @@ test('uploads base.qcow2 into the library: Uploading, then Ready', async () => {
   await page.getByTestId('nav-templates').click();
   await expect(page.getByTestId('templates-page')).toContainText('No templates or ISOs yet.');
   await page.getByTestId('library-upload-open').click();
-  await page.getByTestId('library-upload-file').setInputFiles(lab.guest.baseImage);
   await page.getByTestId('library-form-name').fill(UP);
   await page.getByTestId('library-form-os').selectOption('linux');
   await page.getByTestId('library-form-memory').fill('256');
-  await page.getByTestId('library-upload-submit').click();
+  // upload's control: the file, its format sniffed (qcow2), then Start.
+  await page.getByTestId('upload-file').setInputFiles(lab.guest.baseImage);
+  await expect(page.getByTestId('upload-format')).toHaveValue('qcow2');
+  await page.getByTestId('upload-start').click();
   await expect(row(UP)).toBeVisible();
+  await expect(page.getByTestId('upload-done')).toBeVisible({ timeout: 120_000 });
+  await shot('upload-en');
   await expect(row(UP).getByTestId('library-copy-state')).toHaveAttribute('data-state', 'ready', { timeout: 120_000 });
   await expect(row(UP).getByTestId('library-copy-state')).toContainText(`${h.name} Ready`);
   await checkScreen(page, { watch });

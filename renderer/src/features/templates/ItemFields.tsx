@@ -42,7 +42,7 @@ export function ItemFields({ f, set, os }: { f: ItemFieldValues; set: (next: Par
         >
           {os.map((o) => (
             <option key={o.id} value={o.id}>
-              {o.id === 'other' ? t('templates.os.other') : o.label}
+              {o.id === 'other' ? t('templates.os.other') : o.id === 'linux' ? t('templates.os.linux') : o.label}
             </option>
           ))}
         </select>

@@ -37,7 +37,7 @@ export function TemplatesPage() {
     setError(null);
     p.catch((err: unknown) => setError(HangarError.from(err)));
   };
-  const osLabel = (id: string) => os.find((o) => o.id === id)?.label ?? (id === 'other' ? t('templates.os.other') : id);
+  const osLabel = (id: string) => (id === 'other' ? t('templates.os.other') : id === 'linux' ? t('templates.os.linux') : (os.find((o) => o.id === id)?.label ?? id));
 
   return (
     <section data-testid="templates-page">

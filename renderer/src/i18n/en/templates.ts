@@ -49,6 +49,7 @@ export const templates = {
   'templates.form.noVms': 'No stopped VM',
   'templates.form.uploadSubmit': 'Upload',
   'templates.form.uploadUnavailable': 'Uploading needs the transfer endpoint, which this engine does not offer yet.',
+  'templates.os.linux': 'Generic Linux',
   'templates.os.other': 'Other',
   // The create form's template choice.
   'templates.pick.source': 'From the library (template)',

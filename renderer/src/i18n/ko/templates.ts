@@ -51,6 +51,7 @@ export const templates: Record<keyof typeof en, string> = {
   'templates.form.noVms': '중지된 VM이 없습니다',
   'templates.form.uploadSubmit': '업로드',
   'templates.form.uploadUnavailable': '업로드에는 전송 엔드포인트가 필요한데, 이 엔진은 아직 제공하지 않습니다.',
+  'templates.os.linux': '일반 Linux',
   'templates.os.other': '기타',
   'templates.pick.source': '라이브러리에서(템플릿)',
   'templates.pick.label': '템플릿',
