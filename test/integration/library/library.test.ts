@@ -15,6 +15,7 @@ import type { Engine } from '../../../engine/engine';
 import { defineDomain, readLabInfo, shellQuote, sshRun, testGuestXml, virsh, waitFor, type LabHost } from '../../lab/lab-info';
 import { labEngine } from '../fleet/lab-engine';
 import { finishedJob } from '../../helpers/run-job';
+import { refusal } from '../../helpers/refusal';
 
 const lab = readLabInfo();
 const h1 = lab.hosts[0] as LabHost;
@@ -29,15 +30,6 @@ const CD = `library-cd-${tag}`;
 const ISO_VOL = `library-iso-${tag}.iso`;
 const ISO = `library-iso-${tag}`;
 const POOL = `library-pool-${tag}`;
-
-async function refusal(p: Promise<unknown>): Promise<HangarError> {
-  try {
-    await p;
-  } catch (err) {
-    return HangarError.from(err);
-  }
-  throw new Error('expected a refusal');
-}
 
 const sha256On = async (h: LabHost, path: string) => (await sshRun(h, `sha256sum ${shellQuote(path)}`)).trim().split(/\s+/)[0];
 
