@@ -22,7 +22,7 @@ export const templates = {
   'templates.shared': 'shared pool, also seen by {hosts}',
   'templates.copyTo': 'Copy to',
   'templates.copyToHost': 'Copy to host',
-  'templates.copyPool': 'pool',
+  'templates.copyPool': 'Pool',
   'templates.copy.submit': 'Copy',
   'templates.deleteCopy': 'Delete copy',
   'templates.deleteCopy.ask': 'Delete the copy on {host}? The other copies stay.',
