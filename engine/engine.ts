@@ -38,6 +38,7 @@ import { snapshotsService } from './snapshots/service';
 import { perfService } from './perf/service';
 import { warmStartService } from './inventory/warm-start';
 import { LOCAL_HOST_ID } from './hosts/host-manager';
+import { libraryService } from './library/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -108,20 +109,21 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const history = await historyService({ db, hub, logger, fleet, vm: (id) => inventory.inventory.get(id) });
   const metrics = await metricsService({ db, hub, logger, fleet, inventory: inventory.inventory, settings: current });
   const placement = await placementService({ db, hub, logger, fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
-  const vms = vmsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current, placement: placement.placement });
+  const library = await libraryService({ db, hub, fleet, jobs: jobs.runner, vm: (id) => inventory.inventory.get(id), transfer: () => transfer.transfers });
+  const vms = vmsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current, placement: placement.placement, library: library.library });
   const snapshots = snapshotsService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, settings: current });
   const clone = cloneService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, createVm: (p) => vms.vms.create(p), prepareSnapshot: (p) => snapshots.prepareCreate(p) });
   const consoles = consoleService({ fleet, inventory: inventory.inventory, logger, origin: opts.consoleOrigin ?? (() => null) });
   const health = await healthService({ db, hub, logger, fleet, jobs: jobs.runner, inventory: inventory.inventory });
   const diagnostics = diagnosticsService({ dataDir, fleet, vms: vmsOf, jobs: jobs.runner, history: history.log, health: health.health, settings: current });
-  const storage = storageService({ fleet, hub, jobs: jobs.runner, logger });
+  const storage = storageService({ fleet, hub, jobs: jobs.runner, logger, library: library.library });
   const networks = networksService({ fleet, hub, jobs: jobs.runner, logger });
   const transfer = transferService({ fleet, pools: storage.pools, jobs: jobs.runner, logger, origin: opts.transferOrigin ?? opts.consoleOrigin ?? (() => null) });
   const info = engineInfoService({ runtime: opts.runtime, dataDir, sqliteVersion: dbInfo.sqliteVersion, secrets, startedAt });
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer, warm];
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer, warm, library];
   services.push(perfService({ logger }));
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();

@@ -2,7 +2,7 @@ import { HangarError } from '../contract/errors';
 import { isNotFound, type LibvirtConnection } from '../libvirt';
 import { readVolumeXml } from '../xml/volume';
 
-const backingOf = async (c: LibvirtConnection, path: string): Promise<string | null> => {
+export const backingOf = async (c: LibvirtConnection, path: string): Promise<string | null> => {
   try {
     return readVolumeXml(await c.storageVolGetXmlDesc(await c.storageVolLookupByPath(path))).backing?.path ?? null;
   } catch (err) {

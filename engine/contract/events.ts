@@ -8,6 +8,7 @@ import { Alert } from './diagnostics';
 import { MetricsSample } from './metrics';
 import { Pool } from './storage';
 import { Network } from './networks';
+import { LibraryItem } from './library';
 
 /** Every topic a client can subscribe to, with its payload and accepted filter keys. */
 export const topics = {
@@ -28,6 +29,8 @@ export const topics = {
   alerts: { payload: collectionFeed(Alert), filter: z.object({}).strict() },
   /** Live samples: `vmId` for one VM, `hostId` for a host's own series, `hostId: 'fleet'` for the totals. */
   'metrics.sample': { payload: MetricsSample, filter: z.object({ hostId: z.string().optional(), vmId: z.string().optional() }).strict() },
+  /** The template and ISO library: items with their per-host copies and states. */
+  library: { payload: collectionFeed(LibraryItem), filter: z.object({}).strict() },
 } as const;
 
 export type Topics = typeof topics;

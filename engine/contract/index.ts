@@ -25,5 +25,6 @@ export * from './storage';
 export * from './networks';
 export * from './clone';
 export * from './snapshots';
+export * from './library';
 export * from './transfer';
 export * from './engine-perf';

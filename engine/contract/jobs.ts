@@ -111,6 +111,11 @@ export const JOB_KINDS = {
   'network.stop': power,
   'network.delete': power,
   'network.autostart': edit,
+  // library: a template's register, copies and deletes; copies are heavy (two per host).
+  'library.register': { mutating: true, busy: 'conflict', limits: { perHost: 2 } },
+  'library.copy': { mutating: true, busy: 'conflict', limits: { perHost: 2 } },
+  'library.deleteCopy': power,
+  'library.delete': power,
   // upload: bytes into a new volume (a conflict while the same name is being made; heavy: 4 per host),
   // and out of one (reads only).
   'volume.upload': { mutating: true, busy: 'conflict', limits: { perHost: 4 } },

@@ -14,6 +14,7 @@ import { CreatePoolParams, CreateVolumeParams, Pool, PoolActionParams, ResizeVol
 import { CreateNetworkParams, DhcpLeaseInfo, Network, NetworkAction, NetworkName } from './networks';
 import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
+import { AdoptVolumeParams, CopyToHostParams, DeleteCopyParams, LibraryItem, LibraryItemId, OsEntry, RegisterFromVmParams, UploadItemParams } from './library';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 import { DownloadBeginParams, DownloadResult, TransferJobParams, TransferTicket, UploadBeginParams, UploadResult } from './transfer';
 
@@ -252,6 +253,26 @@ export const methods = {
   /** The rule applies from the VM's next placement (start, move); it does not move the VM now. */
   'placement.groups.addVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
   'placement.groups.removeVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
+  // --- library: templates and ISOs (issue 17, engine/library) ---
+  /** Every item with its copies per host and where it is Ready (the `library` topic has the same, live). */
+  'library.list': { params: z.object({}).strict(), result: z.object({ items: z.array(LibraryItem) }), job: false },
+  /** The OS types: device defaults, firmware, minimum sizes and libosinfo ids. */
+  'library.osCatalogue': { params: z.object({}).strict(), result: z.object({ entries: z.array(OsEntry) }), job: false },
+  /** A template from a stopped VM's root disk (a running one is refused at once); listed at once, usable once Ready. */
+  'library.registerFromVm': { params: RegisterFromVmParams, result: JobRef.extend({ itemId: LibraryItemId }), job: true, jobResult: z.object({ itemId: LibraryItemId, sha256: z.string() }) },
+  /** Takes a volume a host already has (an ISO in the shared pool…) into the library; Ready once hashed there. */
+  'library.adopt': { params: AdoptVolumeParams, result: JobRef.extend({ itemId: LibraryItemId }), job: true, jobResult: z.object({ itemId: LibraryItemId, sha256: z.string() }) },
+  /**
+   * A new item from a file on the person's machine: answers the upload's ticket at once (the bytes
+   * go to its URL, contract/transfer.ts); the item shows Uploading n%, Verifying, then Ready.
+   */
+  'library.upload': { params: UploadItemParams, result: z.object({ itemId: LibraryItemId, jobId: JobId, ticket: TransferTicket.nullable() }), job: true },
+  /** Copies an item to another host through the engine (download into upload), sha256 checked on the target. */
+  'library.copyToHost': { params: CopyToHostParams, result: JobRef, job: true, jobResult: z.object({ itemId: LibraryItemId, hostId: z.string(), sha256: z.string() }) },
+  /** Deletes one host's copy; the others stay. Refused, naming them, while linked clones use it. */
+  'library.deleteCopy': { params: DeleteCopyParams, result: JobRef, job: true, jobResult: z.null() },
+  /** Deletes the item and all its copies. Refused, naming them, while linked clones use any copy. */
+  'library.delete': { params: z.object({ itemId: LibraryItemId }).strict(), result: JobRef, job: true, jobResult: z.object({ leftBehind: z.array(z.string()) }) },
   // --- volume upload/download (issue 17, branch upload; engine/storage/transfer) ---
   /** Checks free space, creates the volume and starts a `volume.upload` job that waits for the PUT. Job result: UploadResult. */
   'storage.uploadBegin': { params: UploadBeginParams, result: TransferTicket, job: true, jobResult: UploadResult },

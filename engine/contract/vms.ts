@@ -112,6 +112,8 @@ export const VmSource = z.discriminatedUnion('kind', [
   /** A new disk from a base image: a qcow2 overlay on it (fast) or a full copy. */
   z.object({ kind: z.literal('clone'), base: VolumeRef, mode: z.enum(['overlay', 'copy']) }).strict(),
   z.object({ kind: z.literal('blank') }).strict(),
+  /** A template of the library, Ready on the VM's host: a qcow2 overlay on it (a linked clone) or a full copy. */
+  z.object({ kind: z.literal('library'), itemId: z.string().min(1).max(64), mode: z.enum(['overlay', 'copy']).default('copy') }).strict(),
 ]);
 export type VmSource = z.infer<typeof VmSource>;
 
@@ -138,6 +140,11 @@ export const CreateVmParams = z
     /** Spread or pack; the setting when absent. */
     placementStrategy: PlacementStrategy.optional(),
     osProfile: OsProfile.default('linux'),
+    /**
+     * An OS of the catalogue (library.osCatalogue): it decides the device defaults (over
+     * `osProfile`) and is recorded in libosinfo's metadata. A library template brings its own.
+     */
+    osId: z.string().min(1).max(64).optional(),
     vcpus: z.number().int().min(1).max(256).default(1),
     memoryMiB: z.number().int().min(32).max(4 * 1024 * 1024).default(512),
     firmware: z.enum(['bios', 'uefi']).default('bios'),
@@ -269,9 +276,19 @@ export const DefineXmlParams = z.object({ vmId: VmId, xml: z.string().min(1).max
 
 export const ResizeDiskParams = z.object({ vmId: VmId, target: z.string().min(1).max(32), sizeGiB: z.number().min(0.01).max(65536) }).strict();
 
-/** Insert a pool's ISO into a CD-ROM drive, or eject with `iso: null`. */
+/**
+ * Insert a pool's ISO into a CD-ROM drive, or a library ISO (`libraryIso`, Ready where the VM is),
+ * or eject with `iso: null`. `force` ejects even where the guest locks the tray.
+ */
 export const SetMediaParams = z
-  .object({ vmId: VmId, target: z.string().min(1).max(32), iso: z.object({ pool: z.string().min(1), volume: z.string().min(1) }).strict().nullable() })
-  .strict();
+  .object({
+    vmId: VmId,
+    target: z.string().min(1).max(32),
+    iso: z.object({ pool: z.string().min(1), volume: z.string().min(1) }).strict().nullable().optional(),
+    libraryIso: z.string().min(1).max(64).optional(),
+    force: z.boolean().default(false),
+  })
+  .strict()
+  .refine((p) => (p.iso === undefined) !== (p.libraryIso === undefined), 'give either iso (a pool volume, or null to eject) or libraryIso');
 
 export const SetLinkParams = z.object({ vmId: VmId, mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i), up: z.boolean() }).strict();

@@ -11,7 +11,7 @@ import type { TargetVolume } from './target-volumes';
 const STALL_MS = 60_000;
 
 /** Hashes what passes and reports its count, failing when nothing passes for STALL_MS. */
-function meter(onBytes: (n: number) => void): { stream: Transform; digest: () => string } {
+export function meter(onBytes: (n: number) => void): { stream: Transform; digest: () => string } {
   const hash = crypto.createHash('sha256');
   let timer: NodeJS.Timeout | null = null;
   const stream = new Transform({
@@ -63,7 +63,7 @@ export async function copyVolumes(ctx: JobContext, source: LibvirtConnection, ta
   }
 }
 
-async function hashOnHost(ssh: SshConnection, path: string, signal: AbortSignal): Promise<string> {
+export async function hashOnHost(ssh: SshConnection, path: string, signal: AbortSignal): Promise<string> {
   const r = await ssh.exec(['sha256sum', path], { timeoutMs: 10 * 60_000, signal });
   return r.stdout.trim().split(/\s+/)[0] || r.stderr.trim();
 }

@@ -13,6 +13,8 @@ export interface PoolJobDeps {
   fleet: Pick<FleetHosts, 'libvirt'>;
   inventory: PoolInventory;
   jobs: Pick<JobRunner, 'start'>;
+  /** The library's items with a copy in a pool: a pool holding templates or ISOs is not stopped or deleted either. */
+  library?: { itemsInPool(hostId: string, pool: string, targetPath: string | null): string[] };
 }
 
 const target = (hostId: string, name: string) => ({ kind: 'pool' as const, id: HostObjects.id(hostId, name) });
@@ -55,6 +57,14 @@ export function createPool(deps: PoolJobDeps, p: CreatePoolParams): Promise<JobR
 /** The VMs that use the pool, checked again inside the job: refused with their names. */
 async function refuseInUse(deps: PoolJobDeps, pool: Pool, action: 'stop' | 'delete'): Promise<void> {
   const users = poolUsers(await diskUsers(deps.fleet.libvirt(pool.hostId)), pool.name, pool.targetPath);
+  const items = deps.library?.itemsInPool(pool.hostId, pool.name, pool.targetPath) ?? [];
+  if (users.length === 0 && items.length > 0) {
+    const templates = items.join(', ');
+    throw new HangarError('CONFLICT', `Pool ${pool.name} holds the library's ${templates}: it cannot be ${action === 'stop' ? 'stopped' : 'deleted'} while a template or ISO is in it`, {
+      templates: items,
+      message: { key: action === 'stop' ? 'library.err.poolStop' : 'library.err.poolDelete', args: { pool: pool.name, templates } },
+    });
+  }
   if (users.length === 0) return;
   const vms = users.map((u) => u.name).sort().join(', ');
   throw new HangarError('CONFLICT', `Pool ${pool.name} is used by ${vms}: it cannot be ${action === 'stop' ? 'stopped' : 'deleted'} while a VM definition uses it`, {

@@ -319,4 +319,42 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 15,
+    name: 'template and ISO library (library)',
+    // A library item and its copies on hosts. A copy's state is Uploading (percent), Verifying,
+    // Ready or Error; `reach` (JSON array of host ids) lists the hosts that see a shared copy.
+    sql: `
+      CREATE TABLE library_items (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,                     -- template | iso
+        os_id TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        min_vcpus INTEGER NOT NULL DEFAULT 1,
+        min_memory_mib INTEGER NOT NULL DEFAULT 512,
+        min_disk_gib REAL NOT NULL DEFAULT 1,
+        bootable INTEGER NOT NULL DEFAULT 0,
+        format TEXT NOT NULL,
+        source TEXT,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE library_copies (
+        item_id TEXT NOT NULL,
+        host_id TEXT NOT NULL,
+        pool TEXT NOT NULL,
+        volume TEXT NOT NULL,
+        path TEXT NOT NULL,
+        bytes INTEGER,
+        sha256 TEXT,
+        state TEXT NOT NULL,                    -- uploading | verifying | ready | error
+        percent REAL,
+        error TEXT,                             -- JSON Message or NULL
+        shared INTEGER NOT NULL DEFAULT 0,
+        reach TEXT NOT NULL DEFAULT '[]',
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (item_id, host_id, pool, volume)
+      );
+    `,
+  },
 ];

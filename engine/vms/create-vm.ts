@@ -11,6 +11,7 @@ import { buildVolumeXml } from '../xml/volume';
 import { nocloudSeed } from './cloud-init/nocloud';
 import { describeStartFailure, startFailureError } from './start-failure';
 import { chooseNic } from './nic-choice';
+import { osEntry, profileOf } from '../library/os-catalogue';
 
 type Params = z.output<typeof CreateVmParams>;
 
@@ -99,7 +100,7 @@ const volumeXml = (name: string, capacityBytes: number, backing?: { path: string
  * a start if asked. What it made is undone if a later step fails; what cannot be undone (the host
  * went away) is named in the error so nothing is left unexplained.
  */
-export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection): { spec: JobSpec; handler: JobHandler } {
+export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection, originOverride?: string): { spec: JobSpec; handler: JobHandler } {
   const spec: JobSpec = { kind: 'vm.create', title: { key: 'job.vm.create', args: { name: p.name, host: host.name } }, hostId: host.id, cancellable: true };
   const handler: JobHandler = async (ctx) => {
     const made: Made = {};
@@ -156,7 +157,8 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
       }
 
       ctx.progress(1 / steps, { key: 'job.vm.create.define' });
-      const origin = src.kind === 'clone' ? `base:${src.base.pool}/${src.base.volume}` : src.kind === 'iso' ? `iso:${src.iso.pool}/${src.iso.volume}` : src.kind === 'import' ? `import:${src.disk.pool}/${src.disk.volume}` : 'blank';
+      const origin = originOverride ?? (src.kind === 'clone' ? `base:${src.base.pool}/${src.base.volume}` : src.kind === 'iso' ? `iso:${src.iso.pool}/${src.iso.volume}` : src.kind === 'import' ? `import:${src.disk.pool}/${src.disk.volume}` : 'blank');
+      const osType = p.osId ? osEntry(p.osId) : null;
       const uuid = crypto.randomUUID();
       const domainType = domainTypeFor(p, host);
       const nic = await chooseNic(c, host, p.network);
@@ -164,7 +166,8 @@ export function createVmJob(p: Params, host: Host, conn: () => LibvirtConnection
         name: p.name,
         uuid,
         domainType,
-        osProfile: p.osProfile,
+        osProfile: osType ? profileOf(osType) : p.osProfile,
+        os: osType ? { libosinfo: osType.libosinfo, diskBus: osType.diskBus, nicModel: osType.nicModel, cdBus: osType.cdBus } : undefined,
         vcpus: p.vcpus,
         memoryMiB: p.memoryMiB,
         firmware: p.firmware,

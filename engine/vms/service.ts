@@ -9,6 +9,7 @@ import type { StartFailure } from './start-failure';
 import { vmActionJob } from './vm-actions';
 import { VmService } from './vm-service';
 import type { PlacementService } from '../placement/placement-service';
+import type { LibraryResolver } from '../library/service';
 
 /** A VM's life: the power buttons (`vms.action`), create, delete, edit and details. Every change is a job. */
 export function vmsService(deps: {
@@ -18,9 +19,11 @@ export function vmsService(deps: {
   settings: () => Settings;
   /** Chooses the host of a new VM and holds its resources until the create ends. */
   placement: Pick<PlacementService, 'place' | 'addMember'>;
+  /** Templates for create, ISOs for the CD-ROM drive. */
+  library?: Pick<LibraryResolver, 'template' | 'volumeOn' | 'isoPath'>;
 }): Service & { readonly vms: VmService } {
   const { fleet, inventory, jobs } = deps;
-  const vms = new VmService(fleet, inventory, jobs, deps.placement);
+  const vms = new VmService(fleet, inventory, jobs, deps.placement, deps.library);
   const actionDeps = {
     libvirt: (hostId: string) => fleet.libvirt(hostId),
     setTransition: (id: string, t: 'starting' | 'stopping' | null) => inventory.setTransition(id, t),

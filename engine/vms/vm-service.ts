@@ -17,12 +17,13 @@ import { cdromXml, diskDeviceXml, nicDeviceXml } from '../xml/domain-build';
 import { applyEdits } from '../xml/domain-edit';
 import { domainUuidOf } from '../xml/domain-read';
 import { buildVolumeXml } from '../xml/volume';
+import type { LibraryResolver } from '../library/service';
 
 // libvirt's values come from libvirt/protocol/flags.ts; the short names keep the calls below readable.
 const { VALIDATE: DEFINE_VALIDATE } = DefineFlag;
 const { LIVE: AFFECT_LIVE, CONFIG: AFFECT_CONFIG } = DomainAffect;
 const { DESCRIPTION: METADATA_DESCRIPTION, TITLE: METADATA_TITLE } = MetadataType;
-const { LIVE: MODIFY_LIVE, CONFIG: MODIFY_CONFIG } = DeviceModifyFlag;
+const { LIVE: MODIFY_LIVE, CONFIG: MODIFY_CONFIG, FORCE: MODIFY_FORCE } = DeviceModifyFlag;
 
 /** VM operations beyond the power buttons: create, delete, edit, details. */
 export class VmService {
@@ -31,6 +32,7 @@ export class VmService {
     private readonly inventory: Pick<VmInventory, 'get' | 'refresh' | 'summariesOn' | 'vms'>,
     private readonly jobs: Pick<JobRunner, 'start'>,
     private readonly placement: Pick<PlacementService, 'place' | 'addMember'>,
+    private readonly library?: Pick<LibraryResolver, 'template' | 'volumeOn' | 'isoPath'>,
   ) {}
 
   private vm(id: string): Vm {
@@ -67,6 +69,8 @@ export class VmService {
     const chosen = p.hostId ? this.hosts.hosts.get(p.hostId) : undefined;
     if (p.hostId && !chosen) throw new HangarError('NOT_FOUND', `No host ${p.hostId}`);
     if (chosen) checkHostLimits(p, chosen);
+    // A library template: only where it is Ready (nothing uses it before), with its OS's devices.
+    const fromLibrary = p.source.kind === 'library' ? this.libraryTemplate(p.source.itemId, p.hostId) : null;
     const volume = requiredVolume(p);
     const placed = await this.placement.place(
       {
@@ -78,15 +82,21 @@ export class VmService {
         requiredTags: p.hostTags,
         affinityGroupIds: p.affinityGroupIds,
         ...(p.placementStrategy ? { strategy: p.placementStrategy } : {}),
-        ...(p.hostId ? { onlyHostIds: [p.hostId] } : {}),
+        ...(p.hostId ? { onlyHostIds: [p.hostId] } : fromLibrary ? { onlyHostIds: fromLibrary.readyOn } : {}),
       },
       p.name,
     );
     try {
       const host = this.hosts.hosts.get(placed.host.id);
       if (!host) throw new HangarError('NOT_FOUND', `No host ${placed.host.id}`);
+      let origin: string | undefined;
+      if (p.source.kind === 'library' && fromLibrary && this.library) {
+        const base = await this.library.volumeOn(fromLibrary.id, host.id);
+        origin = `library:${fromLibrary.name}`;
+        p = { ...p, osId: p.osId ?? fromLibrary.osId, source: { kind: 'clone', base: { pool: base.pool, volume: base.volume }, mode: p.source.mode } };
+      }
       await validateCreate(p, host, this.hosts.libvirt(host.id));
-      const { spec, handler } = createVmJob(p, host, () => this.hosts.libvirt(host.id));
+      const { spec, handler } = createVmJob(p, host, () => this.hosts.libvirt(host.id), origin);
       const ref = await this.jobs.start(spec, async (ctx) => {
         const made = (await handler(ctx)) as { uuid: string; name: string; hostId: string };
         await this.inventory.refresh(made.hostId, made.uuid).catch(() => undefined);
@@ -100,6 +110,17 @@ export class VmService {
       await placed.release();
       throw err;
     }
+  }
+
+  /** The template a create asks for, Ready on the chosen host (or somewhere, for placement to choose). */
+  private libraryTemplate(itemId: string, hostId: string | undefined) {
+    if (!this.library) throw new HangarError('UNSUPPORTED', 'This engine has no library');
+    const item = this.library.template(itemId);
+    if (hostId && !item.readyOn.includes(hostId)) {
+      const host = this.hosts.hosts.get(hostId)?.name ?? hostId;
+      throw new HangarError('CONFLICT', `${item.name} is not Ready on ${host}: copy it there first`, { field: 'hostId', message: { key: 'library.err.notOnHost', args: { name: item.name, host } }, readyOn: item.readyOn });
+    }
+    return item;
   }
 
   async delete(p: z.output<typeof DeleteVmParams>): Promise<JobRef> {
@@ -231,9 +252,24 @@ export class VmService {
     const { vm, conn, dom, running } = await this.open(p.vmId);
     const drive = (await vmDetails(vm, conn)).disks.find((d) => d.target === p.target && d.device === 'cdrom');
     if (!drive) throw new HangarError('NOT_FOUND', `${vm.name} has no CD-ROM drive ${p.target}`);
-    const path = p.iso ? await conn.storageVolGetPath(await conn.storageVolLookupByName(await conn.storagePoolLookupByName(p.iso.pool), p.iso.volume)) : null;
+    let path: string | null = null;
+    if (p.libraryIso) {
+      if (!this.library) throw new HangarError('UNSUPPORTED', 'This engine has no library');
+      path = await this.library.isoPath(p.libraryIso, vm.hostId);
+    } else if (p.iso) path = await conn.storageVolGetPath(await conn.storageVolLookupByName(await conn.storagePoolLookupByName(p.iso.pool), p.iso.volume));
     const xml = cdromXml(path, drive.target, drive.bus ?? 'sata');
-    await conn.domainUpdateDevice(dom, xml, AFFECT_CONFIG | (running ? AFFECT_LIVE : 0));
+    const flags = AFFECT_CONFIG | (running ? AFFECT_LIVE : 0);
+    // A guest that locks its tray (a mounted CD), or is too busy to open it in time, refuses a
+    // polite eject: an eject then forces it, a few times while the tray still reads shut.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await conn.domainUpdateDevice(dom, xml, flags | ((p.force || attempt > 0) && running ? MODIFY_FORCE : 0));
+        break;
+      } catch (err) {
+        if (!running || attempt >= 3 || !/tray/i.test(HangarError.from(err).message)) throw err;
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
     return this.fresh(vm);
   }
 

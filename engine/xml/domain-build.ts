@@ -1,12 +1,18 @@
 import type { OsProfile } from '../contract/vms';
 import { el, renderXml, type XmlEl } from './build';
-import { hangarMetadataEl } from './metadata';
+import { hangarMetadataEl, libosinfoMetadataEl } from './metadata';
 
 export interface NewDomain {
   name: string;
   uuid: string;
   domainType: 'kvm' | 'qemu';
   osProfile: OsProfile;
+  /**
+   * The OS catalogue's device defaults and libosinfo id (engine/library/os-catalogue.ts): when
+   * given they decide the buses and NIC model instead of the coarse profile, and the id is
+   * recorded in libosinfo's metadata namespace.
+   */
+  os?: { libosinfo: string; diskBus: string; nicModel: string; cdBus: string } | undefined;
   vcpus: number;
   memoryMiB: number;
   firmware: 'bios' | 'uefi';
@@ -90,7 +96,7 @@ const DEVICES: Record<OsProfile, { diskBus: string; nicModel: string; cdBus: str
 
 /** The element tree of a new VM's domain: devices follow the OS profile; Hangar's metadata records its origin. */
 function newDomainEl(d: NewDomain): XmlEl {
-  const dev = DEVICES[d.osProfile];
+  const dev = d.os ? { ...d.os, machine: d.os.diskBus === 'ide' || d.os.cdBus === 'ide' ? 'pc' : 'q35' } : DEVICES[d.osProfile];
   const cdTarget = dev.cdBus === 'ide' ? 'hdc' : 'sdb';
   const seedTarget = dev.cdBus === 'ide' ? 'hdd' : 'sdc';
   const diskTarget = dev.diskBus === 'virtio' ? 'vda' : dev.diskBus === 'ide' ? 'hda' : 'sda';
@@ -105,6 +111,7 @@ function newDomainEl(d: NewDomain): XmlEl {
       'metadata',
       {},
       hangarMetadataEl({ labels: d.labels, group: d.group ?? null, os: d.osProfile, origin: d.origin, createdBy: d.createdBy, createdAt: d.createdAt }),
+      d.os ? libosinfoMetadataEl(d.os.libosinfo) : null,
     ),
     el('memory', { unit: 'MiB' }, String(d.memoryMiB)),
     el('currentMemory', { unit: 'MiB' }, String(d.memoryMiB)),

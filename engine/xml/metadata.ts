@@ -28,3 +28,11 @@ export function hangarMetadataEl(m: Omit<HangarMetadata, 'description'>): XmlEl 
     h('created-at', m.createdAt),
   );
 }
+
+/** libosinfo's namespace: virt-manager and virt-install read the guest's OS from it. */
+export const LIBOSINFO_NS = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
+
+/** `<libosinfo:libosinfo><libosinfo:os id="…"/></libosinfo:libosinfo>` for `<metadata>`. */
+export function libosinfoMetadataEl(osId: string): XmlEl {
+  return el('libosinfo:libosinfo', { 'xmlns:libosinfo': LIBOSINFO_NS }, el('libosinfo:os', { id: osId }));
+}

@@ -8,6 +8,7 @@ import { bindJobs } from './stores/jobs-store';
 import { bindVms } from './stores/vms-store';
 import { bindPools } from './stores/pools-store';
 import { bindNetworks } from './stores/networks-store';
+import { bindLibrary } from './stores/library-store';
 import './styles/app.css';
 
 const client = connect();
@@ -20,6 +21,7 @@ if ('error' in client) {
   bindVms(client);
   bindPools(client);
   bindNetworks(client);
+  bindLibrary(client);
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -9,7 +9,7 @@ export interface CollectionState<T> {
   loaded: boolean;
 }
 
-type CollectionTopic = 'jobs' | 'hosts' | 'vms' | 'alerts' | 'pools' | 'networks';
+type CollectionTopic = 'jobs' | 'hosts' | 'vms' | 'alerts' | 'pools' | 'networks' | 'library';
 
 /**
  * A zustand read model of one collection topic: the snapshot, then deltas applied in order. A

@@ -16,9 +16,10 @@ import { PlacementRefusal, refusalsOf } from '../placement/PlacementRefusal';
 import type { AffinityGroup, Message, PlacementStrategy } from '../../../../engine/contract';
 import { Field } from '../../components/Field';
 import { PanelForm, SubmitRow } from '../../components/PanelForm';
+import { LibraryPick, libraryNeedsCopy, runLibraryCreate } from '../templates/LibraryPick';
 
-type SourceKind = 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
-const SOURCES: SourceKind[] = ['iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
+type SourceKind = 'library' | 'iso' | 'clone-overlay' | 'clone-copy' | 'import' | 'blank';
+const SOURCES: SourceKind[] = ['library', 'iso', 'clone-overlay', 'clone-copy', 'import', 'blank'];
 
 interface Volume {
   name: string;
@@ -54,6 +55,9 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
     ciUserData: '',
     affinityGroupIds: [] as string[],
     strategy: '' as PlacementStrategy | '',
+    libraryItem: '',
+    libraryMode: 'copy' as 'copy' | 'overlay',
+    copyFirst: false,
   });
   const [groups, setGroups] = useState<AffinityGroup[]>([]);
   const [warnings, setWarnings] = useState<Message[]>([]);
@@ -100,7 +104,9 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
   function params(): CreateVmParams {
     const ref = { pool: f.sourcePool, volume: f.sourceVolume };
     const source: CreateVmParams['source'] =
-      f.source === 'iso' ? { kind: 'iso', iso: ref } : f.source === 'import' ? { kind: 'import', disk: ref } : f.source === 'blank' ? { kind: 'blank' } : { kind: 'clone', base: ref, mode: f.source === 'clone-copy' ? 'copy' : 'overlay' };
+      f.source === 'library'
+        ? { kind: 'library', itemId: f.libraryItem, mode: f.libraryMode }
+        : f.source === 'iso' ? { kind: 'iso', iso: ref } : f.source === 'import' ? { kind: 'import', disk: ref } : f.source === 'blank' ? { kind: 'blank' } : { kind: 'clone', base: ref, mode: f.source === 'clone-copy' ? 'copy' : 'overlay' };
     return {
       name: f.name.trim(),
       ...(f.hostId ? { hostId: f.hostId } : {}),
@@ -138,7 +144,9 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
       onSubmit={() => {
         setBusy(true);
         setError(null);
-        createVm(params())
+        // A template not yet on the chosen host: copied there first, once the person said so.
+        const copyFirst = f.source === 'library' && f.hostId && libraryNeedsCopy(f.libraryItem, f.hostId) ? { itemId: f.libraryItem, hostId: f.hostId, pool: f.diskPool } : null;
+        runLibraryCreate(copyFirst, () => createVm(params()))
           .then(
             (ref) => {
               setWarnings(ref.placement?.warnings ?? []);
@@ -184,6 +192,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           ))}
         </fieldset>
       )}
+      {f.source !== 'library' && (
       <Field label={t('vm.create.os')}>
         <select data-testid="vm-create-os" value={f.osProfile} onChange={(e) => set('osProfile', e.target.value as OsProfile)}>
           {OS_PROFILES.map((o) => (
@@ -193,6 +202,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
           ))}
         </select>
       </Field>
+      )}
       <Field label={t('vms.col.vcpus')}>
         <input data-testid="vm-create-vcpus" inputMode="numeric" value={f.vcpus} onChange={(e) => set('vcpus', e.target.value.replace(/\D/g, ''))} />
       </Field>
@@ -221,12 +231,21 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
         <select data-testid="vm-create-source" value={f.source} onChange={(e) => set('source', e.target.value as SourceKind)}>
           {SOURCES.map((s) => (
             <option key={s} value={s}>
-              {t(`vm.source.${s}`)}
+              {s === 'library' ? t('templates.pick.source') : t(`vm.source.${s}`)}
             </option>
           ))}
         </select>
       </Field>
-      {f.source !== 'blank' && (
+      {f.source === 'library' && (
+        <LibraryPick
+          itemId={f.libraryItem}
+          mode={f.libraryMode}
+          hostId={f.hostId}
+          copyFirst={f.copyFirst}
+          onChange={(n) => setF((x) => ({ ...x, ...n }))}
+        />
+      )}
+      {f.source !== 'blank' && f.source !== 'library' && (
         <>
           <Field label={t('vm.create.sourcePool')}>
             <Select testId="vm-create-source-pool" value={f.sourcePool} onChange={(v) => set('sourcePool', v)} options={pools} blank="" />
@@ -281,7 +300,7 @@ export function CreateVmForm({ onDone }: { onDone: () => void }) {
         </>
       )}
       {refusals.length > 0 ? <PlacementRefusal refusals={refusals} /> : <ErrorBanner error={error} testId="vm-create-error" className="span-all" />}
-      <SubmitRow label={t('vm.create.submit')} testId="vm-create-submit" disabled={busy || !f.name}>
+      <SubmitRow label={t('vm.create.submit')} testId="vm-create-submit" disabled={busy || !f.name || (f.source === 'library' && (!f.libraryItem || (Boolean(f.hostId) && libraryNeedsCopy(f.libraryItem, f.hostId) && !f.copyFirst)))}>
         <button type="button" className="btn" onClick={onDone}>
           {t('common.cancel')}
         </button>

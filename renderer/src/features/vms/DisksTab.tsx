@@ -7,6 +7,7 @@ import { useHosts } from '../../stores/hosts-store';
 import { useRunningPoolNames } from '../../stores/pools-store';
 import { Select } from '../../components/Select';
 import { listVolumes } from '../../api/storage';
+import { LibraryIsoPicker } from '../templates/LibraryIsoPicker';
 import { addVmDisk, detachVmDevice, resizeVmDisk, setVmMedia } from '../../api/vms';
 import { Field } from '../../components/Field';
 import { TableHead } from '../../components/TableHead';
@@ -84,6 +85,7 @@ export function DisksTab({ details, onChanged, onError }: { details: VmDetails; 
                       >
                         {t('vm.cd.insert')}
                       </button>
+                      <LibraryIsoPicker vmId={vm.id} hostId={vm.hostId} target={d.target} change={change} />
                     </>
                   ))}
                 <button type="button" className="btn btn-small" data-testid={`vm-disk-detach-${d.target}`} onClick={() => change(detachVmDevice(vm.id, d.target))}>

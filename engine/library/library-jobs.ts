@@ -1,0 +1,380 @@
+import crypto from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import type { z } from 'zod';
+import { HangarError } from '../contract/errors';
+import type { JobRef } from '../contract/jobs';
+import type { AdoptVolumeParams, CopyToHostParams, DeleteCopyParams, LibraryCopy, LibraryItem, RegisterFromVmParams, UploadItemParams } from '../contract/library';
+import type { TransferTicket, UploadFormat } from '../contract/transfer';
+import type { TransferApi } from '../storage/transfer/api';
+import type { Vm } from '../contract/vms';
+import { copyDisk } from '../clone/disk-copy';
+import { hostsReaching } from '../clone/storage-reach';
+import type { FleetLinks } from '../hosts/fleet';
+import type { JobContext, JobRunner } from '../jobs/job-runner';
+import { DomainXmlFlag, isNotFound, type LibvirtConnection } from '../libvirt';
+import { hashOnHost, meter } from '../migration/offline';
+import type { SshConnection } from '../ssh';
+import { parseDomainXml } from '../xml/domain-read';
+import { buildVolumeXml, readVolumeXml } from '../xml/volume';
+import { copyUsers } from './linked-users';
+import type { LibraryStore } from './library-store';
+import { isKnownOs } from './os-catalogue';
+
+export interface LibraryDeps {
+  fleet: Pick<FleetLinks, 'libvirt' | 'ssh' | 'hosts'>;
+  store: LibraryStore;
+  jobs: Pick<JobRunner, 'start'>;
+  vm(id: string): Vm | undefined;
+}
+
+const template = (id: string) => ({ kind: 'template' as const, id });
+const refuse = (code: 'CONFLICT' | 'INVALID_PARAMS' | 'NOT_FOUND', key: string, args: Record<string, string | number>, english: string, field?: string) =>
+  new HangarError(code, english, { ...(field ? { field } : {}), message: { key, args } });
+
+/** A volume name from the item's name: what the host's pool shows, readable and unique. */
+export function volumeNameFor(name: string, id: string, ext: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'item';
+  return `lib-${slug}-${id.slice(0, 6)}.${ext}`;
+}
+
+export const newItemId = () => crypto.randomBytes(8).toString('hex');
+
+export function checkNewItem(deps: Pick<LibraryDeps, 'store'>, p: { name: string; osId: string }): void {
+  if (deps.store.byName(p.name)) throw refuse('INVALID_PARAMS', 'library.err.nameTaken', { name: p.name }, `The library already has an item named ${p.name}`, 'name');
+  if (!isKnownOs(p.osId)) throw refuse('INVALID_PARAMS', 'library.err.unknownOs', { os: p.osId }, `Unknown OS type ${p.osId}`, 'osId');
+}
+
+export function hostName(deps: Pick<LibraryDeps, 'fleet'>, hostId: string): string {
+  return deps.fleet.hosts.get(hostId)?.name ?? hostId;
+}
+
+async function fileSize(ssh: SshConnection | null, path: string, signal: AbortSignal): Promise<number | null> {
+  if (!ssh) return null;
+  const r = await ssh.exec(['stat', '-c', '%s', '--', path], { timeoutMs: 30_000, signal });
+  const n = Number(r.stdout.trim());
+  return Number.isFinite(n) && r.exitCode === 0 ? n : null;
+}
+
+/** Which connected hosts see the same file (a shared pool): they may use the copy too. */
+async function reachOf(deps: Pick<LibraryDeps, 'fleet'>, hostId: string, path: string): Promise<{ shared: boolean; reach: string[] }> {
+  const others = deps.fleet.hosts.values().filter((h) => h.state === 'connected' && h.id !== hostId).map((h) => h.id);
+  const r = await hostsReaching([path], hostId, others, (h) => deps.fleet.ssh(h)).catch(() => ({ reach: [hostId], shared: false }));
+  return { shared: r.shared, reach: r.reach.filter((h) => h !== hostId) };
+}
+
+/**
+ * The last steps of every copy: Verifying (sha256sum on the host, against what the bytes were
+ * when they were sent, if known), then Ready with the hash, size and the hosts that see it.
+ */
+export async function verifyCopy(deps: Pick<LibraryDeps, 'fleet' | 'store'>, itemId: string, copy: Pick<LibraryCopy, 'hostId' | 'pool' | 'volume' | 'path'>, expected: string | null, signal: AbortSignal): Promise<string> {
+  await deps.store.setState(itemId, copy, 'verifying');
+  const ssh = deps.fleet.ssh(copy.hostId);
+  if (!ssh) throw new HangarError('UNSUPPORTED', `${hostName(deps, copy.hostId)} has no SSH link to check the copy`);
+  const sha256 = await hashOnHost(ssh, copy.path, signal);
+  if (!/^[0-9a-f]{64}$/.test(sha256)) throw new HangarError('LIBVIRT_ERROR', `sha256sum failed on ${hostName(deps, copy.hostId)}: ${sha256.slice(0, 200)}`);
+  if (expected && sha256 !== expected) {
+    throw refuse('CONFLICT', 'library.err.checksum', { host: hostName(deps, copy.hostId) }, `The copy on ${hostName(deps, copy.hostId)} does not match (sha256 ${sha256} ≠ ${expected})`);
+  }
+  const bytes = await fileSize(ssh, copy.path, signal);
+  const { shared, reach } = await reachOf(deps, copy.hostId, copy.path);
+  await deps.store.setState(itemId, copy, 'ready', { sha256, bytes, shared, reach });
+  return sha256;
+}
+
+async function deleteVolumeAt(conn: LibvirtConnection, pool: string, volume: string): Promise<void> {
+  try {
+    await conn.storageVolDelete(await conn.storageVolLookupByName(await conn.storagePoolLookupByName(pool), volume), 0);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/**
+ * A template from a stopped VM's root disk (seed 002 L75–109): the disk's whole chain flattened
+ * with qemu-img convert on the host into a new qcow2 volume, then hashed there. The item is
+ * listed at once as Uploading, but nothing can use it before it is Ready. A running VM is refused.
+ */
+export async function registerFromVm(deps: LibraryDeps, p: z.output<typeof RegisterFromVmParams>): Promise<JobRef & { itemId: string }> {
+  const vm = deps.vm(p.vmId);
+  if (!vm) throw new HangarError('NOT_FOUND', `No VM ${p.vmId}`);
+  if (vm.state !== 'stopped' && vm.state !== 'crashed') {
+    throw refuse('CONFLICT', 'library.err.vmRunning', { name: vm.name }, `${vm.name} is not stopped: shut it down first, so its disk does not change while it is copied`);
+  }
+  checkNewItem(deps, p);
+  const conn = deps.fleet.libvirt(vm.hostId);
+  const xml = await conn.domainGetXmlDesc(await conn.domainLookupByUuid(vm.uuid), DomainXmlFlag.INACTIVE);
+  const root = parseDomainXml(xml).disks.find((d) => d.device === 'disk' && d.source);
+  if (!root?.source) throw refuse('CONFLICT', 'library.err.noDisk', { name: vm.name }, `${vm.name} has no disk to make a template of`);
+  const srcRef = await conn.storageVolLookupByPath(root.source).catch((err: unknown) => {
+    throw isNotFound(err) ? refuse('CONFLICT', 'library.err.notVolume', { name: vm.name, disk: root.target }, `Disk ${root.target} of ${vm.name} is not a volume of a storage pool`) : err;
+  });
+  const srcVol = readVolumeXml(await conn.storageVolGetXmlDesc(srcRef));
+  const pool = p.pool ?? srcRef.pool;
+  const id = newItemId();
+  const volume = volumeNameFor(p.name, id, 'qcow2');
+  const source = root.source;
+  await deps.store.addItem({ id, name: p.name, kind: 'template', osId: p.osId, description: p.description, minVcpus: p.minVcpus, minMemoryMiB: p.minMemoryMiB, minDiskGiB: p.minDiskGiB, bootable: false, format: 'qcow2', source: `vm:${vm.name}`, createdAt: Date.now() });
+  const copy: LibraryCopy = { hostId: vm.hostId, pool, volume, path: '', bytes: null, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
+  await deps.store.putCopy(id, copy);
+  try {
+    const ref = await deps.jobs.start({ kind: 'library.register', title: { key: 'job.library.register', args: { name: p.name, vm: vm.name } }, target: template(id), hostId: vm.hostId, cancellable: true }, async (ctx) => {
+      const c = deps.fleet.libvirt(vm.hostId);
+      try {
+        const ssh = deps.fleet.ssh(vm.hostId);
+        if (!ssh) throw new HangarError('UNSUPPORTED', `${hostName(deps, vm.hostId)} has no SSH link for qemu-img`);
+        ctx.progress(0, { key: 'job.library.copying' });
+        const made = await ctx.journal.artifact({ kind: 'volume', hostId: vm.hostId, pool, name: volume });
+        const vol = await c.storageVolCreateXml(await c.storagePoolLookupByName(pool), buildVolumeXml({ name: volume, capacityBytes: srcVol.capacityBytes, format: 'qcow2', backing: null }), 0);
+        await made.created();
+        const path = await c.storageVolGetPath(vol);
+        await deps.store.putCopy(id, { ...copy, path });
+        let last = 0;
+        await copyDisk(ssh, { path: source, format: srcVol.format || root.format || 'qcow2' }, path, {
+          signal: ctx.signal,
+          onProgress: (f) => {
+            ctx.progress(f * 0.8);
+            if (f * 100 - last >= 1) {
+              last = f * 100;
+              void deps.store.setState(id, copy, 'uploading', { percent: Math.round(f * 100) });
+            }
+          },
+        });
+        ctx.progress(0.85, { key: 'job.library.verifying' });
+        const sha256 = await verifyCopy(deps, id, { ...copy, path }, null, ctx.signal);
+        return { itemId: id, sha256 };
+      } catch (err) {
+        await deleteVolumeAt(c, pool, volume).catch(() => undefined);
+        await deps.store.removeItem(id);
+        throw err;
+      }
+    });
+    return { ...ref, itemId: id };
+  } catch (err) {
+    await deps.store.removeItem(id);
+    throw err;
+  }
+}
+
+/** The copy a host may read the item from: a Ready one on that host or shared with it. */
+export function readyCopyFor(item: LibraryItem, hostId: string): LibraryCopy | undefined {
+  const ready = item.copies.filter((c) => c.state === 'ready');
+  return ready.find((c) => c.hostId === hostId) ?? ready.find((c) => c.reach.includes(hostId));
+}
+
+/**
+ * Copies an item to another host: the source volume is downloaded through the engine straight
+ * into an upload on the target (nothing whole in memory or on disk here), hashed on the way, and
+ * the target's sha256sum must match the source's recorded hash.
+ */
+export async function copyToHost(deps: LibraryDeps, p: z.output<typeof CopyToHostParams>): Promise<JobRef> {
+  const item = deps.store.get(p.itemId);
+  if (!item) throw new HangarError('NOT_FOUND', `No library item ${p.itemId}`);
+  const to = deps.fleet.hosts.get(p.toHostId);
+  if (!to) throw new HangarError('NOT_FOUND', `No host ${p.toHostId}`);
+  if (item.readyOn.includes(p.toHostId)) throw refuse('CONFLICT', 'library.err.alreadyThere', { name: item.name, host: to.name }, `${item.name} is Ready on ${to.name} already`);
+  const connected = (h: string) => deps.fleet.hosts.get(h)?.state === 'connected';
+  const src = item.copies.find((c) => c.state === 'ready' && (p.fromHostId ? c.hostId === p.fromHostId : connected(c.hostId)));
+  if (!src || !src.sha256) throw refuse('CONFLICT', 'library.err.noReadyCopy', { name: item.name }, `${item.name} has no Ready copy on a connected host to copy from`);
+  if (item.copies.some((c) => c.hostId === p.toHostId && c.state !== 'error')) throw refuse('CONFLICT', 'library.err.copyUnderWay', { name: item.name, host: to.name }, `A copy of ${item.name} to ${to.name} is under way`);
+  const copy: LibraryCopy = { hostId: p.toHostId, pool: p.pool, volume: src.volume, path: '', bytes: null, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
+  await deps.store.putCopy(item.id, copy);
+  const run = async (ctx: JobContext) => {
+    const source = deps.fleet.libvirt(src.hostId);
+    const target = deps.fleet.libvirt(p.toHostId);
+    let made = false;
+    try {
+      const srcRef = await source.storageVolLookupByPath(src.path);
+      const srcVol = readVolumeXml(await source.storageVolGetXmlDesc(srcRef));
+      const poolRef = await target.storagePoolLookupByName(p.pool).catch((err: unknown) => {
+        throw isNotFound(err) ? refuse('NOT_FOUND', 'library.err.noPool', { pool: p.pool, host: to.name }, `${to.name} has no storage pool ${p.pool}`) : err;
+      });
+      const art = await ctx.journal.artifact({ kind: 'volume', hostId: p.toHostId, pool: p.pool, name: src.volume });
+      const vol = await target.storageVolCreateXml(poolRef, buildVolumeXml({ name: src.volume, capacityBytes: srcVol.capacityBytes, format: srcVol.format || 'raw', backing: null }), 0);
+      made = true;
+      await art.created();
+      const path = await target.storageVolGetPath(vol);
+      await deps.store.putCopy(item.id, { ...copy, path });
+      const total = src.bytes ?? srcVol.allocationBytes ?? srcVol.capacityBytes;
+      let done = 0;
+      let last = 0;
+      ctx.progress(0, { key: 'job.library.copying' });
+      const down = await source.storageVolDownload(srcRef, 0, 0);
+      const up = await target.storageVolUpload(vol, 0, 0);
+      const m = meter((n) => {
+        done += n;
+        const f = Math.min(1, done / (total || 1));
+        ctx.progress(f * 0.8);
+        if (f * 100 - last >= 1) {
+          last = f * 100;
+          void deps.store.setState(item.id, copy, 'uploading', { percent: Math.round(f * 100) });
+        }
+      });
+      const stop = () => down.destroy(new HangarError('CANCELLED', 'Cancelled'));
+      ctx.signal.addEventListener('abort', stop);
+      try {
+        await pipeline(down, m.stream, up);
+      } finally {
+        ctx.signal.removeEventListener('abort', stop);
+      }
+      const sent = m.digest();
+      if (sent !== src.sha256) throw refuse('CONFLICT', 'library.err.checksum', { host: hostName(deps, src.hostId) }, `The bytes read from ${hostName(deps, src.hostId)} do not match its recorded sha256`);
+      ctx.progress(0.85, { key: 'job.library.verifying' });
+      const sha256 = await verifyCopy(deps, item.id, { ...copy, path }, src.sha256, ctx.signal);
+      return { itemId: item.id, hostId: p.toHostId, sha256 };
+    } catch (err) {
+      if (made) await deleteVolumeAt(target, p.pool, src.volume).catch(() => undefined);
+      await deps.store.removeCopy(item.id, copy);
+      throw err;
+    }
+  };
+  try {
+    return await deps.jobs.start({ kind: 'library.copy', title: { key: 'job.library.copy', args: { name: item.name, host: to.name } }, target: { kind: 'template', id: `${item.id}@${p.toHostId}` }, hostId: p.toHostId, cancellable: true }, run);
+  } catch (err) {
+    await deps.store.removeCopy(item.id, copy);
+    throw err;
+  }
+}
+
+/** The VMs, on every host that sees the copy, that still read from it (linked clones, an inserted ISO). */
+async function usersOf(deps: Pick<LibraryDeps, 'fleet'>, copy: LibraryCopy): Promise<string[]> {
+  const names: string[] = [];
+  for (const h of [copy.hostId, ...copy.reach]) {
+    if (deps.fleet.hosts.get(h)?.state !== 'connected') continue;
+    const conn = deps.fleet.libvirt(h);
+    let local = copy;
+    if (h !== copy.hostId) {
+      const ref = await conn.storageVolLookupByPath(copy.path).catch(() => null);
+      if (!ref) continue;
+      local = { ...copy, pool: ref.pool, volume: ref.name };
+    }
+    for (const n of await copyUsers(conn, local)) names.push(h === copy.hostId ? n : `${n} (${hostName(deps, h)})`);
+  }
+  return [...new Set(names)].sort();
+}
+
+async function refuseUsed(deps: Pick<LibraryDeps, 'fleet'>, item: LibraryItem, copies: readonly LibraryCopy[]): Promise<void> {
+  const users = new Set<string>();
+  for (const c of copies) for (const u of await usersOf(deps, c)) users.add(u);
+  if (users.size === 0) return;
+  const vms = [...users].sort().join(', ');
+  throw new HangarError('CONFLICT', `${item.name} is still used by ${vms}: delete those VMs (or their disks) first`, { vms: [...users].sort(), message: { key: item.kind === 'iso' ? 'library.err.isoInUse' : 'library.err.linkedClones', args: { name: item.name, vms } } });
+}
+
+/** Deletes one host's copy; the item and its other copies stay, and VMs made from it as full copies keep running. */
+export async function deleteCopy(deps: LibraryDeps, p: z.output<typeof DeleteCopyParams>): Promise<JobRef> {
+  const item = deps.store.get(p.itemId);
+  if (!item) throw new HangarError('NOT_FOUND', `No library item ${p.itemId}`);
+  const copy = item.copies.find((c) => c.hostId === p.hostId && c.pool === p.pool && c.volume === p.volume);
+  if (!copy) throw new HangarError('NOT_FOUND', `${item.name} has no copy ${p.pool}/${p.volume} on ${hostName(deps, p.hostId)}`);
+  if (copy.state === 'uploading' || copy.state === 'verifying') throw refuse('CONFLICT', 'library.err.busy', { name: item.name }, `${item.name} is being copied there: cancel its task first`);
+  await refuseUsed(deps, item, [copy]);
+  return deps.jobs.start({ kind: 'library.deleteCopy', title: { key: 'job.library.deleteCopy', args: { name: item.name, host: hostName(deps, p.hostId) } }, target: template(item.id), hostId: p.hostId, cancellable: false }, async () => {
+    await refuseUsed(deps, item, [copy]);
+    await deleteVolumeAt(deps.fleet.libvirt(p.hostId), p.pool, p.volume);
+    await deps.store.removeCopy(item.id, copy);
+    return null;
+  });
+}
+
+/** Deletes the item and every copy; refused, naming them, while linked clones (or VMs with the ISO) use any copy. */
+export async function deleteItem(deps: LibraryDeps, itemId: string): Promise<JobRef> {
+  const item = deps.store.get(itemId);
+  if (!item) throw new HangarError('NOT_FOUND', `No library item ${itemId}`);
+  if (item.copies.some((c) => c.state === 'uploading' || c.state === 'verifying')) throw refuse('CONFLICT', 'library.err.busy', { name: item.name }, `${item.name} is being copied: cancel its task first`);
+  await refuseUsed(deps, item, item.copies);
+  return deps.jobs.start({ kind: 'library.delete', title: { key: 'job.library.delete', args: { name: item.name } }, target: template(item.id), cancellable: false }, async () => {
+    await refuseUsed(deps, item, item.copies);
+    const left: string[] = [];
+    for (const c of item.copies) {
+      if (deps.fleet.hosts.get(c.hostId)?.state !== 'connected') {
+        left.push(`${c.pool}/${c.volume} on ${hostName(deps, c.hostId)}`);
+        continue;
+      }
+      await deleteVolumeAt(deps.fleet.libvirt(c.hostId), c.pool, c.volume);
+    }
+    await deps.store.removeItem(item.id);
+    return { leftBehind: left };
+  });
+}
+
+/**
+ * A new item whose first copy is uploaded from the person's machine through the transfer
+ * endpoint (`upload`'s ticketed PUT): listed at once as Uploading n%, Verifying while the host
+ * hashes and inspects it, Ready once the upload job has checked it. A failed or cancelled upload
+ * removes the item (its volume is the upload's to delete).
+ */
+export async function uploadItem(deps: LibraryDeps & { transfer: () => TransferApi }, p: z.output<typeof UploadItemParams>): Promise<{ itemId: string; jobId: string; ticket: TransferTicket | null }> {
+  checkNewItem(deps, p);
+  const format: UploadFormat = p.format ?? (p.kind === 'iso' ? 'iso' : /\.qcow2$/i.test(p.fileName) ? 'qcow2' : 'raw');
+  const id = newItemId();
+  const volume = volumeNameFor(p.name, id, format === 'qcow2' ? 'qcow2' : format === 'iso' ? 'iso' : 'img');
+  await deps.store.addItem({ id, name: p.name, kind: p.kind, osId: p.osId, description: p.description, minVcpus: p.minVcpus, minMemoryMiB: p.minMemoryMiB, minDiskGiB: p.minDiskGiB, bootable: p.kind === 'iso' && p.bootable, format, source: `upload:${p.fileName}`, createdAt: Date.now() });
+  const copy: LibraryCopy = { hostId: p.hostId, pool: p.pool, volume, path: '', bytes: p.bytes, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
+  await deps.store.putCopy(id, copy);
+  let last = -1;
+  try {
+    const handle = await deps.transfer().uploadIntoPool({
+      hostId: p.hostId,
+      pool: p.pool,
+      name: volume,
+      size: p.bytes,
+      format,
+      source: { kind: 'ticket' },
+      title: { key: 'job.library.upload', args: { name: p.name, host: hostName(deps, p.hostId) } },
+      onProgress: (s) => {
+        if (s.phase === 'verifying') return void deps.store.setState(id, copy, 'verifying');
+        const pct = Math.floor((s.bytesDone / (s.bytesTotal || 1)) * 100);
+        if (pct === last) return;
+        last = pct;
+        void deps.store.setState(id, copy, 'uploading', { percent: pct });
+      },
+      onComplete: async (r) => {
+        const { shared, reach } = await reachOf(deps, p.hostId, r.path);
+        await deps.store.putCopy(id, { ...copy, path: r.path, bytes: r.size, sha256: r.sha256, state: 'ready', percent: null, shared, reach });
+      },
+      onFailed: () => void deps.store.removeItem(id),
+    });
+    return { itemId: id, jobId: handle.jobId, ticket: handle.ticket };
+  } catch (err) {
+    await deps.store.removeItem(id);
+    throw err;
+  }
+}
+
+/**
+ * Takes a volume a host already has (an ISO or base image put there by hand, or one a pool on
+ * shared storage holds) into the library as it is: hashed on the host, then Ready. The library
+ * owns it from then on: deleting the item deletes the volume.
+ */
+export async function adoptVolume(deps: LibraryDeps, p: z.output<typeof AdoptVolumeParams>): Promise<JobRef & { itemId: string }> {
+  checkNewItem(deps, p);
+  const taken = deps.store.items.values().find((it) => it.copies.some((c) => c.hostId === p.hostId && c.pool === p.pool && c.volume === p.volume));
+  if (taken) throw refuse('CONFLICT', 'library.err.alreadyIn', { volume: p.volume, name: taken.name }, `${p.volume} is in the library already, as ${taken.name}`);
+  const conn = deps.fleet.libvirt(p.hostId);
+  const ref = await conn.storageVolLookupByName(await conn.storagePoolLookupByName(p.pool), p.volume).catch((err: unknown) => {
+    throw isNotFound(err) ? new HangarError('NOT_FOUND', `No volume ${p.volume} in pool ${p.pool}`) : err;
+  });
+  const info = readVolumeXml(await conn.storageVolGetXmlDesc(ref));
+  if (info.backing) throw refuse('CONFLICT', 'library.err.hasBacking', { volume: p.volume }, `${p.volume} is an overlay on another image: only a standalone image can be a template`);
+  const path = await conn.storageVolGetPath(ref);
+  const id = newItemId();
+  const format = p.kind === 'iso' ? 'iso' : info.format || 'raw';
+  await deps.store.addItem({ id, name: p.name, kind: p.kind, osId: p.osId, description: p.description, minVcpus: p.minVcpus, minMemoryMiB: p.minMemoryMiB, minDiskGiB: p.minDiskGiB, bootable: p.kind === 'iso' && p.bootable, format, source: `volume:${p.pool}/${p.volume}`, createdAt: Date.now() });
+  const copy: LibraryCopy = { hostId: p.hostId, pool: p.pool, volume: p.volume, path, bytes: null, sha256: null, state: 'verifying', percent: null, error: null, shared: false, reach: [], createdAt: Date.now() };
+  await deps.store.putCopy(id, copy);
+  try {
+    const ref2 = await deps.jobs.start({ kind: 'library.register', title: { key: 'job.library.adopt', args: { name: p.name, volume: p.volume } }, target: template(id), hostId: p.hostId, cancellable: true }, async (ctx) => {
+      try {
+        ctx.progress(null, { key: 'job.library.verifying' });
+        return { itemId: id, sha256: await verifyCopy(deps, id, copy, null, ctx.signal) };
+      } catch (err) {
+        await deps.store.removeItem(id);
+        throw err;
+      }
+    });
+    return { ...ref2, itemId: id };
+  } catch (err) {
+    await deps.store.removeItem(id);
+    throw err;
+  }
+}
