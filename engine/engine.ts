@@ -33,6 +33,7 @@ import { maintenanceService } from './maintenance/service';
 import { migrationMover } from './maintenance/mover';
 import { cloneService } from './clone/service';
 import { snapshotsService } from './snapshots/service';
+import { leasesService } from './leases/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -109,7 +110,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots];
+  const leases = leasesService();
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, leases];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;
