@@ -440,6 +440,8 @@ export class LeaseManager implements LeaseEngine {
   private async runAcquire(leaseIds: string[], ctx: JobContext): Promise<{ leases: Lease[] }> {
     const children = await Promise.all(leaseIds.map((id) => this.startProvision(id, ctx)));
     await Promise.all(children.map((c) => (c ? ctx.finished(c) : Promise.resolve(null))));
+    // The engine is stopping (or the request was cancelled): the leases stay as they are, for the resume.
+    if (ctx.signal.aborted) throw new HangarError('CANCELLED', 'Cancelled');
     const now = (await Promise.all(leaseIds.map(async (id) => this.leases.get(id) ?? (await this.d.repo.lease(id))))).filter((r): r is LeaseRecord => !!r);
     const failed = now.find((r) => r.state === 'failed');
     if (failed) {
@@ -806,6 +808,13 @@ export class LeaseManager implements LeaseEngine {
     const due = [...this.leases.values()].filter((l) => l.expiresAt <= now && (l.state === 'ready' || l.state === 'provisioning') && reachable(l));
     // A release a stopped engine did not finish (or that failed on the host) is done again.
     const stuck = [...this.leases.values()].filter((l) => l.state === 'releasing' && !this.deleting.has(l.id) && reachable(l));
+    // Provisioning whose job is over (a job that could not resume): deleted, and the lease failed, not left hanging.
+    const jobOver = (id: string | null) => !id || FINAL_JOB_STATES.includes(this.d.jobs.jobs.get(id)?.state ?? 'interrupted');
+    const orphans = [...this.leases.values()].filter((l) => l.state === 'provisioning' && !due.includes(l) && jobOver(l.jobId) && jobOver(this.provisionJobs.get(l.id) ?? null) && reachable(l));
+    if (orphans.length) {
+      this.d.logger.warn('leases: provisioning left by a job that ended', { names: orphans.map((o) => o.name) });
+      await this.deleteNow(orphans, 'failed', new HangarError('CANCELLED', 'Its provisioning task ended before the VM was ready')).catch(() => undefined);
+    }
     if (due.length) {
       this.d.logger.info('leases: reaping expired', { names: due.map((d) => d.name) });
       await this.releaseRecords(due, 'expired');
