@@ -8,6 +8,8 @@ import {
   AcquireLeasesParams,
   CreateLeasePoolParams,
   ExtendLeaseParams,
+  ImportIniParams,
+  type ImportIniResult,
   LeaseHistoryParams,
   ListLeasesParams,
   LIVE_LEASE_STATES,
@@ -34,6 +36,7 @@ import { dhcpRangeSize, hostCount, type HostResources, type LeaseNeeds } from '.
 import type { LeaseEngine } from './lease-engine';
 import { historyRecord, publicLease, type LeaseRecord, type LeaseRepo } from './lease-repo';
 import { leaseNames } from './names';
+import { parseDynvmIni, planIniImport } from './ini-import';
 
 const GiB = 1024 ** 3;
 const MIN = 60_000;
@@ -214,6 +217,28 @@ export class LeaseManager implements LeaseEngine {
       await this.d.repo.deletePool(os);
       this.pools.delete(os);
     });
+  }
+
+  /** The seed's ini as pools: new OS names are created, known ones get the mapped hosts' base images (others kept). */
+  async importIni(input: z.input<typeof ImportIniParams>): Promise<ImportIniResult> {
+    const p = ImportIniParams.parse(input);
+    const plan = planIniImport(parseDynvmIni(p.text), this.d.fleet.hosts.values().map((h) => ({ id: h.id, name: h.name, address: h.address })));
+    const created: string[] = [];
+    const updated: string[] = [];
+    const expiry = plan.expiryMinutes !== null ? { defaultExpiryMinutes: plan.expiryMinutes, maxExpiryMinutes: plan.expiryMinutes } : {};
+    const timeout = plan.networkTimeoutSecs !== null ? { networkTimeoutSecs: Math.min(3600, Math.max(5, plan.networkTimeoutSecs)) } : {};
+    for (const pp of plan.pools) {
+      const cur = this.pools.get(pp.os);
+      if (!cur) {
+        await this.createPool({ os: pp.os, baseImages: pp.baseImages, network: p.network, ...expiry, ...timeout, description: 'Imported from .dynvmservice.ini' });
+        created.push(pp.os);
+      } else {
+        const mapped = new Set(pp.baseImages.map((b) => b.hostId));
+        await this.updatePool({ os: pp.os, baseImages: [...cur.baseImages.filter((b) => !mapped.has(b.hostId)), ...pp.baseImages], ...expiry, ...timeout });
+        updated.push(pp.os);
+      }
+    }
+    return { created, updated, skipped: plan.skipped, warnings: plan.warnings };
   }
 
   // --- capacity --------------------------------------------------------------------------------
