@@ -267,7 +267,10 @@ export class LeaseManager implements LeaseEngine {
         if (!base) return { ...r, excluded: 'noBaseImage' };
         if (h.state !== 'connected' || !h.facts) return { ...r, excluded: 'hostDown' };
         if (h.maintenance !== 'none') return { ...r, excluded: 'maintenance' };
+        // In flight on this host: an address of this network, disk in this storage pool.
         const flying = this.inFlightOn(h.id);
+        const flyingNet = flying.filter((l) => l.network === pool.network);
+        const flyingDiskPool = flying.filter((l) => l.storagePool === base.pool);
         try {
           const conn = this.d.fleet.libvirt(h.id);
           const [disk, addr, bb] = await Promise.all([
@@ -282,11 +285,11 @@ export class LeaseManager implements LeaseEngine {
           ]);
           if (bb !== null) baseBytes.set(h.id, bb);
           const need = this.needs(pool, pool.cpus, pool.memoryMiB, bb);
-          const flyingDisk = flying.reduce((s, l) => s + (l.diskBytes ?? need.diskBytes), 0);
+          const flyingDisk = flyingDiskPool.reduce((s, l) => s + (l.diskBytes ?? need.diskBytes), 0);
           return {
             ...r,
             diskBytes: disk === null ? null : Math.max(0, disk - flyingDisk),
-            addresses: addr === null ? null : Math.max(0, addr - flying.filter((l) => !l.ipaddr).length),
+            addresses: addr === null ? null : Math.max(0, addr - flyingNet.filter((l) => !l.ipaddr).length),
           };
         } catch {
           return { ...r, excluded: 'hostDown' };

@@ -105,7 +105,7 @@ describe.concurrent('leases', () => {
       const l = await engine.call('leases.list', { os: `deb${tag}` });
       if (l.leases.some((x) => x.state === 'failed')) throw new Error(JSON.stringify(l.leases.map((x) => x.error)));
       return l.leases.length === 3 && l.leases.every((x) => x.state === 'ready') ? l.leases : null;
-    }, 420_000, 500);
+    }, 600_000, 1000);
     console.log(`leases: 3 ready in ${Date.now() - started} ms`, ready.map((l) => `${l.name} ${l.hostName} ${l.ipaddr}`));
     for (const l of ready) expect(l.ipaddr).toMatch(/^192\.168\.122\.\d+$/);
     expect(new Set(ready.map((l) => l.ipaddr)).size).toBe(3);
@@ -133,7 +133,7 @@ describe.concurrent('leases', () => {
       expect(r.ipaddr).toMatch(/^192\.168\.122\./);
     }
     await engine.call('pools.delete', { os: `deb${tag}` });
-  }, 540_000);
+  }, 700_000);
 
   it('gives up after the retries when the network gives no address, and leaves nothing', async () => {
     await engine.call('pools.create', { os: `nodhcp${tag}`, baseImages: bases(), network: NODHCP, cpus: 1, memoryMiB: 256, networkTimeoutSecs: 5, retries: 1 });
@@ -187,6 +187,7 @@ describe.concurrent('leases', () => {
     let e2 = await mk();
     try {
       const host = await e2.call('hosts.add', { address: h2.address, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: h2.hostKeyFingerprint, name: h2.name });
+      await waitFor('lab2 connected', async () => (await e2.call('hosts.list', {})).hosts[0]?.state === 'connected', 30_000, 100);
       await e2.call('pools.create', { os: 'restart', baseImages: [{ hostId: host.id, pool: 'default', volume: BASE }], network: 'default', cpus: 1, memoryMiB: 256, networkTimeoutSecs: 400, retries: 0 });
       const res = await e2.call('leases.acquire', { os: 'restart', username: `lt${tag}r`, count: 1, expiresInMinutes: 1 });
       const lease = res.leases[0]!;
