@@ -25,7 +25,7 @@ import {
 import type { Vm } from '../contract/vms';
 import type { FleetHosts } from '../hosts/fleet';
 import type { ArtifactHandle, JobContext, JobRunner } from '../jobs/job-runner';
-import { isNotFound, UndefineFlag, type LibvirtConnection } from '../libvirt';
+import { DomainAffect, isNotFound, MetadataType, UndefineFlag, type LibvirtConnection } from '../libvirt';
 import type { Logger } from '../logger';
 import type { Placed, PlacementService } from '../placement/placement-service';
 import { createVmJob } from '../vms/create-vm';
@@ -34,7 +34,7 @@ import { leasesByMac } from '../inventory/guest-addresses';
 import { waitForAddress } from './addresses';
 import { dhcpRangeSize, hostCount, type HostResources, type LeaseNeeds } from './capacity';
 import type { LeaseEngine } from './lease-engine';
-import { historyRecord, publicLease, type LeaseRecord, type LeaseRepo } from './lease-repo';
+import { historyRecord, publicLease, type LeaseRecord, type LeaseRepo, type Spare } from './lease-repo';
 import { leaseNames } from './names';
 import { parseDynvmIni, planIniImport } from './ini-import';
 
@@ -84,6 +84,11 @@ export class LeaseManager implements LeaseEngine {
   private lock: Promise<unknown> = Promise.resolve();
   private reaper: NodeJS.Timeout | null = null;
   private closed = false;
+  /** Warm spares by id (see README: their identity). */
+  private readonly spares = new Map<string, Spare>();
+  /** Background work runs (the app, `hangar serve`): spares are made only then. */
+  private running = false;
+  private refilling = false;
   /** Which job provisions which lease (a release cancels it). */
   private readonly provisionJobs = new Map<string, string>();
   /** Leases whose deletion runs now (a release left by a stopped engine does not: the reaper redoes it). */
@@ -98,14 +103,17 @@ export class LeaseManager implements LeaseEngine {
   async open(): Promise<void> {
     for (const p of await this.d.repo.pools()) this.pools.set(p.os, p);
     for (const r of await this.d.repo.liveLeases()) this.leases.set(r.id, r);
+    for (const sp of await this.d.repo.spares()) this.spares.set(sp.id, sp);
   }
 
   /** The reaper: one sweep now (hosts connect meanwhile: a lease whose host is not back waits for the next), then periodic. */
   start(): void {
+    this.running = true;
     const every = this.d.reapIntervalMs ?? 15_000;
     const tick = () => {
       if (this.closed) return;
       void this.reap()
+        .then(() => this.refill())
         .catch((err: unknown) => this.d.logger.warn('leases: reaper sweep failed', { error: String(err) }))
         .finally(() => {
           if (!this.closed) {
@@ -192,6 +200,7 @@ export class LeaseManager implements LeaseEngine {
       this.checkPool(pool);
       await this.d.repo.savePool(pool);
       this.pools.set(pool.os, pool);
+      setImmediate(() => void this.refill());
       return pool;
     });
   }
@@ -205,6 +214,7 @@ export class LeaseManager implements LeaseEngine {
       this.checkPool(next);
       await this.d.repo.savePool(next);
       this.pools.set(next.os, next);
+      setImmediate(() => void this.refill());
       return next;
     });
   }
@@ -216,6 +226,7 @@ export class LeaseManager implements LeaseEngine {
       if (live.length) throw refuse('CONFLICT', 'leases.err.poolInUse', { os, names: live.map((l) => l.name).join(', ') }, `The pool ${os} has live leases: ${live.map((l) => l.name).join(', ')}`);
       await this.d.repo.deletePool(os);
       this.pools.delete(os);
+      setImmediate(() => void this.refill());
     });
   }
 
@@ -304,7 +315,8 @@ export class LeaseManager implements LeaseEngine {
     const { hosts, baseBytes } = await this.resources(pool);
     const per: PoolHostCapacity[] = hosts.map((h) => hostCount(h, this.needs(pool, pool.cpus, pool.memoryMiB, baseBytes.get(h.hostId) ?? null)));
     const inFlight = [...this.leases.values()].filter((l) => l.os === os && l.state === 'provisioning').length;
-    return { os, available: per.reduce((s, h) => s + h.available, 0), inFlight, sparesReady: 0, hosts: per };
+    const sparesReady = [...this.spares.values()].filter((x) => x.os === os && x.state === 'ready').length;
+    return { os, available: per.reduce((s, h) => s + h.available, 0) + sparesReady, inFlight, sparesReady, hosts: per };
   }
 
   // --- leases ----------------------------------------------------------------------------------
@@ -377,6 +389,12 @@ export class LeaseManager implements LeaseEngine {
       const taken = names.filter((n) => [...this.leases.values()].some((l) => l.name === n || l.vmName === n) || this.d.inventory.vms.values().some((v) => v.name === n));
       if (taken.length) throw refuse('CONFLICT', 'leases.err.nameTaken', { names: taken.join(', ') }, `In use already: ${taken.join(', ')}`, { field: 'username' });
 
+      // Warm spares first, for a request of the pool's size and identity (no SSH keys of its own):
+      // they have their address already. The rest is placed cold, below.
+      const spareFit = !p.sshAuthorizedKeys.length && cpus === pool.cpus && memoryMiB === pool.memoryMiB;
+      const ready = spareFit ? [...this.spares.values()].filter((x) => x.os === pool.os && x.state === 'ready' && (!p.hostId || x.hostId === p.hostId)).slice(0, names.length) : [];
+      const coldNames = names.slice(ready.length);
+      const spareNames = names.slice(0, ready.length);
       // Placement, VM by VM, within what each host can still give (addresses and disk here,
       // memory and vCPUs in placement's reservations): the request gets all its VMs or none.
       const { hosts, baseBytes } = await this.resources(pool);
@@ -385,7 +403,7 @@ export class LeaseManager implements LeaseEngine {
       const now = Date.now();
       const records: LeaseRecord[] = [];
       try {
-        for (const name of names) {
+        for (const name of coldNames) {
           const eligible = [...left.values()].filter((c) => c.available > 0 && (!p.hostId || c.hostId === p.hostId)).map((c) => c.hostId);
           if (!eligible.length) throw this.noCapacity(pool, names.length, [...left.values()]);
           let placed: Placed;
@@ -436,6 +454,42 @@ export class LeaseManager implements LeaseEngine {
             triedHostIds: [],
           });
         }
+        for (const [i, sp] of ready.entries()) {
+          this.spares.delete(sp.id);
+          await this.d.repo.deleteSpare(sp.id);
+          records.push({
+            id: crypto.randomUUID(),
+            name: spareNames[i]!,
+            os: pool.os,
+            username: p.username,
+            owner: p.owner,
+            state: 'ready',
+            hostId: sp.hostId,
+            hostName: sp.hostName,
+            vmUuid: sp.vmUuid,
+            vmName: sp.vmName,
+            ipaddr: sp.ipaddr,
+            cpus: sp.cpus,
+            memoryMiB: sp.memoryMiB,
+            diskBytes: sp.diskBytes,
+            createdAt: now,
+            readyAt: now,
+            expiresAt: now + minutes * MIN,
+            endedAt: null,
+            fromSpare: true,
+            attempts: 1,
+            jobId: null,
+            error: null,
+            storagePool: sp.storagePool,
+            network: pool.network,
+            sshAuthorizedKeys: [],
+            guestUser: pool.guestUser,
+            idempotencyKey: p.idempotencyKey ?? null,
+            deletingAt: null,
+            endReason: null,
+            triedHostIds: [],
+          });
+        }
         // In memory and in SQLite before the job starts: its first step reads them.
         await this.d.repo.saveLeases(records);
         for (const r of records) this.leases.set(r.id, r);
@@ -444,6 +498,8 @@ export class LeaseManager implements LeaseEngine {
           (ctx) => this.runAcquire(records.map((r) => r.id), ctx),
         );
         for (const r of records) await this.patch(r.id, (x) => ({ ...x, jobId: ref.jobId }));
+        for (const r of records.filter((x) => x.fromSpare)) void this.titleSpare(r);
+        if (ready.length) void this.refill();
         return { jobId: ref.jobId, leases: records.map(publicLease) };
       } catch (err) {
         for (const h of held) await h.release().catch(() => undefined);
@@ -595,11 +651,31 @@ export class LeaseManager implements LeaseEngine {
 
   /** One try: the VM made and started; its address, or null on timeout (the VM is deleted again either way but success). */
   private async attempt(r: LeaseRecord, pool: LeasePool | null, timeoutMs: number, ctx: JobContext): Promise<string | null> {
-    const hostId = r.hostId!;
+    return this.boot(
+      { id: r.id, vmName: r.vmName ?? r.name, hostname: r.name, os: r.os, hostId: r.hostId!, cpus: r.cpus, memoryMiB: r.memoryMiB, network: r.network, guestUser: r.guestUser, sshAuthorizedKeys: r.sshAuthorizedKeys, description: `Hangar lease ${r.name} (${r.os}) for ${r.username}` },
+      pool,
+      timeoutMs,
+      ctx,
+      (uuid) => this.patch(r.id, (x) => ({ ...x, vmUuid: uuid })).then(() => undefined),
+    );
+  }
+
+  /**
+   * Makes one VM (create-vm's job: overlay on the base, cloud-init seed, define, start) and waits
+   * for its address. No address in time, or cancelled: the VM and its disks are deleted again.
+   */
+  private async boot(
+    b: { id: string; vmName: string; hostname: string; os: string; hostId: string; cpus: number; memoryMiB: number; network: string; guestUser: string; sshAuthorizedKeys: string[]; description: string },
+    pool: LeasePool | null,
+    timeoutMs: number,
+    ctx: JobContext,
+    onDefined: (uuid: string | null) => Promise<void>,
+  ): Promise<string | null> {
+    const hostId = b.hostId;
     const conn = await this.connected(hostId, ctx.signal);
     const host = this.host(hostId);
-    const base = pool?.baseImages.find((b) => b.hostId === hostId);
-    if (!base) throw refuse('NOT_FOUND', 'leases.err.hostNoBase', { os: r.os, hostId }, `${host.name} has no base image of ${r.os}`);
+    const base = pool?.baseImages.find((x) => x.hostId === hostId);
+    if (!base) throw refuse('NOT_FOUND', 'leases.err.hostNoBase', { os: b.os, hostId }, `${host.name} has no base image of ${b.os}`);
     const handles: ArtifactHandle[] = [];
     const journal = {
       artifact: async (spec: Parameters<JobContext['journal']['artifact']>[0]) => {
@@ -610,22 +686,22 @@ export class LeaseManager implements LeaseEngine {
     };
     const { handler } = createVmJob(
       {
-        name: r.vmName ?? r.name,
+        name: b.vmName,
         hostTags: [],
         affinityGroupIds: [],
         osProfile: 'linux',
-        vcpus: r.cpus,
-        memoryMiB: r.memoryMiB,
+        vcpus: b.cpus,
+        memoryMiB: b.memoryMiB,
         firmware: 'bios',
         accel: 'auto',
         source: { kind: 'clone', base: { pool: base.pool, volume: base.volume }, mode: 'overlay' },
         diskPool: base.pool,
         // The overlay is as large as the base unless the pool asks for more.
         diskSizeGiB: pool?.diskGiB ?? 0.01,
-        network: r.network,
-        cloudInit: { hostname: r.name, user: r.guestUser, sshAuthorizedKeys: r.sshAuthorizedKeys },
-        description: `Hangar lease ${r.name} (${r.os}) for ${r.username}`,
-        labels: { 'hangar.lease': r.id, 'hangar.lease.os': r.os },
+        network: b.network,
+        cloudInit: { hostname: b.hostname, user: b.guestUser, sshAuthorizedKeys: b.sshAuthorizedKeys },
+        description: b.description,
+        labels: { 'hangar.lease': b.id, 'hangar.lease.os': b.os },
         start: true,
       },
       host,
@@ -638,29 +714,28 @@ export class LeaseManager implements LeaseEngine {
       // create-vm rolled back what it made; what it could not is in its error.
       throw HangarError.from(err);
     }
-    await this.patch(r.id, (x) => ({ ...x, vmUuid: made.uuid }));
+    await onDefined(made.uuid);
     await this.d.inventory.refresh(hostId, made.uuid).catch(() => undefined);
-    ctx.progress(0.3, { key: 'job.lease.waitAddress', args: { name: r.name } });
+    ctx.progress(0.3, { key: 'job.lease.waitAddress', args: { name: b.hostname } });
     let ip: string | null = null;
     try {
       const dom = await conn.domainLookupByUuid(made.uuid);
       ip = await waitForAddress(conn, dom, timeoutMs, ctx.signal, this.d.addressPollMs ?? 1000);
     } catch (err) {
       ip = null;
-      if (!ctx.signal.aborted) this.d.logger.warn('leases: address wait failed', { lease: r.name, error: String(err) });
+      if (!ctx.signal.aborted) this.d.logger.warn('leases: address wait failed', { vm: b.vmName, error: String(err) });
     }
     if (ip && !ctx.signal.aborted) return ip;
     // No address (or cancelled): the VM and its disks go now.
-    const cur = this.leases.get(r.id) ?? r;
-    await this.deleteVm({ ...cur, vmUuid: made.uuid });
+    await this.deleteVm({ hostId, vmUuid: made.uuid, vmName: b.vmName, name: b.vmName, storagePool: base.pool });
     for (const h of handles) await h.removed().catch(() => undefined);
-    await this.patch(r.id, (x) => ({ ...x, vmUuid: null }));
+    await onDefined(null);
     if (ctx.signal.aborted) throw new HangarError('CANCELLED', 'Cancelled');
     return null;
   }
 
   /** Deletes a lease's VM and its disks (overlay and seed): force off, undefine, delete volumes. Absent things are fine. */
-  private async deleteVm(r: LeaseRecord): Promise<void> {
+  private async deleteVm(r: Pick<LeaseRecord, 'hostId' | 'vmUuid' | 'vmName' | 'name' | 'storagePool'>): Promise<void> {
     if (!r.hostId) return;
     const conn = await this.connected(r.hostId, new AbortController().signal, 30_000);
     const vmName = r.vmName ?? r.name;
@@ -826,6 +901,130 @@ export class LeaseManager implements LeaseEngine {
         prevOff();
         clearInterval(t);
       };
+    });
+  }
+
+  /** A spare handed out shows the lease's name as its domain title (virsh list --title, the VM list). */
+  private async titleSpare(r: LeaseRecord): Promise<void> {
+    try {
+      const conn = this.d.fleet.libvirt(r.hostId!);
+      const dom = await conn.domainLookupByUuid(r.vmUuid!);
+      await conn.domainSetMetadata(dom, MetadataType.TITLE, r.name, DomainAffect.LIVE | DomainAffect.CONFIG);
+    } catch (err) {
+      this.d.logger.warn('leases: could not title a handed-out spare', { lease: r.name, error: String(err) });
+    }
+  }
+
+  /**
+   * Keeps each pool's warm spares: deletes failed, orphaned and surplus ones, and starts new ones
+   * within capacity (placement and the pool's hosts, as a lease). Runs with the reaper and after a
+   * spare is taken; only in a long-lived engine.
+   */
+  async refill(): Promise<void> {
+    if (!this.running || this.closed || this.refilling) return;
+    this.refilling = true;
+    try {
+      const jobLive = (id: string | null) => !!id && !FINAL_JOB_STATES.includes(this.d.jobs.jobs.get(id)?.state ?? 'interrupted');
+      for (const sp of [...this.spares.values()]) {
+        const pool = this.pools.get(sp.os);
+        const surplus = !pool || [...this.spares.values()].filter((x) => x.os === sp.os && x.state !== 'failed').length > pool.warmSpares;
+        const dead = sp.state === 'failed' || (sp.state === 'booting' && !jobLive(sp.jobId));
+        if (dead || (surplus && sp.state === 'ready')) {
+          this.spares.delete(sp.id);
+          await this.deleteVm({ hostId: sp.hostId, vmUuid: sp.vmUuid, vmName: sp.vmName, name: sp.vmName, storagePool: sp.storagePool }).catch((err: unknown) => {
+            this.spares.set(sp.id, sp);
+            throw err;
+          });
+          await this.d.repo.deleteSpare(sp.id);
+        }
+      }
+      for (const pool of this.pools.values()) {
+        let have = [...this.spares.values()].filter((x) => x.os === pool.os).length;
+        while (have < pool.warmSpares && !this.closed) {
+          if (!(await this.startSpare(pool))) break;
+          have++;
+        }
+      }
+    } catch (err) {
+      this.d.logger.warn('leases: spare refill failed', { error: String(err) });
+    } finally {
+      this.refilling = false;
+    }
+  }
+
+  /** One spare: placed like a lease, booted by a `lease.spare` job. False when no host can take it now. */
+  private async startSpare(pool: LeasePool): Promise<boolean> {
+    return this.serial(async () => {
+      const { hosts, baseBytes } = await this.resources(pool);
+      const eligible = hosts.map((h) => hostCount(h, this.needs(pool, pool.cpus, pool.memoryMiB, baseBytes.get(h.hostId) ?? null))).filter((c) => c.available > 0).map((c) => c.hostId);
+      if (!eligible.length) return false;
+      const vmName = `hs-${pool.os.replace(/[^a-z0-9-]/g, '-')}-${crypto.randomBytes(4).toString('hex')}`;
+      let placed: Placed;
+      try {
+        placed = await this.d.placement.place({ memoryMiB: pool.memoryMiB, vcpus: pool.cpus, network: pool.network, onlyHostIds: eligible }, vmName);
+      } catch {
+        return false;
+      }
+      const base = pool.baseImages.find((b) => b.hostId === placed.host.id)!;
+      const bb = baseBytes.get(placed.host.id) ?? null;
+      const sp: Spare = {
+        id: crypto.randomUUID(),
+        os: pool.os,
+        state: 'booting',
+        hostId: placed.host.id,
+        hostName: placed.host.name,
+        vmUuid: null,
+        vmName,
+        ipaddr: null,
+        storagePool: base.pool,
+        cpus: pool.cpus,
+        memoryMiB: pool.memoryMiB,
+        diskBytes: pool.diskGiB !== null ? Math.max(pool.diskGiB * GiB, bb ?? 0) : bb,
+        createdAt: Date.now(),
+        readyAt: null,
+        jobId: null,
+      };
+      this.spares.set(sp.id, sp);
+      await this.d.repo.saveSpare(sp);
+      try {
+        const ref = await this.d.jobs.start({ kind: 'lease.spare', title: { key: 'job.lease.spare', args: { os: pool.os, host: placed.host.name } }, target: { kind: 'lease', id: `spare:${sp.id}` }, hostId: placed.host.id, cancellable: true }, async (ctx) => {
+          const save = async (patch: Partial<Spare>) => {
+            const cur = this.spares.get(sp.id);
+            if (!cur) return;
+            const next = { ...cur, ...patch };
+            this.spares.set(sp.id, next);
+            await this.d.repo.saveSpare(next);
+          };
+          const ip = await this.boot(
+            { id: sp.id, vmName, hostname: vmName, os: pool.os, hostId: sp.hostId!, cpus: sp.cpus, memoryMiB: sp.memoryMiB, network: pool.network, guestUser: pool.guestUser, sshAuthorizedKeys: [], description: `Hangar warm spare (${pool.os})` },
+            pool,
+            pool.networkTimeoutSecs * 1000,
+            ctx,
+            (uuid) => save({ vmUuid: uuid }),
+          ).catch(async (err: unknown) => {
+            await save({ state: 'failed' });
+            throw err;
+          });
+          if (!ip) {
+            await save({ state: 'failed' });
+            throw refuse('CONFLICT', 'leases.err.noAddress', { name: vmName, host: placed.host.name, seconds: pool.networkTimeoutSecs }, `${vmName} got no network address on ${placed.host.name} within ${pool.networkTimeoutSecs} s`);
+          }
+          await save({ state: 'ready', ipaddr: ip, readyAt: Date.now() });
+          return { spare: vmName, ipaddr: ip };
+        });
+        const cur = this.spares.get(sp.id);
+        if (cur) {
+          this.spares.set(sp.id, { ...cur, jobId: ref.jobId });
+          await this.d.repo.saveSpare({ ...cur, jobId: ref.jobId });
+        }
+        await placed.bind(ref.jobId);
+        return true;
+      } catch (err) {
+        await placed.release();
+        this.spares.delete(sp.id);
+        await this.d.repo.deleteSpare(sp.id);
+        throw err;
+      }
     });
   }
 

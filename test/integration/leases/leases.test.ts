@@ -211,4 +211,30 @@ describe.concurrent('leases', () => {
       fs.rmSync(own, { recursive: true, force: true });
     }
   }, 400_000);
+
+  it('hands out a warm spare at once, refills it, and deletes spares the pool no longer wants', async () => {
+    await engine.call('pools.create', { os: `warm${tag}`, baseImages: [{ hostId: hostIds[1]!, pool: 'default', volume: BASE }], network: 'default', cpus: 1, memoryMiB: 256, networkTimeoutSecs: 400, retries: 0, warmSpares: 1 });
+    await waitFor('a spare ready', async () => (await engine.call('pools.capacity', { os: `warm${tag}` })).sparesReady === 1, 600_000, 1000);
+    const t0 = Date.now();
+    const res = await engine.call('leases.acquire', { os: `warm${tag}`, username: `lt${tag}w`, count: 1 });
+    const ms = Date.now() - t0;
+    const lease = res.leases[0]!;
+    console.log(`leases: warm lease in ${ms} ms`, lease.vmName, lease.ipaddr);
+    expect(lease).toMatchObject({ state: 'ready', fromSpare: true, name: `lt${tag}w` });
+    expect(lease.ipaddr).toMatch(/^192\.168\.122\./);
+    expect(ms).toBeLessThan(10_000);
+    // The spare's domain keeps its own name; its title becomes the lease's name.
+    await waitFor('the title', async () => (await virsh(h2, ['desc', '--title', lease.vmName!])).includes(`lt${tag}w`), 30_000, 500);
+    // A new spare is on its way; the pool then wants none: it goes, and the lease's VM with its release.
+    await waitFor('a new spare booting', async () => (await virsh(h2, ['list', '--all', '--name'])).split('\n').filter((n) => n.startsWith(`hs-warm${tag}`)).length === 2, 60_000, 500);
+    await engine.call('pools.update', { os: `warm${tag}`, warmSpares: 0 });
+    await engine.call('leases.release', { ids: [lease.id] });
+    await waitFor('spares and lease gone', async () => {
+      const doms = (await virsh(h2, ['list', '--all', '--name'])).split('\n').filter((n) => n.startsWith(`hs-warm${tag}`));
+      const vols = (await virsh(h2, ['vol-list', 'default'])).split('\n').filter((l) => l.includes(`hs-warm${tag}`));
+      return doms.length === 0 && vols.length === 0;
+    }, 600_000, 2000);
+    const [rec] = (await engine.call('leases.history', { os: `warm${tag}` })).records;
+    expect(rec).toMatchObject({ fromSpare: true, state: 'deleted', endReason: 'released' });
+  }, 900_000);
 });
