@@ -929,6 +929,8 @@ export class LeaseManager implements LeaseEngine {
         const pool = this.pools.get(sp.os);
         const surplus = !pool || [...this.spares.values()].filter((x) => x.os === sp.os && x.state !== 'failed').length > pool.warmSpares;
         const dead = sp.state === 'failed' || (sp.state === 'booting' && !jobLive(sp.jobId));
+        // A surplus spare still booting is cancelled: its job deletes what it made, the next round its record.
+        if (!dead && surplus && sp.state === 'booting' && sp.jobId) await this.d.jobs.cancel(sp.jobId).catch(() => undefined);
         if (dead || (surplus && sp.state === 'ready')) {
           this.spares.delete(sp.id);
           await this.deleteVm({ hostId: sp.hostId, vmUuid: sp.vmUuid, vmName: sp.vmName, name: sp.vmName, storagePool: sp.storagePool }).catch((err: unknown) => {
