@@ -21,13 +21,22 @@ export async function probeAddress(conn: LibvirtConnection, dom: DomainRef, roun
   return orderAddresses(found)[0] ?? null;
 }
 
-/** Polls until an address shows, the timeout passes (null) or the signal aborts (throws). */
-export async function waitForAddress(conn: LibvirtConnection, dom: DomainRef, timeoutMs: number, signal: AbortSignal, intervalMs = 1000): Promise<string | null> {
+/**
+ * Polls until an address shows, the timeout passes (null) or the signal aborts (throws). The
+ * connection is asked for each round: a host that reconnects meanwhile is asked on its new one.
+ */
+export async function waitForAddress(connOf: () => LibvirtConnection, uuid: string, timeoutMs: number, signal: AbortSignal, intervalMs = 1000): Promise<string | null> {
   const deadline = Date.now() + timeoutMs;
   for (let round = 0; ; round++) {
     signal.throwIfAborted();
-    const ip = await probeAddress(conn, dom, round);
-    if (ip) return ip;
+    try {
+      const conn = connOf();
+      const dom: DomainRef = await conn.domainLookupByUuid(uuid);
+      const ip = await probeAddress(conn, dom, round);
+      if (ip) return ip;
+    } catch {
+      // The host is away for a moment (reconnecting): the next round asks again.
+    }
     if (Date.now() >= deadline) return null;
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, Math.min(intervalMs, Math.max(0, deadline - Date.now())));

@@ -672,7 +672,7 @@ export class LeaseManager implements LeaseEngine {
     onDefined: (uuid: string | null) => Promise<void>,
   ): Promise<string | null> {
     const hostId = b.hostId;
-    const conn = await this.connected(hostId, ctx.signal);
+    await this.connected(hostId, ctx.signal);
     const host = this.host(hostId);
     const base = pool?.baseImages.find((x) => x.hostId === hostId);
     if (!base) throw refuse('NOT_FOUND', 'leases.err.hostNoBase', { os: b.os, hostId }, `${host.name} has no base image of ${b.os}`);
@@ -719,8 +719,7 @@ export class LeaseManager implements LeaseEngine {
     ctx.progress(0.3, { key: 'job.lease.waitAddress', args: { name: b.hostname } });
     let ip: string | null = null;
     try {
-      const dom = await conn.domainLookupByUuid(made.uuid);
-      ip = await waitForAddress(conn, dom, timeoutMs, ctx.signal, this.d.addressPollMs ?? 1000);
+      ip = await waitForAddress(() => this.d.fleet.libvirt(hostId), made.uuid, timeoutMs, ctx.signal, this.d.addressPollMs ?? 1000);
     } catch (err) {
       ip = null;
       if (!ctx.signal.aborted) this.d.logger.warn('leases: address wait failed', { vm: b.vmName, error: String(err) });

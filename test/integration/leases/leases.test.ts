@@ -101,11 +101,15 @@ describe.concurrent('leases', () => {
     expect(res.leases.map((l) => l.name)).toEqual([`lt${tag}1`, `lt${tag}2`, `lt${tag}3`]);
     const during = await engine.call('pools.capacity', { os: `deb${tag}` });
     expect(during.inFlight).toBe(3);
+    const look = setInterval(() => {
+      void engine.call('leases.list', { os: `deb${tag}` }).then((l) => console.log(`leases: ${Math.round((Date.now() - started) / 1000)} s`, l.leases.map((x) => `${x.name} ${x.hostName} ${x.state} ${x.ipaddr ?? '-'} try ${x.attempts}`).join(', ')));
+    }, 30_000);
     const ready = await waitFor('three leases ready', async () => {
       const l = await engine.call('leases.list', { os: `deb${tag}` });
       if (l.leases.some((x) => x.state === 'failed')) throw new Error(JSON.stringify(l.leases.map((x) => x.error)));
       return l.leases.length === 3 && l.leases.every((x) => x.state === 'ready') ? l.leases : null;
     }, 600_000, 1000);
+    clearInterval(look);
     console.log(`leases: 3 ready in ${Date.now() - started} ms`, ready.map((l) => `${l.name} ${l.hostName} ${l.ipaddr}`));
     for (const l of ready) expect(l.ipaddr).toMatch(/^192\.168\.122\.\d+$/);
     expect(new Set(ready.map((l) => l.ipaddr)).size).toBe(3);
