@@ -397,7 +397,8 @@ export class LeaseManager implements LeaseEngine {
       const spareNames = names.slice(0, ready.length);
       // Placement, VM by VM, within what each host can still give (addresses and disk here,
       // memory and vCPUs in placement's reservations): the request gets all its VMs or none.
-      const { hosts, baseBytes } = await this.resources(pool);
+      // Served by spares alone: no host is asked anything (the hand-out takes about as long as two SQLite writes).
+      const { hosts, baseBytes } = coldNames.length ? await this.resources(pool) : { hosts: [], baseBytes: new Map<string, number>() };
       const left = new Map(hosts.map((h) => [h.hostId, hostCount(h, this.needs(pool, cpus, memoryMiB, baseBytes.get(h.hostId) ?? null))]));
       const held: Placed[] = [];
       const now = Date.now();
