@@ -39,6 +39,7 @@ import { perfService } from './perf/service';
 import { warmStartService } from './inventory/warm-start';
 import { LOCAL_HOST_ID } from './hosts/host-manager';
 import { libraryService } from './library/service';
+import { leasesService } from './leases/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -123,7 +124,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer, warm, library];
+  const leases = leasesService({ db, fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, logger, ...(process.env.HANGAR_LEASE_REAP_MS ? { reapIntervalMs: Number(process.env.HANGAR_LEASE_REAP_MS) } : {}) });
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer, warm, library, leases];
   services.push(perfService({ logger }));
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();

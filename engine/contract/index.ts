@@ -28,3 +28,4 @@ export * from './snapshots';
 export * from './library';
 export * from './transfer';
 export * from './engine-perf';
+export * from './pools';

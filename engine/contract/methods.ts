@@ -17,6 +17,7 @@ import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, Snapshot
 import { AdoptVolumeParams, CopyToHostParams, DeleteCopyParams, LibraryItem, LibraryItemId, OsEntry, RegisterFromVmParams, UploadItemParams } from './library';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 import { DownloadBeginParams, DownloadResult, TransferJobParams, TransferTicket, UploadBeginParams, UploadResult } from './transfer';
+import { AcquireLeasesParams, AcquireLeasesResult, CreateLeasePoolParams, ExtendLeaseParams, ImportIniParams, ImportIniResult, Lease, LeaseHistoryParams, LeaseHistoryRecord, LeaseId, LeasePool, ListLeasesParams, PoolCapacity, PoolOs, ReleaseLeasesParams, UpdateLeasePoolParams } from './pools';
 
 /**
  * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
@@ -284,6 +285,29 @@ export const methods = {
   'storage.downloadBegin': { params: DownloadBeginParams, result: TransferTicket, job: true, jobResult: DownloadResult },
   /** The engine thread's event-loop delay and the engine's memory (Diagnostics, live): reads only. */
   'engine.perf': { params: z.object({}).strict(), result: EnginePerf, job: false },
+  // --- disposable VM pools and leases (issue 18, branch leases; contract/pools.ts) ---
+  /** Pool edits are SQLite changes, answered directly like settings.update; they take effect at once. */
+  'pools.list': { params: z.object({}).strict(), result: z.object({ pools: z.array(LeasePool) }), job: false },
+  'pools.create': { params: CreateLeasePoolParams, result: LeasePool, job: false },
+  'pools.update': { params: UpdateLeasePoolParams, result: LeasePool, job: false },
+  /** Refused (CONFLICT, the leases named) while leases of the pool live; its spares are deleted in the background. */
+  'pools.delete': { params: z.object({ os: PoolOs }).strict(), result: z.object({ deleted: z.literal(true) }), job: false },
+  /** The seed's `.dynvmservice.ini`: [xenhostN] sections mapped to hosts by address, `<os>.template=` lines as base images. */
+  'pools.importIni': { params: ImportIniParams, result: ImportIniResult, job: false },
+  /** How many leases the pool can give now, host by host and what bounds each. */
+  'pools.capacity': { params: z.object({ os: PoolOs }).strict(), result: PoolCapacity, job: false },
+   * Leases `count` VMs: answered at once with the leases (provisioning, or ready from spares) and
+   * the provisioning job; its result is every lease ready, or the error after the retries (nothing
+   * left behind). Refused at once: unknown OS, expiry above the pool's maximum, no capacity.
+  'leases.acquire': { params: AcquireLeasesParams, result: AcquireLeasesResult, job: true, jobResult: z.object({ leases: z.array(Lease) }) },
+  'leases.list': { params: ListLeasesParams, result: z.object({ leases: z.array(Lease) }), job: false },
+  'leases.get': { params: z.object({ id: LeaseId, owner: z.string().max(128).optional() }).strict(), result: Lease, job: false },
+  /** Deletes the VMs and their disks at once (a job); answered with the leases now releasing. */
+  'leases.release': { params: ReleaseLeasesParams, result: JobRef.extend({ leases: z.array(Lease) }), job: true, jobResult: z.object({ leases: z.array(Lease) }) },
+  /** Not a job: moves the expiry stored in SQLite (the reaper reads it). */
+  'leases.extend': { params: ExtendLeaseParams, result: Lease, job: false },
+  /** The seed's history records, newest first. */
+  'leases.history': { params: LeaseHistoryParams, result: z.object({ records: z.array(LeaseHistoryRecord) }), job: false },
 } as const;
 
 export type Methods = typeof methods;
