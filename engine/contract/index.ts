@@ -25,3 +25,4 @@ export * from './storage';
 export * from './networks';
 export * from './clone';
 export * from './snapshots';
+export * from './api-tokens';

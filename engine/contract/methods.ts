@@ -14,6 +14,7 @@ import { CreateNetworkParams, DhcpLeaseInfo, Network, NetworkAction, NetworkName
 import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
+import { ApiToken, ApiTokenId, CreateApiTokenParams, CreatedApiToken } from './api-tokens';
 
 /**
  * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
@@ -250,6 +251,11 @@ export const methods = {
   /** The rule applies from the VM's next placement (start, move); it does not move the VM now. */
   'placement.groups.addVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
   'placement.groups.removeVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
+  // --- pools REST API tokens (issue 18, poolapi): one SQLite write on this machine, answered directly ---
+  'apiTokens.list': { params: z.object({}).strict(), result: z.object({ tokens: z.array(ApiToken) }), job: false },
+  /** The secret is in this answer only; the engine keeps its SHA-256. */
+  'apiTokens.create': { params: CreateApiTokenParams, result: CreatedApiToken, job: false },
+  'apiTokens.revoke': { params: z.object({ id: ApiTokenId }).strict(), result: z.object({ revoked: z.literal(true) }), job: false },
 } as const;
 
 export type Methods = typeof methods;
