@@ -33,6 +33,8 @@ import { maintenanceService } from './maintenance/service';
 import { migrationMover } from './maintenance/mover';
 import { cloneService } from './clone/service';
 import { snapshotsService } from './snapshots/service';
+import { leasesService } from './leases/service';
+import { poolApiService, type PoolApiDeps } from './poolapi/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -69,6 +71,8 @@ export interface Engine {
   attachConsole(vmId: string, ticket: string, ws: WebSocket): void;
   /** The services it is made of, which methods each answers, and whether its background work runs. */
   readonly services: ReadonlyArray<{ name: string; methods: MethodName[]; background: boolean }>;
+  /** What `hangar serve --pools-listen` serves: the leases engine and the API tokens. */
+  readonly poolApi: PoolApiDeps;
   close(): Promise<void>;
 }
 
@@ -109,7 +113,9 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots];
+  const leases = leasesService();
+  const poolApi = poolApiService({ db });
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, leases, poolApi];
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
   const background = opts.background ?? true;
@@ -126,6 +132,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     subscribe: (topic, filter, listener) => hub.subscribe(topic, filter, listener),
     openSession: (send) => openSession({ handlers, hub, logger }, send),
     attachConsole: (vmId, ticket, ws) => consoles.consoles.attach(vmId, ticket, ws),
+    poolApi: { leases: leases.leases, tokens: poolApi.tokens, hosts: async () => hosts.fleet.hosts.values() },
     services: services.map((s) => ({ name: s.name, methods: (Object.keys(owners) as MethodName[]).filter((m) => owners[m] === s.name), background: background && s.start !== undefined })),
     async close() {
       for (const s of closing) await s.close?.();

@@ -25,4 +25,5 @@ export * from './storage';
 export * from './networks';
 export * from './clone';
 export * from './snapshots';
+export * from './pools';
 export * from './api-tokens';

@@ -110,6 +110,13 @@ export const JOB_KINDS = {
   'network.stop': power,
   'network.delete': power,
   'network.autostart': edit,
+  // leases (issue 18): a request's provisioning is one parent job; each VM, spare refill and
+  // release is a child. The parent is resumable: a restarted engine continues waiting for the
+  // addresses of what was defined, or names what it left (the journalled artifacts).
+  'lease.acquire': { mutating: true, busy: 'queue', resumable: true },
+  'lease.provision': { mutating: true, busy: 'conflict', limits: { perHost: 4, fleet: 12 } },
+  'lease.release': { mutating: true, busy: 'queue' },
+  'lease.spare': { mutating: true, busy: 'conflict', limits: { perHost: 2, fleet: 6 } },
 } as const satisfies Record<string, JobKindPolicy>;
 
 export type JobKind = keyof typeof JOB_KINDS;

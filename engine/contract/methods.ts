@@ -14,6 +14,7 @@ import { CreateNetworkParams, DhcpLeaseInfo, Network, NetworkAction, NetworkName
 import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
+import { AcquireLeasesParams, AcquireLeasesResult, CreateLeasePoolParams, ExtendLeaseParams, Lease, LeaseHistoryParams, LeaseHistoryRecord, LeaseId, LeasePool, ListLeasesParams, PoolCapacity, PoolOs, ReleaseLeasesParams, UpdateLeasePoolParams } from './pools';
 import { ApiToken, ApiTokenId, CreateApiTokenParams, CreatedApiToken } from './api-tokens';
 
 /**
@@ -251,6 +252,29 @@ export const methods = {
   /** The rule applies from the VM's next placement (start, move); it does not move the VM now. */
   'placement.groups.addVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
   'placement.groups.removeVm': { params: AffinityMemberParams, result: AffinityGroup, job: false },
+  // --- disposable VM pools and leases (issue 18, branch leases; contract/pools.ts) ---
+  /** Pool edits are SQLite changes, answered directly like settings.update; they take effect at once. */
+  'pools.list': { params: z.object({}).strict(), result: z.object({ pools: z.array(LeasePool) }), job: false },
+  'pools.create': { params: CreateLeasePoolParams, result: LeasePool, job: false },
+  'pools.update': { params: UpdateLeasePoolParams, result: LeasePool, job: false },
+  /** Refused (CONFLICT, the leases named) while leases of the pool live; its spares are deleted in the background. */
+  'pools.delete': { params: z.object({ os: PoolOs }).strict(), result: z.object({ deleted: z.literal(true) }), job: false },
+  /** How many leases the pool can give now, host by host and what bounds each. */
+  'pools.capacity': { params: z.object({ os: PoolOs }).strict(), result: PoolCapacity, job: false },
+  /**
+   * Leases `count` VMs: answered at once with the leases (provisioning, or ready from spares) and
+   * the provisioning job; its result is every lease ready, or the error after the retries (nothing
+   * left behind). Refused at once: unknown OS, expiry above the pool's maximum, no capacity.
+   */
+  'leases.acquire': { params: AcquireLeasesParams, result: AcquireLeasesResult, job: true, jobResult: z.object({ leases: z.array(Lease) }) },
+  'leases.list': { params: ListLeasesParams, result: z.object({ leases: z.array(Lease) }), job: false },
+  'leases.get': { params: z.object({ id: LeaseId, owner: z.string().max(128).optional() }).strict(), result: Lease, job: false },
+  /** Deletes the VMs and their disks at once (a job); answered with the leases now releasing. */
+  'leases.release': { params: ReleaseLeasesParams, result: JobRef.extend({ leases: z.array(Lease) }), job: true, jobResult: z.object({ leases: z.array(Lease) }) },
+  /** Not a job: moves the expiry stored in SQLite (the reaper reads it). */
+  'leases.extend': { params: ExtendLeaseParams, result: Lease, job: false },
+  /** The seed's history records, newest first. */
+  'leases.history': { params: LeaseHistoryParams, result: z.object({ records: z.array(LeaseHistoryRecord) }), job: false },
   // --- pools REST API tokens (issue 18, poolapi): one SQLite write on this machine, answered directly ---
   'apiTokens.list': { params: z.object({}).strict(), result: z.object({ tokens: z.array(ApiToken) }), job: false },
   /** The secret is in this answer only; the engine keeps its SHA-256. */

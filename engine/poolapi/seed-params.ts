@@ -5,8 +5,11 @@
  * take any answer that is not an address as a failure.
  */
 
-export const MAX_COUNT = 20;
+/** The contract's bound on one request (AcquireLeasesParams.count). */
+export const MAX_COUNT = 50;
+/** A VM name is a DNS label. The username leaves room for the `1..N` suffix (contract: LeaseUsername, 60). */
 export const MAX_NAME = 63;
+export const MAX_USERNAME = 60;
 export const MAX_CPUS = 64;
 /** Memory a request may ask for, in MiB (1 TiB). */
 export const MAX_MEMORY_MIB = 1024 * 1024;
@@ -35,22 +38,25 @@ export interface ReleaseServersRequest {
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** A lease name: a DNS label (the contract's LeaseUsername). */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+/** An OS or host name as it may appear in a query. */
+const WORD_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const INT_RE = /^[0-9]+$/;
 
 /** A lease name (also the guest's host name): letters, digits, dot, dash, underscore; no path or shell syntax. */
-export function checkName(name: string, what = 'name'): string | null {
+export function checkName(name: string, what = 'name', max = MAX_USERNAME): string | null {
   if (name.length === 0) return `${what} is empty`;
-  if (name.length > MAX_NAME) return `${what} is longer than ${MAX_NAME} characters`;
+  if (name.length > max) return `${what} is longer than ${max} characters`;
   if (name.includes('/') || name.includes('..') || name.includes(';')) return `${what} may not contain '/', '..' or ';'`;
-  if (!NAME_RE.test(name)) return `${what} may hold only letters, digits, '.', '-' and '_', starting with a letter or digit`;
+  if (!NAME_RE.test(name)) return `${what} may hold only letters, digits and '-', starting with a letter or digit`;
   return null;
 }
 
 /** An OS (pool) name as it may appear in a path or query. Whether a pool has it is checked later. */
 export function checkOsName(os: string): string | null {
   if (os.length === 0) return 'os is missing';
-  if (os.length > MAX_NAME || !NAME_RE.test(os)) return `unknown OS '${os.slice(0, MAX_NAME).replace(/[^A-Za-z0-9._-]/g, '?')}'`;
+  if (os.length > 32 || !WORD_RE.test(os)) return `unknown OS '${os.slice(0, MAX_NAME).replace(/[^A-Za-z0-9._-]/g, '?')}'`;
   return null;
 }
 
@@ -113,7 +119,7 @@ export function parseGetServers(username: string, q: URLSearchParams): Parsed<Ge
   const format = q.get('format') ?? 'servermanager';
   if (format !== 'servermanager' && format !== 'detailed') return { ok: false, error: `format must be 'detailed' or left out, got '${format.slice(0, 20)}'` };
   const xhostref = q.get('xhostref');
-  if (xhostref !== null && (xhostref === '' || xhostref.length > MAX_NAME || !NAME_RE.test(xhostref))) return { ok: false, error: 'xhostref must be a host number or name' };
+  if (xhostref !== null && (xhostref === '' || xhostref.length > MAX_NAME || !WORD_RE.test(xhostref))) return { ok: false, error: 'xhostref must be a host number or name' };
   const n = (count as { value: number | null }).value ?? 1;
   const names = seedNames(username, n);
   const long = names.find((x) => x.length > MAX_NAME);

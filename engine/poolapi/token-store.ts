@@ -56,7 +56,6 @@ export class TokenStore {
   async revoke(id: string): Promise<void> {
     const { changes } = await this.db.run('DELETE FROM api_tokens WHERE id = ?', [id]);
     if (!changes) throw new HangarError('NOT_FOUND', `No API token ${id}`);
-    await this.db.run('DELETE FROM api_idempotency WHERE token_id = ?', [id]);
   }
 
   /**

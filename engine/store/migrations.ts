@@ -286,10 +286,9 @@ export const migrations: Migration[] = [
   },
   {
     version: 17,
-    name: 'pools REST API tokens and idempotency (poolapi)',
-    // Tokens are kept as the SHA-256 of their secret only. api_leases says which token made which
-    // lease (a request may touch only those); api_idempotency remembers a request's answer under
-    // its Idempotency-Key, so a retry gets the same lease instead of a second VM.
+    name: 'pools REST API tokens (poolapi)',
+    // Kept as the SHA-256 of their secret only. A lease's owner is its token's id (the leases
+    // engine keeps owner and Idempotency-Key with the lease), so a request touches only its own.
     sql: `
       CREATE TABLE api_tokens (
         id TEXT PRIMARY KEY,
@@ -300,23 +299,6 @@ export const migrations: Migration[] = [
         max_expiry_min INTEGER NOT NULL,
         created_at INTEGER NOT NULL,
         last_used_at INTEGER
-      );
-      CREATE TABLE api_leases (
-        lease_id TEXT PRIMARY KEY,
-        token_id TEXT NOT NULL,
-        user TEXT NOT NULL,
-        name TEXT NOT NULL,
-        created_at INTEGER NOT NULL
-      );
-      CREATE INDEX api_leases_token ON api_leases(token_id);
-      CREATE TABLE api_idempotency (
-        token_id TEXT NOT NULL,
-        key TEXT NOT NULL,
-        request TEXT NOT NULL,                  -- what was asked: a replay asking otherwise is refused
-        status INTEGER NOT NULL,
-        body TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        PRIMARY KEY (token_id, key)
       );
     `,
   },
