@@ -113,7 +113,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
 
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
-  const leases = leasesService();
+  const leases = leasesService({ db, fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, logger, ...(process.env.HANGAR_LEASE_REAP_MS ? { reapIntervalMs: Number(process.env.HANGAR_LEASE_REAP_MS) } : {}) });
   const poolApi = poolApiService({ db });
   const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, leases, poolApi];
   const { handlers, owners } = composeHandlers(services);

@@ -183,6 +183,8 @@ export const Lease = z.object({
   hostName: z.string().nullable(),
   /** The libvirt UUID of its domain (the VM's id in the inventory). */
   vmUuid: z.string().nullable(),
+  /** The domain's name: the lease's name, or the spare's own name when a warm spare served it (see engine/leases/README.md). */
+  vmName: z.string().nullable(),
   /** The first address that is not link-local. */
   ipaddr: z.string().nullable(),
   cpus: z.number().int(),

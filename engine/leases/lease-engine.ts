@@ -44,7 +44,8 @@ export interface LeaseEngine {
    */
   waitReady(leaseIds: string[], signal?: AbortSignal): Promise<Lease[]>;
   list(p: In<typeof ListLeasesParams>): Lease[];
-  get(id: string, owner?: string): Lease;
+  /** Live or ended (its last state). */
+  get(id: string, owner?: string): Promise<Lease>;
   /** Starts deleting the VMs and their disks; answers with the leases now releasing and the job. */
   release(p: In<typeof ReleaseLeasesParams>): Promise<{ jobId: string; leases: Lease[] }>;
   extend(p: In<typeof ExtendLeaseParams>): Promise<Lease>;

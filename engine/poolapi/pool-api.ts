@@ -117,7 +117,7 @@ export class PoolApi {
     return leases;
   }
 
-  get(token: ApiToken, id: string): Lease {
+  get(token: ApiToken, id: string): Promise<Lease> {
     return this.deps.leases.get(id, ownerOf(token));
   }
 
@@ -141,14 +141,17 @@ export class PoolApi {
         if (!pending.size) finish();
       });
       signal.addEventListener('abort', onAbort, { once: true });
-      for (const id of [...pending]) {
-        try {
-          if (ended(this.deps.leases.get(id))) pending.delete(id);
-        } catch {
-          pending.delete(id);
-        }
-      }
-      if (!pending.size) finish();
+      // Those that ended before we listened.
+      void Promise.all(
+        [...pending].map((id) =>
+          this.deps.leases.get(id).then(
+            (l) => ended(l) && pending.delete(id),
+            () => pending.delete(id),
+          ),
+        ),
+      ).then(() => {
+        if (!pending.size) finish();
+      });
     });
   }
 }

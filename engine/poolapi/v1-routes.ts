@@ -80,7 +80,7 @@ export async function handleV1(ctx: V1Context): Promise<Reply> {
       if (method === 'GET' && s.length === 1) return json(200, { leases: api.liveLeases(token) });
       const id = s[1];
       if (!id || id.length > 64) throw new HttpRefusal(404, 'no such lease');
-      if (method === 'GET' && s.length === 2) return json(200, api.get(token, id));
+      if (method === 'GET' && s.length === 2) return json(200, await api.get(token, id));
       if (method === 'DELETE' && s.length === 2) {
         const leases = await api.release(token, { ids: [id] }, ctx.signal, false);
         if (!leases.length) throw new HttpRefusal(404, 'no such lease');
@@ -88,7 +88,7 @@ export async function handleV1(ctx: V1Context): Promise<Reply> {
       }
       if (method === 'POST' && s.length === 3 && s[2] === 'extend') {
         const body = parse(V1ExtendRequest, await readJsonBody(ctx.req));
-        const lease = api.get(token, id);
+        const lease = await api.get(token, id);
         const wanted = Math.max(lease.expiresAt, Date.now()) + body.minutes * 60_000;
         if (wanted - Date.now() > token.maxExpiryMinutes * 60_000) throw new HttpRefusal(429, `the lease would live past this token's limit of ${token.maxExpiryMinutes} minutes from now`);
         return json(200, await api.deps.leases.extend({ id, minutes: body.minutes, owner: ownerOf(token) }));

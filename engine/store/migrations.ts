@@ -285,6 +285,38 @@ export const migrations: Migration[] = [
     `,
   },
   {
+    version: 16,
+    name: 'disposable VM pools and leases',
+    // Pools and leases are read and written whole (JSON documents); the columns beside them are
+    // what queries filter on. A lease row outlives its VM: it is the seed's history record.
+    sql: `
+      CREATE TABLE lease_pools (
+        os TEXT PRIMARY KEY,
+        doc TEXT NOT NULL,                      -- JSON LeasePool
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE leases (
+        id TEXT PRIMARY KEY,
+        os TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL,                    -- provisioning | ready | releasing | released | expired | failed
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,            -- epoch ms: the reaper reads it after a restart
+        idempotency_key TEXT,
+        doc TEXT NOT NULL                       -- JSON: the Lease and its history fields
+      );
+      CREATE INDEX leases_state ON leases(state);
+      CREATE INDEX leases_created ON leases(created_at DESC);
+      CREATE UNIQUE INDEX leases_idempotency ON leases(owner, idempotency_key, name) WHERE idempotency_key IS NOT NULL;
+      CREATE TABLE lease_spares (
+        id TEXT PRIMARY KEY,
+        os TEXT NOT NULL,
+        doc TEXT NOT NULL                       -- JSON Spare
+      );
+    `,
+  },
+  {
     version: 17,
     name: 'pools REST API tokens (poolapi)',
     // Kept as the SHA-256 of their secret only. A lease's owner is its token's id (the leases

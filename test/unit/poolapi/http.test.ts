@@ -37,7 +37,7 @@ function fakeLeases(): LeaseEngine & { made: number } {
         const name = count === 1 ? p.username : `${p.username}${i + 1}`;
         const id = `l${++n}`;
         self.made++;
-        const l: Lease = { id, name, os: p.os, username: p.username, owner: p.owner ?? 'ui', state: 'ready', hostId: 'h1', hostName: 'lab1', vmUuid: null, ipaddr: `10.66.1.${n}`, cpus: 1, memoryMiB: 512, diskBytes: null, createdAt: Date.now(), readyAt: Date.now(), expiresAt: Date.now() + 60_000, endedAt: null, fromSpare: false, attempts: 1, jobId: 'j', error: null };
+        const l: Lease = { id, name, os: p.os, username: p.username, owner: p.owner ?? 'ui', state: 'ready', hostId: 'h1', hostName: 'lab1', vmUuid: null, vmName: name, ipaddr: `10.66.1.${n}`, cpus: 1, memoryMiB: 512, diskBytes: null, createdAt: Date.now(), readyAt: Date.now(), expiresAt: Date.now() + 60_000, endedAt: null, fromSpare: false, attempts: 1, jobId: 'j', error: null };
         leases.set(id, l);
         made.push(l);
       }
@@ -46,7 +46,7 @@ function fakeLeases(): LeaseEngine & { made: number } {
     },
     waitReady: async (ids: string[]) => ids.map((id) => leases.get(id)!),
     list: (p: { owner?: string; states?: Lease['state'][] }) => [...leases.values()].filter((l) => (!p.owner || l.owner === p.owner) && (!p.states || p.states.includes(l.state))),
-    get(id: string, owner?: string) {
+    async get(id: string, owner?: string) {
       const l = leases.get(id);
       if (!l || (owner && l.owner !== owner)) throw new HangarError('NOT_FOUND', 'no such lease');
       return l;
