@@ -408,17 +408,21 @@ export class LeaseManager implements LeaseEngine {
             triedHostIds: [],
           });
         }
+        // In memory and in SQLite before the job starts: its first step reads them.
+        await this.d.repo.saveLeases(records);
+        for (const r of records) this.leases.set(r.id, r);
         const ref = await this.d.jobs.start(
           { kind: 'lease.acquire', title: { key: 'job.lease.acquire', args: { os: pool.os, count: names.length, username: p.username } }, target: { kind: 'lease', id: `request:${records[0]!.id}` }, cancellable: true, stepState: { leaseIds: records.map((r) => r.id) } },
           (ctx) => this.runAcquire(records.map((r) => r.id), ctx),
         );
-        for (const r of records) r.jobId = ref.jobId;
-        await this.d.repo.saveLeases(records);
-        for (const r of records) this.leases.set(r.id, r);
+        for (const r of records) await this.patch(r.id, (x) => ({ ...x, jobId: ref.jobId }));
         return { jobId: ref.jobId, leases: records.map(publicLease) };
       } catch (err) {
         for (const h of held) await h.release().catch(() => undefined);
-        for (const r of records) this.placed.delete(r.id);
+        for (const r of records) {
+          this.placed.delete(r.id);
+          if (this.leases.delete(r.id)) await this.d.repo.saveLease({ ...r, state: 'failed', endedAt: Date.now(), endReason: 'failed', error: HangarError.from(err).toData() }).catch(() => undefined);
+        }
         throw err;
       }
     });
