@@ -26,9 +26,9 @@ export function LeasesTable({ leases, tokens, onChanged }: { leases: Lease[]; to
             .sort((a, b) => a.expiresAt - b.expiresAt)
             .map((l) => (
               <tr key={l.id} data-testid={`lease-row-${l.name}`}>
-                <td>{l.name}</td>
-                <td>{l.os}</td>
-                <td>{l.hostName ?? '—'}</td>
+                <td translate="no">{l.name}</td>
+                <td translate="no">{l.os}</td>
+                <td translate="no">{l.hostName ?? '—'}</td>
                 <td className="mono">{l.ipaddr ?? '—'}</td>
                 <td>
                   <span className={`badge lease-${l.state}`}>{t(`poolsPage.state.${l.state}`)}</span>

@@ -45,8 +45,8 @@ function BaseImageRow({ hostId, hostName, value, onChange }: { hostId: string; h
   const listId = `pool-vols-${hostId}`;
   return (
     <div className="span-all pool-base-row" data-testid={`pool-base-${hostName}`}>
-      <strong>{hostName}</strong>
-      <select aria-label={t('poolsPage.form.storagePool')} data-testid={`pool-base-${hostName}-pool`} value={pool} onChange={(e) => onChange(e.target.value ? { hostId, pool: e.target.value, volume: value?.volume ?? '' } : undefined)}>
+      <strong translate="no">{hostName}</strong>
+      <select translate="no" aria-label={t('poolsPage.form.storagePool')} data-testid={`pool-base-${hostName}-pool`} value={pool} onChange={(e) => onChange(e.target.value ? { hostId, pool: e.target.value, volume: value?.volume ?? '' } : undefined)}>
         <option value="">{t('poolsPage.form.noBase')}</option>
         {pools.map((p) => (
           <option key={p} value={p}>

@@ -55,10 +55,10 @@ export function PoolsPage() {
             {data.pools.map((p) => (
               <tr key={p.os} data-testid={`pool-row-${p.os}`}>
                 <td>
-                  <strong>{p.os}</strong>
-                  {p.description && <div className="muted small">{p.description}</div>}
+                  <strong translate="no">{p.os}</strong>
+                  {p.description && <div className="muted small user-text">{p.description}</div>}
                 </td>
-                <td>{p.network}</td>
+                <td translate="no">{p.network}</td>
                 <td>{t('poolsPage.hostsCount', { n: p.baseImages.length })}</td>
                 <td>{t('poolsPage.size', { cpus: p.cpus, mem: p.memoryMiB })}</td>
                 <td>{t('poolsPage.expiry', { def: p.defaultExpiryMinutes, max: p.maxExpiryMinutes })}</td>

@@ -85,7 +85,7 @@ export function ApiTokens() {
           <tbody>
             {tokens.map((k) => (
               <tr key={k.id} data-testid={`api-token-row-${k.user}`}>
-                <td>{k.user}</td>
+                <td translate="no">{k.user}</td>
                 <td className="mono">{k.hint}…</td>
                 <td>{k.maxVms}</td>
                 <td>{k.maxExpiryMinutes}</td>
