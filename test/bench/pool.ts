@@ -27,7 +27,7 @@ const hosts = [lab.hosts[0]!, lab.hosts[1]!];
 const tag = crypto.randomBytes(3).toString('hex');
 const BASE = `poolbench-base-${tag}.qcow2`;
 const OS = 'bench';
-const MEM = 192;
+const MEM = 256;
 
 const te = await labEngine(lab, 'bench-pool');
 const engine = te.engine;

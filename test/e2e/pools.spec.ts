@@ -20,6 +20,7 @@ const OS = `pe2e-${tag}`;
 const BASE = `poolapi-e2e-${tag}.qcow2`;
 const LEASE = `poolapi-e2e-${tag}`;
 const SHOTS = '/work/notes/screens';
+const POOLS_PORT = 20_000 + crypto.randomInt(20_000);
 
 let serve: Serve;
 let lab: LabInfo;
@@ -49,7 +50,7 @@ test.beforeAll(async ({ browser }) => {
   h = lab.hosts[0] as LabHost;
   const poolDir = (await virsh(h, ['pool-dumpxml', 'default'])).match(/<path>([^<]+)<\/path>/)![1]!;
   await sshRun(h, `cp ${shellQuote(lab.guest.baseImage)} ${shellQuote(`${poolDir}/${BASE}`)} && virsh pool-refresh default >/dev/null`);
-  serve = await startServe(await tempDataDir(), [], { HOME: await tempDataDir() });
+  serve = await startServe(await tempDataDir(), ['--pools-listen', `127.0.0.1:${POOLS_PORT}`], { HOME: await tempDataDir() });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   watch = await watchPage(page);
   await page.goto(serve.url);
@@ -68,7 +69,7 @@ test('creates a pool, leases a VM, and shows it with its expiry counting down (e
   await expect(page.getByTestId('pools-page')).toBeVisible();
   await page.getByTestId('pool-new').click();
   await page.getByTestId('pool-form-os').fill(OS);
-  await page.getByTestId('pool-form-memoryMiB').fill('192');
+  await page.getByTestId('pool-form-memoryMiB').fill('256');
   await page.getByTestId('pool-form-networkTimeoutSecs').fill('180');
   await page.getByTestId('pool-form-retries').fill('0');
   await page.getByTestId(`pool-base-${h.name}-pool`).selectOption('default');
@@ -107,6 +108,13 @@ test('creates a pool, leases a VM, and shows it with its expiry counting down (e
   await page.getByTestId('api-token-user').fill('jenkins');
   await page.getByTestId('api-token-create').click();
   await expect(page.getByTestId('api-token-secret')).toContainText('hgr_');
+  // The token made here opens the pools REST API of `hangar serve --pools-listen`, as curl would use it.
+  const secret = ((await page.getByTestId('api-token-secret').locator('code').textContent()) ?? '').trim();
+  const ask = (auth: string | null) => fetch(`http://127.0.0.1:${POOLS_PORT}/getavailablecount/${OS}`, { headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} });
+  const answer = await ask(`jenkins:${secret}`);
+  expect(answer.status).toBe(200);
+  expect(await answer.text()).toMatch(/^\d+$/);
+  expect((await ask(null)).status).toBe(401);
   await checkScreen(page, { lang: 'ko', watch, allowWords: ['jenkins', 'TOKEN', 'HOST', 'PORT'] });
   await page.getByTestId('api-tokens').scrollIntoViewIfNeeded();
   await shot('tokens-ko');
