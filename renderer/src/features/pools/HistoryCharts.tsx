@@ -29,9 +29,10 @@ export function historySeries(records: readonly LeaseHistoryRecord[], now: numbe
 export function HistoryCharts({ records, now }: { records: readonly LeaseHistoryRecord[]; now: number }) {
   const t = useT();
   // Recomputed when the records change, not every second.
-  const minute = Math.floor(now / 60_000);
-  const s = useMemo(() => historySeries(records, minute * 60_000), [records, minute]);
-  const range: [number, number] = [minute * 60_000 - 24 * HOUR, minute * 60_000];
+  // Buckets end at the end of this minute, so a lease made a moment ago is counted.
+  const end = (Math.floor(now / 60_000) + 1) * 60_000;
+  const s = useMemo(() => historySeries(records, end), [records, end]);
+  const range: [number, number] = [end - 24 * HOUR, end];
   const count = (v: number) => String(Math.round(v));
   return (
     <div className="chart-grid" data-testid="pool-history-charts">

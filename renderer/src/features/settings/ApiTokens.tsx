@@ -37,12 +37,17 @@ export function ApiTokens() {
     <div data-testid="api-tokens">
       <h2>{t('apiTokens.title')}</h2>
       <p className="muted">{t('apiTokens.help')}</p>
+      <p className="muted">
+        {t('apiTokens.howTo')} <code>https://user:token@host:port/getservers/…</code> · <code>Authorization: Bearer token</code>
+      </p>
       <ErrorBanner error={error} />
       {made && (
         <div className="banner" data-testid="api-token-secret" role="status">
           <p>{t('apiTokens.shownOnce', { user: made.token.user })}</p>
           <code className="mono secret-once">{made.secret}</code>
-          <p className="muted small">{t('apiTokens.curlHint', { user: made.token.user })}</p>
+          <p className="muted small">
+            {t('apiTokens.example')} <code>curl -k &quot;https://{made.token.user}:TOKEN@HOST:PORT/getavailablecount/centos&quot;</code>
+          </p>
           <button type="button" className="btn btn-small" onClick={() => setMade(null)}>
             {t('apiTokens.hide')}
           </button>
