@@ -142,8 +142,14 @@ until virsh net-dhcp-leases default --mac ${macs[k]} | grep -q ipv4; do sleep 1;
   // Warm: spares on, 20 sequential leases of one VM (each released after).
   const SPARES = 6;
   await engine.call('pools.update', { os: OS, warmSpares: SPARES });
-  const ready = await waitFor('spares ready', async () => ((await engine.call('pools.capacity', { os: OS })).sparesReady >= SPARES ? true : undefined), 300_000, 2000).catch(() => false);
-  log(`warm: spares ${ready ? 'ready' : 'not ready after 300 s'} (${(await engine.call('pools.capacity', { os: OS })).sparesReady})`);
+  const ready = await waitFor('spares ready', async () => ((await engine.call('pools.capacity', { os: OS })).sparesReady >= 1 ? true : undefined), Number(process.env.BENCH_SPARE_WAIT_MS ?? 240_000), 2000).catch(() => false);
+  log(`warm: spares ${ready ? 'ready' : 'not ready'} (${(await engine.call('pools.capacity', { os: OS })).sparesReady})`);
+  if (!ready) {
+    // Without spares the 20 leases would be 20 cold ones (minutes each on a loaded TCG lab): not measured.
+    out.warm_lease_p95_ms = null;
+    out.warm_note = 'no warm spare became ready (the leases engine had not served spares yet)';
+    throw new Error('skip');
+  }
   const warm: number[] = [];
   let fromSpare = 0;
   for (let i = 0; i < 20; i++) {
@@ -157,7 +163,7 @@ until virsh net-dhcp-leases default --mac ${macs[k]} | grep -q ipv4; do sleep 1;
   out.warm_from_spares = fromSpare;
   await engine.call('pools.update', { os: OS, warmSpares: 0 });
 } catch (err) {
-  out.error = String(err);
+  if (String(err) !== 'Error: skip') out.error = String(err);
   log(`failed: ${String(err)}`);
 } finally {
   const left = engine.poolApi.leases.list({});
