@@ -2,6 +2,7 @@ import { HangarError } from '../contract/errors';
 import { SERVE_USAGE, serveCommand } from './serve-command';
 import { GATHER_USAGE, gatherCommand } from './gather-command';
 import { SNAPSHOT_USAGE, snapshotCommand } from './snapshot-command';
+import { LEASE_USAGE, POOLS_USAGE, leaseCommand, poolsCommand } from './lease-command';
 
 const USAGE = `Usage: hangar <command> [options]
 
@@ -9,6 +10,8 @@ Commands:
   serve     serve the Hangar UI to a browser (hangar serve --help)
   gather    collect a diagnostics bundle from hosts (hangar gather --help)
   snapshot  list, take, revert and delete VM snapshots (hangar snapshot --help)
+  lease     get, release and list disposable VMs (hangar lease --help)
+  pools     list pools of disposable VMs, import the seed's .dynvmservice.ini (hangar pools --help)
 `;
 
 /** `hangar` command line: the headless entry point of the engine. */
@@ -27,10 +30,14 @@ async function main(argv: string[]): Promise<void> {
       return gatherCommand(rest);
     case 'snapshot':
       return snapshotCommand(rest);
+    case 'lease':
+      return leaseCommand(rest);
+    case 'pools':
+      return poolsCommand(rest);
     case undefined:
     case '-h':
     case '--help':
-      console.log(USAGE + '\n' + SERVE_USAGE + '\n\n' + GATHER_USAGE + '\n\n' + SNAPSHOT_USAGE);
+      console.log(USAGE + '\n' + SERVE_USAGE + '\n\n' + GATHER_USAGE + '\n\n' + SNAPSHOT_USAGE + '\n\n' + LEASE_USAGE + '\n\n' + POOLS_USAGE);
       return;
     default:
       console.error(`hangar: unknown command '${command}'\n\n${USAGE}`);

@@ -14,7 +14,7 @@ import { CreateNetworkParams, DhcpLeaseInfo, Network, NetworkAction, NetworkName
 import { CloneResult, CloneStarted, CloneVmParams } from './clone';
 import { CreateSnapshotParams, DeleteSnapshotParams, SnapshotJobResult, SnapshotList, SnapshotTarget } from './snapshots';
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
-import { AcquireLeasesParams, AcquireLeasesResult, CreateLeasePoolParams, ExtendLeaseParams, Lease, LeaseHistoryParams, LeaseHistoryRecord, LeaseId, LeasePool, ListLeasesParams, PoolCapacity, PoolOs, ReleaseLeasesParams, UpdateLeasePoolParams } from './pools';
+import { AcquireLeasesParams, AcquireLeasesResult, CreateLeasePoolParams, ExtendLeaseParams, ImportIniParams, ImportIniResult, Lease, LeaseHistoryParams, LeaseHistoryRecord, LeaseId, LeasePool, ListLeasesParams, PoolCapacity, PoolOs, ReleaseLeasesParams, UpdateLeasePoolParams } from './pools';
 import { ApiToken, ApiTokenId, CreateApiTokenParams, CreatedApiToken } from './api-tokens';
 
 /**
@@ -259,6 +259,8 @@ export const methods = {
   'pools.update': { params: UpdateLeasePoolParams, result: LeasePool, job: false },
   /** Refused (CONFLICT, the leases named) while leases of the pool live; its spares are deleted in the background. */
   'pools.delete': { params: z.object({ os: PoolOs }).strict(), result: z.object({ deleted: z.literal(true) }), job: false },
+  /** The seed's `.dynvmservice.ini`: [xenhostN] sections mapped to hosts by address, `<os>.template=` lines as base images. */
+  'pools.importIni': { params: ImportIniParams, result: ImportIniResult, job: false },
   /** How many leases the pool can give now, host by host and what bounds each. */
   'pools.capacity': { params: z.object({ os: PoolOs }).strict(), result: PoolCapacity, job: false },
   /**

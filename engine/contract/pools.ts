@@ -308,3 +308,20 @@ export const LeaseHistoryParams = z
     limit: z.number().int().min(1).max(10_000).default(500),
   })
   .strict();
+
+/** `hangar pools import-ini`: the seed's `.dynvmservice.ini` text. */
+export const ImportIniParams = z
+  .object({
+    text: z.string().max(1024 * 1024),
+    /** The network the new pools use (the ini has none: Xen picks the host's). */
+    network: z.string().min(1).max(255).default('default'),
+  })
+  .strict();
+export const ImportIniResult = z.object({
+  created: z.array(PoolOs),
+  updated: z.array(PoolOs),
+  /** `[xenhostN]` sections not imported, and why (no Hangar host at that address, no templates…). */
+  skipped: z.array(z.object({ section: z.string(), reason: z.string() })),
+  warnings: z.array(z.string()),
+});
+export type ImportIniResult = z.infer<typeof ImportIniResult>;

@@ -4,6 +4,8 @@ import type {
   AcquireLeasesResult,
   CreateLeasePoolParams,
   ExtendLeaseParams,
+  ImportIniParams,
+  ImportIniResult,
   Lease,
   LeaseHistoryParams,
   LeaseHistoryRecord,
@@ -34,6 +36,7 @@ export interface LeaseEngine {
   updatePool(p: In<typeof UpdateLeasePoolParams>): Promise<LeasePool>;
   deletePool(os: string): Promise<void>;
   capacity(os: string): Promise<PoolCapacity>;
+  importIni(p: In<typeof ImportIniParams>): Promise<ImportIniResult>;
 
   /** Answers at once with the leases (provisioning, or ready when spares served them) and the parent job. */
   acquire(p: In<typeof AcquireLeasesParams>): Promise<AcquireLeasesResult>;

@@ -8,6 +8,8 @@ import {
   AcquireLeasesParams,
   CreateLeasePoolParams,
   ExtendLeaseParams,
+  ImportIniParams,
+  type ImportIniResult,
   LeaseHistoryParams,
   ListLeasesParams,
   LIVE_LEASE_STATES,
@@ -34,6 +36,7 @@ import { dhcpRangeSize, hostCount, type HostResources, type LeaseNeeds } from '.
 import type { LeaseEngine } from './lease-engine';
 import { historyRecord, publicLease, type LeaseRecord, type LeaseRepo } from './lease-repo';
 import { leaseNames } from './names';
+import { parseDynvmIni, planIniImport } from './ini-import';
 
 const GiB = 1024 ** 3;
 const MIN = 60_000;
@@ -216,6 +219,28 @@ export class LeaseManager implements LeaseEngine {
     });
   }
 
+  /** The seed's ini as pools: new OS names are created, known ones get the mapped hosts' base images (others kept). */
+  async importIni(input: z.input<typeof ImportIniParams>): Promise<ImportIniResult> {
+    const p = ImportIniParams.parse(input);
+    const plan = planIniImport(parseDynvmIni(p.text), this.d.fleet.hosts.values().map((h) => ({ id: h.id, name: h.name, address: h.address })));
+    const created: string[] = [];
+    const updated: string[] = [];
+    const expiry = plan.expiryMinutes !== null ? { defaultExpiryMinutes: plan.expiryMinutes, maxExpiryMinutes: plan.expiryMinutes } : {};
+    const timeout = plan.networkTimeoutSecs !== null ? { networkTimeoutSecs: Math.min(3600, Math.max(5, plan.networkTimeoutSecs)) } : {};
+    for (const pp of plan.pools) {
+      const cur = this.pools.get(pp.os);
+      if (!cur) {
+        await this.createPool({ os: pp.os, baseImages: pp.baseImages, network: p.network, ...expiry, ...timeout, description: 'Imported from .dynvmservice.ini' });
+        created.push(pp.os);
+      } else {
+        const mapped = new Set(pp.baseImages.map((b) => b.hostId));
+        await this.updatePool({ os: pp.os, baseImages: [...cur.baseImages.filter((b) => !mapped.has(b.hostId)), ...pp.baseImages], ...expiry, ...timeout });
+        updated.push(pp.os);
+      }
+    }
+    return { created, updated, skipped: plan.skipped, warnings: plan.warnings };
+  }
+
   // --- capacity --------------------------------------------------------------------------------
 
   private needs(pool: LeasePool, cpus: number, memoryMiB: number, baseBytes: number | null): LeaseNeeds {
@@ -242,7 +267,10 @@ export class LeaseManager implements LeaseEngine {
         if (!base) return { ...r, excluded: 'noBaseImage' };
         if (h.state !== 'connected' || !h.facts) return { ...r, excluded: 'hostDown' };
         if (h.maintenance !== 'none') return { ...r, excluded: 'maintenance' };
+        // In flight on this host: an address of this network, disk in this storage pool.
         const flying = this.inFlightOn(h.id);
+        const flyingNet = flying.filter((l) => l.network === pool.network);
+        const flyingDiskPool = flying.filter((l) => l.storagePool === base.pool);
         try {
           const conn = this.d.fleet.libvirt(h.id);
           const [disk, addr, bb] = await Promise.all([
@@ -257,11 +285,11 @@ export class LeaseManager implements LeaseEngine {
           ]);
           if (bb !== null) baseBytes.set(h.id, bb);
           const need = this.needs(pool, pool.cpus, pool.memoryMiB, bb);
-          const flyingDisk = flying.reduce((s, l) => s + (l.diskBytes ?? need.diskBytes), 0);
+          const flyingDisk = flyingDiskPool.reduce((s, l) => s + (l.diskBytes ?? need.diskBytes), 0);
           return {
             ...r,
             diskBytes: disk === null ? null : Math.max(0, disk - flyingDisk),
-            addresses: addr === null ? null : Math.max(0, addr - flying.filter((l) => !l.ipaddr).length),
+            addresses: addr === null ? null : Math.max(0, addr - flyingNet.filter((l) => !l.ipaddr).length),
           };
         } catch {
           return { ...r, excluded: 'hostDown' };
@@ -440,6 +468,8 @@ export class LeaseManager implements LeaseEngine {
   private async runAcquire(leaseIds: string[], ctx: JobContext): Promise<{ leases: Lease[] }> {
     const children = await Promise.all(leaseIds.map((id) => this.startProvision(id, ctx)));
     await Promise.all(children.map((c) => (c ? ctx.finished(c) : Promise.resolve(null))));
+    // The engine is stopping (or the request was cancelled): the leases stay as they are, for the resume.
+    if (ctx.signal.aborted) throw new HangarError('CANCELLED', 'Cancelled');
     const now = (await Promise.all(leaseIds.map(async (id) => this.leases.get(id) ?? (await this.d.repo.lease(id))))).filter((r): r is LeaseRecord => !!r);
     const failed = now.find((r) => r.state === 'failed');
     if (failed) {
@@ -806,6 +836,13 @@ export class LeaseManager implements LeaseEngine {
     const due = [...this.leases.values()].filter((l) => l.expiresAt <= now && (l.state === 'ready' || l.state === 'provisioning') && reachable(l));
     // A release a stopped engine did not finish (or that failed on the host) is done again.
     const stuck = [...this.leases.values()].filter((l) => l.state === 'releasing' && !this.deleting.has(l.id) && reachable(l));
+    // Provisioning whose job is over (a job that could not resume): deleted, and the lease failed, not left hanging.
+    const jobOver = (id: string | null) => !id || FINAL_JOB_STATES.includes(this.d.jobs.jobs.get(id)?.state ?? 'interrupted');
+    const orphans = [...this.leases.values()].filter((l) => l.state === 'provisioning' && !due.includes(l) && jobOver(l.jobId) && jobOver(this.provisionJobs.get(l.id) ?? null) && reachable(l));
+    if (orphans.length) {
+      this.d.logger.warn('leases: provisioning left by a job that ended', { names: orphans.map((o) => o.name) });
+      await this.deleteNow(orphans, 'failed', new HangarError('CANCELLED', 'Its provisioning task ended before the VM was ready')).catch(() => undefined);
+    }
     if (due.length) {
       this.d.logger.info('leases: reaping expired', { names: due.map((d) => d.name) });
       await this.releaseRecords(due, 'expired');

@@ -37,6 +37,7 @@ export function leasesService(deps: {
         return { deleted: true as const };
       },
       'pools.capacity': (p) => m.capacity(p.os),
+      'pools.importIni': (p) => m.importIni(p),
       'leases.acquire': (p) => m.acquire(p),
       'leases.list': async (p) => ({ leases: m.list(p) }),
       'leases.get': (p) => m.getAny(p.id, p.owner),

@@ -18,6 +18,7 @@ import { networks } from './networks';
 import { clone } from './clone';
 import { snapshots } from './snapshots';
 import { maintenance } from './maintenance';
+import { leases } from './leases';
 import { poolsPage } from './poolsPage';
 import { apiTokens } from './apiTokens';
 import { flatten } from '../areas';
@@ -27,7 +28,7 @@ import { flatten } from '../areas';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks, poolsPage, apiTokens } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks, leases, poolsPage, apiTokens } as const;
 
 export const en = flatten(enAreas);
 

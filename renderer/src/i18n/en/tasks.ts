@@ -126,4 +126,11 @@ export const tasks = {
   'job.vm.snapshotDeleteTree': 'Delete snapshot {snapshot} of {name} and its children',
   'job.vm.snapshotDelete.step': 'Deleting',
   'job.vm.snapshotDelete.commit': 'Merging the overlay back into the disk',
+  // leases (issue 18)
+  'job.lease.acquire': 'Lease {count} {os} VM(s) for {username}',
+  'job.lease.provision': 'Provision {name}',
+  'job.lease.waitAddress': 'Waiting for the network address of {name}',
+  'job.lease.release': 'Release {names}',
+  'job.lease.expire': 'Delete expired {names}',
+  'job.lease.spare': 'Prepare a spare {os} VM on {host}',
 } as const;

@@ -17,6 +17,7 @@ import { errors } from './errors';
 import { clone } from './clone';
 import { snapshots } from './snapshots';
 import { maintenance } from './maintenance';
+import { leases } from './leases';
 import { storage } from './storage';
 import { networks } from './networks';
 import { poolsPage } from './poolsPage';
@@ -24,6 +25,6 @@ import { apiTokens } from './apiTokens';
 import { flatten } from '../areas';
 
 /** Korean strings, one file per area like en/. Typed as a complete record, so a missing key fails the build. */
-export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks, poolsPage, apiTokens } as const;
+export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks, leases, poolsPage, apiTokens } as const;
 
 export const ko: Record<MessageKey, string> = flatten(koAreas);

@@ -128,4 +128,11 @@ export const tasks: Record<keyof typeof en, string> = {
   'job.vm.snapshotDeleteTree': '{name}의 스냅숏 {snapshot}과(와) 하위 스냅숏 삭제',
   'job.vm.snapshotDelete.step': '삭제 중',
   'job.vm.snapshotDelete.commit': '오버레이를 디스크로 병합하는 중',
+  // 임대 (이슈 18)
+  'job.lease.acquire': '{username}에게 {os} VM {count}대 임대',
+  'job.lease.provision': '{name} 준비',
+  'job.lease.waitAddress': '{name}의 네트워크 주소를 기다리는 중',
+  'job.lease.release': '{names} 반납',
+  'job.lease.expire': '만료된 {names} 삭제',
+  'job.lease.spare': '{host}에 예비 {os} VM 준비',
 };
