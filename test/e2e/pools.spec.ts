@@ -76,7 +76,8 @@ test('creates a pool, leases a VM, and shows it with its expiry counting down (e
   await page.getByTestId(`pool-base-${h.name}-volume`).fill(BASE);
   await page.getByTestId('pool-form-submit').click();
   const row = page.getByTestId(`pool-row-${OS}`);
-  await expect(row).toBeVisible();
+  // The engine checks the base image on the host first (slow on a loaded lab).
+  await expect(row).toBeVisible({ timeout: 90_000 });
   await expect(page.getByTestId(`pool-capacity-${OS}`)).toContainText(/\d+ available/, { timeout: 30_000 });
 
   await row.getByTestId(`pool-lease-${OS}`).click();
