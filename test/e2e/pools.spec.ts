@@ -110,7 +110,7 @@ test('creates a pool, leases a VM, and shows it with its expiry counting down (e
   await page.getByTestId('api-token-create').click();
   await expect(page.getByTestId('api-token-secret')).toContainText('hgr_');
   // The token made here opens the pools REST API of `hangar serve --pools-listen`, as curl would use it.
-  const secret = ((await page.getByTestId('api-token-secret').locator('code').textContent()) ?? '').trim();
+  const secret = ((await page.getByTestId('api-token-secret').locator('code.secret-once').textContent()) ?? '').trim();
   const ask = (auth: string | null) => fetch(`http://127.0.0.1:${POOLS_PORT}/getavailablecount/${OS}`, { headers: auth ? { authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} });
   const answer = await ask(`jenkins:${secret}`);
   expect(answer.status).toBe(200);
