@@ -40,6 +40,7 @@ import { warmStartService } from './inventory/warm-start';
 import { LOCAL_HOST_ID } from './hosts/host-manager';
 import { libraryService } from './library/service';
 import { leasesService } from './leases/service';
+import { poolApiService, type PoolApiDeps } from './poolapi/service';
 import type { WebSocket } from 'ws';
 
 export interface EngineOptions {
@@ -80,6 +81,8 @@ export interface Engine {
   readonly transfers: TransferApi & TransferEndpoints;
   /** The services it is made of, which methods each answers, and whether its background work runs. */
   readonly services: ReadonlyArray<{ name: string; methods: MethodName[]; background: boolean }>;
+  /** What `hangar serve --pools-listen` serves: the leases engine and the API tokens. */
+  readonly poolApi: PoolApiDeps;
   close(): Promise<void>;
 }
 
@@ -125,7 +128,8 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
   const migration = migrationService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, settings: current, hub, logger });
   const maintenance = maintenanceService({ fleet, inventory: inventory.inventory, jobs: jobs.runner, mover: migrationMover(migration.migration) });
   const leases = leasesService({ db, fleet, inventory: inventory.inventory, jobs: jobs.runner, placement: placement.placement, logger, ...(process.env.HANGAR_LEASE_REAP_MS ? { reapIntervalMs: Number(process.env.HANGAR_LEASE_REAP_MS) } : {}) });
-  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer, warm, library, leases];
+  const poolApi = poolApiService({ db });
+  const services: Service[] = [info, settings, jobs, hosts, inventory, history, metrics, placement, vms, clone, consoles, health, diagnostics, storage, networks, migration, maintenance, snapshots, transfer, warm, library, leases, poolApi];
   services.push(perfService({ logger }));
   const { handlers, owners } = composeHandlers(services);
   for (const s of services) await s.open?.();
@@ -144,6 +148,7 @@ export async function createEngine(opts: EngineOptions): Promise<Engine> {
     openSession: (send) => openSession({ handlers, hub, logger }, send),
     attachConsole: (vmId, ticket, ws) => consoles.consoles.attach(vmId, ticket, ws),
     transfers: transfer.transfers,
+    poolApi: { leases: leases.leases, tokens: poolApi.tokens, hosts: async () => hosts.fleet.hosts.values() },
     services: services.map((s) => ({ name: s.name, methods: (Object.keys(owners) as MethodName[]).filter((m) => owners[m] === s.name), background: background && s.start !== undefined })),
     async close() {
       for (const s of closing) await s.close?.();

@@ -29,3 +29,4 @@ export * from './library';
 export * from './transfer';
 export * from './engine-perf';
 export * from './pools';
+export * from './api-tokens';

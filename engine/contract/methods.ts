@@ -18,6 +18,7 @@ import { AdoptVolumeParams, CopyToHostParams, DeleteCopyParams, LibraryItem, Lib
 import { MetricsQueryParams, MetricsQueryResult, TopConsumersParams, TopConsumersResult } from './metrics';
 import { DownloadBeginParams, DownloadResult, TransferJobParams, TransferTicket, UploadBeginParams, UploadResult } from './transfer';
 import { AcquireLeasesParams, AcquireLeasesResult, CreateLeasePoolParams, ExtendLeaseParams, ImportIniParams, ImportIniResult, Lease, LeaseHistoryParams, LeaseHistoryRecord, LeaseId, LeasePool, ListLeasesParams, PoolCapacity, PoolOs, ReleaseLeasesParams, UpdateLeasePoolParams } from './pools';
+import { ApiToken, ApiTokenId, CreateApiTokenParams, CreatedApiToken } from './api-tokens';
 
 /**
  * Every method of the engine. `job: true` marks a mutating method: it returns a JobRef at once
@@ -308,6 +309,11 @@ export const methods = {
   'leases.extend': { params: ExtendLeaseParams, result: Lease, job: false },
   /** The seed's history records, newest first. */
   'leases.history': { params: LeaseHistoryParams, result: z.object({ records: z.array(LeaseHistoryRecord) }), job: false },
+  // --- pools REST API tokens (issue 18, poolapi): one SQLite write on this machine, answered directly ---
+  'apiTokens.list': { params: z.object({}).strict(), result: z.object({ tokens: z.array(ApiToken) }), job: false },
+  /** The secret is in this answer only; the engine keeps its SHA-256. */
+  'apiTokens.create': { params: CreateApiTokenParams, result: CreatedApiToken, job: false },
+  'apiTokens.revoke': { params: z.object({ id: ApiTokenId }).strict(), result: z.object({ revoked: z.literal(true) }), job: false },
 } as const;
 
 export type Methods = typeof methods;

@@ -389,4 +389,22 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 17,
+    name: 'pools REST API tokens (poolapi)',
+    // Kept as the SHA-256 of their secret only. A lease's owner is its token's id (the leases
+    // engine keeps owner and Idempotency-Key with the lease), so a request touches only its own.
+    sql: `
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,              -- hex SHA-256 of the secret
+        hint TEXT NOT NULL,
+        max_vms INTEGER NOT NULL,
+        max_expiry_min INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER
+      );
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import { SettingsPage } from '../features/settings/SettingsPage';
 import { TasksPage } from '../features/tasks/TasksPage';
 import { TemplatesPage } from '../features/templates/TemplatesPage';
 import { VmsPage } from '../features/vms/VmsPage';
+import { PoolsPage } from '../features/pools/PoolsPage';
 import { useT } from '../i18n/use-t';
 import { useEngine } from '../stores/engine-store';
 import { useRoute, type Route } from '../stores/route-store';
@@ -23,6 +24,7 @@ const PAGES: Record<Route, () => React.JSX.Element> = {
   diagnostics: DiagnosticsPage,
   tasks: TasksPage,
   settings: SettingsPage,
+  pools: PoolsPage,
 };
 
 /**

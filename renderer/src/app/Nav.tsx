@@ -9,6 +9,7 @@ const LABEL = {
   diagnostics: 'nav.diagnostics',
   tasks: 'nav.tasks',
   settings: 'nav.settings',
+  pools: 'nav.pools',
 } as const satisfies Record<Route, string>;
 
 export function Nav() {

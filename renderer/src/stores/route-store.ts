@@ -1,6 +1,6 @@
 import { create } from 'zustand';
 
-export const ROUTES = ['dashboard', 'hosts', 'vms', 'templates', 'diagnostics', 'tasks', 'settings'] as const;
+export const ROUTES = ['dashboard', 'hosts', 'vms', 'templates', 'pools', 'diagnostics', 'tasks', 'settings'] as const;
 export type Route = (typeof ROUTES)[number];
 
 /** `#/vms/<id>`: the page and, for detail pages, the id after it. */

@@ -8,6 +8,7 @@ import { en } from '../../i18n/en';
 import { useT } from '../../i18n/use-t';
 import { updateSettings, useEngine } from '../../stores/engine-store';
 import { Field } from '../../components/Field';
+import { ApiTokens } from './ApiTokens';
 
 const THEMES: Theme[] = ['system', 'light', 'dark'];
 
@@ -112,6 +113,7 @@ export function SettingsPage() {
           </dl>
         </>
       )}
+      <ApiTokens />
     </section>
   );
 }

@@ -21,6 +21,8 @@ import { snapshots } from './snapshots';
 import { maintenance } from './maintenance';
 import { warm } from './warm';
 import { leases } from './leases';
+import { poolsPage } from './poolsPage';
+import { apiTokens } from './apiTokens';
 import { flatten } from '../areas';
 
 /**
@@ -28,7 +30,7 @@ import { flatten } from '../areas';
  * keys. Every key must exist in the same Korean area file (the compiler checks). Add a key to the
  * area file its prefix belongs to; a prefix of a new area gets a new file here and in ko/.
  */
-export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks, transfer, warm, leases } as const;
+export const enAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks, transfer, warm, leases, poolsPage, apiTokens } as const;
 
 export const en = flatten(enAreas);
 

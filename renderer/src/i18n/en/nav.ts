@@ -8,4 +8,5 @@ export const nav = {
   'nav.tasks': 'Tasks',
   'nav.settings': 'Settings',
   'nav.main': 'Main navigation',
+  'nav.pools': 'Pools',
 } as const;

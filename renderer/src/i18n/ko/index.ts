@@ -22,9 +22,11 @@ import { storage } from './storage';
 import { networks } from './networks';
 import { transfer } from './transfer';
 import { warm } from './warm';
+import { poolsPage } from './poolsPage';
+import { apiTokens } from './apiTokens';
 import { flatten } from '../areas';
 
 /** Korean strings, one file per area like en/. Typed as a complete record, so a missing key fails the build. */
-export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks, transfer, warm, leases } as const;
+export const koAreas = { common, nav, dashboard, hosts, vms, templates, console, metrics, diagnostics, tasks, events, settings, placement, migration, errors, clone, snapshots, maintenance, storage, networks, transfer, warm, leases, poolsPage, apiTokens } as const;
 
 export const ko: Record<MessageKey, string> = flatten(koAreas);

@@ -10,4 +10,5 @@ export const nav: Record<keyof typeof en, string> = {
   'nav.tasks': '작업',
   'nav.settings': '설정',
   'nav.main': '주 메뉴',
+  'nav.pools': '풀',
 };
