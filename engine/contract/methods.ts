@@ -297,9 +297,11 @@ export const methods = {
   'pools.importIni': { params: ImportIniParams, result: ImportIniResult, job: false },
   /** How many leases the pool can give now, host by host and what bounds each. */
   'pools.capacity': { params: z.object({ os: PoolOs }).strict(), result: PoolCapacity, job: false },
+  /**
    * Leases `count` VMs: answered at once with the leases (provisioning, or ready from spares) and
    * the provisioning job; its result is every lease ready, or the error after the retries (nothing
    * left behind). Refused at once: unknown OS, expiry above the pool's maximum, no capacity.
+   */
   'leases.acquire': { params: AcquireLeasesParams, result: AcquireLeasesResult, job: true, jobResult: z.object({ leases: z.array(Lease) }) },
   'leases.list': { params: ListLeasesParams, result: z.object({ leases: z.array(Lease) }), job: false },
   'leases.get': { params: z.object({ id: LeaseId, owner: z.string().max(128).optional() }).strict(), result: Lease, job: false },
