@@ -64,7 +64,7 @@ export function localShell(): HostShell {
       for await (const c of createReadStream(path, { start: offset, end: offset + bytes - 1, signal })) parts.push(c as Buffer);
       return Buffer.concat(parts).toString('latin1');
     },
-    sizeOf: async (path) => (await import('node:fs')).statSync(path).size,
+    sizeOf: async (path) => (await (await import('node:fs/promises')).stat(path)).size,
   };
 }
 

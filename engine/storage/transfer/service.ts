@@ -1,3 +1,4 @@
+import { StoragePoolState } from '../../libvirt/protocol/flags';
 import type { Readable } from 'node:stream';
 import { ConsoleTickets } from '../../console/console-tickets';
 import { HangarError } from '../../contract/errors';
@@ -61,7 +62,7 @@ export function transferService(deps: TransferDeps): Service & { readonly transf
       throw err;
     });
     const pool = await conn.storagePoolGetInfo(poolRef);
-    if (pool.state !== 2) throw new HangarError('CONFLICT', `Pool ${spec.pool} is stopped`, { message: { key: 'pool.err.stopped', args: { pool: spec.pool } } });
+    if (pool.state !== StoragePoolState.RUNNING) throw new HangarError('CONFLICT', `Pool ${spec.pool} is stopped`, { message: { key: 'pool.err.stopped', args: { pool: spec.pool } } });
     if (pool.available < spec.size + SPACE_MARGIN) {
       throw new HangarError('CONFLICT', `Pool ${spec.pool} has ${pool.available} bytes free, the upload needs ${spec.size}`, {
         message: { key: 'transfer.err.space', args: { pool: spec.pool, need: sizeText(spec.size), free: sizeText(pool.available) } },

@@ -51,8 +51,8 @@ describe('composition of services', () => {
   it('runs background work in a long-lived engine and none when asked not to', async () => {
     const lines: string[] = [];
     engine = await createEngine({ dataDir: await tmp(), secrets: cipher, logger: createLogger((l) => lines.push(l)), runtime: 'in-process', localLibvirt: 'none' });
-    expect(engine.services.filter((s) => s.background).map((s) => s.name)).toEqual(['jobs', 'inventory', 'metrics', 'health']);
-    expect(lines.map((l) => JSON.parse(l) as { msg: string; background?: string[] }).find((l) => l.msg === 'engine started')?.background).toEqual(['jobs', 'inventory', 'metrics', 'health']);
+    expect(engine.services.filter((s) => s.background).map((s) => s.name)).toEqual(['jobs', 'inventory', 'metrics', 'health', 'warmstart', 'leases']);
+    expect(lines.map((l) => JSON.parse(l) as { msg: string; background?: string[] }).find((l) => l.msg === 'engine started')?.background).toEqual(['jobs', 'inventory', 'metrics', 'health', 'warmstart', 'leases']);
     await engine.close();
     engine = await createEngine({ dataDir: await tmp(), secrets: cipher, logger: silentLogger, runtime: 'in-process', localLibvirt: 'none', background: false });
     expect(engine.services.filter((s) => s.background)).toEqual([]);
