@@ -1,15 +1,9 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HangarError } from '../contract/errors';
 import type { Lease } from '../contract/pools';
-import { defaultDataDir } from '../data-dir';
-import { createEngine, type Engine } from '../engine';
-import { runningLocalSocket } from '../hosts/local-host';
-import { openLogFile } from '../log-file';
-import { createLogger } from '../logger';
-import { headlessCipher } from '../secrets/key-cipher';
-import { hostsSettled } from './cli-lookups';
+import type { Engine } from '../engine';
+import { withCliEngine } from './cli-engine';
 
 export const LEASE_USAGE = `Usage: hangar lease <get|release|list> [options]
 
@@ -49,26 +43,6 @@ function table(leases: Lease[]): string {
   const head = ['NAME', 'OS', 'STATE', 'ADDRESS', 'HOST', 'EXPIRES (UTC)', 'OWNER'];
   const width = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(width[i]!)).join('  ').trimEnd()).join('\n');
-}
-
-async function withEngine<T>(dataDirArg: string | undefined, fn: (engine: Engine) => Promise<T>): Promise<T> {
-  const dataDir = dataDirArg ? path.resolve(dataDirArg) : defaultDataDir();
-  const logFile = openLogFile(dataDir);
-  const engine = await createEngine({
-    dataDir,
-    logger: createLogger((line) => logFile.write(line)),
-    runtime: 'serve',
-    background: false,
-    localLibvirt: (await runningLocalSocket()) ?? 'none',
-    secrets: await headlessCipher({ keyFile: path.join(dataDir, 'secret.key') }),
-  });
-  try {
-    await hostsSettled(engine);
-    return await fn(engine);
-  } finally {
-    await engine.close();
-    await logFile.close();
-  }
 }
 
 /** Waits for the request's job: with `wait`, until the addresses; otherwise until the VMs are defined and started. */
@@ -120,7 +94,7 @@ export async function leaseCommand(argv: string[]): Promise<void> {
     };
     const keys = await Promise.all((values['ssh-key'] ?? []).map(async (f) => (await fs.readFile(f, 'utf8')).trim()));
     const username = values.name ?? ((process.env.USER || 'lease').replace(/[^A-Za-z0-9-]/g, '-').replace(/^-+/, '') || 'lease');
-    await withEngine(values['data-dir'], async (engine) => {
+    await withCliEngine(values['data-dir'], async (engine) => {
       const hostId = values.host ? (await engine.call('hosts.list', {})).hosts.find((h) => h.id === values.host || h.name === values.host || h.address === values.host)?.id : undefined;
       if (values.host && !hostId) throw new HangarError('NOT_FOUND', `No host ${values.host}`);
       const res = await engine.call('leases.acquire', {
@@ -143,7 +117,7 @@ export async function leaseCommand(argv: string[]): Promise<void> {
   }
   if (verb === 'release') {
     if (!names.length) throw new HangarError('INVALID_PARAMS', `hangar lease release: NAME needed\n\n${LEASE_USAGE}`);
-    await withEngine(values['data-dir'], async (engine) => {
+    await withCliEngine(values['data-dir'], async (engine) => {
       const res = await engine.call('leases.release', { names });
       for (;;) {
         const job = await engine.call('jobs.get', { jobId: res.jobId });
@@ -156,7 +130,7 @@ export async function leaseCommand(argv: string[]): Promise<void> {
     return;
   }
   if (verb === 'list') {
-    await withEngine(values['data-dir'], async (engine) => {
+    await withCliEngine(values['data-dir'], async (engine) => {
       const live = (await engine.call('leases.list', { ...(values.os ? { os: values.os } : {}) })).leases;
       console.log(table(live));
       if (values.all) {
@@ -185,7 +159,7 @@ export async function poolsCommand(argv: string[]): Promise<void> {
   if (verb === 'import-ini') {
     if (!file) throw new HangarError('INVALID_PARAMS', `hangar pools import-ini: FILE needed\n\n${POOLS_USAGE}`);
     const text = await fs.readFile(file, 'utf8');
-    await withEngine(values['data-dir'], async (engine) => {
+    await withCliEngine(values['data-dir'], async (engine) => {
       const r = await engine.call('pools.importIni', { text, network: values.network });
       console.log(`created: ${r.created.join(' ') || '-'}\nupdated: ${r.updated.join(' ') || '-'}`);
       for (const s of r.skipped) console.log(`skipped [${s.section}]: ${s.reason}`);
@@ -194,7 +168,7 @@ export async function poolsCommand(argv: string[]): Promise<void> {
     return;
   }
   if (verb === 'list') {
-    await withEngine(values['data-dir'], async (engine) => {
+    await withCliEngine(values['data-dir'], async (engine) => {
       const { pools } = await engine.call('pools.list', {});
       if (!pools.length) console.log('(no pools)');
       for (const p of pools) {

@@ -1,15 +1,10 @@
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HangarError } from '../contract/errors';
 import type { Job } from '../contract/jobs';
 import type { Snapshot } from '../contract/snapshots';
-import { defaultDataDir } from '../data-dir';
-import { createEngine, type Engine } from '../engine';
-import { runningLocalSocket } from '../hosts/local-host';
-import { openLogFile } from '../log-file';
-import { createLogger } from '../logger';
-import { headlessCipher } from '../secrets/key-cipher';
-import { hostsSettled, vmIdByName } from './cli-lookups';
+import type { Engine } from '../engine';
+import { withCliEngine } from './cli-engine';
+import { vmIdByName } from './cli-lookups';
 
 export const SNAPSHOT_USAGE = `Usage: hangar snapshot <list|create|revert|delete> VM [NAME] [options]
 
@@ -68,18 +63,7 @@ export async function snapshotCommand(argv: string[]): Promise<void> {
   }
   if (!['list', 'create', 'revert', 'delete'].includes(verb)) throw new HangarError('INVALID_PARAMS', `hangar snapshot: unknown verb '${verb}'\n\n${SNAPSHOT_USAGE}`);
   if (!vmName || (verb !== 'list' && !name)) throw new HangarError('INVALID_PARAMS', `hangar snapshot ${verb}: ${verb === 'list' ? 'VM' : 'VM and NAME'} needed\n\n${SNAPSHOT_USAGE}`);
-  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
-  const logFile = openLogFile(dataDir);
-  const engine = await createEngine({
-    dataDir,
-    logger: createLogger((line) => logFile.write(line)),
-    runtime: 'serve',
-    background: false,
-    localLibvirt: (await runningLocalSocket()) ?? 'none',
-    secrets: await headlessCipher({ keyFile: path.join(dataDir, 'secret.key') }),
-  });
-  try {
-    await hostsSettled(engine);
+  await withCliEngine(values['data-dir'], async (engine) => {
     const vmId = await vmIdByName(engine, vmName);
     if (verb === 'list') {
       const l = await engine.call('snapshots.list', { vmId });
@@ -98,8 +82,5 @@ export async function snapshotCommand(argv: string[]): Promise<void> {
     if (job.state !== 'succeeded') throw job.error ? HangarError.fromData(job.error) : new HangarError('CANCELLED', `snapshot ${verb} ${job.state}`);
     const r = job.result as { indications?: string[] };
     console.log(`${verb} ${name}: done${r.indications?.includes('NoGuestAgent') ? ' (NoGuestAgent: not quiesced)' : ''}`);
-  } finally {
-    await engine.close();
-    await logFile.close();
-  }
+  });
 }

@@ -3,13 +3,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HangarError } from '../contract/errors';
 import { UPLOAD_FORMATS, type TransferStats, type UploadFormat, type UploadResult } from '../contract/transfer';
-import { defaultDataDir } from '../data-dir';
-import { createEngine, type Engine } from '../engine';
-import { runningLocalSocket } from '../hosts/local-host';
-import { openLogFile } from '../log-file';
-import { createLogger } from '../logger';
-import { headlessCipher } from '../secrets/key-cipher';
-import { hostsSettled } from './cli-lookups';
+import type { Engine } from '../engine';
+import { withCliEngine } from './cli-engine';
 
 export const UPLOAD_USAGE = `Usage: hangar upload FILE --host HOST --pool POOL [options]
 
@@ -87,25 +82,15 @@ export async function uploadCommand(argv: string[]): Promise<void> {
   if (!values.host || !values.pool) throw new HangarError('INVALID_PARAMS', `hangar upload: --host and --pool are needed\n\n${UPLOAD_USAGE}`);
   if (values.format && !(UPLOAD_FORMATS as readonly string[]).includes(values.format)) throw new HangarError('INVALID_PARAMS', `--format ${values.format}: one of ${UPLOAD_FORMATS.join(', ')}`);
   if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw new HangarError('NOT_FOUND', `${file}: no such file`);
-  const dataDir = values['data-dir'] ? path.resolve(values['data-dir']) : defaultDataDir();
-  const logFile = openLogFile(dataDir);
-  const engine = await createEngine({
-    dataDir,
-    logger: createLogger((line) => logFile.write(line)),
-    runtime: 'serve',
-    background: false,
-    localLibvirt: (await runningLocalSocket()) ?? 'none',
-    secrets: await headlessCipher({ keyFile: path.join(dataDir, 'secret.key') }),
-  });
-  try {
-    await hostsSettled(engine);
+  const pool = values.pool;
+  await withCliEngine(values['data-dir'], async (engine) => {
     const { hosts } = await engine.call('hosts.list', {});
     const host = hosts.find((h) => h.name === values.host || h.id === values.host);
     if (!host) throw new HangarError('NOT_FOUND', `No host ${values.host} (known: ${hosts.map((h) => h.name).join(', ') || 'none'})`);
     const r = await uploadFile(engine, {
       file,
       hostId: host.id,
-      pool: values.pool,
+      pool,
       ...(values.name ? { name: values.name } : {}),
       ...(values.format ? { format: values.format as UploadFormat } : {}),
       onProgress: (s) =>
@@ -115,8 +100,5 @@ export async function uploadCommand(argv: string[]): Promise<void> {
     });
     process.stderr.write('\n');
     console.log(`${r.name} in ${r.pool} on ${host.name}: ${r.format}, ${r.size} bytes, sha256 ${r.sha256} (checked on the host)`);
-  } finally {
-    await engine.close();
-    await logFile.close();
-  }
+  });
 }
