@@ -17,11 +17,13 @@ export async function hostsSettled(engine: Pick<Engine, 'call'>, timeoutMs = 20_
  */
 export async function vmIdByName(engine: Pick<Engine, 'call'>, n: string, timeoutMs = 10_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  let found: { id: string }[] = [];
+  let found: { id: string; lastSeen?: unknown }[] = [];
   for (;;) {
     const { vms } = await engine.call('vms.list', {});
     found = vms.filter((v) => v.name === n || v.id === n || v.uuid === n);
-    if (found.length > 0 || Date.now() > deadline) break;
+    // At start the list holds the last-known VMs (warm start) before their hosts answer: wait for
+    // the live one, so the command does not act on a host that is still connecting.
+    if ((found.length > 0 && found.every((v) => !v.lastSeen)) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 250));
   }
   if (found.length === 0) {

@@ -84,7 +84,8 @@ export async function defineBulk(lab: LabInfo, hosts: LabHost[], prefix: string,
       bulkNames(prefix, count).forEach((name, i) => {
         const n = i + 1;
         const uuid = `${uuidTag}e7a0-${pad(hi + 1, 4)}-4000-8000-${pad(n, 12)}`;
-        const mac = `52:54:00:e7:${pad((n >> 8).toString(16), 2)}:${pad((n & 0xff).toString(16), 2)}`;
+        // Unique in the fleet (caller's tag, host, number): the same MAC on two hosts is a health finding.
+        const mac = `52:54:${uuidTag.slice(0, 2)}:${pad((hi + 1).toString(16), 2)}:${pad((n >> 8).toString(16), 2)}:${pad((n & 0xff).toString(16), 2)}`;
         const file = path.join(dir, `${name}.xml`);
         fs.writeFileSync(file, domainXml(lab, name, uuid, disk, mac));
         script += `define ${file}\n`;
