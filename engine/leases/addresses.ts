@@ -39,8 +39,10 @@ export async function waitForAddress(connOf: () => LibvirtConnection, uuid: stri
     }
     if (Date.now() >= deadline) return null;
     await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.min(intervalMs, Math.max(0, deadline - Date.now())));
-      signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      // One listener at a time: a round that ends by its timer takes its own off the signal.
+      const onAbort = () => (clearTimeout(t), resolve());
+      const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), Math.min(intervalMs, Math.max(0, deadline - Date.now())));
+      signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 }
