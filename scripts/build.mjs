@@ -22,10 +22,10 @@ const jobs = [];
 if (want('renderer')) jobs.push(viteBuild({ configFile: 'vite.config.ts', logLevel: 'warn' }));
 if (want('cli')) {
   jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { hangar: 'engine/cli/hangar.ts' }, outdir: 'out/cli', outExtension: { '.js': '.mjs' }, banner: { js: '#!/usr/bin/env node' } }));
-  jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { 'db-worker': 'engine/store/db-worker.ts', 'parse-worker': 'engine/xml/parse-worker.ts' }, outdir: 'out/cli' }));
+  jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { 'db-worker': 'engine/store/db-worker.ts', 'parse-worker': 'engine/xml/parse-worker.ts', 'diag-worker': 'engine/diagnostics/work/diag-worker.ts' }, outdir: 'out/cli' }));
 }
 if (want('main')) {
-  jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { index: 'main/index.ts', 'db-worker': 'engine/store/db-worker.ts', 'parse-worker': 'engine/xml/parse-worker.ts' }, outdir: 'out/main', external: ['electron'] }));
+  jobs.push(esbuild({ ...common, format: 'esm', entryPoints: { index: 'main/index.ts', 'db-worker': 'engine/store/db-worker.ts', 'parse-worker': 'engine/xml/parse-worker.ts', 'diag-worker': 'engine/diagnostics/work/diag-worker.ts' }, outdir: 'out/main', external: ['electron'] }));
   // A sandboxed preload can only require('electron') and a few built-ins: one CommonJS file.
   jobs.push(esbuild({ ...common, packages: undefined, format: 'cjs', entryPoints: { index: 'preload/index.ts' }, outdir: 'out/preload', outExtension: { '.js': '.cjs' }, external: ['electron'] }));
 }

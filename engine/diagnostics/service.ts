@@ -7,6 +7,7 @@ import type { JobRunner } from '../jobs/job-runner';
 import type { Service } from '../rpc/service';
 import { DiagnosticsService } from './diagnostics-service';
 import { engineSide } from './gather/engine-side';
+import { closeDiagPool } from './work/diag-pool';
 import type { HealthService } from './health/health-service';
 
 /** Diagnostics bundles: gathered from hosts (a job), then opened, browsed and searched with no host needed. */
@@ -53,5 +54,6 @@ export function diagnosticsService(deps: {
       'diagnostics.bundleDomains': async (p) => diagnostics.domains(p.bundleId),
       'diagnostics.closeBundle': async (p) => (diagnostics.close(p.bundleId), { closed: true as const }),
     },
+    close: () => closeDiagPool(),
   };
 }

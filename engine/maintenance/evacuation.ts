@@ -77,8 +77,11 @@ export function evacuationHandler(initial: EvacuationState | null, deps: Evacuat
     };
     const resumed = state.plan.steps.some((s) => s.state === 'running');
     const open = state.plan.steps.filter((s) => s.state === 'pending' || s.state === 'running');
-    // After a restart: the hosts reconnect and the inventory refills on their own; wait for it.
-    if (!(await until(() => deps.connected(hostId) && open.every((s) => s.blocked || deps.vm(s.vmId)), resumed ? RESUME_WAIT_MS : 5_000, ctx.signal))) {
+    // After a restart: the hosts reconnect and the inventory refills on their own; wait for it, and
+    // for each planned target (a busy host with a thousand domains takes a while to come back; a move
+    // asked of it before then is refused as having no target).
+    const ready = (s: EvacuationStep) => s.blocked || (deps.vm(s.vmId) && (!resumed || !s.targetHostId || deps.connected(s.targetHostId)));
+    if (!(await until(() => deps.connected(hostId) && open.every(ready), resumed ? RESUME_WAIT_MS : 5_000, ctx.signal))) {
       if (!deps.connected(hostId)) throw new HangarError('UNREACHABLE', 'The host being emptied is not connected', { message: msg('maintenance.err.hostGone') });
     }
     for (const s of state.plan.steps) if (s.blocked && s.state === 'pending') Object.assign(s, { state: 'skipped', error: s.blocked });

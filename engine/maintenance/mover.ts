@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { JobRef } from '../contract/jobs';
 import { MigrateParams, type MigrationCheck } from '../contract/migration';
+import { ProbeBatch } from '../migration/probe-batch';
 
 type MigrateRequest = z.output<typeof MigrateParams>;
 
@@ -12,18 +13,24 @@ type MigrateRequest = z.output<typeof MigrateParams>;
  */
 export interface VmMover {
   check(params: MigrateParams): Promise<MigrationCheck>;
+  /** The pre-flights of many VMs as one batch (each host asked once for what they share); each settles on its own. */
+  checkAll(params: readonly MigrateParams[]): Promise<Array<PromiseSettledResult<MigrationCheck>>>;
   start(params: MigrateParams, parentJobId: string | undefined): Promise<JobRef>;
 }
 
 /** The migration engine's narrow entry (MigrationEngine.check / start), as maintenance calls it. */
 export interface MigrationEntry {
-  check(p: MigrateRequest): Promise<MigrationCheck>;
+  check(p: MigrateRequest, batch?: ProbeBatch): Promise<MigrationCheck>;
   start(p: MigrateRequest, opts: { parentJobId?: string }): Promise<JobRef>;
 }
 
 export function migrationMover(m: MigrationEntry): VmMover {
   return {
     check: (p) => m.check(MigrateParams.parse(p)),
+    checkAll: (ps) => {
+      const batch = new ProbeBatch();
+      return Promise.allSettled(ps.map((p) => m.check(MigrateParams.parse(p), batch)));
+    },
     start: (p, parentJobId) => m.start(MigrateParams.parse(p), parentJobId ? { parentJobId } : {}),
   };
 }

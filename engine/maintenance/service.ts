@@ -42,17 +42,15 @@ export function maintenanceService(deps: {
 
   async function plan(hostId: string, actions: Record<string, MaintenancePlan['steps'][number]['action'] & string>): Promise<MaintenancePlan> {
     hostOf(hostId);
-    const inputs = await Promise.all(
-      vmsOn(hostId).map(async (v): Promise<PlanInput> => {
-        try {
-          return { vmId: v.id, name: v.name, check: await mover.check({ vmId: v.id, storage: 'copy' }), checkError: null };
-        } catch (err) {
-          const e = HangarError.from(err);
-          const m = e.details?.['message'];
-          return { vmId: v.id, name: v.name, check: null, checkError: m && typeof m === 'object' && 'key' in m ? (m as PlanInput['checkError']) : { key: 'maintenance.failed', args: { reason: e.message } } };
-        }
-      }),
-    );
+    const vms = vmsOn(hostId);
+    const checks = await mover.checkAll(vms.map((v) => ({ vmId: v.id, storage: 'copy' as const })));
+    const inputs = vms.map((v, i): PlanInput => {
+      const c = checks[i]!;
+      if (c.status === 'fulfilled') return { vmId: v.id, name: v.name, check: c.value, checkError: null };
+      const e = HangarError.from(c.reason);
+      const m = e.details?.['message'];
+      return { vmId: v.id, name: v.name, check: null, checkError: m && typeof m === 'object' && 'key' in m ? (m as PlanInput['checkError']) : { key: 'maintenance.failed', args: { reason: e.message } } };
+    });
     return planEvacuation(hostId, inputs, actions);
   }
 

@@ -15,6 +15,7 @@ import { migrateLive, type LiveControl } from './live';
 import { copyVolumes, defineOnTarget, undefineSource } from './offline';
 import { hostReasons, mergeVerdicts, needsCopy, targetPoolOf, vmBlockers, type PreflightInput } from './preflight';
 import { probeSource, probeTarget, type Fleet, type SourceView } from './probe';
+import { ProbeBatch } from './probe-batch';
 import { createTargetVolumes, deleteSourceVolumes, deleteTargetVolumes, type TargetVolume } from './target-volumes';
 
 export type MigrateRequest = z.output<typeof MigrateParams>;
@@ -59,15 +60,16 @@ export class MigrationEngine {
     return vm;
   }
 
-  async check(p: MigrateRequest): Promise<MigrationCheck> {
-    return (await this.checked(p)).check;
+  /** The pre-flight; the checks of one batch (a maintenance plan's VMs) share what their hosts answer. */
+  async check(p: MigrateRequest, batch?: ProbeBatch): Promise<MigrationCheck> {
+    return (await this.checked(p, batch)).check;
   }
 
-  private async checked(p: MigrateRequest): Promise<Checked> {
+  private async checked(p: MigrateRequest, batch = new ProbeBatch()): Promise<Checked> {
     const vm = this.vm(p.vmId);
     if (p.hostId && !this.d.fleet.hosts.get(p.hostId)) throw new HangarError('NOT_FOUND', `No host ${p.hostId}`);
     if (p.hostId === vm.hostId) throw new HangarError('CONFLICT', `${vm.name} is on that host already`, { field: 'hostId', message: { key: 'migration.err.sameHost', args: { name: vm.name } } });
-    const source = await probeSource(this.d.fleet, vm);
+    const source = await probeSource(this.d.fleet, vm, batch);
     const sourceHost = this.d.fleet.hosts.get(vm.hostId);
     const input: PreflightInput = {
       vm: { name: vm.name, live: source.live, cpuMode: source.cpuMode },
@@ -88,7 +90,7 @@ export class MigrationEngine {
     const placement = source.live ? assessed : relaxForOffline(assessed);
     const targets = this.d.fleet.hosts.values().filter((h) => h.id !== vm.hostId && (!p.hostId || h.id === p.hostId));
     const copyPools = source.paths.filter(needsCopy).map((x) => targetPoolOf(x, p.diskPools)).filter((x): x is string => x !== null);
-    const probes = await Promise.all(targets.map((h) => probeTarget(this.d.fleet, h, vm, source.paths.map((x) => x.path), source.live ? source.cpu : null, copyPools)));
+    const probes = await Promise.all(targets.map((h) => probeTarget(this.d.fleet, h, vm, source.paths.map((x) => x.path), source.live ? source.cpu : null, copyPools, batch)));
     const own = new Map(probes.map((t) => [t.hostId, hostReasons(input, t)]));
     const merged = mergeVerdicts(placement, own, vm.hostId);
     const check: MigrationCheck = {

@@ -1,4 +1,4 @@
-import type { DisplayState } from '../contract/vms';
+import type { DisplayState, Vm } from '../contract/vms';
 import type { HostCapacity, HostPlacementSettings, ResourceCapacity } from '../contract/placement';
 import type { PlacedVm, PlacementHost, Reservation } from './request';
 
@@ -11,6 +11,15 @@ import type { PlacedVm, PlacementHost, Reservation } from './request';
  */
 export function holdsResources(state: DisplayState): boolean {
   return state === 'running' || state === 'paused' || state === 'starting' || state === 'stopping' || state === 'migrating' || state === 'unknown';
+}
+
+/**
+ * A VM as placement counts it. A last-known copy (its host still reconnecting after a restart, or
+ * lost) counts as it was last seen: a thousand stopped domains read back from SQLite must not fill
+ * their host until it answers.
+ */
+export function placedVm(v: Pick<Vm, 'uuid' | 'name' | 'hostId' | 'memoryKiB' | 'vcpus' | 'state' | 'lastSeen'>): PlacedVm {
+  return { uuid: v.uuid, name: v.name, hostId: v.hostId, memoryMiB: Math.ceil(v.memoryKiB / 1024), vcpus: v.vcpus, active: holdsResources(v.lastSeen?.state ?? v.state) };
 }
 
 function resource(physical: number, ratio: number, hostReserve: number, committed: number, reserved: number): ResourceCapacity {

@@ -9,7 +9,7 @@ import { isNotFound } from '../libvirt';
 import type { Logger } from '../logger';
 import type { Service } from '../rpc/service';
 import type { Db } from '../store/db';
-import { holdsResources } from './capacity';
+import { placedVm } from './capacity';
 import { PlacementRepo } from './placement-repo';
 import { PlacementService } from './placement-service';
 import type { PlacementHost } from './request';
@@ -37,7 +37,7 @@ export async function placementService(deps: {
   const s = new PlacementService({
     repo: new PlacementRepo(deps.db),
     hosts: () => fleet.hosts.values().map(placementHost),
-    vms: () => inventory.vms.values().map((v) => ({ uuid: v.uuid, name: v.name, hostId: v.hostId, memoryMiB: Math.ceil(v.memoryKiB / 1024), vcpus: v.vcpus, active: holdsResources(v.state) })),
+    vms: () => inventory.vms.values().map(placedVm),
     hasVolume: async (hostId, ref) => {
       const conn = fleet.libvirt(hostId);
       try {

@@ -1,10 +1,8 @@
 import crypto from 'node:crypto';
 import type { BundleDomain, BundleSummary, LogMatch } from '../../contract/diagnostics';
-import { parseDomainXml } from '../../xml/domain-read';
+import { parseDomains } from '../../xml/parse-pool';
 import type { Manifest } from '../gather/bundle-writer';
-import type { HostFactsFile } from '../gather/collect-host';
-import { evaluate } from '../health/evaluate';
-import { snapshotFromBundle } from '../health/from-bundle';
+import { summarizeInWorker } from '../work/diag-pool';
 import { bundleError, indexBundle, type BundleStore } from './bundle-index';
 
 /** What the file view shows of one file. */
@@ -53,7 +51,7 @@ export async function openBundle(file: string, signal?: AbortSignal): Promise<Op
     }
     if (!manifest && !store.entries.has('version')) throw bundleError('INVALID_PARAMS', `${file} has no manifest.json or version: not a Hangar bundle`, 'diag.bundle.error.notBundle', { path: file });
     const id = crypto.randomUUID();
-    return { id, path: file, root, store, manifest, summary: summarize(id, file, store, files, manifest) };
+    return { id, path: file, root, store, manifest, summary: await summarize(id, file, store, files, manifest) };
   } catch (err) {
     await store.close();
     throw err;
@@ -67,39 +65,20 @@ export function verifyChecksums(store: BundleStore, manifest: Manifest): string[
   return bad;
 }
 
-function summarize(id: string, file: string, store: BundleStore, files: Map<string, Buffer>, manifest: Manifest | null): BundleSummary {
+async function summarize(id: string, file: string, store: BundleStore, files: Map<string, Buffer>, manifest: Manifest | null): Promise<BundleSummary> {
   const items = manifest?.items ?? [];
   const failed = items.filter((i) => i.exitCode !== 0);
-  const hosts: BundleSummary['hosts'] = [];
-  for (const [p, buf] of files) {
-    const m = /^hosts\/([^/]+)\/facts\.json$/.exec(p);
-    if (!m) continue;
-    try {
-      const f = JSON.parse(buf.toString('utf8')) as HostFactsFile;
-      hosts.push({
-        name: f.name,
-        hostname: f.hostname,
-        libvirtVersion: f.libvirtVersion,
-        qemuVersion: f.qemuVersion,
-        kernel: files.get(`hosts/${m[1]}/uname.txt`)?.toString('utf8').trim() || null,
-        vms: f.domains.map((d) => ({ name: d.name, uuid: d.uuid, state: d.state, reason: null })),
-        failedItems: failed.filter((i) => i.host === f.name).length,
-      });
-    } catch {
-      // a damaged facts file: the host still shows in the file tree
-    }
-  }
-  const snap = snapshotFromBundle(files, items, manifest?.createdAt ?? Date.now());
+  const { hosts, findings } = await summarizeInWorker(files, manifest);
   return {
     bundleId: id,
     path: file,
     version: files.get('version')?.toString('utf8').trim() ?? 'unknown',
     createdAt: manifest?.createdAt ?? null,
     options: manifest?.options ?? {},
-    hosts: hosts.sort((a, b) => a.name.localeCompare(b.name)),
+    hosts,
     skipped: (files.get('skipped_hosts.txt')?.toString('utf8') ?? '').split('\n').filter(Boolean),
     failedItems: failed.map((i) => ({ host: i.host ?? 'hangar', out: i.out, command: i.command, exitCode: i.exitCode, stderr: (i.error ? `${i.error}\n` : '') + i.stderr.slice(0, 500) })),
-    findings: evaluate(snap),
+    findings,
     files: store.entries.size,
     checksumsOk: manifest ? verifyChecksums(store, manifest).length === 0 : false,
   };
@@ -166,29 +145,33 @@ export async function searchLogs(b: OpenedBundle, q: { query: string; from?: num
 }
 
 export async function bundleDomains(b: OpenedBundle): Promise<BundleDomain[]> {
-  const out: BundleDomain[] = [];
+  const found: Array<{ host: string; xml: string }> = [];
   for (const e of b.store.entries.values()) {
     const m = /^hosts\/([^/]+)\/libvirt\/domains\/[^/]+\.xml$/.exec(e.path);
     if (!m || e.size > MAX_PARSED) continue;
-    const xml = (await b.store.read(e.path)).toString('utf8');
-    try {
-      const d = parseDomainXml(xml);
-      out.push({
-        host: m[1]!,
-        name: d.name,
-        uuid: d.uuid,
-        vcpus: d.vcpus,
-        memoryKiB: d.memoryKiB,
-        arch: d.arch,
-        machine: d.machine,
-        firmware: d.firmware,
-        disks: d.disks.map((x) => ({ target: x.target, device: x.device, source: x.source, format: x.format })),
-        nics: d.nics.map((n) => ({ mac: n.mac, source: n.source, model: n.model })),
-        xml,
-      });
-    } catch {
-      // unparseable XML stays readable in the file tree
-    }
+    found.push({ host: m[1]!, xml: (await b.store.read(e.path)).toString('utf8') });
   }
+  // Parsed in the XML worker threads, as the inventory's are.
+  const parsed = await parseDomains(found.map((f) => f.xml));
+  const out: BundleDomain[] = [];
+  parsed.forEach((r, i) => {
+    // unparseable XML stays readable in the file tree
+    if (!('summary' in r)) return;
+    const d = r.summary;
+    const { host, xml } = found[i]!;
+    out.push({
+      host,
+      name: d.name,
+      uuid: d.uuid,
+      vcpus: d.vcpus,
+      memoryKiB: d.memoryKiB,
+      arch: d.arch,
+      machine: d.machine,
+      firmware: d.firmware,
+      disks: d.disks.map((x) => ({ target: x.target, device: x.device, source: x.source, format: x.format })),
+      nics: d.nics.map((n) => ({ mac: n.mac, source: n.source, model: n.model })),
+      xml,
+    });
+  });
   return out.sort((a, c) => a.host.localeCompare(c.host) || a.name.localeCompare(c.name));
 }

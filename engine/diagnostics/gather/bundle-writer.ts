@@ -1,7 +1,7 @@
-import crypto from 'node:crypto';
 import { BUNDLE_LIMITS } from '../bundle/limits';
 import { TarGzWriter } from '../bundle/tar';
-import { isForbidden, redactBuffer, redactStrings } from './redact';
+import { manifestBytes, packEntry } from '../work/diag-pool';
+import { isForbidden } from './redact';
 
 export interface ManifestItem {
   host: string | null;
@@ -57,28 +57,23 @@ export class BundleWriter {
     this.manifest = { format: 'hangar-bundle/1', appVersion: meta.appVersion, createdAt: Date.now(), redacted: redact, options: meta.options, items: [], files: {} };
   }
 
-  /** Adds a file (serialised: the tar is one stream). Forbidden host paths never get in. */
+  /**
+   * Adds a file (serialised: the tar is one stream; its redaction, cut and hash run meanwhile in the
+   * diagnostics worker). Forbidden host paths never get in.
+   */
   put(rel: string, data: Buffer | string, opts: { remotePath?: string; mtimeMs?: number } = {}): Promise<void> {
     if (opts.remotePath && isForbidden(opts.remotePath)) return Promise.resolve();
-    let buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let redactions = 0;
-    // Images too: their bytes are scanned like any binary file's (a text chunk can carry a secret).
-    if (this.redact) {
-      const r = redactBuffer(buf);
-      buf = r.data;
-      redactions = r.count;
-    }
-    // The viewer refuses larger entries (a decompression bomb's shape): a huge log keeps its tail,
-    // as sos keeps the end of the logs it cuts. Redacted first, so a cut never splits a secret open.
-    const full = buf.length;
-    if (full > BUNDLE_LIMITS.entryBytes) {
-      const tail = buf.subarray(full - BUNDLE_LIMITS.entryBytes);
-      const nl = tail.indexOf(0x0a);
-      buf = nl >= 0 && nl < 4096 ? tail.subarray(nl + 1) : tail;
-    }
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    // The name is taken now, in call order, so two files of one name never race for it.
     const name = uniqueName(this.manifest.files, rel);
-    this.manifest.files[name] = { sha256: crypto.createHash('sha256').update(buf).digest('hex'), bytes: buf.length, redactions, ...(full > buf.length ? { truncatedFrom: full } : {}) };
-    const next = this.chain.then(() => this.tar.add(`${this.root}/${name}`, buf, opts.mtimeMs));
+    this.manifest.files[name] = { sha256: '', bytes: 0, redactions: 0 };
+    const prepared = packEntry(buf, this.redact, BUNDLE_LIMITS.entryBytes);
+    prepared.catch(() => undefined);
+    const next = this.chain.then(async () => {
+      const p = await prepared;
+      this.manifest.files[name] = { sha256: p.sha256, bytes: p.data.length, redactions: p.redactions, ...(p.full > p.data.length ? { truncatedFrom: p.full } : {}) };
+      await this.tar.add(`${this.root}/${name}`, p.data, opts.mtimeMs);
+    });
     this.chain = next.catch(() => undefined);
     return next;
   }
@@ -97,8 +92,9 @@ export class BundleWriter {
     await this.put('must-gather.log', this.log.join('\n') + '\n');
     // The manifest is last and not listed in itself. Its texts (stderr, errors, commands) are
     // redacted value by value, so masking never breaks its JSON.
-    const manifest = Buffer.from(JSON.stringify(this.redact ? redactStrings(this.manifest) : this.manifest, null, 1));
+    // After every file is in: their hashes are filled in as each is written.
     await this.chain;
+    const manifest = await manifestBytes(this.manifest, this.redact);
     await this.tar.add(`${this.root}/manifest.json`, manifest);
     await this.tar.close();
   }

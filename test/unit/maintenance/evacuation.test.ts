@@ -37,6 +37,7 @@ describe('the host.evacuate job', () => {
   const deps = (): EvacuationDeps => ({
     mover: {
       check: () => Promise.reject(new Error('not used')),
+      checkAll: () => Promise.reject(new Error('not used')),
       start: (p, parentJobId) => {
         started.push(p.vmId);
         return runner.start({ kind: 'vm.migrate', title: { key: 'job.vm.migrate' }, target: { kind: 'vm', id: p.vmId }, hostId: 'h1', cancellable: true, ...(parentJobId ? { parentId: parentJobId } : {}) }, async (ctx) => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HangarError, type HostFacts, type HostRefusal, type Job } from '../../../engine/contract';
 import { silentLogger } from '../../../engine/logger';
+import { placedVm } from '../../../engine/placement/capacity';
 import { english } from '../../../engine/placement/english';
 import { PlacementRepo } from '../../../engine/placement/placement-repo';
 import { PlacementService } from '../../../engine/placement/placement-service';
@@ -204,5 +205,18 @@ describe('placement', () => {
     expect(again.hostSettings('a')).toEqual({ hostId: 'a', memoryRatio: 2, cpuRatio: 10, memoryReserveMiB: 0, taints: ['gpu'] });
     expect(again.groups()).toMatchObject([{ name: 'g', kind: 'affinity', enforcement: 'soft', description: 'd', members: [] }]);
     await expect(again.createGroup({ name: 'g', kind: 'affinity', enforcement: 'hard', description: '' })).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+});
+
+describe('placedVm: what a VM holds as placement counts it', () => {
+  const vm = { uuid: 'u', name: 'a', hostId: 'h', memoryKiB: 65536, vcpus: 2 };
+  it('counts running VMs and truly unknown states, not stopped ones', () => {
+    expect(placedVm({ ...vm, state: 'running', lastSeen: null })).toMatchObject({ memoryMiB: 64, vcpus: 2, active: true });
+    expect(placedVm({ ...vm, state: 'unknown', lastSeen: null }).active).toBe(true);
+    expect(placedVm({ ...vm, state: 'stopped', lastSeen: null }).active).toBe(false);
+  });
+  it('counts a last-known copy as it was last seen (a host reconnecting after a restart)', () => {
+    expect(placedVm({ ...vm, state: 'unknown', lastSeen: { at: 1, state: 'stopped' } }).active).toBe(false);
+    expect(placedVm({ ...vm, state: 'unknown', lastSeen: { at: 1, state: 'running' } }).active).toBe(true);
   });
 });
