@@ -436,5 +436,16 @@ export function concatChunks(parts: readonly { startMs: number; chunk: Chunk }[]
     }
     j += pm;
   }
+  // Parts are in key order; a point written late (an hour rewritten after a restart) is put in place.
+  for (let i = 1; i < m; i++) if (times[i]! < times[i - 1]!) return sortPoints({ times, values, k });
   return { times, values, k };
+}
+
+/** The same points in time order (stable: two points at one time keep their order). */
+function sortPoints(c: Chunk): Chunk {
+  const m = c.times.length;
+  const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => c.times[a]! - c.times[b]! || a - b);
+  const values = new Float64Array(c.values.length);
+  for (let col = 0; col < c.k; col++) order.forEach((i, j) => (values[col * m + j] = c.values[col * m + i]!));
+  return { times: order.map((i) => c.times[i]!), values, k: c.k };
 }
