@@ -22,7 +22,8 @@
 /** Significant decimal digits kept per stored value (Float32, the old format, kept about 7.2). */
 export const SIG = 6;
 
-const VERSION = 1;
+/** 2 (migration 20): a column is coded by deltas (version 1's way) or by classes, whichever is shorter. */
+const VERSION = 2;
 const P10: number[] = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const EXP_BIAS = 15; // exponents −15..15 in 5 bits; 31 = raw 64-bit float
 const EXP_RAW = 31;
@@ -81,6 +82,19 @@ class BitWriter {
   }
   bytes(): Uint8Array {
     return this.buf.slice(0, (this.pos + 7) >> 3);
+  }
+  get bits(): number {
+    return this.pos;
+  }
+  /** Another writer's bits after these. */
+  append(o: BitWriter): void {
+    const r = new BitReader(o.buf);
+    let left = o.pos;
+    while (left > 0) {
+      const n = left < 24 ? left : 24;
+      this.write(r.read(n), n);
+      left -= n;
+    }
   }
 }
 
@@ -357,6 +371,199 @@ function readValues(r: BitReader, count: number, out: Float64Array, at: (i: numb
   }
 }
 
+/**
+ * Version 2's other way to code a column, for values that do not follow each other (noise, a
+ * rate that jumps, small integer counts): each value's class is its sign and decimal exponent
+ * (zero and raw 64-bit floats are classes of their own), coded by the class's rank in this
+ * column (`0`, `10`, `110`…: the commonest class first), then its mantissa, trailing zeros the
+ * whole class shares dropped, as an offset from the class's smallest in the class's fixed width.
+ * A network rate uniform over 0–20,000 costs about 20 bits a value this way (the exact decimal
+ * carries 19.4), against 25 as deltas.
+ */
+interface ValueClass {
+  key: number;
+  zero: boolean;
+  raw: boolean;
+  neg: boolean;
+  e: number;
+  tz: number;
+  base: number;
+  width: number;
+  count: number;
+}
+
+const ZERO_KEY = -1;
+const RAW_KEY = -2;
+const MAX_CLASSES = 31;
+
+/** Exact decimal form of a non-zero finite v as [e, |m|], or null (stored raw). */
+function decimalOf(v: number): [number, number] | null {
+  if (!Number.isFinite(v)) return null;
+  const own = SIG - 1 - Math.floor(Math.log10(Math.abs(v)));
+  for (let e = Math.max(-EXP_BIAS, own); e <= EXP_BIAS; e++) {
+    const m = mantissa(v, e);
+    if (!Number.isNaN(m)) return [e, Math.abs(m)];
+  }
+  return null;
+}
+
+const keyOf = (v: number, d: [number, number] | null): number => (v === 0 ? ZERO_KEY : d === null ? RAW_KEY : (d[0] + EXP_BIAS) * 2 + (v < 0 ? 1 : 0));
+
+/** Bits of the class-coded form, and the classes (null when a column has more classes than fit). */
+function planClasses(vals: readonly number[]): { bits: number; classes: ValueClass[]; decs: ([number, number] | null)[] } | null {
+  const map = new Map<number, ValueClass & { ms: number[] }>();
+  const decs: ([number, number] | null)[] = [];
+  for (const v of vals) {
+    const d = v === 0 ? null : decimalOf(v);
+    decs.push(d);
+    const key = keyOf(v, d);
+    let c = map.get(key);
+    if (!c) {
+      c = { key, zero: v === 0, raw: v !== 0 && d === null, neg: v < 0, e: d ? d[0] : 0, tz: 0, base: 0, width: 0, count: 0, ms: [] };
+      map.set(key, c);
+    }
+    c.count++;
+    if (d) c.ms.push(d[1]);
+  }
+  if (map.size > MAX_CLASSES) return null;
+  const classes = [...map.values()].sort((a, b) => b.count - a.count || a.key - b.key);
+  let bits = 5;
+  classes.forEach((c, rank) => {
+    bits += 2 + (c.zero || c.raw ? 0 : 1 + 5);
+    bits += c.count * (classes.length === 1 ? 0 : rank === classes.length - 1 ? rank : rank + 1);
+    if (c.raw) bits += c.count * 64;
+    if (c.zero || c.raw) return;
+    let tz = 22;
+    for (const m of c.ms) {
+      let z = 0;
+      let x = m;
+      while (z < tz && x % 10 === 0 && x > 0) {
+        x /= 10;
+        z++;
+      }
+      if (x === 0) continue;
+      tz = Math.min(tz, z);
+    }
+    if (tz === 22) tz = 0;
+    let lo = Infinity;
+    let hi = 0;
+    for (const m of c.ms) {
+      const x = m / P10[tz]!;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    c.tz = tz;
+    c.base = lo;
+    c.width = bitLen(hi - lo);
+    bits += 5 + 6 + bitLen(lo) + 6 + c.count * c.width;
+  });
+  return { bits, classes, decs };
+}
+
+function writeClasses(w: BitWriter, vals: readonly number[], plan: NonNullable<ReturnType<typeof planClasses>>): void {
+  const { classes, decs } = plan;
+  const n = classes.length;
+  w.write(n, 5);
+  const rankOf = new Map<number, number>();
+  classes.forEach((c, i) => {
+    rankOf.set(c.key, i);
+    w.write(c.zero ? 0 : c.raw ? 1 : 2, 2);
+    if (c.zero || c.raw) return;
+    w.write(c.neg ? 1 : 0, 1);
+    w.write(c.e + EXP_BIAS, 5);
+    w.write(c.tz, 5);
+    w.write(bitLen(c.base), 6);
+    w.write(c.base, bitLen(c.base));
+    w.write(c.width, 6);
+  });
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i]!;
+    const rank = rankOf.get(keyOf(v, decs[i]!))!;
+    if (n > 1) {
+      // Unary rank: r ones, then a zero unless it is the last class.
+      for (let j = 0; j < rank; j++) w.write(1, 1);
+      if (rank < n - 1) w.write(0, 1);
+    }
+    const c = classes[rank]!;
+    if (c.zero) continue;
+    if (c.raw) {
+      writeRaw(w, v);
+      continue;
+    }
+    w.write(decs[i]![1] / P10[c.tz]! - c.base, c.width);
+  }
+}
+
+function readClasses(r: BitReader, count: number, out: Float64Array, at: (i: number) => number): void {
+  const n = r.read(5);
+  const classes: { kind: number; neg: boolean; e: number; tz: number; base: number; width: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const kind = r.read(2);
+    if (kind !== 2) {
+      classes.push({ kind, neg: false, e: 0, tz: 0, base: 0, width: 0 });
+      continue;
+    }
+    const neg = r.read(1) === 1;
+    const e = r.read(5) - EXP_BIAS;
+    const tz = r.read(5);
+    const base = r.read(r.read(6));
+    classes.push({ kind, neg, e, tz, base, width: r.read(6) });
+  }
+  for (let i = 0; i < count; i++) {
+    let rank = 0;
+    if (n > 1) while (rank < n - 1 && r.read(1) === 1) rank++;
+    const c = classes[rank]!;
+    if (c.kind === 0) out[at(i)] = 0;
+    else if (c.kind === 1) out[at(i)] = readRaw(r);
+    else {
+      const m = (r.read(c.width) + c.base) * P10[c.tz]!;
+      out[at(i)] = fromDec(c.neg ? -m : m, c.e);
+    }
+  }
+}
+
+function writeRaw(w: BitWriter, v: number): void {
+  f64[0] = v;
+  const lo = LITTLE ? u32[0]! : u32[1]!;
+  const hi = LITTLE ? u32[1]! : u32[0]!;
+  w.write(hi >>> 16, 16);
+  w.write(hi & 0xffff, 16);
+  w.write(lo >>> 16, 16);
+  w.write(lo & 0xffff, 16);
+}
+
+function readRaw(r: BitReader): number {
+  const hi = (r.read(16) * 65536 + r.read(16)) >>> 0;
+  const lo = (r.read(16) * 65536 + r.read(16)) >>> 0;
+  if (LITTLE) {
+    u32[0] = lo;
+    u32[1] = hi;
+  } else {
+    u32[0] = hi;
+    u32[1] = lo;
+  }
+  return f64[0]!;
+}
+
+/** Version 2: one bit says how the column is coded (0 deltas, 1 classes), whichever is shorter. */
+function writeColumn(w: BitWriter, vals: readonly number[]): void {
+  const d = new BitWriter();
+  writeValues(d, vals);
+  const plan = vals.length > 1 ? planClasses(vals) : null;
+  if (plan && plan.bits < d.bits) {
+    w.write(1, 1);
+    writeClasses(w, vals, plan);
+  } else {
+    w.write(0, 1);
+    w.append(d);
+  }
+}
+
+function readColumn(r: BitReader, version: number, count: number, out: Float64Array, at: (i: number) => number): void {
+  if (version >= 2 && r.read(1) === 1) readClasses(r, count, out, at);
+  else readValues(r, count, out, at);
+}
+
 export interface Chunk {
   /** ms from the chunk's start, ascending, non-negative integers. */
   times: number[];
@@ -384,7 +591,7 @@ export function encodeChunk(c: Chunk): Uint8Array {
       if (present.every((v) => Object.is(v, present[0]))) {
         // A constant column (memory size, an idle disk): its one value.
         w.write(3, 2);
-        writeValues(w, [present[0]!]);
+        writeColumn(w, [present[0]!]);
         continue;
       }
       w.write(1, 2);
@@ -392,7 +599,7 @@ export function encodeChunk(c: Chunk): Uint8Array {
       w.write(2, 2);
       for (let i = 0; i < m; i++) w.write(Number.isNaN(c.values[base + i]!) ? 0 : 1, 1);
     }
-    writeValues(w, present);
+    writeColumn(w, present);
   }
   return w.bytes();
 }
@@ -400,7 +607,7 @@ export function encodeChunk(c: Chunk): Uint8Array {
 export function decodeChunk(blob: Uint8Array): Chunk {
   const r = new BitReader(blob);
   const version = r.read(8);
-  if (version !== VERSION) throw new Error(`metrics chunk: unknown version ${version}`);
+  if (version !== 1 && version !== VERSION) throw new Error(`metrics chunk: unknown version ${version}`);
   const m = r.varint();
   const k = r.varint();
   const times = readInts(r, m);
@@ -410,13 +617,13 @@ export function decodeChunk(blob: Uint8Array): Chunk {
     const tag = r.read(2);
     if (tag === 0) continue;
     if (tag === 3) {
-      readValues(r, 1, values, () => base);
+      readColumn(r, version, 1, values, () => base);
       values.fill(values[base]!, base, base + m);
-    } else if (tag === 1) readValues(r, m, values, (i) => base + i);
+    } else if (tag === 1) readColumn(r, version, m, values, (i) => base + i);
     else {
       const idx: number[] = [];
       for (let i = 0; i < m; i++) if (r.read(1)) idx.push(base + i);
-      readValues(r, idx.length, values, (i) => idx[i]!);
+      readColumn(r, version, idx.length, values, (i) => idx[i]!);
     }
   }
   return { times, values, k };
