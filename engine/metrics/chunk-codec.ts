@@ -545,23 +545,171 @@ function readRaw(r: BitReader): number {
   return f64[0]!;
 }
 
-/** Version 2: one bit says how the column is coded (0 deltas, 1 classes), whichever is shorter. */
-function writeColumn(w: BitWriter, vals: readonly number[]): void {
-  const d = new BitWriter();
-  writeValues(d, vals);
-  const plan = vals.length > 1 ? planClasses(vals) : null;
-  if (plan && plan.bits < d.bits) {
-    w.write(1, 1);
-    writeClasses(w, vals, plan);
-  } else {
-    w.write(0, 1);
-    w.append(d);
+/**
+ * Version 2's third way: a column predicted from an earlier column of the chunk times a ratio r
+ * (a VM's CPU % of the host is its CPU % of its vCPUs × vCPUs / host CPUs). Per value: the
+ * exponent against the prediction's (`0` same), and the zigzagged mantissa minus the prediction
+ * rounded to that exponent. Lossless like the others: only a cheaper guess.
+ */
+interface RatioRef {
+  j: number;
+  /** The reference column's value at each present value's point (NaN where it has none). */
+  ref: Float64Array;
+}
+
+function predicted(x: number, r: number): number {
+  if (!Number.isFinite(x) || x === 0) return 0;
+  const p = quantize(x * r);
+  return Number.isFinite(p) ? p : 0;
+}
+
+/** The prediction's exponent and mantissa at exponent e (both sides compute the same). */
+function predExp(p: number): number | null {
+  if (p === 0) return null;
+  const d = decimalOf(p);
+  return d ? d[0] : null;
+}
+
+function planRatio(vals: readonly number[], ref: Float64Array, r: number): { bits: number; coding: Coding } | null {
+  const hist = new Array<number>(64).fill(0);
+  let bits = 0;
+  let curE = 0;
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i]!;
+    const p = predicted(ref[i]!, r);
+    const pe = predExp(p) ?? curE;
+    const d = v === 0 ? null : decimalOf(v);
+    if (v !== 0 && !d) {
+      bits += 7 + 64;
+      continue;
+    }
+    const e = d ? d[0] : pe;
+    bits += e === pe ? 1 : e === pe + 1 || e === pe - 1 ? 3 : 7;
+    const m = d ? (v < 0 ? -d[1] : d[1]) : 0;
+    const diff = m - (p === 0 ? 0 : scaleRound(p, e));
+    // A guess far off (past 2^50) could not be coded exactly: not this ratio.
+    if (!(Math.abs(diff) < MAX_MANT)) return null;
+    hist[bitLen(zig(diff))]!++;
+    curE = e;
+  }
+  const coding = pickCoding(hist);
+  return { bits: bits + coding.cost + 7 + 64 + 16, coding };
+}
+
+function writeRatio(w: BitWriter, vals: readonly number[], ref: Float64Array, r: number, coding: Coding): void {
+  writeRaw(w, r);
+  writeCoding(w, coding);
+  let curE = 0;
+  for (let i = 0; i < vals.length; i++) {
+    const v = vals[i]!;
+    const p = predicted(ref[i]!, r);
+    const pe = predExp(p) ?? curE;
+    const d = v === 0 ? null : decimalOf(v);
+    if (v !== 0 && !d) {
+      w.write(0b11, 2);
+      w.write(EXP_RAW, 5);
+      writeRaw(w, v);
+      continue;
+    }
+    const e = d ? d[0] : pe;
+    writeExp(w, e, pe);
+    const m = d ? (v < 0 ? -d[1] : d[1]) : 0;
+    writeDelta(w, zig(m - (p === 0 ? 0 : scaleRound(p, e))), coding);
+    curE = e;
   }
 }
 
-function readColumn(r: BitReader, version: number, count: number, out: Float64Array, at: (i: number) => number): void {
-  if (version >= 2 && r.read(1) === 1) readClasses(r, count, out, at);
-  else readValues(r, count, out, at);
+function readRatio(r: BitReader, count: number, out: Float64Array, at: (i: number) => number, refAt: (i: number) => number): void {
+  const ratio = readRaw(r);
+  const coding = readCoding(r);
+  let curE = 0;
+  for (let i = 0; i < count; i++) {
+    const p = predicted(refAt(i), ratio);
+    const pe = predExp(p) ?? curE;
+    const e = readExp(r, pe);
+    if (e === EXP_RAW - EXP_BIAS) {
+      out[at(i)] = readRaw(r);
+      continue;
+    }
+    const m = (p === 0 ? 0 : scaleRound(p, e)) + unzig(readDelta(r, coding));
+    out[at(i)] = fromDec(m, e);
+    curE = e;
+  }
+}
+
+/** Ratios worth trying for a column: from the first point both have, checked at a few more. */
+function ratioCandidates(vals: readonly number[], refs: readonly RatioRef[]): { j: number; ref: Float64Array; r: number }[] {
+  const out: { j: number; ref: Float64Array; r: number }[] = [];
+  for (const { j, ref } of refs) {
+    let r = NaN;
+    let checked = 0;
+    let ok = true;
+    for (let i = 0; i < vals.length && checked < 4; i++) {
+      const v = vals[i]!;
+      const x = ref[i]!;
+      if (!Number.isFinite(v) || !Number.isFinite(x) || v === 0 || x === 0) continue;
+      if (Number.isNaN(r)) {
+        r = quantize(v / x);
+        if (!Number.isFinite(r) || r === 0) break;
+        continue;
+      }
+      checked++;
+      if (Math.abs(predicted(x, r) - v) > Math.abs(v) * 1e-4) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok && checked > 0) out.push({ j, ref, r });
+  }
+  return out;
+}
+
+/**
+ * Version 2: how the column is coded, whichever is shortest: `0` deltas, `10` classes, `11` a
+ * ratio of an earlier column (its index as a varint follows).
+ */
+function writeColumn(w: BitWriter, vals: readonly number[], refs: readonly RatioRef[] = []): void {
+  const d = new BitWriter();
+  writeValues(d, vals);
+  let best = d.bits;
+  let mode = 0;
+  const plan = vals.length > 1 ? planClasses(vals) : null;
+  if (plan && plan.bits + 1 < best) {
+    best = plan.bits + 1;
+    mode = 1;
+  }
+  let ratio: { j: number; ref: Float64Array; r: number; coding: Coding } | null = null;
+  if (vals.length > 1) {
+    for (const c of ratioCandidates(vals, refs)) {
+      const p = planRatio(vals, c.ref, c.r);
+      if (p && p.bits + 1 < best) {
+        best = p.bits + 1;
+        mode = 2;
+        ratio = { ...c, coding: p.coding };
+      }
+    }
+  }
+  if (mode === 0) {
+    w.write(0, 1);
+    w.append(d);
+  } else if (mode === 1) {
+    w.write(0b10, 2);
+    writeClasses(w, vals, plan!);
+  } else {
+    w.write(0b11, 2);
+    w.varint(ratio!.j);
+    writeRatio(w, vals, ratio!.ref, ratio!.r, ratio!.coding);
+  }
+}
+
+function readColumn(r: BitReader, version: number, count: number, out: Float64Array, at: (i: number) => number, refOf?: (j: number, i: number) => number): void {
+  if (version < 2 || r.read(1) === 0) readValues(r, count, out, at);
+  else if (r.read(1) === 0) readClasses(r, count, out, at);
+  else {
+    const j = r.varint();
+    if (!refOf) throw new Error('metrics chunk: a ratio column without points');
+    readRatio(r, count, out, at, (i) => refOf(j, i));
+  }
 }
 
 export interface Chunk {
@@ -587,6 +735,16 @@ export function encodeChunk(c: Chunk): Uint8Array {
       w.write(0, 2);
       continue;
     }
+    const idx: number[] = [];
+    for (let i = 0; i < m; i++) if (!Number.isNaN(c.values[base + i]!)) idx.push(i);
+    // Earlier columns with a value at most of this one's points: candidates for a ratio.
+    const refs: RatioRef[] = [];
+    for (let j = 0; j < col && present.length > 1; j++) {
+      const ref = new Float64Array(idx.length);
+      let have = 0;
+      for (let i = 0; i < idx.length; i++) if (!Number.isNaN((ref[i] = c.values[j * m + idx[i]!]!))) have++;
+      if (have * 2 > idx.length) refs.push({ j, ref });
+    }
     if (present.length === m) {
       if (present.every((v) => Object.is(v, present[0]))) {
         // A constant column (memory size, an idle disk): its one value.
@@ -599,7 +757,7 @@ export function encodeChunk(c: Chunk): Uint8Array {
       w.write(2, 2);
       for (let i = 0; i < m; i++) w.write(Number.isNaN(c.values[base + i]!) ? 0 : 1, 1);
     }
-    writeColumn(w, present);
+    writeColumn(w, present, refs);
   }
   return w.bytes();
 }
@@ -619,11 +777,11 @@ export function decodeChunk(blob: Uint8Array): Chunk {
     if (tag === 3) {
       readColumn(r, version, 1, values, () => base);
       values.fill(values[base]!, base, base + m);
-    } else if (tag === 1) readColumn(r, version, m, values, (i) => base + i);
+    } else if (tag === 1) readColumn(r, version, m, values, (i) => base + i, (j, i) => values[j * m + i]!);
     else {
       const idx: number[] = [];
-      for (let i = 0; i < m; i++) if (r.read(1)) idx.push(base + i);
-      readColumn(r, version, idx.length, values, (i) => idx[i]!);
+      for (let i = 0; i < m; i++) if (r.read(1)) idx.push(i);
+      readColumn(r, version, idx.length, values, (i) => base + idx[i]!, (j, i) => values[j * m + idx[i]!]!);
     }
   }
   return { times, values, k };
