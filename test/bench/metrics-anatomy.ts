@@ -2,6 +2,8 @@
  * Where a metrics chunk's bytes go (issue 20): the bench:metrics simulation (same generator) for one
  * hour, encoded as the store does (raw hour chunk, 1m hour chunk of [avg…, max…], 1h day chunk),
  * with each column's share measured by encoding the chunk without it. Prints a table; last line JSON.
+ * (A column another one is predicted from, by a ratio, shows only its own cost; dropping it moves the
+ * other's cost into "rest".) `HOURS=2` for a quick look; 24 takes minutes.
  */
 import { SERIES, type EntityKind } from '../../engine/contract/metrics';
 import { encodeChunk, quantize, type Chunk } from '../../engine/metrics/chunk-codec';
