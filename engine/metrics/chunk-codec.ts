@@ -17,6 +17,9 @@
  *
  * Layout: u8 version, varint m, varint k, timestamps (int column), then per column a 2-bit
  * presence tag (0 none, 1 all, 2 mixed + m bits, 3 all and all equal: one value) and its values.
+ * Version 2 (migration 20) puts before each column's values how they are coded, whichever is
+ * shortest for that column: `0` the deltas above, `10` classes (writeClasses: noise), `11` a ratio
+ * of an earlier column (writeRatio). Version 1 chunks are still read.
  */
 
 /** Significant decimal digits kept per stored value (Float32, the old format, kept about 7.2). */
