@@ -3,9 +3,12 @@
  * encoding, decoding, compaction and the conversion of the old format all happen there, never on
  * the engine's thread. Loaded by Node as-is: explicit `.ts` imports and erasable syntax only.
  *
- * Tables metric_raw / metric_1m / metric_1h (entity, t, data): `t` is a chunk's start (epoch s),
- * `data` a chunk (chunk-codec.ts) of the points in [t, t + span). Minutes are written as they close
- * (one small chunk per entity and minute); `compact` merges a finished span into one chunk.
+ * Tables metric_raw / metric_1m / metric_1h (k, data; entity and t virtual): `k` = entity·2^32 + t,
+ * `t` a chunk's start (epoch s), `data` a chunk (chunk-codec.ts) of the points in [t, t + span).
+ * One integer key (migration 20) keeps a chunk of up to ~4 KB in its b-tree leaf, where the old
+ * (entity, t) WITHOUT ROWID key spilled anything over ~1 KB into part-empty overflow pages. Raw and
+ * 1m minutes are written as they close (one small chunk per entity and minute) and `compact` merges
+ * a finished hour into one chunk; an hour's 1h point is added to its day's chunk as it is written.
  */
 import { inflateRawSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
@@ -50,6 +53,9 @@ function prep(db: Database.Database, sql: string): Database.Statement {
   return s;
 }
 
+/** The row key of an entity's chunk starting at t (epoch s, clamped to 0..2^32). */
+export const chunkKey = (entity: number, t: number): number => entity * 4_294_967_296 + Math.min(4_294_967_295, Math.max(0, t));
+
 const table = (tier: ChunkTier): string => {
   const t = CHUNK_TABLES[tier];
   if (!t) throw new Error(`unknown metrics tier ${String(tier)}`);
@@ -70,25 +76,54 @@ export function chunkOp(db: Database.Database, req: ChunkOp): unknown {
 }
 
 function put(db: Database.Database, puts: ChunkPut[], deletes: { tier: ChunkTier; entity: number; before: number }[]): { count: number } {
-  const blobs = puts.map((p) => encodeChunk(p));
   db.transaction(() => {
-    for (let i = 0; i < puts.length; i++) {
-      const p = puts[i]!;
-      prep(db, `INSERT OR REPLACE INTO ${table(p.tier)}(entity, t, data) VALUES (?, ?, ?)`).run(p.entity, p.t, blobs[i]);
+    for (const p of puts) {
+      if (p.tier === '1h') {
+        putInDay(db, p);
+        continue;
+      }
+      prep(db, `INSERT OR REPLACE INTO ${table(p.tier)}(k, data) VALUES (?, ?)`).run(chunkKey(p.entity, p.t), encodeChunk(p));
     }
-    for (const d of deletes) prep(db, `DELETE FROM ${table(d.tier)} WHERE entity = ? AND t < ?`).run(d.entity, d.before);
+    for (const d of deletes) prep(db, `DELETE FROM ${table(d.tier)} WHERE k >= ? AND k < ?`).run(chunkKey(d.entity, 0), chunkKey(d.entity, d.before));
   })();
   return { count: puts.length };
+}
+
+/**
+ * An hour's 1h point goes into its day's chunk (read, merged, written back: 24 small rewrites a day
+ * per entity), so the tier is one chunk per entity and day even for the day in progress. A point
+ * at a time already there replaces it (an hour rewritten after a restart).
+ */
+function putInDay(db: Database.Database, p: ChunkPut): void {
+  const tb = table('1h');
+  const day = Math.floor(p.t / CHUNK_SPAN_SEC['1h']) * CHUNK_SPAN_SEC['1h'];
+  const k = chunkKey(p.entity, day);
+  const row = prep(db, `SELECT data FROM ${tb} WHERE k = ?`).get(k) as { data: Uint8Array } | undefined;
+  const parts: { startMs: number; chunk: Chunk }[] = [];
+  if (row) {
+    const old = decodeChunk(row.data);
+    const drop = new Set(p.times.map((x) => p.t * 1000 + x - day * 1000));
+    if (old.times.some((x) => drop.has(x))) {
+      const keep = old.times.map((x, i) => (drop.has(x) ? -1 : i)).filter((i) => i >= 0);
+      const m = old.times.length;
+      const values = new Float64Array(old.k * keep.length);
+      for (let c = 0; c < old.k; c++) keep.forEach((i, j) => (values[c * keep.length + j] = old.values[c * m + i]!));
+      parts.push({ startMs: day * 1000, chunk: { times: keep.map((i) => old.times[i]!), values, k: old.k } });
+    } else parts.push({ startMs: day * 1000, chunk: old });
+  }
+  parts.push({ startMs: p.t * 1000, chunk: p });
+  const k2 = Math.max(...parts.map((x) => x.chunk.k));
+  prep(db, `INSERT OR REPLACE INTO ${tb}(k, data) VALUES (?, ?)`).run(k, encodeChunk(concatChunks(parts, day * 1000, k2)));
 }
 
 /** Points of each entity in [fromMs, toMs), decoded and merged in time order. */
 function read(db: Database.Database, tier: ChunkTier, ids: number[], fromMs: number, toMs: number): ChunkRows[] {
   const lo = Math.floor(fromMs / 1000) - CHUNK_SPAN_SEC[tier];
   const hi = Math.ceil(toMs / 1000);
-  const stmt = prep(db, `SELECT t, data FROM ${table(tier)} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
+  const stmt = prep(db, `SELECT t, data FROM ${table(tier)} WHERE k >= ? AND k < ? ORDER BY k`);
   const out: ChunkRows[] = [];
   for (const id of ids) {
-    const rows = stmt.all(id, lo, hi) as { t: number; data: Uint8Array }[];
+    const rows = stmt.all(chunkKey(id, lo), chunkKey(id, hi)) as { t: number; data: Uint8Array }[];
     if (!rows.length) continue;
     // Only the points in range are copied out of each decoded chunk.
     const parts: { c: Chunk; startMs: number; from: number; to: number }[] = [];
@@ -127,16 +162,16 @@ function read(db: Database.Database, tier: ChunkTier, ids: number[], fromMs: num
  */
 function compact(db: Database.Database, tier: ChunkTier, ids: number[], lo: number, hi: number, span: number): { merged: number } {
   const tb = table(tier);
-  const keys = prep(db, `SELECT t FROM ${tb} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
-  const sel = prep(db, `SELECT t, data FROM ${tb} WHERE entity = ? AND t >= ? AND t < ? ORDER BY t`);
-  const del = prep(db, `DELETE FROM ${tb} WHERE entity = ? AND t >= ? AND t < ?`);
-  const ins = prep(db, `INSERT OR REPLACE INTO ${tb}(entity, t, data) VALUES (?, ?, ?)`);
+  const keys = prep(db, `SELECT t FROM ${tb} WHERE k >= ? AND k < ? ORDER BY k`);
+  const sel = prep(db, `SELECT t, data FROM ${tb} WHERE k >= ? AND k < ? ORDER BY k`);
+  const del = prep(db, `DELETE FROM ${tb} WHERE k >= ? AND k < ?`);
+  const ins = prep(db, `INSERT OR REPLACE INTO ${tb}(k, data) VALUES (?, ?)`);
   let merged = 0;
   db.transaction(() => {
     for (const id of ids) {
       // Keys first: windows already one chunk are not read at all.
       const count = new Map<number, { n: number; aligned: boolean }>();
-      for (const { t } of keys.all(id, lo, hi) as { t: number }[]) {
+      for (const { t } of keys.all(chunkKey(id, lo), chunkKey(id, hi)) as { t: number }[]) {
         const g = Math.floor(t / span) * span;
         const c = count.get(g);
         if (c) c.n++;
@@ -144,11 +179,11 @@ function compact(db: Database.Database, tier: ChunkTier, ids: number[], lo: numb
       }
       for (const [g, c] of count) {
         if (c.n === 1 && c.aligned) continue;
-        const rows = sel.all(id, g, g + span) as { t: number; data: Uint8Array }[];
+        const rows = sel.all(chunkKey(id, g), chunkKey(id, g + span)) as { t: number; data: Uint8Array }[];
         const parts = rows.map((r) => ({ startMs: r.t * 1000, chunk: decodeChunk(r.data) }));
         const k = Math.max(...parts.map((p) => p.chunk.k));
-        del.run(id, g, g + span);
-        ins.run(id, g, encodeChunk(concatChunks(parts, g * 1000, k)));
+        del.run(chunkKey(id, g), chunkKey(id, g + span));
+        ins.run(chunkKey(id, g), encodeChunk(concatChunks(parts, g * 1000, k)));
         merged++;
       }
     }
@@ -168,7 +203,7 @@ function legacy(db: Database.Database, entities: { id: number; n: number }[], si
     for (const tier of tiers) {
       const old = `metric_v5_${tier}`;
       const sel = db.prepare(`SELECT t, data FROM ${old} WHERE entity = ? AND t >= ? ORDER BY t`);
-      const ins = db.prepare(`INSERT OR IGNORE INTO ${table(tier)}(entity, t, data) VALUES (?, ?, ?)`);
+      const ins = db.prepare(`INSERT OR IGNORE INTO ${table(tier)}(k, data) VALUES (?, ?)`);
       const span = CHUNK_SPAN_SEC[tier];
       for (const { id, n } of entities) {
         const groups = new Map<number, { startMs: number; chunk: Chunk }[]>();
@@ -181,7 +216,7 @@ function legacy(db: Database.Database, entities: { id: number; n: number }[], si
           list.push({ startMs: r.t * 1000, chunk });
           converted++;
         }
-        for (const [g, parts] of groups) ins.run(id, g, encodeChunk(concatChunks(parts, g * 1000, parts[0]!.chunk.k)));
+        for (const [g, parts] of groups) ins.run(chunkKey(id, g), encodeChunk(concatChunks(parts, g * 1000, parts[0]!.chunk.k)));
         db.prepare(`DELETE FROM ${old} WHERE entity = ?`).run(id);
       }
     }

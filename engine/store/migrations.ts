@@ -407,4 +407,28 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 20,
+    name: 'metrics chunks keyed by one integer (codec)',
+    // Issue 20. A WITHOUT ROWID table is an index b-tree: a row over ~1 KB (4 KiB pages) spills to
+    // overflow pages whose last one is part empty (1m pages measured 2.2x their chunk bytes). A
+    // rowid table keeps rows up to ~4 KB in the leaf and sizes the spill to whole pages, so the
+    // chunks are keyed by one integer k = entity * 2^32 + t (t = chunk start, epoch s) with entity
+    // and t as virtual columns. The chunks themselves are copied as they are (the codec reads its
+    // older version), so no history is lost or re-encoded here.
+    sql: `
+      CREATE TABLE metric_raw_k (k INTEGER PRIMARY KEY, data BLOB NOT NULL, entity INTEGER GENERATED ALWAYS AS (k >> 32) VIRTUAL, t INTEGER GENERATED ALWAYS AS (k & 4294967295) VIRTUAL);
+      CREATE TABLE metric_1m_k (k INTEGER PRIMARY KEY, data BLOB NOT NULL, entity INTEGER GENERATED ALWAYS AS (k >> 32) VIRTUAL, t INTEGER GENERATED ALWAYS AS (k & 4294967295) VIRTUAL);
+      CREATE TABLE metric_1h_k (k INTEGER PRIMARY KEY, data BLOB NOT NULL, entity INTEGER GENERATED ALWAYS AS (k >> 32) VIRTUAL, t INTEGER GENERATED ALWAYS AS (k & 4294967295) VIRTUAL);
+      INSERT INTO metric_raw_k(k, data) SELECT entity * 4294967296 + t, data FROM metric_raw ORDER BY entity, t;
+      INSERT INTO metric_1m_k(k, data) SELECT entity * 4294967296 + t, data FROM metric_1m ORDER BY entity, t;
+      INSERT INTO metric_1h_k(k, data) SELECT entity * 4294967296 + t, data FROM metric_1h ORDER BY entity, t;
+      DROP TABLE metric_raw;
+      DROP TABLE metric_1m;
+      DROP TABLE metric_1h;
+      ALTER TABLE metric_raw_k RENAME TO metric_raw;
+      ALTER TABLE metric_1m_k RENAME TO metric_1m;
+      ALTER TABLE metric_1h_k RENAME TO metric_1h;
+    `,
+  },
 ];

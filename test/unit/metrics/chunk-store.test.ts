@@ -72,8 +72,9 @@ describe('metrics chunks (real SQLite)', () => {
     now = t0 + 26 * 3_600_000;
     store.add(now, [{ key: 'fleet', kind: 'fleet', label: 'fleet', values: SERIES.fleet.map(() => 0) }]);
     await store.flush();
-    // Day 1's 24 hours are one chunk; hours 24 and 25 of day 2 are a chunk each.
-    expect(await count(db, 'metric_1h')).toBe(3);
+    // Day 1's 24 hours are one chunk; hours 24 and 25 are day 2's chunk (an hour is added to its
+    // day's chunk as it is written, migration 20).
+    expect(await count(db, 'metric_1h')).toBe(2);
     const hours = await store.points(['fleet'], '1h', t0, now, 3_600_000);
     expect(hours[0]!.points.map((p) => p.avg[1])).toEqual(Array.from({ length: 26 }, (_, h) => h * 10 + 1));
   });
@@ -127,5 +128,36 @@ describe('metrics chunks (real SQLite)', () => {
     const h = await store.points(['nic:v/vnet0'], '1h', t0, t0 + 3_600_000, 3_600_000);
     expect(h[0]!.points[0]!.avg[0]).toBe(30);
     expect(h[0]!.points[0]!.max[0]).toBe(quantize(Math.fround(59.9)));
+  });
+
+  it('keeps the chunks of schema 19 readable after migration 20 re-keys the tables', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mx-chunk-'));
+    const file = path.join(dir, 'h.db');
+    const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
+    // A raw chunk as the codec's version 1 wrote it (migration 18's format): times 0, 5 s, 10 s,
+    // 15.003 s, 20 s, 60 s; columns [12.3456, 12.5, -7.25, Infinity, 1/3, 99999.9], 1e9 constant,
+    // [null, 3, null, 4, 5, 6], zeros.
+    const v1 = Buffer.from('01060408ce9c41357a3117674b9bc4803d09023667feffe0000000000001fcff55555555555557855f423f685994ba1984216000', 'hex');
+    {
+      const old = new Database(file);
+      for (const m of [...migrations].sort((a, b) => a.version - b.version).filter((x) => x.version < 20)) old.exec(m.sql);
+      old.pragma('user_version = 19');
+      old.prepare("INSERT INTO metric_entity(id, key, kind, label) VALUES (7, 'disk:v/vda', 'disk', 'vda')").run();
+      old.prepare('INSERT INTO metric_raw(entity, t, data) VALUES (7, ?, ?)').run(t0 / 1000, v1);
+      old.prepare('INSERT INTO metric_1h(entity, t, data) VALUES (7, ?, ?)').run(t0 / 1000, v1);
+      old.close();
+    }
+    db = await Db.open(file);
+    const now = t0 + 30 * 60_000;
+    const store = new MetricsStore(db, () => now);
+    await store.init();
+    expect(await db.all('SELECT entity, t FROM metric_raw')).toEqual([{ entity: 7, t: t0 / 1000 }]);
+    const raw = await store.points(['disk:v/vda'], 'raw', t0, t0 + 120_000, 5000);
+    expect(raw[0]!.points.map((p) => p.t - t0)).toEqual([0, 5000, 10_000, 15_003, 20_000, 60_000]);
+    expect(raw[0]!.points.map((p) => p.avg[0])).toEqual([12.3456, 12.5, -7.25, Infinity, 1 / 3, 99999.9]);
+    expect(raw[0]!.points.map((p) => p.avg[2])).toEqual([null, 3, null, 4, 5, 6]);
+    expect(raw[0]!.points.every((p) => p.avg[1] === 1e9 && p.avg[3] === 0)).toBe(true);
+    const h = await db.chunks<{ times: Float64Array }[]>({ op: 'chunkRead', tier: '1h', ids: [7], fromMs: t0, toMs: t0 + 86_400_000 });
+    expect(Array.from(h[0]!.times)).toEqual([0, 5000, 10_000, 15_003, 20_000, 60_000].map((x) => t0 + x));
   });
 });
