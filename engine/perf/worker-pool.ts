@@ -52,6 +52,11 @@ export class WorkerPool<T, R> {
     });
   }
 
+  /** Starts one worker ahead of the first task (its start-up then overlaps the caller's network wait). */
+  warm(): void {
+    if (!this.closed && this.slots.length === 0) this.spawn();
+  }
+
   private pick(): Slot {
     const idle = this.slots.find((s) => s.pending.size === 0);
     if (idle) return idle;

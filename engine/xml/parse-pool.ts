@@ -37,6 +37,11 @@ export async function parseCapabilities(xml: string): Promise<HostCapabilities> 
   return (await thePool().run({ kind: 'capabilities', xml })) as HostCapabilities;
 }
 
+/** Starts a parser thread ahead of need: a host is connecting, its capabilities and domains follow. */
+export function warmParsePool(): void {
+  thePool().warm();
+}
+
 /** Ends the workers (the engine's close; a new call starts them again). */
 export async function closeParsePool(): Promise<void> {
   const p = pool;
