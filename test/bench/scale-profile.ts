@@ -22,6 +22,8 @@ import { RpcClient } from '../../engine/libvirt/rpc-client';
 import { eventLoop } from '../../engine/perf/event-loop';
 import { aesGcmCipher } from '../../engine/secrets/key-cipher';
 import { SshConnection } from '../../engine/ssh';
+import { WorkerPool } from '../../engine/perf/worker-pool';
+import { HostRepo } from '../../engine/hosts/host-repo';
 import { benchLog, ensureLab } from './bench-kit';
 import { defineBulk, undefineBulk } from './bulk-domains';
 
@@ -63,6 +65,16 @@ function instrument(): void {
       return timed(`ssh ${this.target.address}${this.hostId.startsWith('probe-') ? ' (probe)' : ''}`, `${m}${detail}`, orig.apply(this, a));
     };
   }
+  const pool = WorkerPool.prototype as unknown as { run: (task: { kind?: string }, ...a: unknown[]) => Promise<unknown> };
+  const run = pool.run;
+  pool.run = function (this: unknown, task: { kind?: string }, ...a: unknown[]) {
+    return timed('worker pool', task.kind ?? 'task', run.apply(this, [task, ...a]));
+  };
+  const repo = HostRepo.prototype as unknown as { save: (...a: unknown[]) => Promise<unknown> };
+  const save = repo.save;
+  repo.save = function (this: unknown, ...a: unknown[]) {
+    return timed('sqlite', 'host save', save.apply(this, a));
+  };
   const rpc = RpcClient.prototype as unknown as { call: (proc: { name: string }, ...a: unknown[]) => Promise<unknown> };
   const call = rpc.call;
   rpc.call = function (this: RpcClient, proc: { name: string }, ...a: unknown[]) {
@@ -146,8 +158,9 @@ function printBusy(p: Profile, t0us: number): void {
   const busyTotal = [...totalSelf.values()].reduce((a, b) => a + b, 0);
   log(`CPU profile: busy (cpu) ${(busyTotal / 1000).toFixed(0)} ms of ${((t - p.startTime) / 1000).toFixed(0)} ms; top self:`);
   for (const [f, us] of [...totalSelf].sort((a, b) => b[1] - a[1]).slice(0, 25)) log(`   ${(us / 1000).toFixed(1).padStart(8)} ms  ${f}`);
-  stretches.sort((a, b) => b.end - b.start - (a.end - a.start));
-  log(`busy stretches over 50 ms: ${stretches.filter((x) => x.end - x.start > 50_000).length}, over 100 ms: ${stretches.filter((x) => x.end - x.start > 100_000).length}`);
+  const cpuOf = (x: { dts: number[] }) => x.dts.reduce((a, b) => a + b, 0);
+  stretches.sort((a, b) => cpuOf(b) - cpuOf(a));
+  log(`busy stretches over 50 ms: ${stretches.filter((x) => x.end - x.start > 50_000).length}, over 100 ms: ${stretches.filter((x) => x.end - x.start > 100_000).length}; with over 10 ms of CPU: ${stretches.filter((x) => cpuOf(x) > 10_000).length}, over 20 ms: ${stretches.filter((x) => cpuOf(x) > 20_000).length} (sorted by CPU below)`);
   for (const s of stretches.slice(0, Number(process.env.PROF_STRETCHES ?? 12))) {
     const self = new Map<string, number>();
     const incl = new Map<string, number>();
