@@ -103,17 +103,17 @@ export async function fetchHostInventory(conn: LibvirtConnection, cache?: ParseC
     }
     hand(known);
     if (fresh.length === 0) return;
-    parsing.push(
-      parseDomains(fresh.map((f) => f.xml)).then((results) => {
-        const parsed: DomainRecord[] = [];
-        results.forEach((res, i) => {
-          const { dom, xml } = fresh[i]!;
-          if ('error' in res) errors.push({ uuid: dom.uuid, name: dom.name, message: res.error });
-          else parsed.push(record(dom, xml, res.summary));
-        });
-        hand(parsed);
-      }),
-    );
+    const parsed = parseDomains(fresh.map((f) => f.xml)).then((results) => {
+      const ready: DomainRecord[] = [];
+      results.forEach((res, i) => {
+        const { dom, xml } = fresh[i]!;
+        if ('error' in res) errors.push({ uuid: dom.uuid, name: dom.name, message: res.error });
+        else ready.push(record(dom, xml, res.summary));
+      });
+      hand(ready);
+      });
+    parsed.catch(() => undefined); // surfaces below, when awaited (the engine closing while batches are parsed)
+    parsing.push(parsed);
   };
   const record = (dom: DomainRef, xml: string, summary: DomainSummary): DomainRecord => {
     const st = stateOf(dom.uuid);
