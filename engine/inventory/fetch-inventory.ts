@@ -111,7 +111,7 @@ export async function fetchHostInventory(conn: LibvirtConnection, cache?: ParseC
         else ready.push(record(dom, xml, res.summary));
       });
       hand(ready);
-      });
+    });
     parsed.catch(() => undefined); // surfaces below, when awaited (the engine closing while batches are parsed)
     parsing.push(parsed);
   };
