@@ -2,7 +2,7 @@
  * Issue 20: the engine stays responsive while it takes a cold inventory of 2 hosts × 1,000 defined
  * domains (XML parsed in worker threads, fetched in short pipelined batches, shown as it is parsed).
  * The issue's goal is a p99 under 100 ms; not shown yet: measured 2026-12-02 at load 10–13 on the
- * 2-core machine, p99 113–122 ms (max 127–218), against 151 ms (max 388) on an idle machine before
+ * 2-core machine, p99 102–122 ms (max 127–333), against 151 ms (max 388) on an idle machine before
  * this work and 960 ms before parsing left the engine thread. Asserted here: under 250 ms, which
  * catches a return of the per-domain parse, the per-call writes or the one-shot publish of a whole
  * host on the engine thread; the figure is logged. Then a reconcile fetches only what changed, and
