@@ -51,22 +51,26 @@ export function judgeKvm(probe: string | null, offered: boolean): HostAccel {
   return { kvm: true, reason: null, detail: hw.join(', ') || flag };
 }
 
-/** What the connection test reports, gathered with one pipelined batch of calls. */
-export async function gatherFacts({ conn, socket, via, probeKvm }: { conn: LibvirtConnection; socket: string; via: HostFacts['via']; probeKvm?: () => Promise<string> }): Promise<HostFacts> {
+/**
+ * What the connection test reports, and libvirt's host UUID (what makes the host itself, from the
+ * same capabilities document), gathered with one pipelined batch of calls. The KVM probe runs
+ * alongside it on the SSH connection rather than after it.
+ */
+export async function gatherFacts({ conn, socket, via, probeKvm }: { conn: LibvirtConnection; socket: string; via: HostFacts['via']; probeKvm?: () => Promise<string> }): Promise<{ facts: HostFacts; hostUuid: string | null }> {
+  // A probe that fails (no sh, a slow host) leaves libvirt's word: better than no facts at all.
+  const probing = probeKvm ? probeKvm().catch(() => null) : Promise.resolve(null);
   const [hostname, lib, hv, caps, node, poolRefs, netRefs] = await Promise.all([
     conn.getHostname(),
     conn.getLibVersion(),
     conn.getVersion(),
-    conn.getCapabilities(),
+    conn.getCapabilities().then(parseCapabilities),
     conn.nodeGetInfo(),
     conn.listAllStoragePools(0),
     conn.listAllNetworks(0),
   ]);
-  const poolInfo = await Promise.all(poolRefs.map((p) => conn.storagePoolGetInfo(p)));
-  const offered = (await parseCapabilities(caps)).kvm;
-  // A probe that fails (no sh, a slow host) leaves libvirt's word: better than no facts at all.
-  const probe = probeKvm ? await probeKvm().catch(() => null) : null;
-  return {
+  const [poolInfo, probe] = await Promise.all([Promise.all(poolRefs.map((p) => conn.storagePoolGetInfo(p))), probing]);
+  const offered = caps.kvm;
+  const facts: HostFacts = {
     hostname,
     libvirtVersion: versionString(lib),
     hypervisorVersion: versionString(hv),
@@ -85,4 +89,5 @@ export async function gatherFacts({ conn, socket, via, probeKvm }: { conn: Libvi
     // Known only on a connection that registered the inventory's events (not a connection test).
     ...(conn.unsupportedEvents?.length ? { unsupportedEvents: conn.unsupportedEvents.map((u) => u.event) } : {}),
   };
+  return { facts, hostUuid: caps.hostUuid };
 }

@@ -27,21 +27,27 @@ async function findSocket(ssh: SshConnection, signal?: AbortSignal): Promise<str
 
 /**
  * Opens libvirt's remote protocol on a host through its existing SSH connection: no libvirt on
- * the laptop, no port opened on the host.
+ * the laptop, no port opened on the host. The usual case is one round trip: a stream-local forward
+ * to each known socket in turn (the modular daemon's first). Only when no forward opens does one
+ * exec ask which sockets exist: none means libvirt is not running; some means sshd forbids the
+ * forward (OpenSSH answers a forbidden forward like a missing socket), and a relay over exec
+ * carries the bytes instead.
  */
 export async function openHostLibvirt(ssh: SshConnection, opts: OpenOptions = {}): Promise<HostLibvirt> {
-  const socket = await findSocket(ssh, opts.signal);
   const streamOpts = { timeoutMs: 15_000, ...(opts.signal ? { signal: opts.signal } : {}) };
-  let transport: Duplex;
-  let via: HostLibvirt['via'] = 'stream-local';
-  try {
-    transport = await ssh.openStreamLocal(socket, streamOpts);
-  } catch (err) {
-    // OpenSSH answers a forbidden forward (AllowStreamLocalForwarding no) like a missing socket,
-    // so any failure but a cancel tries the relay over exec; a dead connection fails there too.
-    if (HangarError.from(err).code === 'CANCELLED') throw err;
-    via = 'exec';
-    transport = await ssh.openExecStream(['virt-ssh-helper', 'qemu:///system'], streamOpts).catch(() => ssh.openExecStream(['nc', '-U', socket], streamOpts));
+  for (const socket of REMOTE_SOCKETS) {
+    let transport: Duplex;
+    try {
+      transport = await ssh.openStreamLocal(socket, streamOpts);
+    } catch (err) {
+      // The server answered "no" (no such socket, or forwarding forbidden): try the next. A lost
+      // connection, a timeout or a cancel is not an answer.
+      if (HangarError.from(err).details?.['openFailed'] !== true) throw err;
+      continue;
+    }
+    return { conn: await LibvirtConnection.open(transport, opts), socket, via: 'stream-local' };
   }
-  return { conn: await LibvirtConnection.open(transport, opts), socket, via };
+  const socket = await findSocket(ssh, opts.signal);
+  const transport = await ssh.openExecStream(['virt-ssh-helper', 'qemu:///system'], streamOpts).catch(() => ssh.openExecStream(['nc', '-U', socket], streamOpts));
+  return { conn: await LibvirtConnection.open(transport, opts), socket, via: 'exec' };
 }

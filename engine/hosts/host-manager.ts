@@ -17,8 +17,8 @@ import { SshConnection, SshPool, type SshEnvironment, type SshStateEvent, type S
 import type { HostCredentials } from './credentials';
 import { gatherFacts, localKvmProbe, sshKvmProbe } from './host-facts';
 import type { LocalLibvirt } from './local-host';
-import { openHostLibvirt } from './host-libvirt';
-import { libvirtHostUuid } from './host-identity';
+import { openHostLibvirt, type HostLibvirt } from './host-libvirt';
+import { warmParsePool } from '../xml/parse-pool';
 import { HostLink, type LinkStatus } from './host-link';
 import { hostProblem, withProblem } from './host-problem';
 import { NO_MAINTENANCE, type HostRecord, type HostRepo, type MaintenanceDetail } from './host-repo';
@@ -66,6 +66,10 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   private readonly pool: SshPool;
   /** Which socket each SSH host's libvirt was reached at, and how: reported in its facts. */
   private readonly via = new Map<string, { socket: string; via: HostFacts['via'] }>();
+  /** A just-added host's libvirt connection, opened by its probe: the link's first connection. */
+  private readonly handedOver = new Map<string, HostLibvirt>();
+  /** Connections whose host facts were read on them already (the probe's, handed over). */
+  private readonly factsFrom = new WeakSet<LibvirtConnection>();
 
   constructor(
     private readonly repo: HostRepo,
@@ -139,13 +143,19 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
    * Reaches the host as the user described it and reads what makes it itself. Refuses a host that
    * is already in the fleet under another address or name (CONFLICT naming that entry). Errors carry
    * `details.message`, the words to show.
+   *
+   * `keepAs`: the id the host is being added under. The SSH connection is then the pool's for that
+   * id and, on success, stays open with the libvirt connection (`lv`), which the host's link takes
+   * as its first: adding a host connects once, not twice. On failure both are closed.
    */
-  private async probe(target: Target, signal?: AbortSignal): Promise<{ facts: HostFacts; hostUuid: string | null; hostKeyFingerprint: string | null }> {
+  private async probe(target: Target, signal?: AbortSignal, keepAs?: string): Promise<{ facts: HostFacts; hostUuid: string | null; hostKeyFingerprint: string | null; lv?: HostLibvirt }> {
     try {
       await checkKeyFile(target);
-      const probeId = `probe-${crypto.randomUUID()}`;
+      const probeId = keepAs ?? `probe-${crypto.randomUUID()}`;
       if (target.password) this.credentials.remember(probeId, target.password);
-      const ssh = new SshConnection(probeId, sshTarget(target), { ...this.sshEnv, autoReconnect: false });
+      warmParsePool(); // the capabilities (then the inventory) are parsed there: the worker starts while SSH connects
+      const ssh = keepAs ? this.pool.connection(keepAs, sshTarget(target)) : new SshConnection(probeId, sshTarget(target), { ...this.sshEnv, autoReconnect: false });
+      let kept = false;
       try {
         await ssh.connect({
           ...(signal ? { signal } : {}),
@@ -161,16 +171,19 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
           throw withProblem(e, 'libvirt-down');
         });
         try {
-          const [facts, hostUuid] = await Promise.all([gatherFacts({ ...lv, probeKvm: () => sshKvmProbe(ssh, signal) }), libvirtHostUuid(lv.conn)]);
+          const { facts, hostUuid } = await gatherFacts({ ...lv, probeKvm: () => sshKvmProbe(ssh, signal) });
           const hostKeyFingerprint = ssh.hostKeyFingerprint ?? null;
           this.refuseDuplicate(hostUuid, hostKeyFingerprint);
-          return { facts, hostUuid, hostKeyFingerprint };
+          kept = keepAs !== undefined;
+          return { facts, hostUuid, hostKeyFingerprint, ...(kept ? { lv } : {}) };
         } finally {
-          await lv.conn.close();
+          if (!kept) await lv.conn.close();
         }
       } finally {
-        await ssh.close();
-        await this.credentials.forget(probeId).catch(() => undefined);
+        if (!kept) {
+          await (keepAs ? this.pool.remove(keepAs) : ssh.close());
+          await this.credentials.forget(probeId).catch(() => undefined);
+        }
       }
     } catch (err) {
       throw withProblem(err);
@@ -196,9 +209,10 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   async add(p: AddParams, signal?: AbortSignal): Promise<Host> {
     const name = p.name ?? p.address;
     if ([...this.live.values()].some((l) => l.record.name === name)) throw new HangarError('CONFLICT', `A host named ${name} exists already`);
-    const { facts, hostUuid, hostKeyFingerprint } = await this.probe(p, signal);
+    const id = crypto.randomUUID();
+    const { facts, hostUuid, hostKeyFingerprint, lv } = await this.probe(p, signal, id);
     const record: HostRecord = {
-      id: crypto.randomUUID(),
+      id,
       name,
       address: p.address,
       port: p.port ?? null,
@@ -214,13 +228,17 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       maintenance: 'none',
       maintenanceDetail: NO_MAINTENANCE,
     };
-    if (p.password) {
-      if (p.savePassword) await this.credentials.save(record.id, p.password);
-      else this.credentials.remember(record.id, p.password);
+    try {
+      if (p.password && p.savePassword) await this.credentials.save(record.id, p.password);
+      await this.repo.save(record);
+    } catch (err) {
+      await lv?.conn.close();
+      await this.pool.remove(record.id);
+      throw err;
     }
-    await this.repo.save(record);
     const l: Live = { record, link: null, ssh: null, link_: null };
     this.live.set(record.id, l);
+    if (lv) this.handedOver.set(record.id, lv);
     this.startLink(l);
     if (p.replaceHostKey) this.emit('keyReplaced', record.id, p.replaceHostKey);
     return this.publish(l);
@@ -380,7 +398,14 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       if (lacking?.length) this.logger.info('libvirt daemon lacks some events; those changes are seen only at a refetch', { hostId: l.record.id, events: lacking });
       conn.rpc.once('unknown-stream', (packet) => this.logger.warn('libvirt sent a stream packet for no open stream; ignored (logged once per connection)', { hostId: l.record.id, ...packet }));
       this.emit('connected', l.record.id, conn);
-      void this.refreshFacts(l);
+      // The facts were read on this very connection while the host was added: only what the
+      // events' registration learned since is new.
+      if (!this.factsFrom.has(conn)) void this.refreshFacts(l);
+      else if (lacking?.length && l.record.facts) {
+        l.record = { ...l.record, facts: { ...l.record.facts, unsupportedEvents: lacking.map((u) => u.event) } };
+        void this.save(l.record).catch((err: unknown) => this.logger.warn('host facts save failed', { hostId: l.record.id, error: String(err) }));
+        this.publish(l);
+      }
     });
     // A first failure is not final: the link keeps probing like after any later loss.
     link.start().catch(() => undefined);
@@ -390,6 +415,14 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   private opener(record: HostRecord): (signal: AbortSignal) => Promise<LibvirtConnection> {
     if (record.id === LOCAL_HOST_ID) return (signal) => this.openLocal(signal);
     return async (signal) => {
+      const handed = this.handedOver.get(record.id);
+      this.handedOver.delete(record.id);
+      if (handed && !handed.conn.closed) {
+        this.via.set(record.id, { socket: handed.socket, via: handed.via });
+        this.factsFrom.add(handed.conn);
+        return handed.conn;
+      }
+      warmParsePool(); // the inventory is parsed there: the worker starts while SSH connects
       const ssh = this.pool.connection(record.id, sshTarget(record));
       try {
         const lv = await openHostLibvirt(ssh, { signal });
@@ -412,6 +445,9 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
   }
 
   private async stopLink(l: Live): Promise<void> {
+    const handed = this.handedOver.get(l.record.id);
+    this.handedOver.delete(l.record.id);
+    await handed?.conn.close();
     const link = l.link;
     l.link = null;
     l.link_ = null;
@@ -428,7 +464,7 @@ export class HostManager extends EventEmitter<HostManagerEvents> {
       const how = l.record.id === LOCAL_HOST_ID ? { socket: l.record.address, via: 'local' as const } : (this.via.get(l.record.id) ?? { socket: '', via: 'stream-local' as const });
       // Probed once per connection: the answer is part of the facts until the next connect.
       const ssh = this.ssh(l.record.id);
-      const [facts, hostUuid] = await Promise.all([gatherFacts({ conn, ...how, probeKvm: ssh ? () => sshKvmProbe(ssh) : localKvmProbe }), libvirtHostUuid(conn)]);
+      const { facts, hostUuid } = await gatherFacts({ conn, ...how, probeKvm: ssh ? () => sshKvmProbe(ssh) : localKvmProbe });
       const hostKeyFingerprint = ssh?.hostKeyFingerprint ?? l.record.hostKeyFingerprint;
       l.record = { ...l.record, facts, hostUuid, hostKeyFingerprint };
       await this.save(l.record);

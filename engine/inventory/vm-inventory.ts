@@ -6,7 +6,7 @@ import type { StartFailure } from '../vms/start-failure';
 import { displayState, stateReason } from './display-state';
 import type { DomainSummary } from '../xml/domain-read';
 import { activity, eventLoop } from '../perf/event-loop';
-import { fetchHostInventory, type FetchOptions, type ParseCache } from './fetch-inventory';
+import { fetchHostInventory, type DomainRecord, type FetchOptions, type ParseCache } from './fetch-inventory';
 import { parseDomains } from '../xml/parse-pool';
 import { mergeCopies } from './merge-copies';
 
@@ -45,6 +45,10 @@ function toVm(hostId: string, d: DomainSummary, state: number, reason: number, p
 
 /** A copy no longer live: Unknown now, with what it was when last seen. */
 const lastKnown = (vm: Vm, at: number): Vm => ({ ...vm, state: 'unknown', lastSeen: { at, state: vm.state } });
+
+/** VMs per published delta at most while a host's inventory comes in, and how long one may wait. */
+const PUBLISH_CHUNK = 250;
+const PUBLISH_EVERY_MS = 250;
 
 /** Events that can change what the VM list shows: refetch that one domain. */
 const DOMAIN_EVENTS = new Set<LibvirtEvent['kind']>([
@@ -87,20 +91,41 @@ export class VmInventory {
 
   async hostConnected(hostId: string, conn: LibvirtConnection, opts: FetchOptions = {}): Promise<void> {
     this.liveHosts.add(hostId);
-    const inv = await activity(`${opts.onlyChanged ? 'inventory reconcile' : 'inventory fetch'} ${this.hostName(hostId)}`, () => fetchHostInventory(conn, this.cacheFor(hostId), opts));
-    const end = eventLoop.begin(`inventory publish ${this.hostName(hostId)}`);
-    try {
-      const touched = new Set(this.uuidsOn(hostId));
-      for (const uuid of touched) this.copies.get(uuid)?.delete(hostId);
-      for (const d of inv.domains) {
-        const id = d.summary.uuid;
-        touched.add(id);
-        this.setCopy(toVm(hostId, d.summary, d.state, d.reason, this.transitionOf(hostId, id), this.failureOf(hostId, id), this.addresses.get(id)));
+    const name = this.hostName(hostId);
+    const seen = new Set<string>();
+    let changed: string[] = [];
+    let shownAt = Date.now();
+    const show = (): void => {
+      const end = eventLoop.begin(`inventory publish ${name}`);
+      try {
+        this.publish(changed);
+      } finally {
+        end();
       }
-      this.publish(touched);
-    } finally {
-      end();
+      changed = [];
+      shownAt = Date.now();
+    };
+    // The records come in groups as they are parsed: shown as they come, a few hundred at a time.
+    const take = (records: DomainRecord[]): void => {
+      for (const d of records) {
+        const id = d.summary.uuid;
+        seen.add(id);
+        // Listed as before by a reconcile, with a live copy: nothing to show again.
+        const copy = this.copies.get(id)?.get(hostId);
+        if (d.unchanged && copy && !copy.lastSeen) continue;
+        this.setCopy(toVm(hostId, d.summary, d.state, d.reason, this.transitionOf(hostId, id), this.failureOf(hostId, id), this.addresses.get(id)));
+        changed.push(id);
+      }
+      if (changed.length >= PUBLISH_CHUNK || (changed.length && Date.now() - shownAt >= PUBLISH_EVERY_MS)) show();
+    };
+    await activity(`${opts.onlyChanged ? 'inventory reconcile' : 'inventory fetch'} ${name}`, () => fetchHostInventory(conn, this.cacheFor(hostId), { ...opts, onRecords: take }));
+    // What the host no longer has goes; what is left to show is shown.
+    for (const uuid of this.uuidsOn(hostId)) {
+      if (seen.has(uuid)) continue;
+      this.copies.get(uuid)?.delete(hostId);
+      changed.push(uuid);
     }
+    show();
   }
 
   /**

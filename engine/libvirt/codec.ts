@@ -108,14 +108,16 @@ export type StructOf<F extends Fields> = { [K in keyof F]: Infer<F[K]> };
 
 /** A struct: fields are encoded in the declaration order of the object literal. */
 export function struct<F extends Fields>(fields: F): Codec<StructOf<F>> {
-  const entries = Object.entries(fields);
+  const keys = Object.keys(fields);
+  const codecs = keys.map((k) => fields[k]!);
+  const n = keys.length;
   return {
     encode: (w, v) => {
-      for (const [k, c] of entries) c.encode(w, (v as Record<string, unknown>)[k]);
+      for (let i = 0; i < n; i++) codecs[i]!.encode(w, (v as Record<string, unknown>)[keys[i]!]);
     },
     decode: (r) => {
       const out: Record<string, unknown> = {};
-      for (const [k, c] of entries) out[k] = c.decode(r);
+      for (let i = 0; i < n; i++) out[keys[i]!] = codecs[i]!.decode(r);
       return out as StructOf<F>;
     },
   };

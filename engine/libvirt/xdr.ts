@@ -16,6 +16,19 @@ export function xdrError(message: string): HangarError {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: false });
 
+/** Strings up to this many bytes are read in JavaScript when ASCII (names, fields): no native call each. */
+const SHORT_STRING = 64;
+
+function shortString(buf: Uint8Array, at: number, n: number): string {
+  let s = '';
+  for (let i = at; i < at + n; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return UTF8.decode(buf.subarray(at, at + n));
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 /** Sequential reader over one message body. */
 export class XdrReader {
   private pos: number;
@@ -101,6 +114,15 @@ export class XdrReader {
     return out;
   }
 
+  /** `n` bytes (padded) read in place by `read`, without a copy: e.g. a UUID straight to its text. */
+  fixed<T>(n: number, read: (buf: Uint8Array, at: number) => T): T {
+    const padded = (n + 3) & ~3;
+    this.need(padded, 'opaque');
+    const v = read(this.buf, this.pos);
+    this.pos += padded;
+    return v;
+  }
+
   varOpaque(max: number): Uint8Array {
     return this.fixedOpaque(this.length(max, 'opaque', 1));
   }
@@ -109,7 +131,7 @@ export class XdrReader {
     const n = this.length(max, 'string', 1);
     const padded = (n + 3) & ~3;
     this.need(padded, 'string');
-    const s = UTF8.decode(this.buf.subarray(this.pos, this.pos + n));
+    const s = n <= SHORT_STRING ? shortString(this.buf, this.pos, n) : UTF8.decode(this.buf.subarray(this.pos, this.pos + n));
     this.pos += padded;
     return s;
   }

@@ -12,22 +12,34 @@ export interface PoolRequest<T> {
 }
 export type PoolReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; message: string; code?: string };
 
+interface Job {
+  task: unknown;
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+}
+
 interface Slot {
   worker: Worker;
-  pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
+  pending: Map<number, Job>;
 }
 
 /** How many workers a pool may start: one core stays for the engine's own thread. */
 export const defaultPoolSize = (): number => Math.min(4, Math.max(1, os.availableParallelism() - 1));
 
+/** Tasks posted to one worker at a time: one running, one ready behind it. The rest wait here, where an urgent task can pass them. */
+const PER_WORKER = 2;
+
 /**
  * A small pool of worker threads for CPU work that must not run on the engine's thread (Electron's
  * main thread in the app). `entry` is the worker script: a built `.js` beside the bundle, or in the
  * sources a `.ts` run through ts-worker-boot.mjs. Workers start on first use, each task goes to the
- * worker with the fewest in flight, and an idle pool does not keep the process alive.
+ * worker with the fewest in flight, and an idle pool does not keep the process alive. Tasks beyond
+ * what the workers hold wait in order on the engine's side; an urgent one (a host being added
+ * waits for its capabilities) goes before them rather than behind 10,000 domains being parsed.
  */
 export class WorkerPool<T, R> {
   private readonly slots: Slot[] = [];
+  private readonly queue: Job[] = [];
   private nextId = 1;
   private closed = false;
 
@@ -41,22 +53,39 @@ export class WorkerPool<T, R> {
     return this.slots.length;
   }
 
-  run(task: T): Promise<R> {
+  run(task: T, opts: { urgent?: boolean } = {}): Promise<R> {
     if (this.closed) return Promise.reject(new HangarError('INTERNAL', `${this.name} pool is closed`));
-    const slot = this.pick();
-    const id = this.nextId++;
     return new Promise<R>((resolve, reject) => {
-      if (slot.pending.size === 0) slot.worker.ref();
-      slot.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      slot.worker.postMessage({ id, task } satisfies PoolRequest<T>);
+      const job: Job = { task, resolve: resolve as (v: unknown) => void, reject };
+      if (opts.urgent) this.queue.unshift(job);
+      else this.queue.push(job);
+      this.dispatch();
     });
   }
 
-  private pick(): Slot {
+  /** Starts one worker ahead of the first task (its start-up then overlaps the caller's network wait). */
+  warm(): void {
+    if (!this.closed && this.slots.length === 0) this.spawn();
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const slot = this.pick();
+      if (!slot) return;
+      const job = this.queue.shift()!;
+      const id = this.nextId++;
+      if (slot.pending.size === 0) slot.worker.ref();
+      slot.pending.set(id, job);
+      slot.worker.postMessage({ id, task: job.task as T } satisfies PoolRequest<T>);
+    }
+  }
+
+  private pick(): Slot | null {
     const idle = this.slots.find((s) => s.pending.size === 0);
     if (idle) return idle;
     if (this.slots.length < this.size) return this.spawn();
-    return this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    const least = this.slots.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
+    return least.pending.size < PER_WORKER ? least : null;
   }
 
   private spawn(): Slot {
@@ -70,16 +99,18 @@ export class WorkerPool<T, R> {
       const p = slot.pending.get(reply.id);
       if (!p) return;
       slot.pending.delete(reply.id);
-      if (slot.pending.size === 0) worker.unref();
       if (reply.ok) p.resolve(reply.value);
       // A HangarError thrown in the worker keeps its code (e.g. malformed XML is LIBVIRT_ERROR).
       else p.reject(new HangarError(isErrorCode(reply.code) ? reply.code : 'INTERNAL', reply.code ? reply.message : `${this.name}: ${reply.message}`));
+      this.dispatch();
+      if (slot.pending.size === 0) worker.unref();
     });
     const fail = (err: Error) => {
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1); // the next task starts a fresh worker
       for (const p of slot.pending.values()) p.reject(new HangarError('INTERNAL', `${this.name} worker: ${err.message}`));
       slot.pending.clear();
+      if (!this.closed) this.dispatch();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
@@ -89,6 +120,7 @@ export class WorkerPool<T, R> {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new HangarError('INTERNAL', `${this.name} pool is closed`));
     const slots = this.slots.splice(0);
     await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));
   }

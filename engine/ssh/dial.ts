@@ -49,6 +49,7 @@ export async function dial(target: ResolvedTarget, opts: DialOptions): Promise<D
   try {
     const first = target.jumps[0] ?? target;
     direct = await tcpConnect(first.host, first.port, opts);
+    coalesceWrites(direct);
     let sock: Readable = direct;
     for (const hop of target.jumps) {
       const { client } = await dialHop(hop, sock, undefined, opts);
@@ -104,6 +105,29 @@ function tcpConnect(host: string, port: number, opts: DialOptions): Promise<Sock
     sock.once('connect', () => done(undefined));
     sock.once('error', (err: Error & { code?: string }) => done(new HangarError('UNREACHABLE', `Cannot reach ${host}:${port}: ${err.code ?? err.message}`, { ...details, cause: err.code ?? err.message })));
   });
+}
+
+/**
+ * ssh2 writes each SSH packet as three socket writes (length, body, MAC), and with TCP_NODELAY each
+ * left at once: a burst of libvirt calls or window adjustments was many tiny segments and syscalls
+ * on the engine's thread (on a veth the receiving side's network stack runs in that syscall too).
+ * Writes made in one turn are corked and leave together, as one writev, when the turn ends.
+ */
+function coalesceWrites(sock: Socket): void {
+  const write = sock.write;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    sock.uncork();
+  };
+  sock.write = function (this: Socket, ...args: unknown[]): boolean {
+    if (!corked) {
+      corked = true;
+      sock.cork();
+      process.nextTick(uncork);
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as Socket['write'];
 }
 
 function forwardTo(bastion: Client, via: ResolvedHop, next: ResolvedHop, opts: DialOptions): Promise<ClientChannel> {

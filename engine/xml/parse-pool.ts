@@ -34,7 +34,12 @@ export async function parseDomains(xmls: readonly string[]): Promise<ParseResult
  * host with many CPU models, read on every connect). Malformed XML is a LIBVIRT_ERROR, as inline.
  */
 export async function parseCapabilities(xml: string): Promise<HostCapabilities> {
-  return (await thePool().run({ kind: 'capabilities', xml })) as HostCapabilities;
+  return (await thePool().run({ kind: 'capabilities', xml }, { urgent: true })) as HostCapabilities;
+}
+
+/** Starts a parser thread ahead of need: a host is connecting, its capabilities and domains follow. */
+export function warmParsePool(): void {
+  thePool().warm();
 }
 
 /** Ends the workers (the engine's close; a new call starts them again). */

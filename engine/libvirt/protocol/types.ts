@@ -5,10 +5,8 @@
 import {
   array,
   double,
-  fixedOpaque,
   hyper,
   int,
-  mapped,
   optional,
   string,
   struct,
@@ -25,20 +23,50 @@ export const nonnullString = string(REMOTE_STRING_MAX);
 /** remote_string: a string that may be NULL. */
 export const optString = optional(nonnullString);
 
-const UUID_RE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Hex digit values by char code (-1: not a hex digit). */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+const DASH = 0x2d;
 
-export function uuidToString(b: Uint8Array): string {
-  const h = Buffer.from(b).toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+/* The inventory converts a UUID each way for every domain (its handle in each call, its listing in
+   each reply): table lookups instead of hex strings, regular expressions and buffer copies. */
+
+export function uuidToString(b: Uint8Array, at = 0): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) s += '-';
+    s += HEX[b[at + i]!];
+  }
+  return s;
 }
 
+/** 32 hex digits, with the four dashes of the canonical form or none (as libvirt accepts). */
 export function uuidFromString(s: string): Uint8Array {
-  if (!UUID_RE.test(s)) throw xdrError(`not a UUID: ${JSON.stringify(s)}`);
-  return Buffer.from(s.replace(/-/g, ''), 'hex');
+  const dashed = s.length === 36;
+  if (!dashed && s.length !== 32) throw xdrError(`not a UUID: ${JSON.stringify(s)}`);
+  const out = new Uint8Array(VIR_UUID_BUFLEN);
+  let p = 0;
+  for (let i = 0; i < 16; i++) {
+    if (dashed && (i === 4 || i === 6 || i === 8 || i === 10) && s.charCodeAt(p++) !== DASH) throw xdrError(`not a UUID: ${JSON.stringify(s)}`);
+    const c1 = s.charCodeAt(p++);
+    const c2 = s.charCodeAt(p++);
+    const hi = c1 < 128 ? HEX_VALUE[c1]! : -1;
+    const lo = c2 < 128 ? HEX_VALUE[c2]! : -1;
+    if (hi < 0 || lo < 0) throw xdrError(`not a UUID: ${JSON.stringify(s)}`);
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
 }
 
 /** remote_uuid, carried as its canonical lower-case text form. */
-export const uuid: Codec<string> = mapped(fixedOpaque(VIR_UUID_BUFLEN), uuidToString, uuidFromString);
+export const uuid: Codec<string> = {
+  encode: (w, v) => w.fixedOpaque(uuidFromString(v), VIR_UUID_BUFLEN),
+  decode: (r) => r.fixed(VIR_UUID_BUFLEN, uuidToString),
+};
 
 /** A domain handle; id is -1 while the domain is not running. */
 export const domainRef = struct({ name: nonnullString, uuid, id: int });
@@ -92,7 +120,8 @@ export const typedParam: Codec<TypedParam> = {
   },
   decode: (r) => {
     const field = nonnullString.decode(r);
-    return { field, ...typedParamValue.decode(r) } as TypedParam;
+    const v = typedParamValue.decode(r);
+    return { field, type: v.type, value: v.value } as TypedParam;
   },
 };
 
