@@ -3,16 +3,18 @@ import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { JobRef } from '../contract/jobs';
+import type { Message } from '../contract/message';
 import type { AdoptVolumeParams, CopyToHostParams, DeleteCopyParams, LibraryCopy, LibraryItem, RegisterFromVmParams, UploadItemParams } from '../contract/library';
 import type { TransferTicket, UploadFormat } from '../contract/transfer';
 import type { TransferApi } from '../storage/transfer/api';
 import type { Vm } from '../contract/vms';
-import { copyDisk } from '../clone/disk-copy';
+import { copyDisk, type CopySource } from '../clone/disk-copy';
 import { hostsReaching } from '../clone/storage-reach';
 import type { FleetLinks } from '../hosts/fleet';
 import type { JobContext, JobRunner } from '../jobs/job-runner';
 import { DomainXmlFlag, isNotFound, type LibvirtConnection } from '../libvirt';
 import { hashOnHost, meter } from '../migration/offline';
+import { snapshotImages } from '../snapshots/frozen-image';
 import type { SshConnection } from '../ssh';
 import { parseDomainXml } from '../xml/domain-read';
 import { buildVolumeXml, readVolumeXml } from '../xml/volume';
@@ -90,34 +92,54 @@ async function deleteVolumeAt(conn: LibvirtConnection, pool: string, volume: str
 }
 
 /**
- * A template from a stopped VM's root disk (seed 002 L75–109): the disk's whole chain flattened
- * with qemu-img convert on the host into a new qcow2 volume, then hashed there. The item is
- * listed at once as Uploading, but nothing can use it before it is Ready. A running VM is refused.
+ * A template from a VM's root disk (seed 002 L75–113): the disk's whole chain, or the image one of
+ * its snapshots froze, flattened with qemu-img convert on the host into a new qcow2 volume, then
+ * hashed there. The item is listed at once as Uploading, but nothing can use it before it is Ready.
+ *
+ * What may be read: a stopped VM's disk as it is, or any snapshot of it; of a running VM only a
+ * snapshot whose frozen image nothing writes to, i.e. an external one (the image below its
+ * overlay, a backing file QEMU opens read-only). An internal snapshot of a running VM is refused:
+ * it lives inside the qcow2 that QEMU has open for writing, whose metadata (refcounts, tables,
+ * the snapshot table) QEMU caches and rewrites as the guest writes; qemu-img could read it only
+ * by ignoring QEMU's lock (-U), which QEMU documents as liable to read an inconsistent image.
+ * The job holds the VM's lock, so no start, revert or snapshot delete (a commit into the frozen
+ * image) runs through Hangar while the image is read.
  */
 export async function registerFromVm(deps: LibraryDeps, p: z.output<typeof RegisterFromVmParams>): Promise<JobRef & { itemId: string }> {
   const vm = deps.vm(p.vmId);
   if (!vm) throw new HangarError('NOT_FOUND', `No VM ${p.vmId}`);
-  if (vm.state !== 'stopped' && vm.state !== 'crashed') {
+  const stopped = vm.state === 'stopped' || vm.state === 'crashed';
+  if (!stopped && !p.snapshot) {
     throw refuse('CONFLICT', 'library.err.vmRunning', { name: vm.name }, `${vm.name} is not stopped: shut it down first, so its disk does not change while it is copied`);
   }
   checkNewItem(deps, p);
   const conn = deps.fleet.libvirt(vm.hostId);
-  const xml = await conn.domainGetXmlDesc(await conn.domainLookupByUuid(vm.uuid), DomainXmlFlag.INACTIVE);
+  const dom = await conn.domainLookupByUuid(vm.uuid);
+  const xml = await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE);
   const root = parseDomainXml(xml).disks.find((d) => d.device === 'disk' && d.source);
   if (!root?.source) throw refuse('CONFLICT', 'library.err.noDisk', { name: vm.name }, `${vm.name} has no disk to make a template of`);
   const srcRef = await conn.storageVolLookupByPath(root.source).catch((err: unknown) => {
     throw isNotFound(err) ? refuse('CONFLICT', 'library.err.notVolume', { name: vm.name, disk: root.target }, `Disk ${root.target} of ${vm.name} is not a volume of a storage pool`) : err;
   });
   const srcVol = readVolumeXml(await conn.storageVolGetXmlDesc(srcRef));
+  let source: CopySource = { path: root.source, format: srcVol.format || root.format || 'qcow2' };
+  if (p.snapshot) {
+    const frozen = await (await snapshotImages(conn, dom, vm.name, p.snapshot)).frozen({ target: root.target, source: root.source, format: source.format });
+    if (!frozen) throw refuse('CONFLICT', 'library.err.snapshotNoDisk', { name: vm.name, snapshot: p.snapshot, disk: root.target }, `The snapshot ${p.snapshot} of ${vm.name} does not cover its disk ${root.target}`);
+    if (frozen.written && !stopped) {
+      throw refuse('CONFLICT', 'library.err.snapshotLive', { name: vm.name, snapshot: p.snapshot }, `${p.snapshot} is an internal snapshot, inside the disk ${vm.name} is writing to: stop ${vm.name} first, or register an external snapshot (its image does not change while the VM runs)`);
+    }
+    source = { path: frozen.path, format: frozen.format, snapshot: frozen.snapshot, shared: !stopped };
+  }
   const pool = p.pool ?? srcRef.pool;
   const id = newItemId();
   const volume = volumeNameFor(p.name, id, 'qcow2');
-  const source = root.source;
-  await deps.store.addItem({ id, name: p.name, kind: 'template', osId: p.osId, description: p.description, minVcpus: p.minVcpus, minMemoryMiB: p.minMemoryMiB, minDiskGiB: p.minDiskGiB, bootable: false, format: 'qcow2', source: `vm:${vm.name}`, createdAt: Date.now() });
+  await deps.store.addItem({ id, name: p.name, kind: 'template', osId: p.osId, description: p.description, minVcpus: p.minVcpus, minMemoryMiB: p.minMemoryMiB, minDiskGiB: p.minDiskGiB, bootable: false, format: 'qcow2', source: p.snapshot ? `snapshot:${vm.name}/${p.snapshot}` : `vm:${vm.name}`, createdAt: Date.now() });
   const copy: LibraryCopy = { hostId: vm.hostId, pool, volume, path: '', bytes: null, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
   await deps.store.putCopy(id, copy);
   try {
-    const ref = await deps.jobs.start({ kind: 'library.register', title: { key: 'job.library.register', args: { name: p.name, vm: vm.name } }, target: template(id), hostId: vm.hostId, cancellable: true }, async (ctx) => {
+    const title: Message = p.snapshot ? { key: 'job.library.registerSnapshot', args: { name: p.name, vm: vm.name, snapshot: p.snapshot } } : { key: 'job.library.register', args: { name: p.name, vm: vm.name } };
+    const ref = await deps.jobs.start({ kind: 'library.register', title, target: { kind: 'vm', id: vm.id }, hostId: vm.hostId, cancellable: true }, async (ctx) => {
       const c = deps.fleet.libvirt(vm.hostId);
       try {
         const ssh = deps.fleet.ssh(vm.hostId);
@@ -129,7 +151,7 @@ export async function registerFromVm(deps: LibraryDeps, p: z.output<typeof Regis
         const path = await c.storageVolGetPath(vol);
         await deps.store.putCopy(id, { ...copy, path });
         let last = 0;
-        await copyDisk(ssh, { path: source, format: srcVol.format || root.format || 'qcow2' }, path, {
+        await copyDisk(ssh, source, path, {
           signal: ctx.signal,
           onProgress: (f) => {
             ctx.progress(f * 0.8);
