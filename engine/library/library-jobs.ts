@@ -35,7 +35,8 @@ const refuse = (code: 'CONFLICT' | 'INVALID_PARAMS' | 'NOT_FOUND', key: string, 
 
 /** A volume name from the item's name: what the host's pool shows, readable and unique. */
 export function volumeNameFor(name: string, id: string, ext: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'item';
+  // A name that starts with lib- already would otherwise read lib-lib-….
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').replace(/^lib-(?=.)/, '').slice(0, 40) || 'item';
   return `lib-${slug}-${id.slice(0, 6)}.${ext}`;
 }
 
