@@ -8,8 +8,8 @@ import type { Job } from '../contract/jobs';
 import type { LibraryItem } from '../contract/library';
 import type { Engine } from '../engine';
 import { withCliEngine } from './cli-engine';
-import { vmIdByName } from './cli-lookups';
-import { detectFormat } from './upload-command';
+import { followJob, vmIdByName } from './cli-lookups';
+import { detectFormat, readHead } from './upload-command';
 
 export const LIBRARY_USAGE = `Usage: hangar library <list|upload|register|copy|delete> [options]
 
@@ -38,25 +38,8 @@ function table(items: LibraryItem[], hosts: Host[]): string {
     .join('\n');
 }
 
-function follow(engine: Engine, jobId: string): Promise<Job> {
-  return new Promise<Job>((resolve) => {
-    const settle = (j: Job) => {
-      if (j.state === 'succeeded' || j.state === 'failed' || j.state === 'cancelled' || j.state === 'interrupted') {
-        off();
-        resolve(j);
-        return true;
-      }
-      return false;
-    };
-    const off = engine.subscribe('job.updated', { jobId }, (j) => {
-      if (!settle(j) && j.progress !== null && j.state === 'running') process.stderr.write(`\r${Math.round(j.progress * 100)}%   `);
-    });
-    void engine.call('jobs.get', { jobId }).then(settle, () => undefined);
-  });
-}
-
 async function finish(engine: Engine, jobId: string, what: string): Promise<Job> {
-  const job = await follow(engine, jobId);
+  const job = await followJob(engine, jobId);
   process.stderr.write('\n');
   if (job.state !== 'succeeded') throw job.error ? HangarError.fromData(job.error) : new HangarError('CANCELLED', `${what}: ${job.state}`);
   return job;
@@ -153,11 +136,7 @@ export async function libraryCommand(argv: string[]): Promise<void> {
     if (verb === 'upload') {
       const file = arg!;
       const host = await hostOf(engine, values.host!);
-      const head = Buffer.alloc(32774);
-      const fd = fs.openSync(file, 'r');
-      const n = fs.readSync(fd, head, 0, head.length, 0);
-      fs.closeSync(fd);
-      const format = detectFormat(head.subarray(0, n));
+      const format = detectFormat(readHead(file));
       const kind = (values.kind as 'template' | 'iso' | undefined) ?? (format === 'iso' ? 'iso' : 'template');
       const it = await uploadToLibrary(engine, file, { kind, name: values.name!, ...fields, bootable: values.bootable, hostId: host.id, pool: values.pool!, fileName: path.basename(file), bytes: fs.statSync(file).size, format: kind === 'iso' ? 'iso' : format === 'iso' ? 'raw' : format });
       const c = it.copies.find((x) => x.hostId === host.id);

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { JobRef } from '../contract/jobs';
@@ -13,7 +12,7 @@ import { hostsReaching } from '../clone/storage-reach';
 import type { FleetLinks } from '../hosts/fleet';
 import type { JobContext, JobRunner } from '../jobs/job-runner';
 import { DomainXmlFlag, isNotFound, type LibvirtConnection } from '../libvirt';
-import { hashOnHost, meter } from '../migration/offline';
+import { hashOnHost } from '../migration/offline';
 import { snapshotImages } from '../snapshots/frozen-image';
 import type { SshConnection } from '../ssh';
 import { parseDomainXml } from '../xml/domain-read';
@@ -185,11 +184,13 @@ export function readyCopyFor(item: LibraryItem, hostId: string): LibraryCopy | u
 }
 
 /**
- * Copies an item to another host: the source volume is downloaded through the engine straight
- * into an upload on the target (nothing whole in memory or on disk here), hashed on the way, and
- * the target's sha256sum must match the source's recorded hash.
+ * Copies an item to another host through the transfer module's upload (one way to bring bytes
+ * into a pool): the source volume is read from the other host (libvirt volume download) as the
+ * upload's stream source, reopened at the verified offset after a broken link; nothing whole in
+ * memory or on disk here. The bytes must hash to the source's recorded sha256 on the way and in
+ * the target's sha256sum, and qemu-img there must show the item's format with no backing file.
  */
-export async function copyToHost(deps: LibraryDeps, p: z.output<typeof CopyToHostParams>): Promise<JobRef> {
+export async function copyToHost(deps: LibraryDeps & { transfer: () => TransferApi }, p: z.output<typeof CopyToHostParams>): Promise<JobRef> {
   const item = deps.store.get(p.itemId);
   if (!item) throw new HangarError('NOT_FOUND', `No library item ${p.itemId}`);
   const to = deps.fleet.hosts.get(p.toHostId);
@@ -199,59 +200,38 @@ export async function copyToHost(deps: LibraryDeps, p: z.output<typeof CopyToHos
   const src = item.copies.find((c) => c.state === 'ready' && (p.fromHostId ? c.hostId === p.fromHostId : connected(c.hostId)));
   if (!src || !src.sha256) throw refuse('CONFLICT', 'library.err.noReadyCopy', { name: item.name }, `${item.name} has no Ready copy on a connected host to copy from`);
   if (item.copies.some((c) => c.hostId === p.toHostId && c.state !== 'error')) throw refuse('CONFLICT', 'library.err.copyUnderWay', { name: item.name, host: to.name }, `A copy of ${item.name} to ${to.name} is under way`);
-  const copy: LibraryCopy = { hostId: p.toHostId, pool: p.pool, volume: src.volume, path: '', bytes: null, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
+  const from = { hostId: src.hostId, pool: src.pool, volume: src.volume };
+  // The file's size on the source host, recorded when that copy was verified: what its download sends.
+  const size = src.bytes;
+  if (!size) throw new HangarError('CONFLICT', `The size of ${item.name} on ${hostName(deps, src.hostId)} is unknown: delete that copy and upload it again`);
+  const format: UploadFormat = item.format === 'iso' || item.format === 'raw' ? item.format : 'qcow2';
+  const copy: LibraryCopy = { hostId: p.toHostId, pool: p.pool, volume: src.volume, path: '', bytes: size, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
   await deps.store.putCopy(item.id, copy);
-  const run = async (ctx: JobContext) => {
-    const source = deps.fleet.libvirt(src.hostId);
-    const target = deps.fleet.libvirt(p.toHostId);
-    let made = false;
-    try {
-      const srcRef = await source.storageVolLookupByPath(src.path);
-      const srcVol = readVolumeXml(await source.storageVolGetXmlDesc(srcRef));
-      const poolRef = await target.storagePoolLookupByName(p.pool).catch((err: unknown) => {
-        throw isNotFound(err) ? refuse('NOT_FOUND', 'library.err.noPool', { pool: p.pool, host: to.name }, `${to.name} has no storage pool ${p.pool}`) : err;
-      });
-      const art = await ctx.journal.artifact({ kind: 'volume', hostId: p.toHostId, pool: p.pool, name: src.volume });
-      const vol = await target.storageVolCreateXml(poolRef, buildVolumeXml({ name: src.volume, capacityBytes: srcVol.capacityBytes, format: srcVol.format || 'raw', backing: null }), 0);
-      made = true;
-      await art.created();
-      const path = await target.storageVolGetPath(vol);
-      await deps.store.putCopy(item.id, { ...copy, path });
-      const total = src.bytes ?? srcVol.allocationBytes ?? srcVol.capacityBytes;
-      let done = 0;
-      let last = 0;
-      ctx.progress(0, { key: 'job.library.copying' });
-      const down = await source.storageVolDownload(srcRef, 0, 0);
-      const up = await target.storageVolUpload(vol, 0, 0);
-      const m = meter((n) => {
-        done += n;
-        const f = Math.min(1, done / (total || 1));
-        ctx.progress(f * 0.8);
-        if (f * 100 - last >= 1) {
-          last = f * 100;
-          void deps.store.setState(item.id, copy, 'uploading', { percent: Math.round(f * 100) });
-        }
-      });
-      const stop = () => down.destroy(new HangarError('CANCELLED', 'Cancelled'));
-      ctx.signal.addEventListener('abort', stop);
-      try {
-        await pipeline(down, m.stream, up);
-      } finally {
-        ctx.signal.removeEventListener('abort', stop);
-      }
-      const sent = m.digest();
-      if (sent !== src.sha256) throw refuse('CONFLICT', 'library.err.checksum', { host: hostName(deps, src.hostId) }, `The bytes read from ${hostName(deps, src.hostId)} do not match its recorded sha256`);
-      ctx.progress(0.85, { key: 'job.library.verifying' });
-      const sha256 = await verifyCopy(deps, item.id, { ...copy, path }, src.sha256, ctx.signal);
-      return { itemId: item.id, hostId: p.toHostId, sha256 };
-    } catch (err) {
-      if (made) await deleteVolumeAt(target, p.pool, src.volume).catch(() => undefined);
-      await deps.store.removeCopy(item.id, copy);
-      throw err;
-    }
-  };
+  let last = -1;
   try {
-    return await deps.jobs.start({ kind: 'library.copy', title: { key: 'job.library.copy', args: { name: item.name, host: to.name } }, target: { kind: 'template', id: `${item.id}@${p.toHostId}` }, hostId: p.toHostId, cancellable: true }, run);
+    const handle = await deps.transfer().uploadIntoPool({
+      hostId: p.toHostId,
+      pool: p.pool,
+      name: src.volume,
+      size,
+      format,
+      sha256: src.sha256,
+      source: { kind: 'stream', open: async (offset, signal) => (await deps.transfer().openVolume(from, offset, signal)).stream },
+      title: { key: 'job.library.copy', args: { name: item.name, host: to.name } },
+      onProgress: (s) => {
+        if (s.phase === 'verifying') return void deps.store.setState(item.id, copy, 'verifying');
+        const pct = Math.floor((s.bytesDone / (s.bytesTotal || 1)) * 100);
+        if (pct === last) return;
+        last = pct;
+        void deps.store.setState(item.id, copy, 'uploading', { percent: pct });
+      },
+      onComplete: async (r) => {
+        const { shared, reach } = await reachOf(deps, p.toHostId, r.path);
+        await deps.store.putCopy(item.id, { ...copy, path: r.path, bytes: r.size, sha256: r.sha256, state: 'ready', percent: null, shared, reach });
+      },
+      onFailed: () => void deps.store.removeCopy(item.id, copy),
+    });
+    return { jobId: handle.jobId };
   } catch (err) {
     await deps.store.removeCopy(item.id, copy);
     throw err;

@@ -87,7 +87,7 @@ export async function libraryService(deps: { db: Db; hub: EventHub; fleet: Pick<
       'library.registerFromVm': (p) => registerFromVm(jobDeps, p),
       'library.adopt': (p) => adoptVolume(jobDeps, p),
       'library.upload': (p) => uploadItem({ ...jobDeps, transfer: deps.transfer }, p),
-      'library.copyToHost': (p) => copyToHost(jobDeps, p),
+      'library.copyToHost': (p) => copyToHost({ ...jobDeps, transfer: deps.transfer }, p),
       'library.deleteCopy': (p) => deleteCopy(jobDeps, p),
       'library.delete': (p) => deleteItem(jobDeps, p.itemId),
     },

@@ -8,35 +8,22 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TransferTicket } from '../../../engine/contract';
 import type { Engine } from '../../../engine/engine';
 import { silentLogger } from '../../../engine/logger';
 import { startServer, type RunningServer } from '../../../engine/server/serve';
 import { labTimeouts, readLabInfo, shellQuote, sshExec, sshRun, virsh, waitFor, type LabHost } from '../../lab/lab-info';
 import { finishedJob } from '../../helpers/run-job';
 import { labEngine } from '../fleet/lab-engine';
+import { putTicket } from '../../helpers/put-ticket';
 
 const lab = readLabInfo();
 const h = lab.hosts[0] as LabHost;
 const tag = crypto.randomBytes(3).toString('hex');
 const ISO = `snaptpl-iso-${tag}`;
 const VM = `snaptpl-isovm-${tag}`;
-
-function put(origin: string, t: TransferTicket, file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(new URL(t.url, origin), { method: 'PUT', headers: { 'content-length': String(t.size - t.offset), 'content-type': 'application/octet-stream' } });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    fs.createReadStream(file).pipe(req);
-  });
-}
 
 describe('library: the test ISO uploads and boots a VM', () => {
   let te: { engine: Engine; dispose(): Promise<void> } | undefined;
@@ -71,7 +58,7 @@ describe('library: the test ISO uploads and boots a VM', () => {
     const file = lab.guest.iso;
     const started = await engine.call('library.upload', { kind: 'iso', name: ISO, osId: 'linux', bootable: true, hostId, pool: 'default', fileName: path.basename(file), bytes: fs.statSync(file).size });
     itemId = started.itemId;
-    expect(await put(server!.origin, started.ticket!, file)).toBe(204);
+    expect(await putTicket(server!.origin, started.ticket!, file)).toBe(204);
     const item = await waitFor('Ready', async () => (await engine.call('library.list', {})).items.find((i) => i.id === itemId && i.copies[0]?.state === 'ready'), 120_000, 200);
     const c = item.copies[0]!;
     const want = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
