@@ -65,6 +65,23 @@ async function reachOf(deps: Pick<LibraryDeps, 'fleet'>, hostId: string, path: s
 }
 
 /**
+ * A host that has just connected: each Ready copy elsewhere whose file it sees too (the same file
+ * system, as hostsReaching probes it) becomes usable there, as if it had been connected when the
+ * copy became Ready.
+ */
+export async function joinSharedCopies(deps: Pick<LibraryDeps, 'fleet' | 'store'>, hostId: string): Promise<void> {
+  for (const it of deps.store.items.values()) {
+    for (const c of it.copies) {
+      if (c.state !== 'ready' || c.hostId === hostId || c.reach.includes(hostId) || deps.fleet.hosts.get(c.hostId)?.state !== 'connected') continue;
+      const r = await hostsReaching([c.path], c.hostId, [hostId], (h) => deps.fleet.ssh(h)).catch(() => null);
+      if (!r?.reach.includes(hostId)) continue;
+      const now = deps.store.get(it.id)?.copies.find((x) => x.hostId === c.hostId && x.pool === c.pool && x.volume === c.volume);
+      if (now && now.state === 'ready' && !now.reach.includes(hostId)) await deps.store.putCopy(it.id, { ...now, shared: true, reach: [...now.reach, hostId] });
+    }
+  }
+}
+
+/**
  * The last steps of every copy: Verifying (sha256sum on the host, against what the bytes were
  * when they were sent, if known), then Ready with the hash, size and the hosts that see it.
  */

@@ -24,6 +24,8 @@ const h = lab.hosts[0] as LabHost;
 const tag = crypto.randomBytes(3).toString('hex');
 const ISO = `snaptpl-iso-${tag}`;
 const VM = `snaptpl-isovm-${tag}`;
+const SHARED_VOL = `snaptpl-shared-${tag}.iso`;
+const h2 = lab.hosts[1] as LabHost;
 
 describe('library: the test ISO uploads and boots a VM', () => {
   let te: { engine: Engine; dispose(): Promise<void> } | undefined;
@@ -50,6 +52,7 @@ describe('library: the test ISO uploads and boots a VM', () => {
     await te?.dispose();
     await sshExec(h, `for v in $(virsh vol-list default | awk '{print $1}' | grep -- '-${tag}'); do virsh vol-delete --pool default $v >/dev/null 2>&1; done; true`).catch(() => undefined);
     fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(path.join(lab.sharedPoolPath, SHARED_VOL), { force: true });
   }, 120_000);
 
   it('uploads hangar-test.iso, boots a VM from it, shows it in domblklist, ejects and attaches it again', async () => {
@@ -86,4 +89,17 @@ describe('library: the test ISO uploads and boots a VM', () => {
     expect(await virsh(h, ['domblklist', VM])).toContain(c.path);
     expect((await virsh(h, ['domstate', VM])).trim()).toBe('running');
   }, 400_000);
+
+  it('a host that connects after a copy in the shared pool became Ready counts it', async () => {
+    const hostId = (await engine.call('hosts.list', {})).hosts.find((x) => x.name === h.name)!.id;
+    fs.copyFileSync(lab.guest.iso, path.join(lab.sharedPoolPath, SHARED_VOL));
+    await virsh(h, ['pool-refresh', 'shared']);
+    const r = await engine.call('library.adopt', { kind: 'iso', name: `snaptpl-shared-${tag}`, osId: 'linux', hostId, pool: 'shared', volume: SHARED_VOL });
+    await done(r.jobId, 60_000);
+    expect((await engine.call('library.list', {})).items.find((i) => i.id === r.itemId)?.readyOn).toEqual([hostId]);
+    const id2 = (await engine.call('hosts.add', { address: h2.address, user: 'root', auth: 'key', keyPath: lab.keyPath, acceptHostKey: h2.hostKeyFingerprint, name: h2.name })).id;
+    await waitFor(`${h2.name} counts the shared copy`, async () => (await engine.call('library.list', {})).items.find((i) => i.id === r.itemId)?.readyOn.includes(id2), 60_000, 250);
+    await done((await engine.call('library.delete', { itemId: r.itemId })).jobId, 60_000);
+    expect(fs.existsSync(path.join(lab.sharedPoolPath, SHARED_VOL))).toBe(false);
+  }, 120_000);
 });
