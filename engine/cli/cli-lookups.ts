@@ -1,4 +1,5 @@
 import { HangarError } from '../contract/errors';
+import type { Job } from '../contract/jobs';
 import type { Engine } from '../engine';
 
 /** Known hosts connect in the background: give them a moment; one that stays unreachable is the caller's to report. */
@@ -32,4 +33,20 @@ export async function vmIdByName(engine: Pick<Engine, 'call'>, n: string, timeou
   }
   if (found.length > 1) throw new HangarError('INVALID_PARAMS', `VM name ${n} is on several hosts: give its UUID`);
   return found[0]!.id;
+}
+
+/** Follows a job to its end, its percent on stderr; resolves with the job as it ended. */
+export function followJob(engine: Pick<Engine, 'call' | 'subscribe'>, jobId: string): Promise<Job> {
+  return new Promise<Job>((resolve) => {
+    const settle = (j: Job) => {
+      if (j.state !== 'succeeded' && j.state !== 'failed' && j.state !== 'cancelled' && j.state !== 'interrupted') return false;
+      off();
+      resolve(j);
+      return true;
+    };
+    const off = engine.subscribe('job.updated', { jobId }, (j) => {
+      if (!settle(j) && j.progress !== null && j.state === 'running') process.stderr.write(`\r${Math.round(j.progress * 100)}%   `);
+    });
+    void engine.call('jobs.get', { jobId }).then(settle, () => undefined);
+  });
 }

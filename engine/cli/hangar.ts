@@ -4,6 +4,7 @@ import { GATHER_USAGE, gatherCommand } from './gather-command';
 import { SNAPSHOT_USAGE, snapshotCommand } from './snapshot-command';
 import { UPLOAD_USAGE, uploadCommand } from './upload-command';
 import { LEASE_USAGE, POOLS_USAGE, leaseCommand, poolsCommand } from './lease-command';
+import { LIBRARY_USAGE, libraryCommand } from './library-command';
 
 const USAGE = `Usage: hangar <command> [options]
 
@@ -14,6 +15,7 @@ Commands:
   upload    stream an image file into a host's storage pool (hangar upload --help)
   lease     get, release and list disposable VMs (hangar lease --help)
   pools     list pools of disposable VMs, import the seed's .dynvmservice.ini (hangar pools --help)
+  library   list, upload, register, copy and delete templates and ISOs (hangar library --help)
 `;
 
 /** `hangar` command line: the headless entry point of the engine. */
@@ -38,10 +40,12 @@ async function main(argv: string[]): Promise<void> {
       return leaseCommand(rest);
     case 'pools':
       return poolsCommand(rest);
+    case 'library':
+      return libraryCommand(rest);
     case undefined:
     case '-h':
     case '--help':
-      console.log(USAGE + '\n' + SERVE_USAGE + '\n\n' + GATHER_USAGE + '\n\n' + SNAPSHOT_USAGE + '\n\n' + UPLOAD_USAGE + '\n\n' + LEASE_USAGE + '\n\n' + POOLS_USAGE);
+      console.log(USAGE + '\n' + SERVE_USAGE + '\n\n' + GATHER_USAGE + '\n\n' + SNAPSHOT_USAGE + '\n\n' + UPLOAD_USAGE + '\n\n' + LEASE_USAGE + '\n\n' + POOLS_USAGE + '\n\n' + LIBRARY_USAGE);
       return;
     default:
       console.error(`hangar: unknown command '${command}'\n\n${USAGE}`);

@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
 import { HangarError } from '../contract/errors';
-import type { Job } from '../contract/jobs';
 import type { Snapshot } from '../contract/snapshots';
-import type { Engine } from '../engine';
 import { withCliEngine } from './cli-engine';
-import { vmIdByName } from './cli-lookups';
+import { followJob, vmIdByName } from './cli-lookups';
 
 export const SNAPSHOT_USAGE = `Usage: hangar snapshot <list|create|revert|delete> VM [NAME] [options]
 
@@ -26,19 +24,6 @@ function tree(list: Snapshot[]): string {
       return `${flags} ${'  '.repeat(s.depth)}${s.name}  ${when}  (${what})`;
     })
     .join('\n');
-}
-
-async function follow(engine: Engine, jobId: string): Promise<Job> {
-  return new Promise<Job>((resolve) => {
-    const off = engine.subscribe('job.updated', { jobId }, (j) => {
-      if (j.progress !== null && j.state === 'running') process.stderr.write(`\r${Math.round(j.progress * 100)}%   `);
-      if (j.state === 'succeeded' || j.state === 'failed' || j.state === 'cancelled' || j.state === 'interrupted') {
-        off();
-        resolve(j);
-      }
-    });
-    void engine.call('jobs.get', { jobId }).then((j) => (j.state === 'succeeded' || j.state === 'failed' ? (off(), resolve(j)) : undefined), () => undefined);
-  });
 }
 
 export async function snapshotCommand(argv: string[]): Promise<void> {
@@ -77,7 +62,7 @@ export async function snapshotCommand(argv: string[]): Promise<void> {
         : verb === 'revert'
           ? await engine.call('snapshots.revert', { vmId, name: name! })
           : await engine.call('snapshots.delete', { vmId, name: name!, withChildren: values.children });
-    const job = await follow(engine, ref.jobId);
+    const job = await followJob(engine, ref.jobId);
     process.stderr.write('\n');
     if (job.state !== 'succeeded') throw job.error ? HangarError.fromData(job.error) : new HangarError('CANCELLED', `snapshot ${verb} ${job.state}`);
     const r = job.result as { indications?: string[] };

@@ -32,7 +32,8 @@ export function volumeNameOf(file: string): string {
   return n.slice(0, 128) || 'upload';
 }
 
-function readHead(file: string): Buffer {
+/** The first bytes of a file, enough for detectFormat. */
+export function readHead(file: string): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
     const buf = Buffer.alloc(32774);

@@ -3,9 +3,9 @@ import type { CloneMode } from '../contract/clone';
 import type { Message } from '../contract/message';
 import type { Vm } from '../contract/vms';
 import { DomainState, DomainXmlFlag, isNotFound, type LibvirtConnection } from '../libvirt';
+import { snapshotImages } from '../snapshots/frozen-image';
 import { parseDomainXml } from '../xml/domain-read';
-import { nvramPath, snapshotDiskSources } from '../xml/domain-clone';
-import { readSnapshotXml } from '../xml/snapshot';
+import { nvramPath } from '../xml/domain-clone';
 import { readVolumeXml } from '../xml/volume';
 import type { CopySource } from './disk-copy';
 import { isSeedPath } from './identity';
@@ -66,19 +66,7 @@ export async function planClone(
     throw refuse('INVALID_PARAMS', 'clone.err.linkedNew', {}, 'A linked clone goes on an existing external snapshot or a template; a new snapshot is for a full clone');
   }
 
-  let snapDisks: Map<string, { location: string; file: string | null }> | null = null;
-  let snapSources = new Map<string, string>();
-  if (opts.snapshot) {
-    let snapXml: string;
-    try {
-      snapXml = await conn.snapshotGetXmlDesc(await conn.snapshotLookupByName(dom, opts.snapshot));
-    } catch (err) {
-      if (isNotFound(err)) throw refuse('NOT_FOUND', 'clone.err.noSnapshot', { name: vm.name, snapshot: opts.snapshot }, `${vm.name} has no snapshot ${opts.snapshot}`);
-      throw err;
-    }
-    snapDisks = new Map(readSnapshotXml(snapXml).disks.map((d) => [d.target, { location: d.snapshot, file: d.file }]));
-    snapSources = snapshotDiskSources(snapXml);
-  }
+  const snap = opts.snapshot ? await snapshotImages(conn, dom, vm.name, opts.snapshot) : null;
 
   const disks: SourceDisk[] = [];
   for (const d of parsed.disks.filter((x) => x.device === 'disk')) {
@@ -93,23 +81,14 @@ export async function planClone(
     const info = await conn.storageVolGetInfo(vol);
     const format = d.format ?? readVolumeXml(await conn.storageVolGetXmlDesc(vol)).format;
     let from: CopySource = { path: d.source, format, shared: running };
-    const s = snapDisks?.get(d.target);
-    if (snapDisks && opts.snapshot) {
-      if (s?.location === 'external' && s.file) {
-        // After an external snapshot the VM writes to its overlay; what the snapshot froze is the overlay's backing file.
-        const overlay = readVolumeXml(await conn.storageVolGetXmlDesc(await conn.storageVolLookupByPath(s.file)));
-        if (!overlay.backing) throw refuse('CONFLICT', 'clone.err.noFrozen', { disk: d.target, snapshot: opts.snapshot }, `The snapshot ${opts.snapshot} of ${d.target} has no frozen image (was it committed?)`);
-        from = { path: overlay.backing.path, format: overlay.backing.format, shared: true };
-      } else if (s?.location === 'internal') {
-        if (opts.mode === 'linked') {
-          throw refuse('CONFLICT', 'clone.err.linkedInternal', { disk: d.target, snapshot: opts.snapshot }, `The snapshot ${opts.snapshot} keeps ${d.target} inside the disk its VM writes to: a linked clone needs an external snapshot or a template. A full clone copies it.`);
-        }
-        // The image that held the disk when the snapshot was taken keeps it (later external snapshots put overlays on top).
-        const holder = snapSources.get(d.target) ?? d.source;
-        const format = holder === d.source ? from.format : readVolumeXml(await conn.storageVolGetXmlDesc(await conn.storageVolLookupByPath(holder))).format;
-        from = { path: holder, format, snapshot: opts.snapshot, shared: true };
-      } else if (opts.mode === 'linked') {
-        throw refuse('CONFLICT', 'clone.err.linkedLive', { name: vm.name, disk: d.target }, `The snapshot ${opts.snapshot} does not cover ${d.target}: a linked clone would sit on a disk ${vm.name} writes to`);
+    if (snap) {
+      const frozen = await snap.frozen({ target: d.target, source: d.source, format });
+      if (frozen?.kind === 'internal' && opts.mode === 'linked') {
+        throw refuse('CONFLICT', 'clone.err.linkedInternal', { disk: d.target, snapshot: snap.name }, `The snapshot ${snap.name} keeps ${d.target} inside the disk its VM writes to: a linked clone needs an external snapshot or a template. A full clone copies it.`);
+      }
+      if (frozen) from = { path: frozen.path, format: frozen.format, snapshot: frozen.snapshot, shared: true };
+      else if (opts.mode === 'linked') {
+        throw refuse('CONFLICT', 'clone.err.linkedLive', { name: vm.name, disk: d.target }, `The snapshot ${snap.name} does not cover ${d.target}: a linked clone would sit on a disk ${vm.name} writes to`);
       }
     } else if (opts.mode === 'linked') {
       // The disk the VM writes to now (or when it next starts): an overlay on it would be corrupted by the next write.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HostId } from './hosts';
 import { Message } from './message';
+import { SnapshotName } from './snapshots';
 import { StorageName } from './storage';
 import { VmId } from './vms';
 
@@ -93,8 +94,12 @@ const itemFields = {
   minDiskGiB: z.number().min(0).max(65536).default(1),
 };
 
-/** A template from a stopped VM's root disk, flattened into a new volume of `pool` (the disk's pool when absent). */
-export const RegisterFromVmParams = z.object({ vmId: VmId, ...itemFields, pool: StorageName.optional() }).strict();
+/**
+ * A template from a VM's root disk, flattened into a new volume of `pool` (the disk's pool when
+ * absent): the disk as it is now (a stopped VM only), or as one of its snapshots froze it
+ * (`snapshot`; of a running VM only an external snapshot, whose frozen image nothing writes).
+ */
+export const RegisterFromVmParams = z.object({ vmId: VmId, ...itemFields, pool: StorageName.optional(), snapshot: SnapshotName.optional() }).strict();
 export type RegisterFromVmParams = z.input<typeof RegisterFromVmParams>;
 
 /** A new item whose first copy is uploaded into `hostId`'s `pool` (the file is sent to the upload endpoint). */

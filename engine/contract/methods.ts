@@ -269,8 +269,8 @@ export const methods = {
    * go to its URL, contract/transfer.ts); the item shows Uploading n%, Verifying, then Ready.
    */
   'library.upload': { params: UploadItemParams, result: z.object({ itemId: LibraryItemId, jobId: JobId, ticket: TransferTicket.nullable() }), job: true },
-  /** Copies an item to another host through the engine (download into upload), sha256 checked on the target. */
-  'library.copyToHost': { params: CopyToHostParams, result: JobRef, job: true, jobResult: z.object({ itemId: LibraryItemId, hostId: z.string(), sha256: z.string() }) },
+  /** Copies an item to another host through the engine (its download as a volume.upload's stream source), sha256 checked on the target. */
+  'library.copyToHost': { params: CopyToHostParams, result: JobRef, job: true, jobResult: UploadResult },
   /** Deletes one host's copy; the others stay. Refused, naming them, while linked clones use it. */
   'library.deleteCopy': { params: DeleteCopyParams, result: JobRef, job: true, jobResult: z.null() },
   /** Deletes the item and all its copies. Refused, naming them, while linked clones use any copy. */

@@ -1,18 +1,19 @@
 import crypto from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
 import { HangarError } from '../contract/errors';
 import type { JobRef } from '../contract/jobs';
+import type { Message } from '../contract/message';
 import type { AdoptVolumeParams, CopyToHostParams, DeleteCopyParams, LibraryCopy, LibraryItem, RegisterFromVmParams, UploadItemParams } from '../contract/library';
 import type { TransferTicket, UploadFormat } from '../contract/transfer';
 import type { TransferApi } from '../storage/transfer/api';
 import type { Vm } from '../contract/vms';
-import { copyDisk } from '../clone/disk-copy';
+import { copyDisk, type CopySource } from '../clone/disk-copy';
 import { hostsReaching } from '../clone/storage-reach';
 import type { FleetLinks } from '../hosts/fleet';
 import type { JobContext, JobRunner } from '../jobs/job-runner';
 import { DomainXmlFlag, isNotFound, type LibvirtConnection } from '../libvirt';
-import { hashOnHost, meter } from '../migration/offline';
+import { hashOnHost } from '../migration/offline';
+import { snapshotImages } from '../snapshots/frozen-image';
 import type { SshConnection } from '../ssh';
 import { parseDomainXml } from '../xml/domain-read';
 import { buildVolumeXml, readVolumeXml } from '../xml/volume';
@@ -33,7 +34,8 @@ const refuse = (code: 'CONFLICT' | 'INVALID_PARAMS' | 'NOT_FOUND', key: string, 
 
 /** A volume name from the item's name: what the host's pool shows, readable and unique. */
 export function volumeNameFor(name: string, id: string, ext: string): string {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'item';
+  // A name that starts with lib- already would otherwise read lib-lib-….
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').replace(/^lib-(?=.)/, '').slice(0, 40) || 'item';
   return `lib-${slug}-${id.slice(0, 6)}.${ext}`;
 }
 
@@ -60,6 +62,23 @@ async function reachOf(deps: Pick<LibraryDeps, 'fleet'>, hostId: string, path: s
   const others = deps.fleet.hosts.values().filter((h) => h.state === 'connected' && h.id !== hostId).map((h) => h.id);
   const r = await hostsReaching([path], hostId, others, (h) => deps.fleet.ssh(h)).catch(() => ({ reach: [hostId], shared: false }));
   return { shared: r.shared, reach: r.reach.filter((h) => h !== hostId) };
+}
+
+/**
+ * A host that has just connected: each Ready copy elsewhere whose file it sees too (the same file
+ * system, as hostsReaching probes it) becomes usable there, as if it had been connected when the
+ * copy became Ready.
+ */
+export async function joinSharedCopies(deps: Pick<LibraryDeps, 'fleet' | 'store'>, hostId: string): Promise<void> {
+  for (const it of deps.store.items.values()) {
+    for (const c of it.copies) {
+      if (c.state !== 'ready' || c.hostId === hostId || c.reach.includes(hostId) || deps.fleet.hosts.get(c.hostId)?.state !== 'connected') continue;
+      const r = await hostsReaching([c.path], c.hostId, [hostId], (h) => deps.fleet.ssh(h)).catch(() => null);
+      if (!r?.reach.includes(hostId)) continue;
+      const now = deps.store.get(it.id)?.copies.find((x) => x.hostId === c.hostId && x.pool === c.pool && x.volume === c.volume);
+      if (now && now.state === 'ready' && !now.reach.includes(hostId)) await deps.store.putCopy(it.id, { ...now, shared: true, reach: [...now.reach, hostId] });
+    }
+  }
 }
 
 /**
@@ -90,34 +109,54 @@ async function deleteVolumeAt(conn: LibvirtConnection, pool: string, volume: str
 }
 
 /**
- * A template from a stopped VM's root disk (seed 002 L75–109): the disk's whole chain flattened
- * with qemu-img convert on the host into a new qcow2 volume, then hashed there. The item is
- * listed at once as Uploading, but nothing can use it before it is Ready. A running VM is refused.
+ * A template from a VM's root disk (seed 002 L75–113): the disk's whole chain, or the image one of
+ * its snapshots froze, flattened with qemu-img convert on the host into a new qcow2 volume, then
+ * hashed there. The item is listed at once as Uploading, but nothing can use it before it is Ready.
+ *
+ * What may be read: a stopped VM's disk as it is, or any snapshot of it; of a running VM only a
+ * snapshot whose frozen image nothing writes to, i.e. an external one (the image below its
+ * overlay, a backing file QEMU opens read-only). An internal snapshot of a running VM is refused:
+ * it lives inside the qcow2 that QEMU has open for writing, whose metadata (refcounts, tables,
+ * the snapshot table) QEMU caches and rewrites as the guest writes; qemu-img could read it only
+ * by ignoring QEMU's lock (-U), which QEMU documents as liable to read an inconsistent image.
+ * The job holds the VM's lock, so no start, revert or snapshot delete (a commit into the frozen
+ * image) runs through Hangar while the image is read.
  */
 export async function registerFromVm(deps: LibraryDeps, p: z.output<typeof RegisterFromVmParams>): Promise<JobRef & { itemId: string }> {
   const vm = deps.vm(p.vmId);
   if (!vm) throw new HangarError('NOT_FOUND', `No VM ${p.vmId}`);
-  if (vm.state !== 'stopped' && vm.state !== 'crashed') {
+  const stopped = vm.state === 'stopped' || vm.state === 'crashed';
+  if (!stopped && !p.snapshot) {
     throw refuse('CONFLICT', 'library.err.vmRunning', { name: vm.name }, `${vm.name} is not stopped: shut it down first, so its disk does not change while it is copied`);
   }
   checkNewItem(deps, p);
   const conn = deps.fleet.libvirt(vm.hostId);
-  const xml = await conn.domainGetXmlDesc(await conn.domainLookupByUuid(vm.uuid), DomainXmlFlag.INACTIVE);
+  const dom = await conn.domainLookupByUuid(vm.uuid);
+  const xml = await conn.domainGetXmlDesc(dom, DomainXmlFlag.INACTIVE);
   const root = parseDomainXml(xml).disks.find((d) => d.device === 'disk' && d.source);
   if (!root?.source) throw refuse('CONFLICT', 'library.err.noDisk', { name: vm.name }, `${vm.name} has no disk to make a template of`);
   const srcRef = await conn.storageVolLookupByPath(root.source).catch((err: unknown) => {
     throw isNotFound(err) ? refuse('CONFLICT', 'library.err.notVolume', { name: vm.name, disk: root.target }, `Disk ${root.target} of ${vm.name} is not a volume of a storage pool`) : err;
   });
   const srcVol = readVolumeXml(await conn.storageVolGetXmlDesc(srcRef));
+  let source: CopySource = { path: root.source, format: srcVol.format || root.format || 'qcow2' };
+  if (p.snapshot) {
+    const frozen = await (await snapshotImages(conn, dom, vm.name, p.snapshot)).frozen({ target: root.target, source: root.source, format: source.format });
+    if (!frozen) throw refuse('CONFLICT', 'library.err.snapshotNoDisk', { name: vm.name, snapshot: p.snapshot, disk: root.target }, `The snapshot ${p.snapshot} of ${vm.name} does not cover its disk ${root.target}`);
+    if (frozen.written && !stopped) {
+      throw refuse('CONFLICT', 'library.err.snapshotLive', { name: vm.name, snapshot: p.snapshot }, `${p.snapshot} is an internal snapshot, inside the disk ${vm.name} is writing to: stop ${vm.name} first, or register an external snapshot (its image does not change while the VM runs)`);
+    }
+    source = { path: frozen.path, format: frozen.format, snapshot: frozen.snapshot, shared: !stopped };
+  }
   const pool = p.pool ?? srcRef.pool;
   const id = newItemId();
   const volume = volumeNameFor(p.name, id, 'qcow2');
-  const source = root.source;
-  await deps.store.addItem({ id, name: p.name, kind: 'template', osId: p.osId, description: p.description, minVcpus: p.minVcpus, minMemoryMiB: p.minMemoryMiB, minDiskGiB: p.minDiskGiB, bootable: false, format: 'qcow2', source: `vm:${vm.name}`, createdAt: Date.now() });
+  await deps.store.addItem({ id, name: p.name, kind: 'template', osId: p.osId, description: p.description, minVcpus: p.minVcpus, minMemoryMiB: p.minMemoryMiB, minDiskGiB: p.minDiskGiB, bootable: false, format: 'qcow2', source: p.snapshot ? `snapshot:${vm.name}/${p.snapshot}` : `vm:${vm.name}`, createdAt: Date.now() });
   const copy: LibraryCopy = { hostId: vm.hostId, pool, volume, path: '', bytes: null, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
   await deps.store.putCopy(id, copy);
   try {
-    const ref = await deps.jobs.start({ kind: 'library.register', title: { key: 'job.library.register', args: { name: p.name, vm: vm.name } }, target: template(id), hostId: vm.hostId, cancellable: true }, async (ctx) => {
+    const title: Message = p.snapshot ? { key: 'job.library.registerSnapshot', args: { name: p.name, vm: vm.name, snapshot: p.snapshot } } : { key: 'job.library.register', args: { name: p.name, vm: vm.name } };
+    const ref = await deps.jobs.start({ kind: 'library.register', title, target: { kind: 'vm', id: vm.id }, hostId: vm.hostId, cancellable: true }, async (ctx) => {
       const c = deps.fleet.libvirt(vm.hostId);
       try {
         const ssh = deps.fleet.ssh(vm.hostId);
@@ -129,7 +168,7 @@ export async function registerFromVm(deps: LibraryDeps, p: z.output<typeof Regis
         const path = await c.storageVolGetPath(vol);
         await deps.store.putCopy(id, { ...copy, path });
         let last = 0;
-        await copyDisk(ssh, { path: source, format: srcVol.format || root.format || 'qcow2' }, path, {
+        await copyDisk(ssh, source, path, {
           signal: ctx.signal,
           onProgress: (f) => {
             ctx.progress(f * 0.8);
@@ -162,11 +201,13 @@ export function readyCopyFor(item: LibraryItem, hostId: string): LibraryCopy | u
 }
 
 /**
- * Copies an item to another host: the source volume is downloaded through the engine straight
- * into an upload on the target (nothing whole in memory or on disk here), hashed on the way, and
- * the target's sha256sum must match the source's recorded hash.
+ * Copies an item to another host through the transfer module's upload (one way to bring bytes
+ * into a pool): the source volume is read from the other host (libvirt volume download) as the
+ * upload's stream source, reopened at the verified offset after a broken link; nothing whole in
+ * memory or on disk here. The bytes must hash to the source's recorded sha256 on the way and in
+ * the target's sha256sum, and qemu-img there must show the item's format with no backing file.
  */
-export async function copyToHost(deps: LibraryDeps, p: z.output<typeof CopyToHostParams>): Promise<JobRef> {
+export async function copyToHost(deps: LibraryDeps & { transfer: () => TransferApi }, p: z.output<typeof CopyToHostParams>): Promise<JobRef> {
   const item = deps.store.get(p.itemId);
   if (!item) throw new HangarError('NOT_FOUND', `No library item ${p.itemId}`);
   const to = deps.fleet.hosts.get(p.toHostId);
@@ -176,59 +217,38 @@ export async function copyToHost(deps: LibraryDeps, p: z.output<typeof CopyToHos
   const src = item.copies.find((c) => c.state === 'ready' && (p.fromHostId ? c.hostId === p.fromHostId : connected(c.hostId)));
   if (!src || !src.sha256) throw refuse('CONFLICT', 'library.err.noReadyCopy', { name: item.name }, `${item.name} has no Ready copy on a connected host to copy from`);
   if (item.copies.some((c) => c.hostId === p.toHostId && c.state !== 'error')) throw refuse('CONFLICT', 'library.err.copyUnderWay', { name: item.name, host: to.name }, `A copy of ${item.name} to ${to.name} is under way`);
-  const copy: LibraryCopy = { hostId: p.toHostId, pool: p.pool, volume: src.volume, path: '', bytes: null, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
+  const from = { hostId: src.hostId, pool: src.pool, volume: src.volume };
+  // The file's size on the source host, recorded when that copy was verified: what its download sends.
+  const size = src.bytes;
+  if (!size) throw new HangarError('CONFLICT', `The size of ${item.name} on ${hostName(deps, src.hostId)} is unknown: delete that copy and upload it again`);
+  const format: UploadFormat = item.format === 'iso' || item.format === 'raw' ? item.format : 'qcow2';
+  const copy: LibraryCopy = { hostId: p.toHostId, pool: p.pool, volume: src.volume, path: '', bytes: size, sha256: null, state: 'uploading', percent: 0, error: null, shared: false, reach: [], createdAt: Date.now() };
   await deps.store.putCopy(item.id, copy);
-  const run = async (ctx: JobContext) => {
-    const source = deps.fleet.libvirt(src.hostId);
-    const target = deps.fleet.libvirt(p.toHostId);
-    let made = false;
-    try {
-      const srcRef = await source.storageVolLookupByPath(src.path);
-      const srcVol = readVolumeXml(await source.storageVolGetXmlDesc(srcRef));
-      const poolRef = await target.storagePoolLookupByName(p.pool).catch((err: unknown) => {
-        throw isNotFound(err) ? refuse('NOT_FOUND', 'library.err.noPool', { pool: p.pool, host: to.name }, `${to.name} has no storage pool ${p.pool}`) : err;
-      });
-      const art = await ctx.journal.artifact({ kind: 'volume', hostId: p.toHostId, pool: p.pool, name: src.volume });
-      const vol = await target.storageVolCreateXml(poolRef, buildVolumeXml({ name: src.volume, capacityBytes: srcVol.capacityBytes, format: srcVol.format || 'raw', backing: null }), 0);
-      made = true;
-      await art.created();
-      const path = await target.storageVolGetPath(vol);
-      await deps.store.putCopy(item.id, { ...copy, path });
-      const total = src.bytes ?? srcVol.allocationBytes ?? srcVol.capacityBytes;
-      let done = 0;
-      let last = 0;
-      ctx.progress(0, { key: 'job.library.copying' });
-      const down = await source.storageVolDownload(srcRef, 0, 0);
-      const up = await target.storageVolUpload(vol, 0, 0);
-      const m = meter((n) => {
-        done += n;
-        const f = Math.min(1, done / (total || 1));
-        ctx.progress(f * 0.8);
-        if (f * 100 - last >= 1) {
-          last = f * 100;
-          void deps.store.setState(item.id, copy, 'uploading', { percent: Math.round(f * 100) });
-        }
-      });
-      const stop = () => down.destroy(new HangarError('CANCELLED', 'Cancelled'));
-      ctx.signal.addEventListener('abort', stop);
-      try {
-        await pipeline(down, m.stream, up);
-      } finally {
-        ctx.signal.removeEventListener('abort', stop);
-      }
-      const sent = m.digest();
-      if (sent !== src.sha256) throw refuse('CONFLICT', 'library.err.checksum', { host: hostName(deps, src.hostId) }, `The bytes read from ${hostName(deps, src.hostId)} do not match its recorded sha256`);
-      ctx.progress(0.85, { key: 'job.library.verifying' });
-      const sha256 = await verifyCopy(deps, item.id, { ...copy, path }, src.sha256, ctx.signal);
-      return { itemId: item.id, hostId: p.toHostId, sha256 };
-    } catch (err) {
-      if (made) await deleteVolumeAt(target, p.pool, src.volume).catch(() => undefined);
-      await deps.store.removeCopy(item.id, copy);
-      throw err;
-    }
-  };
+  let last = -1;
   try {
-    return await deps.jobs.start({ kind: 'library.copy', title: { key: 'job.library.copy', args: { name: item.name, host: to.name } }, target: { kind: 'template', id: `${item.id}@${p.toHostId}` }, hostId: p.toHostId, cancellable: true }, run);
+    const handle = await deps.transfer().uploadIntoPool({
+      hostId: p.toHostId,
+      pool: p.pool,
+      name: src.volume,
+      size,
+      format,
+      sha256: src.sha256,
+      source: { kind: 'stream', open: async (offset, signal) => (await deps.transfer().openVolume(from, offset, signal)).stream },
+      title: { key: 'job.library.copy', args: { name: item.name, host: to.name } },
+      onProgress: (s) => {
+        if (s.phase === 'verifying') return void deps.store.setState(item.id, copy, 'verifying');
+        const pct = Math.floor((s.bytesDone / (s.bytesTotal || 1)) * 100);
+        if (pct === last) return;
+        last = pct;
+        void deps.store.setState(item.id, copy, 'uploading', { percent: pct });
+      },
+      onComplete: async (r) => {
+        const { shared, reach } = await reachOf(deps, p.toHostId, r.path);
+        await deps.store.putCopy(item.id, { ...copy, path: r.path, bytes: r.size, sha256: r.sha256, state: 'ready', percent: null, shared, reach });
+      },
+      onFailed: () => void deps.store.removeCopy(item.id, copy),
+    });
+    return { jobId: handle.jobId };
   } catch (err) {
     await deps.store.removeCopy(item.id, copy);
     throw err;

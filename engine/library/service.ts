@@ -2,12 +2,12 @@ import { HangarError } from '../contract/errors';
 import type { LibraryItem } from '../contract/library';
 import type { Vm } from '../contract/vms';
 import type { EventHub } from '../events/event-hub';
-import type { FleetLinks } from '../hosts/fleet';
+import type { FleetEvents, FleetLinks } from '../hosts/fleet';
 import type { JobRunner } from '../jobs/job-runner';
 import type { Service } from '../rpc/service';
 import type { Db } from '../store/db';
 import type { TransferApi } from '../storage/transfer/api';
-import { adoptVolume, copyToHost, deleteCopy, deleteItem, hostName, readyCopyFor, registerFromVm, uploadItem, type LibraryDeps } from './library-jobs';
+import { adoptVolume, copyToHost, deleteCopy, deleteItem, hostName, joinSharedCopies, readyCopyFor, registerFromVm, uploadItem, type LibraryDeps } from './library-jobs';
 import { LibraryStore } from './library-store';
 import { OS_CATALOGUE } from './os-catalogue';
 
@@ -26,12 +26,14 @@ export interface LibraryResolver {
 const inDir = (path: string, dir: string | null) => dir !== null && dir !== '/' && path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 
 /** The template and ISO library (issue 17): the `library` topic, its jobs, and the resolver others use. */
-export async function libraryService(deps: { db: Db; hub: EventHub; fleet: Pick<FleetLinks, 'libvirt' | 'ssh' | 'hosts'>; jobs: Pick<JobRunner, 'start'>; vm(id: string): Vm | undefined; transfer: () => TransferApi }): Promise<Service & { readonly library: LibraryResolver; readonly store: LibraryStore }> {
+export async function libraryService(deps: { db: Db; hub: EventHub; fleet: Pick<FleetLinks, 'libvirt' | 'ssh' | 'hosts'> & FleetEvents; jobs: Pick<JobRunner, 'start'>; vm(id: string): Vm | undefined; transfer: () => TransferApi }): Promise<Service & { readonly library: LibraryResolver; readonly store: LibraryStore }> {
   const store = new LibraryStore(deps.db);
   await store.load();
   deps.hub.defineTopic('library', { initial: () => store.items.snapshot() });
   store.items.onDelta((d) => deps.hub.publish('library', d));
   const jobDeps: LibraryDeps = { fleet: deps.fleet, store, jobs: deps.jobs, vm: deps.vm };
+  // A host that connects later may see a Ready copy's file on a shared file system: it counts too.
+  deps.fleet.on('connected', (hostId) => void joinSharedCopies(jobDeps, hostId).catch(() => undefined));
 
   const item = (id: string): LibraryItem => {
     const it = store.get(id);
@@ -87,7 +89,7 @@ export async function libraryService(deps: { db: Db; hub: EventHub; fleet: Pick<
       'library.registerFromVm': (p) => registerFromVm(jobDeps, p),
       'library.adopt': (p) => adoptVolume(jobDeps, p),
       'library.upload': (p) => uploadItem({ ...jobDeps, transfer: deps.transfer }, p),
-      'library.copyToHost': (p) => copyToHost(jobDeps, p),
+      'library.copyToHost': (p) => copyToHost({ ...jobDeps, transfer: deps.transfer }, p),
       'library.deleteCopy': (p) => deleteCopy(jobDeps, p),
       'library.delete': (p) => deleteItem(jobDeps, p.itemId),
     },

@@ -3,7 +3,8 @@
  * base.qcow2 from the Templates & ISOs page (Uploading → Ready), create a VM from that template in
  * the create form (it shows where the template is Ready), register that stopped VM as a second
  * template, create a VM from it that starts and reaches Running (the test guest boots from its
- * disk); the page and the form in English and Korean. Screenshots go to /work/notes/screens.
+ * disk); the page and the form in English and Korean; the Register dialog offers that running VM's
+ * external snapshot, not its disk. Screenshots go to /work/notes/screens.
  */
 import { expect, test, type Page } from '@playwright/test';
 import crypto from 'node:crypto';
@@ -54,7 +55,8 @@ test.afterAll(async () => {
   await sshRun(
     h,
     [
-      ...[VM_A, VM_B].map((d) => `virsh destroy ${d} >/dev/null 2>&1; virsh undefine --nvram ${d} >/dev/null 2>&1; virsh vol-delete --pool default ${d}-disk0.qcow2 >/dev/null 2>&1`),
+      ...[VM_A, VM_B].map((d) => `virsh destroy ${d} >/dev/null 2>&1; virsh undefine --nvram --snapshots-metadata ${d} >/dev/null 2>&1; virsh vol-delete --pool default ${d}-disk0.qcow2 >/dev/null 2>&1`),
+      'virsh pool-refresh default >/dev/null 2>&1',
       `for v in $(virsh vol-list default | awk '{print $1}' | grep -- '-${tag.slice(0, 6)}\\|lib-e2e-'); do virsh vol-delete --pool default $v >/dev/null 2>&1; done`,
       'true',
     ].join('; '),
@@ -152,6 +154,33 @@ test('the page and the create form in Korean; the create form in English', async
   await checkScreen(page, { lang: 'ko', watch, allowWords });
   await page.getByTestId('create-vm-form').evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await shot('create-ko');
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-language').selectOption('en');
+});
+
+test('the Register dialog offers a running VM\'s external snapshot, not its disk (en, ko)', async () => {
+  const SNAP = `ext-${tag}`;
+  await sshRun(h, `virsh snapshot-create-as ${VM_B} ${SNAP} --disk-only --atomic >/dev/null`);
+  await page.getByTestId('nav-templates').click();
+  await page.getByTestId('library-register-open').click();
+  await page.getByTestId('library-form-vm').selectOption({ label: `${VM_B} (${h.name})` });
+  const source = page.getByTestId('library-form-source');
+  await expect(source).toHaveValue(SNAP);
+  await expect(source.locator('option[value=""]')).toBeDisabled();
+  await expect(source.locator(`option[value="${SNAP}"]`)).toHaveText(`Snapshot ${SNAP} (external)`);
+  await expect(page.getByTestId('library-form-source-hint')).toHaveText("The VM keeps running: an external snapshot's image does not change while it runs.");
+  await checkScreen(page, { watch });
+  await shot('register-snapshot-en');
+
+  await page.getByTestId('nav-settings').click();
+  await page.getByTestId('settings-language').selectOption('ko');
+  await page.getByTestId('nav-templates').click();
+  await page.getByTestId('library-register-open').click();
+  await page.getByTestId('library-form-vm').selectOption({ label: `${VM_B} (${h.name})` });
+  await expect(source.locator(`option[value="${SNAP}"]`)).toHaveText(`스냅숏 ${SNAP}(외부)`);
+  await expect(page.getByTestId('library-form-source-hint')).toHaveText('VM은 계속 실행됩니다. 외부 스냅숏의 이미지는 VM이 실행되는 동안 바뀌지 않습니다.');
+  await checkScreen(page, { lang: 'ko', watch, allowWords: [h.name, UP, REG, VM_A, VM_B, SNAP, 'VM', 'qcow2', 'Debian', 'Generic', 'Linux', 'default', 'vCPU', 'MiB', 'GiB', 'ISO'] });
+  await shot('register-snapshot-ko');
   await page.getByTestId('nav-settings').click();
   await page.getByTestId('settings-language').selectOption('en');
 });

@@ -5,32 +5,20 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LibraryItem, TransferTicket } from '../../../engine/contract';
+import type { LibraryItem } from '../../../engine/contract';
 import type { Engine } from '../../../engine/engine';
 import { silentLogger } from '../../../engine/logger';
 import { startServer, type RunningServer } from '../../../engine/server/serve';
 import { readLabInfo, shellQuote, sshRun, waitFor, type LabHost } from '../../lab/lab-info';
 import { labEngine } from '../fleet/lab-engine';
+import { putTicket } from '../../helpers/put-ticket';
 
 const lab = readLabInfo();
 const h = lab.hosts[0] as LabHost;
 const NAME = `library-up-${crypto.randomBytes(3).toString('hex')}`;
-
-function put(origin: string, t: TransferTicket, file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(new URL(t.url, origin), { method: 'PUT', headers: { 'content-length': String(t.size - t.offset), 'content-type': 'application/octet-stream' } });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    fs.createReadStream(file).pipe(req);
-  });
-}
 
 describe('library upload', () => {
   let te: { engine: Engine; dispose(): Promise<void> } | undefined;
@@ -62,7 +50,7 @@ describe('library upload', () => {
     const listed = (await engine.call('library.list', {})).items.find((i) => i.id === started.itemId);
     expect(listed?.copies[0]?.state).toBe('uploading');
     expect(listed?.readyOn).toEqual([]);
-    expect(await put(server!.origin, started.ticket!, file)).toBe(204);
+    expect(await putTicket(server!.origin, started.ticket!, file)).toBe(204);
     item = await waitFor('Ready', async () => (await engine.call('library.list', {})).items.find((i) => i.id === started.itemId && i.copies[0]?.state === 'ready'), 120_000, 200);
     const want = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
     const c = item.copies[0]!;

@@ -39,6 +39,8 @@ export interface UploadControlProps {
   /** How the upload starts: storage.uploadBegin by default; the template library passes its own, which answers the same ticket. */
   begin?: (p: UploadBeginParams) => Promise<TransferTicket>;
   formats?: readonly UploadFormat[];
+  /** The format once the file's bytes tell it (or the person picks one); null while there is no file. */
+  onFormat?(format: UploadFormat | null): void;
   /** The upload job succeeded (the volume is on the host and checked). */
   onDone?(result: UploadResult, job: Job): void;
   onClose?(): void;
@@ -50,7 +52,7 @@ export interface UploadControlProps {
  * resume after a broken link from the last byte the host verified. Bytes go from the file on disk
  * straight into the request (the browser reads it as it sends), never whole into memory.
  */
-export function UploadControl({ hostId, pool, begin = beginUpload, formats = UPLOAD_FORMATS, onDone, onClose, testId = 'upload-control' }: UploadControlProps) {
+export function UploadControl({ hostId, pool, begin = beginUpload, formats = UPLOAD_FORMATS, onFormat, onDone, onClose, testId = 'upload-control' }: UploadControlProps) {
   const t = useT();
   const lang = useEngine((s) => s.settings.language);
   const [file, setFile] = useState<File | null>(null);
@@ -137,8 +139,12 @@ export function UploadControl({ hostId, pool, begin = beginUpload, formats = UPL
                 setFile(f);
                 if (f) {
                   setName(volumeNameOf(f.name));
-                  void sniffFormat(f).then((x) => setFormat(formats.includes(x) ? x : formats[0]!));
-                }
+                  void sniffFormat(f).then((x) => {
+                    const chosen = formats.includes(x) ? x : formats[0]!;
+                    setFormat(chosen);
+                    onFormat?.(chosen);
+                  });
+                } else onFormat?.(null);
               }}
             />
             <span className="muted small">{file ? formatBytes(file.size, lang) : t('transfer.upload.pick')}</span>
@@ -148,7 +154,12 @@ export function UploadControl({ hostId, pool, begin = beginUpload, formats = UPL
             {nameError && <span className="error small">{nameError}</span>}
           </Field>
           <Field label={t('transfer.upload.format')}>
-            <select data-testid="upload-format" value={format} onChange={(e) => setFormat(e.target.value as UploadFormat)}>
+            <select data-testid="upload-format" value={format} onChange={(e) => {
+                const x = e.target.value as UploadFormat;
+                setFormat(x);
+                if (file) onFormat?.(x);
+              }}
+            >
               {formats.map((f) => (
                 <option key={f} value={f}>
                   {f}

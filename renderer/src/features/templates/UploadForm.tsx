@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { OsEntry } from '../../../../engine/contract';
+import type { OsEntry, UploadFormat } from '../../../../engine/contract';
 import { Field } from '../../components/Field';
 import { useT } from '../../i18n/use-t';
 import { useHosts } from '../../stores/hosts-store';
@@ -16,6 +16,8 @@ export function UploadForm({ os, onDone }: { os: OsEntry[]; onDone: () => void }
   const t = useT();
   const hosts = Object.values(useHosts((s) => s.byId)).filter((h) => h.state === 'connected');
   const [bootable, setBootable] = useState(true);
+  // Known once the file's bytes are read: only an ISO has a Bootable box.
+  const [format, setFormat] = useState<UploadFormat | null>(null);
   const [hostId, setHostId] = useState('');
   const [pool, setPool] = useState('default');
   const [f, setF] = useState<ItemFieldValues>(blankItemFields);
@@ -28,7 +30,7 @@ export function UploadForm({ os, onDone }: { os: OsEntry[]; onDone: () => void }
       <h2>{t('templates.form.uploadTitle')}</h2>
       <div className="form-grid">
         <Field label={t('templates.form.host')}>
-          <select data-testid="library-upload-host" value={host?.id ?? ''} onChange={(e) => setHostId(e.target.value)}>
+          <select data-testid="library-upload-host" value={host?.id ?? ''} onChange={(e) => (setHostId(e.target.value), setFormat(null))}>
             {hosts.map((h) => (
               <option key={h.id} value={h.id}>
                 {h.name}
@@ -37,7 +39,7 @@ export function UploadForm({ os, onDone }: { os: OsEntry[]; onDone: () => void }
           </select>
         </Field>
         <Field label={t('templates.copyPool')}>
-          <select data-testid="library-upload-pool" value={chosenPool} onChange={(e) => setPool(e.target.value)}>
+          <select data-testid="library-upload-pool" value={chosenPool} onChange={(e) => (setPool(e.target.value), setFormat(null))}>
             {pools.map((p) => (
               <option key={p} value={p}>
                 {p}
@@ -45,10 +47,12 @@ export function UploadForm({ os, onDone }: { os: OsEntry[]; onDone: () => void }
             ))}
           </select>
         </Field>
-        <label className="check">
-          <input type="checkbox" data-testid="library-upload-bootable" checked={bootable} onChange={(e) => setBootable(e.target.checked)} />
-          {t('templates.form.bootable')}
-        </label>
+        {format === 'iso' && (
+          <label className="check">
+            <input type="checkbox" data-testid="library-upload-bootable" checked={bootable} onChange={(e) => setBootable(e.target.checked)} />
+            {t('templates.form.bootable')}
+          </label>
+        )}
         <ItemFields f={f} set={(n) => setF((x) => ({ ...x, ...n }))} os={os} />
       </div>
       {host && chosenPool && (
@@ -57,6 +61,7 @@ export function UploadForm({ os, onDone }: { os: OsEntry[]; onDone: () => void }
           hostId={host.id}
           pool={chosenPool}
           testId="library-upload-control"
+          onFormat={setFormat}
           begin={async (p) => {
             const kind = p.format === 'iso' ? 'iso' : 'template';
             const name = f.name.trim() || p.name.replace(/\.(qcow2|img|raw|iso)$/i, '');

@@ -66,6 +66,8 @@ export const snapshots = {
   'snap.err.noDisk': '{name} has no qcow2 disk to hold a snapshot.',
   'snap.err.nameTaken': 'There is already a snapshot named {name}.',
   'snap.err.max': 'This VM has {count} snapshots, the most allowed ({max}, in Settings). Delete one first.',
+  'snap.err.noSnapshot': '{name} has no snapshot {snapshot}.',
+  'snap.err.noFrozen': 'The snapshot {snapshot} of {disk} has no frozen image (was it committed?).',
   'snap.err.deadline': 'The snapshot did not finish within {seconds} s: it was aborted and the guest thawed.',
   'snap.err.externalRevert': '{name} is an external snapshot: libvirt {version} on this host cannot revert to it (9.7 and later can).',
 } as const;

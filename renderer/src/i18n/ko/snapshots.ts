@@ -68,6 +68,8 @@ export const snapshots: Record<keyof typeof en, string> = {
   'snap.err.noDisk': '{name}에는 스냅숏을 담을 qcow2 디스크가 없습니다.',
   'snap.err.nameTaken': '{name}이라는 스냅숏이 이미 있습니다.',
   'snap.err.max': '이 VM의 스냅숏이 {count}개로 허용 최대치({max}개, 설정)입니다. 먼저 하나를 삭제하세요.',
+  'snap.err.noSnapshot': '{name}에 {snapshot} 스냅숏이 없습니다.',
+  'snap.err.noFrozen': '{disk}의 스냅숏 {snapshot}에 고정된 이미지가 없습니다(이미 커밋되었나요?).',
   'snap.err.deadline': '스냅숏이 {seconds}초 안에 끝나지 않아 중단했고 게스트의 파일 시스템 정지를 풀었습니다.',
   'snap.err.externalRevert': '{name}은(는) 외부 스냅숏입니다. 이 호스트의 libvirt {version}은(는) 되돌릴 수 없습니다(9.7 이상에서 가능).',
 };
