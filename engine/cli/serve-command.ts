@@ -106,8 +106,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     console.log(`Port ${state.port} is in use: serving on ${server.port} instead (open tabs need the new URL).`);
   }
   await saveServeState(dataDir, { port: server.port, token: state.token });
-  if (tls) console.log(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
-  console.log(`Hangar UI: ${server.url}`);
+  // A tab left open reconnects on its own as soon as the port answers; the URL is printed once the
+  // engine is up, as before (scripts take the line to mean the data dir is open and migrated).
   const engine = await starting;
   let poolsServer: Awaited<ReturnType<typeof startPoolApiServer>> | undefined;
   if (poolsListen) {
@@ -120,6 +120,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     if (poolsTls && poolsTls !== tls) console.log(`Pools API TLS certificate SHA-256 fingerprint: ${poolsTls.fingerprint}`);
     console.log(`Pools API: ${poolsServer.url}`);
   }
+  if (tls) console.log(`TLS certificate SHA-256 fingerprint: ${tls.fingerprint}`);
+  console.log(`Hangar UI: ${server.url}`);
 
   let stopping = false;
   const stop = async () => {
