@@ -126,9 +126,10 @@ export async function measureFirstRender(opts: { browser: Browser; url: string; 
       await waitForList(page, opts.want);
       const ms = performance.now() - t0;
       const marks = await page.evaluate(() => {
-        const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
-        const m = (name: string) => Math.round(performance.getEntriesByName(name)[0]?.startTime ?? -1);
-        return { domContentLoaded: Math.round(nav?.domContentLoadedEventEnd ?? -1), snapshot: m('hangar:vms-snapshot'), now: Math.round(performance.now()) };
+        const perf = window.performance; // the page's (this file's `performance` is Node's)
+        const nav = perf.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        const m = (name: string) => Math.round(perf.getEntriesByName(name)[0]?.startTime ?? -1);
+        return { domContentLoaded: Math.round(nav?.domContentLoadedEventEnd ?? -1), snapshot: m('hangar:vms-snapshot'), now: Math.round(perf.now()) };
       });
       opts.log?.(`first render ${i}${i === 0 ? ' (warm-up)' : ''}: ${Math.round(ms)} ms (page: DOM ready ${marks.domContentLoaded}, VM snapshot ${marks.snapshot}, list ${marks.now})`);
       if (i > 0) times.push(ms);
