@@ -73,19 +73,22 @@ export async function serveCommand(argv: string[]): Promise<void> {
     logger.warn(msg);
     console.warn(`hangar: warning: ${msg}`);
   }
-  const engine = await createEngine({
+  const tls = needsTls ? await loadOrCreateTls(path.join(dataDir, 'tls'), [values.host, 'localhost', '127.0.0.1']) : undefined;
+  const { state, notice } = await chooseServeState(dataDir, { ...(askedPort !== undefined ? { port: askedPort } : {}), newToken: values['new-token'] });
+  if (notice) console.log(notice);
+  // The server listens while the engine starts (issue 20: relaunch): the browser loads the page and
+  // opens its socket meanwhile, and its requests are answered once the engine is there.
+  const starting = createEngine({
     dataDir,
     logger,
     runtime: 'serve',
     ...(process.env.HANGAR_LOCAL_LIBVIRT_SOCKET ? { localLibvirt: process.env.HANGAR_LOCAL_LIBVIRT_SOCKET } : {}),
     secrets,
   });
-  const tls = needsTls ? await loadOrCreateTls(path.join(dataDir, 'tls'), [values.host, 'localhost', '127.0.0.1']) : undefined;
-  const { state, notice } = await chooseServeState(dataDir, { ...(askedPort !== undefined ? { port: askedPort } : {}), newToken: values['new-token'] });
-  if (notice) console.log(notice);
+  starting.catch(() => undefined); // awaited below, after the server is up
   const serve = (port: number) =>
     startServer({
-      engine,
+      engine: starting,
       logger,
       host: values.host,
       port,
@@ -103,6 +106,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
     console.log(`Port ${state.port} is in use: serving on ${server.port} instead (open tabs need the new URL).`);
   }
   await saveServeState(dataDir, { port: server.port, token: state.token });
+  // A tab left open reconnects on its own as soon as the port answers; the URL is printed once the
+  // engine is up, as before (scripts take the line to mean the data dir is open and migrated).
+  const engine = await starting;
   let poolsServer: Awaited<ReturnType<typeof startPoolApiServer>> | undefined;
   if (poolsListen) {
     const poolsTls = isLoopback(poolsListen.host)

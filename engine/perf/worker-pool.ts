@@ -21,7 +21,16 @@ interface Job {
 interface Slot {
   worker: Worker;
   pending: Map<number, Job>;
+  /** Ends the worker once it has had nothing to do for the pool's idle time. */
+  idle: ReturnType<typeof setTimeout> | null;
 }
+
+/**
+ * How long a worker with nothing to do stays (issue 17/20: the engine's memory at idle). Each is a
+ * V8 isolate of its own (~10–20 MiB resident): kept through a burst (an inventory, a reconnect),
+ * ended when the burst is over; the next task starts one again (~50 ms).
+ */
+export const WORKER_IDLE_MS = 30_000;
 
 /** How many workers a pool may start: one core stays for the engine's own thread. */
 export const defaultPoolSize = (): number => Math.min(4, Math.max(1, os.availableParallelism() - 1));
@@ -47,6 +56,7 @@ export class WorkerPool<T, R> {
     private readonly name: string,
     private readonly entry: URL,
     private readonly size: number = defaultPoolSize(),
+    private readonly idleMs: number = WORKER_IDLE_MS,
   ) {}
 
   get workers(): number {
@@ -74,6 +84,8 @@ export class WorkerPool<T, R> {
       if (!slot) return;
       const job = this.queue.shift()!;
       const id = this.nextId++;
+      if (slot.idle) clearTimeout(slot.idle);
+      slot.idle = null;
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, job);
       slot.worker.postMessage({ id, task: job.task as T } satisfies PoolRequest<T>);
@@ -93,7 +105,7 @@ export class WorkerPool<T, R> {
     const worker = source
       ? new Worker(new URL('./ts-worker-boot.mjs', import.meta.url), { workerData: { entry: this.entry.href }, name: this.name })
       : new Worker(this.entry, { name: this.name });
-    const slot: Slot = { worker, pending: new Map() };
+    const slot: Slot = { worker, pending: new Map(), idle: null };
     worker.unref();
     worker.on('message', (reply: PoolReply<R>) => {
       const p = slot.pending.get(reply.id);
@@ -103,9 +115,14 @@ export class WorkerPool<T, R> {
       // A HangarError thrown in the worker keeps its code (e.g. malformed XML is LIBVIRT_ERROR).
       else p.reject(new HangarError(isErrorCode(reply.code) ? reply.code : 'INTERNAL', reply.code ? reply.message : `${this.name}: ${reply.message}`));
       this.dispatch();
-      if (slot.pending.size === 0) worker.unref();
+      if (slot.pending.size === 0) {
+        worker.unref();
+        slot.idle = setTimeout(() => this.retire(slot), this.idleMs);
+        slot.idle.unref();
+      }
     });
     const fail = (err: Error) => {
+      if (slot.idle) clearTimeout(slot.idle);
       const i = this.slots.indexOf(slot);
       if (i >= 0) this.slots.splice(i, 1); // the next task starts a fresh worker
       for (const p of slot.pending.values()) p.reject(new HangarError('INTERNAL', `${this.name} worker: ${err.message}`));
@@ -118,8 +135,17 @@ export class WorkerPool<T, R> {
     return slot;
   }
 
+  /** Ends an idle worker: out of the pool first, so no task is sent to it while it stops. */
+  private retire(slot: Slot): void {
+    if (slot.pending.size > 0) return;
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    void slot.worker.terminate().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    for (const s of this.slots) if (s.idle) clearTimeout(s.idle);
     for (const job of this.queue.splice(0)) job.reject(new HangarError('INTERNAL', `${this.name} pool is closed`));
     const slots = this.slots.splice(0);
     await Promise.all(slots.map((s) => s.worker.terminate().catch(() => undefined)));

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CONSOLE_PATH } from '../contract/console';
 import type { Engine } from '../engine';
 import type { Logger } from '../logger';
-import { consoleUpgradeHandler } from './console-socket';
+import { consoleUpgradeHandler, type ConsoleUpgrade } from './console-socket';
 import { contentSecurityPolicy } from './csp';
 import { DEFAULT_SOCKET_LIMITS, ConnectionCap, refuseUpgrade, startHeartbeat, throttledWarnings, type SocketLimits } from './socket-guard';
 import { readStatic } from './static-files';
@@ -14,7 +14,12 @@ import type { TlsMaterial } from './tls';
 import { WS_AUTH_CHECK_PATH, WS_PROTOCOL, originAllowed, tokenFromProtocols, tokenMatches } from './ws-auth';
 
 export interface ServeOptions {
-  engine: Engine;
+  /**
+   * The engine, or its start still under way (issue 20: relaunch). The server listens and serves the
+   * page at once; sockets opened meanwhile keep their messages until the engine is there, so the
+   * browser loads and parses the UI while the engine opens SQLite and loads the last-known list.
+   */
+  engine: Engine | Promise<Engine>;
   logger: Logger;
   host: string;
   port: number;
@@ -33,6 +38,8 @@ export interface RunningServer {
 }
 
 const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** Messages a socket may send while the engine starts (a page sends a dozen subscriptions and calls). */
+const MAX_EARLY_MESSAGES = 200;
 
 function allowedOrigins(host: string, port: number, scheme: string): Set<string> {
   const names = new Set([host, '127.0.0.1', 'localhost', '[::1]']);
@@ -44,10 +51,14 @@ function allowedOrigins(host: string, port: number, scheme: string): Set<string>
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const scheme = opts.tls ? 'https' : 'http';
   let origins = new Set<string>();
-  // Volume uploads and downloads (ticketed: the ticket came over the authenticated socket).
-  const transfer = transferHandler(opts.engine.transfers, { get origins() { return origins; }, corsOrigin: null, logger: opts.logger });
+  // Volume uploads and downloads (ticketed: the ticket came over the authenticated socket, so none
+  // can arrive before the engine is there).
+  let transfer: ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | null = null;
+  let consoleUpgrade: ConsoleUpgrade | null = null;
+  let closing = false;
+  const engineReady = Promise.resolve(opts.engine);
   const onRequest: http.RequestListener = (req, res) => {
-    if (transfer(req, res)) return;
+    if (transfer?.(req, res)) return;
     void (async () => {
       if (req.method === 'POST' && new URL(req.url ?? '/', 'http://x').pathname === WS_AUTH_CHECK_PATH) {
         // A browser cannot read the status of a refused WebSocket handshake: the UI asks here
@@ -97,7 +108,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const limits = { ...DEFAULT_SOCKET_LIMITS, ...opts.limits };
   const log = throttledWarnings(opts.logger);
   const cap = new ConnectionCap(limits);
-  const consoleUpgrade = consoleUpgradeHandler(opts.engine, origins, log, limits.heartbeatMs);
+  const ready = engineReady.then((engine) => {
+    transfer = transferHandler(engine.transfers, { get origins() { return origins; }, corsOrigin: null, logger: opts.logger });
+    if (!closing) consoleUpgrade = consoleUpgradeHandler(engine, origins, log, limits.heartbeatMs);
+    return engine;
+  });
+  ready.catch(() => undefined); // the caller awaits the engine itself and reports its failure
   const stopHeartbeat = startHeartbeat(wss, limits.heartbeatMs);
   // Everything is decided on the HTTP request: a refused socket never sees a `101`.
   server.on('upgrade', (req, socket, head) => {
@@ -116,8 +132,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       log.warn('websocket refused: too many connections', { peer: req.socket.remoteAddress, total: cap.total });
       return refuseUpgrade(socket, full, full === 429 ? 'Too many connections from this address' : 'Too many connections');
     }
-    if (isConsole) consoleUpgrade.handle(req, socket, head);
-    else wss.handleUpgrade(req, socket, head, attach);
+    if (isConsole) {
+      if (consoleUpgrade) consoleUpgrade.handle(req, socket, head);
+      else refuseUpgrade(socket, 503, 'The engine is starting');
+    } else wss.handleUpgrade(req, socket, head, attach);
   });
 
   function authorize(req: http.IncomingMessage, token: string | undefined): { reason: 'origin' | 'token'; status: 401 | 403; message: string } | null {
@@ -129,9 +147,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   }
 
   function attach(ws: WebSocket): void {
-    const session = opts.engine.openSession((msg) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
-    });
+    let session: ReturnType<Engine['openSession']> | null = null;
+    let gone = false;
+    const early: unknown[] = [];
     ws.on('message', (data, isBinary) => {
       let parsed: unknown;
       try {
@@ -140,10 +158,26 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       } catch {
         parsed = { invalid: true };
       }
-      session.receive(parsed);
+      if (session) session.receive(parsed);
+      else if (early.length < MAX_EARLY_MESSAGES) early.push(parsed); // the engine is still starting: kept, in order
+      else ws.terminate();
     });
-    ws.on('close', () => session.close());
-    ws.on('error', () => session.close());
+    const end = () => {
+      gone = true;
+      session?.close();
+    };
+    ws.on('close', end);
+    ws.on('error', end);
+    void ready.then(
+      (engine) => {
+        if (gone) return;
+        session = engine.openSession((msg) => {
+          if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg));
+        });
+        for (const m of early.splice(0)) session.receive(m);
+      },
+      () => ws.terminate(),
+    );
   }
 
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
@@ -153,10 +187,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     origin,
     port,
     async close() {
+      closing = true;
       stopHeartbeat();
       for (const c of wss.clients) c.terminate();
       wss.close();
-      consoleUpgrade.close();
+      consoleUpgrade?.close();
       const closed = new Promise<void>((r) => server.close(() => r()));
       // Browsers hold idle keep-alive connections (and a tab may keep asking): close() alone waits for them.
       server.closeAllConnections();

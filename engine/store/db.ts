@@ -8,11 +8,11 @@ export type { SqlParams, SqlValue } from './db-protocol';
 
 /**
  * Where the worker script is. From sources (tests) it is the .ts beside this file, run by Node's
- * type stripping; in a build, scripts/build.mjs emits `db-worker.js` beside each bundle.
+ * type stripping; in a build, scripts/build.mjs emits `db-worker.cjs` beside each bundle.
  */
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('./db-worker.ts', here) : new URL('./db-worker.js', here);
+  return here.endsWith('.ts') ? new URL('./db-worker.ts', here) : new URL('./db-worker.cjs', here);
 }
 
 /** Async handle on the SQLite database living in a worker thread. */

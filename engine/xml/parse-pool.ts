@@ -8,10 +8,10 @@ export type ParseTask = { kind: 'domains'; xmls: string[] } | { kind: 'capabilit
 /** XML documents per message: big enough that messaging costs little, small enough that each reply is a short task. */
 export const PARSE_BATCH = 100;
 
-/** The worker script: the `.ts` beside this file from the sources, `parse-worker.js` beside the bundle in a build. */
+/** The worker script: the `.ts` beside this file from the sources, `parse-worker.cjs` beside the bundle in a build. */
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('./parse-worker.ts', here) : new URL('./parse-worker.js', here);
+  return here.endsWith('.ts') ? new URL('./parse-worker.ts', here) : new URL('./parse-worker.cjs', here);
 }
 
 let pool: WorkerPool<ParseTask, unknown> | null = null;

@@ -107,6 +107,39 @@ export async function measureRelaunch(opts: {
   return { ms: round(median(times)), runs: times.map((x) => round(x)), serveMs: round(median(serveTimes)), liveMs: liveTimes.length ? round(median(liveTimes)) : null };
 }
 
+/**
+ * The VM list's first render as bench:ui-list measures it: with `hangar serve` already up, from a
+ * full page load of `#/vms` (WebSocket connect, the VM snapshot, React render) until the list says
+ * "N of N" with rows drawn. Median of `runs` after a warm-up. Also returns the page's own split of
+ * the last run (navigation → DOM ready → snapshot → rows), from the Performance timeline.
+ */
+export async function measureFirstRender(opts: { browser: Browser; url: string; origin: string; want: number; runs?: number; log?: (msg: string) => void }): Promise<{ ms: number; runs: number[] }> {
+  const runs = opts.runs ?? RUNS;
+  const page = await opts.browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const times: number[] = [];
+  try {
+    await page.goto(opts.url); // hands the token over for this tab
+    for (let i = 0; i <= runs; i++) {
+      await page.goto('about:blank');
+      const t0 = performance.now();
+      await page.goto(`${opts.origin}/#/vms`, { timeout: 120_000 });
+      await waitForList(page, opts.want);
+      const ms = performance.now() - t0;
+      const marks = await page.evaluate(() => {
+        const perf = window.performance; // the page's (this file's `performance` is Node's)
+        const nav = perf.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+        const m = (name: string) => Math.round(perf.getEntriesByName(name)[0]?.startTime ?? -1);
+        return { domContentLoaded: Math.round(nav?.domContentLoadedEventEnd ?? -1), snapshot: m('hangar:vms-snapshot'), now: Math.round(perf.now()) };
+      });
+      opts.log?.(`first render ${i}${i === 0 ? ' (warm-up)' : ''}: ${Math.round(ms)} ms (page: DOM ready ${marks.domContentLoaded}, VM snapshot ${marks.snapshot}, list ${marks.now})`);
+      if (i > 0) times.push(ms);
+    }
+  } finally {
+    await page.close();
+  }
+  return { ms: round(median(times)), runs: times.map((x) => round(x)) };
+}
+
 /** How many VMs the data dir's SQLite knows for the hosts it has (what a warm start lists at once). */
 export function knownVmCount(dataDir: string): number {
   const db = new Database(path.join(dataDir, 'hangar.db'), { readonly: true });

@@ -10,13 +10,14 @@
  * Prints one JSON object as its last line.
  */
 import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { startServe, tempDataDir } from '../e2e/serve-fixture';
 import { connectApi } from './ws-api';
 import { benchLog, ensureLab, round } from './bench-kit';
-import { knownVmCount, launchChromium, measureRelaunch, serveEnv, syntheticDataDir } from './relaunch-kit';
+import { knownVmCount, launchChromium, measureFirstRender, measureRelaunch, serveEnv, syntheticDataDir } from './relaunch-kit';
 
 const log = benchLog('relaunch');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -56,8 +57,43 @@ async function labDataDir(n: number): Promise<{ dir: string; want: number }> {
 
 let ensured: ReturnType<typeof ensureLab> | null = null;
 
+/**
+ * The offline half alone (`BENCH_LAB=0`): no lab needed. The 10,000 stored rows relaunched, and the
+ * list's first render of those 10,000 with the server up (as bench:ui-list measures it).
+ */
+async function offlineOnly() {
+  const browser = await launchChromium();
+  try {
+    const synthDir = await syntheticDataDir(5, 2000);
+    const synth = await measureRelaunch({ browser, dataDir: synthDir, want: 10_000, log });
+    const serve = await startServe(synthDir, [], serveEnv());
+    let render;
+    try {
+      render = await measureFirstRender({ browser, url: serve.url, origin: serve.origin, want: 10_000, log });
+    } finally {
+      await serve.stop();
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'relaunch',
+        relaunch_10k_ms: synth.ms,
+        relaunch_10k_serve_ms: synth.serveMs,
+        relaunch_10k_runs: synth.runs,
+        ui_first_render_10k_ms: render.ms,
+        ui_first_render_10k_runs: render.runs,
+        synthetic_10k: '10,000 rows written into SQLite for 5 hosts that answer nothing (offline case)',
+        runs: RUNS,
+        load: os.loadavg().map((x) => round(x, 2)),
+      }),
+    );
+  } finally {
+    await browser.close();
+  }
+}
+
 async function main() {
   if (spawnSync('node', ['scripts/build.mjs'], { stdio: ['ignore', 2, 2] }).status !== 0) throw new Error('build failed');
+  if (process.env.BENCH_LAB === '0') return offlineOnly();
   // The lab's bench domains (not started), as other benches bring them: 200 per host is the 601-VM lab of the issue's figure.
   ensured = ensureLab(log, 3, Number(process.env.BENCH_DOMAINS_PER_HOST ?? 200));
   const browser = await launchChromium();

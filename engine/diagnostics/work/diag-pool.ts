@@ -36,7 +36,7 @@ export type DiagTask = PackTask | SummaryTask | ManifestTask;
 
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('./diag-worker.ts', here) : new URL('./diag-worker.js', here);
+  return here.endsWith('.ts') ? new URL('./diag-worker.ts', here) : new URL('./diag-worker.cjs', here);
 }
 
 let pool: WorkerPool<DiagTask, unknown> | null = null;

@@ -6,6 +6,7 @@ import { HangarError } from '../../contract/errors';
 import type { UploadResult } from '../../contract/transfer';
 import type { JobContext } from '../../jobs/job-runner';
 import { isNotFound, type LibvirtConnection } from '../../libvirt';
+import { STREAM_CHUNK_MAX } from '../../libvirt/protocol/constants';
 import type { Logger } from '../../logger';
 import { buildVolumeXml } from '../../xml/volume';
 import type { UploadIntoPool } from './api';
@@ -13,6 +14,12 @@ import { checkImageInfo, ISO_MAGIC, type HostShell } from './host-checks';
 import { TransferMeter } from './meter';
 
 const MiB = 1024 ** 2;
+/**
+ * Bytes each stage of the pipe (file read, hashing tap) holds: one libvirt stream packet (256 KiB).
+ * Larger buffers did not go faster, and each stage's buffer plus the copies made on the way to the
+ * socket (packet framing, SSH cipher) are what an upload adds to the engine's memory (issue 17).
+ */
+const STAGE_BYTES = STREAM_CHUNK_MAX;
 
 export interface TransferTuning {
   /** No byte for this long: the link is taken as broken. */
@@ -189,7 +196,7 @@ export class UploadRun {
     const { source } = this.spec;
     if (source.kind !== 'ticket') {
       if (this.broken) await this.waitForHostAndVerify(signal);
-      const stream = source.kind === 'file' ? fs.createReadStream(source.path, { start: this.offset, highWaterMark: 1 * MiB }) : await source.open(this.offset, signal);
+      const stream = source.kind === 'file' ? fs.createReadStream(source.path, { start: this.offset, highWaterMark: STAGE_BYTES }) : await source.open(this.offset, signal);
       return { stream, settle: () => undefined };
     }
     if (this.early) {
@@ -242,7 +249,7 @@ export class UploadRun {
     let nextCheckpoint = position + this.deps.tuning.checkpointBytes;
     let timer: NodeJS.Timeout | null = null;
     const tap = new Transform({
-      highWaterMark: 1 * MiB,
+      highWaterMark: STAGE_BYTES,
       transform: (chunk: Buffer, _enc, cb) => {
         if (position + chunk.length > size) {
           cb(final(new HangarError('INVALID_PARAMS', `More bytes than the ${size} announced`, { message: { key: 'transfer.err.tooLong', args: { size: String(size) } } })));

@@ -22,6 +22,8 @@ export function createCollectionStore<T extends { id: string }>() {
     let off = () => {};
     const onFeed = (feed: CollectionFeed<T>) => {
       if (feed.kind === 'snapshot') {
+        // For the first-render benchmarks (bench:relaunch, bench:ui-list): when the data arrived.
+        if (!useStore.getState().loaded) performance.mark(`hangar:${topic}-snapshot`);
         useStore.setState({ byId: Object.fromEntries(feed.items.map((x) => [x.id, x])), version: feed.version, loaded: true });
         return;
       }

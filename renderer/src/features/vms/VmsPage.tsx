@@ -56,11 +56,17 @@ function VmList() {
   const template = useMemo(() => gridTemplate(shownColumns), [shownColumns]);
   useUsageFeed();
 
-  const hostName = (id: string) => hosts[id]?.name ?? id;
+  // Host names only: a host's state changes often (reconnecting, facts), its name rarely, and only a
+  // name change may re-sort or re-filter 10,000 rows (issue 20: first render and relaunch).
+  const namesKey = Object.values(hosts)
+    .map((h) => `${h.id}\u0000${h.name}`)
+    .join('\n');
+  const hostNames = useMemo(() => new Map(Object.values(hosts).map((h) => [h.id, h.name])), [namesKey]);
+  const hostName = useCallback((id: string) => hostNames.get(id) ?? id, [hostNames]);
   const all = useMemo(() => Object.values(byId), [byId]);
   // Sorted once per change of data or order; a keystroke only filters the sorted list.
-  const sorted = useMemo(() => sortVms(all, sort.key, sort.dir, hostName), [all, sort, hosts]);
-  const shown = useMemo(() => filterVms(sorted, filter, hostName), [sorted, filter, hosts]);
+  const sorted = useMemo(() => sortVms(all, sort.key, sort.dir, hostName), [all, sort, hostName]);
+  const shown = useMemo(() => filterVms(sorted, filter, hostName), [sorted, filter, hostName]);
   const chosen = shown.filter((v) => selected.has(v.id));
   // Names defined on more than one host: those rows say which host they are (issue 19).
   const hostsByName = useMemo(() => {
