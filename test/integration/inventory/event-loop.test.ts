@@ -1,12 +1,12 @@
 /**
  * Issue 20: the engine stays responsive while it takes a cold inventory of 2 hosts × 1,000 defined
- * domains (XML parsed in worker threads, fetched in short pipelined batches, shown as it is parsed).
- * The issue's goal is a p99 under 100 ms; not shown yet: measured 2026-12-02 at load 10–13 on the
- * 2-core machine, p99 102–122 ms (max 127–333), against 151 ms (max 388) on an idle machine before
- * this work and 960 ms before parsing left the engine thread. Asserted here: under 250 ms, which
- * catches a return of the per-domain parse, the per-call writes or the one-shot publish of a whole
- * host on the engine thread; the figure is logged. Then a reconcile fetches only what changed, and
- * health checks read the inventory. */
+ * domains (XML parsed in worker threads, fetched in short pipelined batches, shown as it is parsed):
+ * p99 event-loop delay under the issue's 100 ms. Measured 2026-12-02 on the quiet 2-core machine:
+ * p99 45–52 ms, max 54–58 ms, cold 4.2–5.2 s (three runs); 102–122 ms at load 10–13. Before this
+ * work it was 151 ms on an idle machine, and 960 ms before parsing left the engine thread. The
+ * bound is the issue's 100 ms, about twice the quiet figure: a return of the per-domain parse, the
+ * per-call writes or the one-shot publish of a whole host fails it. Then a reconcile fetches only
+ * what changed, and health checks read the inventory. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../engine/engine';
 import { openHostLibvirt, type HostLibvirt } from '../../../engine/hosts/host-libvirt';
@@ -36,7 +36,7 @@ describe('event loop during a cold inventory of 2 × 1,000 domains', () => {
     await undefineBulk(lab, hosts, PREFIX);
   }, 300_000);
 
-  it('keeps p99 under 250 ms while every domain is fetched and parsed (goal 100 ms, not shown yet)', async () => {
+  it('keeps p99 under 100 ms while every domain is fetched and parsed', async () => {
     t = await labEngine(lab, 'evloop');
     const engine = t.engine;
     const since = Date.now();
@@ -53,7 +53,7 @@ describe('event loop during a cold inventory of 2 × 1,000 domains', () => {
     const perf = await engine.call('engine.perf', {});
     console.log(JSON.stringify({ added, first, firstSeen, coldMs, loop, afterConnect, rssMiB: Math.round(perf.memory.rssBytes / 2 ** 20), parseWorkers: perf.parseWorkers }));
     expect(loop.samples).toBeGreaterThan(0);
-    expect(loop.p99Ms).toBeLessThan(250);
+    expect(loop.p99Ms).toBeLessThan(100);
     expect(perf.parseWorkers).toBeGreaterThan(0);
     const vm = (await ours()).find((v) => v.name === `${PREFIX}-0500`);
     expect(vm).toMatchObject({ state: 'stopped', vcpus: 1, memoryKiB: 65536 });
