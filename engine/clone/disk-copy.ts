@@ -22,7 +22,8 @@ export function convertCommand(src: CopySource, dst: string): string[] {
     'qemu-img', 'convert', '-p', '-n', '--target-is-zero',
     ...(src.shared ? ['-U'] : []),
     '-f', src.format,
-    ...(src.snapshot ? ['-l', `snapshot.name=${src.snapshot}`] : []),
+    // qemu's option syntax: a comma in a snapshot's name (the host's to choose) is written twice, or it would start an option of its own.
+    ...(src.snapshot ? ['-l', `snapshot.name=${src.snapshot.replaceAll(',', ',,')}`] : []),
     '-O', 'qcow2',
     '--', src.path, dst,
   ];

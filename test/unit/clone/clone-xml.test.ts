@@ -112,6 +112,8 @@ describe('the copy on the host', () => {
     const argv = convertCommand({ path: `/pool/x'; rm -rf /`, format: 'qcow2', snapshot: 'clone-a', shared: true }, '/pool/y.qcow2');
     expect(argv).toEqual(['qemu-img', 'convert', '-p', '-n', '--target-is-zero', '-U', '-f', 'qcow2', '-l', 'snapshot.name=clone-a', '-O', 'qcow2', '--', `/pool/x'; rm -rf /`, '/pool/y.qcow2']);
     expect(shellQuote(argv)).toContain(`'/pool/x'\\''; rm -rf /'`);
+    // A crafted name cannot add qemu-img options: its commas are escaped.
+    expect(convertCommand({ path: '/p/x', format: 'qcow2', snapshot: 'a,snapshot.id=1' }, '/p/y')).toContain('snapshot.name=a,,snapshot.id=1');
   });
 
   it('reads qemu-img progress', () => {
