@@ -330,13 +330,7 @@ function writeValues(w: BitWriter, vals: readonly number[]): void {
     if (e === EXP_RAW) {
       w.write(0b11, 2);
       w.write(EXP_RAW, 5);
-      f64[0] = vals[i]!;
-      const lo = LITTLE ? u32[0]! : u32[1]!;
-      const hi = LITTLE ? u32[1]! : u32[0]!;
-      w.write(hi >>> 16, 16);
-      w.write(hi & 0xffff, 16);
-      w.write(lo >>> 16, 16);
-      w.write(lo & 0xffff, 16);
+      writeRaw(w, vals[i]!);
       continue;
     }
     writeExp(w, e, curE);
@@ -353,16 +347,7 @@ function readValues(r: BitReader, count: number, out: Float64Array, at: (i: numb
   for (let i = 0; i < count; i++) {
     const e = readExp(r, curE);
     if (e === EXP_RAW - EXP_BIAS) {
-      const hi = (r.read(16) * 65536 + r.read(16)) >>> 0;
-      const lo = (r.read(16) * 65536 + r.read(16)) >>> 0;
-      if (LITTLE) {
-        u32[0] = lo;
-        u32[1] = hi;
-      } else {
-        u32[0] = hi;
-        u32[1] = lo;
-      }
-      out[at(i)] = f64[0]!;
+      out[at(i)] = readRaw(r);
       prev = 0;
       continue;
     }
