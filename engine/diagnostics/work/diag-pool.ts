@@ -34,6 +34,12 @@ export interface ManifestTask {
 
 export type DiagTask = PackTask | SummaryTask | ManifestTask;
 
+/**
+ * The bytes of a view on their own. A message copies a view's whole ArrayBuffer, not the view: a
+ * small string's Buffer is a slice of Node's 8 KiB pool, a log's kept tail a slice of the whole log.
+ */
+export const ownBytes = (u: Uint8Array): Uint8Array => (u.byteOffset === 0 && u.byteLength === u.buffer.byteLength ? u : u.slice());
+
 function workerUrl(): URL {
   const here = import.meta.url;
   return here.endsWith('.ts') ? new URL('./diag-worker.ts', here) : new URL('./diag-worker.cjs', here);
@@ -49,7 +55,7 @@ const thePool = () => (pool ??= new WorkerPool<DiagTask, unknown>('diagnostics',
  * scanning it inline froze every window for seconds.
  */
 export async function packEntry(data: Buffer, redact: boolean, maxBytes: number): Promise<{ data: Buffer; sha256: string; redactions: number; full: number }> {
-  const r = (await thePool().run({ kind: 'pack', data, redact, maxBytes })) as Packed;
+  const r = (await thePool().run({ kind: 'pack', data: ownBytes(data), redact, maxBytes })) as Packed;
   return { ...r, data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength) };
 }
 
@@ -61,7 +67,7 @@ export async function manifestBytes(manifest: Manifest, redact: boolean): Promis
 
 /** A bundle's hosts and health findings, read off the engine's thread (hundreds of domain XMLs). */
 export async function summarizeInWorker(files: Map<string, Buffer>, manifest: Manifest | null): Promise<SummaryOut> {
-  return (await thePool().run({ kind: 'summary', files: [...files], manifest })) as SummaryOut;
+  return (await thePool().run({ kind: 'summary', files: [...files].map(([p, b]): [string, Uint8Array] => [p, ownBytes(b)]), manifest })) as SummaryOut;
 }
 
 /** Ends the workers (the engine's close; a new call starts them again). */

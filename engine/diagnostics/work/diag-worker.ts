@@ -8,14 +8,16 @@ import { serveWorker } from '../../perf/worker-pool';
 import { readBundleSummary } from '../bundle/bundle-summary';
 import { prepareEntry } from '../gather/prepare-entry';
 import { redactStrings } from '../gather/redact';
-import type { DiagTask, Packed } from './diag-pool';
+import { ownBytes, type DiagTask, type Packed } from './diag-pool';
 
 const asBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
 void serveWorker<DiagTask, unknown>(parentPort!, (task) => {
   switch (task.kind) {
-    case 'pack':
-      return prepareEntry(asBuffer(task.data), task.redact, task.maxBytes) satisfies Packed;
+    case 'pack': {
+      const r = prepareEntry(asBuffer(task.data), task.redact, task.maxBytes);
+      return { ...r, data: ownBytes(r.data) } satisfies Packed;
+    }
     case 'manifest':
       return Buffer.from(JSON.stringify(task.redact ? redactStrings(task.manifest) : task.manifest, null, 1));
     case 'summary':
